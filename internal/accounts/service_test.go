@@ -1,0 +1,128 @@
+package accounts_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/certportal/certportal/internal/accounts"
+	"github.com/certportal/certportal/internal/audit"
+	"github.com/certportal/certportal/internal/errs"
+	"github.com/certportal/certportal/internal/pgtest"
+)
+
+var admin = audit.Actor{Email: "cli", Via: "cli"}
+
+func setup(t *testing.T) (*accounts.Service, context.Context) {
+	t.Helper()
+	return accounts.NewService(pgtest.Pool(t)), context.Background()
+}
+
+func TestCreatedUserCanSignInWithTheirPasswordOnly(t *testing.T) {
+	t.Parallel()
+	svc, ctx := setup(t)
+	u, err := svc.CreateUser(ctx, admin, accounts.NewUser{Email: " Ann@Example.com ", Name: "Ann", Roles: []accounts.Role{accounts.RolePO}, Password: "correct horse battery"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.Email != "ann@example.com" {
+		t.Errorf("email = %q, want it normalised to ann@example.com", u.Email)
+	}
+	got, err := svc.Authenticate(ctx, "ANN@example.com", "correct horse battery")
+	if err != nil || got.ID != u.ID {
+		t.Fatalf("Authenticate = %v, %v; want user %d", got, err, u.ID)
+	}
+	_, err = svc.Authenticate(ctx, "ann@example.com", "wrong horse battery")
+	if !errors.Is(err, accounts.ErrBadCredentials) {
+		t.Errorf("wrong password: err = %v, want ErrBadCredentials", err)
+	}
+	_, err2 := svc.Authenticate(ctx, "nobody@example.com", "wrong horse battery")
+	if err == nil || err2 == nil || err.Error() != err2.Error() {
+		t.Errorf("unknown email and wrong password must answer alike: %v vs %v", err, err2)
+	}
+}
+
+func TestRepeatedFailuresSlowSignInDown(t *testing.T) {
+	t.Parallel()
+	svc, ctx := setup(t)
+	if _, err := svc.CreateUser(ctx, admin, accounts.NewUser{Email: "bo@example.com", Name: "Bo", Roles: []accounts.Role{accounts.RoleAM}, Password: "correct horse battery"}); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 5; i++ {
+		if _, err := svc.Authenticate(ctx, "bo@example.com", "nope nope nope"); !errors.Is(err, accounts.ErrBadCredentials) {
+			t.Fatalf("attempt %d: %v", i, err)
+		}
+	}
+	// Even the right password waits now: the guesser cannot tell.
+	_, err := svc.Authenticate(ctx, "bo@example.com", "correct horse battery")
+	if errs.CodeOf(err) != errs.TooMany || !strings.Contains(err.Error(), "Try again in") {
+		t.Fatalf("after 5 failures: err = %v, want a TooMany error saying when to try again", err)
+	}
+}
+
+func TestNewUserValidationNamesEachBadField(t *testing.T) {
+	t.Parallel()
+	svc, ctx := setup(t)
+	_, err := svc.CreateUser(ctx, admin, accounts.NewUser{Email: "not-an-email", Name: "", Roles: []accounts.Role{"boss"}, Password: "short"})
+	e, ok := errs.As(err)
+	if !ok || e.Code != errs.Invalid {
+		t.Fatalf("err = %v, want Invalid", err)
+	}
+	for _, f := range []string{"email", "name", "roles", "password"} {
+		if e.Fields[f] == "" {
+			t.Errorf("no message for field %q in %v", f, e.Fields)
+		}
+	}
+	if _, err := svc.CreateUser(ctx, admin, accounts.NewUser{Email: "a@example.com", Name: "A", Roles: []accounts.Role{accounts.RolePO}}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = svc.CreateUser(ctx, admin, accounts.NewUser{Email: "A@example.com", Name: "A2", Roles: []accounts.Role{accounts.RolePO}})
+	if e, ok := errs.As(err); !ok || e.Fields["email"] == "" {
+		t.Errorf("duplicate email: err = %v, want a message at email", err)
+	}
+}
+
+func TestTokensResolveToTheirUserUntilRevoked(t *testing.T) {
+	t.Parallel()
+	svc, ctx := setup(t)
+	u, err := svc.CreateUser(ctx, admin, accounts.NewUser{Email: "eng@example.com", Name: "Eng", Roles: []accounts.Role{accounts.RoleEngineer}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, tok, err := svc.CreateToken(ctx, admin, u.ID, "ci")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(plain, "cpt_") || strings.Contains(tok.Prefix, plain[len(tok.Prefix):]) {
+		t.Errorf("token %q / prefix %q: want a cpt_ token whose listing shows only its start", plain, tok.Prefix)
+	}
+	got, _, err := svc.UserForToken(ctx, plain)
+	if err != nil || got.ID != u.ID {
+		t.Fatalf("UserForToken = %v, %v", got, err)
+	}
+	if err := svc.RevokeToken(ctx, admin, u, tok.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := svc.UserForToken(ctx, plain); errs.CodeOf(err) != errs.Unauthorized {
+		t.Errorf("revoked token: err = %v, want Unauthorized", err)
+	}
+}
+
+func TestTheLastAdministratorCannotBeDemoted(t *testing.T) {
+	t.Parallel()
+	svc, ctx := setup(t)
+	a, err := svc.CreateUser(ctx, admin, accounts.NewUser{Email: "root@example.com", Name: "Root", Roles: []accounts.Role{accounts.RoleAdmin}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = svc.UpdateUser(ctx, admin, a.ID, accounts.UserUpdate{Roles: []accounts.Role{accounts.RolePO}})
+	if errs.CodeOf(err) != errs.Conflict {
+		t.Fatalf("demoting the last admin: err = %v, want Conflict", err)
+	}
+	b, _ := svc.CreateUser(ctx, admin, accounts.NewUser{Email: "two@example.com", Name: "Two", Roles: []accounts.Role{accounts.RoleAdmin}})
+	if _, err := svc.UpdateUser(ctx, admin, a.ID, accounts.UserUpdate{Roles: []accounts.Role{accounts.RolePO}}); err != nil {
+		t.Fatalf("demoting with another admin present: %v", err)
+	}
+	_ = b
+}

@@ -1,0 +1,151 @@
+package accounts
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/certportal/certportal/internal/db"
+	"github.com/certportal/certportal/internal/errs"
+)
+
+const userColumns = `id, email, name, roles, disabled_at, created_at, password_hash IS NOT NULL`
+
+func scanUser(row pgx.Row) (*User, error) {
+	var u User
+	var roles []string
+	if err := row.Scan(&u.ID, &u.Email, &u.Name, &roles, &u.DisabledAt, &u.CreatedAt, &u.HasPassword); err != nil {
+		return nil, err
+	}
+	for _, r := range roles {
+		u.Roles = append(u.Roles, Role(r))
+	}
+	return &u, nil
+}
+
+func rolesToStrings(roles []Role) []string {
+	out := make([]string, len(roles))
+	for i, r := range roles {
+		out[i] = string(r)
+	}
+	return out
+}
+
+func insertUser(ctx context.Context, q db.DBTX, n NewUser, hash *string) (*User, error) {
+	u, err := scanUser(q.QueryRow(ctx, `
+		INSERT INTO users (email, name, roles, password_hash) VALUES ($1, $2, $3, $4)
+		RETURNING `+userColumns, n.Email, n.Name, rolesToStrings(n.Roles), hash))
+	if db.IsUniqueViolation(err, "users_email_key") {
+		return nil, errs.Field("email", "A user with this email already exists.")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("accounts: insert user: %w", err)
+	}
+	return u, nil
+}
+
+func getUser(ctx context.Context, q db.DBTX, id int64) (*User, error) {
+	u, err := scanUser(q.QueryRow(ctx, `SELECT `+userColumns+` FROM users WHERE id = $1`, id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, errs.NotFoundf("user %d not found", id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("accounts: get user %d: %w", id, err)
+	}
+	return u, nil
+}
+
+// getUserByEmailWithHash returns the user and its password hash ("" when none).
+func getUserByEmailWithHash(ctx context.Context, q db.DBTX, email string) (*User, string, error) {
+	var hash *string
+	var u User
+	var roles []string
+	err := q.QueryRow(ctx, `SELECT `+userColumns+`, password_hash FROM users WHERE email = $1`, email).
+		Scan(&u.ID, &u.Email, &u.Name, &roles, &u.DisabledAt, &u.CreatedAt, &u.HasPassword, &hash)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, "", errs.NotFoundf("no user with that email")
+	}
+	if err != nil {
+		return nil, "", fmt.Errorf("accounts: get user by email: %w", err)
+	}
+	for _, r := range roles {
+		u.Roles = append(u.Roles, Role(r))
+	}
+	if hash == nil {
+		return &u, "", nil
+	}
+	return &u, *hash, nil
+}
+
+func listUsers(ctx context.Context, q db.DBTX) ([]User, error) {
+	rows, err := q.Query(ctx, `SELECT `+userColumns+` FROM users ORDER BY lower(name), id`)
+	if err != nil {
+		return nil, fmt.Errorf("accounts: list users: %w", err)
+	}
+	defer rows.Close()
+	var out []User
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return nil, fmt.Errorf("accounts: list users: %w", err)
+		}
+		out = append(out, *u)
+	}
+	return out, rows.Err()
+}
+
+func countUsers(ctx context.Context, q db.DBTX) (int, error) {
+	var n int
+	err := q.QueryRow(ctx, `SELECT count(*) FROM users`).Scan(&n)
+	return n, err
+}
+
+const tokenColumns = `id, user_id, name, prefix, created_at, last_used_at, revoked_at`
+
+func scanToken(row pgx.Row) (*Token, error) {
+	var t Token
+	err := row.Scan(&t.ID, &t.UserID, &t.Name, &t.Prefix, &t.CreatedAt, &t.LastUsedAt, &t.RevokedAt)
+	return &t, err
+}
+
+func listTokens(ctx context.Context, q db.DBTX, userID int64) ([]Token, error) {
+	rows, err := q.Query(ctx, `SELECT `+tokenColumns+` FROM api_tokens WHERE user_id = $1 ORDER BY revoked_at IS NOT NULL, created_at DESC`, userID)
+	if err != nil {
+		return nil, fmt.Errorf("accounts: list tokens: %w", err)
+	}
+	defer rows.Close()
+	var out []Token
+	for rows.Next() {
+		t, err := scanToken(rows)
+		if err != nil {
+			return nil, fmt.Errorf("accounts: list tokens: %w", err)
+		}
+		out = append(out, *t)
+	}
+	return out, rows.Err()
+}
+
+// loginFailures returns how many failures are counted against email and when the
+// last one was; counts older than the window are forgotten.
+func loginFailures(ctx context.Context, q db.DBTX, email string, window time.Duration) (int, time.Time, error) {
+	var n int
+	var last time.Time
+	err := q.QueryRow(ctx, `SELECT failures, last_at FROM login_failures WHERE email = $1 AND last_at > now() - $2 * interval '1 second'`,
+		email, int64(window/time.Second)).Scan(&n, &last)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, time.Time{}, nil
+	}
+	return n, last, err
+}
+
+func recordLoginFailure(ctx context.Context, q db.DBTX, email string, window time.Duration) error {
+	_, err := q.Exec(ctx, `
+		INSERT INTO login_failures (email, failures, last_at) VALUES ($1, 1, now())
+		ON CONFLICT (email) DO UPDATE SET
+			failures = CASE WHEN login_failures.last_at > now() - $2 * interval '1 second' THEN login_failures.failures + 1 ELSE 1 END,
+			last_at = now()`, email, int64(window/time.Second))
+	return err
+}

@@ -1,0 +1,142 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/certportal/certportal/internal/accounts"
+	"github.com/certportal/certportal/internal/db"
+	"github.com/certportal/certportal/internal/pgembed"
+	"github.com/certportal/certportal/internal/web"
+)
+
+// App is a running portal: its database, services and (once Serve is called) its
+// HTTP server.
+type App struct {
+	cfg      Config
+	log      *slog.Logger
+	cluster  *pgembed.Cluster
+	Pool     *pgxpool.Pool
+	Accounts *accounts.Service
+	web      *web.Server
+	listener net.Listener
+}
+
+// Open connects to (or starts) the database, applies migrations and builds the
+// services. Every subcommand calls it, so all of them use the same database.
+func Open(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
+	a := &App{cfg: cfg, log: log}
+	url := cfg.DatabaseURL
+	if url == "" {
+		dataDir, err := filepath.Abs(cfg.DataDir)
+		if err != nil {
+			return nil, err
+		}
+		c, err := pgembed.Start(ctx, pgembed.Options{DataDir: dataDir, Logger: log})
+		if err != nil {
+			return nil, err
+		}
+		a.cluster = c
+		if err := c.EnsureDatabase(ctx, "certportal"); err != nil {
+			a.Close(ctx)
+			return nil, err
+		}
+		url = c.ConnString("certportal")
+	}
+	pool, err := db.Open(ctx, url)
+	if err != nil {
+		a.Close(ctx)
+		return nil, err
+	}
+	a.Pool = pool
+	start := time.Now()
+	if err := db.Migrate(ctx, pool); err != nil {
+		a.Close(ctx)
+		return nil, err
+	}
+	log.Debug("migrations applied", "took", time.Since(start).Round(time.Millisecond))
+	a.Accounts = accounts.NewService(pool)
+	return a, nil
+}
+
+// Handler builds the HTTP handler (once).
+func (a *App) Handler() http.Handler {
+	if a.web == nil {
+		a.web = web.New(web.Config{Production: a.cfg.Production(), Env: a.cfg.Env}, web.Deps{
+			Pool: a.Pool, Logger: a.log, Accounts: a.Accounts,
+		})
+	}
+	return a.web.Handler()
+}
+
+// Listen binds the configured address; Addr then tells the real one (for port 0).
+func (a *App) Listen() error {
+	l, err := net.Listen("tcp", a.cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", a.cfg.Addr, err)
+	}
+	a.listener = l
+	return nil
+}
+
+// Addr is the address the portal listens on.
+func (a *App) Addr() string { return a.listener.Addr().String() }
+
+// Serve answers HTTP until ctx is cancelled, then shuts down gracefully.
+func (a *App) Serve(ctx context.Context) error {
+	if a.listener == nil {
+		if err := a.Listen(); err != nil {
+			return err
+		}
+	}
+	srv := &http.Server{
+		Handler:           a.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      120 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(a.listener) }()
+	if n, err := a.Accounts.CountUsers(ctx); err == nil && n == 0 {
+		a.log.Warn("no users yet: create the first administrator with: go run ./cmd/portal user add --email you@example.com --name 'Your Name' --role admin --password-stdin")
+	}
+	a.log.Info("serving", "url", "http://"+a.Addr()+"/", "env", a.cfg.Env)
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err := srv.Shutdown(shutdownCtx)
+	if e := <-errc; e != nil && !errors.Is(e, http.ErrServerClosed) && err == nil {
+		err = e
+	}
+	return err
+}
+
+// Close releases the database and stops the embedded server if this process started it.
+func (a *App) Close(ctx context.Context) {
+	if a.web != nil {
+		_ = a.web.Close(ctx)
+	}
+	if a.Pool != nil {
+		a.Pool.Close()
+	}
+	if a.cluster != nil {
+		if err := a.cluster.Close(ctx); err != nil {
+			a.log.Error("stopping embedded PostgreSQL", "error", err.Error())
+		}
+	}
+}

@@ -1,0 +1,226 @@
+package app
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/certportal/certportal/internal/accounts"
+	"github.com/certportal/certportal/internal/audit"
+	"github.com/certportal/certportal/internal/errs"
+)
+
+const usage = `usage: portal [command]
+
+commands:
+  serve                 serve the portal (default)
+  migrate               apply database migrations and exit
+  user add --email E --name N --role po,engineer[,am,admin] [--password-stdin]
+  user passwd --email E             (reads the new password from stdin)
+  user list
+  token create --email E --name N   (prints the token once on stdout)
+  token revoke --id N
+`
+
+// ErrUsage is returned for a command line that does not parse.
+var errUsage = errors.New("see 'portal help'")
+
+// RunCommand runs one subcommand. Logs go to stderr; only requested output
+// (a token, a list) goes to stdout.
+func RunCommand(ctx context.Context, cfg Config, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	log := NewLogger(cfg, stderr)
+	cmd := "serve"
+	if len(args) > 0 {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	case "serve", "migrate", "user", "token":
+	default:
+		fmt.Fprint(stderr, usage)
+		return fmt.Errorf("unknown command %q", cmd)
+	}
+	a, err := Open(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer a.Close(context.WithoutCancel(ctx))
+	switch cmd {
+	case "serve":
+		return a.Serve(ctx)
+	case "migrate":
+		log.Info("migrations are up to date")
+		return nil
+	case "user":
+		return a.userCommand(ctx, args, stdin, stdout, stderr)
+	case "token":
+		return a.tokenCommand(ctx, args, stdout, stderr)
+	}
+	return nil
+}
+
+// NewLogger returns the portal's logger: text in dev, JSON in production.
+func NewLogger(cfg Config, w io.Writer) *slog.Logger {
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, nil))
+	}
+	return slog.New(slog.NewTextHandler(w, nil))
+}
+
+var cliActor = audit.Actor{Email: "cli", Via: "cli"}
+
+func (a *App) userCommand(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		return fmt.Errorf("user: say add, passwd or list: %w", errUsage)
+	}
+	sub, args := args[0], args[1:]
+	fs := flag.NewFlagSet("user "+sub, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	email := fs.String("email", "", "email address (sign-in name)")
+	name := fs.String("name", "", "full name")
+	role := fs.String("role", "", "roles, comma-separated: po, engineer, am, admin")
+	pwStdin := fs.Bool("password-stdin", false, "read a password from standard input")
+	if err := fs.Parse(args); err != nil {
+		return errUsage
+	}
+	switch sub {
+	case "add":
+		roles, err := accounts.ParseRoles(*role)
+		if err != nil {
+			return fmt.Errorf("user add: --role: %w", err)
+		}
+		nu := accounts.NewUser{Email: *email, Name: *name, Roles: roles}
+		if *pwStdin {
+			if nu.Password, err = readSecret(stdin); err != nil {
+				return err
+			}
+		}
+		u, err := a.Accounts.CreateUser(ctx, cliActor, nu)
+		if err != nil {
+			return cliError("user add", err)
+		}
+		fmt.Fprintf(stdout, "created user %d <%s> with roles %s\n", u.ID, u.Email, *role)
+		if !*pwStdin {
+			fmt.Fprintln(stdout, "no password set: run `portal user passwd --email "+u.Email+"` or create an API token")
+		}
+		return nil
+	case "passwd":
+		u, err := a.userByEmail(ctx, *email)
+		if err != nil {
+			return err
+		}
+		pw, err := readSecret(stdin)
+		if err != nil {
+			return err
+		}
+		if err := a.Accounts.SetPassword(ctx, cliActor, u.ID, pw); err != nil {
+			return cliError("user passwd", err)
+		}
+		fmt.Fprintf(stdout, "password set for <%s>\n", u.Email)
+		return nil
+	case "list":
+		users, err := a.Accounts.ListUsers(ctx)
+		if err != nil {
+			return err
+		}
+		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "ID\tEMAIL\tNAME\tROLES\tSTATE")
+		for _, u := range users {
+			state := "active"
+			if u.DisabledAt != nil {
+				state = "disabled"
+			}
+			roles := make([]string, len(u.Roles))
+			for i, r := range u.Roles {
+				roles[i] = string(r)
+			}
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", u.ID, u.Email, u.Name, strings.Join(roles, ","), state)
+		}
+		return tw.Flush()
+	}
+	return fmt.Errorf("user: unknown subcommand %q: %w", sub, errUsage)
+}
+
+func (a *App) userByEmail(ctx context.Context, email string) (*accounts.User, error) {
+	email = accounts.NormalizeEmail(email)
+	users, err := a.Accounts.ListUsers(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for i := range users {
+		if users[i].Email == email {
+			return &users[i], nil
+		}
+	}
+	return nil, fmt.Errorf("no user with email %q", email)
+}
+
+func (a *App) tokenCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		return fmt.Errorf("token: say create or revoke: %w", errUsage)
+	}
+	sub, args := args[0], args[1:]
+	fs := flag.NewFlagSet("token "+sub, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	email := fs.String("email", "", "the token's owner")
+	name := fs.String("name", "", "what the token is for")
+	id := fs.Int64("id", 0, "token id")
+	if err := fs.Parse(args); err != nil {
+		return errUsage
+	}
+	switch sub {
+	case "create":
+		u, err := a.userByEmail(ctx, *email)
+		if err != nil {
+			return err
+		}
+		plaintext, _, err := a.Accounts.CreateToken(ctx, cliActor, u.ID, *name)
+		if err != nil {
+			return cliError("token create", err)
+		}
+		fmt.Fprintln(stdout, plaintext)
+		return nil
+	case "revoke":
+		admin := &accounts.User{Roles: []accounts.Role{accounts.RoleAdmin}}
+		if err := a.Accounts.RevokeToken(ctx, cliActor, admin, *id); err != nil {
+			return cliError("token revoke", err)
+		}
+		fmt.Fprintf(stdout, "token %d revoked\n", *id)
+		return nil
+	}
+	return fmt.Errorf("token: unknown subcommand %q: %w", sub, errUsage)
+}
+
+// readSecret reads one line from stdin (a pipe or a terminal).
+func readSecret(r io.Reader) (string, error) {
+	line, err := bufio.NewReader(io.LimitReader(r, 4096)).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return "", fmt.Errorf("read password from stdin: %w", err)
+	}
+	line = strings.TrimRight(line, "\r\n")
+	if line == "" {
+		return "", errors.New("no password on stdin: pipe it in, e.g. printf '%s\\n' \"$PW\" | portal user add ... --password-stdin")
+	}
+	return line, nil
+}
+
+// cliError turns field errors into lines a shell user can read.
+func cliError(what string, err error) error {
+	if e, ok := errs.As(err); ok && len(e.Fields) > 0 {
+		var b strings.Builder
+		fmt.Fprintf(&b, "%s:", what)
+		for k, v := range e.Fields {
+			fmt.Fprintf(&b, "\n  --%s: %s", k, v)
+		}
+		return errors.New(b.String())
+	}
+	return fmt.Errorf("%s: %w", what, err)
+}

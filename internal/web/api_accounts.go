@@ -1,0 +1,136 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/certportal/certportal/internal/accounts"
+	"github.com/certportal/certportal/internal/audit"
+	"github.com/certportal/certportal/internal/errs"
+)
+
+type apiUser struct {
+	ID       int64    `json:"id"`
+	Email    string   `json:"email"`
+	Name     string   `json:"name"`
+	Roles    []string `json:"roles"`
+	Disabled bool     `json:"disabled"`
+}
+
+func toAPIUser(u *accounts.User) apiUser {
+	roles := make([]string, len(u.Roles))
+	for i, r := range u.Roles {
+		roles[i] = string(r)
+	}
+	return apiUser{ID: u.ID, Email: u.Email, Name: u.Name, Roles: roles, Disabled: u.DisabledAt != nil}
+}
+
+func (s *Server) apiMe(w http.ResponseWriter, r *http.Request) {
+	s.writeJSON(w, http.StatusOK, toAPIUser(currentUser(r)))
+}
+
+func (s *Server) apiUsers(w http.ResponseWriter, r *http.Request) {
+	users, err := s.accounts.ListUsers(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	out := make([]apiUser, 0, len(users))
+	for i := range users {
+		out = append(out, toAPIUser(&users[i]))
+	}
+	s.writeJSON(w, http.StatusOK, map[string]any{"users": out})
+}
+
+func (s *Server) apiUserCreate(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Email    string   `json:"email"`
+		Name     string   `json:"name"`
+		Roles    []string `json:"roles"`
+		Password string   `json:"password"`
+	}
+	if err := decodeJSON(r, &in); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	nu := accounts.NewUser{Email: in.Email, Name: in.Name, Password: in.Password}
+	for _, role := range in.Roles {
+		nu.Roles = append(nu.Roles, accounts.Role(role))
+	}
+	u, err := s.accounts.CreateUser(r.Context(), actor(r), nu)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.writeJSON(w, http.StatusCreated, toAPIUser(u))
+}
+
+func (s *Server) apiTokens(w http.ResponseWriter, r *http.Request) {
+	tokens, err := s.accounts.ListTokens(r.Context(), currentUser(r).ID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if tokens == nil {
+		tokens = []accounts.Token{}
+	}
+	s.writeJSON(w, http.StatusOK, map[string]any{"tokens": tokens})
+}
+
+func (s *Server) apiTokenCreate(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Name string `json:"name"`
+	}
+	if err := decodeJSON(r, &in); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	plaintext, tok, err := s.accounts.CreateToken(r.Context(), actor(r), currentUser(r).ID, in.Name)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.writeJSON(w, http.StatusCreated, map[string]any{"token": plaintext, "id": tok.ID, "name": tok.Name, "prefix": tok.Prefix})
+}
+
+func (s *Server) apiTokenRevoke(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if err := s.accounts.RevokeToken(r.Context(), actor(r), currentUser(r), id); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) apiAudit(w http.ResponseWriter, r *http.Request) {
+	f := audit.Filter{Limit: 50, Action: r.URL.Query().Get("action")}
+	if v := r.URL.Query().Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 500 {
+			s.fail(w, r, errs.Field("limit", "limit must be a whole number from 1 to 500."))
+			return
+		}
+		f.Limit = n
+	}
+	if v := r.URL.Query().Get("before"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 1 {
+			s.fail(w, r, errs.Field("before", "before must be a record id."))
+			return
+		}
+		f.BeforeID = n
+	}
+	entries, err := audit.List(r.Context(), s.pool, f)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if entries == nil {
+		entries = []audit.Entry{}
+	}
+	s.writeJSON(w, http.StatusOK, map[string]any{"records": entries})
+}

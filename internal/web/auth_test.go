@@ -1,0 +1,275 @@
+package web
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/certportal/certportal/internal/accounts"
+)
+
+func TestSignInRedirectsAndWrongPasswordKeepsTheEmail(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.user("po@example.com", accounts.RolePO)
+	br := b.browser()
+	resp, body := br.get("/login")
+	if resp.StatusCode != 200 || br.csrf == "" {
+		t.Fatalf("GET /login: %d, csrf %q", resp.StatusCode, br.csrf)
+	}
+	resp, body = br.post("/login", url.Values{"email": {"po@example.com"}, "password": {"wrong password!"}})
+	if resp.StatusCode != http.StatusUnauthorized || !strings.Contains(body, "Wrong email or password.") || !strings.Contains(body, `value="po@example.com"`) {
+		t.Errorf("wrong password: status %d; want 401 with the message and the email kept\n%s", resp.StatusCode, body)
+	}
+	resp, _ = br.post("/login", url.Values{"email": {"nobody@example.com"}, "password": {"wrong password!"}})
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("unknown email: status %d, want the same 401", resp.StatusCode)
+	}
+	resp, body = br.post("/login", url.Values{"email": {""}, "password": {""}})
+	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `data-testid="error-email"`) || !strings.Contains(body, `data-testid="error-password"`) {
+		t.Errorf("empty form: status %d, want 422 with a message at each field", resp.StatusCode)
+	}
+	resp, _ = br.post("/login", url.Values{"email": {"po@example.com"}, "password": {testPassword}, "next": {"/profile"}})
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/profile" {
+		t.Fatalf("sign in: status %d to %q, want 303 to /profile", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	resp, body = br.get("/")
+	if resp.StatusCode != 200 || !strings.Contains(body, "Welcome, po") {
+		t.Errorf("home after sign-in: %d", resp.StatusCode)
+	}
+	resp, _ = br.post("/logout", nil)
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("sign out: status %d", resp.StatusCode)
+	}
+	if resp, _ := br.get("/"); resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("after sign-out / answered %d, want 303 to /login", resp.StatusCode)
+	}
+}
+
+func TestOffSiteRedirectAfterSignInIsRefused(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.user("po@example.com", accounts.RolePO)
+	br := b.browser()
+	br.get("/login")
+	resp, _ := br.post("/login", url.Values{"email": {"po@example.com"}, "password": {testPassword}, "next": {"//evil.example/"}})
+	if loc := resp.Header.Get("Location"); loc != "/" {
+		t.Errorf("next=//evil.example/ redirected to %q, want /", loc)
+	}
+}
+
+func TestStateChangesWithoutTheCSRFTokenOrFromAnotherSiteAreRefused(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.user("po@example.com", accounts.RolePO)
+	br := b.browser()
+	br.signIn("po@example.com")
+
+	resp, _ := br.post("/profile/tokens", url.Values{"name": {"x"}, "csrf_token": {"forged"}})
+	if resp.StatusCode != http.StatusForbidden {
+		t.Errorf("forged token: status %d, want 403", resp.StatusCode)
+	}
+	resp, _ = br.post("/profile/tokens", url.Values{"name": {"x"}, "csrf_token": {""}})
+	if resp.StatusCode != http.StatusForbidden {
+		t.Errorf("missing token: status %d, want 403", resp.StatusCode)
+	}
+	req, _ := http.NewRequest("POST", b.ts.URL+"/profile/tokens", strings.NewReader(url.Values{"name": {"x"}, "csrf_token": {br.csrf}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Sec-Fetch-Site", "cross-site")
+	resp, _ = br.do(req)
+	if resp.StatusCode != http.StatusForbidden {
+		t.Errorf("cross-site POST: status %d, want 403", resp.StatusCode)
+	}
+	resp, body := br.post("/profile/tokens", url.Values{"name": {"deploy"}})
+	if resp.StatusCode != 200 || !strings.Contains(body, `data-testid="new-token"`) {
+		t.Errorf("same-site POST with the token: status %d, want the new token shown", resp.StatusCode)
+	}
+}
+
+func TestEveryResponseCarriesTheSecurityHeaders(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	for _, path := range []string{"/login", "/api/v1/me", "/nowhere", "/static/app.css"} {
+		resp, err := http.Get(b.ts.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		csp := resp.Header.Get("Content-Security-Policy")
+		if !strings.Contains(csp, "script-src 'self'") || strings.Contains(csp, "unsafe-inline") {
+			t.Errorf("%s: CSP %q, want script-src 'self' and no unsafe-inline", path, csp)
+		}
+		for h, want := range map[string]string{"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY", "Referrer-Policy": "same-origin"} {
+			if got := resp.Header.Get(h); got != want {
+				t.Errorf("%s: %s = %q, want %q", path, h, got, want)
+			}
+		}
+	}
+}
+
+func TestSessionCookieIsHttpOnlyAndLax(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	resp, err := http.Get(b.ts.URL + "/login")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	var found bool
+	for _, c := range resp.Cookies() {
+		if c.Name == "certportal_session" {
+			found = true
+			if !c.HttpOnly || c.SameSite != http.SameSiteLaxMode {
+				t.Errorf("session cookie HttpOnly=%v SameSite=%v, want HttpOnly and Lax", c.HttpOnly, c.SameSite)
+			}
+		}
+	}
+	if !found {
+		t.Error("GET /login set no session cookie")
+	}
+}
+
+func TestNoPasswordTokenOrSessionIdReachesTheLog(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	u := b.user("eng@example.com", accounts.RoleEngineer)
+	br := b.browser()
+	br.get("/login")
+	br.post("/login", url.Values{"email": {"eng@example.com"}, "password": {"a wrong guess here"}})
+	br.signIn("eng@example.com")
+	_, body := br.post("/profile/tokens", url.Values{"name": {"laptop"}})
+	tok := extract(body, `data-testid="new-token">`, "<")
+	if tok == "" {
+		t.Fatal("no token shown")
+	}
+	if resp, _ := b.api("GET", "/api/v1/me?token="+tok, tok, ""); resp.StatusCode != 200 {
+		t.Fatalf("token use: %d", resp.StatusCode)
+	}
+	b.api("GET", "/api/v1/me", tok+"x", "")
+	logs := b.logBuf.String()
+	secrets := []string{testPassword, "a wrong guess here", tok}
+	u2, _ := url.Parse(b.ts.URL)
+	for _, c := range br.client.Jar.Cookies(u2) {
+		secrets = append(secrets, c.Value)
+	}
+	for _, s := range secrets {
+		if s != "" && strings.Contains(logs, s) {
+			t.Errorf("the log holds a secret %q…", s[:6])
+		}
+	}
+	if !strings.Contains(logs, "path=/api/v1/me") {
+		t.Errorf("the log has no line for the API call:\n%s", logs)
+	}
+	_ = u
+}
+
+func extract(s, after, until string) string {
+	i := strings.Index(s, after)
+	if i < 0 {
+		return ""
+	}
+	s = s[i+len(after):]
+	if j := strings.Index(s, until); j >= 0 {
+		return s[:j]
+	}
+	return ""
+}
+
+func TestAPIMeUsersAndAudit(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	admin := b.user("root@example.com", accounts.RoleAdmin)
+	po := b.user("po@example.com", accounts.RolePO, accounts.RoleEngineer)
+	adminTok, poTok := b.token(admin), b.token(po)
+
+	resp, body := b.api("GET", "/api/v1/me", poTok, "")
+	var me map[string]any
+	if err := json.Unmarshal([]byte(body), &me); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("me: %d %s", resp.StatusCode, body)
+	}
+	if me["email"] != "po@example.com" || me["name"] != "po" || len(me["roles"].([]any)) != 2 || me["id"].(float64) != float64(po.ID) {
+		t.Errorf("me = %v", me)
+	}
+	if resp, _ := b.api("GET", "/api/v1/users", poTok, ""); resp.StatusCode != 403 {
+		t.Errorf("users as po: %d, want 403", resp.StatusCode)
+	}
+	_, body = b.api("GET", "/api/v1/users", adminTok, "")
+	if !strings.Contains(body, "root@example.com") || !strings.Contains(body, "po@example.com") {
+		t.Errorf("users: %s", body)
+	}
+	br := b.browser()
+	br.signIn("po@example.com")
+	resp, body = b.api("GET", "/api/v1/audit?limit=2", adminTok, "")
+	var out struct {
+		Records []struct {
+			ID         int64  `json:"id"`
+			Time       string `json:"time"`
+			ActorEmail string `json:"actor_email"`
+			Action     string `json:"action"`
+			Subject    string `json:"subject"`
+		} `json:"records"`
+	}
+	if err := json.Unmarshal([]byte(body), &out); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("audit: %d %s", resp.StatusCode, body)
+	}
+	if len(out.Records) != 2 || out.Records[0].Action != "auth.login" || out.Records[0].ActorEmail != "po@example.com" || out.Records[0].ID < out.Records[1].ID {
+		t.Errorf("audit?limit=2 = %+v, want 2 records newest first, the sign-in on top", out.Records)
+	}
+	if resp, body := b.api("GET", "/api/v1/audit?limit=abc", adminTok, ""); resp.StatusCode != 422 || !strings.Contains(body, `"limit"`) {
+		t.Errorf("bad limit: %d %s", resp.StatusCode, body)
+	}
+}
+
+func TestAPIBadInputGetsAClearError(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	admin := b.user("root@example.com", accounts.RoleAdmin)
+	tok := b.token(admin)
+	cases := []struct {
+		name, body string
+		status     int
+		want       string
+	}{
+		{"malformed JSON", `{"email":`, 400, `"error":"Malformed JSON`},
+		{"empty body", ``, 400, `empty`},
+		{"wrong type", `{"email": 5}`, 422, `"fields":{"email"`},
+		{"invalid fields", `{"email":"x","name":"","roles":["boss"]}`, 422, `"roles"`},
+		{"oversized", `{"name":"` + strings.Repeat("a", 2<<20) + `"}`, 413, `larger than`},
+	}
+	for _, c := range cases {
+		resp, body := b.api("POST", "/api/v1/users", tok, c.body)
+		if resp.StatusCode != c.status || !strings.Contains(body, c.want) {
+			t.Errorf("%s: %d %s; want %d containing %s", c.name, resp.StatusCode, body, c.status, c.want)
+		}
+	}
+	resp, body := b.api("POST", "/api/v1/users", tok, `{"email":"new@example.com","name":"New","roles":["am"]}`)
+	if resp.StatusCode != 201 || !strings.Contains(body, `"roles":["am"]`) {
+		t.Errorf("create: %d %s", resp.StatusCode, body)
+	}
+}
+
+func TestAdminAddsAUserFromThePageWithInlineErrors(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.user("root@example.com", accounts.RoleAdmin)
+	br := b.browser()
+	br.signIn("root@example.com")
+	resp, body := br.post("/users", url.Values{"email": {"bad"}, "name": {"Keep Me"}})
+	if resp.StatusCode != 422 || !strings.Contains(body, `data-testid="error-email"`) || !strings.Contains(body, `data-testid="error-roles"`) || !strings.Contains(body, `value="Keep Me"`) {
+		t.Errorf("bad form: status %d; want 422, errors at email and roles, the name kept", resp.StatusCode)
+	}
+	resp, _ = br.post("/users", url.Values{"email": {"eng@example.com"}, "name": {"Eng"}, "roles": {"engineer", "am"}})
+	if resp.StatusCode != 303 {
+		t.Fatalf("good form: %d", resp.StatusCode)
+	}
+	_, body = br.get("/users")
+	if !strings.Contains(body, "eng@example.com") || !strings.Contains(body, "Added Eng") {
+		t.Errorf("the list or the flash lacks the new user")
+	}
+	_, body = br.get("/audit")
+	if !strings.Contains(body, "user.create") {
+		t.Errorf("audit page lacks user.create")
+	}
+}

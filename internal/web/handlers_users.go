@@ -1,0 +1,170 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/certportal/certportal/internal/accounts"
+	"github.com/certportal/certportal/internal/errs"
+	"github.com/certportal/certportal/web/templates/pages"
+	"github.com/certportal/certportal/web/templates/view"
+)
+
+// sortSpec reads ?sort=&dir= against the allowed keys.
+type sortSpec struct {
+	Key  string
+	Desc bool
+}
+
+func readSort(r *http.Request, allowed []string, def string) sortSpec {
+	key := r.URL.Query().Get("sort")
+	if !slices.Contains(allowed, key) {
+		key = def
+	}
+	return sortSpec{Key: key, Desc: r.URL.Query().Get("dir") == "desc"}
+}
+
+// columns builds sortable headers that link to the same page sorted by each key.
+func columns(r *http.Request, cur sortSpec, defs [][2]string, numeric ...string) []view.Column {
+	var out []view.Column
+	for _, d := range defs {
+		q := url.Values{}
+		for k, v := range r.URL.Query() {
+			q[k] = v
+		}
+		q.Set("sort", d[0])
+		dir := "asc"
+		sorted := ""
+		if cur.Key == d[0] {
+			sorted = "asc"
+			if cur.Desc {
+				sorted = "desc"
+			} else {
+				dir = "desc"
+			}
+		}
+		q.Set("dir", dir)
+		out = append(out, view.Column{Key: d[0], Label: d[1], Href: r.URL.Path + "?" + q.Encode(), Sorted: sorted, Numeric: slices.Contains(numeric, d[0])})
+	}
+	return out
+}
+
+func roleOptions() []pages.RoleOption {
+	var out []pages.RoleOption
+	for _, r := range accounts.AllRoles() {
+		out = append(out, pages.RoleOption{Value: string(r), Label: accounts.RoleLabel(r) + " (" + string(r) + ")"})
+	}
+	return out
+}
+
+func (s *Server) usersView(r *http.Request, form pages.UserForm) (pages.Users, error) {
+	users, err := s.accounts.ListUsers(r.Context())
+	if err != nil {
+		return pages.Users{}, err
+	}
+	sort := readSort(r, []string{"name", "email", "created"}, "name")
+	slices.SortStableFunc(users, func(a, b accounts.User) int {
+		var c int
+		switch sort.Key {
+		case "email":
+			c = strings.Compare(a.Email, b.Email)
+		case "created":
+			c = a.CreatedAt.Compare(b.CreatedAt)
+		default:
+			c = strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name))
+		}
+		if sort.Desc {
+			c = -c
+		}
+		return c
+	})
+	v := pages.Users{
+		Columns:     columns(r, sort, [][2]string{{"name", "Name"}, {"email", "Email"}, {"", "Roles"}, {"", "State"}, {"created", "Created"}}),
+		Form:        form,
+		RoleOptions: roleOptions(),
+	}
+	for i := range v.Columns {
+		if v.Columns[i].Key == "" {
+			v.Columns[i].Href = ""
+		}
+	}
+	for _, u := range users {
+		row := pages.UserRow{ID: u.ID, Name: u.Name, Email: u.Email, Disabled: u.DisabledAt != nil, Created: fmtTime(u.CreatedAt)}
+		for _, role := range u.Roles {
+			row.Roles = append(row.Roles, string(role))
+		}
+		v.Rows = append(v.Rows, row)
+	}
+	return v, nil
+}
+
+func (s *Server) users(w http.ResponseWriter, r *http.Request) {
+	v, err := s.usersView(r, pages.UserForm{Roles: map[string]bool{}, Errors: view.FieldErrors{}})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, pages.UsersPage(s.pageData(r, "Users"), v))
+}
+
+func (s *Server) userCreatePost(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil {
+		s.fail(w, r, errs.New(errs.BadRequest, "The form could not be read."))
+		return
+	}
+	form := pages.UserForm{Email: r.PostForm.Get("email"), Name: r.PostForm.Get("name"), Roles: map[string]bool{}, Errors: view.FieldErrors{}}
+	in := accounts.NewUser{Email: form.Email, Name: form.Name, Password: r.PostForm.Get("password")}
+	for _, v := range r.PostForm["roles"] {
+		form.Roles[v] = true
+		in.Roles = append(in.Roles, accounts.Role(v))
+	}
+	u, err := s.accounts.CreateUser(r.Context(), actor(r), in)
+	if err != nil {
+		e, ok := errs.As(err)
+		if !ok || e.Code != errs.Invalid {
+			s.fail(w, r, err)
+			return
+		}
+		form.Errors = e.Fields
+		v, lerr := s.usersView(r, form)
+		if lerr != nil {
+			s.fail(w, r, lerr)
+			return
+		}
+		s.renderStatus(w, r, http.StatusUnprocessableEntity, pages.UsersPage(s.pageData(r, "Users"), v))
+		return
+	}
+	s.flash(r, "ok", "Added "+u.Name+" <"+u.Email+">.")
+	http.Redirect(w, r, "/users", http.StatusSeeOther)
+}
+
+func (s *Server) userUpdatePost(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if err := r.ParseForm(); err != nil {
+		s.fail(w, r, errs.New(errs.BadRequest, "The form could not be read."))
+		return
+	}
+	roles := []accounts.Role{}
+	for _, v := range r.PostForm["roles"] {
+		roles = append(roles, accounts.Role(v))
+	}
+	disabled := r.PostForm.Get("disabled") == "1"
+	u, err := s.accounts.UpdateUser(r.Context(), actor(r), id, accounts.UserUpdate{Roles: roles, Disabled: &disabled})
+	if err != nil {
+		if e, ok := errs.As(err); ok && (e.Code == errs.Invalid || e.Code == errs.Conflict) {
+			s.flash(r, "error", e.Error())
+			http.Redirect(w, r, "/users", http.StatusSeeOther)
+			return
+		}
+		s.fail(w, r, err)
+		return
+	}
+	s.flash(r, "ok", "Saved "+u.Name+".")
+	http.Redirect(w, r, "/users", http.StatusSeeOther)
+}

@@ -1,0 +1,176 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/certportal/certportal/internal/accounts"
+	"github.com/certportal/certportal/internal/audit"
+	"github.com/certportal/certportal/internal/pgtest"
+)
+
+// testBundle is a running portal on a fresh database, with helpers to act as users.
+type testBundle struct {
+	t      *testing.T
+	srv    *Server
+	ts     *httptest.Server
+	acc    *accounts.Service
+	logBuf *syncBuffer
+}
+
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+const testPassword = "correct horse battery staple"
+
+func setup(t *testing.T) *testBundle {
+	t.Helper()
+	pool := pgtest.Pool(t)
+	logBuf := &syncBuffer{}
+	log := slog.New(slog.NewTextHandler(logBuf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	acc := accounts.NewService(pool)
+	srv := New(Config{Env: "test"}, Deps{Pool: pool, Logger: log, Accounts: acc})
+	ts := httptest.NewServer(srv.Handler())
+	t.Cleanup(func() {
+		ts.Close()
+		_ = srv.Close(context.Background())
+	})
+	return &testBundle{t: t, srv: srv, ts: ts, acc: acc, logBuf: logBuf}
+}
+
+// user creates a user with the given roles and password testPassword.
+func (b *testBundle) user(email string, roles ...accounts.Role) *accounts.User {
+	b.t.Helper()
+	u, err := b.acc.CreateUser(context.Background(), audit.Actor{Email: "test"}, accounts.NewUser{
+		Email: email, Name: strings.Split(email, "@")[0], Roles: roles, Password: testPassword,
+	})
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	return u
+}
+
+// token returns a fresh API token for u.
+func (b *testBundle) token(u *accounts.User) string {
+	b.t.Helper()
+	plain, _, err := b.acc.CreateToken(context.Background(), audit.Actor{Email: "test"}, u.ID, "test")
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	return plain
+}
+
+// browser is a cookie-keeping client that does not follow redirects.
+type browser struct {
+	b      *testBundle
+	client *http.Client
+	csrf   string
+}
+
+func (b *testBundle) browser() *browser {
+	jar, _ := cookiejar.New(nil)
+	return &browser{b: b, client: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+}
+
+var csrfRe = regexp.MustCompile(`name="csrf_token" value="([^"]+)"`)
+
+// get fetches a page and remembers the CSRF token it carries.
+func (br *browser) get(path string) (*http.Response, string) {
+	br.b.t.Helper()
+	resp, err := br.client.Get(br.b.ts.URL + path)
+	if err != nil {
+		br.b.t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if m := csrfRe.FindSubmatch(body); m != nil {
+		br.csrf = string(m[1])
+	}
+	return resp, string(body)
+}
+
+// post submits a form with the remembered CSRF token (unless the form sets one).
+func (br *browser) post(path string, form url.Values) (*http.Response, string) {
+	br.b.t.Helper()
+	if form == nil {
+		form = url.Values{}
+	}
+	if _, ok := form["csrf_token"]; !ok {
+		form.Set("csrf_token", br.csrf)
+	}
+	req, _ := http.NewRequest("POST", br.b.ts.URL+path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return br.do(req)
+}
+
+func (br *browser) do(req *http.Request) (*http.Response, string) {
+	br.b.t.Helper()
+	resp, err := br.client.Do(req)
+	if err != nil {
+		br.b.t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if m := csrfRe.FindSubmatch(body); m != nil {
+		br.csrf = string(m[1])
+	}
+	return resp, string(body)
+}
+
+// signIn signs the browser in as email with testPassword.
+func (br *browser) signIn(email string) {
+	br.b.t.Helper()
+	br.get("/login")
+	resp, body := br.post("/login", url.Values{"email": {email}, "password": {testPassword}})
+	if resp.StatusCode != http.StatusSeeOther {
+		br.b.t.Fatalf("sign in as %s: status %d\n%s", email, resp.StatusCode, body)
+	}
+	br.get("/")
+}
+
+// api calls the JSON API with a bearer token (empty: anonymous).
+func (b *testBundle) api(method, path, token, body string) (*http.Response, string) {
+	b.t.Helper()
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, _ := http.NewRequest(method, b.ts.URL+path, rd)
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	out, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	return resp, string(out)
+}

@@ -1,0 +1,27 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/certportal/certportal/internal/accounts"
+	"github.com/certportal/certportal/web/templates/pages"
+)
+
+// navItems are the feature sections of the navigation, in order, each shown only to
+// the roles its route allows.
+func (s *Server) navItems() []navItem {
+	return nil
+}
+
+// homeCards are the start page's shortcuts for the user's roles.
+func (s *Server) homeCards(r *http.Request, u *accounts.User) []pages.HomeCard {
+	var cards []pages.HomeCard
+	if u.Has(accounts.RoleAdmin) {
+		cards = append(cards,
+			pages.HomeCard{Title: "Users", Text: "Add people and set their roles.", Href: "/users"},
+			pages.HomeCard{Title: "Audit log", Text: "Who signed in, changed users, read keys.", Href: "/audit"},
+		)
+	}
+	cards = append(cards, pages.HomeCard{Title: "API tokens", Text: "Create a token to script the portal.", Href: "/profile"})
+	return cards
+}

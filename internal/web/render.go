@@ -1,0 +1,310 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/a-h/templ"
+	"github.com/go-chi/chi/v5"
+
+	"github.com/certportal/certportal/internal/accounts"
+	"github.com/certportal/certportal/internal/errs"
+	"github.com/certportal/certportal/web/templates/pages"
+	"github.com/certportal/certportal/web/templates/view"
+)
+
+// isAPI reports whether the request is for the JSON API (errors answer JSON).
+func isAPI(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, "/api/") }
+
+func statusError(status int, msg string) *errs.Error {
+	code := errs.Internal
+	switch status {
+	case http.StatusMethodNotAllowed:
+		code = "method_not_allowed"
+	}
+	return &errs.Error{Code: code, Message: msg}
+}
+
+func notFound(msg string) *errs.Error { return errs.New(errs.NotFound, "%s", msg) }
+
+// httpStatus maps a domain error code to an HTTP status.
+func httpStatus(code errs.Code) int {
+	switch code {
+	case errs.Invalid:
+		return http.StatusUnprocessableEntity
+	case errs.BadRequest:
+		return http.StatusBadRequest
+	case errs.NotFound:
+		return http.StatusNotFound
+	case errs.Conflict:
+		return http.StatusConflict
+	case errs.Unauthorized:
+		return http.StatusUnauthorized
+	case errs.Forbidden:
+		return http.StatusForbidden
+	case errs.TooMany:
+		return http.StatusTooManyRequests
+	case errs.TooLarge:
+		return http.StatusRequestEntityTooLarge
+	case errs.Unavailable:
+		return http.StatusServiceUnavailable
+	case "method_not_allowed":
+		return http.StatusMethodNotAllowed
+	}
+	return http.StatusInternalServerError
+}
+
+// fail answers an error as JSON for the API and as a page otherwise. Internal errors
+// are logged with the request id and shown only as a reference.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	var maxBytes *http.MaxBytesError
+	if errors.As(err, &maxBytes) {
+		err = errs.New(errs.TooLarge, "The request body is larger than %d KiB.", maxBytes.Limit>>10)
+	}
+	e, ok := errs.As(err)
+	if !ok || e.Code == errs.Internal {
+		s.serverError(w, r, err)
+		return
+	}
+	status := httpStatus(e.Code)
+	if isAPI(r) {
+		body := map[string]any{"error": e.Message}
+		if len(e.Fields) > 0 {
+			body["fields"] = e.Fields
+		}
+		s.writeJSON(w, status, body)
+		return
+	}
+	heading := http.StatusText(status)
+	s.renderStatus(w, r, status, pages.ErrorPage(s.pageData(r, heading), status, heading, e.Message))
+}
+
+func (s *Server) serverError(w http.ResponseWriter, r *http.Request, err error) {
+	id := requestIDFrom(r.Context())
+	s.log.LogAttrs(r.Context(), slog.LevelError, "server error",
+		slog.String("id", id), slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.String("error", err.Error()))
+	msg := "Something went wrong on our side. The error was logged with reference " + id + "."
+	if isAPI(r) {
+		s.writeJSON(w, http.StatusInternalServerError, map[string]any{"error": msg})
+		return
+	}
+	s.renderStatus(w, r, http.StatusInternalServerError, pages.ErrorPage(s.pageData(r, "Error"), 500, "Something went wrong", msg))
+}
+
+// render writes a page with 200.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, c templ.Component) {
+	s.renderStatus(w, r, http.StatusOK, c)
+}
+
+// renderStatus renders into a buffer first so that a template error becomes a clean
+// 500 instead of half a page.
+func (s *Server) renderStatus(w http.ResponseWriter, r *http.Request, status int, c templ.Component) {
+	var buf bytes.Buffer
+	if err := c.Render(r.Context(), &buf); err != nil {
+		s.log.Error("render", "id", requestIDFrom(r.Context()), "error", err.Error())
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = buf.WriteTo(w)
+}
+
+func (s *Server) writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		http.Error(w, `{"error":"internal error"}`, http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write(append(b, '\n'))
+}
+
+// decodeJSON reads a JSON body into v. Malformed JSON is a 400; a value of the wrong
+// type is a 422 naming the field.
+func decodeJSON(r *http.Request, v any) error {
+	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
+		return errs.New(errs.BadRequest, "Send the body as JSON (Content-Type: application/json).")
+	}
+	dec := json.NewDecoder(r.Body)
+	if err := dec.Decode(v); err != nil {
+		var syntax *json.SyntaxError
+		var typeErr *json.UnmarshalTypeError
+		var maxBytes *http.MaxBytesError
+		switch {
+		case errors.As(err, &maxBytes):
+			return errs.New(errs.TooLarge, "The request body is larger than %d KiB.", maxBytes.Limit>>10)
+		case errors.Is(err, io.EOF):
+			return errs.New(errs.BadRequest, "The request body is empty: send a JSON object.")
+		case errors.As(err, &syntax), errors.Is(err, io.ErrUnexpectedEOF):
+			return errs.New(errs.BadRequest, "Malformed JSON: %s.", strings.TrimPrefix(err.Error(), "json: "))
+		case errors.As(err, &typeErr):
+			field := typeErr.Field
+			if field == "" {
+				return errs.New(errs.BadRequest, "Send a JSON object.")
+			}
+			return errs.Field(field, fmt.Sprintf("Expected %s.", jsonTypeName(typeErr.Type.Kind().String())))
+		default:
+			var fe *errs.Error
+			if errors.As(err, &fe) {
+				return fe
+			}
+			return errs.New(errs.BadRequest, "Malformed JSON: %s.", strings.TrimPrefix(err.Error(), "json: "))
+		}
+	}
+	if dec.More() {
+		return errs.New(errs.BadRequest, "Malformed JSON: send one object.")
+	}
+	return nil
+}
+
+func jsonTypeName(kind string) string {
+	switch kind {
+	case "string":
+		return "a string"
+	case "bool":
+		return "true or false"
+	case "slice", "array":
+		return "a list"
+	case "map", "struct":
+		return "an object"
+	}
+	return "a number"
+}
+
+// FlexID is an id the API accepts as a JSON number or a string of digits.
+type FlexID int64
+
+func (f *FlexID) UnmarshalJSON(b []byte) error {
+	s := strings.Trim(string(b), `"`)
+	if s == "" || s == "null" {
+		*f = 0
+		return nil
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n < 0 {
+		return errs.New(errs.BadRequest, "An id must be a positive whole number.")
+	}
+	*f = FlexID(n)
+	return nil
+}
+
+// pathID reads a numeric {name} from the URL; anything else is a 404.
+func pathID(r *http.Request, name string) (int64, error) {
+	n, err := strconv.ParseInt(chi.URLParam(r, name), 10, 64)
+	if err != nil || n <= 0 {
+		return 0, notFound("There is nothing at this address.")
+	}
+	return n, nil
+}
+
+// Session keys.
+const (
+	sessUserID    = "user_id"
+	sessCSRF      = "csrf"
+	sessFlash     = "flash"
+	sessFlashKind = "flash_kind"
+	sessReauthAt  = "reauth_at"
+)
+
+// csrfToken returns the session's token, creating one on first use.
+func (s *Server) csrfToken(r *http.Request) string {
+	if !hasSession(r) {
+		return ""
+	}
+	tok := s.sessions.GetString(r.Context(), sessCSRF)
+	if tok == "" {
+		b := make([]byte, 32)
+		_, _ = rand.Read(b)
+		tok = base64.RawURLEncoding.EncodeToString(b)
+		s.sessions.Put(r.Context(), sessCSRF, tok)
+	}
+	return tok
+}
+
+func (s *Server) flash(r *http.Request, kind, msg string) {
+	s.sessions.Put(r.Context(), sessFlash, msg)
+	s.sessions.Put(r.Context(), sessFlashKind, kind)
+}
+
+// pageData is what every page needs; it pops the flash message.
+func (s *Server) pageData(r *http.Request, title string) view.PageData {
+	p := view.PageData{Title: title, Env: s.cfg.Env, RequestID: requestIDFrom(r.Context()), CurrentPath: r.URL.Path}
+	if !hasSession(r) {
+		return p
+	}
+	p.CSRFToken = s.csrfToken(r)
+	p.Flash = s.sessions.PopString(r.Context(), sessFlash)
+	p.FlashKind = s.sessions.PopString(r.Context(), sessFlashKind)
+	if p.FlashKind == "" {
+		p.FlashKind = "ok"
+	}
+	if u := currentUser(r); u != nil {
+		roles := make([]string, len(u.Roles))
+		for i, role := range u.Roles {
+			roles[i] = string(role)
+		}
+		p.User = &view.User{ID: u.ID, Name: u.Name, Email: u.Email, Roles: roles}
+		p.Nav = s.nav(r, u)
+	}
+	return p
+}
+
+// hasSession reports whether the request went through the session middleware
+// (pages do; the API, static files and unknown addresses do not).
+func hasSession(r *http.Request) bool {
+	ok, _ := r.Context().Value(ctxSession).(bool)
+	return ok
+}
+
+func (s *Server) markSession(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), ctxSession, true)))
+	})
+}
+
+type navItem struct {
+	label, href string
+	rule        access
+}
+
+// nav lists the sections the user's roles may open.
+func (s *Server) nav(r *http.Request, u *accounts.User) []view.NavItem {
+	items := []navItem{{"Home", "/", signedIn}}
+	items = append(items, s.navItems()...)
+	items = append(items,
+		navItem{"Users", "/users", only(accounts.RoleAdmin)},
+		navItem{"Audit log", "/audit", only(accounts.RoleAdmin)},
+	)
+	var out []view.NavItem
+	for _, it := range items {
+		if !it.rule.allows(u) {
+			continue
+		}
+		active := r.URL.Path == it.href || (it.href != "/" && strings.HasPrefix(r.URL.Path, it.href+"/"))
+		out = append(out, view.NavItem{Label: it.label, Href: it.href, Active: active})
+	}
+	return out
+}
+
+func urlQueryEscape(s string) string { return url.QueryEscape(s) }
+
+// safeNext keeps a post-login redirect on this site.
+func safeNext(next string) string {
+	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+		return "/"
+	}
+	return next
+}

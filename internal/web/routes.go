@@ -1,0 +1,148 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/certportal/certportal/internal/accounts"
+)
+
+// accessKind says who may follow a route. The zero value is invalid, so a route
+// without a declared rule cannot be registered (buildRouter panics, a test fails).
+type accessKind int
+
+const (
+	accessUnset accessKind = iota
+	accessPublic
+	accessSignedIn
+	accessRoles
+)
+
+// access is a route's rule: public, any signed-in user, or users holding one of
+// the roles. Admins pass every role rule.
+type access struct {
+	kind  accessKind
+	roles []accounts.Role
+}
+
+var (
+	public   = access{kind: accessPublic}
+	signedIn = access{kind: accessSignedIn}
+)
+
+func only(roles ...accounts.Role) access { return access{kind: accessRoles, roles: roles} }
+
+// allows reports whether u may follow a route with this rule.
+func (a access) allows(u *accounts.User) bool {
+	switch a.kind {
+	case accessPublic:
+		return true
+	case accessSignedIn:
+		return u != nil && u.DisabledAt == nil
+	case accessRoles:
+		return u.Has(a.roles...)
+	}
+	return false
+}
+
+func (a access) String() string {
+	switch a.kind {
+	case accessPublic:
+		return "public"
+	case accessSignedIn:
+		return "signed-in"
+	case accessRoles:
+		names := make([]string, len(a.roles))
+		for i, r := range a.roles {
+			names[i] = string(r)
+		}
+		return "roles:" + strings.Join(names, ",") + ",admin"
+	}
+	return "unset"
+}
+
+// route is one line of the route table.
+type route struct {
+	method  string
+	pattern string
+	access  access
+	handler http.HandlerFunc
+}
+
+func (r route) isAPI() bool { return strings.HasPrefix(r.pattern, "/api/") }
+
+// routeTable is every route of the portal with the roles it allows: the one place
+// where access is declared. Feature areas keep their lines in routes_<area>.go.
+func (s *Server) routeTable() []route {
+	var rs []route
+	rs = append(rs, s.foundationRoutes()...)
+	return rs
+}
+
+func (s *Server) foundationRoutes() []route {
+	admin := only(accounts.RoleAdmin)
+	return []route{
+		{"GET", "/healthz", public, s.healthz},
+		{"GET", "/static/*", public, s.staticFiles},
+		{"GET", "/login", public, s.login},
+		{"POST", "/login", public, s.loginPost},
+		{"POST", "/logout", signedIn, s.logoutPost},
+		{"GET", "/reauth", signedIn, s.reauth},
+		{"POST", "/reauth", signedIn, s.reauthPost},
+		{"GET", "/", signedIn, s.home},
+		{"GET", "/profile", signedIn, s.profile},
+		{"POST", "/profile/tokens", signedIn, s.tokenCreatePost},
+		{"POST", "/profile/tokens/{id}/revoke", signedIn, s.tokenRevokePost},
+		{"GET", "/users", admin, s.users},
+		{"POST", "/users", admin, s.userCreatePost},
+		{"POST", "/users/{id}", admin, s.userUpdatePost},
+		{"GET", "/audit", admin, s.auditLog},
+
+		{"GET", "/api/v1/me", signedIn, s.apiMe},
+		{"GET", "/api/v1/users", admin, s.apiUsers},
+		{"POST", "/api/v1/users", admin, s.apiUserCreate},
+		{"GET", "/api/v1/tokens", signedIn, s.apiTokens},
+		{"POST", "/api/v1/tokens", signedIn, s.apiTokenCreate},
+		{"DELETE", "/api/v1/tokens/{id}", signedIn, s.apiTokenRevoke},
+		{"GET", "/api/v1/audit", admin, s.apiAudit},
+	}
+}
+
+// buildRouter mounts the route table behind the middleware chains:
+// standard (recover, request id, log, headers, cross-origin protection, body limit)
+// → pages: session, user, role, CSRF token / API: bearer token, role.
+func (s *Server) buildRouter() http.Handler {
+	r := chi.NewRouter()
+	r.Use(s.recoverPanic, s.requestID, s.logRequest, s.securityHeaders, s.crossOriginProtection, s.limitBody)
+	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
+		s.fail(w, r, notFound("There is no page at this address."))
+	})
+	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
+		s.fail(w, r, statusError(http.StatusMethodNotAllowed, "This address does not take that method."))
+	})
+	seen := map[string]bool{}
+	for _, rt := range s.routes {
+		if rt.access.kind == accessUnset {
+			panic(fmt.Sprintf("web: route %s %s declares no access rule", rt.method, rt.pattern))
+		}
+		key := rt.method + " " + rt.pattern
+		if seen[key] {
+			panic("web: route registered twice: " + key)
+		}
+		seen[key] = true
+		var h http.Handler = rt.handler
+		switch {
+		case rt.isAPI():
+			h = s.apiAuth(rt.access, h)
+		case rt.pattern == "/static/*" || rt.pattern == "/healthz":
+			// No session: these must stay cheap and cookie-free.
+		default:
+			h = s.sessions.LoadAndSave(s.markSession(s.pageAuth(rt.access, s.checkCSRF(h))))
+		}
+		r.Method(rt.method, rt.pattern, h)
+	}
+	return r
+}

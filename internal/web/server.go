@@ -1,0 +1,85 @@
+// Package web is the portal's HTTP layer: the route table with each route's roles,
+// middleware (sessions, CSRF, security headers, authentication), the HTML handlers
+// that render templ pages and the JSON API under /api/v1/. Handlers parse, validate,
+// call a domain service and render; they hold no SQL.
+package web
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/alexedwards/scs/pgxstore"
+	"github.com/alexedwards/scs/v2"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/certportal/certportal/internal/accounts"
+)
+
+// Config is the part of the portal's configuration the HTTP layer needs.
+type Config struct {
+	// Production turns on Secure cookies and HSTS.
+	Production bool
+	// Env is shown in the header outside production ("dev").
+	Env string
+	// MaxBodyBytes caps every request body (uploads have their own, larger cap).
+	MaxBodyBytes int64
+}
+
+// Deps are the services handlers call.
+type Deps struct {
+	Pool     *pgxpool.Pool
+	Logger   *slog.Logger
+	Accounts *accounts.Service
+}
+
+// Server holds the handlers' dependencies.
+type Server struct {
+	cfg      Config
+	log      *slog.Logger
+	pool     *pgxpool.Pool
+	sessions *scs.SessionManager
+	store    *pgxstore.PostgresStore
+	accounts *accounts.Service
+	routes   []route
+	handler  http.Handler
+}
+
+// New builds the server and its router.
+func New(cfg Config, d Deps) *Server {
+	if cfg.MaxBodyBytes == 0 {
+		cfg.MaxBodyBytes = 1 << 20
+	}
+	s := &Server{
+		cfg:      cfg,
+		log:      d.Logger,
+		pool:     d.Pool,
+		accounts: d.Accounts,
+	}
+	s.store = pgxstore.NewWithCleanupInterval(d.Pool, 30*time.Minute)
+	s.sessions = scs.New()
+	s.sessions.Store = s.store
+	s.sessions.Lifetime = 12 * time.Hour
+	s.sessions.IdleTimeout = 2 * time.Hour
+	s.sessions.Cookie.Name = "certportal_session"
+	s.sessions.Cookie.HttpOnly = true
+	s.sessions.Cookie.SameSite = http.SameSiteLaxMode
+	s.sessions.Cookie.Secure = cfg.Production
+	s.sessions.Cookie.Path = "/"
+	s.sessions.ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) {
+		s.serverError(w, r, err)
+	}
+	s.routes = s.routeTable()
+	s.handler = s.buildRouter()
+	return s
+}
+
+// Handler is the portal's whole HTTP surface.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Close stops background work the server started (the session cleanup).
+func (s *Server) Close(ctx context.Context) error {
+	s.store.StopCleanup()
+	return nil
+}

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs what a clean Debian machine with Go lacks for building and testing the
+# portal: PostgreSQL's server binaries, openssl, and Chromium for the browser tests.
+# As root it installs them with apt-get; otherwise it prints the command to run.
+set -euo pipefail
+
+missing=()
+have_pg=false
+for d in /usr/lib/postgresql/*/bin; do
+  if [ -x "$d/initdb" ] && [ -x "$d/postgres" ]; then have_pg=true; fi
+done
+command -v initdb >/dev/null 2>&1 && command -v postgres >/dev/null 2>&1 && have_pg=true
+$have_pg || missing+=(postgresql)
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+if [ "${1:-}" != "--no-browser" ]; then
+  command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || missing+=(chromium)
+fi
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+if [ "$(id -u)" -ne 0 ]; then
+  echo "missing: ${missing[*]}. Install with: sudo apt-get install -y --no-install-recommends ${missing[*]}" >&2
+  exit 1
+fi
+echo "installing: ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# Debian's postgresql package starts a cluster of its own; the portal runs its own.
+if printf '%s\n' "${missing[@]}" | grep -qx postgresql; then
+  if command -v pg_ctlcluster >/dev/null 2>&1; then
+    for c in /etc/postgresql/*/main; do
+      [ -d "$c" ] && pg_ctlcluster "$(basename "$(dirname "$c")")" main stop 2>/dev/null || true
+    done
+  fi
+fi
