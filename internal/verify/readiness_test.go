@@ -1,0 +1,174 @@
+package verify
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+var readyNow = time.Date(2026, 11, 23, 15, 0, 0, 0, time.UTC)
+
+func readyInput() ReadinessInput {
+	expires := time.Date(2029, 8, 13, 4, 0, 0, 0, time.UTC)
+	return ReadinessInput{
+		Client: ClientDetails{LegalName: "ExampleBiz LLC", Address1: "123 W Wacker Dr", City: "Chicago",
+			State: "IL", PostalCode: "60601", Country: "US", Phone: "+1 312 555 0100"},
+		GoodStanding: &GoodStanding{Status: StandingGood, CheckedOn: readyNow.AddDate(0, 0, -10), Source: "Illinois SOS"},
+		Admin:        Contact{Present: true, Verified: true, Email: "ceo@examplebiz.com"},
+		Billing:      Contact{Present: true, Verified: true, Email: "billing@agency.example"},
+		Tech:         Contact{Present: true, Verified: true, Email: "dev@agency.example"},
+		Domains: []DomainCheck{{Name: "examplebiz.com", Registration: &Registration{
+			Domain: "examplebiz.com", Source: SourceRDAP, RegistrantOrg: "Example Biz, Inc.",
+			AdminEmail: "hostmaster@examplebiz.com", Expires: &expires, FetchedAt: readyNow.AddDate(0, 0, -1)}}},
+		Now: readyNow,
+	}
+}
+
+func item(t *testing.T, r Report, key string) Item {
+	t.Helper()
+	for _, it := range r.Items {
+		if it.Key == key {
+			return it
+		}
+	}
+	t.Fatalf("no item %q in %+v", key, r.Items)
+	return Item{}
+}
+
+func TestReadinessIsGreenWhenEverythingIsInOrder(t *testing.T) {
+	t.Parallel()
+	r := Readiness(readyInput())
+	if !r.Ready {
+		t.Errorf("Ready = false, want true: %+v", r.Items)
+	}
+	wantKeys := []string{"client_details", "good_standing", "contact_admin", "contact_billing", "contact_tech", "domain:examplebiz.com"}
+	if len(r.Items) != len(wantKeys) {
+		t.Fatalf("got %d items, want %d", len(r.Items), len(wantKeys))
+	}
+	for i, it := range r.Items {
+		if it.Key != wantKeys[i] || it.Status != Green || it.Reason == "" {
+			t.Errorf("item %d = %+v, want %s green with a reason", i, it, wantKeys[i])
+		}
+	}
+}
+
+func TestReadinessRules(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name       string
+		change     func(*ReadinessInput)
+		key        string
+		status     string
+		reasonHas  []string
+		stillReady bool
+	}{
+		{"missing address parts are listed", func(in *ReadinessInput) { in.Client.City, in.Client.PostalCode = "", " " },
+			"client_details", Red, []string{"city", "postal code"}, false},
+		{"a missing legal name is red", func(in *ReadinessInput) { in.Client.LegalName = "" },
+			"client_details", Red, []string{"legal name"}, false},
+		{"no state is fine outside the US", func(in *ReadinessInput) { in.Client.State, in.Client.Country = "", "GB" },
+			"client_details", Green, nil, true},
+		{"a missing phone is amber", func(in *ReadinessInput) { in.Client.Phone = "" },
+			"client_details", Amber, []string{"phone"}, true},
+		{"a company listed as Not Good Standing blocks the order", func(in *ReadinessInput) { in.GoodStanding.Status = StandingNGS },
+			"good_standing", Red, []string{"Not Good Standing", "a certificate will not be issued", "Illinois SOS"}, false},
+		{"no good-standing record is red", func(in *ReadinessInput) { in.GoodStanding = nil },
+			"good_standing", Red, []string{"No good-standing check"}, false},
+		{"unknown standing is amber", func(in *ReadinessInput) { in.GoodStanding.Status = StandingUnknown },
+			"good_standing", Amber, []string{"unknown"}, true},
+		{"a check older than 90 days is amber", func(in *ReadinessInput) { in.GoodStanding.CheckedOn = readyNow.AddDate(0, 0, -91) },
+			"good_standing", Amber, []string{"90 days", "2026-08-24"}, true},
+		{"an absent admin contact is red", func(in *ReadinessInput) { in.Admin = Contact{} },
+			"contact_admin", Red, []string{"No admin"}, false},
+		{"an unverified billing contact is amber", func(in *ReadinessInput) { in.Billing.Verified = false },
+			"contact_billing", Amber, []string{"not verified", "billing@agency.example"}, true},
+		{"an absent technical contact is red", func(in *ReadinessInput) { in.Tech.Present = false },
+			"contact_tech", Red, []string{"technical"}, false},
+		{"a failed lookup is red and says why", func(in *ReadinessInput) {
+			in.Domains[0] = DomainCheck{Name: "examplebiz.com", LookupError: "verify: look up examplebiz.com: WHOIS server whois.example:43 did not answer within 10s"}
+		}, "domain:examplebiz.com", Red, []string{"WHOIS server whois.example:43 did not answer within 10s"}, false},
+		{"no lookup yet is red", func(in *ReadinessInput) { in.Domains[0].Registration = nil },
+			"domain:examplebiz.com", Red, []string{"run a lookup"}, false},
+		{"a different registrant is amber", func(in *ReadinessInput) { in.Domains[0].Registration.RegistrantOrg = "Acme Hosting Corp" },
+			"domain:examplebiz.com", Amber, []string{`"Acme Hosting Corp"`, `"ExampleBiz LLC"`}, true},
+		{"a redacted registrant with no email goes to the registrar's relay", func(in *ReadinessInput) {
+			r := in.Domains[0].Registration
+			r.RegistrantOrg, r.AdminEmail, r.Redacted = "", "", []string{"Registrant Name", "Registrant Email"}
+		}, "domain:examplebiz.com", Amber, []string{"redacted", "registrar's relay"}, true},
+		{"no email at all cannot receive the CA's mail", func(in *ReadinessInput) { in.Domains[0].Registration.AdminEmail = "" },
+			"domain:examplebiz.com", Red, []string{"verification mail"}, false},
+		{"a registration expiring before the certificate would is red", func(in *ReadinessInput) {
+			in.Domains[0].Registration.Expires = ptr(time.Date(2027, 1, 5, 0, 0, 0, 0, time.UTC))
+		}, "domain:examplebiz.com", Red, []string{"expires 2027-01-05, before the certificate would (2 years + 30 days): renew the domain first"}, false},
+		{"the margin counts from the chosen period", func(in *ReadinessInput) {
+			in.PeriodYears = 1
+			in.Domains[0].Registration.Expires = ptr(readyNow.AddDate(1, 0, 29))
+		}, "domain:examplebiz.com", Red, []string{"(1 year + 30 days)"}, false},
+		{"an expired registration is red", func(in *ReadinessInput) { in.Domains[0].Registration.Expires = ptr(readyNow.AddDate(0, 0, -1)) },
+			"domain:examplebiz.com", Red, []string{"expired on 2026-11-22"}, false},
+		{"an unknown expiry is amber", func(in *ReadinessInput) { in.Domains[0].Registration.Expires = nil },
+			"domain:examplebiz.com", Amber, []string{"expiry date is not published"}, true},
+		{"an old snapshot is amber", func(in *ReadinessInput) { in.Domains[0].Registration.FetchedAt = readyNow.AddDate(0, -2, 0) },
+			"domain:examplebiz.com", Amber, []string{"look it up again"}, true},
+		{"no domains at all is red", func(in *ReadinessInput) { in.Domains = nil },
+			"domains", Red, []string{"hostnames"}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			in := readyInput()
+			reg := *in.Domains[0].Registration
+			in.Domains = []DomainCheck{{Name: in.Domains[0].Name, Registration: &reg}}
+			gs := *in.GoodStanding
+			in.GoodStanding = &gs
+			tt.change(&in)
+			r := Readiness(in)
+			it := item(t, r, tt.key)
+			if it.Status != tt.status {
+				t.Errorf("%s status = %s, want %s (reason: %s)", tt.key, it.Status, tt.status, it.Reason)
+			}
+			for _, s := range tt.reasonHas {
+				if !strings.Contains(it.Reason, s) {
+					t.Errorf("reason %q does not mention %q", it.Reason, s)
+				}
+			}
+			if r.Ready != tt.stillReady {
+				t.Errorf("Ready = %v, want %v", r.Ready, tt.stillReady)
+			}
+		})
+	}
+}
+
+func TestReadinessShowsTheWorstFindingOfADomainWithAllItsReasons(t *testing.T) {
+	t.Parallel()
+	in := readyInput()
+	r := in.Domains[0].Registration
+	r.RegistrantOrg = "Someone Else Ltd"
+	r.Expires = ptr(readyNow.AddDate(0, 6, 0))
+	it := item(t, Readiness(in), "domain:examplebiz.com")
+	if it.Status != Red || !strings.Contains(it.Reason, "expir") || !strings.Contains(it.Reason, "Someone Else") {
+		t.Errorf("got %+v, want red naming both the expiry and the registrant", it)
+	}
+}
+
+func TestNamesResembleDespiteCompanyFormsAndPunctuation(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		a, b string
+		want bool
+	}{
+		{"ExampleBiz LLC", "Example Biz, Inc.", true},
+		{"Example Widgets Ltd", "EXAMPLE WIDGETS LIMITED", true},
+		{"Müller & Söhne GmbH", "Müller and Söhne", true},
+		{"Acme Corp.", "Acme Holdings Corporation", true},
+		{"Acme L.L.C.", "ACME", true},
+		{"Globex Corporation", "Initech LLC", false},
+		{"Inc.", "LLC", false},
+		{"", "Acme", false},
+	}
+	for _, tt := range tests {
+		if got := namesResemble(tt.a, tt.b); got != tt.want {
+			t.Errorf("namesResemble(%q, %q) = %v, want %v", tt.a, tt.b, got, tt.want)
+		}
+	}
+}
