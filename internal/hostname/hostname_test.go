@@ -1,0 +1,229 @@
+package hostname_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/certportal/certportal/internal/hostname"
+)
+
+func TestValidateAcceptsNamesPublicCAsIssueFor(t *testing.T) {
+	t.Parallel()
+	for _, name := range []string{
+		"example.com",
+		"www.example.com",
+		"WWW.Example.COM",
+		"*.example.com",
+		"*.shop.example.co.uk",
+		"example.co.uk",
+		"a.b.c.d.example.org",
+		"xn--mller-kva.de",
+		"1password.com",
+		"123.example.com",
+		"a-b.example.com",
+		"a--b.example.com",
+		"api.staging.client.example.io",
+		"*.github.io",     // a private suffix: GitHub itself holds this name
+		"*.corp.internal", // internal services: the portal advises wildcards for them
+		"my-project.s3.amazonaws.com",
+		strings.Repeat("a", 63) + ".com",
+		strings.Repeat(strings.Repeat("a", 62)+".", 4)[:249] + ".com", // exactly 253 characters
+	} {
+		if err := hostname.Validate(name); err != nil {
+			t.Errorf("Validate(%q) = %v, want nil", name, err)
+		}
+	}
+}
+
+func TestValidateRejectsBadNamesSayingWhatIsWrong(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		want string // a fragment of the message the user sees
+	}{
+		{"", "empty"},
+		{"localhost", "at least two labels"},
+		{"com", "at least two labels"},
+		{"a_b.example.com", `label "a_b" has a character that is not a letter, digit or hyphen`},
+		{"exa mple.com", "not a letter, digit or hyphen"},
+		{"-a.example.com", "starts or ends with a hyphen"},
+		{"a-.example.com", "starts or ends with a hyphen"},
+		{"a..example.com", "empty label"},
+		{".example.com", "empty label"},
+		{"example.com.", "ends with a dot"},
+		{" example.com", "space around it"},
+		{strings.Repeat("a", 64) + ".com", "64 characters long; the limit is 63"},
+		{strings.Repeat("a.", 127) + "com", "the limit is 253"},
+		{"192.168.1.1", "IP address"},
+		{"2001:db8::1", "IP address"},
+		{"[2001:db8::1]", "IP address"},
+		{"example.123", "all digits"},
+		{"*.*.example.com", "whole left-most label"},
+		{"a.*.example.com", "whole left-most label"},
+		{"*example.com", `label "*example" has a "*"`},
+		{"f*o.example.com", `has a "*"`},
+		{"*", "at least two labels"},
+		{"*.com", "public suffix"},
+		{"*.co.uk", "public suffix"},
+		{"*.internal", "public suffix"},
+		{"münchen.de", "xn--"},
+		{"example.com/path", "not a letter, digit or hyphen"},
+		{"user@example.com", "not a letter, digit or hyphen"},
+		{"https://example.com", "not a letter, digit or hyphen"},
+	}
+	for _, tt := range tests {
+		err := hostname.Validate(tt.name)
+		if err == nil {
+			t.Errorf("Validate(%q) = nil, want an error mentioning %q", tt.name, tt.want)
+			continue
+		}
+		if !errors.Is(err, hostname.ErrInvalid) {
+			t.Errorf("Validate(%q) = %v, which does not wrap ErrInvalid", tt.name, err)
+		}
+		if !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("Validate(%q) = %q, want it to mention %q", tt.name, err, tt.want)
+		}
+	}
+}
+
+func TestNormalizeTrimsLowerCasesAndDropsOneTrailingDot(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ in, want string }{
+		{"  WWW.Example.COM.  ", "www.example.com"},
+		{"example.com..", "example.com."},
+		{"*.Example.com", "*.example.com"},
+		{"", ""},
+	}
+	for _, tt := range tests {
+		if got := hostname.Normalize(tt.in); got != tt.want {
+			t.Errorf("Normalize(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestCoversMatchesOneLabelForWildcardsAndExactNamesOtherwise(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		pattern, host string
+		want          bool
+	}{
+		{"*.example.com", "a.example.com", true},
+		{"*.example.com", "A.EXAMPLE.COM", true},
+		{"*.example.com", "a.b.example.com", false},
+		{"*.example.com", "example.com", false},
+		{"*.example.com", ".example.com", false},
+		{"*.example.com", "a.example.org", false},
+		{"*.example.com", "*.example.com", true},
+		{"*.example.com", "*.a.example.com", false},
+		{"example.com", "EXAMPLE.com.", true},
+		{"example.com", "www.example.com", false},
+		{"www.example.com", "*.example.com", false},
+		{"", "", false},
+	}
+	for _, tt := range tests {
+		if got := hostname.Covers(tt.pattern, tt.host); got != tt.want {
+			t.Errorf("Covers(%q, %q) = %v, want %v", tt.pattern, tt.host, got, tt.want)
+		}
+	}
+}
+
+func TestIsWildcardLooksOnlyAtTheLeftMostLabel(t *testing.T) {
+	t.Parallel()
+	if !hostname.IsWildcard("*.example.com") {
+		t.Error(`IsWildcard("*.example.com") = false, want true`)
+	}
+	for _, name := range []string{"example.com", "a.*.example.com", "*example.com"} {
+		if hostname.IsWildcard(name) {
+			t.Errorf("IsWildcard(%q) = true, want false", name)
+		}
+	}
+}
+
+func TestRegistrableReturnsTheDomainTheRegistrantHolds(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ in, want string }{
+		{"example.com", "example.com"},
+		{"www.example.com", "example.com"},
+		{"*.example.com", "example.com"},
+		{"*.shop.Example.co.uk.", "example.co.uk"},
+		{"a.b.example.com.au", "example.com.au"},
+		{"foo.github.io", "github.io"}, // the registrant of record is GitHub
+		{"x.y.blogspot.com", "blogspot.com"},
+	}
+	for _, tt := range tests {
+		got, err := hostname.Registrable(tt.in)
+		if err != nil || got != tt.want {
+			t.Errorf("Registrable(%q) = %q, %v; want %q, nil", tt.in, got, err, tt.want)
+		}
+	}
+}
+
+func TestRegistrableRefusesNamesNobodyCanRegister(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ in, want string }{
+		{"co.uk", "public suffix"},
+		{"*.co.uk", "public suffix"},
+		{"service.corp.internal", "not under a public top-level domain"},
+		{"a_b.example.com", "not a letter"},
+	}
+	for _, tt := range tests {
+		got, err := hostname.Registrable(tt.in)
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("Registrable(%q) = %q, %v; want an error mentioning %q", tt.in, got, err, tt.want)
+		}
+	}
+}
+
+func FuzzValidate(f *testing.F) {
+	for _, seed := range []string{
+		"example.com", "*.example.com", "*.*.example.com", "a.*.b.com", "*.co.uk",
+		"1.2.3.4", "::1", "EXAMPLE.com", "xn--mller-kva.de", "a_b.c", "example.com.",
+		" a.b ", "a..b", "-a.b", "münchen.de", "*.github.io", "foo.123",
+	} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, name string) {
+		err := hostname.Validate(name)
+		norm := hostname.Normalize(name)
+		_ = hostname.Covers(name, norm)
+		_, _ = hostname.Registrable(name)
+		if err != nil {
+			if !errors.Is(err, hostname.ErrInvalid) {
+				t.Errorf("Validate(%q) = %v, which does not wrap ErrInvalid", name, err)
+			}
+			return
+		}
+		// An accepted name is already normalized except for case.
+		if norm != strings.ToLower(name) {
+			t.Errorf("Validate accepted %q but Normalize gives %q, not its lower case", name, norm)
+		}
+		if hostname.Normalize(norm) != norm {
+			t.Errorf("Normalize is not idempotent on the accepted name %q", name)
+		}
+		if err := hostname.Validate(norm); err != nil {
+			t.Errorf("Validate accepted %q but rejects its normal form %q: %v", name, norm, err)
+		}
+		if len(name) > hostname.MaxLength {
+			t.Errorf("Validate accepted %q of length %d", name, len(name))
+		}
+		if hostname.IsWildcard(name) {
+			if strings.Contains(name[2:], "*") {
+				t.Errorf("Validate accepted %q with a second wildcard", name)
+			}
+			return
+		}
+		if strings.Contains(name, "*") {
+			t.Errorf("Validate accepted %q with a wildcard that is not the left-most label", name)
+		}
+		if !hostname.Covers(name, name) || !hostname.Covers(name, strings.ToUpper(name)) {
+			t.Errorf("Covers(%q, itself) = false", name)
+		}
+		if hostname.Covers("*."+norm, norm) {
+			t.Errorf("Covers(%q, %q) = true, a wildcard must not cover its own base", "*."+norm, norm)
+		}
+		if !hostname.Covers("*."+norm, "a."+norm) {
+			t.Errorf("Covers(%q, %q) = false", "*."+norm, "a."+norm)
+		}
+	})
+}
