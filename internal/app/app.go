@@ -26,6 +26,13 @@ type App struct {
 	cluster  *pgembed.Cluster
 	Pool     *pgxpool.Pool
 	Accounts *accounts.Service
+
+	// Clients, projects, requirements, readiness.
+
+	// CSRs, private keys and certificates.
+
+	// Orders, providers and background jobs.
+
 	web      *web.Server
 	listener net.Listener
 }
@@ -64,6 +71,13 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	}
 	log.Debug("migrations applied", "took", time.Since(start).Round(time.Millisecond))
 	a.Accounts = accounts.NewService(pool)
+
+	// Clients, projects, requirements, readiness.
+
+	// CSRs, private keys and certificates.
+
+	// Orders, providers and background jobs.
+
 	return a, nil
 }
 
@@ -72,6 +86,12 @@ func (a *App) Handler() http.Handler {
 	if a.web == nil {
 		a.web = web.New(web.Config{Production: a.cfg.Production(), Env: a.cfg.Env}, web.Deps{
 			Pool: a.Pool, Logger: a.log, Accounts: a.Accounts,
+
+			// Clients, projects, requirements, readiness.
+
+			// CSRs, private keys and certificates.
+
+			// Orders and providers.
 		})
 	}
 	return a.web.Handler()

@@ -23,6 +23,12 @@ type Config struct {
 	Env string
 	// LogFormat is "text" or "json" (PORTAL_LOG_FORMAT; default text in dev, json in production).
 	LogFormat string
+
+	// Clients, projects, requirements, readiness.
+
+	// CSRs, private keys and certificates.
+
+	// Orders, providers and background jobs.
 }
 
 // Production reports whether the portal runs with production rules.
@@ -58,6 +64,13 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return c, fmt.Errorf("PORTAL_LOG_FORMAT must be text or json, not %q", c.LogFormat)
 	}
+
+	// Clients, projects, requirements, readiness.
+
+	// CSRs, private keys and certificates.
+
+	// Orders, providers and background jobs.
+
 	return c, nil
 }
 

@@ -10,12 +10,25 @@ import (
 // navItems are the feature sections of the navigation, in order, each shown only to
 // the roles its route allows.
 func (s *Server) navItems() []navItem {
-	return nil
+	var items []navItem
+	// Clients, projects, requirements.
+
+	// Certificates.
+
+	// Orders.
+
+	return items
 }
 
 // homeCards are the start page's shortcuts for the user's roles.
 func (s *Server) homeCards(r *http.Request, u *accounts.User) []pages.HomeCard {
 	var cards []pages.HomeCard
+	// Clients, projects, requirements.
+
+	// Certificates.
+
+	// Orders.
+
 	if u.Has(accounts.RoleAdmin) {
 		cards = append(cards,
 			pages.HomeCard{Title: "Users", Text: "Add people and set their roles.", Href: "/users"},

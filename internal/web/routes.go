@@ -79,6 +79,9 @@ func (r route) isAPI() bool { return strings.HasPrefix(r.pattern, "/api/") }
 func (s *Server) routeTable() []route {
 	var rs []route
 	rs = append(rs, s.foundationRoutes()...)
+	rs = append(rs, s.clientRoutes()...)
+	rs = append(rs, s.certRoutes()...)
+	rs = append(rs, s.orderRoutes()...)
 	return rs
 }
 

@@ -32,6 +32,12 @@ type Deps struct {
 	Pool     *pgxpool.Pool
 	Logger   *slog.Logger
 	Accounts *accounts.Service
+
+	// Clients, projects, requirements, readiness (routes_clients.go).
+
+	// CSRs, private keys and certificates (routes_certs.go).
+
+	// Orders and providers (routes_orders.go).
 }
 
 // Server holds the handlers' dependencies.
@@ -42,8 +48,15 @@ type Server struct {
 	sessions *scs.SessionManager
 	store    *pgxstore.PostgresStore
 	accounts *accounts.Service
-	routes   []route
-	handler  http.Handler
+
+	// Clients, projects, requirements, readiness.
+
+	// CSRs, private keys and certificates.
+
+	// Orders and providers.
+
+	routes  []route
+	handler http.Handler
 }
 
 // New builds the server and its router.
@@ -56,6 +69,12 @@ func New(cfg Config, d Deps) *Server {
 		log:      d.Logger,
 		pool:     d.Pool,
 		accounts: d.Accounts,
+
+		// Clients, projects, requirements, readiness.
+
+		// CSRs, private keys and certificates.
+
+		// Orders and providers.
 	}
 	s.store = pgxstore.NewWithCleanupInterval(d.Pool, 30*time.Minute)
 	s.sessions = scs.New()
