@@ -161,3 +161,10 @@ func registrableDomains(names []string) (domains, internal []string) {
 	sort.Strings(domains)
 	return domains, internal
 }
+
+// InternalNames lists the names that are not under a public top-level domain
+// (such as app.internal): no registry knows them and no public CA issues for them.
+func InternalNames(hostnames []string) []string {
+	_, internal := registrableDomains(hostnames)
+	return internal
+}
