@@ -14,7 +14,9 @@ import (
 
 	"github.com/certportal/certportal/internal/accounts"
 	"github.com/certportal/certportal/internal/db"
+	"github.com/certportal/certportal/internal/orders"
 	"github.com/certportal/certportal/internal/pgembed"
+	"github.com/certportal/certportal/internal/verify"
 	"github.com/certportal/certportal/internal/web"
 )
 
@@ -28,6 +30,7 @@ type App struct {
 	Accounts *accounts.Service
 
 	// Clients, projects, requirements, readiness.
+	Clients *orders.Service
 
 	// CSRs, private keys and certificates.
 
@@ -73,6 +76,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	a.Accounts = accounts.NewService(pool)
 
 	// Clients, projects, requirements, readiness.
+	a.Clients = orders.NewService(pool, verify.NewLookup(cfg.Verify))
 
 	// CSRs, private keys and certificates.
 
@@ -88,6 +92,7 @@ func (a *App) Handler() http.Handler {
 			Pool: a.Pool, Logger: a.log, Accounts: a.Accounts,
 
 			// Clients, projects, requirements, readiness.
+			Clients: a.Clients,
 
 			// CSRs, private keys and certificates.
 

@@ -5,9 +5,13 @@ package app
 
 import (
 	"fmt"
+	"net"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/certportal/certportal/internal/verify"
 )
 
 // Config is the whole configuration, read from the environment once at start.
@@ -25,6 +29,8 @@ type Config struct {
 	LogFormat string
 
 	// Clients, projects, requirements, readiness.
+	// Verify says where domain registration data is looked up (RDAP_URL, WHOIS_SERVER).
+	Verify verify.Config
 
 	// CSRs, private keys and certificates.
 
@@ -66,6 +72,17 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	}
 
 	// Clients, projects, requirements, readiness.
+	c.Verify = verify.ConfigFromEnv(getenv)
+	if c.Verify.RDAPURL != "" {
+		if u, err := url.Parse(c.Verify.RDAPURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return c, fmt.Errorf("RDAP_URL must be an http(s) base URL such as https://rdap.example/, not %q", c.Verify.RDAPURL)
+		}
+	}
+	if c.Verify.WHOISServer != "" {
+		if _, port, err := net.SplitHostPort(c.Verify.WHOISServer); err != nil || port == "" {
+			return c, fmt.Errorf("WHOIS_SERVER must be host:port such as whois.example:43, not %q", c.Verify.WHOISServer)
+		}
+	}
 
 	// CSRs, private keys and certificates.
 

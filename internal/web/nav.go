@@ -12,6 +12,10 @@ import (
 func (s *Server) navItems() []navItem {
 	var items []navItem
 	// Clients, projects, requirements.
+	items = append(items,
+		navItem{"Clients", "/clients", readClients},
+		navItem{"Projects", "/projects", readClients},
+	)
 
 	// Certificates.
 
@@ -24,6 +28,7 @@ func (s *Server) navItems() []navItem {
 func (s *Server) homeCards(r *http.Request, u *accounts.User) []pages.HomeCard {
 	var cards []pages.HomeCard
 	// Clients, projects, requirements.
+	cards = append(cards, s.clientHomeCards(r, u)...)
 
 	// Certificates.
 

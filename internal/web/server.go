@@ -15,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/certportal/certportal/internal/accounts"
+	"github.com/certportal/certportal/internal/orders"
 )
 
 // Config is the part of the portal's configuration the HTTP layer needs.
@@ -34,6 +35,8 @@ type Deps struct {
 	Accounts *accounts.Service
 
 	// Clients, projects, requirements, readiness (routes_clients.go).
+	// Clients nil: a service over Pool that asks the real registries.
+	Clients *orders.Service
 
 	// CSRs, private keys and certificates (routes_certs.go).
 
@@ -50,6 +53,7 @@ type Server struct {
 	accounts *accounts.Service
 
 	// Clients, projects, requirements, readiness.
+	clients *orders.Service
 
 	// CSRs, private keys and certificates.
 
@@ -71,11 +75,17 @@ func New(cfg Config, d Deps) *Server {
 		accounts: d.Accounts,
 
 		// Clients, projects, requirements, readiness.
+		clients: d.Clients,
 
 		// CSRs, private keys and certificates.
 
 		// Orders and providers.
 	}
+	// Clients, projects, requirements, readiness.
+	if s.clients == nil {
+		s.clients = orders.NewService(d.Pool, nil)
+	}
+
 	s.store = pgxstore.NewWithCleanupInterval(d.Pool, 30*time.Minute)
 	s.sessions = scs.New()
 	s.sessions.Store = s.store

@@ -1,0 +1,131 @@
+package orders
+
+import (
+	"net/mail"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/certportal/certportal/internal/errs"
+)
+
+// Field length limits: generous for real names and addresses, small enough that a
+// pasted document does not land in a name column.
+const (
+	maxShortText = 200
+	maxLongText  = 10000
+)
+
+// phonePattern is the form OpenSRS (and so the CA) takes: +CC.NUMBER.
+var phonePattern = regexp.MustCompile(`^\+[0-9]{1,3}\.[0-9]{4,14}$`)
+
+// NormalizePhone trims the phone and drops the spaces, hyphens and brackets people
+// type inside the number, so "+1.312 555-0100" is stored as "+1.3125550100".
+func NormalizePhone(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch r {
+		case ' ', '\t', '-', '(', ')':
+			return -1
+		}
+		return r
+	}, strings.TrimSpace(s))
+}
+
+// ValidPhone reports whether s (normalized) is in the +CC.NUMBER form.
+func ValidPhone(s string) bool { return phonePattern.MatchString(s) }
+
+const phoneHelp = "Write the phone as +1.3125550100: a plus, the country code, a dot, then the number."
+
+// ValidEmail reports whether s is a bare address such as pat@example.com.
+func ValidEmail(s string) bool {
+	a, err := mail.ParseAddress(s)
+	if err != nil || a.Address != s || a.Name != "" {
+		return false
+	}
+	at := strings.LastIndexByte(s, '@')
+	return at > 0 && strings.Contains(s[at+1:], ".")
+}
+
+// countries are the ISO 3166-1 alpha-2 codes the CA accepts in a subject's C=.
+var countries = func() map[string]bool {
+	const list = "AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ " +
+		"BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR BS BT BV BW BY BZ " +
+		"CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ " +
+		"DE DJ DK DM DO DZ EC EE EG EH ER ES ET FI FJ FK FM FO FR " +
+		"GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS GT GU GW GY " +
+		"HK HM HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE JM JO JP " +
+		"KE KG KH KI KM KN KP KR KW KY KZ LA LB LC LI LK LR LS LT LU LV LY " +
+		"MA MC MD ME MF MG MH MK ML MM MN MO MP MQ MR MS MT MU MV MW MX MY MZ " +
+		"NA NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM PN PR PS PT PW PY " +
+		"QA RE RO RS RU RW SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV SX SY SZ " +
+		"TC TD TF TG TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG UM US UY UZ " +
+		"VA VC VE VG VI VN VU WF WS YE YT ZA ZM ZW"
+	m := map[string]bool{}
+	for _, c := range strings.Fields(list) {
+		m[c] = true
+	}
+	return m
+}()
+
+// ValidCountry reports whether s is an ISO 3166-1 alpha-2 code (upper case).
+func ValidCountry(s string) bool { return countries[s] }
+
+func countryProblem(s string) string {
+	if s == "UK" {
+		return "The ISO code for the United Kingdom is GB."
+	}
+	return "Use the two-letter ISO 3166 country code, such as US, GB or DE."
+}
+
+// jurisdictionPattern is an ISO 3166-2 style code: a country, optionally a
+// subdivision ("US-IL", "GB-ENG", "DE").
+var jurisdictionPattern = regexp.MustCompile(`^([A-Z]{2})(-[A-Z0-9]{1,3})?$`)
+
+func validJurisdiction(s string) bool {
+	m := jurisdictionPattern.FindStringSubmatch(s)
+	return m != nil && countries[m[1]]
+}
+
+// checkText trims *v and records an error when it is required and empty or too long.
+func checkText(fe errs.FieldErrors, field string, v *string, required bool, max int, missing string) {
+	*v = strings.TrimSpace(*v)
+	switch {
+	case required && *v == "":
+		fe.Add(field, missing)
+	case utf8.RuneCountInString(*v) > max:
+		fe.Add(field, "This is too long: keep it under "+strconv.Itoa(max)+" characters.")
+	case strings.ContainsAny(*v, "\x00"):
+		fe.Add(field, "This has a character that cannot be stored.")
+	}
+}
+
+// parseDate reads an optional YYYY-MM-DD date; an unreadable one is a field error.
+func parseDate(fe errs.FieldErrors, field, v string) *time.Time {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return nil
+	}
+	t, err := time.Parse(time.DateOnly, v)
+	if err != nil || t.Year() < 1900 || t.Year() > 2200 {
+		fe.Add(field, "Enter a date as YYYY-MM-DD, such as 2026-03-31.")
+		return nil
+	}
+	return &t
+}
+
+// validSourceURL reports whether s is an absolute http(s) URL with a host.
+func validSourceURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+}
+
+// FormatDate is the stored form of a date, or "" for none.
+func FormatDate(t *time.Time) string {
+	if t == nil {
+		return ""
+	}
+	return t.Format(time.DateOnly)
+}

@@ -1,0 +1,100 @@
+package orders
+
+import (
+	"context"
+
+	"github.com/certportal/certportal/internal/errs"
+	"github.com/certportal/certportal/internal/verify"
+)
+
+// Readiness is the requirement's checklist of what the CA will verify before it
+// issues: client details, good standing, the contact set and each registrable
+// domain's newest registration snapshot. periodYears is the certificate period the
+// domain expiry is measured against; 0 means verify.DefaultPeriodYears.
+//
+// The billing contact is the agency's own, from settings (the runbook fills Billing
+// with the agency's contact); a client billing contact stands in when none is set.
+func (s *Service) Readiness(ctx context.Context, requirementID int64, periodYears int) (verify.Report, error) {
+	if periodYears < 0 || periodYears > 2 {
+		return verify.Report{}, errs.Field("period", "The certificate period is 1 or 2 years.")
+	}
+	in, err := s.readinessInput(ctx, requirementID)
+	if err != nil {
+		return verify.Report{}, err
+	}
+	in.PeriodYears = periodYears
+	return verify.Readiness(in), nil
+}
+
+func (s *Service) readinessInput(ctx context.Context, requirementID int64) (verify.ReadinessInput, error) {
+	var in verify.ReadinessInput
+	r, err := getRequirement(ctx, s.pool, requirementID)
+	if err != nil {
+		return in, err
+	}
+	c, err := getClient(ctx, s.pool, r.ClientID)
+	if err != nil {
+		return in, err
+	}
+	in.Client = c.Details()
+	in.Now = s.now()
+
+	standing, err := listStanding(ctx, s.pool, c.ID)
+	if err != nil {
+		return in, err
+	}
+	if len(standing) > 0 {
+		g := standing[0]
+		in.GoodStanding = &verify.GoodStanding{Status: g.Status, CheckedOn: g.CheckedOn, Source: g.Source}
+	}
+
+	contacts, err := listContacts(ctx, s.pool, c.ID)
+	if err != nil {
+		return in, err
+	}
+	in.Admin = bestContact(contacts, ContactAdmin)
+	in.Tech = bestContact(contacts, ContactTech)
+	in.Billing = bestContact(contacts, ContactBilling)
+	billing, err := s.AgencyBillingContact(ctx)
+	switch {
+	case err == nil:
+		// The agency vouches for its own contact.
+		in.Billing = verify.Contact{Present: true, Verified: true, Email: billing.Email}
+	case errs.CodeOf(err) != errs.NotFound:
+		return in, err
+	}
+
+	domains, _ := registrableDomains(r.Hostnames)
+	snaps, err := listSnapshots(ctx, s.pool, r.ID, true)
+	if err != nil {
+		return in, err
+	}
+	latest := map[string]DomainSnapshot{}
+	for _, d := range snaps {
+		latest[d.Domain] = d
+	}
+	for _, d := range domains {
+		dc := verify.DomainCheck{Name: d}
+		if snap, ok := latest[d]; ok {
+			dc.Registration = snap.Registration
+			dc.LookupError = snap.Error
+		}
+		in.Domains = append(in.Domains, dc)
+	}
+	return in, nil
+}
+
+// bestContact picks the contact of a role the checklist should judge: a verified
+// one when there is one, else the first filed.
+func bestContact(contacts []Contact, role string) verify.Contact {
+	var out verify.Contact
+	for _, c := range contacts {
+		if c.Role != role {
+			continue
+		}
+		if !out.Present || (c.Verified && !out.Verified) {
+			out = verify.Contact{Present: true, Verified: c.Verified, Email: c.Email}
+		}
+	}
+	return out
+}

@@ -1,0 +1,247 @@
+package orders
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/certportal/certportal/internal/audit"
+)
+
+func clientSubject(c *Client) string { return fmt.Sprintf("client %d %s", c.ID, c.DisplayName) }
+
+func contactSubject(c *Contact) string {
+	return fmt.Sprintf("contact %d %s (%s) of client %d", c.ID, c.Name(), c.Role, c.ClientID)
+}
+
+// CreateClient validates and files a new client.
+func (s *Service) CreateClient(ctx context.Context, actor audit.Actor, in ClientInput) (*Client, error) {
+	if err := in.Validate(); err != nil {
+		return nil, err
+	}
+	var c *Client
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		var err error
+		if c, err = insertClient(ctx, tx, in, actor.ID); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, actor, "client.create", clientSubject(c), nil)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// UpdateClient replaces a client's details with in.
+func (s *Service) UpdateClient(ctx context.Context, actor audit.Actor, id int64, in ClientInput) (*Client, error) {
+	if err := in.Validate(); err != nil {
+		return nil, err
+	}
+	var c *Client
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		before, err := getClient(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if c, err = updateClient(ctx, tx, id, in); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, actor, "client.update", clientSubject(c), map[string]any{"changed": changedFields(before.Input(), c.Input())})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// changedFields names the fields that differ, for the audit record.
+func changedFields(a, b ClientInput) []string {
+	var out []string
+	add := func(name, x, y string) {
+		if x != y {
+			out = append(out, name)
+		}
+	}
+	add("display_name", a.DisplayName, b.DisplayName)
+	add("legal_name", a.LegalName, b.LegalName)
+	add("jurisdiction", a.Jurisdiction, b.Jurisdiction)
+	add("registration_number", a.RegistrationNumber, b.RegistrationNumber)
+	add("address1", a.Address1, b.Address1)
+	add("address2", a.Address2, b.Address2)
+	add("city", a.City, b.City)
+	add("state", a.State, b.State)
+	add("postal_code", a.PostalCode, b.PostalCode)
+	add("country", a.Country, b.Country)
+	add("phone", a.Phone, b.Phone)
+	return out
+}
+
+// GetClient returns one client.
+func (s *Service) GetClient(ctx context.Context, id int64) (*Client, error) {
+	return getClient(ctx, s.pool, id)
+}
+
+// ListClients returns every client by name, with project counts and the standing
+// that counts.
+func (s *Service) ListClients(ctx context.Context) ([]ClientRow, error) {
+	return listClients(ctx, s.pool)
+}
+
+// AddContact files a contact for a client.
+func (s *Service) AddContact(ctx context.Context, actor audit.Actor, clientID int64, in ContactInput) (*Contact, error) {
+	var c *Contact
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		// The client's existence first: a 404 for a missing client beats field errors.
+		if _, err := getClient(ctx, tx, clientID); err != nil {
+			return err
+		}
+		if err := in.Validate(); err != nil {
+			return err
+		}
+		id, err := insertContact(ctx, tx, clientID, in)
+		if err != nil {
+			return err
+		}
+		if c, err = getContact(ctx, tx, id); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, actor, "contact.create", contactSubject(c), nil)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// UpdateContact saves a contact's new details. Changing the email or phone clears
+// the verification: the person must be confirmed again at the new address.
+func (s *Service) UpdateContact(ctx context.Context, actor audit.Actor, id int64, in ContactInput) (*Contact, error) {
+	var c *Contact
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		before, err := getContact(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if err := in.Validate(); err != nil {
+			return err
+		}
+		if err := updateContact(ctx, tx, id, in); err != nil {
+			return err
+		}
+		if c, err = getContact(ctx, tx, id); err != nil {
+			return err
+		}
+		details := map[string]any{}
+		if before.Email != c.Email {
+			details["email_changed"] = true
+		}
+		if before.Phone != c.Phone {
+			details["phone_changed"] = true
+		}
+		if before.Verified && !c.Verified {
+			details["verification_cleared"] = true
+		}
+		return audit.Record(ctx, tx, actor, "contact.update", contactSubject(c), details)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// VerifyContact records that the actor confirmed the contact's details, and how.
+func (s *Service) VerifyContact(ctx context.Context, actor audit.Actor, id int64, in VerifyInput) (*Contact, error) {
+	var c *Contact
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if _, err := getContact(ctx, tx, id); err != nil {
+			return err
+		}
+		if err := in.Validate(); err != nil {
+			return err
+		}
+		if err := verifyContact(ctx, tx, id, actor.ID, in); err != nil {
+			return err
+		}
+		var err error
+		if c, err = getContact(ctx, tx, id); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, actor, "contact.verify", contactSubject(c), map[string]any{"method": in.Method})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// GetContact returns one contact.
+func (s *Service) GetContact(ctx context.Context, id int64) (*Contact, error) {
+	return getContact(ctx, s.pool, id)
+}
+
+// ListContacts returns a client's contacts by role.
+func (s *Service) ListContacts(ctx context.Context, clientID int64) ([]Contact, error) {
+	return listContacts(ctx, s.pool, clientID)
+}
+
+// RecordStanding files a good-standing check for a client.
+func (s *Service) RecordStanding(ctx context.Context, actor audit.Actor, clientID int64, in StandingInput) (*Standing, error) {
+	var g *Standing
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		c, err := getClient(ctx, tx, clientID)
+		if err != nil {
+			return err
+		}
+		// Tomorrow: a PO ahead of UTC may record a check made on their today.
+		if _, err := in.validate(s.today().AddDate(0, 0, 1)); err != nil {
+			return err
+		}
+		id, err := insertStanding(ctx, tx, clientID, actor.ID, in)
+		if err != nil {
+			return err
+		}
+		if g, err = getStanding(ctx, tx, id); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, actor, "standing.record", clientSubject(c),
+			map[string]any{"status": g.Status, "checked_on": in.CheckedOn})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return g, nil
+}
+
+// ListStanding returns a client's good-standing records, the one that counts first.
+func (s *Service) ListStanding(ctx context.Context, clientID int64) ([]Standing, error) {
+	return listStanding(ctx, s.pool, clientID)
+}
+
+// AgencyBillingContact returns the agency's billing contact from settings; a
+// NotFound error when an administrator has not set it yet.
+func (s *Service) AgencyBillingContact(ctx context.Context) (*AgencyBillingContact, error) {
+	var c AgencyBillingContact
+	if err := getSetting(ctx, s.pool, AgencyBillingContactKey, &c); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+// SetAgencyBillingContact validates and saves the agency's billing contact.
+func (s *Service) SetAgencyBillingContact(ctx context.Context, actor audit.Actor, c AgencyBillingContact) (*AgencyBillingContact, error) {
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if err := putSetting(ctx, tx, AgencyBillingContactKey, c, actor.ID); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, actor, "settings.update", "setting "+AgencyBillingContactKey, nil)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &c, nil
+}

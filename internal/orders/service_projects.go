@@ -1,0 +1,136 @@
+package orders
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/certportal/certportal/internal/audit"
+)
+
+func projectSubject(p *Project) string { return fmt.Sprintf("project %d %s", p.ID, p.Name) }
+
+// CreateProject files a project for a client.
+func (s *Service) CreateProject(ctx context.Context, actor audit.Actor, in ProjectInput) (*Project, error) {
+	d, err := in.validate()
+	if err != nil {
+		return nil, err
+	}
+	var p *Project
+	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if err := checkProjectRefs(ctx, tx, in); err != nil {
+			return err
+		}
+		id, err := insertProject(ctx, tx, in, d)
+		if err != nil {
+			return err
+		}
+		if p, err = getProject(ctx, tx, id); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, actor, "project.create", projectSubject(p), map[string]any{"client_id": p.ClientID})
+	})
+	if err != nil {
+		return nil, err
+	}
+	p.Flags = SprintOneFlags(p, s.today())
+	return p, nil
+}
+
+// UpdateProject replaces a project's details with in.
+func (s *Service) UpdateProject(ctx context.Context, actor audit.Actor, id int64, in ProjectInput) (*Project, error) {
+	var p *Project
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if _, err := getProject(ctx, tx, id); err != nil {
+			return err
+		}
+		d, err := in.validate()
+		if err != nil {
+			return err
+		}
+		if err := checkProjectRefs(ctx, tx, in); err != nil {
+			return err
+		}
+		if err := updateProject(ctx, tx, id, in, d); err != nil {
+			return err
+		}
+		if p, err = getProject(ctx, tx, id); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, actor, "project.update", projectSubject(p), nil)
+	})
+	if err != nil {
+		return nil, err
+	}
+	p.Flags = SprintOneFlags(p, s.today())
+	return p, nil
+}
+
+// GetProject returns one project with its sprint-one flags as of today.
+func (s *Service) GetProject(ctx context.Context, id int64) (*Project, error) {
+	p, err := getProject(ctx, s.pool, id)
+	if err != nil {
+		return nil, err
+	}
+	p.Flags = SprintOneFlags(p, s.today())
+	return p, nil
+}
+
+// ListProjects returns every project (clientID 0) or one client's, with flags.
+func (s *Service) ListProjects(ctx context.Context, clientID int64) ([]Project, error) {
+	ps, err := listProjects(ctx, s.pool, clientID)
+	if err != nil {
+		return nil, err
+	}
+	today := s.today()
+	for i := range ps {
+		ps[i].Flags = SprintOneFlags(&ps[i], today)
+	}
+	return ps, nil
+}
+
+func requirementSubject(r *Requirement) string {
+	return fmt.Sprintf("requirement %d (%s) of project %d", r.ID, strings.Join(r.Hostnames, ", "), r.ProjectID)
+}
+
+// CreateRequirement files a certificate requirement for a project.
+func (s *Service) CreateRequirement(ctx context.Context, actor audit.Actor, projectID int64, in RequirementInput) (*Requirement, error) {
+	var r *Requirement
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if _, err := getProject(ctx, tx, projectID); err != nil {
+			return err
+		}
+		neededBy, err := in.validate()
+		if err != nil {
+			return err
+		}
+		id, err := insertRequirement(ctx, tx, projectID, actor.ID, in, neededBy)
+		if err != nil {
+			return err
+		}
+		if r, err = getRequirement(ctx, tx, id); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, actor, "requirement.create", requirementSubject(r),
+			map[string]any{"validation": r.Validation, "public_facing": r.PublicFacing})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// GetRequirement returns one requirement with its project and client ids.
+func (s *Service) GetRequirement(ctx context.Context, id int64) (*Requirement, error) {
+	return getRequirement(ctx, s.pool, id)
+}
+
+// ListRequirements returns a project's requirements, oldest first.
+func (s *Service) ListRequirements(ctx context.Context, projectID int64) ([]Requirement, error) {
+	if _, err := getProject(ctx, s.pool, projectID); err != nil {
+		return nil, err
+	}
+	return listRequirements(ctx, s.pool, projectID)
+}

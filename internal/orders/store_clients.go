@@ -1,0 +1,282 @@
+package orders
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/certportal/certportal/internal/db"
+	"github.com/certportal/certportal/internal/errs"
+)
+
+const clientColumns = `id, display_name, legal_name, jurisdiction, registration_number, address1, address2,
+	city, state, postal_code, country, phone, created_at, updated_at`
+
+func scanClient(row pgx.Row) (*Client, error) {
+	var c Client
+	err := row.Scan(&c.ID, &c.DisplayName, &c.LegalName, &c.Jurisdiction, &c.RegistrationNumber, &c.Address1,
+		&c.Address2, &c.City, &c.State, &c.PostalCode, &c.Country, &c.Phone, &c.CreatedAt, &c.UpdatedAt)
+	if err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+func clientNameTaken() error {
+	return errs.Field("display_name", "Another client already has this name.")
+}
+
+func insertClient(ctx context.Context, q db.DBTX, in ClientInput, by int64) (*Client, error) {
+	c, err := scanClient(q.QueryRow(ctx, `
+		INSERT INTO clients (display_name, legal_name, jurisdiction, registration_number, address1, address2,
+			city, state, postal_code, country, phone, created_by)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+		RETURNING `+clientColumns,
+		in.DisplayName, in.LegalName, in.Jurisdiction, in.RegistrationNumber, in.Address1, in.Address2,
+		in.City, in.State, in.PostalCode, in.Country, in.Phone, nullID(by)))
+	if db.IsUniqueViolation(err, "clients_display_name_key") {
+		return nil, clientNameTaken()
+	}
+	if err != nil {
+		return nil, fmt.Errorf("orders: insert client: %w", err)
+	}
+	return c, nil
+}
+
+func updateClient(ctx context.Context, q db.DBTX, id int64, in ClientInput) (*Client, error) {
+	c, err := scanClient(q.QueryRow(ctx, `
+		UPDATE clients SET display_name = $2, legal_name = $3, jurisdiction = $4, registration_number = $5,
+			address1 = $6, address2 = $7, city = $8, state = $9, postal_code = $10, country = $11, phone = $12,
+			updated_at = now()
+		WHERE id = $1
+		RETURNING `+clientColumns,
+		id, in.DisplayName, in.LegalName, in.Jurisdiction, in.RegistrationNumber, in.Address1, in.Address2,
+		in.City, in.State, in.PostalCode, in.Country, in.Phone))
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		return nil, errs.NotFoundf("There is no client %d.", id)
+	case db.IsUniqueViolation(err, "clients_display_name_key"):
+		return nil, clientNameTaken()
+	case err != nil:
+		return nil, fmt.Errorf("orders: update client %d: %w", id, err)
+	}
+	return c, nil
+}
+
+func getClient(ctx context.Context, q db.DBTX, id int64) (*Client, error) {
+	c, err := scanClient(q.QueryRow(ctx, `SELECT `+clientColumns+` FROM clients WHERE id = $1`, id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, errs.NotFoundf("There is no client %d.", id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("orders: get client %d: %w", id, err)
+	}
+	return c, nil
+}
+
+func listClients(ctx context.Context, q db.DBTX) ([]ClientRow, error) {
+	rows, err := q.Query(ctx, `
+		SELECT `+prefixed("c.", clientColumns)+`,
+			(SELECT count(*) FROM projects p WHERE p.client_id = c.id),
+			COALESCE(gs.status, ''), gs.checked_on
+		FROM clients c
+		LEFT JOIN LATERAL (
+			SELECT status, checked_on FROM good_standing g
+			WHERE g.client_id = c.id ORDER BY checked_on DESC, id DESC LIMIT 1
+		) gs ON true
+		ORDER BY lower(c.display_name)`)
+	if err != nil {
+		return nil, fmt.Errorf("orders: list clients: %w", err)
+	}
+	defer rows.Close()
+	var out []ClientRow
+	for rows.Next() {
+		var r ClientRow
+		c := &r.Client
+		if err := rows.Scan(&c.ID, &c.DisplayName, &c.LegalName, &c.Jurisdiction, &c.RegistrationNumber, &c.Address1,
+			&c.Address2, &c.City, &c.State, &c.PostalCode, &c.Country, &c.Phone, &c.CreatedAt, &c.UpdatedAt,
+			&r.Projects, &r.StandingStatus, &r.StandingCheckedOn); err != nil {
+			return nil, fmt.Errorf("orders: list clients: %w", err)
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("orders: list clients: %w", err)
+	}
+	return out, nil
+}
+
+// prefixed qualifies a column list with a table alias.
+func prefixed(alias, columns string) string {
+	var out []byte
+	start := true
+	for i := 0; i < len(columns); i++ {
+		ch := columns[i]
+		if start && ch != ' ' && ch != '\t' && ch != '\n' {
+			out = append(out, alias...)
+			start = false
+		}
+		if ch == ',' {
+			start = true
+		}
+		out = append(out, ch)
+	}
+	return string(out)
+}
+
+func nullID(id int64) *int64 {
+	if id == 0 {
+		return nil
+	}
+	return &id
+}
+
+const contactColumns = `ct.id, ct.client_id, ct.role, ct.first_name, ct.last_name, ct.title, ct.email, ct.phone,
+	ct.verified_at, COALESCE(vu.name, ''), COALESCE(ct.verified_method, ''), ct.verified_note, ct.created_at`
+
+const contactFrom = ` FROM contacts ct LEFT JOIN users vu ON vu.id = ct.verified_by `
+
+func scanContact(row pgx.Row) (*Contact, error) {
+	var c Contact
+	err := row.Scan(&c.ID, &c.ClientID, &c.Role, &c.FirstName, &c.LastName, &c.Title, &c.Email, &c.Phone,
+		&c.VerifiedAt, &c.VerifiedByName, &c.VerifiedMethod, &c.VerifiedNote, &c.CreatedAt)
+	if err != nil {
+		return nil, err
+	}
+	c.Verified = c.VerifiedAt != nil
+	return &c, nil
+}
+
+func insertContact(ctx context.Context, q db.DBTX, clientID int64, in ContactInput) (int64, error) {
+	var id int64
+	err := q.QueryRow(ctx, `
+		INSERT INTO contacts (client_id, role, first_name, last_name, title, email, phone)
+		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
+		clientID, in.Role, in.FirstName, in.LastName, in.Title, in.Email, in.Phone).Scan(&id)
+	if err != nil {
+		return 0, fmt.Errorf("orders: insert contact: %w", err)
+	}
+	return id, nil
+}
+
+// updateContact saves the contact; a changed email or phone clears the
+// verification, since what was verified is no longer what is recorded.
+func updateContact(ctx context.Context, q db.DBTX, id int64, in ContactInput) error {
+	tag, err := q.Exec(ctx, `
+		UPDATE contacts SET role = $2, first_name = $3, last_name = $4, title = $5, email = $6, phone = $7,
+			verified_at     = CASE WHEN email <> $6 OR phone <> $7 THEN NULL ELSE verified_at END,
+			verified_by     = CASE WHEN email <> $6 OR phone <> $7 THEN NULL ELSE verified_by END,
+			verified_method = CASE WHEN email <> $6 OR phone <> $7 THEN NULL ELSE verified_method END,
+			verified_note   = CASE WHEN email <> $6 OR phone <> $7 THEN '' ELSE verified_note END,
+			updated_at = now()
+		WHERE id = $1`,
+		id, in.Role, in.FirstName, in.LastName, in.Title, in.Email, in.Phone)
+	if err != nil {
+		return fmt.Errorf("orders: update contact %d: %w", id, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return errs.NotFoundf("There is no contact %d.", id)
+	}
+	return nil
+}
+
+func verifyContact(ctx context.Context, q db.DBTX, id, by int64, in VerifyInput) error {
+	tag, err := q.Exec(ctx, `
+		UPDATE contacts SET verified_at = now(), verified_by = $2, verified_method = $3, verified_note = $4, updated_at = now()
+		WHERE id = $1`, id, nullID(by), in.Method, in.Note)
+	if err != nil {
+		return fmt.Errorf("orders: verify contact %d: %w", id, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return errs.NotFoundf("There is no contact %d.", id)
+	}
+	return nil
+}
+
+func getContact(ctx context.Context, q db.DBTX, id int64) (*Contact, error) {
+	c, err := scanContact(q.QueryRow(ctx, `SELECT `+contactColumns+contactFrom+`WHERE ct.id = $1`, id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, errs.NotFoundf("There is no contact %d.", id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("orders: get contact %d: %w", id, err)
+	}
+	return c, nil
+}
+
+func listContacts(ctx context.Context, q db.DBTX, clientID int64) ([]Contact, error) {
+	rows, err := q.Query(ctx, `SELECT `+contactColumns+contactFrom+`WHERE ct.client_id = $1
+		ORDER BY array_position(ARRAY['admin','billing','tech','organization'], ct.role), ct.id`, clientID)
+	if err != nil {
+		return nil, fmt.Errorf("orders: list contacts: %w", err)
+	}
+	defer rows.Close()
+	var out []Contact
+	for rows.Next() {
+		c, err := scanContact(rows)
+		if err != nil {
+			return nil, fmt.Errorf("orders: list contacts: %w", err)
+		}
+		out = append(out, *c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("orders: list contacts: %w", err)
+	}
+	return out, nil
+}
+
+const standingColumns = `g.id, g.client_id, g.status, g.source, g.checked_on, g.evidence, COALESCE(u.name, ''), g.recorded_at`
+
+const standingFrom = ` FROM good_standing g LEFT JOIN users u ON u.id = g.recorded_by `
+
+func scanStanding(row pgx.Row) (*Standing, error) {
+	var g Standing
+	if err := row.Scan(&g.ID, &g.ClientID, &g.Status, &g.Source, &g.CheckedOn, &g.Evidence, &g.RecordedByName, &g.RecordedAt); err != nil {
+		return nil, err
+	}
+	return &g, nil
+}
+
+func insertStanding(ctx context.Context, q db.DBTX, clientID, by int64, in StandingInput) (int64, error) {
+	var id int64
+	err := q.QueryRow(ctx, `
+		INSERT INTO good_standing (client_id, status, source, checked_on, evidence, recorded_by)
+		VALUES ($1, $2, $3, $4::date, $5, $6) RETURNING id`,
+		clientID, in.Status, in.Source, in.CheckedOn, in.Evidence, nullID(by)).Scan(&id)
+	if err != nil {
+		return 0, fmt.Errorf("orders: insert good standing: %w", err)
+	}
+	return id, nil
+}
+
+func getStanding(ctx context.Context, q db.DBTX, id int64) (*Standing, error) {
+	g, err := scanStanding(q.QueryRow(ctx, `SELECT `+standingColumns+standingFrom+`WHERE g.id = $1`, id))
+	if err != nil {
+		return nil, fmt.Errorf("orders: get good standing %d: %w", id, err)
+	}
+	return g, nil
+}
+
+// listStanding returns a client's records, the one that counts first.
+func listStanding(ctx context.Context, q db.DBTX, clientID int64) ([]Standing, error) {
+	rows, err := q.Query(ctx, `SELECT `+standingColumns+standingFrom+`WHERE g.client_id = $1
+		ORDER BY g.checked_on DESC, g.id DESC`, clientID)
+	if err != nil {
+		return nil, fmt.Errorf("orders: list good standing: %w", err)
+	}
+	defer rows.Close()
+	var out []Standing
+	for rows.Next() {
+		g, err := scanStanding(rows)
+		if err != nil {
+			return nil, fmt.Errorf("orders: list good standing: %w", err)
+		}
+		out = append(out, *g)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("orders: list good standing: %w", err)
+	}
+	return out, nil
+}

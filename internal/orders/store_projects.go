@@ -1,0 +1,122 @@
+package orders
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/certportal/certportal/internal/db"
+	"github.com/certportal/certportal/internal/errs"
+)
+
+const projectSelect = `
+	SELECT p.id, p.client_id, c.display_name, p.name, COALESCE(p.po_id, 0), COALESCE(po.name, ''),
+		COALESCE(p.am_id, 0), COALESCE(am.name, ''), p.kickoff_on, p.sprint_one_ends_on, p.staging_on,
+		p.production_on, p.created_at,
+		(SELECT count(*) FROM requirements r WHERE r.project_id = p.id),
+		EXISTS (SELECT 1 FROM certificates ce JOIN requirements r ON r.id = ce.requirement_id
+			WHERE r.project_id = p.id AND ce.not_after > now())
+	FROM projects p
+	JOIN clients c ON c.id = p.client_id
+	LEFT JOIN users po ON po.id = p.po_id
+	LEFT JOIN users am ON am.id = p.am_id `
+
+func scanProject(row pgx.Row) (*Project, error) {
+	var p Project
+	err := row.Scan(&p.ID, &p.ClientID, &p.ClientName, &p.Name, &p.POID, &p.POName, &p.AMID, &p.AMName,
+		&p.KickoffOn, &p.SprintOneEndsOn, &p.StagingOn, &p.ProductionOn, &p.CreatedAt,
+		&p.Requirements, &p.HasCertificate)
+	if err != nil {
+		return nil, err
+	}
+	return &p, nil
+}
+
+// checkProjectRefs turns missing client, PO or AM references into field errors.
+func checkProjectRefs(ctx context.Context, q db.DBTX, in ProjectInput) error {
+	fe := errs.FieldErrors{}
+	var exists bool
+	if err := q.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM clients WHERE id = $1)`, in.ClientID).Scan(&exists); err != nil {
+		return fmt.Errorf("orders: check client %d: %w", in.ClientID, err)
+	}
+	fe.Check(exists, "client_id", "There is no such client: choose one from the list.")
+	for _, ref := range []struct {
+		field string
+		id    int64
+		role  string
+		words string
+	}{{"po_id", in.POID, "po", "a project owner"}, {"am_id", in.AMID, "am", "an account manager"}} {
+		if ref.id == 0 {
+			continue
+		}
+		var ok bool
+		err := q.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM users WHERE id = $1 AND disabled_at IS NULL
+			AND ($2 = ANY(roles) OR 'admin' = ANY(roles)))`, ref.id, ref.role).Scan(&ok)
+		if err != nil {
+			return fmt.Errorf("orders: check user %d: %w", ref.id, err)
+		}
+		fe.Check(ok, ref.field, "Choose "+ref.words+" from the list: that user does not hold the role.")
+	}
+	return fe.Err()
+}
+
+func insertProject(ctx context.Context, q db.DBTX, in ProjectInput, d projectDates) (int64, error) {
+	var id int64
+	err := q.QueryRow(ctx, `
+		INSERT INTO projects (client_id, name, po_id, am_id, kickoff_on, sprint_one_ends_on, staging_on, production_on)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+		in.ClientID, in.Name, nullID(in.POID), nullID(in.AMID), d.kickoff, d.sprintOneEnds, d.staging, d.production).Scan(&id)
+	if err != nil {
+		return 0, fmt.Errorf("orders: insert project: %w", err)
+	}
+	return id, nil
+}
+
+func updateProject(ctx context.Context, q db.DBTX, id int64, in ProjectInput, d projectDates) error {
+	tag, err := q.Exec(ctx, `
+		UPDATE projects SET client_id = $2, name = $3, po_id = $4, am_id = $5, kickoff_on = $6,
+			sprint_one_ends_on = $7, staging_on = $8, production_on = $9, updated_at = now()
+		WHERE id = $1`,
+		id, in.ClientID, in.Name, nullID(in.POID), nullID(in.AMID), d.kickoff, d.sprintOneEnds, d.staging, d.production)
+	if err != nil {
+		return fmt.Errorf("orders: update project %d: %w", id, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return errs.NotFoundf("There is no project %d.", id)
+	}
+	return nil
+}
+
+func getProject(ctx context.Context, q db.DBTX, id int64) (*Project, error) {
+	p, err := scanProject(q.QueryRow(ctx, projectSelect+`WHERE p.id = $1`, id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, errs.NotFoundf("There is no project %d.", id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("orders: get project %d: %w", id, err)
+	}
+	return p, nil
+}
+
+// listProjects returns every project, or one client's when clientID is not 0.
+func listProjects(ctx context.Context, q db.DBTX, clientID int64) ([]Project, error) {
+	rows, err := q.Query(ctx, projectSelect+`WHERE ($1 = 0 OR p.client_id = $1) ORDER BY lower(p.name), p.id`, clientID)
+	if err != nil {
+		return nil, fmt.Errorf("orders: list projects: %w", err)
+	}
+	defer rows.Close()
+	var out []Project
+	for rows.Next() {
+		p, err := scanProject(rows)
+		if err != nil {
+			return nil, fmt.Errorf("orders: list projects: %w", err)
+		}
+		out = append(out, *p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("orders: list projects: %w", err)
+	}
+	return out, nil
+}

@@ -1,0 +1,142 @@
+package orders
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/certportal/certportal/internal/db"
+	"github.com/certportal/certportal/internal/errs"
+	"github.com/certportal/certportal/internal/verify"
+)
+
+const requirementSelect = `
+	SELECT r.id, r.project_id, p.name, p.client_id, c.display_name, r.hostnames, r.public_facing,
+		r.takes_payments, r.validation, r.obtained_by, r.needed_by, r.notes, r.created_at
+	FROM requirements r
+	JOIN projects p ON p.id = r.project_id
+	JOIN clients c ON c.id = p.client_id `
+
+func scanRequirement(row pgx.Row) (*Requirement, error) {
+	var r Requirement
+	err := row.Scan(&r.ID, &r.ProjectID, &r.ProjectName, &r.ClientID, &r.ClientName, &r.Hostnames, &r.PublicFacing,
+		&r.TakesPayments, &r.Validation, &r.ObtainedBy, &r.NeededBy, &r.Notes, &r.CreatedAt)
+	if err != nil {
+		return nil, err
+	}
+	return &r, nil
+}
+
+func insertRequirement(ctx context.Context, q db.DBTX, projectID, by int64, in RequirementInput, neededBy *time.Time) (int64, error) {
+	var id int64
+	err := q.QueryRow(ctx, `
+		INSERT INTO requirements (project_id, hostnames, public_facing, takes_payments, validation, obtained_by,
+			needed_by, notes, created_by)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
+		projectID, in.Hostnames, in.PublicFacing, in.TakesPayments, in.Validation, in.ObtainedBy,
+		neededBy, in.Notes, nullID(by)).Scan(&id)
+	if err != nil {
+		return 0, fmt.Errorf("orders: insert requirement: %w", err)
+	}
+	return id, nil
+}
+
+func getRequirement(ctx context.Context, q db.DBTX, id int64) (*Requirement, error) {
+	r, err := scanRequirement(q.QueryRow(ctx, requirementSelect+`WHERE r.id = $1`, id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, errs.NotFoundf("There is no requirement %d.", id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("orders: get requirement %d: %w", id, err)
+	}
+	return r, nil
+}
+
+func listRequirements(ctx context.Context, q db.DBTX, projectID int64) ([]Requirement, error) {
+	rows, err := q.Query(ctx, requirementSelect+`WHERE r.project_id = $1 ORDER BY r.id`, projectID)
+	if err != nil {
+		return nil, fmt.Errorf("orders: list requirements: %w", err)
+	}
+	defer rows.Close()
+	var out []Requirement
+	for rows.Next() {
+		r, err := scanRequirement(rows)
+		if err != nil {
+			return nil, fmt.Errorf("orders: list requirements: %w", err)
+		}
+		out = append(out, *r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("orders: list requirements: %w", err)
+	}
+	return out, nil
+}
+
+const snapshotColumns = `d.id, d.requirement_id, d.domain, d.checked_at, d.source, d.error, d.registration, COALESCE(u.name, '')`
+
+const snapshotFrom = ` FROM domain_checks d LEFT JOIN users u ON u.id = d.checked_by `
+
+func scanSnapshot(row pgx.Row) (*DomainSnapshot, error) {
+	var d DomainSnapshot
+	var raw []byte
+	if err := row.Scan(&d.ID, &d.RequirementID, &d.Domain, &d.CheckedAt, &d.Source, &d.Error, &raw, &d.CheckedByName); err != nil {
+		return nil, err
+	}
+	if len(raw) > 0 && string(raw) != "null" {
+		d.Registration = &verify.Registration{}
+		if err := json.Unmarshal(raw, d.Registration); err != nil {
+			return nil, fmt.Errorf("registration of check %d: %w", d.ID, err)
+		}
+	}
+	return &d, nil
+}
+
+func insertSnapshot(ctx context.Context, q db.DBTX, d DomainSnapshot, by int64) (int64, error) {
+	var raw []byte
+	if d.Registration != nil {
+		var err error
+		if raw, err = json.Marshal(d.Registration); err != nil {
+			return 0, fmt.Errorf("orders: store domain check: %w", err)
+		}
+	}
+	var id int64
+	err := q.QueryRow(ctx, `
+		INSERT INTO domain_checks (requirement_id, domain, checked_at, source, error, registration, checked_by)
+		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
+		d.RequirementID, d.Domain, d.CheckedAt, d.Source, d.Error, raw, nullID(by)).Scan(&id)
+	if err != nil {
+		return 0, fmt.Errorf("orders: store domain check: %w", err)
+	}
+	return id, nil
+}
+
+// listSnapshots returns a requirement's checks, newest first; latestOnly keeps
+// only the newest per domain.
+func listSnapshots(ctx context.Context, q db.DBTX, requirementID int64, latestOnly bool) ([]DomainSnapshot, error) {
+	sql := `SELECT ` + snapshotColumns + snapshotFrom + `WHERE d.requirement_id = $1 ORDER BY d.checked_at DESC, d.id DESC`
+	if latestOnly {
+		sql = `SELECT DISTINCT ON (d.domain) ` + snapshotColumns + snapshotFrom +
+			`WHERE d.requirement_id = $1 ORDER BY d.domain, d.checked_at DESC, d.id DESC`
+	}
+	rows, err := q.Query(ctx, sql, requirementID)
+	if err != nil {
+		return nil, fmt.Errorf("orders: list domain checks: %w", err)
+	}
+	defer rows.Close()
+	var out []DomainSnapshot
+	for rows.Next() {
+		d, err := scanSnapshot(rows)
+		if err != nil {
+			return nil, fmt.Errorf("orders: list domain checks: %w", err)
+		}
+		out = append(out, *d)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("orders: list domain checks: %w", err)
+	}
+	return out, nil
+}

@@ -1,0 +1,444 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/certportal/certportal/internal/errs"
+	"github.com/certportal/certportal/internal/orders"
+	"github.com/certportal/certportal/internal/verify"
+)
+
+type apiStanding struct {
+	ID         int64     `json:"id"`
+	Status     string    `json:"status"`
+	Source     string    `json:"source"`
+	CheckedOn  string    `json:"checked_on"`
+	Evidence   string    `json:"evidence"`
+	RecordedBy string    `json:"recorded_by"`
+	RecordedAt time.Time `json:"recorded_at"`
+}
+
+func toAPIStanding(g *orders.Standing) apiStanding {
+	return apiStanding{ID: g.ID, Status: g.Status, Source: g.Source, CheckedOn: g.CheckedOn.Format(time.DateOnly),
+		Evidence: g.Evidence, RecordedBy: g.RecordedByName, RecordedAt: g.RecordedAt}
+}
+
+func (s *Server) apiClients(w http.ResponseWriter, r *http.Request) {
+	rows, err := s.clients.ListClients(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if rows == nil {
+		rows = []orders.ClientRow{}
+	}
+	s.writeJSON(w, http.StatusOK, map[string]any{"clients": rows})
+}
+
+func (s *Server) apiClientCreate(w http.ResponseWriter, r *http.Request) {
+	var in orders.ClientInput
+	if err := decodeJSON(r, &in); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	c, err := s.clients.CreateClient(r.Context(), actor(r), in)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Location", "/api/v1/clients/"+strconv.FormatInt(c.ID, 10))
+	s.writeJSON(w, http.StatusCreated, c)
+}
+
+// apiClient answers the client with its contacts and good-standing records.
+func (s *Server) apiClient(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	c, err := s.clients.GetClient(r.Context(), id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	contacts, err := s.clients.ListContacts(r.Context(), id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	standing, err := s.clients.ListStanding(r.Context(), id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	out := struct {
+		*orders.Client
+		Contacts []orders.Contact `json:"contacts"`
+		Standing []apiStanding    `json:"standing"`
+	}{Client: c, Contacts: contacts, Standing: []apiStanding{}}
+	if out.Contacts == nil {
+		out.Contacts = []orders.Contact{}
+	}
+	for i := range standing {
+		out.Standing = append(out.Standing, toAPIStanding(&standing[i]))
+	}
+	s.writeJSON(w, http.StatusOK, out)
+}
+
+// apiClientUpdate changes the fields the body names and keeps the others.
+func (s *Server) apiClientUpdate(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	c, err := s.clients.GetClient(r.Context(), id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	in := c.Input()
+	if err := decodeJSON(r, &in); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	c, err = s.clients.UpdateClient(r.Context(), actor(r), id, in)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.writeJSON(w, http.StatusOK, c)
+}
+
+func (s *Server) apiContactCreate(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var in orders.ContactInput
+	if err := decodeJSON(r, &in); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	c, err := s.clients.AddContact(r.Context(), actor(r), id, in)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.writeJSON(w, http.StatusCreated, c)
+}
+
+// apiContactUpdate changes the fields the body names; a new email or phone clears
+// the verification.
+func (s *Server) apiContactUpdate(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	c, err := s.clients.GetContact(r.Context(), id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	in := c.Input()
+	if err := decodeJSON(r, &in); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	c, err = s.clients.UpdateContact(r.Context(), actor(r), id, in)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.writeJSON(w, http.StatusOK, c)
+}
+
+func (s *Server) apiContactVerify(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var in orders.VerifyInput
+	if err := decodeJSON(r, &in); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	c, err := s.clients.VerifyContact(r.Context(), actor(r), id, in)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.writeJSON(w, http.StatusOK, c)
+}
+
+func (s *Server) apiStandingCreate(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var in orders.StandingInput
+	if err := decodeJSON(r, &in); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	g, err := s.clients.RecordStanding(r.Context(), actor(r), id, in)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.writeJSON(w, http.StatusCreated, toAPIStanding(g))
+}
+
+func (s *Server) apiBillingContact(w http.ResponseWriter, r *http.Request) {
+	c, err := s.clients.AgencyBillingContact(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.writeJSON(w, http.StatusOK, c)
+}
+
+func (s *Server) apiBillingContactUpdate(w http.ResponseWriter, r *http.Request) {
+	var in orders.AgencyBillingContact
+	if err := decodeJSON(r, &in); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	c, err := s.clients.SetAgencyBillingContact(r.Context(), actor(r), in)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.writeJSON(w, http.StatusOK, c)
+}
+
+type apiProject struct {
+	ID              int64                `json:"id"`
+	ClientID        int64                `json:"client_id"`
+	ClientName      string               `json:"client_name"`
+	Name            string               `json:"name"`
+	POID            int64                `json:"po_id,omitempty"`
+	POName          string               `json:"po_name,omitempty"`
+	AMID            int64                `json:"am_id,omitempty"`
+	AMName          string               `json:"am_name,omitempty"`
+	KickoffOn       string               `json:"kickoff_on"`
+	SprintOneEndsOn string               `json:"sprint_one_ends_on"`
+	StagingOn       string               `json:"staging_on"`
+	ProductionOn    string               `json:"production_on"`
+	Requirements    int                  `json:"requirements"`
+	HasCertificate  bool                 `json:"has_certificate"`
+	Flags           []orders.ProjectFlag `json:"flags"`
+	CreatedAt       time.Time            `json:"created_at"`
+}
+
+func toAPIProject(p *orders.Project) apiProject {
+	out := apiProject{ID: p.ID, ClientID: p.ClientID, ClientName: p.ClientName, Name: p.Name, POID: p.POID, POName: p.POName,
+		AMID: p.AMID, AMName: p.AMName, KickoffOn: orders.FormatDate(p.KickoffOn), SprintOneEndsOn: orders.FormatDate(p.SprintOneEndsOn),
+		StagingOn: orders.FormatDate(p.StagingOn), ProductionOn: orders.FormatDate(p.ProductionOn), Requirements: p.Requirements,
+		HasCertificate: p.HasCertificate, Flags: p.Flags, CreatedAt: p.CreatedAt}
+	if out.Flags == nil {
+		out.Flags = []orders.ProjectFlag{}
+	}
+	return out
+}
+
+// apiProjectIn is a project as the API takes it: ids as numbers or strings.
+type apiProjectIn struct {
+	ClientID        FlexID `json:"client_id"`
+	Name            string `json:"name"`
+	POID            FlexID `json:"po_id"`
+	AMID            FlexID `json:"am_id"`
+	KickoffOn       string `json:"kickoff_on"`
+	SprintOneEndsOn string `json:"sprint_one_ends_on"`
+	StagingOn       string `json:"staging_on"`
+	ProductionOn    string `json:"production_on"`
+}
+
+func (s *Server) apiProjects(w http.ResponseWriter, r *http.Request) {
+	var clientID int64
+	if v := r.URL.Query().Get("client_id"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n <= 0 {
+			s.fail(w, r, errs.Field("client_id", "client_id must be a client's id."))
+			return
+		}
+		clientID = n
+	}
+	ps, err := s.clients.ListProjects(r.Context(), clientID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	out := []apiProject{}
+	for i := range ps {
+		out = append(out, toAPIProject(&ps[i]))
+	}
+	s.writeJSON(w, http.StatusOK, map[string]any{"projects": out})
+}
+
+func (s *Server) apiProjectCreate(w http.ResponseWriter, r *http.Request) {
+	var in apiProjectIn
+	if err := decodeJSON(r, &in); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	p, err := s.clients.CreateProject(r.Context(), actor(r), orders.ProjectInput{
+		ClientID: int64(in.ClientID), Name: in.Name, POID: int64(in.POID), AMID: int64(in.AMID),
+		KickoffOn: in.KickoffOn, SprintOneEndsOn: in.SprintOneEndsOn, StagingOn: in.StagingOn, ProductionOn: in.ProductionOn,
+	})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.writeJSON(w, http.StatusCreated, toAPIProject(p))
+}
+
+// apiProject answers the project with its flags and requirements.
+func (s *Server) apiProject(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	p, err := s.clients.GetProject(r.Context(), id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	reqs, err := s.clients.ListRequirements(r.Context(), id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	out := struct {
+		apiProject
+		RequirementList []apiRequirement `json:"requirement_list"`
+	}{apiProject: toAPIProject(p), RequirementList: []apiRequirement{}}
+	for i := range reqs {
+		out.RequirementList = append(out.RequirementList, toAPIRequirement(&reqs[i]))
+	}
+	s.writeJSON(w, http.StatusOK, out)
+}
+
+type apiRequirement struct {
+	ID            int64     `json:"id"`
+	ProjectID     int64     `json:"project_id"`
+	ClientID      int64     `json:"client_id"`
+	Hostnames     []string  `json:"hostnames"`
+	PublicFacing  bool      `json:"public_facing"`
+	TakesPayments bool      `json:"takes_payments"`
+	Validation    string    `json:"validation"`
+	ObtainedBy    string    `json:"obtained_by"`
+	NeededBy      string    `json:"needed_by"`
+	Notes         string    `json:"notes"`
+	Advice        []string  `json:"advice"`
+	CreatedAt     time.Time `json:"created_at"`
+}
+
+func toAPIRequirement(q *orders.Requirement) apiRequirement {
+	out := apiRequirement{ID: q.ID, ProjectID: q.ProjectID, ClientID: q.ClientID, Hostnames: q.Hostnames,
+		PublicFacing: q.PublicFacing, TakesPayments: q.TakesPayments, Validation: q.Validation, ObtainedBy: q.ObtainedBy,
+		NeededBy: orders.FormatDate(q.NeededBy), Notes: q.Notes, Advice: q.Advice(), CreatedAt: q.CreatedAt}
+	if out.Advice == nil {
+		out.Advice = []string{}
+	}
+	return out
+}
+
+func (s *Server) apiRequirementCreate(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var in orders.RequirementInput
+	if err := decodeJSON(r, &in); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	q, err := s.clients.CreateRequirement(r.Context(), actor(r), id, in)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.writeJSON(w, http.StatusCreated, toAPIRequirement(q))
+}
+
+func (s *Server) apiRequirement(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	q, err := s.clients.GetRequirement(r.Context(), id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.writeJSON(w, http.StatusOK, toAPIRequirement(q))
+}
+
+type apiSnapshot struct {
+	ID           int64                `json:"id"`
+	Domain       string               `json:"domain"`
+	CheckedAt    time.Time            `json:"checked_at"`
+	Source       string               `json:"source"`
+	Error        string               `json:"error,omitempty"`
+	Registration *verify.Registration `json:"registration,omitempty"`
+}
+
+// apiDomainCheck looks the requirement's domains up now. Lookup failures and
+// time-outs are reported on each domain's item with 200.
+func (s *Server) apiDomainCheck(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	res, err := s.clients.CheckDomains(r.Context(), actor(r), id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	checks := []apiSnapshot{}
+	for _, d := range res.Snapshots {
+		checks = append(checks, apiSnapshot{ID: d.ID, Domain: d.Domain, CheckedAt: d.CheckedAt, Source: d.Source, Error: d.Error, Registration: d.Registration})
+	}
+	internal := res.Internal
+	if internal == nil {
+		internal = []string{}
+	}
+	s.writeJSON(w, http.StatusOK, map[string]any{"checks": checks, "internal": internal})
+}
+
+// apiReadiness answers the checklist; ?period=1 or 2 sets the certificate period
+// the domain expiry is measured against (2 by default).
+func (s *Server) apiReadiness(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	period := 0
+	if v := r.URL.Query().Get("period"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 2 {
+			s.fail(w, r, errs.Field("period", "period is the certificate's years: 1 or 2."))
+			return
+		}
+		period = n
+	}
+	rep, err := s.clients.Readiness(r.Context(), id, period)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.writeJSON(w, http.StatusOK, rep)
+}

@@ -1,0 +1,470 @@
+package web
+
+import (
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/certportal/certportal/internal/accounts"
+	"github.com/certportal/certportal/internal/errs"
+	"github.com/certportal/certportal/internal/orders"
+	"github.com/certportal/certportal/internal/verify"
+	"github.com/certportal/certportal/web/templates/pages"
+)
+
+// canWriteClients tells the pages whether to show the forms and buttons.
+func canWriteClients(r *http.Request) bool { return writeClients.allows(currentUser(r)) }
+
+// clientHomeCards are the start page's shortcuts for project owners and account managers.
+func (s *Server) clientHomeCards(r *http.Request, u *accounts.User) []pages.HomeCard {
+	var cards []pages.HomeCard
+	if u.Has(accounts.RolePO) {
+		cards = append(cards,
+			pages.HomeCard{Title: "Clients", Text: "File a client, its contacts and good standing.", Href: "/clients"},
+			pages.HomeCard{Title: "Projects", Text: "File the certificate a project needs in sprint one and check it is ready to order.", Href: "/projects"},
+		)
+	} else if u.Has(accounts.RoleAM) {
+		cards = append(cards,
+			pages.HomeCard{Title: "Projects", Text: "See which projects are past sprint one without a certificate requirement or near staging without a certificate.", Href: "/projects"},
+			pages.HomeCard{Title: "Clients", Text: "Contacts, good standing and projects per client.", Href: "/clients"},
+		)
+	}
+	if u.Has(accounts.RoleAdmin) {
+		cards = append(cards, pages.HomeCard{Title: "Billing contact", Text: "The agency's billing contact offered for every order.", Href: "/settings/billing-contact"})
+	}
+	return cards
+}
+
+// postedForm reads the named fields of a posted form, trimmed of nothing: the page
+// shows back exactly what was typed.
+func postedForm(r *http.Request, names ...string) pages.Form {
+	f := pages.NewForm(nil)
+	for _, n := range names {
+		f.Values[n] = r.PostForm.Get(n)
+	}
+	return f
+}
+
+// invalid reports whether err is a field-level refusal and copies its messages.
+func invalid(err error, f *pages.Form) bool {
+	e, ok := errs.As(err)
+	if !ok || e.Code != errs.Invalid {
+		return false
+	}
+	for k, v := range e.Fields {
+		f.Errors[k] = v
+	}
+	if len(e.Fields) == 0 {
+		f.Errors["form"] = e.Message
+	}
+	return true
+}
+
+func parseForm(w http.ResponseWriter, r *http.Request, s *Server) bool {
+	if err := r.ParseForm(); err != nil {
+		s.fail(w, r, errs.New(errs.BadRequest, "The form could not be read."))
+		return false
+	}
+	return true
+}
+
+var clientFields = []string{"display_name", "legal_name", "jurisdiction", "registration_number", "address1", "address2",
+	"city", "state", "postal_code", "country", "phone"}
+
+func clientFormValues(in orders.ClientInput) map[string]string {
+	return map[string]string{"display_name": in.DisplayName, "legal_name": in.LegalName, "jurisdiction": in.Jurisdiction,
+		"registration_number": in.RegistrationNumber, "address1": in.Address1, "address2": in.Address2, "city": in.City,
+		"state": in.State, "postal_code": in.PostalCode, "country": in.Country, "phone": in.Phone}
+}
+
+func clientInputFrom(f pages.Form) orders.ClientInput {
+	return orders.ClientInput{DisplayName: f.V("display_name"), LegalName: f.V("legal_name"), Jurisdiction: f.V("jurisdiction"),
+		RegistrationNumber: f.V("registration_number"), Address1: f.V("address1"), Address2: f.V("address2"), City: f.V("city"),
+		State: f.V("state"), PostalCode: f.V("postal_code"), Country: f.V("country"), Phone: f.V("phone")}
+}
+
+func standingStatus(status string, checkedOn *time.Time, now time.Time) (string, string) {
+	switch status {
+	case "":
+		return "grey", "Not checked"
+	case verify.StandingNGS:
+		return "red", orders.StandingLabel(status)
+	case verify.StandingUnknown:
+		return "amber", orders.StandingLabel(status)
+	}
+	if checkedOn != nil && now.Sub(*checkedOn) > verify.StandingMaxAge {
+		return "amber", "Good, checked over 90 days ago"
+	}
+	return "green", orders.StandingLabel(status)
+}
+
+func (s *Server) clientList(w http.ResponseWriter, r *http.Request) {
+	rows, err := s.clients.ListClients(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	sort := readSort(r, []string{"name", "legal", "country", "projects"}, "name")
+	slices.SortStableFunc(rows, func(a, b orders.ClientRow) int {
+		var c int
+		switch sort.Key {
+		case "legal":
+			c = strings.Compare(strings.ToLower(a.LegalName), strings.ToLower(b.LegalName))
+		case "country":
+			c = strings.Compare(a.Country+a.City, b.Country+b.City)
+		case "projects":
+			c = a.Projects - b.Projects
+		default:
+			c = strings.Compare(strings.ToLower(a.DisplayName), strings.ToLower(b.DisplayName))
+		}
+		if sort.Desc {
+			c = -c
+		}
+		return c
+	})
+	v := pages.Clients{
+		Columns:  columns(r, sort, [][2]string{{"name", "Client"}, {"legal", "Legal name"}, {"country", "Where"}, {"projects", "Projects"}, {"", "Good standing"}}, "projects"),
+		CanWrite: canWriteClients(r),
+	}
+	for i := range v.Columns {
+		if v.Columns[i].Key == "" {
+			v.Columns[i].Href = ""
+		}
+	}
+	now := time.Now()
+	for _, c := range rows {
+		st, label := standingStatus(c.StandingStatus, c.StandingCheckedOn, now)
+		place := strings.Trim(strings.Join([]string{c.City, c.State, c.Country}, ", "), ", ")
+		v.Rows = append(v.Rows, pages.ClientRow{ID: c.ID, Name: c.DisplayName, LegalName: c.LegalName, Place: place,
+			Projects: c.Projects, Standing: st, StandingLabel: label})
+	}
+	s.render(w, r, pages.ClientsPage(s.pageData(r, "Clients"), v))
+}
+
+func (s *Server) clientNew(w http.ResponseWriter, r *http.Request) {
+	s.render(w, r, pages.ClientForm(s.pageData(r, "New client"), pages.ClientFormPage{
+		Heading: "New client", Action: "/clients", Submit: "Create client", Form: pages.NewForm(nil)}))
+}
+
+func (s *Server) clientCreatePost(w http.ResponseWriter, r *http.Request) {
+	if !parseForm(w, r, s) {
+		return
+	}
+	f := postedForm(r, clientFields...)
+	c, err := s.clients.CreateClient(r.Context(), actor(r), clientInputFrom(f))
+	if err != nil {
+		if invalid(err, &f) {
+			s.renderStatus(w, r, http.StatusUnprocessableEntity, pages.ClientForm(s.pageData(r, "New client"), pages.ClientFormPage{
+				Heading: "New client", Action: "/clients", Submit: "Create client", Form: f}))
+			return
+		}
+		s.fail(w, r, err)
+		return
+	}
+	s.flash(r, "ok", "Created client "+c.DisplayName+".")
+	http.Redirect(w, r, "/clients/"+strconv.FormatInt(c.ID, 10), http.StatusSeeOther)
+}
+
+func (s *Server) clientEdit(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	c, err := s.clients.GetClient(r.Context(), id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, pages.ClientForm(s.pageData(r, "Edit "+c.DisplayName), pages.ClientFormPage{
+		Heading: "Edit " + c.DisplayName, Action: "/clients/" + strconv.FormatInt(id, 10), Submit: "Save client",
+		Form: pages.NewForm(clientFormValues(c.Input()))}))
+}
+
+func (s *Server) clientEditPost(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if !parseForm(w, r, s) {
+		return
+	}
+	f := postedForm(r, clientFields...)
+	c, err := s.clients.UpdateClient(r.Context(), actor(r), id, clientInputFrom(f))
+	if err != nil {
+		if invalid(err, &f) {
+			s.renderStatus(w, r, http.StatusUnprocessableEntity, pages.ClientForm(s.pageData(r, "Edit client"), pages.ClientFormPage{
+				Heading: "Edit client", Action: "/clients/" + strconv.FormatInt(id, 10), Submit: "Save client", Form: f}))
+			return
+		}
+		s.fail(w, r, err)
+		return
+	}
+	s.flash(r, "ok", "Saved client "+c.DisplayName+".")
+	http.Redirect(w, r, "/clients/"+strconv.FormatInt(c.ID, 10), http.StatusSeeOther)
+}
+
+func contactRoleOptions() []pages.Option {
+	var out []pages.Option
+	for _, role := range orders.ContactRoles() {
+		out = append(out, pages.Option{Value: role, Label: orders.ContactRoleLabel(role)})
+	}
+	return out
+}
+
+// clientPage is what the client page shows; the forms carry a refused post's
+// values and errors (or are empty).
+type clientPageForms struct {
+	contact, standing pages.Form
+	verifyFor         int64
+	verify            pages.Form
+}
+
+func (s *Server) clientPageView(r *http.Request, id int64, forms clientPageForms) (pages.ClientView, error) {
+	c, err := s.clients.GetClient(r.Context(), id)
+	if err != nil {
+		return pages.ClientView{}, err
+	}
+	contacts, err := s.clients.ListContacts(r.Context(), id)
+	if err != nil {
+		return pages.ClientView{}, err
+	}
+	standing, err := s.clients.ListStanding(r.Context(), id)
+	if err != nil {
+		return pages.ClientView{}, err
+	}
+	projects, err := s.clients.ListProjects(r.Context(), id)
+	if err != nil {
+		return pages.ClientView{}, err
+	}
+	if forms.contact.Values == nil {
+		forms.contact = pages.NewForm(map[string]string{"role": orders.ContactAdmin})
+	}
+	if forms.standing.Values == nil {
+		forms.standing = pages.NewForm(map[string]string{"status": verify.StandingGood, "checked_on": time.Now().Format(time.DateOnly)})
+	}
+	v := pages.ClientView{
+		ID: c.ID, Name: c.DisplayName, CanWrite: canWriteClients(r),
+		ContactForm: forms.contact, StandingForm: forms.standing, RoleOptions: contactRoleOptions(),
+		Facts: []pages.Fact{
+			{Label: "Legal name", Value: c.LegalName},
+			{Label: "Jurisdiction", Value: c.Jurisdiction},
+			{Label: "Registration number", Value: c.RegistrationNumber},
+			{Label: "Address", Value: strings.Trim(strings.Join([]string{c.Address1, c.Address2}, ", "), ", ")},
+			{Label: "City", Value: c.City},
+			{Label: "State", Value: c.State},
+			{Label: "Postal code", Value: c.PostalCode},
+			{Label: "Country", Value: c.Country},
+			{Label: "Phone", Value: c.Phone},
+		},
+	}
+	for _, m := range orders.VerifyMethods() {
+		v.MethodOptions = append(v.MethodOptions, pages.Option{Value: m, Label: m})
+	}
+	for _, st := range orders.StandingStatuses() {
+		v.StatusOptions = append(v.StatusOptions, pages.Option{Value: st, Label: orders.StandingLabel(st)})
+	}
+	for _, ct := range contacts {
+		row := pages.ContactRow{ID: ct.ID, Role: orders.ContactRoleLabel(ct.Role), Name: ct.Name(), Title: ct.Title,
+			Email: ct.Email, Phone: ct.Phone, Verified: ct.Verified}
+		if ct.VerifiedAt != nil {
+			row.VerifiedText = "by " + ct.VerifiedByName + " (" + ct.VerifiedMethod + ") on " + ct.VerifiedAt.UTC().Format(time.DateOnly)
+			if ct.VerifiedNote != "" {
+				row.VerifiedText += ": " + ct.VerifiedNote
+			}
+		}
+		if forms.verifyFor == ct.ID {
+			row.VerifyErrors, row.VerifyMethod, row.VerifyNote = forms.verify.Errors, forms.verify.V("method"), forms.verify.V("note")
+		}
+		v.Contacts = append(v.Contacts, row)
+	}
+	now := time.Now()
+	for i, g := range standing {
+		status, label := "grey", orders.StandingLabel(g.Status)
+		if i == 0 {
+			status, label = standingStatus(g.Status, &g.CheckedOn, now)
+		}
+		v.Standing = append(v.Standing, pages.StandingRow{Status: status, StatusLabel: label, Source: safeLink(g.Source),
+			CheckedOn: g.CheckedOn.Format(time.DateOnly), Evidence: g.Evidence, RecordedBy: g.RecordedByName, Counts: i == 0})
+	}
+	for i := range projects {
+		v.Projects = append(v.Projects, projectRow(&projects[i]))
+	}
+	return v, nil
+}
+
+// safeLink keeps only http(s) links, so a stored source can never become a script URL.
+func safeLink(u string) string {
+	if strings.HasPrefix(u, "https://") || strings.HasPrefix(u, "http://") {
+		return u
+	}
+	return ""
+}
+
+func (s *Server) clientView(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v, err := s.clientPageView(r, id, clientPageForms{})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, pages.ClientPage(s.pageData(r, v.Name), v))
+}
+
+// clientPageRefused shows the client page again with a refused form, with 422.
+func (s *Server) clientPageRefused(w http.ResponseWriter, r *http.Request, id int64, forms clientPageForms) {
+	v, err := s.clientPageView(r, id, forms)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.renderStatus(w, r, http.StatusUnprocessableEntity, pages.ClientPage(s.pageData(r, v.Name), v))
+}
+
+var contactFields = []string{"role", "first_name", "last_name", "title", "email", "phone"}
+
+func contactInputFrom(f pages.Form) orders.ContactInput {
+	return orders.ContactInput{Role: f.V("role"), FirstName: f.V("first_name"), LastName: f.V("last_name"),
+		Title: f.V("title"), Email: f.V("email"), Phone: f.V("phone")}
+}
+
+func (s *Server) contactCreatePost(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if !parseForm(w, r, s) {
+		return
+	}
+	f := postedForm(r, contactFields...)
+	c, err := s.clients.AddContact(r.Context(), actor(r), id, contactInputFrom(f))
+	if err != nil {
+		if invalid(err, &f) {
+			s.clientPageRefused(w, r, id, clientPageForms{contact: f})
+			return
+		}
+		s.fail(w, r, err)
+		return
+	}
+	s.flash(r, "ok", "Added "+c.Name()+" as "+orders.ContactRoleLabel(c.Role)+" contact.")
+	http.Redirect(w, r, "/clients/"+strconv.FormatInt(id, 10), http.StatusSeeOther)
+}
+
+func (s *Server) contactEdit(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	ct, err := s.clients.GetContact(r.Context(), id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	in := ct.Input()
+	f := pages.NewForm(map[string]string{"role": in.Role, "first_name": in.FirstName, "last_name": in.LastName,
+		"title": in.Title, "email": in.Email, "phone": in.Phone})
+	s.renderContactForm(w, r, http.StatusOK, ct, f)
+}
+
+func (s *Server) renderContactForm(w http.ResponseWriter, r *http.Request, status int, ct *orders.Contact, f pages.Form) {
+	c, err := s.clients.GetClient(r.Context(), ct.ClientID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.renderStatus(w, r, status, pages.ContactForm(s.pageData(r, "Edit contact"), pages.ContactFormPage{
+		ID: ct.ID, ClientID: c.ID, ClientName: c.DisplayName, Verified: ct.Verified, Form: f, RoleOptions: contactRoleOptions()}))
+}
+
+func (s *Server) contactEditPost(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if !parseForm(w, r, s) {
+		return
+	}
+	before, err := s.clients.GetContact(r.Context(), id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	f := postedForm(r, contactFields...)
+	ct, err := s.clients.UpdateContact(r.Context(), actor(r), id, contactInputFrom(f))
+	if err != nil {
+		if invalid(err, &f) {
+			s.renderContactForm(w, r, http.StatusUnprocessableEntity, before, f)
+			return
+		}
+		s.fail(w, r, err)
+		return
+	}
+	msg := "Saved " + ct.Name() + "."
+	if before.Verified && !ct.Verified {
+		msg += " The email or phone changed, so the contact needs verifying again."
+	}
+	s.flash(r, "ok", msg)
+	http.Redirect(w, r, "/clients/"+strconv.FormatInt(ct.ClientID, 10), http.StatusSeeOther)
+}
+
+func (s *Server) contactVerifyPost(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if !parseForm(w, r, s) {
+		return
+	}
+	before, err := s.clients.GetContact(r.Context(), id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	f := postedForm(r, "method", "note")
+	ct, err := s.clients.VerifyContact(r.Context(), actor(r), id, orders.VerifyInput{Method: f.V("method"), Note: f.V("note")})
+	if err != nil {
+		if invalid(err, &f) {
+			s.clientPageRefused(w, r, before.ClientID, clientPageForms{verifyFor: id, verify: f})
+			return
+		}
+		s.fail(w, r, err)
+		return
+	}
+	s.flash(r, "ok", "Marked "+ct.Name()+" as verified.")
+	http.Redirect(w, r, "/clients/"+strconv.FormatInt(ct.ClientID, 10), http.StatusSeeOther)
+}
+
+func (s *Server) standingCreatePost(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if !parseForm(w, r, s) {
+		return
+	}
+	f := postedForm(r, "status", "source", "checked_on", "evidence")
+	_, err = s.clients.RecordStanding(r.Context(), actor(r), id, orders.StandingInput{
+		Status: f.V("status"), Source: f.V("source"), CheckedOn: f.V("checked_on"), Evidence: f.V("evidence")})
+	if err != nil {
+		if invalid(err, &f) {
+			s.clientPageRefused(w, r, id, clientPageForms{standing: f})
+			return
+		}
+		s.fail(w, r, err)
+		return
+	}
+	s.flash(r, "ok", "Recorded the good-standing check.")
+	http.Redirect(w, r, "/clients/"+strconv.FormatInt(id, 10), http.StatusSeeOther)
+}

@@ -1,0 +1,551 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/certportal/certportal/internal/accounts"
+	"github.com/certportal/certportal/internal/orders"
+	"github.com/certportal/certportal/internal/pgtest"
+	"github.com/certportal/certportal/internal/verify"
+	"github.com/certportal/certportal/internal/verify/verifytest"
+)
+
+// setupWithLookup is setup with the clients service asking the given registries.
+func setupWithLookup(t *testing.T, l *verify.Lookup) *testBundle {
+	t.Helper()
+	pool := pgtest.Pool(t)
+	logBuf := &syncBuffer{}
+	log := slog.New(slog.NewTextHandler(logBuf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	acc := accounts.NewService(pool)
+	srv := New(Config{Env: "test"}, Deps{Pool: pool, Logger: log, Accounts: acc, Clients: orders.NewService(pool, l)})
+	ts := httptest.NewServer(srv.Handler())
+	t.Cleanup(func() {
+		ts.Close()
+		_ = srv.Close(context.Background())
+	})
+	return &testBundle{t: t, srv: srv, ts: ts, acc: acc, logBuf: logBuf}
+}
+
+// nowhere is a lookup whose servers are closed ports: no test reaches a real registry.
+func nowhere() *verify.Lookup {
+	return verify.NewLookup(verify.Config{RDAPURL: "http://127.0.0.1:1/rdap", WHOISServer: "127.0.0.1:1", Timeout: time.Second})
+}
+
+// decode reads a JSON answer, failing the test on a wrong status.
+func decode(t testing.TB, resp *http.Response, body string, status int) map[string]any {
+	t.Helper()
+	if resp.StatusCode != status {
+		t.Fatalf("status %d, want %d\n%s", resp.StatusCode, status, body)
+	}
+	var m map[string]any
+	if err := json.Unmarshal([]byte(body), &m); err != nil {
+		t.Fatalf("answer is not a JSON object: %v\n%s", err, body)
+	}
+	return m
+}
+
+func idOf(t *testing.T, m map[string]any) string {
+	t.Helper()
+	id, ok := m["id"].(float64)
+	if !ok || id <= 0 {
+		t.Fatalf("no id in %v", m)
+	}
+	return fmt.Sprint(int64(id))
+}
+
+// fullClient files, through the API, a client the CA would accept: details, verified
+// admin and tech contacts, a fresh good standing, the agency billing contact, and a
+// project with a requirement for hostnames. It returns the requirement's id.
+func fullClient(t *testing.T, b *testBundle, tok, adminTok string, hostnames ...string) string {
+	t.Helper()
+	c := b.call("POST", "/api/v1/clients", tok, `{"display_name":"ExampleBiz","legal_name":"ExampleBiz LLC",
+		"jurisdiction":"US-IL","address1":"123 W Wacker Dr","city":"Chicago","state":"IL","postal_code":"60601","country":"US","phone":"+1.3125550100"}`, 201)
+	cid := idOf(t, c)
+	for _, role := range []string{"admin", "tech"} {
+		ct := b.call("POST", "/api/v1/clients/"+cid+"/contacts", tok,
+			`{"role":"`+role+`","first_name":"Pat","last_name":"Owner","email":"`+role+`@examplebiz.com","phone":"+1.3125550100"}`, 201)
+		b.call("POST", "/api/v1/contacts/"+idOf(t, ct)+"/verify", tok, `{"method":"phone","note":"called the main line"}`, 200)
+	}
+	b.call("POST", "/api/v1/clients/"+cid+"/standing", tok, `{"status":"good","source":"https://apps.ilsos.gov/corporatellc/","checked_on":"`+
+		time.Now().AddDate(0, 0, -5).Format(time.DateOnly)+`","evidence":"Active, file 01234567"}`, 201)
+	b.call("PUT", "/api/v1/settings/billing-contact", adminTok, `{"first_name":"Austin","last_name":"Sheaffer","org_name":"Agency",
+		"address1":"1 N State St","city":"Chicago","state":"IL","postal_code":"60602","country":"US","phone":"+1.3125550101","email":"billing@agency.example"}`, 200)
+	p := b.call("POST", "/api/v1/projects", tok, `{"client_id":"`+cid+`","name":"Storefront"}`, 201)
+	hs, _ := json.Marshal(hostnames)
+	r := b.call("POST", "/api/v1/projects/"+idOf(t, p)+"/requirements", tok, `{"hostnames":`+string(hs)+`,"validation":"ov"}`, 201)
+	return idOf(t, r)
+}
+
+// call is an API request whose answer must have the given status and be an object.
+func (b *testBundle) call(method, path, token, body string, status int) map[string]any {
+	b.t.Helper()
+	resp, out := b.api(method, path, token, body)
+	return decode(b.t, resp, out, status)
+}
+
+type readiness struct {
+	Ready bool `json:"ready"`
+	Items []struct {
+		Key    string `json:"key"`
+		Status string `json:"status"`
+		Reason string `json:"reason"`
+	} `json:"items"`
+}
+
+func getReadiness(t *testing.T, b *testBundle, tok, id, query string) readiness {
+	t.Helper()
+	resp, body := b.api("GET", "/api/v1/requirements/"+id+"/readiness"+query, tok, "")
+	if resp.StatusCode != 200 {
+		t.Fatalf("readiness: status %d\n%s", resp.StatusCode, body)
+	}
+	var rep readiness
+	if err := json.Unmarshal([]byte(body), &rep); err != nil {
+		t.Fatal(err)
+	}
+	return rep
+}
+
+func (r readiness) item(t *testing.T, key string) (status, reason string) {
+	t.Helper()
+	for _, it := range r.Items {
+		if it.Key == key {
+			return it.Status, it.Reason
+		}
+	}
+	t.Fatalf("no item %q in %+v", key, r.Items)
+	return "", ""
+}
+
+func poAndAdmin(b *testBundle) (string, string) {
+	return b.token(b.user("po@example.com", accounts.RolePO)), b.token(b.user("admin@example.com", accounts.RoleAdmin))
+}
+
+func fullRecord(expires time.Time) verifytest.Record {
+	return verifytest.Record{RegistrantOrg: "ExampleBiz, L.L.C.", RegistrantName: "Pat Owner", RegistrantEmail: "owner@examplebiz.com",
+		AdminEmail: "hostmaster@examplebiz.com", Registrar: "Example Registrar, Inc.", Created: time.Date(2001, 1, 1, 0, 0, 0, 0, time.UTC), Expires: expires}
+}
+
+func domainCheck(t *testing.T, b *testBundle, tok, id string) map[string]any {
+	t.Helper()
+	return b.call("POST", "/api/v1/requirements/"+id+"/domain-check", tok, "", 200)
+}
+
+func TestReadinessIsGreenWhenTheClientAndDomainAreInOrder(t *testing.T) {
+	t.Parallel()
+	rdap := verifytest.NewRDAPServer(t, map[string]verifytest.RDAPAnswer{
+		"examplebiz.com": verifytest.FullRecord("examplebiz.com", fullRecord(time.Now().AddDate(5, 0, 0))),
+	})
+	b := setupWithLookup(t, verify.NewLookup(verify.Config{RDAPURL: rdap.BaseURL(), WHOISServer: "127.0.0.1:1", Timeout: 2 * time.Second}))
+	tok, adminTok := poAndAdmin(b)
+	id := fullClient(t, b, tok, adminTok, "www.examplebiz.com", "*.shop.examplebiz.com")
+
+	before := getReadiness(t, b, tok, id, "")
+	if st, reason := before.item(t, "domain:examplebiz.com"); st != "red" || !strings.Contains(reason, "run a lookup") {
+		t.Errorf("before a lookup the domain item is %s %q, want red asking for a lookup", st, reason)
+	}
+	res := domainCheck(t, b, tok, id)
+	checks := res["checks"].([]any)
+	if len(checks) != 1 || checks[0].(map[string]any)["source"] != "rdap" {
+		t.Fatalf("checks %v, want one RDAP snapshot of examplebiz.com", checks)
+	}
+	rep := getReadiness(t, b, tok, id, "")
+	if !rep.Ready {
+		t.Errorf("not ready: %+v", rep.Items)
+	}
+	for _, it := range rep.Items {
+		if it.Status != "green" {
+			t.Errorf("item %s is %s (%s), want green", it.Key, it.Status, it.Reason)
+		}
+	}
+}
+
+func TestARedactedRegistrationIsAmberAndNamesWhatWasRedacted(t *testing.T) {
+	t.Parallel()
+	rdap := verifytest.NewRDAPServer(t, map[string]verifytest.RDAPAnswer{
+		"examplebiz.com": verifytest.RedactedRecord("examplebiz.com", "Example Registrar, Inc.", time.Now().AddDate(5, 0, 0)),
+	})
+	b := setupWithLookup(t, verify.NewLookup(verify.Config{RDAPURL: rdap.BaseURL(), WHOISServer: "127.0.0.1:1", Timeout: 2 * time.Second}))
+	tok, adminTok := poAndAdmin(b)
+	id := fullClient(t, b, tok, adminTok, "www.examplebiz.com")
+	res := domainCheck(t, b, tok, id)
+	reg := res["checks"].([]any)[0].(map[string]any)["registration"].(map[string]any)
+	if red := fmt.Sprint(reg["redacted"]); !strings.Contains(red, "Registrant Email") {
+		t.Errorf("redacted fields %s, want Registrant Email named", red)
+	}
+	rep := getReadiness(t, b, tok, id, "")
+	st, reason := rep.item(t, "domain:examplebiz.com")
+	if st != "amber" || !strings.Contains(reason, "redacted") {
+		t.Errorf("domain item %s %q, want amber saying redacted", st, reason)
+	}
+	if !rep.Ready {
+		t.Error("an amber item should not block readiness")
+	}
+	// The page names the redacted fields in the snapshots table.
+	br := b.browser()
+	br.signIn("po@example.com")
+	_, page := br.get("/requirements/" + id)
+	if !strings.Contains(page, "Registrant Email") || !strings.Contains(page, "status-amber") || !strings.Contains(page, "Check") {
+		t.Error("the requirement page does not show the redacted fields and the amber item in words")
+	}
+}
+
+func TestADomainExpiringWithinThePeriodPlus30DaysIsRed(t *testing.T) {
+	t.Parallel()
+	rdap := verifytest.NewRDAPServer(t, map[string]verifytest.RDAPAnswer{
+		"examplebiz.com": verifytest.FullRecord("examplebiz.com", fullRecord(time.Now().AddDate(1, 6, 0))),
+	})
+	b := setupWithLookup(t, verify.NewLookup(verify.Config{RDAPURL: rdap.BaseURL(), WHOISServer: "127.0.0.1:1", Timeout: 2 * time.Second}))
+	tok, adminTok := poAndAdmin(b)
+	id := fullClient(t, b, tok, adminTok, "www.examplebiz.com")
+	domainCheck(t, b, tok, id)
+
+	rep := getReadiness(t, b, tok, id, "") // the default period: 2 years
+	st, reason := rep.item(t, "domain:examplebiz.com")
+	if st != "red" || !strings.Contains(reason, "expir") || rep.Ready {
+		t.Errorf("2-year period: %s %q ready=%v, want red with \"expir\" and not ready", st, reason, rep.Ready)
+	}
+	rep = getReadiness(t, b, tok, id, "?period=1")
+	if st, reason := rep.item(t, "domain:examplebiz.com"); st != "green" {
+		t.Errorf("1-year period: %s %q, want green (18 months left)", st, reason)
+	}
+	if resp, body := b.api("GET", "/api/v1/requirements/"+id+"/readiness?period=5", tok, ""); resp.StatusCode != 422 || !strings.Contains(body, "period") {
+		t.Errorf("period=5: %d %s, want 422 naming period", resp.StatusCode, body)
+	}
+}
+
+func TestTheDomainCheckFallsBackToWHOISWhenRDAPSays404(t *testing.T) {
+	t.Parallel()
+	rdap := verifytest.NewRDAPServer(t, nil) // every domain: 404
+	expires := time.Now().AddDate(4, 0, 0)
+	registrar := verifytest.NewWHOISServer(t, map[string]string{"examplebiz.com": verifytest.RegistrarThick("examplebiz.com", verifytest.Thick{
+		Registrar: "Example Registrar, Inc.", RegistrantName: "Pat Owner", RegistrantOrg: "ExampleBiz LLC",
+		RegistrantEmail: "owner@examplebiz.com", AdminEmail: "hostmaster@examplebiz.com", Created: time.Date(2001, 1, 1, 0, 0, 0, 0, time.UTC), Expires: expires,
+	})})
+	registry := verifytest.NewWHOISServer(t, map[string]string{"examplebiz.com": verifytest.VerisignThin("examplebiz.com",
+		"Example Registrar, Inc.", registrar.Addr(), time.Date(2001, 1, 1, 0, 0, 0, 0, time.UTC), expires)})
+	b := setupWithLookup(t, verify.NewLookup(verify.Config{RDAPURL: rdap.BaseURL(), WHOISServer: registry.Addr(), Timeout: 2 * time.Second}))
+	tok, adminTok := poAndAdmin(b)
+	id := fullClient(t, b, tok, adminTok, "www.examplebiz.com")
+
+	res := domainCheck(t, b, tok, id)
+	check := res["checks"].([]any)[0].(map[string]any)
+	reg, _ := check["registration"].(map[string]any)
+	if check["source"] != "whois" || reg == nil || reg["registrant_org"] != "ExampleBiz LLC" {
+		t.Fatalf("check %v, want a WHOIS snapshot with the registrant", check)
+	}
+	if len(rdap.Requests()) == 0 {
+		t.Error("RDAP was not asked first")
+	}
+	rep := getReadiness(t, b, tok, id, "")
+	if st, reason := rep.item(t, "domain:examplebiz.com"); st != "green" {
+		t.Errorf("domain item %s %q, want green from the WHOIS data", st, reason)
+	}
+}
+
+func TestADomainCheckThatTimesOutIsReportedOnTheItemNotAsA500(t *testing.T) {
+	t.Parallel()
+	rdap := verifytest.NewRDAPServer(t, map[string]verifytest.RDAPAnswer{
+		"examplebiz.com": verifytest.Slow(verifytest.NotFound(), 3*time.Second),
+	})
+	registry := verifytest.NewWHOISServer(t, nil)
+	registry.SetDelay(3 * time.Second)
+	b := setupWithLookup(t, verify.NewLookup(verify.Config{RDAPURL: rdap.BaseURL(), WHOISServer: registry.Addr(), Timeout: 200 * time.Millisecond}))
+	tok, adminTok := poAndAdmin(b)
+	id := fullClient(t, b, tok, adminTok, "www.examplebiz.com")
+
+	res := domainCheck(t, b, tok, id) // 200, not 500
+	check := res["checks"].([]any)[0].(map[string]any)
+	if msg, _ := check["error"].(string); !strings.Contains(msg, "did not answer within") {
+		t.Errorf("check %v, want an error saying the servers did not answer", check)
+	}
+	rep := getReadiness(t, b, tok, id, "")
+	st, reason := rep.item(t, "domain:examplebiz.com")
+	if st != "red" || !strings.Contains(reason, "did not answer within") {
+		t.Errorf("domain item %s %q, want red saying the lookup timed out", st, reason)
+	}
+	if strings.Contains(b.logBuf.String(), "server error") {
+		t.Error("the time-out was logged as a server error")
+	}
+}
+
+func TestGoodStandingOlderThan90DaysIsAmber(t *testing.T) {
+	t.Parallel()
+	b := setupWithLookup(t, nowhere())
+	tok, adminTok := poAndAdmin(b)
+	id := fullClient(t, b, tok, adminTok, "www.examplebiz.com")
+	req := b.call("GET", "/api/v1/requirements/"+id, tok, "", 200)
+	cid := fmt.Sprint(int64(req["client_id"].(float64)))
+	b.call("POST", "/api/v1/clients/"+cid+"/standing", tok, `{"status":"good","source":"https://apps.ilsos.gov/","checked_on":"`+
+		time.Now().AddDate(0, 0, -91).Format(time.DateOnly)+`"}`, 201)
+	// The fresh record from fullClient is newer, so it still counts.
+	if st, _ := getReadiness(t, b, tok, id, "").item(t, "good_standing"); st != "green" {
+		t.Errorf("with a fresh record as the newest, good_standing is %s, want green", st)
+	}
+
+	b2 := setupWithLookup(t, nowhere())
+	tok2, adminTok2 := poAndAdmin(b2)
+	id2 := fullClient(t, b2, tok2, adminTok2, "www.examplebiz.com")
+	req2 := b2.call("GET", "/api/v1/requirements/"+id2, tok2, "", 200)
+	cid2 := fmt.Sprint(int64(req2["client_id"].(float64)))
+	if _, err := b2.srv.pool.Exec(context.Background(), `UPDATE good_standing SET checked_on = current_date - 91 WHERE client_id = $1`, cid2); err != nil {
+		t.Fatal(err)
+	}
+	st, reason := getReadiness(t, b2, tok2, id2, "").item(t, "good_standing")
+	if st != "amber" || !strings.Contains(reason, "90 days") {
+		t.Errorf("a 91-day-old check: %s %q, want amber mentioning 90 days", st, reason)
+	}
+}
+
+func TestTheAPIMakesClientsProjectsAndRequirements(t *testing.T) {
+	t.Parallel()
+	b := setupWithLookup(t, nowhere())
+	tok := b.token(b.user("po@example.com", accounts.RolePO))
+	c := b.call("POST", "/api/v1/clients", tok, `{"display_name":"Acme","country":"us","phone":"+1.312 555 0100"}`, 201)
+	cid := idOf(t, c)
+	if c["country"] != "US" || c["phone"] != "+1.3125550100" {
+		t.Errorf("created %v, want normalized country and phone", c)
+	}
+	got := b.call("PATCH", "/api/v1/clients/"+cid, tok, `{"legal_name":"Acme Corp"}`, 200)
+	if got["legal_name"] != "Acme Corp" || got["display_name"] != "Acme" || got["country"] != "US" {
+		t.Errorf("after PATCH %v, want legal_name changed and the rest kept", got)
+	}
+	// Ids may be numbers or strings.
+	p := b.call("POST", "/api/v1/projects", tok, `{"client_id":`+cid+`,"name":"App","kickoff_on":"2026-01-05","sprint_one_ends_on":"2026-01-19"}`, 201)
+	pid := idOf(t, p)
+	b.call("POST", "/api/v1/projects", tok, `{"client_id":"`+cid+`","name":"Site"}`, 201)
+	r := b.call("POST", "/api/v1/projects/"+pid+"/requirements", tok,
+		`{"hostnames":["*.acme.example.com","a.b.acme.example.com"],"public_facing":true,"takes_payments":true,"validation":"ev","needed_by":"2026-03-01"}`, 201)
+	rid := idOf(t, r)
+	got = b.call("GET", "/api/v1/requirements/"+rid, tok, "", 200)
+	advice := fmt.Sprint(got["advice"])
+	if !strings.Contains(advice, "does not cover a.b.acme.example.com") || !strings.Contains(advice, "EV certificates cannot be wildcards") {
+		t.Errorf("advice %s, want the sub-subdomain and EV wildcard advice", advice)
+	}
+	if got["project_id"] != p["id"] || got["client_id"] != c["id"] {
+		t.Errorf("requirement %v, want project and client ids", got)
+	}
+	proj := b.call("GET", "/api/v1/projects/"+pid, tok, "", 200)
+	// Sprint one ended in January 2026 but a requirement is filed, and there is no staging date.
+	if flags, _ := proj["flags"].([]any); flags == nil || len(flags) != 0 {
+		t.Errorf("flags %v, want an empty list", proj["flags"])
+	}
+	if reqs, _ := proj["requirement_list"].([]any); len(reqs) != 1 {
+		t.Errorf("requirement_list %v, want the one requirement", proj["requirement_list"])
+	}
+}
+
+func TestMalformedJSONIsA400AndWritesNothing(t *testing.T) {
+	t.Parallel()
+	b := setupWithLookup(t, nowhere())
+	tok := b.token(b.user("po@example.com", accounts.RolePO))
+	for _, path := range []string{"/api/v1/clients", "/api/v1/projects"} {
+		for _, body := range []string{`{"display_name":`, `{"name": "x",}`, `[1,2`, `{} {}`} {
+			resp, out := b.api("POST", path, tok, body)
+			if resp.StatusCode != 400 || !strings.Contains(out, "error") {
+				t.Errorf("POST %s %s: %d %s, want 400", path, body, resp.StatusCode, out)
+			}
+		}
+	}
+	var n int
+	if err := b.srv.pool.QueryRow(context.Background(), `SELECT (SELECT count(*) FROM clients) + (SELECT count(*) FROM projects)`).Scan(&n); err != nil || n != 0 {
+		t.Errorf("%d rows written (%v), want none", n, err)
+	}
+}
+
+func TestTheAPIRefusesEachBadInputWith422NamingTheField(t *testing.T) {
+	t.Parallel()
+	b := setupWithLookup(t, nowhere())
+	tok := b.token(b.user("po@example.com", accounts.RolePO))
+	cid := idOf(t, b.call("POST", "/api/v1/clients", tok, `{"display_name":"Acme"}`, 201))
+	ctid := idOf(t, b.call("POST", "/api/v1/clients/"+cid+"/contacts", tok,
+		`{"role":"admin","first_name":"A","last_name":"B","email":"a@acme.example","phone":"+1.3125550100"}`, 201))
+	pid := idOf(t, b.call("POST", "/api/v1/projects", tok, `{"client_id":`+cid+`,"name":"App"}`, 201))
+	cases := []struct {
+		name, method, path, body, field string
+	}{
+		{"a phone without the +CC. form", "POST", "/api/v1/clients", `{"display_name":"B","phone":"312-555-0100"}`, "phone"},
+		{"a country that is not an ISO code", "POST", "/api/v1/clients", `{"display_name":"B","country":"USA"}`, "country"},
+		{"a patch with a bad country", "PATCH", "/api/v1/clients/" + cid, `{"country":"ZZ"}`, "country"},
+		{"an unknown contact role", "POST", "/api/v1/clients/" + cid + "/contacts", `{"role":"ceo","first_name":"A","last_name":"B","email":"a@acme.example","phone":"+1.3125550100"}`, "role"},
+		{"a contact phone in the wrong form", "POST", "/api/v1/clients/" + cid + "/contacts", `{"role":"tech","first_name":"A","last_name":"B","email":"a@acme.example","phone":"555 0100"}`, "phone"},
+		{"an unknown verify method", "POST", "/api/v1/contacts/" + ctid + "/verify", `{"method":"telepathy","note":"x"}`, "method"},
+		{"a bad standing status", "POST", "/api/v1/clients/" + cid + "/standing", `{"status":"fine","source":"https://sos.example/","checked_on":"2026-01-05"}`, "status"},
+		{"a bad standing date", "POST", "/api/v1/clients/" + cid + "/standing", `{"status":"good","source":"https://sos.example/","checked_on":"05/01/2026"}`, "checked_on"},
+		{"project dates out of order", "POST", "/api/v1/projects", `{"client_id":` + cid + `,"name":"X","staging_on":"2026-05-01","production_on":"2026-04-01"}`, "production_on"},
+		{"a project date that does not exist", "POST", "/api/v1/projects", `{"client_id":` + cid + `,"name":"X","kickoff_on":"2026-02-30"}`, "kickoff_on"},
+		{"a double wildcard", "POST", "/api/v1/projects/" + pid + "/requirements", `{"hostnames":["*.*.example.com"]}`, "hostnames"},
+		{"a wildcard that is not left-most", "POST", "/api/v1/projects/" + pid + "/requirements", `{"hostnames":["a.*.example.com"]}`, "hostnames"},
+		{"no hostnames", "POST", "/api/v1/projects/" + pid + "/requirements", `{"hostnames":[]}`, "hostnames"},
+		{"hostnames that are not a list", "POST", "/api/v1/projects/" + pid + "/requirements", `{"hostnames":"www.example.com"}`, "hostnames"},
+		{"a bad validation level", "POST", "/api/v1/projects/" + pid + "/requirements", `{"hostnames":["www.example.com"],"validation":"xv"}`, "validation"},
+		{"a bad needed-by date", "POST", "/api/v1/projects/" + pid + "/requirements", `{"hostnames":["www.example.com"],"needed_by":"soon"}`, "needed_by"},
+	}
+	for _, tc := range cases {
+		resp, body := b.api(tc.method, tc.path, tok, tc.body)
+		var out struct {
+			Fields map[string]string `json:"fields"`
+		}
+		_ = json.Unmarshal([]byte(body), &out)
+		if resp.StatusCode != 422 || out.Fields[tc.field] == "" {
+			t.Errorf("%s: %d %s, want 422 with a message on %q", tc.name, resp.StatusCode, body, tc.field)
+		}
+	}
+	var n int
+	_ = b.srv.pool.QueryRow(context.Background(), `SELECT count(*) FROM requirements`).Scan(&n)
+	if n != 0 {
+		t.Errorf("%d requirements written by refused requests", n)
+	}
+}
+
+func TestEngineersAndAccountManagersReadButDoNotWrite(t *testing.T) {
+	t.Parallel()
+	b := setupWithLookup(t, nowhere())
+	po := b.token(b.user("po@example.com", accounts.RolePO))
+	cid := idOf(t, b.call("POST", "/api/v1/clients", po, `{"display_name":"Acme"}`, 201))
+	for _, role := range []accounts.Role{accounts.RoleEngineer, accounts.RoleAM} {
+		tok := b.token(b.user(string(role)+"@example.com", role))
+		if resp, _ := b.api("GET", "/api/v1/clients/"+cid, tok, ""); resp.StatusCode != 200 {
+			t.Errorf("%s reading a client: %d, want 200", role, resp.StatusCode)
+		}
+		if resp, _ := b.api("PATCH", "/api/v1/clients/"+cid, tok, `{"legal_name":"X"}`); resp.StatusCode != 403 {
+			t.Errorf("%s changing a client: %d, want 403", role, resp.StatusCode)
+		}
+	}
+}
+
+func TestEditingAContactsEmailOnThePageClearsItsVerification(t *testing.T) {
+	t.Parallel()
+	b := setupWithLookup(t, nowhere())
+	tok := b.token(b.user("po@example.com", accounts.RolePO))
+	cid := idOf(t, b.call("POST", "/api/v1/clients", tok, `{"display_name":"Acme"}`, 201))
+	ctid := idOf(t, b.call("POST", "/api/v1/clients/"+cid+"/contacts", tok,
+		`{"role":"admin","first_name":"Ann","last_name":"Lee","email":"ann@acme.example","phone":"+1.3125550100"}`, 201))
+	b.call("POST", "/api/v1/contacts/"+ctid+"/verify", tok, `{"method":"in person","note":"met"}`, 200)
+
+	br := b.browser()
+	br.signIn("po@example.com")
+	_, page := br.get("/contacts/" + ctid + "/edit")
+	if !strings.Contains(page, "clears the verification") {
+		t.Error("the edit form does not warn that a new email or phone clears the verification")
+	}
+	resp, _ := br.post("/contacts/"+ctid, url.Values{"role": {"admin"}, "first_name": {"Ann"}, "last_name": {"Lee"},
+		"email": {"ann.lee@acme.example"}, "phone": {"+1.3125550100"}})
+	if resp.StatusCode != 303 {
+		t.Fatalf("saving the contact: %d, want 303", resp.StatusCode)
+	}
+	got := b.call("GET", "/api/v1/clients/"+cid, tok, "", 200)
+	ct := got["contacts"].([]any)[0].(map[string]any)
+	if ct["verified"] != false || ct["email"] != "ann.lee@acme.example" {
+		t.Errorf("contact after the email edit %v, want the new email and not verified", ct)
+	}
+	_, page = br.get("/clients/" + cid)
+	if !strings.Contains(page, "verifying again") || !strings.Contains(page, "Not verified") {
+		t.Error("the client page does not say the contact needs verifying again")
+	}
+}
+
+func TestARefusedClientFormIsShownAgainWith422InlineErrorsAndTheValuesTyped(t *testing.T) {
+	t.Parallel()
+	b := setupWithLookup(t, nowhere())
+	b.user("po@example.com", accounts.RolePO)
+	br := b.browser()
+	br.signIn("po@example.com")
+	br.get("/clients/new")
+	resp, page := br.post("/clients", url.Values{"display_name": {"Acme Widgets"}, "legal_name": {"Acme Widgets LLC"},
+		"country": {"USA"}, "phone": {"312 555 0100"}})
+	if resp.StatusCode != 422 {
+		t.Fatalf("status %d, want 422", resp.StatusCode)
+	}
+	for _, want := range []string{`data-testid="error-country"`, `data-testid="error-phone"`, `value="Acme Widgets LLC"`, `value="USA"`, `aria-invalid="true"`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the refused form lacks %s", want)
+		}
+	}
+	resp, _ = br.post("/clients", url.Values{"display_name": {"Acme Widgets"}, "country": {"US"}, "phone": {"+1.3125550100"}})
+	if resp.StatusCode != 303 || !strings.HasPrefix(resp.Header.Get("Location"), "/clients/") {
+		t.Fatalf("a good form: %d to %q, want 303 to the client", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	_, page = br.get("/clients?sort=name&dir=desc")
+	if !strings.Contains(page, "Acme Widgets") || !strings.Contains(page, `aria-sort="descending"`) {
+		t.Error("the client list does not show the new client sorted by name, descending")
+	}
+}
+
+func TestARequirementFormWithBadHostnamesIsShownAgainWithTheNamesTyped(t *testing.T) {
+	t.Parallel()
+	b := setupWithLookup(t, nowhere())
+	tok := b.token(b.user("po@example.com", accounts.RolePO))
+	cid := idOf(t, b.call("POST", "/api/v1/clients", tok, `{"display_name":"Acme"}`, 201))
+	pid := idOf(t, b.call("POST", "/api/v1/projects", tok, `{"client_id":`+cid+`,"name":"App"}`, 201))
+	br := b.browser()
+	br.signIn("po@example.com")
+	br.get("/projects/" + pid + "/requirements/new")
+	resp, page := br.post("/projects/"+pid+"/requirements", url.Values{"hostnames": {"www.acme.example\na.*.acme.example"},
+		"validation": {"ev"}, "public_facing": {"1"}})
+	if resp.StatusCode != 422 {
+		t.Fatalf("status %d, want 422", resp.StatusCode)
+	}
+	if !strings.Contains(page, `data-testid="error-hostnames"`) || !strings.Contains(page, "a.*.acme.example") || !strings.Contains(page, "left-most") {
+		t.Error("the refused form does not show the hostname error with the names typed")
+	}
+	if !strings.Contains(page, `<option value="ev" selected`) || !strings.Contains(page, `name="public_facing" value="1" checked`) {
+		t.Error("the refused form lost the validation level or the public-facing box")
+	}
+	resp, _ = br.post("/projects/"+pid+"/requirements", url.Values{"hostnames": {"www.acme.example, api.acme.example"}, "validation": {"ov"}})
+	if resp.StatusCode != 303 {
+		t.Fatalf("a good requirement: %d, want 303", resp.StatusCode)
+	}
+	_, page = br.get(resp.Header.Get("Location"))
+	for _, want := range []string{"Keys and CSRs", `href="/requirements/`, `href="/orders?requirement_id=`, `data-testid="checklist"`, "Blocking"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the requirement page lacks %s", want)
+		}
+	}
+}
+
+func TestTheProjectPageFlagsAProjectPastSprintOneWithoutARequirement(t *testing.T) {
+	t.Parallel()
+	b := setupWithLookup(t, nowhere())
+	tok := b.token(b.user("po@example.com", accounts.RolePO))
+	am := b.user("am@example.com", accounts.RoleAM)
+	cid := idOf(t, b.call("POST", "/api/v1/clients", tok, `{"display_name":"Acme"}`, 201))
+	past := time.Now().AddDate(0, 0, -30)
+	soon := time.Now().AddDate(0, 0, 10)
+	pid := idOf(t, b.call("POST", "/api/v1/projects", tok, fmt.Sprintf(`{"client_id":%s,"name":"App","am_id":"%d","kickoff_on":"%s","sprint_one_ends_on":"%s","staging_on":"%s"}`,
+		cid, am.ID, past.Format(time.DateOnly), past.AddDate(0, 0, 14).Format(time.DateOnly), soon.Format(time.DateOnly)), 201))
+	br := b.browser()
+	br.signIn("am@example.com")
+	_, page := br.get("/projects/" + pid)
+	if strings.Count(page, `data-testid="flag"`) != 2 || !strings.Contains(page, "no certificate requirement is filed") || !strings.Contains(page, "no certificate is issued") {
+		t.Errorf("the project page does not show both sprint-one flags")
+	}
+	if strings.Contains(page, "New certificate requirement") {
+		t.Error("an account manager is offered a write action")
+	}
+	_, page = br.get("/projects")
+	if !strings.Contains(page, "No requirement after sprint one") {
+		t.Error("the project list does not show the flag")
+	}
+}
+
+func TestTheBillingContactSettingsPageKeepsValuesOnError(t *testing.T) {
+	t.Parallel()
+	b := setupWithLookup(t, nowhere())
+	b.user("admin@example.com", accounts.RoleAdmin)
+	br := b.browser()
+	br.signIn("admin@example.com")
+	br.get("/settings/billing-contact")
+	resp, page := br.post("/settings/billing-contact", url.Values{"first_name": {"Austin"}, "email": {"not-an-email"}})
+	if resp.StatusCode != 422 || !strings.Contains(page, `value="Austin"`) || !strings.Contains(page, `data-testid="error-email"`) {
+		t.Errorf("status %d: want 422 with the name kept and an email error", resp.StatusCode)
+	}
+}

@@ -1,0 +1,253 @@
+package web
+
+import (
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/certportal/certportal/internal/accounts"
+	"github.com/certportal/certportal/internal/orders"
+	"github.com/certportal/certportal/web/templates/pages"
+)
+
+func projectRow(p *orders.Project) pages.ProjectRow {
+	row := pages.ProjectRow{ID: p.ID, Name: p.Name, ClientID: p.ClientID, ClientName: p.ClientName, PO: p.POName,
+		Kickoff: orders.FormatDate(p.KickoffOn), Staging: orders.FormatDate(p.StagingOn)}
+	for _, f := range p.Flags {
+		row.Flags = append(row.Flags, flagLabel(f.Key))
+	}
+	return row
+}
+
+func flagLabel(key string) string {
+	switch key {
+	case orders.FlagNoRequirement:
+		return "No requirement after sprint one"
+	case orders.FlagStagingWithoutCert:
+		return "Staging near, no certificate"
+	}
+	return key
+}
+
+func dateKey(t *time.Time) string { return orders.FormatDate(t) }
+
+func (s *Server) projectList(w http.ResponseWriter, r *http.Request) {
+	ps, err := s.clients.ListProjects(r.Context(), 0)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	sort := readSort(r, []string{"name", "client", "po", "kickoff", "staging", "flags"}, "name")
+	slices.SortStableFunc(ps, func(a, b orders.Project) int {
+		var c int
+		switch sort.Key {
+		case "client":
+			c = strings.Compare(strings.ToLower(a.ClientName), strings.ToLower(b.ClientName))
+		case "po":
+			c = strings.Compare(a.POName, b.POName)
+		case "kickoff":
+			c = strings.Compare(dateKey(a.KickoffOn), dateKey(b.KickoffOn))
+		case "staging":
+			c = strings.Compare(dateKey(a.StagingOn), dateKey(b.StagingOn))
+		case "flags":
+			c = len(a.Flags) - len(b.Flags)
+		default:
+			c = strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name))
+		}
+		if sort.Desc {
+			c = -c
+		}
+		return c
+	})
+	v := pages.Projects{
+		Columns: columns(r, sort, [][2]string{{"name", "Project"}, {"client", "Client"}, {"po", "PO"}, {"kickoff", "Kickoff"},
+			{"staging", "Staging"}, {"flags", "Flags"}}),
+		CanWrite: canWriteClients(r),
+	}
+	for i := range ps {
+		v.Rows = append(v.Rows, projectRow(&ps[i]))
+	}
+	s.render(w, r, pages.ProjectsPage(s.pageData(r, "Projects"), v))
+}
+
+var projectFields = []string{"client_id", "name", "po_id", "am_id", "kickoff_on", "sprint_one_ends_on", "staging_on", "production_on"}
+
+// formID reads an id from a select; blank is 0 (none) and anything else unreadable
+// is -1, which validation refuses.
+func formID(v string) int64 {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 0 {
+		return -1
+	}
+	return n
+}
+
+func projectInputFrom(f pages.Form) orders.ProjectInput {
+	return orders.ProjectInput{ClientID: formID(f.V("client_id")), Name: f.V("name"), POID: formID(f.V("po_id")),
+		AMID: formID(f.V("am_id")), KickoffOn: f.V("kickoff_on"), SprintOneEndsOn: f.V("sprint_one_ends_on"),
+		StagingOn: f.V("staging_on"), ProductionOn: f.V("production_on")}
+}
+
+func (s *Server) projectFormPage(r *http.Request, heading, action, submit string, f pages.Form) (pages.ProjectFormPage, error) {
+	v := pages.ProjectFormPage{Heading: heading, Action: action, Submit: submit, Form: f,
+		ClientOptions: []pages.Option{{Value: "", Label: "Choose a client…"}},
+		POOptions:     []pages.Option{{Value: "", Label: "Nobody yet"}},
+		AMOptions:     []pages.Option{{Value: "", Label: "Nobody yet"}},
+	}
+	clients, err := s.clients.ListClients(r.Context())
+	if err != nil {
+		return v, err
+	}
+	for _, c := range clients {
+		v.ClientOptions = append(v.ClientOptions, pages.Option{Value: strconv.FormatInt(c.ID, 10), Label: c.DisplayName})
+	}
+	users, err := s.accounts.ListUsers(r.Context())
+	if err != nil {
+		return v, err
+	}
+	for _, u := range users {
+		if u.DisabledAt != nil {
+			continue
+		}
+		opt := pages.Option{Value: strconv.FormatInt(u.ID, 10), Label: u.Name + " <" + u.Email + ">"}
+		if u.Has(accounts.RolePO) {
+			v.POOptions = append(v.POOptions, opt)
+		}
+		if u.Has(accounts.RoleAM) {
+			v.AMOptions = append(v.AMOptions, opt)
+		}
+	}
+	return v, nil
+}
+
+func (s *Server) renderProjectForm(w http.ResponseWriter, r *http.Request, status int, heading, action, submit string, f pages.Form) {
+	v, err := s.projectFormPage(r, heading, action, submit, f)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.renderStatus(w, r, status, pages.ProjectForm(s.pageData(r, heading), v))
+}
+
+func (s *Server) projectNew(w http.ResponseWriter, r *http.Request) {
+	f := pages.NewForm(map[string]string{"client_id": r.URL.Query().Get("client_id")})
+	if u := currentUser(r); u.Has(accounts.RolePO) {
+		f.Values["po_id"] = strconv.FormatInt(u.ID, 10)
+	}
+	s.renderProjectForm(w, r, http.StatusOK, "New project", "/projects", "Create project", f)
+}
+
+func (s *Server) projectCreatePost(w http.ResponseWriter, r *http.Request) {
+	if !parseForm(w, r, s) {
+		return
+	}
+	f := postedForm(r, projectFields...)
+	p, err := s.clients.CreateProject(r.Context(), actor(r), projectInputFrom(f))
+	if err != nil {
+		if invalid(err, &f) {
+			s.renderProjectForm(w, r, http.StatusUnprocessableEntity, "New project", "/projects", "Create project", f)
+			return
+		}
+		s.fail(w, r, err)
+		return
+	}
+	s.flash(r, "ok", "Created project "+p.Name+". Next: file its certificate requirement.")
+	http.Redirect(w, r, "/projects/"+strconv.FormatInt(p.ID, 10), http.StatusSeeOther)
+}
+
+func (s *Server) projectEdit(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	p, err := s.clients.GetProject(r.Context(), id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	in := p.Input()
+	f := pages.NewForm(map[string]string{"client_id": strconv.FormatInt(in.ClientID, 10), "name": in.Name,
+		"po_id": idValue(in.POID), "am_id": idValue(in.AMID), "kickoff_on": in.KickoffOn, "sprint_one_ends_on": in.SprintOneEndsOn,
+		"staging_on": in.StagingOn, "production_on": in.ProductionOn})
+	s.renderProjectForm(w, r, http.StatusOK, "Edit "+p.Name, "/projects/"+strconv.FormatInt(id, 10), "Save project", f)
+}
+
+func idValue(id int64) string {
+	if id == 0 {
+		return ""
+	}
+	return strconv.FormatInt(id, 10)
+}
+
+func (s *Server) projectEditPost(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if !parseForm(w, r, s) {
+		return
+	}
+	f := postedForm(r, projectFields...)
+	p, err := s.clients.UpdateProject(r.Context(), actor(r), id, projectInputFrom(f))
+	if err != nil {
+		if invalid(err, &f) {
+			s.renderProjectForm(w, r, http.StatusUnprocessableEntity, "Edit project", "/projects/"+strconv.FormatInt(id, 10), "Save project", f)
+			return
+		}
+		s.fail(w, r, err)
+		return
+	}
+	s.flash(r, "ok", "Saved project "+p.Name+".")
+	http.Redirect(w, r, "/projects/"+strconv.FormatInt(p.ID, 10), http.StatusSeeOther)
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}
+
+func (s *Server) projectView(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	p, err := s.clients.GetProject(r.Context(), id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	reqs, err := s.clients.ListRequirements(r.Context(), id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v := pages.ProjectView{ID: p.ID, Name: p.Name, ClientID: p.ClientID, ClientName: p.ClientName, CanWrite: canWriteClients(r),
+		Facts: []pages.Fact{
+			{Label: "Project owner", Value: p.POName},
+			{Label: "Account manager", Value: p.AMName},
+			{Label: "Kickoff", Value: orders.FormatDate(p.KickoffOn)},
+			{Label: "End of sprint one", Value: orders.FormatDate(p.SprintOneEndsOn)},
+			{Label: "Staging", Value: orders.FormatDate(p.StagingOn)},
+			{Label: "Production", Value: orders.FormatDate(p.ProductionOn)},
+			{Label: "Certificate issued", Value: yesNo(p.HasCertificate)},
+		}}
+	for _, f := range p.Flags {
+		v.Flags = append(v.Flags, f.Reason)
+	}
+	for _, q := range reqs {
+		v.Requirements = append(v.Requirements, pages.RequirementRow{ID: q.ID, Hostnames: strings.Join(q.Hostnames, ", "),
+			Validation: strings.ToUpper(q.Validation), Public: yesNo(q.PublicFacing), NeededBy: orders.FormatDate(q.NeededBy)})
+	}
+	s.render(w, r, pages.ProjectPage(s.pageData(r, p.Name), v))
+}

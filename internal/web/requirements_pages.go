@@ -1,0 +1,214 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/certportal/certportal/internal/orders"
+	"github.com/certportal/certportal/internal/verify"
+	"github.com/certportal/certportal/web/templates/pages"
+)
+
+var requirementFields = []string{"hostnames", "public_facing", "takes_payments", "validation", "obtained_by", "needed_by", "notes"}
+
+func (s *Server) renderRequirementForm(w http.ResponseWriter, r *http.Request, status int, p *orders.Project, f pages.Form) {
+	s.renderStatus(w, r, status, pages.RequirementForm(s.pageData(r, "New certificate requirement"), pages.RequirementFormPage{
+		ProjectID: p.ID, ProjectName: p.Name, Form: f,
+		ValidationOptions: []pages.Option{
+			{Value: verify.ValidationDV, Label: "DV: domain validation only"},
+			{Value: verify.ValidationOV, Label: "OV: organization validated"},
+			{Value: verify.ValidationEV, Label: "EV: extended validation"},
+		},
+		ObtainedByOptions: []pages.Option{
+			{Value: orders.ObtainedByAgency, Label: "The agency (preferred)"},
+			{Value: orders.ObtainedByClient, Label: "The client"},
+		},
+	}))
+}
+
+func (s *Server) requirementNew(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	p, err := s.clients.GetProject(r.Context(), id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.renderRequirementForm(w, r, http.StatusOK, p, pages.NewForm(map[string]string{
+		"validation": verify.ValidationOV, "obtained_by": orders.ObtainedByAgency, "needed_by": orders.FormatDate(p.StagingOn)}))
+}
+
+func (s *Server) requirementCreatePost(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if !parseForm(w, r, s) {
+		return
+	}
+	p, err := s.clients.GetProject(r.Context(), id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	f := postedForm(r, requirementFields...)
+	q, err := s.clients.CreateRequirement(r.Context(), actor(r), id, orders.RequirementInput{
+		Hostnames: orders.SplitHostnames(f.V("hostnames")), PublicFacing: f.Checked("public_facing"),
+		TakesPayments: f.Checked("takes_payments"), Validation: f.V("validation"), ObtainedBy: f.V("obtained_by"),
+		NeededBy: f.V("needed_by"), Notes: f.V("notes"),
+	})
+	if err != nil {
+		if invalid(err, &f) {
+			s.renderRequirementForm(w, r, http.StatusUnprocessableEntity, p, f)
+			return
+		}
+		s.fail(w, r, err)
+		return
+	}
+	s.flash(r, "ok", "Filed the certificate requirement. Next: look up the domain registration and work through the checklist.")
+	http.Redirect(w, r, "/requirements/"+strconv.FormatInt(q.ID, 10), http.StatusSeeOther)
+}
+
+// checkTitle names a checklist item for people.
+func checkTitle(key string) string {
+	switch key {
+	case "client_details":
+		return "Organization details"
+	case "good_standing":
+		return "Good standing"
+	case "contact_admin":
+		return "Admin contact"
+	case "contact_billing":
+		return "Billing contact"
+	case "contact_tech":
+		return "Technical contact"
+	case "domains":
+		return "Domain registration"
+	}
+	if d, ok := strings.CutPrefix(key, "domain:"); ok {
+		return "Domain " + d
+	}
+	return key
+}
+
+// statusWord says a status in words, so colour is never the only signal.
+func statusWord(status string) string {
+	switch status {
+	case verify.Green:
+		return "OK"
+	case verify.Amber:
+		return "Check"
+	case verify.Red:
+		return "Blocking"
+	}
+	return status
+}
+
+func snapshotRow(d orders.DomainSnapshot) pages.SnapshotRow {
+	row := pages.SnapshotRow{Domain: d.Domain, CheckedAt: d.CheckedAt.UTC().Format(dateTimeLayout), Source: strings.ToUpper(d.Source),
+		CheckedBy: d.CheckedByName}
+	reg := d.Registration
+	if reg == nil {
+		row.Failed = true
+		row.Error = strings.TrimPrefix(d.Error, "verify: ")
+		if row.Error == "" {
+			row.Error = "no data"
+		}
+		return row
+	}
+	row.Registrant = strings.TrimSpace(reg.RegistrantOrg)
+	if reg.RegistrantName != "" {
+		row.Registrant = strings.Trim(row.Registrant+" ("+reg.RegistrantName+")", " ")
+	}
+	var emails []string
+	if reg.RegistrantEmail != "" {
+		emails = append(emails, "registrant "+reg.RegistrantEmail)
+	}
+	if reg.AdminEmail != "" {
+		emails = append(emails, "admin "+reg.AdminEmail)
+	}
+	row.Emails = strings.Join(emails, ", ")
+	row.Registrar = reg.Registrar
+	if reg.Expires != nil {
+		row.Expires = reg.Expires.UTC().Format(time.DateOnly)
+	}
+	row.Statuses = strings.Join(reg.Statuses, ", ")
+	row.Redacted = strings.Join(reg.Redacted, ", ")
+	return row
+}
+
+func (s *Server) requirementView(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	q, err := s.clients.GetRequirement(r.Context(), id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	rep, err := s.clients.Readiness(r.Context(), id, 0)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	snaps, err := s.clients.DomainChecks(r.Context(), id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v := pages.RequirementView{ID: q.ID, ProjectID: q.ProjectID, ProjectName: q.ProjectName, ClientID: q.ClientID,
+		ClientName: q.ClientName, Hostnames: q.Hostnames, Advice: q.Advice(), Ready: rep.Ready, CanWrite: canWriteClients(r),
+		Facts: []pages.Fact{
+			{Label: "Public-facing", Value: yesNo(q.PublicFacing)},
+			{Label: "Takes payments", Value: yesNo(q.TakesPayments)},
+			{Label: "Validation", Value: strings.ToUpper(q.Validation)},
+			{Label: "Obtained by", Value: q.ObtainedBy},
+			{Label: "Needed by", Value: orders.FormatDate(q.NeededBy)},
+			{Label: "Notes", Value: q.Notes},
+		}}
+	for _, it := range rep.Items {
+		v.Checklist = append(v.Checklist, pages.CheckItem{Key: it.Key, Status: it.Status, StatusLabel: statusWord(it.Status),
+			Title: checkTitle(it.Key), Reason: it.Reason})
+	}
+	v.Internal = orders.InternalNames(q.Hostnames)
+	for _, d := range snaps {
+		v.Snapshots = append(v.Snapshots, snapshotRow(d))
+	}
+	s.render(w, r, pages.RequirementPage(s.pageData(r, "Requirement "+strconv.FormatInt(id, 10)), v))
+}
+
+func (s *Server) domainCheckPost(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	res, err := s.clients.CheckDomains(r.Context(), actor(r), id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	failed := 0
+	for _, d := range res.Snapshots {
+		if d.Error != "" {
+			failed++
+		}
+	}
+	switch {
+	case len(res.Snapshots) == 0:
+		s.flash(r, "error", "None of the hostnames is under a public top-level domain: there is no registration to look up.")
+	case failed > 0:
+		s.flash(r, "error", "Looked up "+strconv.Itoa(len(res.Snapshots))+" domain(s); "+strconv.Itoa(failed)+" lookup(s) failed: see the checklist.")
+	default:
+		s.flash(r, "ok", "Looked up "+strconv.Itoa(len(res.Snapshots))+" domain(s).")
+	}
+	http.Redirect(w, r, "/requirements/"+strconv.FormatInt(id, 10), http.StatusSeeOther)
+}
