@@ -13,7 +13,9 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/certportal/certportal/internal/accounts"
+	"github.com/certportal/certportal/internal/certs"
 	"github.com/certportal/certportal/internal/db"
+	"github.com/certportal/certportal/internal/keystore"
 	"github.com/certportal/certportal/internal/pgembed"
 	"github.com/certportal/certportal/internal/web"
 )
@@ -30,6 +32,8 @@ type App struct {
 	// Clients, projects, requirements, readiness.
 
 	// CSRs, private keys and certificates.
+	Keys  *keystore.Store
+	Certs *certs.Service
 
 	// Orders, providers and background jobs.
 
@@ -41,6 +45,11 @@ type App struct {
 // services. Every subcommand calls it, so all of them use the same database.
 func Open(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	a := &App{cfg: cfg, log: log}
+	// The master keys first: without them there is no point starting a database.
+	ring, err := loadMasterKeys(cfg, log)
+	if err != nil {
+		return nil, err
+	}
 	url := cfg.DatabaseURL
 	if url == "" {
 		dataDir, err := filepath.Abs(cfg.DataDir)
@@ -75,6 +84,8 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	// Clients, projects, requirements, readiness.
 
 	// CSRs, private keys and certificates.
+	a.Keys = keystore.NewStore(pool, ring)
+	a.Certs = certs.NewService(pool, a.Keys)
 
 	// Orders, providers and background jobs.
 
@@ -90,6 +101,7 @@ func (a *App) Handler() http.Handler {
 			// Clients, projects, requirements, readiness.
 
 			// CSRs, private keys and certificates.
+			Certs: a.Certs,
 
 			// Orders and providers.
 		})

@@ -19,8 +19,9 @@ import (
 // start runs a whole portal on port 0 against a fresh database.
 func start(t *testing.T) (*app.App, string) {
 	t.Helper()
+	dataDir := t.TempDir() // the dev master key is created here
 	cfg, err := app.ConfigFromEnv(func(k string) string {
-		return map[string]string{"DATABASE_URL": pgtest.URL(t), "PORTAL_ADDR": "127.0.0.1:0", "PORTAL_ENV": "dev"}[k]
+		return map[string]string{"DATABASE_URL": pgtest.URL(t), "PORTAL_ADDR": "127.0.0.1:0", "PORTAL_ENV": "dev", "PORTAL_DATA_DIR": dataDir}[k]
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -15,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/certportal/certportal/internal/accounts"
+	"github.com/certportal/certportal/internal/certs"
 )
 
 // Config is the part of the portal's configuration the HTTP layer needs.
@@ -36,6 +37,7 @@ type Deps struct {
 	// Clients, projects, requirements, readiness (routes_clients.go).
 
 	// CSRs, private keys and certificates (routes_certs.go).
+	Certs *certs.Service
 
 	// Orders and providers (routes_orders.go).
 }
@@ -52,6 +54,7 @@ type Server struct {
 	// Clients, projects, requirements, readiness.
 
 	// CSRs, private keys and certificates.
+	certs *certs.Service
 
 	// Orders and providers.
 
@@ -73,6 +76,7 @@ func New(cfg Config, d Deps) *Server {
 		// Clients, projects, requirements, readiness.
 
 		// CSRs, private keys and certificates.
+		certs: d.Certs,
 
 		// Orders and providers.
 	}
