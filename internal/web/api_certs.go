@@ -1,10 +1,14 @@
 package web
 
 import (
+	"io"
 	"net/http"
+	"strings"
+	"time"
 
 	"github.com/certportal/certportal/internal/certs"
 	"github.com/certportal/certportal/internal/csrgen"
+	"github.com/certportal/certportal/internal/errs"
 	"github.com/certportal/certportal/web/templates/view"
 )
 
@@ -115,4 +119,172 @@ func (s *Server) apiCSRList(w http.ResponseWriter, r *http.Request) {
 		out = append(out, toAPICSR(&list[i]))
 	}
 	s.writeJSON(w, http.StatusOK, map[string]any{"csrs": out})
+}
+
+// apiCertificate is a stored certificate with its expiry in days.
+type apiCertificate struct {
+	*certs.Certificate
+	DaysLeft int `json:"days_left"`
+}
+
+func toAPICertificate(c *certs.Certificate) apiCertificate {
+	return apiCertificate{Certificate: c, DaysLeft: c.DaysLeft(time.Now())}
+}
+
+// readUploadBody takes a certificate from an API request: multipart (a file
+// field "certificate" or "file"), JSON {"certificate": "PEM text"}, or the raw
+// body in any format (bundle.Parse sniffs the content).
+func readUploadBody(r *http.Request) ([]byte, string, error) {
+	ct := r.Header.Get("Content-Type")
+	switch {
+	case strings.HasPrefix(ct, "multipart/form-data"):
+		if err := r.ParseMultipartForm(maxUploadBytes); err != nil {
+			return nil, "", uploadReadError(err)
+		}
+		for _, field := range []string{"certificate", "file"} {
+			if file, header, err := r.FormFile(field); err == nil {
+				defer file.Close()
+				b, err := io.ReadAll(io.LimitReader(file, maxUploadBytes+1))
+				if err != nil {
+					return nil, "", uploadReadError(err)
+				}
+				if len(b) > maxUploadBytes {
+					return nil, "", errs.New(errs.TooLarge, "The file is larger than %d KiB.", maxUploadBytes>>10)
+				}
+				return b, header.Filename, nil
+			}
+		}
+		return []byte(r.FormValue("certificate")), "api upload", nil
+	case strings.HasPrefix(ct, "application/json"):
+		var in struct {
+			Certificate string `json:"certificate"`
+		}
+		if err := decodeJSON(r, &in); err != nil {
+			return nil, "", err
+		}
+		return []byte(in.Certificate), "api upload", nil
+	}
+	b, err := io.ReadAll(r.Body)
+	if err != nil {
+		return nil, "", uploadReadError(err)
+	}
+	return b, "api upload", nil
+}
+
+func (s *Server) apiCertificateCreate(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	// A missing CSR answers 404 before the body is judged.
+	if _, err := s.certs.CSR(r.Context(), id); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	data, name, err := readUploadBody(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	c, err := s.certs.Intake(r.Context(), actor(r), id, data, name)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Location", "/api/v1/certificates/"+view.Itoa(c.ID))
+	s.writeJSON(w, http.StatusCreated, toAPICertificate(c))
+}
+
+func (s *Server) apiIntermediates(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if _, err := s.certs.Certificate(r.Context(), id); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	data, _, err := readUploadBody(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	c, err := s.certs.AddIntermediates(r.Context(), actor(r), id, data)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.writeJSON(w, http.StatusOK, toAPICertificate(c))
+}
+
+func (s *Server) apiCertificateGet(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	c, err := s.certs.Certificate(r.Context(), id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.writeJSON(w, http.StatusOK, toAPICertificate(c))
+}
+
+func (s *Server) apiCertificates(w http.ResponseWriter, r *http.Request) {
+	f, err := readCertificateFilter(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	list, err := s.certs.Certificates(r.Context(), f)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	out := make([]apiCertificate, 0, len(list))
+	for i := range list {
+		out = append(out, toAPICertificate(&list[i]))
+	}
+	s.writeJSON(w, http.StatusOK, map[string]any{"certificates": out})
+}
+
+// apiKey returns the PKCS#8 PEM; the reason is required and audited with the
+// token's name.
+func (s *Server) apiKey(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	f, err := s.certs.PrivateKey(r.Context(), actor(r), id, r.URL.Query().Get("reason"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	sendFile(w, f)
+}
+
+func (s *Server) apiExport(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var in certs.ExportRequest
+	if err := decodeJSON(r, &in); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if in.Format == "p12-legacy" {
+		in.Format, in.Legacy = certs.ExportP12, true
+	}
+	f, err := s.certs.Export(r.Context(), actor(r), id, in)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	sendFile(w, f)
 }

@@ -14,6 +14,7 @@ func (s *Server) navItems() []navItem {
 	// Clients, projects, requirements.
 
 	// Certificates.
+	items = append(items, navItem{"Certificates", "/certificates", signedIn})
 
 	// Orders.
 
@@ -26,6 +27,7 @@ func (s *Server) homeCards(r *http.Request, u *accounts.User) []pages.HomeCard {
 	// Clients, projects, requirements.
 
 	// Certificates.
+	cards = append(cards, pages.HomeCard{Title: "Certificates", Text: "Issued certificates, their chains and expiry; downloads for engineers.", Href: "/certificates"})
 
 	// Orders.
 
