@@ -23,7 +23,7 @@ type testBundle struct {
 	actor audit.Actor
 }
 
-func setup(t *testing.T) *testBundle {
+func setup(t testing.TB) *testBundle {
 	t.Helper()
 	pool := pgtest.Pool(t)
 	entry, err := keystore.NewMasterKey("test")
@@ -45,7 +45,7 @@ func setup(t *testing.T) *testBundle {
 }
 
 // requirement stores a client, project and requirement for the hostnames.
-func (b *testBundle) requirement(t *testing.T, legalName string, hostnames ...string) int64 {
+func (b *testBundle) requirement(t testing.TB, legalName string, hostnames ...string) int64 {
 	t.Helper()
 	ctx := context.Background()
 	var clientID, projectID, reqID int64
@@ -63,7 +63,7 @@ func (b *testBundle) requirement(t *testing.T, legalName string, hostnames ...st
 	return reqID
 }
 
-func (b *testBundle) count(t *testing.T, table string) int {
+func (b *testBundle) count(t testing.TB, table string) int {
 	t.Helper()
 	var n int
 	if err := b.pool.QueryRow(context.Background(), `SELECT count(*) FROM `+table).Scan(&n); err != nil {
@@ -73,7 +73,7 @@ func (b *testBundle) count(t *testing.T, table string) int {
 }
 
 // auditText is the whole audit log as text, for "never holds secrets" checks.
-func (b *testBundle) auditText(t *testing.T) string {
+func (b *testBundle) auditText(t testing.TB) string {
 	t.Helper()
 	var s string
 	if err := b.pool.QueryRow(context.Background(),
@@ -83,7 +83,7 @@ func (b *testBundle) auditText(t *testing.T) string {
 	return s
 }
 
-func openssl(t *testing.T, dir string, args ...string) string {
+func openssl(t testing.TB, dir string, args ...string) string {
 	t.Helper()
 	cmd := exec.Command("openssl", args...)
 	cmd.Dir = dir
@@ -94,7 +94,7 @@ func openssl(t *testing.T, dir string, args ...string) string {
 	return string(out)
 }
 
-func writeFile(t *testing.T, dir, name string, data []byte) string {
+func writeFile(t testing.TB, dir, name string, data []byte) string {
 	t.Helper()
 	p := filepath.Join(dir, name)
 	if err := os.WriteFile(p, data, 0o600); err != nil {

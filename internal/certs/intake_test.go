@@ -16,7 +16,7 @@ import (
 )
 
 // newCSR makes a requirement for the hostnames and a portal-generated CSR for it.
-func (b *testBundle) newCSR(t *testing.T, kt csrgen.KeyType, hostnames ...string) *certs.CSR {
+func (b *testBundle) newCSR(t testing.TB, kt csrgen.KeyType, hostnames ...string) *certs.CSR {
 	t.Helper()
 	req := b.requirement(t, "ExampleBiz LLC", hostnames...)
 	c, err := b.svc.GenerateCSR(context.Background(), b.actor, req, csrgen.Request{

@@ -25,7 +25,7 @@ var (
 )
 
 // testPKI is an openssl-made root and intermediate, built once per test binary.
-func testPKI(t *testing.T) *bundletest.PKI {
+func testPKI(t testing.TB) *bundletest.PKI {
 	t.Helper()
 	pkiOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "certs-pki-")
@@ -49,7 +49,7 @@ type issued struct {
 	leaf string // path of the leaf PEM
 }
 
-func (is *issued) read(t *testing.T, name string) []byte {
+func (is *issued) read(t testing.TB, name string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join(is.dir, name))
 	if err != nil {
@@ -60,7 +60,7 @@ func (is *issued) read(t *testing.T, name string) []byte {
 
 // issue signs csrPEM with the intermediate, as a CA would, for the DNS names
 // and days given, with AIA pointing at the intermediate.
-func issue(t *testing.T, csrPEM string, days int, dnsNames ...string) *issued {
+func issue(t testing.TB, csrPEM string, days int, dnsNames ...string) *issued {
 	t.Helper()
 	p := testPKI(t)
 	dir := t.TempDir()
@@ -93,7 +93,7 @@ func issue(t *testing.T, csrPEM string, days int, dnsNames ...string) *issued {
 
 // expiredFor signs, with the intermediate, a certificate for the CSR's key that
 // expired yesterday (openssl 3.0's x509 cannot backdate).
-func expiredFor(t *testing.T, csrPEM string) []byte {
+func expiredFor(t testing.TB, csrPEM string) []byte {
 	t.Helper()
 	p := testPKI(t)
 	block, _ := pem.Decode([]byte(csrPEM))
