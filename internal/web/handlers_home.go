@@ -8,10 +8,6 @@ import (
 
 // home shows each role where its work is.
 func (s *Server) home(w http.ResponseWriter, r *http.Request) {
-	u := currentUser(r)
-	var h pages.Home
-	for _, c := range s.homeCards(r, u) {
-		h.Cards = append(h.Cards, c)
-	}
+	h := pages.Home{Cards: s.homeCards(r, currentUser(r))}
 	s.render(w, r, pages.HomePage(s.pageData(r, "Home"), h))
 }

@@ -1,0 +1,140 @@
+package opensrstest_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/certportal/certportal/internal/opensrs"
+	"github.com/certportal/certportal/internal/opensrs/opensrstest"
+)
+
+// Each fault must reach the client as the classification a caller relies on
+// for exactly-once ordering.
+func TestFaultsAreClassifiedForExactlyOnceSubmission(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		fault          opensrstest.Fault
+		wantNotSent    bool
+		wantUnknown    bool
+		wantRateLimit  bool
+		wantCalls      int
+		wantOrders     int
+		clientDeadline time.Duration
+	}{
+		{fault: opensrstest.FaultRefuse, wantNotSent: true, wantCalls: 0, wantOrders: 0},
+		{fault: opensrstest.FaultTimeout, wantUnknown: true, wantCalls: 1, wantOrders: 0, clientDeadline: 300 * time.Millisecond},
+		{fault: opensrstest.FaultDropAfterProcessing, wantUnknown: true, wantCalls: 1, wantOrders: 1},
+		{fault: opensrstest.FaultRateLimit, wantRateLimit: true, wantCalls: 1, wantOrders: 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.fault.String(), func(t *testing.T) {
+			t.Parallel()
+			srv, c := setup(t)
+			if err := srv.SetFault("SW_REGISTER", tt.fault); err != nil {
+				t.Fatal(err)
+			}
+			ctx := context.Background()
+			if tt.clientDeadline > 0 {
+				var cancel context.CancelFunc
+				ctx, cancel = context.WithTimeout(ctx, tt.clientDeadline)
+				defer cancel()
+			}
+			_, err := c.SWRegister(ctx, newOrder(t, opensrs.ProductSSLWebServer, "www.example.com").req)
+			if err == nil {
+				t.Fatal("SWRegister succeeded under a fault")
+			}
+			if got := opensrs.NotSent(err); got != tt.wantNotSent {
+				t.Errorf("NotSent = %v, want %v (%v)", got, tt.wantNotSent, err)
+			}
+			if got := opensrs.OutcomeUnknown(err); got != tt.wantUnknown {
+				t.Errorf("OutcomeUnknown = %v, want %v (%v)", got, tt.wantUnknown, err)
+			}
+			if got := opensrs.IsRateLimited(err); got != tt.wantRateLimit {
+				t.Errorf("IsRateLimited = %v, want %v (%v)", got, tt.wantRateLimit, err)
+			}
+			if got := srv.Calls("sw_register"); got != tt.wantCalls {
+				t.Errorf("sw_register received %d times, want %d", got, tt.wantCalls)
+			}
+			if got := len(srv.Orders()); got != tt.wantOrders {
+				t.Errorf("%d orders exist, want %d", got, tt.wantOrders)
+			}
+
+			// Once cleared, the same client works again.
+			if err := srv.ClearFaults(); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := c.SWRegister(context.Background(), newOrder(t, opensrs.ProductSSLWebServer, "www.example.com").req); err != nil {
+				t.Fatalf("after ClearFaults: %v", err)
+			}
+		})
+	}
+}
+
+func TestAFaultOnOneActionLeavesOthersAlone(t *testing.T) {
+	t.Parallel()
+	srv, c := setup(t)
+	srv.SetFault("sw_register", opensrstest.FaultRateLimit)
+	if _, err := c.GetOrderInfo(context.Background(), "1"); !opensrs.IsNotFound(err) {
+		t.Errorf("get_order_info: got %v, want a plain 480", err)
+	}
+	srv.SetFault(opensrstest.AnyAction, opensrstest.FaultRateLimit)
+	srv.SetFault("sw_register", opensrstest.FaultNone)
+	if _, err := c.GetOrderInfo(context.Background(), "1"); !opensrs.IsRateLimited(err) {
+		t.Errorf("with AnyAction: got %v, want rate limited", err)
+	}
+}
+
+func TestACountedFaultWearsOff(t *testing.T) {
+	t.Parallel()
+	srv, c := setup(t)
+	srv.SetFaultTimes("get_order_info", opensrstest.FaultRateLimit, 2)
+	for i, want := range []bool{true, true, false} {
+		_, err := c.GetOrderInfo(context.Background(), "1")
+		if got := opensrs.IsRateLimited(err); got != want {
+			t.Errorf("call %d: rate limited = %v, want %v (%v)", i+1, got, want, err)
+		}
+	}
+}
+
+// A keep-alive connection opened before the refusal must not carry the
+// next request through.
+func TestRefusingClosesConnectionsAlreadyOpen(t *testing.T) {
+	t.Parallel()
+	srv, c := setup(t)
+	if _, err := c.GetOrderInfo(context.Background(), "1"); !opensrs.IsNotFound(err) {
+		t.Fatal(err)
+	}
+	srv.SetFault("sw_register", opensrstest.FaultRefuse)
+	time.Sleep(100 * time.Millisecond) // let the client's transport notice the close
+	_, err := c.SWRegister(context.Background(), newOrder(t, opensrs.ProductSSLWebServer, "www.example.com").req)
+	if !opensrs.NotSent(err) {
+		t.Errorf("got %v, want NotSent", err)
+	}
+	if n := srv.Calls("sw_register"); n != 0 {
+		t.Errorf("sw_register received %d times while refusing", n)
+	}
+}
+
+func TestCloseReleasesAHungRequest(t *testing.T) {
+	t.Parallel()
+	srv, c := setup(t)
+	srv.SetFault(opensrstest.AnyAction, opensrstest.FaultTimeout)
+	errc := make(chan error, 1)
+	go func() {
+		_, err := c.GetOrderInfo(context.Background(), "1")
+		errc <- err
+	}()
+	for srv.Calls("get_order_info") == 0 {
+		time.Sleep(5 * time.Millisecond)
+	}
+	srv.Close()
+	select {
+	case err := <-errc:
+		if !opensrs.OutcomeUnknown(err) {
+			t.Errorf("got %v, want OutcomeUnknown", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the hung request outlived Close")
+	}
+}
