@@ -13,7 +13,9 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/certportal/certportal/internal/accounts"
+	"github.com/certportal/certportal/internal/certs"
 	"github.com/certportal/certportal/internal/db"
+	"github.com/certportal/certportal/internal/keystore"
 	"github.com/certportal/certportal/internal/orders"
 	"github.com/certportal/certportal/internal/pgembed"
 	"github.com/certportal/certportal/internal/verify"
@@ -33,6 +35,8 @@ type App struct {
 	Clients *orders.Service
 
 	// CSRs, private keys and certificates.
+	Keys  *keystore.Store
+	Certs *certs.Service
 
 	// Orders, providers and background jobs.
 
@@ -44,6 +48,11 @@ type App struct {
 // services. Every subcommand calls it, so all of them use the same database.
 func Open(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	a := &App{cfg: cfg, log: log}
+	// The master keys first: without them there is no point starting a database.
+	ring, err := loadMasterKeys(cfg, log)
+	if err != nil {
+		return nil, err
+	}
 	url := cfg.DatabaseURL
 	if url == "" {
 		dataDir, err := filepath.Abs(cfg.DataDir)
@@ -79,6 +88,8 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	a.Clients = orders.NewService(pool, verify.NewLookup(cfg.Verify))
 
 	// CSRs, private keys and certificates.
+	a.Keys = keystore.NewStore(pool, ring)
+	a.Certs = certs.NewService(pool, a.Keys)
 
 	// Orders, providers and background jobs.
 
@@ -95,6 +106,7 @@ func (a *App) Handler() http.Handler {
 			Clients: a.Clients,
 
 			// CSRs, private keys and certificates.
+			Certs: a.Certs,
 
 			// Orders and providers.
 		})

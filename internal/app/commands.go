@@ -14,6 +14,7 @@ import (
 	"github.com/certportal/certportal/internal/accounts"
 	"github.com/certportal/certportal/internal/audit"
 	"github.com/certportal/certportal/internal/errs"
+	"github.com/certportal/certportal/internal/keystore"
 )
 
 const usage = `usage: portal [command]
@@ -26,6 +27,9 @@ commands:
   user list
   token create --email E --name N   (prints the token once on stdout)
   token revoke --id N
+  keys new --id ID                  (prints a new master key entry "ID:base64" for PORTAL_MASTER_KEYS)
+  keys status                       (how many private keys each master key version wraps)
+  keys rotate [--batch N]           (rewrap every data key under the current master key; resumable)
 `
 
 // ErrUsage is returned for a command line that does not parse.
@@ -43,6 +47,11 @@ func RunCommand(ctx context.Context, cfg Config, args []string, stdin io.Reader,
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
+	case "keys":
+		if len(args) > 0 && args[0] == "new" {
+			// Needs no database and no configured key: it makes the first one.
+			return keysNew(args[1:], stdout, stderr)
+		}
 	case "serve", "migrate", "user", "token":
 	default:
 		fmt.Fprint(stderr, usage)
@@ -63,8 +72,81 @@ func RunCommand(ctx context.Context, cfg Config, args []string, stdin io.Reader,
 		return a.userCommand(ctx, args, stdin, stdout, stderr)
 	case "token":
 		return a.tokenCommand(ctx, args, stdout, stderr)
+	case "keys":
+		return a.keysCommand(ctx, args, stdout, stderr)
 	}
 	return nil
+}
+
+func keysNew(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("keys new", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	id := fs.String("id", "", "version id of the new key, e.g. 2026-03")
+	if err := fs.Parse(args); err != nil {
+		return errUsage
+	}
+	entry, err := keystore.NewMasterKey(*id)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, entry)
+	return nil
+}
+
+func (a *App) keysCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		return fmt.Errorf("keys: say new, status or rotate: %w", errUsage)
+	}
+	sub, args := args[0], args[1:]
+	fs := flag.NewFlagSet("keys "+sub, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	batch := fs.Int("batch", keystore.DefaultRotateBatch, "keys rewrapped per transaction")
+	if err := fs.Parse(args); err != nil {
+		return errUsage
+	}
+	switch sub {
+	case "status":
+		return a.printKeyStatus(ctx, stdout)
+	case "rotate":
+		current := a.Keys.Ring().CurrentID()
+		res, err := a.Keys.Rotate(ctx, *batch, func(done int) {
+			fmt.Fprintf(stderr, "rewrapped %d keys under %s\n", done, current)
+		})
+		if err != nil {
+			return fmt.Errorf("%w (run `portal keys rotate` again to finish; every key stays readable meanwhile)", err)
+		}
+		audErr := audit.Record(ctx, a.Pool, cliActor, "keys.rotate", "master key "+current, map[string]any{"rewrapped": res.Rewrapped})
+		fmt.Fprintf(stdout, "%d keys rewrapped under %s in %d batches\n", res.Rewrapped, current, res.Batches)
+		if err := a.printKeyStatus(ctx, stdout); err != nil {
+			return err
+		}
+		return audErr
+	}
+	return fmt.Errorf("keys: unknown subcommand %q: %w", sub, errUsage)
+}
+
+func (a *App) printKeyStatus(ctx context.Context, stdout io.Writer) error {
+	status, err := a.Keys.Status(ctx)
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "MASTER KEY\tKEYS\tSTATE")
+	for _, v := range status {
+		state := "configured"
+		switch {
+		case v.Current:
+			state = "current"
+		case !v.Configured:
+			state = "NOT CONFIGURED: these keys cannot be opened; add this version back to the master keys"
+		case v.Keys == 0:
+			state = "configured, unused: may be removed"
+		default:
+			state = "configured: run `portal keys rotate`, then it may be removed"
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%s\n", v.KEKID, v.Keys, state)
+	}
+	return tw.Flush()
 }
 
 // NewLogger returns the portal's logger: text in dev, JSON in production.

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/certportal/certportal/internal/keystore"
 	"github.com/certportal/certportal/internal/verify"
 )
 
@@ -33,6 +34,15 @@ type Config struct {
 	Verify verify.Config
 
 	// CSRs, private keys and certificates.
+
+	// MasterKeys is the key-encryption key ring from PORTAL_MASTER_KEYS
+	// (comma-separated "id:base64", current first), parsed at once so the raw
+	// key text is kept nowhere; it prints as its version ids only.
+	MasterKeys *keystore.Ring
+	// MasterKeyFile is PORTAL_MASTER_KEY_FILE, a file in the same format (one
+	// entry per line allowed). With neither set, dev creates
+	// PORTAL_DATA_DIR/master.key and production refuses to start.
+	MasterKeyFile string
 
 	// Orders, providers and background jobs.
 }
@@ -85,6 +95,21 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	}
 
 	// CSRs, private keys and certificates.
+	c.MasterKeyFile = strings.TrimSpace(getenv("PORTAL_MASTER_KEY_FILE"))
+	if v := strings.TrimSpace(getenv("PORTAL_MASTER_KEYS")); v != "" {
+		if c.MasterKeyFile != "" {
+			return c, fmt.Errorf("set PORTAL_MASTER_KEYS or PORTAL_MASTER_KEY_FILE, not both")
+		}
+		ring, err := keystore.ParseMasterKeys(v)
+		if err != nil {
+			// The keystore's errors name entries by position and id, never key text.
+			return c, fmt.Errorf("PORTAL_MASTER_KEYS: %w", err)
+		}
+		c.MasterKeys = ring
+	}
+	if c.Production() && c.MasterKeys == nil && c.MasterKeyFile == "" {
+		return c, fmt.Errorf("PORTAL_ENV=production refuses to start without a master key: set PORTAL_MASTER_KEYS (id:base64 of 32 random bytes, e.g. from `portal keys new`) or PORTAL_MASTER_KEY_FILE")
+	}
 
 	// Orders, providers and background jobs.
 

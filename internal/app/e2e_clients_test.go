@@ -21,7 +21,8 @@ import (
 // startWithEnv runs a whole portal on port 0 with extra environment variables.
 func startWithEnv(t *testing.T, env map[string]string) (*app.App, string) {
 	t.Helper()
-	vars := map[string]string{"DATABASE_URL": pgtest.URL(t), "PORTAL_ADDR": "127.0.0.1:0", "PORTAL_ENV": "dev"}
+	// The dev master key is created in PORTAL_DATA_DIR: keep it out of the source tree.
+	vars := map[string]string{"DATABASE_URL": pgtest.URL(t), "PORTAL_ADDR": "127.0.0.1:0", "PORTAL_ENV": "dev", "PORTAL_DATA_DIR": t.TempDir()}
 	for k, v := range env {
 		vars[k] = v
 	}

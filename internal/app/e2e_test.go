@@ -2,8 +2,6 @@ package app_test
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"strings"
 	"testing"
 
@@ -13,36 +11,12 @@ import (
 	"github.com/certportal/certportal/internal/app"
 	"github.com/certportal/certportal/internal/audit"
 	"github.com/certportal/certportal/internal/browsertest"
-	"github.com/certportal/certportal/internal/pgtest"
 )
 
 // start runs a whole portal on port 0 against a fresh database.
 func start(t *testing.T) (*app.App, string) {
 	t.Helper()
-	cfg, err := app.ConfigFromEnv(func(k string) string {
-		return map[string]string{"DATABASE_URL": pgtest.URL(t), "PORTAL_ADDR": "127.0.0.1:0", "PORTAL_ENV": "dev"}[k]
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	a, err := app.Open(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := a.Listen(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- a.Serve(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("serve: %v", err)
-		}
-		a.Close(context.Background())
-	})
-	return a, "http://" + a.Addr()
+	return startWithEnv(t, nil)
 }
 
 func TestAUserCreatedFromTheCommandLineSignsInWithABrowser(t *testing.T) {

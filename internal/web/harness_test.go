@@ -16,6 +16,8 @@ import (
 
 	"github.com/certportal/certportal/internal/accounts"
 	"github.com/certportal/certportal/internal/audit"
+	"github.com/certportal/certportal/internal/certs"
+	"github.com/certportal/certportal/internal/keystore"
 	"github.com/certportal/certportal/internal/pgtest"
 )
 
@@ -53,7 +55,8 @@ func setup(t *testing.T) *testBundle {
 	logBuf := &syncBuffer{}
 	log := slog.New(slog.NewTextHandler(logBuf, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	acc := accounts.NewService(pool)
-	srv := New(Config{Env: "test"}, Deps{Pool: pool, Logger: log, Accounts: acc})
+	certsSvc := certs.NewService(pool, keystore.NewStore(pool, testMasterKeys(t)))
+	srv := New(Config{Env: "test"}, Deps{Pool: pool, Logger: log, Accounts: acc, Certs: certsSvc})
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(func() {
 		ts.Close()
@@ -173,4 +176,18 @@ func (b *testBundle) api(method, path, token, body string) (*http.Response, stri
 	out, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	return resp, string(out)
+}
+
+// testMasterKeys is a fresh master key ring for one test's key store.
+func testMasterKeys(t *testing.T) *keystore.Ring {
+	t.Helper()
+	entry, err := keystore.NewMasterKey("test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ring, err := keystore.ParseMasterKeys(entry)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ring
 }

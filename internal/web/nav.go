@@ -18,6 +18,7 @@ func (s *Server) navItems() []navItem {
 	)
 
 	// Certificates.
+	items = append(items, navItem{"Certificates", "/certificates", signedIn})
 
 	// Orders.
 
@@ -31,6 +32,7 @@ func (s *Server) homeCards(r *http.Request, u *accounts.User) []pages.HomeCard {
 	cards = append(cards, s.clientHomeCards(r, u)...)
 
 	// Certificates.
+	cards = append(cards, pages.HomeCard{Title: "Certificates", Text: "Issued certificates, their chains and expiry; downloads for engineers.", Href: "/certificates"})
 
 	// Orders.
 

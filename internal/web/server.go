@@ -15,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/certportal/certportal/internal/accounts"
+	"github.com/certportal/certportal/internal/certs"
 	"github.com/certportal/certportal/internal/orders"
 )
 
@@ -39,6 +40,7 @@ type Deps struct {
 	Clients *orders.Service
 
 	// CSRs, private keys and certificates (routes_certs.go).
+	Certs *certs.Service
 
 	// Orders and providers (routes_orders.go).
 }
@@ -56,6 +58,7 @@ type Server struct {
 	clients *orders.Service
 
 	// CSRs, private keys and certificates.
+	certs *certs.Service
 
 	// Orders and providers.
 
@@ -78,6 +81,7 @@ func New(cfg Config, d Deps) *Server {
 		clients: d.Clients,
 
 		// CSRs, private keys and certificates.
+		certs: d.Certs,
 
 		// Orders and providers.
 	}

@@ -1,0 +1,63 @@
+package app_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/certportal/certportal/internal/accounts"
+	"github.com/certportal/certportal/internal/audit"
+	"github.com/certportal/certportal/internal/browsertest"
+)
+
+func TestAPOGeneratesAKeyAndCSRInTheBrowserAndSeesItDecoded(t *testing.T) {
+	t.Parallel()
+	a, base := start(t)
+	ctx := context.Background()
+	_, err := a.Accounts.CreateUser(ctx, audit.Actor{Email: "cli"}, accounts.NewUser{
+		Email: "po@example.com", Name: "Pat Owner", Roles: []accounts.Role{accounts.RolePO}, Password: "correct horse battery",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var req int64
+	err = a.Pool.QueryRow(ctx, `WITH c AS (INSERT INTO clients (display_name, legal_name, city, state, country)
+			VALUES ('Müller', 'Müller & Söhne GmbH', 'München', 'Bayern', 'DE') RETURNING id),
+		p AS (INSERT INTO projects (client_id, name) SELECT id, 'Shop' FROM c RETURNING id)
+		INSERT INTO requirements (project_id, hostnames) SELECT id, '{shop.example.de,example.de}' FROM p RETURNING id`).Scan(&req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bctx := browsertest.New(t)
+	err = chromedp.Do(bctx,
+		chromedp.Navigate(fmt.Sprintf("%s/requirements/%d/csrs", base, req)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="login-form"]`)),
+		chromedp.SendKeys(chromedp.CSS(`#email`), "po@example.com"),
+		chromedp.SendKeys(chromedp.CSS(`#password`), "correct horse battery"),
+		chromedp.Click(chromedp.CSS(`button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="csr-form"]`)),
+		chromedp.SetValue(chromedp.CSS(`#key_type`), "ecdsa-p256"),
+		chromedp.Click(chromedp.CSS(`[data-testid="csr-form"] button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="csr-decoded"]`)),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	verify, _ := chromedp.Run(bctx, chromedp.Text(chromedp.CSS(`[data-testid="csr-verify"]`)))
+	subject, _ := chromedp.Run(bctx, chromedp.Text(chromedp.CSS(`[data-testid="csr-subject"]`)))
+	key, _ := chromedp.Run(bctx, chromedp.Text(chromedp.CSS(`[data-testid="csr-key"]`)))
+	sans, _ := chromedp.Run(bctx, chromedp.Text(chromedp.CSS(`[data-testid="csr-sans"]`)))
+	flash, _ := chromedp.Run(bctx, chromedp.Text(chromedp.CSS(`[data-testid="flash"]`)))
+	if !strings.Contains(verify, "verify OK") || subject != `C=DE, ST=Bayern, L=München, O=Müller & Söhne GmbH, CN=shop.example.de` ||
+		key != "ECDSA P-256" || !strings.Contains(sans, "shop.example.de") || !strings.Contains(sans, "example.de") ||
+		!strings.Contains(flash, "encrypted store") {
+		t.Errorf("the CSR page shows verify %q, subject %q, key %q, SANs %q, flash %q", verify, subject, key, sans, flash)
+	}
+	pemText, _ := chromedp.Run(bctx, chromedp.Text(chromedp.CSS(`[data-testid="csr-pem"]`)))
+	if !strings.HasPrefix(pemText, "-----BEGIN CERTIFICATE REQUEST-----") {
+		t.Errorf("the page shows no PEM: %q", pemText)
+	}
+}

@@ -1,0 +1,104 @@
+package certs_test
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/certportal/certportal/internal/audit"
+	"github.com/certportal/certportal/internal/certs"
+	"github.com/certportal/certportal/internal/keystore"
+	"github.com/certportal/certportal/internal/pgtest"
+)
+
+type testBundle struct {
+	pool  *pgxpool.Pool
+	svc   *certs.Service
+	keys  *keystore.Store
+	actor audit.Actor
+}
+
+func setup(t testing.TB) *testBundle {
+	t.Helper()
+	pool := pgtest.Pool(t)
+	entry, err := keystore.NewMasterKey("test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ring, err := keystore.ParseMasterKeys(entry)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := keystore.NewStore(pool, ring)
+	var uid int64
+	err = pool.QueryRow(context.Background(),
+		`INSERT INTO users (email, name, roles) VALUES ('po@example.com', 'Po', '{po,engineer}') RETURNING id`).Scan(&uid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &testBundle{pool: pool, svc: certs.NewService(pool, keys), keys: keys, actor: audit.Actor{ID: uid, Email: "po@example.com", Via: "page"}}
+}
+
+// requirement stores a client, project and requirement for the hostnames.
+func (b *testBundle) requirement(t testing.TB, legalName string, hostnames ...string) int64 {
+	t.Helper()
+	ctx := context.Background()
+	var clientID, projectID, reqID int64
+	err := b.pool.QueryRow(ctx, `INSERT INTO clients (display_name, legal_name, city, state, country)
+		VALUES ($1, $2, 'Chicago', 'Illinois', 'US') RETURNING id`, legalName+" "+strings.Join(hostnames, ","), legalName).Scan(&clientID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.pool.QueryRow(ctx, `INSERT INTO projects (client_id, name) VALUES ($1, 'Website') RETURNING id`, clientID).Scan(&projectID); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.pool.QueryRow(ctx, `INSERT INTO requirements (project_id, hostnames) VALUES ($1, $2) RETURNING id`, projectID, hostnames).Scan(&reqID); err != nil {
+		t.Fatal(err)
+	}
+	return reqID
+}
+
+func (b *testBundle) count(t testing.TB, table string) int {
+	t.Helper()
+	var n int
+	if err := b.pool.QueryRow(context.Background(), `SELECT count(*) FROM `+table).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// auditText is the whole audit log as text, for "never holds secrets" checks.
+func (b *testBundle) auditText(t testing.TB) string {
+	t.Helper()
+	var s string
+	if err := b.pool.QueryRow(context.Background(),
+		`SELECT COALESCE(string_agg(action || ' ' || subject || ' ' || details::text, E'\n' ORDER BY id), '') FROM audit_log`).Scan(&s); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func openssl(t testing.TB, dir string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command("openssl", args...)
+	cmd.Dir = dir
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("openssl %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return string(out)
+}
+
+func writeFile(t testing.TB, dir, name string, data []byte) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}

@@ -1,0 +1,377 @@
+package certs_test
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"io"
+	"strings"
+	"testing"
+
+	"github.com/certportal/certportal/internal/audit"
+	"github.com/certportal/certportal/internal/bundle/bundletest"
+	"github.com/certportal/certportal/internal/certs"
+	"github.com/certportal/certportal/internal/csrgen"
+	"github.com/certportal/certportal/internal/errs"
+)
+
+// newCSR makes a requirement for the hostnames and a portal-generated CSR for it.
+func (b *testBundle) newCSR(t testing.TB, kt csrgen.KeyType, hostnames ...string) *certs.CSR {
+	t.Helper()
+	req := b.requirement(t, "ExampleBiz LLC", hostnames...)
+	c, err := b.svc.GenerateCSR(context.Background(), b.actor, req, csrgen.Request{
+		KeyType: kt, Country: "US", Organization: "ExampleBiz LLC", CommonName: hostnames[0], SANs: hostnames,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func TestIntakeTakesEveryFormatOrdersTheChainAndOpenSSLVerifiesTheFullchain(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := context.Background()
+	for _, input := range []string{"email.txt", "leaf-chain-in-any-order", "bundle.p7b", "bundle-der.p7b"} {
+		t.Run(input, func(t *testing.T) {
+			csr := b.newCSR(t, csrgen.ECDSAP256, input+".example.com")
+			is := issue(t, csr.PEM, 365, input+".example.com")
+			var data []byte
+			if input == "leaf-chain-in-any-order" {
+				inter, _ := is.pki.Read(bundletest.InterCert)
+				data = append(inter, is.read(t, "leaf.pem")...)
+			} else {
+				data = is.read(t, input)
+			}
+			c, err := b.svc.Intake(ctx, b.actor, csr.ID, data, input)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.MissingIssuer != "" || len(c.Warnings) != 0 || c.Source != "upload" || c.CommonName != input+".example.com" {
+				t.Errorf("stored %+v", c)
+			}
+			if strings.Count(c.IntermediatesPEM, "BEGIN CERTIFICATE") != 1 {
+				t.Errorf("intermediates: %d certificates, want 1", strings.Count(c.IntermediatesPEM, "BEGIN CERTIFICATE"))
+			}
+			wantRoot := input != "leaf-chain-in-any-order"
+			if (c.RootPEM != "") != wantRoot {
+				t.Errorf("root kept: %v, want %v", c.RootPEM != "", wantRoot)
+			}
+			full, err := b.svc.Bundle(ctx, c.ID, "fullchain")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n := strings.Count(string(full.Data), "BEGIN CERTIFICATE"); n != 2 {
+				t.Errorf("fullchain holds %d certificates, want leaf and intermediate only", n)
+			}
+			dir := t.TempDir()
+			writeFile(t, dir, "fullchain.pem", full.Data)
+			out := openssl(t, dir, "verify", "-CAfile", is.pki.Path(bundletest.RootCert), "-untrusted", "fullchain.pem", "fullchain.pem")
+			if !strings.Contains(out, "fullchain.pem: OK") {
+				t.Errorf("openssl verify: %s", out)
+			}
+			for _, f := range []string{"cert", "chain", "p7b"} {
+				got, err := b.svc.Bundle(ctx, c.ID, f)
+				if err != nil || len(got.Data) == 0 {
+					t.Errorf("bundle %s: %v", f, err)
+				}
+			}
+			p7, _ := b.svc.Bundle(ctx, c.ID, "p7b")
+			writeFile(t, dir, "out.p7b", p7.Data)
+			if out := openssl(t, dir, "pkcs7", "-inform", "DER", "-in", "out.p7b", "-print_certs", "-noout"); strings.Count(out, "subject=") != 2 {
+				t.Errorf("the .p7b holds:\n%s", out)
+			}
+		})
+	}
+}
+
+func TestIntakeRefusesACertificateForAnotherKeyAndStoresNothing(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	csr := b.newCSR(t, csrgen.ECDSAP256, "www.example.com")
+	// A certificate openssl issued for a key of its own, not this CSR's.
+	other, _ := testPKI(t).Read(bundletest.LeafCert)
+	_, err := b.svc.Intake(context.Background(), b.actor, csr.ID, other, "other.pem")
+	e, ok := errs.As(err)
+	if !ok || e.Code != errs.Invalid || !strings.Contains(e.Fields["certificate"], "issued for a different key") {
+		t.Fatalf("a certificate for another key: %v", err)
+	}
+	if n := b.count(t, "certificates"); n != 0 {
+		t.Errorf("%d certificates stored", n)
+	}
+}
+
+func TestIntakeWithoutTheIntermediateWarnsNamingItAndTakesItLater(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := context.Background()
+	csr := b.newCSR(t, csrgen.ECDSAP256, "www.example.com")
+	is := issue(t, csr.PEM, 365, "www.example.com")
+	c, err := b.svc.Intake(ctx, b.actor, csr.ID, is.read(t, "leaf.der"), "leaf.der")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(c.MissingIssuer, "Certportal Test Intermediate CA") || len(c.MissingIssuerURLs) != 1 ||
+		c.MissingIssuerURLs[0] != bundletest.InterCAIssuersURL || len(c.Warnings) != 1 || !strings.Contains(c.Warnings[0], bundletest.InterCAIssuersURL) {
+		t.Fatalf("missing issuer %q %v, warnings %q", c.MissingIssuer, c.MissingIssuerURLs, c.Warnings)
+	}
+	unrelated, _ := is.pki.Read(bundletest.UnrelatedCert)
+	if _, err := b.svc.AddIntermediates(ctx, b.actor, c.ID, unrelated); errs.CodeOf(err) != errs.Invalid {
+		t.Errorf("adding an unrelated CA: %v, want invalid", err)
+	}
+	inter, _ := is.pki.Read(bundletest.InterCert)
+	c, err = b.svc.AddIntermediates(ctx, b.actor, c.ID, inter)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.MissingIssuer != "" || len(c.Warnings) != 0 || strings.Count(c.IntermediatesPEM, "BEGIN") != 1 {
+		t.Errorf("after adding the intermediate: missing %q, warnings %q", c.MissingIssuer, c.Warnings)
+	}
+	stored, _ := b.svc.Certificate(ctx, c.ID)
+	if stored.MissingIssuer != "" || stored.IntermediatesPEM != c.IntermediatesPEM {
+		t.Error("the completed chain was not stored")
+	}
+}
+
+func TestIntakeWarnsAboutUncoveredHostnamesAndLittleTimeAndRefusesExpired(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := context.Background()
+	csr := b.newCSR(t, csrgen.ECDSAP256, "www.example.com", "shop.example.com")
+	// The CA issued for www only, for 10 days.
+	is := issue(t, csr.PEM, 10, "www.example.com")
+	inter, _ := is.pki.Read(bundletest.InterCert)
+	c, err := b.svc.Intake(ctx, b.actor, csr.ID, append(is.read(t, "leaf.pem"), inter...), "leaf.pem")
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := strings.Join(c.Warnings, "\n")
+	if !strings.Contains(all, `"shop.example.com" is not covered`) || !strings.Contains(all, "expires in 9 days") && !strings.Contains(all, "expires in 10 days") {
+		t.Errorf("warnings: %s", all)
+	}
+	_, err = b.svc.Intake(ctx, b.actor, csr.ID, expiredFor(t, csr.PEM), "expired.pem")
+	if e, ok := errs.As(err); !ok || e.Code != errs.Invalid || !strings.Contains(e.Fields["certificate"], "expired") {
+		t.Errorf("an expired certificate: %v", err)
+	}
+	if _, err := b.svc.Intake(ctx, b.actor, csr.ID, append(is.read(t, "leaf.pem"), inter...), "again"); errs.CodeOf(err) != errs.Conflict {
+		t.Errorf("the same certificate twice: %v, want conflict", err)
+	}
+}
+
+func TestIntakeRefusesJunkWithA4xxAndStoresNothing(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	csr := b.newCSR(t, csrgen.ECDSAP256, "www.example.com")
+	key, _ := testPKI(t).Read(bundletest.LeafKey)
+	for name, tc := range map[string]struct {
+		data []byte
+		code errs.Code
+	}{
+		"empty":       {nil, errs.BadRequest},
+		"blank":       {[]byte(" \n\t"), errs.BadRequest},
+		"junk text":   {[]byte("hello, here is the certificate"), errs.Invalid},
+		"binary junk": {[]byte{0x30, 0x03, 0x01, 0x02, 0xff}, errs.Invalid},
+		"private key": {key, errs.Invalid},
+		"the CSR":     {[]byte(csr.PEM), errs.Invalid},
+		"too large":   {bytes.Repeat([]byte("A"), 1<<20+1), errs.TooLarge},
+	} {
+		_, err := b.svc.Intake(context.Background(), b.actor, csr.ID, tc.data, name)
+		if got := errs.CodeOf(err); got != tc.code {
+			t.Errorf("%s: %v (code %s), want %s", name, err, got, tc.code)
+		}
+		if e, ok := errs.As(err); ok && strings.Contains(e.Error(), "MII") {
+			t.Errorf("%s: the error echoes the input", name)
+		}
+	}
+	if _, err := b.svc.Intake(context.Background(), b.actor, 999999, nil, ""); errs.CodeOf(err) != errs.NotFound {
+		t.Errorf("a missing CSR: %v", err)
+	}
+	if n := b.count(t, "certificates"); n != 0 {
+		t.Errorf("%d certificates stored", n)
+	}
+}
+
+func TestIntakeFromProviderRecordsTheSource(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	csr := b.newCSR(t, csrgen.ECDSAP256, "www.example.com")
+	is := issue(t, csr.PEM, 365, "www.example.com")
+	id, err := b.svc.IntakeFromProvider(context.Background(), csr.ID, is.read(t, "email.txt"), "opensrs order 123")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, _ := b.svc.Certificate(context.Background(), id)
+	if c.Source != "provider" || c.SourceDetail != "opensrs order 123" {
+		t.Errorf("source %q %q", c.Source, c.SourceDetail)
+	}
+}
+
+func TestCertificatesFilterByClientAndExpiry(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := context.Background()
+	short := b.newCSR(t, csrgen.ECDSAP256, "short.example.com")
+	long := b.newCSR(t, csrgen.ECDSAP256, "long.example.com")
+	inter, _ := testPKI(t).Read(bundletest.InterCert)
+	cs, err := b.svc.Intake(ctx, b.actor, short.ID, append(issue(t, short.PEM, 20, "short.example.com").read(t, "leaf.pem"), inter...), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.svc.Intake(ctx, b.actor, long.ID, append(issue(t, long.PEM, 365, "long.example.com").read(t, "leaf.pem"), inter...), ""); err != nil {
+		t.Fatal(err)
+	}
+	thirty := 30
+	got, _ := b.svc.Certificates(ctx, certs.Filter{ExpiringWithinDays: &thirty})
+	if len(got) != 1 || got[0].ID != cs.ID {
+		t.Errorf("expiring within 30 days: %d certificates", len(got))
+	}
+	got, _ = b.svc.Certificates(ctx, certs.Filter{ClientID: cs.ClientID})
+	if len(got) != 1 || got[0].ID != cs.ID {
+		t.Errorf("by client: %d certificates", len(got))
+	}
+	got, _ = b.svc.Certificates(ctx, certs.Filter{})
+	if len(got) != 2 || got[0].ID != cs.ID {
+		t.Errorf("all, soonest expiry first: %d", len(got))
+	}
+}
+
+// keyReadCount is the number of audit records of private-key reads.
+func (b *testBundle) keyReadCount(t *testing.T) int {
+	t.Helper()
+	var n int
+	if err := b.pool.QueryRow(context.Background(), `SELECT count(*) FROM audit_log WHERE action IN ('key.read', 'key.export')`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func TestEveryKeyReadLeavesExactlyOneAuditRecordAndNoPEMInTheLog(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := context.Background()
+	csr := b.newCSR(t, csrgen.RSA2048, "www.example.com")
+	is := issue(t, csr.PEM, 365, "www.example.com")
+	c, err := b.svc.Intake(ctx, b.actor, csr.ID, is.read(t, "bundle.p7b"), "bundle.p7b")
+	if err != nil {
+		t.Fatal(err)
+	}
+	engineer := audit.Actor{ID: b.actor.ID, Email: b.actor.Email, Via: "api token deploy"}
+	dir := t.TempDir()
+	reads := []struct {
+		name string
+		read func() (*certs.File, error)
+		// check reads the output with openssl
+		check func(f *certs.File)
+	}{
+		{"pem", func() (*certs.File, error) { return b.svc.PrivateKey(ctx, engineer, c.ID, "install on staging") }, func(f *certs.File) {
+			writeFile(t, dir, "privkey.pem", f.Data)
+			keyPub := openssl(t, dir, "pkey", "-in", "privkey.pem", "-pubout")
+			certPub := openssl(t, dir, "x509", "-in", is.leaf, "-noout", "-pubkey")
+			if keyPub != certPub {
+				t.Error("the downloaded key does not match the certificate")
+			}
+		}},
+		{"p12", func() (*certs.File, error) {
+			return b.svc.Export(ctx, engineer, c.ID, certs.ExportRequest{Format: "p12", Passphrase: "correct horse", Reason: "IIS"})
+		}, func(f *certs.File) {
+			writeFile(t, dir, "x.p12", f.Data)
+			out := openssl(t, dir, "pkcs12", "-info", "-in", "x.p12", "-passin", "pass:correct horse", "-nokeys")
+			if !strings.Contains(out, "AES-256-CBC") || strings.Count(out, "BEGIN CERTIFICATE") != 2 || !strings.Contains(out, "Certportal Test Intermediate CA") {
+				t.Errorf("openssl pkcs12 -info:\n%s", out)
+			}
+		}},
+		{"p12 legacy", func() (*certs.File, error) {
+			return b.svc.Export(ctx, engineer, c.ID, certs.ExportRequest{Format: "p12", Legacy: true, Passphrase: "correct horse", Reason: "old Java"})
+		}, func(f *certs.File) {
+			writeFile(t, dir, "legacy.p12", f.Data)
+			out := openssl(t, dir, "pkcs12", "-info", "-in", "legacy.p12", "-passin", "pass:correct horse", "-nokeys")
+			if !strings.Contains(out, "pbeWithSHA1And3-KeyTripleDES-CBC") {
+				t.Errorf("openssl pkcs12 -info of the legacy file:\n%s", out)
+			}
+		}},
+		{"zip", func() (*certs.File, error) {
+			return b.svc.Export(ctx, engineer, c.ID, certs.ExportRequest{Format: "zip", Reason: "nginx on prod"})
+		}, func(f *certs.File) {
+			zr, err := zip.NewReader(bytes.NewReader(f.Data), int64(len(f.Data)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			files := map[string]string{}
+			for _, zf := range zr.File {
+				rc, _ := zf.Open()
+				body, _ := io.ReadAll(rc)
+				rc.Close()
+				files[zf.Name] = string(body)
+			}
+			for _, name := range []string{"fullchain.pem", "cert.pem", "chain.pem", "privkey.pem", "nginx.conf", "server.js", "cloudfront-upload.sh", "README.txt"} {
+				if files[name] == "" {
+					t.Errorf("the zip lacks %s", name)
+				}
+			}
+			if !strings.Contains(files["nginx.conf"], "ssl_certificate_key /etc/ssl/www.example.com/privkey.pem") ||
+				!strings.Contains(files["cloudfront-upload.sh"], "--path /cloudfront/www.example.com/") {
+				t.Errorf("snippets:\n%s\n%s", files["nginx.conf"], files["cloudfront-upload.sh"])
+			}
+		}},
+	}
+	for _, r := range reads {
+		before := b.keyReadCount(t)
+		f, err := r.read()
+		if err != nil {
+			t.Fatalf("%s: %v", r.name, err)
+		}
+		if got := b.keyReadCount(t) - before; got != 1 {
+			t.Errorf("%s left %d audit records, want exactly 1", r.name, got)
+		}
+		r.check(f)
+	}
+	// Refused reads leave none.
+	before := b.keyReadCount(t)
+	if _, err := b.svc.PrivateKey(ctx, engineer, c.ID, " "); errs.CodeOf(err) != errs.BadRequest {
+		t.Errorf("no reason: %v, want bad request", err)
+	}
+	if _, err := b.svc.PrivateKey(ctx, engineer, c.ID, "-----BEGIN PRIVATE KEY-----"); errs.CodeOf(err) != errs.Invalid {
+		t.Errorf("PEM as the reason: %v, want invalid", err)
+	}
+	if _, err := b.svc.Export(ctx, engineer, c.ID, certs.ExportRequest{Format: "p12", Passphrase: "short", Reason: "x"}); errs.CodeOf(err) != errs.Invalid {
+		t.Errorf("a short passphrase: %v, want invalid", err)
+	}
+	if got := b.keyReadCount(t); got != before {
+		t.Errorf("refused reads left %d audit records", got-before)
+	}
+	log := b.auditText(t)
+	if strings.Contains(log, "PRIVATE KEY") || strings.Contains(log, "BEGIN") {
+		t.Errorf("the audit log holds PEM material:\n%s", log)
+	}
+	if !strings.Contains(log, `"via": "api token deploy"`) || !strings.Contains(log, `"reason": "install on staging"`) {
+		t.Errorf("the key read is not audited with how and why:\n%s", log)
+	}
+}
+
+func TestAPastedCSRsCertificateHasNoKeyToHandOut(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := context.Background()
+	req := b.requirement(t, "ExampleBiz LLC", "www.example.com")
+	p := testPKI(t)
+	csrPEM, _ := p.Read(bundletest.LeafCSR)
+	csr, err := b.svc.UploadCSR(ctx, b.actor, req, string(csrPEM))
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaf, _ := p.Read(bundletest.LeafCert)
+	inter, _ := p.Read(bundletest.InterCert)
+	c, err := b.svc.Intake(ctx, b.actor, csr.ID, append(leaf, inter...), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.KeyHeldOutside {
+		t.Error("not marked key held outside")
+	}
+	if _, err := b.svc.PrivateKey(ctx, b.actor, c.ID, "why"); errs.CodeOf(err) != errs.Conflict {
+		t.Errorf("key of a pasted CSR: %v, want conflict", err)
+	}
+	if _, err := b.svc.Export(ctx, b.actor, c.ID, certs.ExportRequest{Format: "zip", Reason: "why"}); errs.CodeOf(err) != errs.Conflict {
+		t.Errorf("zip of a pasted CSR: %v, want conflict", err)
+	}
+}

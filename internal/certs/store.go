@@ -1,0 +1,215 @@
+package certs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/certportal/certportal/internal/db"
+	"github.com/certportal/certportal/internal/errs"
+)
+
+func nullableUser(id int64) *int64 {
+	if id == 0 {
+		return nil
+	}
+	return &id
+}
+
+func getRequirement(ctx context.Context, q db.DBTX, id int64) (*Requirement, error) {
+	r := &Requirement{ID: id}
+	err := q.QueryRow(ctx, `
+		SELECT p.id, p.name, c.id, c.display_name, c.legal_name, c.city, c.state, c.country, r.hostnames
+		FROM requirements r
+		JOIN projects p ON p.id = r.project_id
+		JOIN clients c ON c.id = p.client_id
+		WHERE r.id = $1`, id).
+		Scan(&r.ProjectID, &r.ProjectName, &r.ClientID, &r.ClientName, &r.LegalName, &r.City, &r.State, &r.Country, &r.Hostnames)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, errs.NotFoundf("There is no requirement %d.", id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("certs: get requirement %d: %w", id, err)
+	}
+	return r, nil
+}
+
+const csrColumns = `s.id, s.requirement_id, s.source, COALESCE(s.private_key_id, 0), s.csr_pem, s.key_type, s.subject,
+	s.common_name, s.sans, s.public_key_sha256, COALESCE(u.email, ''), s.created_at`
+
+func scanCSR(row pgx.Row) (*CSR, error) {
+	var c CSR
+	err := row.Scan(&c.ID, &c.RequirementID, &c.Source, &c.privateKeyID, &c.PEM, &c.KeyType, &c.Subject,
+		&c.CommonName, &c.SANs, &c.PublicKeySHA256, &c.CreatedBy, &c.CreatedAt)
+	if err != nil {
+		return nil, err
+	}
+	c.KeyHeldOutside = c.privateKeyID == 0
+	return &c, nil
+}
+
+func getCSR(ctx context.Context, q db.DBTX, id int64) (*CSR, error) {
+	c, err := scanCSR(q.QueryRow(ctx, `SELECT `+csrColumns+` FROM csrs s LEFT JOIN users u ON u.id = s.created_by WHERE s.id = $1`, id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, errs.NotFoundf("There is no CSR %d.", id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("certs: get CSR %d: %w", id, err)
+	}
+	return c, nil
+}
+
+func listCSRs(ctx context.Context, q db.DBTX, requirementID int64) ([]CSR, error) {
+	rows, err := q.Query(ctx, `SELECT `+csrColumns+` FROM csrs s LEFT JOIN users u ON u.id = s.created_by
+		WHERE s.requirement_id = $1 ORDER BY s.id DESC`, requirementID)
+	if err != nil {
+		return nil, fmt.Errorf("certs: list CSRs of requirement %d: %w", requirementID, err)
+	}
+	defer rows.Close()
+	out := []CSR{}
+	for rows.Next() {
+		c, err := scanCSR(rows)
+		if err != nil {
+			return nil, fmt.Errorf("certs: list CSRs: %w", err)
+		}
+		out = append(out, *c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("certs: list CSRs: %w", err)
+	}
+	return out, nil
+}
+
+func insertCSR(ctx context.Context, q db.DBTX, c *CSR, createdBy int64) error {
+	var keyID *int64
+	if c.privateKeyID != 0 {
+		keyID = &c.privateKeyID
+	}
+	err := q.QueryRow(ctx, `
+		INSERT INTO csrs (requirement_id, private_key_id, source, csr_pem, key_type, subject, common_name, sans, public_key_sha256, created_by)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+		RETURNING id, created_at`,
+		c.RequirementID, keyID, c.Source, c.PEM, c.KeyType, c.Subject, c.CommonName, c.SANs, c.PublicKeySHA256, nullableUser(createdBy)).
+		Scan(&c.ID, &c.CreatedAt)
+	if err != nil {
+		return fmt.Errorf("certs: insert CSR: %w", err)
+	}
+	return nil
+}
+
+const certColumns = `c.id, c.csr_id, c.requirement_id, p.id, p.name, cl.id, cl.display_name, c.serial, c.issuer, c.subject,
+	c.common_name, c.sans, c.not_before, c.not_after, c.fingerprint_sha256, c.key_type, c.public_key_sha256,
+	c.leaf_pem, c.intermediates_pem, c.root_pem, c.missing_issuer, c.missing_issuer_urls, c.warnings,
+	c.source, c.source_detail, COALESCE(u.email, ''), c.created_at, COALESCE(s.private_key_id, 0)`
+
+const certFrom = ` FROM certificates c
+	JOIN csrs s ON s.id = c.csr_id
+	JOIN requirements r ON r.id = c.requirement_id
+	JOIN projects p ON p.id = r.project_id
+	JOIN clients cl ON cl.id = p.client_id
+	LEFT JOIN users u ON u.id = c.created_by`
+
+func scanCertificate(row pgx.Row) (*Certificate, error) {
+	var c Certificate
+	err := row.Scan(&c.ID, &c.CSRID, &c.RequirementID, &c.ProjectID, &c.ProjectName, &c.ClientID, &c.ClientName,
+		&c.Serial, &c.Issuer, &c.Subject, &c.CommonName, &c.SANs, &c.NotBefore, &c.NotAfter, &c.FingerprintSHA256,
+		&c.KeyType, &c.PublicKeySHA256, &c.LeafPEM, &c.IntermediatesPEM, &c.RootPEM, &c.MissingIssuer,
+		&c.MissingIssuerURLs, &c.Warnings, &c.Source, &c.SourceDetail, &c.CreatedBy, &c.CreatedAt, &c.privateKeyID)
+	if err != nil {
+		return nil, err
+	}
+	c.KeyHeldOutside = c.privateKeyID == 0
+	c.NotBefore, c.NotAfter = c.NotBefore.UTC(), c.NotAfter.UTC()
+	return &c, nil
+}
+
+func getCertificate(ctx context.Context, q db.DBTX, id int64) (*Certificate, error) {
+	c, err := scanCertificate(q.QueryRow(ctx, `SELECT `+certColumns+certFrom+` WHERE c.id = $1`, id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, errs.NotFoundf("There is no certificate %d.", id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("certs: get certificate %d: %w", id, err)
+	}
+	return c, nil
+}
+
+func listCertificates(ctx context.Context, q db.DBTX, f Filter, now time.Time) ([]Certificate, error) {
+	var until *time.Time
+	if f.ExpiringWithinDays != nil {
+		t := now.Add(time.Duration(*f.ExpiringWithinDays) * 24 * time.Hour)
+		until = &t
+	}
+	rows, err := q.Query(ctx, `SELECT `+certColumns+certFrom+`
+		WHERE ($1 = 0 OR cl.id = $1) AND ($2 = 0 OR c.requirement_id = $2) AND ($3 = 0 OR c.csr_id = $3)
+		  AND ($4::timestamptz IS NULL OR c.not_after <= $4)
+		ORDER BY c.not_after, c.id`, f.ClientID, f.RequirementID, f.CSRID, until)
+	if err != nil {
+		return nil, fmt.Errorf("certs: list certificates: %w", err)
+	}
+	defer rows.Close()
+	out := []Certificate{}
+	for rows.Next() {
+		c, err := scanCertificate(rows)
+		if err != nil {
+			return nil, fmt.Errorf("certs: list certificates: %w", err)
+		}
+		out = append(out, *c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("certs: list certificates: %w", err)
+	}
+	return out, nil
+}
+
+func certificateByFingerprint(ctx context.Context, q db.DBTX, fingerprint string) (int64, error) {
+	var id int64
+	err := q.QueryRow(ctx, `SELECT id FROM certificates WHERE fingerprint_sha256 = $1`, fingerprint).Scan(&id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("certs: find certificate by fingerprint: %w", err)
+	}
+	return id, nil
+}
+
+func insertCertificate(ctx context.Context, q db.DBTX, c *Certificate, createdBy int64) error {
+	err := q.QueryRow(ctx, `
+		INSERT INTO certificates (csr_id, requirement_id, serial, issuer, subject, common_name, sans, not_before, not_after,
+			fingerprint_sha256, key_type, public_key_sha256, leaf_pem, intermediates_pem, root_pem, missing_issuer,
+			missing_issuer_urls, warnings, source, source_detail, created_by)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)
+		RETURNING id, created_at`,
+		c.CSRID, c.RequirementID, c.Serial, c.Issuer, c.Subject, c.CommonName, c.SANs, c.NotBefore, c.NotAfter,
+		c.FingerprintSHA256, c.KeyType, c.PublicKeySHA256, c.LeafPEM, c.IntermediatesPEM, c.RootPEM, c.MissingIssuer,
+		nonNil(c.MissingIssuerURLs), nonNil(c.Warnings), c.Source, c.SourceDetail, nullableUser(createdBy)).
+		Scan(&c.ID, &c.CreatedAt)
+	if db.IsUniqueViolation(err, "certificates_fingerprint_key") {
+		return errs.Conflictf("This certificate is already stored.")
+	}
+	if err != nil {
+		return fmt.Errorf("certs: insert certificate: %w", err)
+	}
+	return nil
+}
+
+func updateChain(ctx context.Context, q db.DBTX, c *Certificate) error {
+	_, err := q.Exec(ctx, `
+		UPDATE certificates SET intermediates_pem = $2, root_pem = $3, missing_issuer = $4, missing_issuer_urls = $5, warnings = $6
+		WHERE id = $1`, c.ID, c.IntermediatesPEM, c.RootPEM, c.MissingIssuer, nonNil(c.MissingIssuerURLs), nonNil(c.Warnings))
+	if err != nil {
+		return fmt.Errorf("certs: update chain of certificate %d: %w", c.ID, err)
+	}
+	return nil
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}

@@ -1,0 +1,128 @@
+package web
+
+import (
+	"cmp"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/certportal/certportal/internal/certs"
+	"github.com/certportal/certportal/internal/errs"
+	"github.com/certportal/certportal/web/templates/pages"
+	"github.com/certportal/certportal/web/templates/view"
+)
+
+const dateLayout = "2006-01-02"
+
+// certificateStatus is the colour and words for a certificate's state.
+func certificateStatus(c *certs.Certificate, now time.Time) (string, string) {
+	days := c.DaysLeft(now)
+	switch {
+	case days < 0:
+		return "red", "Expired"
+	case days < 30:
+		return "amber", fmt.Sprintf("Expires in %d days", days)
+	case c.MissingIssuer != "":
+		return "amber", "Intermediate missing"
+	}
+	return "green", "Valid"
+}
+
+func (s *Server) certificateRows(list []certs.Certificate) []pages.CertificateRow {
+	now := time.Now()
+	rows := make([]pages.CertificateRow, 0, len(list))
+	for i := range list {
+		c := &list[i]
+		status, label := certificateStatus(c, now)
+		rows = append(rows, pages.CertificateRow{
+			ID: c.ID, CommonName: c.CommonName, ClientName: c.ClientName, ProjectName: c.ProjectName, Issuer: c.Issuer,
+			NotAfter: c.NotAfter.Format(dateLayout), DaysLeft: c.DaysLeft(now), Status: status, StatusLabel: label, Warnings: len(c.Warnings),
+		})
+	}
+	return rows
+}
+
+// readCertificateFilter reads ?client_id=&expiring_within_days= for the page and the API.
+func readCertificateFilter(r *http.Request) (certs.Filter, error) {
+	var f certs.Filter
+	q := r.URL.Query()
+	if v := strings.TrimSpace(q.Get("client_id")); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 1 {
+			return f, errs.Field("client_id", "client_id must be a client's id.")
+		}
+		f.ClientID = n
+	}
+	if v := strings.TrimSpace(q.Get("expiring_within_days")); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 || n > 3650 {
+			return f, errs.Field("expiring_within_days", "expiring_within_days must be a whole number of days from 0 to 3650.")
+		}
+		f.ExpiringWithinDays = &n
+	}
+	return f, nil
+}
+
+func (s *Server) certificatesList(w http.ResponseWriter, r *http.Request) {
+	f, err := readCertificateFilter(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	all, err := s.certs.Certificates(r.Context(), certs.Filter{})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	list, err := s.certs.Certificates(r.Context(), f)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	sort := readSort(r, []string{"name", "client", "project", "issuer", "expires"}, "expires")
+	slices.SortStableFunc(list, func(a, b certs.Certificate) int {
+		var c int
+		switch sort.Key {
+		case "name":
+			c = strings.Compare(a.CommonName, b.CommonName)
+		case "client":
+			c = strings.Compare(strings.ToLower(a.ClientName), strings.ToLower(b.ClientName))
+		case "project":
+			c = strings.Compare(strings.ToLower(a.ProjectName), strings.ToLower(b.ProjectName))
+		case "issuer":
+			c = strings.Compare(a.Issuer, b.Issuer)
+		default:
+			c = a.NotAfter.Compare(b.NotAfter)
+		}
+		if sort.Desc {
+			c = -c
+		}
+		return cmp.Or(c, cmp.Compare(a.ID, b.ID))
+	})
+	v := pages.Certificates{
+		Columns: columns(r, sort, [][2]string{{"", "Certificate"}, {"name", "Common name"}, {"client", "Client"}, {"project", "Project"},
+			{"issuer", "Issuer"}, {"expires", "Expires"}, {"", "Days left"}, {"", "State"}}),
+		Rows:         s.certificateRows(list),
+		ClientID:     r.URL.Query().Get("client_id"),
+		ExpiringDays: r.URL.Query().Get("expiring_within_days"),
+	}
+	for i := range v.Columns {
+		if v.Columns[i].Key == "" {
+			v.Columns[i].Href = ""
+		}
+	}
+	seen := map[int64]bool{}
+	for _, c := range all {
+		if !seen[c.ClientID] {
+			seen[c.ClientID] = true
+			v.Clients = append(v.Clients, pages.Option{Value: view.Itoa(c.ClientID), Label: c.ClientName})
+		}
+	}
+	slices.SortFunc(v.Clients, func(a, b pages.Option) int {
+		return strings.Compare(strings.ToLower(a.Label), strings.ToLower(b.Label))
+	})
+	s.render(w, r, pages.CertificatesPage(s.pageData(r, "Certificates"), v))
+}

@@ -1,0 +1,43 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+)
+
+// requirement stores a client (ExampleBiz LLC, Chicago, Illinois, US), a project
+// and a requirement for the hostnames, as the clients area would.
+func (b *testBundle) requirement(hostnames ...string) int64 {
+	b.t.Helper()
+	ctx := context.Background()
+	var clientID, projectID, reqID int64
+	err := b.srv.pool.QueryRow(ctx, `INSERT INTO clients (display_name, legal_name, city, state, country)
+		VALUES ('ExampleBiz ' || gen_random_uuid(), 'ExampleBiz LLC', 'Chicago', 'Illinois', 'US') RETURNING id`).Scan(&clientID)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	if err := b.srv.pool.QueryRow(ctx, `INSERT INTO projects (client_id, name) VALUES ($1, 'Website') RETURNING id`, clientID).Scan(&projectID); err != nil {
+		b.t.Fatal(err)
+	}
+	if err := b.srv.pool.QueryRow(ctx, `INSERT INTO requirements (project_id, hostnames) VALUES ($1, $2) RETURNING id`, projectID, hostnames).Scan(&reqID); err != nil {
+		b.t.Fatal(err)
+	}
+	return reqID
+}
+
+func (b *testBundle) count(table string) int {
+	b.t.Helper()
+	var n int
+	if err := b.srv.pool.QueryRow(context.Background(), `SELECT count(*) FROM `+table).Scan(&n); err != nil {
+		b.t.Fatal(err)
+	}
+	return n
+}
+
+func decodeInto(t testing.TB, body string, v any) {
+	t.Helper()
+	if err := json.Unmarshal([]byte(body), v); err != nil {
+		t.Fatalf("response is not JSON: %v\n%s", err, body)
+	}
+}

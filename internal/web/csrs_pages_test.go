@@ -1,0 +1,87 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/certportal/certportal/internal/accounts"
+)
+
+func TestAPOGeneratesACSRFromThePrefilledFormAndSeesItDecoded(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.user("po@example.com", accounts.RolePO)
+	br := b.browser()
+	br.signIn("po@example.com")
+	req := b.requirement("*.example.com", "example.com")
+	page := fmt.Sprintf("/requirements/%d/csrs", req)
+
+	resp, body := br.get(page)
+	if resp.StatusCode != 200 || !strings.Contains(body, `value="ExampleBiz LLC"`) || !strings.Contains(body, `value="*.example.com"`) ||
+		!strings.Contains(body, "*.example.com\nexample.com</textarea>") {
+		t.Fatalf("the form is not prefilled from the client and requirement: %d\n%s", resp.StatusCode, body)
+	}
+	form := url.Values{"key_type": {"ecdsa-p256"}, "country": {"USA"}, "state": {"Illinois"}, "locality": {"Chicago"},
+		"organization": {"ExampleBiz LLC"}, "common_name": {"*.example.com"}, "sans": {"*.example.com\nexample.com"}}
+	resp, body = br.post(page, form)
+	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `data-testid="error-country"`) || !strings.Contains(body, `value="USA"`) {
+		t.Fatalf("a bad country: %d, want 422 with the field marked and the value kept\n%s", resp.StatusCode, body)
+	}
+	form.Set("country", "US")
+	resp, _ = br.post(page, form)
+	loc := resp.Header.Get("Location")
+	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, "/csrs/") {
+		t.Fatalf("generate: %d to %q", resp.StatusCode, loc)
+	}
+	_, body = br.get(loc)
+	for _, want := range []string{"verify OK", "C=US, ST=Illinois, L=Chicago, O=ExampleBiz LLC, CN=*.example.com", "ECDSA P-256",
+		"ecdsa-with-SHA256", "-----BEGIN CERTIFICATE REQUEST-----", "DNS:*.example.com, DNS:example.com", `data-copy="#csr-pem"`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the CSR page lacks %q", want)
+		}
+	}
+	if strings.Contains(body, "PRIVATE KEY") {
+		t.Error("the CSR page shows a private key")
+	}
+	resp, body = br.get(loc + "/download")
+	if resp.Header.Get("Content-Disposition") != `attachment; filename="wildcard.example.com.csr"` || !strings.HasPrefix(body, "-----BEGIN CERTIFICATE REQUEST-----") {
+		t.Errorf("download: %q\n%s", resp.Header.Get("Content-Disposition"), body)
+	}
+
+	// Bring-your-own key: pasted, checked, marked.
+	_, apiBody := b.api("GET", "/api/v1"+loc, b.token(b.user("am@example.com", accounts.RoleAM)), "")
+	var c csrResponse
+	decodeInto(t, apiBody, &c)
+	resp, _ = br.post(page+"/paste", url.Values{"csr_pem": {c.CSRPEM}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("paste: %d", resp.StatusCode)
+	}
+	_, body = br.get(resp.Header.Get("Location"))
+	if !strings.Contains(body, `data-testid="key-held-outside"`) || !strings.Contains(body, "verify OK") {
+		t.Error("a pasted CSR is not shown as verified with its key held outside")
+	}
+	resp, body = br.post(page+"/paste", url.Values{"csr_pem": {"not a CSR"}})
+	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `data-testid="error-csr_pem"`) {
+		t.Errorf("a junk paste: %d", resp.StatusCode)
+	}
+}
+
+func TestAnAccountManagerReadsCSRsButGetsNoForms(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.user("am@example.com", accounts.RoleAM)
+	br := b.browser()
+	br.signIn("am@example.com")
+	req := b.requirement("www.example.com")
+	_, body := br.get(fmt.Sprintf("/requirements/%d/csrs", req))
+	if strings.Contains(body, `data-testid="csr-form"`) || strings.Contains(body, `data-testid="paste-csr-form"`) {
+		t.Error("an account manager is offered the generate or paste form")
+	}
+	resp, _ := br.post(fmt.Sprintf("/requirements/%d/csrs", req), url.Values{"country": {"US"}})
+	if resp.StatusCode != http.StatusForbidden {
+		t.Errorf("an account manager posting: %d, want 403", resp.StatusCode)
+	}
+}

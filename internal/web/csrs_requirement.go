@@ -1,0 +1,163 @@
+package web
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/certportal/certportal/internal/accounts"
+	"github.com/certportal/certportal/internal/certs"
+	"github.com/certportal/certportal/internal/csrgen"
+	"github.com/certportal/certportal/internal/errs"
+	"github.com/certportal/certportal/web/templates/pages"
+	"github.com/certportal/certportal/web/templates/view"
+)
+
+func keyTypeOptions() []pages.Option {
+	var out []pages.Option
+	for _, kt := range csrgen.KeyTypes() {
+		label := kt.String()
+		if kt == csrgen.DefaultKeyType {
+			label += " (default: every CA and client accepts it)"
+		}
+		out = append(out, pages.Option{Value: string(kt), Label: label})
+	}
+	return out
+}
+
+func csrFormFrom(r csrgen.Request) pages.CSRForm {
+	return pages.CSRForm{
+		KeyType: string(r.KeyType), Country: r.Country, State: r.State, Locality: r.Locality,
+		Organization: r.Organization, OrganizationalUnit: r.OrganizationalUnit, CommonName: r.CommonName,
+		SANs: strings.Join(r.SANs, "\n"), Errors: view.FieldErrors{},
+	}
+}
+
+// requirementCSRsView shapes the list page; form and paste keep what the user typed.
+func (s *Server) requirementCSRsView(r *http.Request, id int64, form *pages.CSRForm, paste *pages.PasteCSRForm) (pages.RequirementCSRs, error) {
+	req, err := s.certs.Requirement(r.Context(), id)
+	if err != nil {
+		return pages.RequirementCSRs{}, err
+	}
+	list, err := s.certs.CSRs(r.Context(), id)
+	if err != nil {
+		return pages.RequirementCSRs{}, err
+	}
+	v := pages.RequirementCSRs{
+		RequirementID: id, ClientName: req.ClientName, ProjectName: req.ProjectName, Hostnames: req.Hostnames,
+		CanCreate: currentUser(r).Has(accounts.RolePO, accounts.RoleEngineer),
+		KeyTypes:  keyTypeOptions(),
+		Form:      csrFormFrom(req.Prefill()),
+		Paste:     pages.PasteCSRForm{Errors: view.FieldErrors{}},
+	}
+	if form != nil {
+		v.Form = *form
+	}
+	if paste != nil {
+		v.Paste = *paste
+	}
+	for _, c := range list {
+		v.Rows = append(v.Rows, pages.CSRRow{
+			ID: c.ID, CommonName: c.CommonName, SANs: len(c.SANs), KeyType: c.KeyType, KeyHeldOutside: c.KeyHeldOutside,
+			CreatedBy: c.CreatedBy, Created: fmtTime(c.CreatedAt),
+		})
+	}
+	return v, nil
+}
+
+func (s *Server) requirementCSRs(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v, err := s.requirementCSRsView(r, id, nil, nil)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, pages.RequirementCSRsPage(s.pageData(r, "CSRs"), v))
+}
+
+// csrCreatePost generates a key and CSR from the form; bad fields re-render the
+// form with 422 and the user's values.
+func (s *Server) csrCreatePost(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if err := r.ParseForm(); err != nil {
+		s.fail(w, r, errs.New(errs.BadRequest, "The form could not be read."))
+		return
+	}
+	f := r.PostForm
+	form := pages.CSRForm{
+		KeyType: f.Get("key_type"), Country: f.Get("country"), State: f.Get("state"), Locality: f.Get("locality"),
+		Organization: f.Get("organization"), OrganizationalUnit: f.Get("organizational_unit"),
+		CommonName: f.Get("common_name"), SANs: f.Get("sans"), Errors: view.FieldErrors{},
+	}
+	req := csrgen.Request{
+		KeyType: csrgen.KeyType(form.KeyType), Country: form.Country, State: form.State, Locality: form.Locality,
+		Organization: form.Organization, OrganizationalUnit: form.OrganizationalUnit, CommonName: form.CommonName,
+		SANs: strings.FieldsFunc(form.SANs, func(c rune) bool { return c == '\n' || c == '\r' || c == ',' || c == ' ' || c == '\t' }),
+	}
+	c, err := s.certs.GenerateCSR(r.Context(), actor(r), id, req)
+	if err != nil {
+		e, ok := errs.As(err)
+		if !ok || e.Code != errs.Invalid {
+			s.fail(w, r, err)
+			return
+		}
+		form.Errors = e.Fields
+		v, verr := s.requirementCSRsView(r, id, &form, nil)
+		if verr != nil {
+			s.fail(w, r, verr)
+			return
+		}
+		s.renderStatus(w, r, http.StatusUnprocessableEntity, pages.RequirementCSRsPage(s.pageData(r, "CSRs"), v))
+		return
+	}
+	s.flash(r, "ok", "Generated a "+csrgen.KeyType(c.KeyType).String()+" key and CSR for "+c.CommonName+". The key is in the encrypted store.")
+	http.Redirect(w, r, "/csrs/"+view.Itoa(c.ID), http.StatusSeeOther)
+}
+
+func (s *Server) csrPastePost(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if err := r.ParseForm(); err != nil {
+		s.fail(w, r, errs.New(errs.BadRequest, "The form could not be read."))
+		return
+	}
+	paste := pages.PasteCSRForm{PEM: r.PostForm.Get("csr_pem"), Errors: view.FieldErrors{}}
+	var c *certs.CSR
+	if strings.TrimSpace(paste.PEM) == "" {
+		// Checked here too so that a missing requirement still answers 404 first.
+		if _, err := s.certs.Requirement(r.Context(), id); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		err = errs.Field("csr_pem", "Paste the CSR, from -----BEGIN CERTIFICATE REQUEST----- to -----END CERTIFICATE REQUEST-----.")
+	} else {
+		c, err = s.certs.UploadCSR(r.Context(), actor(r), id, paste.PEM)
+	}
+	if err != nil {
+		e, ok := errs.As(err)
+		if !ok || e.Code != errs.Invalid {
+			s.fail(w, r, err)
+			return
+		}
+		paste.Errors = e.Fields
+		v, verr := s.requirementCSRsView(r, id, nil, &paste)
+		if verr != nil {
+			s.fail(w, r, verr)
+			return
+		}
+		s.renderStatus(w, r, http.StatusUnprocessableEntity, pages.RequirementCSRsPage(s.pageData(r, "CSRs"), v))
+		return
+	}
+	s.flash(r, "ok", "Stored the CSR for "+c.CommonName+"; its key is held outside the portal.")
+	http.Redirect(w, r, "/csrs/"+view.Itoa(c.ID), http.StatusSeeOther)
+}
