@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what a clean Debian machine with Go lacks for building and testing the
-# portal: PostgreSQL's server binaries, openssl, and Chromium for the browser tests.
+# portal: PostgreSQL's server binaries, openssl, and for the tests Chromium (browser
+# tests) and nginx (the generated nginx snippet must pass `nginx -t`).
 # As root it installs them with apt-get; otherwise it prints the command to run.
 set -euo pipefail
 
@@ -14,6 +15,7 @@ $have_pg || missing+=(postgresql)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 if [ "${1:-}" != "--no-browser" ]; then
   command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || missing+=(chromium)
+  command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx-light)
 fi
 
 if [ ${#missing[@]} -eq 0 ]; then
@@ -27,6 +29,10 @@ echo "installing: ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# nginx is only used for `nginx -t` in tests: stop a server its package may have started.
+if printf '%s\n' "${missing[@]}" | grep -qx nginx-light; then
+  /usr/sbin/nginx -s stop 2>/dev/null || true
+fi
 # Debian's postgresql package starts a cluster of its own; the portal runs its own.
 if printf '%s\n' "${missing[@]}" | grep -qx postgresql; then
   if command -v pg_ctlcluster >/dev/null 2>&1; then
