@@ -14,6 +14,9 @@ import (
 
 	"github.com/certportal/certportal/internal/accounts"
 	"github.com/certportal/certportal/internal/db"
+	"github.com/certportal/certportal/internal/jobs"
+	"github.com/certportal/certportal/internal/opensrs/opensrstest"
+	"github.com/certportal/certportal/internal/orders"
 	"github.com/certportal/certportal/internal/pgembed"
 	"github.com/certportal/certportal/internal/web"
 )
@@ -32,6 +35,11 @@ type App struct {
 	// CSRs, private keys and certificates.
 
 	// Orders, providers and background jobs.
+	Orders         *orders.OrderService
+	Jobs           *jobs.Runner
+	OrderSimulator *opensrstest.Server // dev without OPENSRS_URL only
+	orderReadiness orders.ReadinessChecker
+	orderIntake    orders.CertificateIntake
 
 	web      *web.Server
 	listener net.Listener
@@ -77,6 +85,10 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	// CSRs, private keys and certificates.
 
 	// Orders, providers and background jobs.
+	if err := a.openOrders(ctx); err != nil {
+		a.Close(ctx)
+		return nil, err
+	}
 
 	return a, nil
 }
@@ -92,6 +104,7 @@ func (a *App) Handler() http.Handler {
 			// CSRs, private keys and certificates.
 
 			// Orders and providers.
+			Orders: a.Orders, OrderSimulator: a.orderSimulator(),
 		})
 	}
 	return a.web.Handler()
@@ -128,6 +141,11 @@ func (a *App) Serve(ctx context.Context) error {
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(a.listener) }()
+	if err := a.startJobs(ctx); err != nil {
+		_ = srv.Close()
+		return err
+	}
+	defer a.stopJobs()
 	if n, err := a.Accounts.CountUsers(ctx); err == nil && n == 0 {
 		a.log.Warn("no users yet: create the first administrator with: go run ./cmd/portal user add --email you@example.com --name 'Your Name' --role admin --password-stdin")
 	}
@@ -151,6 +169,7 @@ func (a *App) Close(ctx context.Context) {
 	if a.web != nil {
 		_ = a.web.Close(ctx)
 	}
+	a.closeOrders()
 	if a.Pool != nil {
 		a.Pool.Close()
 	}

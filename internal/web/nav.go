@@ -16,6 +16,7 @@ func (s *Server) navItems() []navItem {
 	// Certificates.
 
 	// Orders.
+	items = append(items, navItem{"Orders", "/orders", orderReaders})
 
 	return items
 }
@@ -28,6 +29,9 @@ func (s *Server) homeCards(r *http.Request, u *accounts.User) []pages.HomeCard {
 	// Certificates.
 
 	// Orders.
+	if orderReaders.allows(u) {
+		cards = append(cards, pages.HomeCard{Title: "Orders", Text: "Place certificate orders and follow them at the CA.", Href: "/orders"})
+	}
 
 	if u.Has(accounts.RoleAdmin) {
 		cards = append(cards,

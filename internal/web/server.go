@@ -15,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/certportal/certportal/internal/accounts"
+	"github.com/certportal/certportal/internal/orders"
 )
 
 // Config is the part of the portal's configuration the HTTP layer needs.
@@ -38,6 +39,10 @@ type Deps struct {
 	// CSRs, private keys and certificates (routes_certs.go).
 
 	// Orders and providers (routes_orders.go).
+	Orders *orders.OrderService
+	// OrderSimulator is the in-process OpenSRS simulator (dev only), for the
+	// page that moves simulated orders along; nil otherwise.
+	OrderSimulator OrderSimulator
 }
 
 // Server holds the handlers' dependencies.
@@ -54,6 +59,8 @@ type Server struct {
 	// CSRs, private keys and certificates.
 
 	// Orders and providers.
+	orders         *orders.OrderService
+	orderSimulator OrderSimulator
 
 	routes  []route
 	handler http.Handler
@@ -75,6 +82,8 @@ func New(cfg Config, d Deps) *Server {
 		// CSRs, private keys and certificates.
 
 		// Orders and providers.
+		orders:         d.Orders,
+		orderSimulator: d.OrderSimulator,
 	}
 	s.store = pgxstore.NewWithCleanupInterval(d.Pool, 30*time.Minute)
 	s.sessions = scs.New()
