@@ -37,7 +37,9 @@ func TestOrderConfigReadsDefaultsAndNeverShowsTheKey(t *testing.T) {
 			t.Errorf("%v accepted", e)
 		}
 	}
-	c, _ = ConfigFromEnv(func(k string) string { return map[string]string{"PORTAL_POLL_INTERVAL": "1s", "PORTAL_POLL_WORKERS": "3"}[k] })
+	c, _ = ConfigFromEnv(func(k string) string {
+		return map[string]string{"PORTAL_POLL_INTERVAL": "1s", "PORTAL_POLL_WORKERS": "3"}[k]
+	})
 	if c.PollInterval != time.Second || c.PollWorkers != 3 {
 		t.Errorf("interval %v workers %d, want 1s and 3", c.PollInterval, c.PollWorkers)
 	}

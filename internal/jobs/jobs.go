@@ -164,8 +164,12 @@ func (r *Runner) Stop(ctx context.Context) error {
 
 // SchedulePollTx implements orders.OrderPollScheduler: the poll job is
 // inserted in the transaction that records the submission.
+//
+// Poll jobs are inserted available now, whatever at says: the job itself
+// snoozes until the order's next_poll_at. A job inserted for the future
+// would wait for River's scheduler (every 5s, on the leader) to release it.
 func (r *Runner) SchedulePollTx(ctx context.Context, tx pgx.Tx, orderID int64, at time.Time) error {
-	_, err := r.client.InsertTx(ctx, tx, OrderPollArgs{OrderID: orderID}, &river.InsertOpts{ScheduledAt: at})
+	_, err := r.client.InsertTx(ctx, tx, OrderPollArgs{OrderID: orderID}, nil)
 	if err != nil {
 		return fmt.Errorf("jobs: schedule poll of order %d: %w", orderID, err)
 	}
@@ -174,8 +178,8 @@ func (r *Runner) SchedulePollTx(ctx context.Context, tx pgx.Tx, orderID int64, a
 
 // SchedulePoll inserts a poll job unless one is already live for the order;
 // it reports whether it inserted one.
-func (r *Runner) SchedulePoll(ctx context.Context, orderID int64, at time.Time) (bool, error) {
-	res, err := r.client.Insert(ctx, OrderPollArgs{OrderID: orderID}, &river.InsertOpts{ScheduledAt: at})
+func (r *Runner) SchedulePoll(ctx context.Context, orderID int64) (bool, error) {
+	res, err := r.client.Insert(ctx, OrderPollArgs{OrderID: orderID}, nil)
 	if err != nil {
 		return false, fmt.Errorf("jobs: schedule poll of order %d: %w", orderID, err)
 	}
@@ -192,18 +196,14 @@ func (r *Runner) Sweep(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	now := time.Now()
 	created := 0
 	const batch = 1000
 	for start := 0; start < len(targets); start += batch {
 		end := min(start+batch, len(targets))
 		params := make([]river.InsertManyParams, 0, end-start)
 		for _, t := range targets[start:end] {
-			at := now
-			if t.NextPollAt != nil && t.NextPollAt.After(now) {
-				at = *t.NextPollAt
-			}
-			params = append(params, river.InsertManyParams{Args: OrderPollArgs{OrderID: t.ID}, InsertOpts: &river.InsertOpts{ScheduledAt: at}})
+			// Available now: the job snoozes until the order is due.
+			params = append(params, river.InsertManyParams{Args: OrderPollArgs{OrderID: t.ID}})
 		}
 		res, err := r.client.InsertMany(ctx, params)
 		if err != nil {
@@ -251,7 +251,7 @@ func (w *orderPollWorker) Work(ctx context.Context, job *river.Job[OrderPollArgs
 		// all at once when it ends.
 		return river.JobSnooze(wait + rand.N(wait+time.Millisecond))
 	}
-	res, err := w.r.orders.Poll(ctx, job.Args.OrderID)
+	res, err := w.r.orders.PollIfDue(ctx, job.Args.OrderID)
 	if err != nil {
 		return err // a database failure: River retries with its own backoff
 	}

@@ -204,7 +204,7 @@ func TestTwoProcessesPollEachOrderOncePerInterval(t *testing.T) {
 	// Both processes try to schedule the same order: River keeps one job.
 	var id0 int64
 	e.pool.QueryRow(context.Background(), `SELECT id FROM orders ORDER BY id LIMIT 1`).Scan(&id0)
-	if inserted, err := b.SchedulePoll(context.Background(), id0, time.Now()); err != nil || inserted {
+	if inserted, err := b.SchedulePoll(context.Background(), id0); err != nil || inserted {
 		t.Errorf("a second poll job for order %d was inserted (%v)", id0, err)
 	}
 	start(t, a)

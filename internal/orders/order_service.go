@@ -695,8 +695,29 @@ type OrderPollResult struct {
 // Errors of the provider are recorded on the order and reflected in the
 // result's backoff; only database failures are returned as errors.
 func (s *OrderService) Poll(ctx context.Context, id int64) (OrderPollResult, error) {
-	res, err := s.poll(ctx, audit.System, id)
-	return res, err
+	return s.poll(ctx, audit.System, id)
+}
+
+// PollIfDue is Poll for background jobs: an order not due yet (its
+// next_poll_at is ahead) is not polled, and the result says how long to wait.
+func (s *OrderService) PollIfDue(ctx context.Context, id int64) (OrderPollResult, error) {
+	o, err := orderGet(ctx, s.pool, id, false)
+	if errs.CodeOf(err) == errs.NotFound {
+		return OrderPollResult{Done: true}, nil
+	}
+	if err != nil {
+		return OrderPollResult{}, err
+	}
+	if o.Provider != OrderProviderOpenSRS || o.ProviderOrderID == "" || !o.State.AtProvider() {
+		return OrderPollResult{Done: true, State: o.State}, nil
+	}
+	if o.NextPollAt != nil {
+		// A little early is on time: jobs wake up with some jitter.
+		if wait := o.NextPollAt.Sub(s.now()); wait > 50*time.Millisecond {
+			return OrderPollResult{Next: wait, State: o.State}, nil
+		}
+	}
+	return s.poll(ctx, audit.System, id)
 }
 
 // Refresh polls an order now ("Check now"), for any user.
