@@ -15,7 +15,9 @@ import (
 	"github.com/certportal/certportal/internal/accounts"
 	"github.com/certportal/certportal/internal/certs"
 	"github.com/certportal/certportal/internal/db"
+	"github.com/certportal/certportal/internal/jobs"
 	"github.com/certportal/certportal/internal/keystore"
+	"github.com/certportal/certportal/internal/opensrs/opensrstest"
 	"github.com/certportal/certportal/internal/orders"
 	"github.com/certportal/certportal/internal/pgembed"
 	"github.com/certportal/certportal/internal/verify"
@@ -39,6 +41,9 @@ type App struct {
 	Certs *certs.Service
 
 	// Orders, providers and background jobs.
+	Orders         *orders.OrderService
+	Jobs           *jobs.Runner
+	OrderSimulator *opensrstest.Server // dev without OPENSRS_URL only
 
 	web      *web.Server
 	listener net.Listener
@@ -92,6 +97,10 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	a.Certs = certs.NewService(pool, a.Keys)
 
 	// Orders, providers and background jobs.
+	if err := a.openOrders(ctx); err != nil {
+		a.Close(ctx)
+		return nil, err
+	}
 
 	return a, nil
 }
@@ -109,6 +118,7 @@ func (a *App) Handler() http.Handler {
 			Certs: a.Certs,
 
 			// Orders and providers.
+			Orders: a.Orders, OrderSimulator: a.orderSimulator(),
 		})
 	}
 	return a.web.Handler()
@@ -145,6 +155,11 @@ func (a *App) Serve(ctx context.Context) error {
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(a.listener) }()
+	if err := a.startJobs(ctx); err != nil {
+		_ = srv.Close()
+		return err
+	}
+	defer a.stopJobs()
 	if n, err := a.Accounts.CountUsers(ctx); err == nil && n == 0 {
 		a.log.Warn("no users yet: create the first administrator with: go run ./cmd/portal user add --email you@example.com --name 'Your Name' --role admin --password-stdin")
 	}
@@ -168,6 +183,7 @@ func (a *App) Close(ctx context.Context) {
 	if a.web != nil {
 		_ = a.web.Close(ctx)
 	}
+	a.closeOrders()
 	if a.Pool != nil {
 		a.Pool.Close()
 	}

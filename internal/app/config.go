@@ -45,6 +45,16 @@ type Config struct {
 	MasterKeyFile string
 
 	// Orders, providers and background jobs.
+	// OpenSRSURL is the reseller XML API (OPENSRS_URL). Empty in dev: the portal
+	// runs the OpenSRS simulator in-process; empty in production: only manual orders.
+	OpenSRSURL      string
+	OpenSRSUsername string // OPENSRS_USERNAME
+	OpenSRSKey      Secret // OPENSRS_KEY: signs requests; never logged or shown
+	// PollInterval is how often each open order is checked at the provider
+	// (PORTAL_POLL_INTERVAL, default 15m).
+	PollInterval time.Duration
+	// PollWorkers caps concurrent provider calls per process (PORTAL_POLL_WORKERS, default 10).
+	PollWorkers int
 }
 
 // Production reports whether the portal runs with production rules.
@@ -112,6 +122,9 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	}
 
 	// Orders, providers and background jobs.
+	if err := c.readOrderConfig(getenv); err != nil {
+		return c, err
+	}
 
 	return c, nil
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/certportal/certportal/internal/audit"
 	"github.com/certportal/certportal/internal/certs"
 	"github.com/certportal/certportal/internal/keystore"
+	"github.com/certportal/certportal/internal/orders"
 	"github.com/certportal/certportal/internal/pgtest"
 )
 
@@ -56,7 +57,11 @@ func setup(t *testing.T) *testBundle {
 	log := slog.New(slog.NewTextHandler(logBuf, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	acc := accounts.NewService(pool)
 	certsSvc := certs.NewService(pool, keystore.NewStore(pool, testMasterKeys(t)))
-	srv := New(Config{Env: "test"}, Deps{Pool: pool, Logger: log, Accounts: acc, Certs: certsSvc})
+	// The same wiring as internal/app: orders are gated by the real checklist and
+	// issued certificates go through the real intake. No provider: manual orders only.
+	clients := orders.NewService(pool, nil)
+	orderSvc := orders.NewOrderService(pool, orders.OrderServiceConfig{Readiness: clients, Intake: certsSvc, Logger: log})
+	srv := New(Config{Env: "test"}, Deps{Pool: pool, Logger: log, Accounts: acc, Certs: certsSvc, Clients: clients, Orders: orderSvc})
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(func() {
 		ts.Close()

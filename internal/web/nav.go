@@ -21,6 +21,7 @@ func (s *Server) navItems() []navItem {
 	items = append(items, navItem{"Certificates", "/certificates", signedIn})
 
 	// Orders.
+	items = append(items, navItem{"Orders", "/orders", orderReaders})
 
 	return items
 }
@@ -35,6 +36,9 @@ func (s *Server) homeCards(r *http.Request, u *accounts.User) []pages.HomeCard {
 	cards = append(cards, pages.HomeCard{Title: "Certificates", Text: "Issued certificates, their chains and expiry; downloads for engineers.", Href: "/certificates"})
 
 	// Orders.
+	if orderReaders.allows(u) {
+		cards = append(cards, pages.HomeCard{Title: "Orders", Text: "Place certificate orders and follow them at the CA.", Href: "/orders"})
+	}
 
 	if u.Has(accounts.RoleAdmin) {
 		cards = append(cards,

@@ -1,6 +1,41 @@
 package web
 
+import "github.com/certportal/certportal/internal/accounts"
+
+// Who may do what with orders: POs (and admins) order; engineers and AMs read.
+var (
+	orderReaders = only(accounts.RolePO, accounts.RoleEngineer, accounts.RoleAM)
+	orderWriters = only(accounts.RolePO)
+)
+
 // orderRoutes is this area's part of the route table (see routeTable).
 func (s *Server) orderRoutes() []route {
-	return nil
+	devAdmin := only(accounts.RoleAdmin)
+	return []route{
+		{"GET", "/orders", orderReaders, s.orderList},
+		{"GET", "/orders/new", orderWriters, s.orderNew},
+		{"POST", "/orders", orderWriters, s.orderCreatePost},
+		{"GET", "/orders/{id}", orderReaders, s.orderView},
+		{"POST", "/orders/{id}/submit", orderWriters, s.orderSubmitPost},
+		{"POST", "/orders/{id}/refresh", orderReaders, s.orderRefreshPost},
+		{"POST", "/orders/{id}/attach", orderWriters, s.orderAttachPost},
+		{"POST", "/orders/{id}/resend-approval", orderWriters, s.orderResendPost},
+		{"POST", "/orders/{id}/cancel", orderWriters, s.orderCancelPost},
+		{"POST", "/orders/{id}/replace", orderWriters, s.orderReplacePost},
+		{"POST", "/orders/{id}/state", orderWriters, s.orderStatePost},
+		{"GET", "/dev/orders", devAdmin, s.devOrders},
+		{"POST", "/dev/orders/{id}/advance", devAdmin, s.devOrderAdvancePost},
+
+		{"GET", "/api/v1/orders", orderReaders, s.apiOrders},
+		{"POST", "/api/v1/orders", orderWriters, s.apiOrderCreate},
+		{"GET", "/api/v1/orders/approvers", orderReaders, s.apiOrderApprovers},
+		{"GET", "/api/v1/orders/{id}", orderReaders, s.apiOrder},
+		{"POST", "/api/v1/orders/{id}/submit", orderWriters, s.apiOrderSubmit},
+		{"POST", "/api/v1/orders/{id}/refresh", orderReaders, s.apiOrderRefresh},
+		{"POST", "/api/v1/orders/{id}/attach", orderWriters, s.apiOrderAttach},
+		{"POST", "/api/v1/orders/{id}/resend-approval", orderWriters, s.apiOrderResend},
+		{"POST", "/api/v1/orders/{id}/cancel", orderWriters, s.apiOrderCancel},
+		{"POST", "/api/v1/orders/{id}/replace", orderWriters, s.apiOrderReplace},
+		{"POST", "/api/v1/orders/{id}/state", orderWriters, s.apiOrderState},
+	}
 }

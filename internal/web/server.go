@@ -43,6 +43,10 @@ type Deps struct {
 	Certs *certs.Service
 
 	// Orders and providers (routes_orders.go).
+	Orders *orders.OrderService
+	// OrderSimulator is the in-process OpenSRS simulator (dev only), for the
+	// page that moves simulated orders along; nil otherwise.
+	OrderSimulator OrderSimulator
 }
 
 // Server holds the handlers' dependencies.
@@ -61,6 +65,8 @@ type Server struct {
 	certs *certs.Service
 
 	// Orders and providers.
+	orders         *orders.OrderService
+	orderSimulator OrderSimulator
 
 	routes  []route
 	handler http.Handler
@@ -84,6 +90,8 @@ func New(cfg Config, d Deps) *Server {
 		certs: d.Certs,
 
 		// Orders and providers.
+		orders:         d.Orders,
+		orderSimulator: d.OrderSimulator,
 	}
 	// Clients, projects, requirements, readiness.
 	if s.clients == nil {

@@ -27,10 +27,12 @@ func (f Form) Checked(name string) bool {
 	return v == "1" || v == "true" || v == "on"
 }
 
-// Option is one choice of a select.
+// Option is one choice of a select; Selected marks the current one where the
+// template does not compare values itself.
 type Option struct {
-	Value string
-	Label string
+	Value    string
+	Label    string
+	Selected bool
 }
 
 // Fact is one labelled value on a detail page.

@@ -1,0 +1,564 @@
+package orders_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/certportal/certportal/internal/audit"
+	"github.com/certportal/certportal/internal/errs"
+	"github.com/certportal/certportal/internal/opensrs"
+	"github.com/certportal/certportal/internal/opensrs/opensrstest"
+	"github.com/certportal/certportal/internal/orders"
+	"github.com/certportal/certportal/internal/orders/ordertest"
+	"github.com/certportal/certportal/internal/pgtest"
+)
+
+type testBundle struct {
+	t         *testing.T
+	pool      *pgxpool.Pool
+	sim       *opensrstest.Server
+	svc       *orders.OrderService
+	readiness *ordertest.Readiness
+	intake    *ordertest.Intake
+	fx        ordertest.Fixture
+	actor     audit.Actor
+}
+
+type setupOpts struct {
+	fixture  ordertest.Options
+	sim      opensrstest.Options
+	interval time.Duration
+}
+
+func setup(t *testing.T, o setupOpts) *testBundle {
+	t.Helper()
+	pool := pgtest.Pool(t)
+	sim := ordertest.Simulator(t, o.sim)
+	b := &testBundle{t: t, pool: pool, sim: sim, readiness: ordertest.NewReadiness(), intake: &ordertest.Intake{Pool: pool}}
+	if o.interval == 0 {
+		o.interval = time.Minute
+	}
+	client := &opensrs.Client{URL: sim.URL(), Username: "reseller", Key: "0123456789abcdef-test-key", HTTP: &http.Client{}}
+	b.svc = orders.NewOrderService(pool, orders.OrderServiceConfig{
+		OpenSRS: client, Readiness: b.readiness, Intake: b.intake, PollInterval: o.interval,
+		SubmitTimeout: 2 * time.Second, PollTimeout: 2 * time.Second,
+	})
+	b.fx = ordertest.New(t, pool, o.fixture)
+	var uid int64
+	if err := pool.QueryRow(context.Background(), `INSERT INTO users (email, name, roles) VALUES ('po@example.com', 'Pat PO', '{po}') RETURNING id`).Scan(&uid); err != nil {
+		t.Fatal(err)
+	}
+	b.actor = audit.Actor{ID: uid, Email: "po@example.com", Via: "test"}
+	return b
+}
+
+func (b *testBundle) input() orders.OrderInput {
+	return orders.OrderInput{
+		RequirementID: b.fx.RequirementID, CSRID: b.fx.CSRID, Provider: "opensrs", Product: "sslwebserver",
+		PeriodYears: 1, Contacts: orders.OrderRefs{Admin: b.fx.AdminID, Tech: b.fx.TechID}, ServerType: "apache2",
+	}
+}
+
+func (b *testBundle) draft() *orders.Order {
+	b.t.Helper()
+	o, err := b.svc.Create(context.Background(), b.actor, b.input())
+	if err != nil {
+		b.t.Fatalf("create: %v", err)
+	}
+	return o
+}
+
+func (b *testBundle) submitted() *orders.Order {
+	b.t.Helper()
+	o, err := b.svc.Submit(context.Background(), b.actor, b.draft().ID, orders.OrderSubmit{})
+	if err != nil {
+		b.t.Fatalf("submit: %v", err)
+	}
+	return o
+}
+
+func (b *testBundle) get(id int64) *orders.OrderDetail {
+	b.t.Helper()
+	d, err := b.svc.Get(context.Background(), id)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	return d
+}
+
+func (b *testBundle) poll(id int64) orders.OrderPollResult {
+	b.t.Helper()
+	res, err := b.svc.Poll(context.Background(), id)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	return res
+}
+
+func TestAnOrderFollowsTheProviderFromSubmissionToIssued(t *testing.T) {
+	t.Parallel()
+	b := setup(t, setupOpts{})
+	o := b.submitted()
+	if o.State != orders.OrderPending || o.ProviderOrderID == "" || o.SubmittedAt == nil {
+		t.Fatalf("after submit: state %s, provider id %q, submitted %v; want pending with an id", o.State, o.ProviderOrderID, o.SubmittedAt)
+	}
+	if got := b.sim.Calls("sw_register"); got != 1 {
+		t.Fatalf("sw_register sent %d times, want 1", got)
+	}
+	sent, _ := b.sim.Order(o.ProviderOrderID)
+	cs := sent.ContactSet
+	if org := cs["organization"].(map[string]any)["org_name"]; org != "ExampleBiz LLC" {
+		t.Errorf("organization contact org_name %v, want the client's legal name", org)
+	}
+	if bill := cs["billing"].(map[string]any)["email"]; bill != "billing@agency.example" {
+		t.Errorf("billing contact email %v, want the agency's billing contact", bill)
+	}
+	if admin := cs["admin"].(map[string]any)["email"]; admin != "ada@example.com" {
+		t.Errorf("admin contact email %v, want the client's admin", admin)
+	}
+
+	if res := b.poll(o.ID); res.State != orders.OrderPending || res.Done {
+		t.Errorf("poll of an unchanged order: %+v", res)
+	}
+	for _, want := range []orders.OrderState{orders.OrderInProgress, orders.OrderAwaitingApproval, orders.OrderApproverConfirmed} {
+		if _, err := b.sim.Advance(o.ProviderOrderID); err != nil {
+			t.Fatal(err)
+		}
+		if res := b.poll(o.ID); res.State != want {
+			t.Fatalf("after the provider advanced: state %s, want %s", res.State, want)
+		}
+	}
+	if _, err := b.sim.Advance(o.ProviderOrderID); err != nil { // completed
+		t.Fatal(err)
+	}
+	res := b.poll(o.ID)
+	if res.State != orders.OrderIssued || !res.Done {
+		t.Fatalf("after completion: %+v, want issued and done", res)
+	}
+	d := b.get(o.ID)
+	if d.CertificateID == 0 {
+		t.Fatal("issued order has no certificate_id")
+	}
+	var source string
+	if err := b.pool.QueryRow(context.Background(), `SELECT source_detail FROM certificates WHERE id = $1`, d.CertificateID).Scan(&source); err != nil || source != "opensrs order "+o.ProviderOrderID {
+		t.Errorf("certificate source %q (%v)", source, err)
+	}
+	var path []string
+	for _, h := range d.History {
+		path = append(path, string(h.To))
+	}
+	want := "draft submitting pending in-progress awaiting-approval approver-confirmed completed issued"
+	if got := strings.Join(path, " "); got != want {
+		t.Errorf("history %q, want %q", got, want)
+	}
+	for _, h := range d.History[3:] {
+		if !h.ByPoll {
+			t.Errorf("history row %s→%s not marked as by poll", h.From, h.To)
+		}
+	}
+	if d.History[1].ByUserID != b.actor.ID {
+		t.Errorf("submission history row by user %d, want %d", d.History[1].ByUserID, b.actor.ID)
+	}
+	if res := b.poll(o.ID); !res.Done || res.Polled {
+		t.Errorf("an issued order is polled again: %+v", res)
+	}
+}
+
+func TestProviderEndStatesEndPolling(t *testing.T) {
+	t.Parallel()
+	for _, state := range []string{opensrs.StateDeclined, opensrs.StateCancelled} {
+		t.Run(state, func(t *testing.T) {
+			t.Parallel()
+			b := setup(t, setupOpts{})
+			o := b.submitted()
+			if err := b.sim.SetState(o.ProviderOrderID, state); err != nil {
+				t.Fatal(err)
+			}
+			res := b.poll(o.ID)
+			if string(res.State) != state || !res.Done {
+				t.Errorf("poll: %+v, want %s and done", res, state)
+			}
+			if d := b.get(o.ID); state == opensrs.StateDeclined && !strings.Contains(d.Blocking, "declined") {
+				t.Errorf("blocking %q does not say the CA declined", d.Blocking)
+			}
+		})
+	}
+}
+
+// Each way sw_register can fail ends in the state exactly-once submission
+// requires, with the provider asked no more than once.
+func TestSubmissionFaultsEndInDraftOrUnknown(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		fault      opensrstest.Fault
+		wantState  orders.OrderState
+		wantCode   errs.Code
+		wantCalls  int
+		wantOrders int
+		wantText   string
+	}{
+		{opensrstest.FaultRefuse, orders.OrderDraft, errs.Unavailable, 0, 0, "not sent"},
+		{opensrstest.FaultRateLimit, orders.OrderDraft, errs.Unavailable, 1, 0, "busy"},
+		{opensrstest.FaultTimeout, orders.OrderUnknown, "", 1, 0, "check the reseller panel"},
+		{opensrstest.FaultDropAfterProcessing, orders.OrderUnknown, "", 1, 1, "check the reseller panel"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.fault.String(), func(t *testing.T) {
+			t.Parallel()
+			b := setup(t, setupOpts{})
+			d := b.draft()
+			if err := b.sim.SetFault("sw_register", tt.fault); err != nil {
+				t.Fatal(err)
+			}
+			o, err := b.svc.Submit(context.Background(), b.actor, d.ID, orders.OrderSubmit{})
+			if tt.wantCode == "" && err != nil {
+				t.Fatalf("submit: %v", err)
+			}
+			if tt.wantCode != "" && errs.CodeOf(err) != tt.wantCode {
+				t.Fatalf("submit error %v (code %s), want code %s", err, errs.CodeOf(err), tt.wantCode)
+			}
+			got := b.get(d.ID)
+			if got.State != tt.wantState {
+				t.Errorf("state %s, want %s", got.State, tt.wantState)
+			}
+			if !strings.Contains(strings.ToLower(got.LastError), tt.wantText) {
+				t.Errorf("last error %q does not say %q", got.LastError, tt.wantText)
+			}
+			if o != nil && o.ProviderOrderID != "" {
+				t.Errorf("provider order id %q recorded after a failure", o.ProviderOrderID)
+			}
+			if n := b.sim.Calls("sw_register"); n != tt.wantCalls {
+				t.Errorf("sw_register received %d times, want %d", n, tt.wantCalls)
+			}
+			if n := len(b.sim.Orders()); n != tt.wantOrders {
+				t.Errorf("provider holds %d orders, want %d", n, tt.wantOrders)
+			}
+			b.sim.ClearFaults()
+			// Nothing retries an unknown order by itself: a plain submit is refused.
+			if tt.wantState == orders.OrderUnknown {
+				if _, err := b.svc.Submit(context.Background(), b.actor, d.ID, orders.OrderSubmit{}); errs.CodeOf(err) != errs.Conflict {
+					t.Errorf("plain resubmit of an unknown order: %v, want a conflict", err)
+				}
+				if res := b.poll(d.ID); !res.Done || res.Polled {
+					t.Errorf("an unknown order was polled: %+v", res)
+				}
+				if n := b.sim.Calls("sw_register"); n != tt.wantCalls {
+					t.Errorf("sw_register received %d times after the refusals, want %d", n, tt.wantCalls)
+				}
+			}
+		})
+	}
+}
+
+func TestAProviderRefusalIsShownAtTheFieldItNames(t *testing.T) {
+	t.Parallel()
+	b := setup(t, setupOpts{fixture: ordertest.Options{AdminTitle: "-"}})
+	d := b.draft()
+	_, err := b.svc.Submit(context.Background(), b.actor, d.ID, orders.OrderSubmit{})
+	e, ok := errs.As(err)
+	if !ok || e.Code != errs.Invalid {
+		t.Fatalf("submit: %v, want an invalid-field error", err)
+	}
+	msg := e.Fields["contacts.admin"]
+	if !strings.Contains(msg, "contact_set.admin.title") || !strings.Contains(msg, "460") {
+		t.Errorf("contacts.admin says %q, want the provider's text about the title", msg)
+	}
+	got := b.get(d.ID)
+	if got.State != orders.OrderDraft || got.LastErrorField != "contacts.admin" {
+		t.Errorf("state %s field %q, want draft at contacts.admin", got.State, got.LastErrorField)
+	}
+}
+
+func TestAnUnknownOutcomeIsSettledByAttachOrAConfirmedResubmit(t *testing.T) {
+	t.Parallel()
+	b := setup(t, setupOpts{})
+	ctx := context.Background()
+
+	// Attach: the order was placed although the answer was lost.
+	d := b.draft()
+	b.sim.SetFaultTimes("sw_register", opensrstest.FaultDropAfterProcessing, 1)
+	if o, _ := b.svc.Submit(ctx, b.actor, d.ID, orders.OrderSubmit{}); o == nil || o.State != orders.OrderUnknown {
+		t.Fatalf("after a dropped answer: %+v, want unknown", o)
+	}
+	placed := b.sim.Orders()[0].ID
+	if _, err := b.svc.Attach(ctx, b.actor, d.ID, ""); errs.CodeOf(err) != errs.Invalid {
+		t.Errorf("attach with no id: %v, want invalid", err)
+	}
+	o, err := b.svc.Attach(ctx, b.actor, d.ID, placed)
+	if err != nil || o.State != orders.OrderPending || o.ProviderOrderID != placed {
+		t.Fatalf("attach: %+v, %v", o, err)
+	}
+	b.sim.Advance(placed)
+	if res := b.poll(d.ID); res.State != orders.OrderInProgress {
+		t.Errorf("attached order polls to %s, want in-progress", res.State)
+	}
+	if _, err := b.svc.Attach(ctx, b.actor, d.ID, placed); errs.CodeOf(err) != errs.Conflict {
+		t.Errorf("attach to a pending order: %v, want conflict", err)
+	}
+
+	// Confirmed resubmit: the order was never placed.
+	d2 := b.draft()
+	b.sim.SetFaultTimes("sw_register", opensrstest.FaultTimeout, 1)
+	b.svc.Submit(ctx, b.actor, d2.ID, orders.OrderSubmit{})
+	if got := b.get(d2.ID).State; got != orders.OrderUnknown {
+		t.Fatalf("after a timeout: %s, want unknown", got)
+	}
+	calls := b.sim.Calls("sw_register")
+	o, err = b.svc.Submit(ctx, b.actor, d2.ID, orders.OrderSubmit{ConfirmResubmit: true})
+	if err != nil || o.State != orders.OrderPending {
+		t.Fatalf("confirmed resubmit: %+v, %v", o, err)
+	}
+	if got := b.sim.Calls("sw_register"); got != calls+1 {
+		t.Errorf("confirmed resubmit sent sw_register %d more times, want 1", got-calls)
+	}
+	var n int
+	b.pool.QueryRow(ctx, `SELECT count(*) FROM audit_log WHERE action = 'order.submit' AND details->>'resubmit_confirmed' = 'true'`).Scan(&n)
+	if n != 1 {
+		t.Errorf("%d audited confirmed resubmits, want 1", n)
+	}
+}
+
+func TestASubmissionLeftBehindBecomesUnknownAndIsNotResent(t *testing.T) {
+	t.Parallel()
+	b := setup(t, setupOpts{})
+	ctx := context.Background()
+	d := b.draft()
+	// What a process killed mid-call leaves: submitting, no provider id.
+	if _, err := b.pool.Exec(ctx, `UPDATE orders SET state = 'submitting', submitting_since = now() - interval '10 minutes' WHERE id = $1`, d.ID); err != nil {
+		t.Fatal(err)
+	}
+	fresh := b.draft()
+	b.pool.Exec(ctx, `UPDATE orders SET state = 'submitting', submitting_since = now() WHERE id = $1`, fresh.ID)
+	n, err := b.svc.RecoverSubmissions(ctx, 2*time.Minute)
+	if err != nil || n != 1 {
+		t.Fatalf("recovered %d (%v), want 1: only the old one", n, err)
+	}
+	got := b.get(d.ID)
+	if got.State != orders.OrderUnknown || !strings.Contains(got.Blocking, "check the reseller panel") {
+		t.Errorf("state %s, blocking %q", got.State, got.Blocking)
+	}
+	if s := b.get(fresh.ID).State; s != orders.OrderSubmitting {
+		t.Errorf("a submission still in flight elsewhere became %s", s)
+	}
+	if b.sim.Calls("sw_register") != 0 {
+		t.Error("recovery sent sw_register")
+	}
+}
+
+func TestARedChecklistBlocksSubmissionUnlessOverriddenWithAReason(t *testing.T) {
+	t.Parallel()
+	b := setup(t, setupOpts{})
+	ctx := context.Background()
+	b.readiness.SetReady(false)
+	d := b.draft()
+	_, err := b.svc.Submit(ctx, b.actor, d.ID, orders.OrderSubmit{})
+	var notReady *orders.OrderNotReadyError
+	if !errors.As(err, &notReady) || errs.CodeOf(err) != errs.Conflict {
+		t.Fatalf("submit with a red checklist: %v, want a conflict naming the report", err)
+	}
+	if !strings.Contains(err.Error(), "admin contact is not verified") {
+		t.Errorf("the refusal %q does not say what is red", err)
+	}
+	if b.sim.Calls("sw_register") != 0 || b.get(d.ID).State != orders.OrderDraft {
+		t.Fatal("a blocked submission reached the provider or left draft")
+	}
+	o, err := b.svc.Submit(ctx, b.actor, d.ID, orders.OrderSubmit{OverrideReason: "client verified by phone today"})
+	if err != nil || o.State != orders.OrderPending || o.OverrideReason == "" {
+		t.Fatalf("submit with an override: %+v, %v", o, err)
+	}
+	var reason, email string
+	err = b.pool.QueryRow(ctx, `SELECT details->>'override_reason', actor_email FROM audit_log WHERE action = 'order.readiness_override'`).Scan(&reason, &email)
+	if err != nil || reason != "client verified by phone today" || email != "po@example.com" {
+		t.Errorf("audit of the override: %q by %q (%v)", reason, email, err)
+	}
+}
+
+func TestFailedPollsBackOffAndRecover(t *testing.T) {
+	t.Parallel()
+	b := setup(t, setupOpts{interval: time.Second})
+	o := b.submitted()
+	b.sim.SetFault("get_order_info", opensrstest.FaultRateLimit)
+	for i, want := range []time.Duration{2 * time.Second, 4 * time.Second, 8 * time.Second} {
+		res := b.poll(o.ID)
+		if !res.RateLimited || res.Next != want {
+			t.Errorf("rate-limited poll %d: limited %v next %v, want %v", i+1, res.RateLimited, res.Next, want)
+		}
+	}
+	d := b.get(o.ID)
+	if d.PollFailures != 3 || !strings.Contains(d.LastError, "slow down") {
+		t.Errorf("after 3 rate limits: failures %d, error %q", d.PollFailures, d.LastError)
+	}
+	b.sim.SetFault("get_order_info", opensrstest.FaultNone)
+	b.sim.SetFaultTimes("get_order_info", opensrstest.FaultTimeout, 1)
+	if res := b.poll(o.ID); res.RateLimited || res.Next != 16*time.Second {
+		t.Errorf("timed-out poll: %+v", res)
+	}
+	if res := b.poll(o.ID); res.Err != nil || res.Next != time.Second {
+		t.Errorf("poll after recovery: %+v, want the normal interval", res)
+	}
+	if d := b.get(o.ID); d.PollFailures != 0 || d.LastError != "" {
+		t.Errorf("after recovery: failures %d, error %q", d.PollFailures, d.LastError)
+	}
+}
+
+func TestAFailedIntakeIsRetriedOnTheNextPoll(t *testing.T) {
+	t.Parallel()
+	b := setup(t, setupOpts{})
+	o := b.submitted()
+	b.sim.SetState(o.ProviderOrderID, opensrs.StateCompleted)
+	b.intake.Fail = errors.New("disk full")
+	if res := b.poll(o.ID); res.State != orders.OrderCompleted || res.Done {
+		t.Fatalf("poll with a failing intake: %+v, want completed and not done", res)
+	}
+	if d := b.get(o.ID); !strings.Contains(d.Blocking, "disk full") {
+		t.Errorf("blocking %q does not say why the certificate is not in", d.Blocking)
+	}
+	b.intake.Fail = nil
+	if res := b.poll(o.ID); res.State != orders.OrderIssued {
+		t.Errorf("second poll: %s, want issued", res.State)
+	}
+}
+
+func TestCancelResendAndReplace(t *testing.T) {
+	t.Parallel()
+	b := setup(t, setupOpts{})
+	ctx := context.Background()
+	o := b.submitted()
+
+	if err := b.svc.ResendApproval(ctx, b.actor, o.ID); errs.CodeOf(err) != errs.Conflict {
+		t.Errorf("resend while pending: %v, want conflict", err)
+	}
+	b.sim.SetState(o.ProviderOrderID, opensrs.StateAwaitingApproval)
+	b.poll(o.ID)
+	if err := b.svc.ResendApproval(ctx, b.actor, o.ID); err != nil {
+		t.Fatalf("resend: %v", err)
+	}
+	if got, _ := b.sim.Order(o.ProviderOrderID); got.ApprovalEmailsSent != 1 {
+		t.Errorf("approval emails resent %d, want 1", got.ApprovalEmailsSent)
+	}
+
+	if _, err := b.svc.Cancel(ctx, b.actor, o.ID, "  "); errs.CodeOf(err) != errs.Invalid {
+		t.Errorf("cancel without a reason: %v, want invalid", err)
+	}
+	c, err := b.svc.Cancel(ctx, b.actor, o.ID, "wrong organization name")
+	if err != nil || c.State != orders.OrderCancelled || c.CancelReason != "wrong organization name" {
+		t.Fatalf("cancel: %+v, %v", c, err)
+	}
+	if got, _ := b.sim.Order(o.ProviderOrderID); got.State != opensrs.StateCancelled {
+		t.Errorf("provider order is %s, want cancelled", got.State)
+	}
+	if _, err := b.svc.Cancel(ctx, b.actor, o.ID, "again"); errs.CodeOf(err) != errs.Conflict {
+		t.Errorf("cancel twice: %v, want conflict", err)
+	}
+
+	r, err := b.svc.Replace(ctx, b.actor, o.ID)
+	if err != nil || r.State != orders.OrderDraft || r.ReplacesOrderID != o.ID || r.Product != o.Product || r.Contacts != o.Contacts {
+		t.Fatalf("replace: %+v, %v", r, err)
+	}
+	if d := b.get(o.ID); len(d.ReplacedBy) != 1 || d.ReplacedBy[0] != r.ID {
+		t.Errorf("replaced_by %v, want [%d]", d.ReplacedBy, r.ID)
+	}
+	if _, err := b.svc.Replace(ctx, b.actor, r.ID); errs.CodeOf(err) != errs.Conflict {
+		t.Errorf("replace a draft: %v, want conflict", err)
+	}
+	// A draft is cancelled locally.
+	if c, err := b.svc.Cancel(ctx, b.actor, r.ID, "not needed"); err != nil || c.State != orders.OrderCancelled {
+		t.Errorf("cancel a draft: %+v, %v", c, err)
+	}
+	if b.sim.Calls("cancel_order") != 1 {
+		t.Errorf("cancel_order sent %d times, want 1 (drafts are cancelled locally)", b.sim.Calls("cancel_order"))
+	}
+}
+
+func TestCreateChecksTheInputAgainstTheRecords(t *testing.T) {
+	t.Parallel()
+	b := setup(t, setupOpts{})
+	other := ordertest.New(t, b.pool, ordertest.Options{CommonName: "*.example.org"})
+	ctx := context.Background()
+	tests := []struct {
+		name   string
+		change func(*orders.OrderInput)
+		field  string
+	}{
+		{"no product", func(in *orders.OrderInput) { in.Product = "" }, "product"},
+		{"unknown product", func(in *orders.OrderInput) { in.Product = "quickssl" }, "product"},
+		{"three years", func(in *orders.OrderInput) { in.PeriodYears = 3 }, "period_years"},
+		{"unknown provider", func(in *orders.OrderInput) { in.Provider = "digicert" }, "provider"},
+		{"DV without approver", func(in *orders.OrderInput) { in.Product = "ssl123" }, "approver_email"},
+		{"bad approver", func(in *orders.OrderInput) { in.ApproverEmail = "not an email" }, "approver_email"},
+		{"csr of another requirement", func(in *orders.OrderInput) { in.CSRID = other.CSRID }, "csr_id"},
+		{"wildcard product for a plain CSR", func(in *orders.OrderInput) { in.Product = "sslwebserver_wildcard" }, "product"},
+		{"contact of another client", func(in *orders.OrderInput) { in.Contacts.Admin = other.AdminID }, "contacts.admin"},
+		{"tech contact as admin", func(in *orders.OrderInput) { in.Contacts.Admin = b.fx.TechID }, "contacts.admin"},
+		{"no tech", func(in *orders.OrderInput) { in.Contacts.Tech = 0 }, "contacts.tech"},
+		{"bad server type", func(in *orders.OrderInput) { in.ServerType = "nginx-ish" }, "server_type"},
+	}
+	for _, tt := range tests {
+		in := b.input()
+		tt.change(&in)
+		_, err := b.svc.Create(ctx, b.actor, in)
+		e, ok := errs.As(err)
+		if !ok || e.Code != errs.Invalid || e.Fields[tt.field] == "" {
+			t.Errorf("%s: %v, want a message at %s", tt.name, err, tt.field)
+		}
+	}
+}
+
+func TestApproverChoicesComeFromTheProviderAndTheDomainCheck(t *testing.T) {
+	t.Parallel()
+	b := setup(t, setupOpts{sim: opensrstest.Options{WHOISEmails: map[string]string{"example.com": "owner@example.com"}}})
+	ctx := context.Background()
+	_, err := b.pool.Exec(ctx, `INSERT INTO domain_checks (requirement_id, domain, source, registration)
+		VALUES ($1, 'example.com', 'rdap', '{"domain":"example.com","source":"rdap","admin_email":"Domains@Example.com"}')`, b.fx.RequirementID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	list, err := b.svc.ApproverChoices(ctx, b.fx.CSRID, "ssl123")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, a := range list {
+		got[a.Email] = a.Source
+	}
+	for email, src := range map[string]string{"admin@example.com": "opensrs", "owner@example.com": "opensrs", "domains@example.com": "whois admin (rdap)"} {
+		if got[email] != src {
+			t.Errorf("%s offered from %q, want %q (all: %v)", email, got[email], src, got)
+		}
+	}
+}
+
+func TestAManualOrderIsMovedByHand(t *testing.T) {
+	t.Parallel()
+	b := setup(t, setupOpts{})
+	ctx := context.Background()
+	o, err := b.svc.Create(ctx, b.actor, orders.OrderInput{RequirementID: b.fx.RequirementID, CSRID: b.fx.CSRID,
+		Provider: "manual", Product: "DigiCert Secure Site", PeriodYears: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o, err = b.svc.Submit(ctx, b.actor, o.ID, orders.OrderSubmit{}); err != nil || o.State != orders.OrderPending {
+		t.Fatalf("submit manual: %+v, %v", o, err)
+	}
+	if _, err := b.svc.SetManualState(ctx, b.actor, o.ID, orders.OrderInProgress, "vendor says verifying", 0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.svc.SetManualState(ctx, b.actor, o.ID, orders.OrderIssued, "", 0); errs.CodeOf(err) != errs.Invalid {
+		t.Errorf("issued without a certificate: %v, want invalid", err)
+	}
+	if res := b.poll(o.ID); res.Polled {
+		t.Error("a manual order was polled at OpenSRS")
+	}
+	if b.sim.Calls("sw_register") != 0 {
+		t.Error("a manual order was sent to OpenSRS")
+	}
+	if _, err := b.svc.SetManualState(ctx, b.actor, b.submitted().ID, orders.OrderInProgress, "", 0); errs.CodeOf(err) != errs.Conflict {
+		t.Errorf("setting the state of an OpenSRS order by hand: %v, want conflict", err)
+	}
+}

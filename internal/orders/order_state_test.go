@@ -1,0 +1,97 @@
+package orders
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestTheClockCountsBusinessDaysAndFlagsOverdueOrders(t *testing.T) {
+	t.Parallel()
+	chicago, err := time.LoadLocation("America/Chicago")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cal := NewUSCalendar(chicago)
+	at := func(s string) time.Time {
+		tm, err := time.ParseInLocation("2006-01-02 15:04", s, chicago)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tm
+	}
+	tests := []struct {
+		name        string
+		state       OrderState
+		submitted   string
+		now         string
+		wantDays    int
+		wantOverdue bool
+		wantBy      string
+	}{
+		{"same day", OrderPending, "2025-03-03 09:00", "2025-03-03 17:00", 0, false, "2025-03-10"},
+		{"friday to monday is one", OrderInProgress, "2025-03-07 16:30", "2025-03-10 08:00", 1, false, "2025-03-14"},
+		{"five days is on time", OrderAwaitingApproval, "2025-03-03 09:00", "2025-03-10 09:00", 5, false, "2025-03-10"},
+		{"six days is overdue", OrderAwaitingApproval, "2025-03-03 09:00", "2025-03-11 09:00", 6, true, "2025-03-10"},
+		{"thanksgiving and the weekend do not count", OrderInProgress, "2025-11-26 10:00", "2025-12-03 10:00", 4, false, "2025-12-04"},
+		{"july 4th observed on friday 2026", OrderPending, "2026-07-02 10:00", "2026-07-06 10:00", 1, false, "2026-07-10"},
+		{"an issued order is never overdue", OrderIssued, "2025-03-03 09:00", "2025-04-03 09:00", 23, false, "2025-03-10"},
+		{"an unknown order can be overdue", OrderUnknown, "2025-03-03 09:00", "2025-04-03 09:00", 23, true, "2025-03-10"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := orderClock(cal, tt.state, at(tt.submitted), at(tt.now))
+			if c.BusinessDaysWaiting != tt.wantDays || c.Overdue != tt.wantOverdue {
+				t.Errorf("days %d overdue %v, want %d %v", c.BusinessDaysWaiting, c.Overdue, tt.wantDays, tt.wantOverdue)
+			}
+			if got := c.ExpectedBy.In(chicago).Format("2006-01-02"); got != tt.wantBy {
+				t.Errorf("expected by %s, want %s", got, tt.wantBy)
+			}
+		})
+	}
+	if c := orderClock(cal, OrderDraft, time.Time{}, at("2025-03-03 09:00")); c.Started || c.Overdue {
+		t.Errorf("a draft's clock: %+v, want not started", c)
+	}
+}
+
+func TestBlockingNamesWhoCanMoveTheOrder(t *testing.T) {
+	t.Parallel()
+	o := &Order{State: OrderAwaitingApproval, ApproverEmail: "admin@example.com"}
+	if got := orderBlocking(o, ""); !strings.Contains(got, "admin@example.com must click the approval link") {
+		t.Errorf("awaiting approval: %q", got)
+	}
+	o.State = OrderInProgress
+	if got := orderBlocking(o, "Ada Admin <ada@example.com>"); !strings.Contains(got, "make sure Ada Admin <ada@example.com> answers the CA's calls and emails") {
+		t.Errorf("in progress: %q", got)
+	}
+}
+
+func TestTheStateMachineNeverResubmitsByItself(t *testing.T) {
+	t.Parallel()
+	for _, from := range OrderStates() {
+		for _, to := range OrderStates() {
+			allowed := orderCanMove(from, to)
+			if to == OrderSubmitting && allowed && from != OrderDraft && from != OrderUnknown {
+				t.Errorf("%s → submitting is allowed", from)
+			}
+			if from.Final() && allowed {
+				t.Errorf("final state %s may move to %s", from, to)
+			}
+		}
+	}
+	if orderCanMove(OrderUnknown, OrderDraft) {
+		t.Error("unknown → draft would invite a blind resubmit")
+	}
+}
+
+func TestPollDelayDoublesPerFailureWithACap(t *testing.T) {
+	t.Parallel()
+	for failures, want := range map[int]time.Duration{0: 15 * time.Minute, 1: 30 * time.Minute, 2: time.Hour, 6: 16 * time.Hour, 7: 16 * time.Hour, 50: 16 * time.Hour} {
+		if got := orderPollDelay(15*time.Minute, failures); got != want {
+			t.Errorf("after %d failures: %v, want %v", failures, got, want)
+		}
+	}
+	if got := orderPollDelay(time.Hour, 6); got != 24*time.Hour {
+		t.Errorf("an hour after 6 failures: %v, want the one-day cap", got)
+	}
+}

@@ -1,0 +1,456 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/certportal/certportal/internal/errs"
+	"github.com/certportal/certportal/internal/opensrs"
+	"github.com/certportal/certportal/internal/orders"
+	"github.com/certportal/certportal/web/templates/pages"
+	"github.com/certportal/certportal/web/templates/view"
+)
+
+func (s *Server) orderList(w http.ResponseWriter, r *http.Request) {
+	if !s.ordersOn(w, r) {
+		return
+	}
+	state := orders.OrderState(r.URL.Query().Get("state"))
+	if state != "" && !state.Valid() {
+		state = ""
+	}
+	list, err := s.orders.List(r.Context(), orders.OrderFilter{State: state})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	type row struct {
+		pages.OrderRow
+		waiting   int
+		submitted string
+	}
+	rows := make([]row, 0, len(list))
+	for i := range list {
+		o := &list[i]
+		c := s.orders.Clock(o)
+		rr := row{OrderRow: pages.OrderRow{ID: o.ID, Client: o.ClientName, Project: o.ProjectName, CommonName: o.CommonName,
+			Product: o.Product, State: string(o.State), StateLabel: o.State.Label(), StateTone: o.State.Tone(),
+			Submitted: fmtTimePtr(o.SubmittedAt, "—"), Overdue: c.Overdue}, waiting: -1}
+		if c.Started {
+			rr.waiting = c.BusinessDaysWaiting
+			rr.Waiting = strconv.Itoa(c.BusinessDaysWaiting)
+		}
+		if o.SubmittedAt != nil {
+			rr.submitted = o.SubmittedAt.UTC().Format("2006-01-02T15:04:05")
+		}
+		rows = append(rows, rr)
+	}
+	sort := readSort(r, []string{"id", "client", "product", "state", "submitted", "waiting"}, "id")
+	slices.SortStableFunc(rows, func(a, b row) int {
+		var c int
+		switch sort.Key {
+		case "client":
+			c = strings.Compare(strings.ToLower(a.Client+a.Project), strings.ToLower(b.Client+b.Project))
+		case "product":
+			c = strings.Compare(a.Product, b.Product)
+		case "state":
+			c = strings.Compare(a.State, b.State)
+		case "submitted":
+			c = strings.Compare(a.submitted, b.submitted)
+		case "waiting":
+			c = a.waiting - b.waiting
+		default:
+			c = int(a.ID - b.ID)
+		}
+		if sort.Desc {
+			c = -c
+		}
+		return c
+	})
+	v := pages.OrderList{
+		Columns: columns(r, sort, [][2]string{{"id", "Order"}, {"client", "Client"}, {"", "Common name"}, {"product", "Product"},
+			{"state", "State"}, {"submitted", "Submitted"}, {"waiting", "Business days"}}, "id", "waiting"),
+		CanOrder: orderWriters.allows(currentUser(r)),
+	}
+	for i := range v.Columns {
+		if v.Columns[i].Key == "" {
+			v.Columns[i].Href = ""
+		}
+	}
+	for _, st := range orders.OrderStates() {
+		v.States = append(v.States, pages.Option{Value: string(st), Label: st.Label(), Selected: st == state})
+	}
+	for _, rr := range rows {
+		v.Rows = append(v.Rows, rr.OrderRow)
+	}
+	s.render(w, r, pages.OrderListPage(s.pageData(r, "Orders"), v))
+}
+
+func (s *Server) orderNew(w http.ResponseWriter, r *http.Request) {
+	if !s.ordersOn(w, r) {
+		return
+	}
+	form := pages.OrderForm{RequirementID: r.URL.Query().Get("requirement_id"), Errors: view.FieldErrors{}}
+	s.renderOrderNew(w, r, http.StatusOK, form)
+}
+
+func (s *Server) readiness(r *http.Request, requirementID int64, period int) ([]pages.ChecklistItem, bool, string) {
+	rep, err := s.orders.Readiness(r.Context(), requirementID, period)
+	if err != nil {
+		msg := "The readiness checklist could not be read."
+		if e, ok := errs.As(err); ok && e.Code != errs.Internal {
+			msg = e.Message
+		}
+		return nil, false, msg
+	}
+	var items []pages.ChecklistItem
+	for _, it := range rep.Items {
+		items = append(items, pages.ChecklistItem{Key: it.Key, Status: it.Status, Reason: it.Reason})
+	}
+	return items, rep.Ready, ""
+}
+
+func (s *Server) renderOrderNew(w http.ResponseWriter, r *http.Request, status int, form pages.OrderForm) {
+	reqID, _ := strconv.ParseInt(form.RequirementID, 10, 64)
+	opts, err := s.orders.FormOptions(r.Context(), reqID)
+	if err != nil {
+		if e, ok := errs.As(err); ok && e.Code == errs.Invalid {
+			opts, err = s.orders.FormOptions(r.Context(), 0)
+			form.RequirementID = ""
+		}
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	}
+	v := pages.OrderNew{Form: form}
+	for _, o := range opts.Requirements {
+		v.Requirements = append(v.Requirements, pages.Option{Value: strconv.FormatInt(o.ID, 10), Label: o.Label, Selected: o.ID == reqID})
+	}
+	for _, c := range opts.CSRs {
+		id := strconv.FormatInt(c.ID, 10)
+		v.CSRs = append(v.CSRs, pages.Option{Value: id, Label: fmt.Sprintf("#%d %s (%s, %s)", c.ID, c.CommonName, c.KeyType, c.CreatedAt.UTC().Format("2006-01-02")), Selected: id == form.CSRID})
+	}
+	for _, c := range opts.Contacts {
+		id := strconv.FormatInt(c.ID, 10)
+		label := c.Name()
+		if !c.Verified {
+			label += " (not verified)"
+		}
+		switch c.Role {
+		case "admin":
+			v.Admins = append(v.Admins, pages.Option{Value: id, Label: label, Selected: id == form.Admin})
+		case "tech":
+			v.Techs = append(v.Techs, pages.Option{Value: id, Label: label, Selected: id == form.Tech})
+		case "billing":
+			v.Billings = append(v.Billings, pages.Option{Value: id, Label: label, Selected: id == form.Billing})
+		}
+	}
+	v.AgencyBilling = "not set up yet"
+	if a := opts.AgencyBilling; a != nil {
+		v.AgencyBilling = strings.TrimSpace(a.FirstName+" "+a.LastName) + " <" + a.Email + ">"
+	}
+	for _, p := range opensrs.ThawteProducts() {
+		v.Products = append(v.Products, pages.Option{Value: p, Label: p, Selected: p == form.Product})
+	}
+	for _, t := range orders.OrderServerTypes() {
+		v.ServerTypes = append(v.ServerTypes, pages.Option{Value: t, Label: t, Selected: t == form.ServerType})
+	}
+	if len(opts.CSRs) > 0 {
+		csrID := opts.CSRs[0].ID
+		if n, err := strconv.ParseInt(form.CSRID, 10, 64); err == nil && n > 0 {
+			csrID = n
+		}
+		if list, err := s.orders.ApproverChoices(r.Context(), csrID, opensrs.ProductSSL123); err == nil {
+			for _, a := range list {
+				v.Approvers = append(v.Approvers, pages.Option{Value: a.Email, Label: a.Email + " (" + a.Source + ")", Selected: a.Email == form.ApproverEmail})
+			}
+		}
+	}
+	if reqID > 0 {
+		period, _ := strconv.Atoi(form.PeriodYears)
+		v.Readiness, v.Ready, v.ReadinessNote = s.readiness(r, reqID, period)
+	}
+	s.renderStatus(w, r, status, pages.OrderNewPage(s.pageData(r, "New order"), v))
+}
+
+func (s *Server) orderCreatePost(w http.ResponseWriter, r *http.Request) {
+	if !s.ordersOn(w, r) {
+		return
+	}
+	if err := r.ParseForm(); err != nil {
+		s.fail(w, r, errs.New(errs.BadRequest, "The form could not be read."))
+		return
+	}
+	f := r.PostForm
+	form := pages.OrderForm{RequirementID: f.Get("requirement_id"), CSRID: f.Get("csr_id"), Provider: f.Get("provider"),
+		Product: f.Get("product"), PeriodYears: f.Get("period_years"), ApproverEmail: f.Get("approver_email"),
+		Admin: f.Get("contacts.admin"), Tech: f.Get("contacts.tech"), Billing: f.Get("contacts.billing"),
+		ServerType: f.Get("server_type"), SpecialInstructions: f.Get("special_instructions"), Errors: view.FieldErrors{}}
+	period, _ := strconv.Atoi(form.PeriodYears)
+	o, err := s.orders.Create(r.Context(), actor(r), orders.OrderInput{
+		RequirementID: formID(r.PostForm.Get("requirement_id")), CSRID: formID(r.PostForm.Get("csr_id")), Provider: form.Provider, Product: form.Product,
+		PeriodYears: period, ApproverEmail: form.ApproverEmail,
+		Contacts:   orders.OrderRefs{Admin: formID(r.PostForm.Get("contacts.admin")), Tech: formID(r.PostForm.Get("contacts.tech")), Billing: formID(r.PostForm.Get("contacts.billing"))},
+		ServerType: form.ServerType, SpecialInstructions: form.SpecialInstructions,
+	})
+	if err != nil {
+		e, ok := errs.As(err)
+		if !ok || e.Code != errs.Invalid {
+			s.fail(w, r, err)
+			return
+		}
+		form.Errors = e.Fields
+		if _, has := e.Fields["requirement_id"]; has {
+			form.Message = e.Fields["requirement_id"]
+		}
+		s.renderOrderNew(w, r, http.StatusUnprocessableEntity, form)
+		return
+	}
+	s.flash(r, "ok", fmt.Sprintf("Saved order %d as a draft. Check it, then submit it.", o.ID))
+	http.Redirect(w, r, fmt.Sprintf("/orders/%d", o.ID), http.StatusSeeOther)
+}
+
+func (s *Server) orderView(w http.ResponseWriter, r *http.Request) {
+	id, ok := s.orderIDFrom(w, r)
+	if !ok {
+		return
+	}
+	s.renderOrder(w, r, http.StatusOK, id, view.FieldErrors{})
+}
+
+func (s *Server) renderOrder(w http.ResponseWriter, r *http.Request, status int, id int64, fieldErrs view.FieldErrors) {
+	d, err := s.orders.Get(r.Context(), id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	u := currentUser(r)
+	canOrder := orderWriters.allows(u)
+	isOpenSRS := d.Provider == orders.OrderProviderOpenSRS
+	v := pages.OrderView{
+		ID: d.ID, Title: fmt.Sprintf("Order %d", d.ID), Client: d.ClientName, Project: d.ProjectName, CommonName: d.CommonName,
+		Provider: d.Provider, Product: d.Product, Period: fmt.Sprintf("%d year(s)", d.PeriodYears), ApproverEmail: d.ApproverEmail,
+		State: string(d.State), StateLabel: d.State.Label(), StateTone: d.State.Tone(), ProviderOrderID: d.ProviderOrderID,
+		CertificateID: d.CertificateID, ReplacesOrderID: d.ReplacesOrderID, ReplacedBy: d.ReplacedBy,
+		Submitted: fmtTimePtr(d.SubmittedAt, ""), Overdue: d.Overdue, Blocking: d.Blocking, NextAction: d.NextAction,
+		LastError: d.LastError, LastErrorField: d.LastErrorField, CancelReason: d.CancelReason, OverrideReason: d.OverrideReason,
+		CanOrder: canOrder, Errors: fieldErrs,
+	}
+	switch {
+	case d.SubmittedAt == nil:
+		v.Clock = "Not submitted yet: the clock starts at submission."
+	default:
+		v.Clock = fmt.Sprintf("%d business day(s) since submission; the CA takes 2–5.", d.BusinessDaysWaiting)
+		if d.Overdue {
+			v.Clock = fmt.Sprintf("Overdue: %d business days since submission; the CA takes 2–5.", d.BusinessDaysWaiting)
+		}
+		if d.ExpectedBy != nil {
+			v.ExpectedBy = d.ExpectedBy.UTC().Format("Mon 2 Jan 2006")
+		}
+	}
+	if d.NextPollAt != nil && isOpenSRS && d.State.AtProvider() {
+		v.NextPoll = fmtTime(*d.NextPollAt)
+	}
+	for _, h := range d.History {
+		by := h.ByUser
+		switch {
+		case h.ByPoll:
+			by = "by polling the provider"
+		case by == "" && h.ByUserID == 0:
+			by = "by the portal"
+		default:
+			by = "by " + by
+		}
+		v.Timeline = append(v.Timeline, pages.TimelineRow{At: fmtTime(h.At), From: string(h.From), To: string(h.To), By: by, Note: h.Note})
+	}
+	v.CanSubmit = canOrder && d.State == orders.OrderDraft
+	v.CanResubmit = canOrder && d.State == orders.OrderUnknown
+	v.CanAttach = canOrder && d.State == orders.OrderUnknown
+	v.CanRefresh = isOpenSRS && d.ProviderOrderID != "" && d.State.AtProvider()
+	v.CanResend = canOrder && isOpenSRS && d.State == orders.OrderAwaitingApproval
+	v.CanCancel = canOrder && (d.State == orders.OrderDraft || d.State == orders.OrderUnknown ||
+		(d.State.AtProvider() && d.State != orders.OrderCompleted))
+	v.CanReplace = canOrder && d.State != orders.OrderDraft && d.State != orders.OrderSubmitting
+	v.CanSetState = canOrder && !isOpenSRS && d.State != orders.OrderDraft && !d.State.Final()
+	if v.CanSetState {
+		for _, st := range []orders.OrderState{orders.OrderPending, orders.OrderInProgress, orders.OrderAwaitingApproval,
+			orders.OrderApproverConfirmed, orders.OrderIssued, orders.OrderDeclined, orders.OrderCancelled} {
+			v.ManualStates = append(v.ManualStates, pages.Option{Value: string(st), Label: st.Label(), Selected: st == d.State})
+		}
+	}
+	if v.CanSubmit || v.CanResubmit {
+		v.Readiness, v.Ready, _ = s.readiness(r, d.RequirementID, d.PeriodYears)
+	}
+	s.renderStatus(w, r, status, pages.OrderPage(s.pageData(r, v.Title), v))
+}
+
+// orderActionDone flashes the outcome of a page action and returns to the order.
+func (s *Server) orderActionDone(w http.ResponseWriter, r *http.Request, id int64, err error, okMsg string) {
+	if err != nil {
+		e, ok := errs.As(err)
+		if !ok || e.Code == errs.Internal {
+			s.fail(w, r, err)
+			return
+		}
+		if e.Code == errs.NotFound {
+			s.fail(w, r, err)
+			return
+		}
+		if e.Code == errs.Invalid && len(e.Fields) > 0 {
+			s.renderOrder(w, r, http.StatusUnprocessableEntity, id, e.Fields)
+			return
+		}
+		s.flash(r, "error", e.Message)
+	} else {
+		s.flash(r, "ok", okMsg)
+	}
+	http.Redirect(w, r, fmt.Sprintf("/orders/%d", id), http.StatusSeeOther)
+}
+
+func (s *Server) orderPostID(w http.ResponseWriter, r *http.Request) (int64, bool) {
+	id, ok := s.orderIDFrom(w, r)
+	if !ok {
+		return 0, false
+	}
+	if err := r.ParseForm(); err != nil {
+		s.fail(w, r, errs.New(errs.BadRequest, "The form could not be read."))
+		return 0, false
+	}
+	return id, true
+}
+
+func (s *Server) orderSubmitPost(w http.ResponseWriter, r *http.Request) {
+	id, ok := s.orderPostID(w, r)
+	if !ok {
+		return
+	}
+	o, err := s.orders.Submit(r.Context(), actor(r), id, orders.OrderSubmit{
+		OverrideReason: r.PostForm.Get("override_reason"), ConfirmResubmit: r.PostForm.Get("confirm_resubmit") == "1"})
+	msg := "Submitted."
+	if err == nil {
+		switch o.State {
+		case orders.OrderUnknown:
+			msg = "The provider's answer was lost: submission outcome unknown. Check the reseller panel before retrying."
+		case orders.OrderPending:
+			msg = "Submitted: the provider accepted the order."
+			if o.ProviderOrderID != "" {
+				msg = "Submitted: the provider accepted it as order " + o.ProviderOrderID + "."
+			}
+		}
+	}
+	if e, ok := errs.As(err); ok && e.Code == errs.Invalid && o != nil {
+		// The provider's refusal is on the order (last_error at its field);
+		// show it there rather than as a form of this page.
+		s.flash(r, "error", e.Message)
+		http.Redirect(w, r, fmt.Sprintf("/orders/%d", id), http.StatusSeeOther)
+		return
+	}
+	s.orderActionDone(w, r, id, err, msg)
+}
+
+func (s *Server) orderRefreshPost(w http.ResponseWriter, r *http.Request) {
+	id, ok := s.orderPostID(w, r)
+	if !ok {
+		return
+	}
+	o, err := s.orders.Refresh(r.Context(), actor(r), id)
+	msg := ""
+	if err == nil {
+		msg = "Checked just now: " + o.State.Label() + "."
+	}
+	s.orderActionDone(w, r, id, err, msg)
+}
+
+func (s *Server) orderAttachPost(w http.ResponseWriter, r *http.Request) {
+	id, ok := s.orderPostID(w, r)
+	if !ok {
+		return
+	}
+	_, err := s.orders.Attach(r.Context(), actor(r), id, r.PostForm.Get("provider_order_id"))
+	s.orderActionDone(w, r, id, err, "Attached: the portal follows the provider's order now.")
+}
+
+func (s *Server) orderResendPost(w http.ResponseWriter, r *http.Request) {
+	id, ok := s.orderPostID(w, r)
+	if !ok {
+		return
+	}
+	err := s.orders.ResendApproval(r.Context(), actor(r), id)
+	s.orderActionDone(w, r, id, err, "The CA was asked to send the approval email again.")
+}
+
+func (s *Server) orderCancelPost(w http.ResponseWriter, r *http.Request) {
+	id, ok := s.orderPostID(w, r)
+	if !ok {
+		return
+	}
+	_, err := s.orders.Cancel(r.Context(), actor(r), id, r.PostForm.Get("reason"))
+	s.orderActionDone(w, r, id, err, "Cancelled.")
+}
+
+func (s *Server) orderReplacePost(w http.ResponseWriter, r *http.Request) {
+	id, ok := s.orderPostID(w, r)
+	if !ok {
+		return
+	}
+	o, err := s.orders.Replace(r.Context(), actor(r), id)
+	if err != nil {
+		s.orderActionDone(w, r, id, err, "")
+		return
+	}
+	s.flash(r, "ok", fmt.Sprintf("Order %d is a draft copy of order %d: correct it and submit it.", o.ID, id))
+	http.Redirect(w, r, fmt.Sprintf("/orders/%d", o.ID), http.StatusSeeOther)
+}
+
+func (s *Server) orderStatePost(w http.ResponseWriter, r *http.Request) {
+	id, ok := s.orderPostID(w, r)
+	if !ok {
+		return
+	}
+	_, err := s.orders.SetManualState(r.Context(), actor(r), id, orders.OrderState(r.PostForm.Get("state")),
+		r.PostForm.Get("note"), formID(r.PostForm.Get("certificate_id")))
+	s.orderActionDone(w, r, id, err, "State saved.")
+}
+
+// devOrders lists the portal's orders held by the built-in simulator.
+func (s *Server) devOrders(w http.ResponseWriter, r *http.Request) {
+	if s.orderSimulator == nil || s.orders == nil {
+		s.fail(w, r, notFound("This page exists only in dev, with the built-in OpenSRS simulator."))
+		return
+	}
+	list, err := s.orders.List(r.Context(), orders.OrderFilter{})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var rows []pages.DevOrderRow
+	for _, o := range list {
+		if o.Provider != orders.OrderProviderOpenSRS || o.ProviderOrderID == "" {
+			continue
+		}
+		rows = append(rows, pages.DevOrderRow{ProviderOrderID: o.ProviderOrderID, Domain: o.CommonName,
+			State: fmt.Sprintf("portal: %s (order %d)", o.State, o.ID), Final: o.State.Final()})
+	}
+	s.render(w, r, pages.DevOrdersPage(s.pageData(r, "Simulated orders"), rows))
+}
+
+func (s *Server) devOrderAdvancePost(w http.ResponseWriter, r *http.Request) {
+	if s.orderSimulator == nil {
+		s.fail(w, r, notFound("This page exists only in dev, with the built-in OpenSRS simulator."))
+		return
+	}
+	id := strings.TrimSpace(chi.URLParam(r, "id"))
+	state, err := s.orderSimulator.Advance(id)
+	if err != nil {
+		s.flash(r, "error", err.Error())
+	} else {
+		s.flash(r, "ok", "Simulated order "+id+" is now "+state+" at the provider.")
+	}
+	http.Redirect(w, r, "/dev/orders", http.StatusSeeOther)
+}
