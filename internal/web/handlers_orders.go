@@ -110,7 +110,8 @@ func (s *Server) readiness(r *http.Request, requirementID int64, period int) ([]
 	}
 	var items []pages.ChecklistItem
 	for _, it := range rep.Items {
-		items = append(items, pages.ChecklistItem{Key: it.Key, Status: it.Status, Reason: it.Reason})
+		// Worded as on the requirement page, so one checklist reads the same everywhere.
+		items = append(items, pages.ChecklistItem{Key: it.Key, Title: checkTitle(it.Key), Status: it.Status, StatusLabel: statusWord(it.Status), Reason: it.Reason})
 	}
 	return items, rep.Ready, ""
 }
