@@ -1,11 +1,13 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/certportal/certportal/internal/accounts"
 )
@@ -271,5 +273,43 @@ func TestAdminAddsAUserFromThePageWithInlineErrors(t *testing.T) {
 	_, body = br.get("/audit")
 	if !strings.Contains(body, "user.create") {
 		t.Errorf("audit page lacks user.create")
+	}
+}
+
+func TestAKeyDownloadAsksForThePasswordAgainAfterTenMinutes(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.user("eng@example.com", accounts.RoleEngineer)
+	br := b.browser()
+	br.signIn("eng@example.com")
+	// Signed in just now: the gate lets the engineer through (to a certificate that does not exist).
+	if resp, _ := br.get("/certificates/999999/key"); resp.StatusCode != http.StatusNotFound {
+		t.Fatalf("fresh sign-in: status %d, want 404 past the gate", resp.StatusCode)
+	}
+	b.clock.Advance(11 * time.Minute)
+	resp, _ := br.get("/certificates/999999/key")
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/reauth?next=%2Fcertificates%2F999999%2Fkey" {
+		t.Fatalf("11 minutes later: status %d to %q, want 303 to /reauth", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	resp, _ = br.post("/certificates/999999/key", url.Values{"reason": {"install"}, "format": {"pem"}})
+	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "/reauth") {
+		t.Errorf("a stale download POST: status %d, want 303 to /reauth", resp.StatusCode)
+	}
+	br.get("/reauth?next=%2Fcertificates%2F999999%2Fkey")
+	resp, body := br.post("/reauth", url.Values{"password": {"not it at all"}, "next": {"/certificates/999999/key"}})
+	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `data-testid="error-password"`) {
+		t.Errorf("wrong password at /reauth: status %d, want 422 with the message at the field", resp.StatusCode)
+	}
+	resp, _ = br.post("/reauth", url.Values{"password": {testPassword}, "next": {"/certificates/999999/key"}})
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/certificates/999999/key" {
+		t.Fatalf("right password: status %d to %q, want 303 back to the key page", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	if resp, _ := br.get("/certificates/999999/key"); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("after confirming: status %d, want 404 past the gate", resp.StatusCode)
+	}
+	var failed int
+	b.srv.pool.QueryRow(context.Background(), `SELECT count(*) FROM audit_log WHERE action = 'auth.reauth_failed'`).Scan(&failed)
+	if failed != 1 {
+		t.Errorf("%d reauth_failed audit records, want 1", failed)
 	}
 }

@@ -48,7 +48,7 @@ func (s *Server) loginPost(w http.ResponseWriter, r *http.Request) {
 	}
 	s.sessions.Remove(r.Context(), sessCSRF)
 	s.sessions.Put(r.Context(), sessUserID, u.ID)
-	s.sessions.Put(r.Context(), sessReauthAt, time.Now().Unix())
+	s.sessions.Put(r.Context(), sessReauthAt, s.cfg.Now().Unix())
 	http.Redirect(w, r, form.Next, http.StatusSeeOther)
 }
 
@@ -75,7 +75,7 @@ const reauthWindow = 10 * time.Minute
 // recentlyAuthenticated reports whether the user typed their password lately.
 func (s *Server) recentlyAuthenticated(r *http.Request) bool {
 	at := s.sessions.GetInt64(r.Context(), sessReauthAt)
-	return at != 0 && time.Since(time.Unix(at, 0)) < reauthWindow
+	return at != 0 && s.cfg.Now().Sub(time.Unix(at, 0)) < reauthWindow
 }
 
 func (s *Server) reauth(w http.ResponseWriter, r *http.Request) {
@@ -95,6 +95,6 @@ func (s *Server) reauthPost(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.sessions.Put(r.Context(), sessReauthAt, time.Now().Unix())
+	s.sessions.Put(r.Context(), sessReauthAt, s.cfg.Now().Unix())
 	http.Redirect(w, r, form.Next, http.StatusSeeOther)
 }

@@ -12,7 +12,9 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/certportal/certportal/internal/accounts"
 	"github.com/certportal/certportal/internal/audit"
@@ -29,6 +31,7 @@ type testBundle struct {
 	ts     *httptest.Server
 	acc    *accounts.Service
 	logBuf *syncBuffer
+	clock  *testClock
 }
 
 type syncBuffer struct {
@@ -61,14 +64,21 @@ func setup(t *testing.T) *testBundle {
 	// issued certificates go through the real intake. No provider: manual orders only.
 	clients := orders.NewService(pool, nil)
 	orderSvc := orders.NewOrderService(pool, orders.OrderServiceConfig{Readiness: clients, Intake: certsSvc, Logger: log})
-	srv := New(Config{Env: "test"}, Deps{Pool: pool, Logger: log, Accounts: acc, Certs: certsSvc, Clients: clients, Orders: orderSvc})
+	clock := &testClock{}
+	srv := New(Config{Env: "test", Now: clock.Now}, Deps{Pool: pool, Logger: log, Accounts: acc, Certs: certsSvc, Clients: clients, Orders: orderSvc})
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(func() {
 		ts.Close()
 		_ = srv.Close(context.Background())
 	})
-	return &testBundle{t: t, srv: srv, ts: ts, acc: acc, logBuf: logBuf}
+	return &testBundle{t: t, srv: srv, ts: ts, acc: acc, logBuf: logBuf, clock: clock}
 }
+
+// testClock is the server's clock in tests: real time plus an offset a test moves.
+type testClock struct{ offset atomic.Int64 }
+
+func (c *testClock) Now() time.Time          { return time.Now().Add(time.Duration(c.offset.Load())) }
+func (c *testClock) Advance(d time.Duration) { c.offset.Add(int64(d)) }
 
 // user creates a user with the given roles and password testPassword.
 func (b *testBundle) user(email string, roles ...accounts.Role) *accounts.User {

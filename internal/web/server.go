@@ -27,6 +27,8 @@ type Config struct {
 	Env string
 	// MaxBodyBytes caps every request body (uploads have their own, larger cap).
 	MaxBodyBytes int64
+	// Now is the clock for re-authentication windows; nil means time.Now.
+	Now func() time.Time
 }
 
 // Deps are the services handlers call.
@@ -76,6 +78,9 @@ type Server struct {
 func New(cfg Config, d Deps) *Server {
 	if cfg.MaxBodyBytes == 0 {
 		cfg.MaxBodyBytes = 1 << 20
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
 	}
 	s := &Server{
 		cfg:      cfg,
