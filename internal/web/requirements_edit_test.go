@@ -282,6 +282,14 @@ func TestAPartialProjectPatchChangesOnlyTheFieldsSent(t *testing.T) {
 		got["kickoff_on"] != "2026-01-05" || got["staging_on"] != "2026-06-01" {
 		t.Errorf("fields not sent changed: %v", got)
 	}
+	var changed string
+	if err := b.srv.pool.QueryRow(context.Background(),
+		`SELECT details->>'changed' FROM audit_log WHERE action = 'project.update'`).Scan(&changed); err != nil {
+		t.Fatal(err)
+	}
+	if changed != `["name", "production_on"]` {
+		t.Errorf("audit names %s as changed, want name and production_on", changed)
+	}
 	before := b.call("GET", "/api/v1/projects/"+pid, tok, "", 200)
 	for _, tc := range []struct{ body, field string }{
 		{`{"production_on":"2026-05-01"}`, "production_on"},
