@@ -43,7 +43,8 @@ func (s *Service) CreateProject(ctx context.Context, actor audit.Actor, in Proje
 func (s *Service) UpdateProject(ctx context.Context, actor audit.Actor, id int64, in ProjectInput) (*Project, error) {
 	var p *Project
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		if _, err := getProject(ctx, tx, id); err != nil {
+		before, err := getProject(ctx, tx, id)
+		if err != nil {
 			return err
 		}
 		d, err := in.validate()
@@ -59,13 +60,33 @@ func (s *Service) UpdateProject(ctx context.Context, actor audit.Actor, id int64
 		if p, err = getProject(ctx, tx, id); err != nil {
 			return err
 		}
-		return audit.Record(ctx, tx, actor, "project.update", projectSubject(p), nil)
+		return audit.Record(ctx, tx, actor, "project.update", projectSubject(p),
+			map[string]any{"changed": changedProjectFields(before.Input(), p.Input())})
 	})
 	if err != nil {
 		return nil, err
 	}
 	p.Flags = SprintOneFlags(p, s.today())
 	return p, nil
+}
+
+// changedProjectFields names the fields that differ, for the audit record.
+func changedProjectFields(a, b ProjectInput) []string {
+	var out []string
+	add := func(name string, differ bool) {
+		if differ {
+			out = append(out, name)
+		}
+	}
+	add("client_id", a.ClientID != b.ClientID)
+	add("name", a.Name != b.Name)
+	add("po_id", a.POID != b.POID)
+	add("am_id", a.AMID != b.AMID)
+	add("kickoff_on", a.KickoffOn != b.KickoffOn)
+	add("sprint_one_ends_on", a.SprintOneEndsOn != b.SprintOneEndsOn)
+	add("staging_on", a.StagingOn != b.StagingOn)
+	add("production_on", a.ProductionOn != b.ProductionOn)
+	return out
 }
 
 // GetProject returns one project with its sprint-one flags as of today.

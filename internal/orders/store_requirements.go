@@ -140,3 +140,44 @@ func listSnapshots(ctx context.Context, q db.DBTX, requirementID int64, latestOn
 	}
 	return out, nil
 }
+
+// getRequirementForUpdate reads a requirement and locks its row until the
+// transaction ends, so two edits cannot both start from the same old values.
+func getRequirementForUpdate(ctx context.Context, q db.DBTX, id int64) (*Requirement, error) {
+	r, err := scanRequirement(q.QueryRow(ctx, requirementSelect+`WHERE r.id = $1 FOR UPDATE OF r`, id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, errs.NotFoundf("There is no requirement %d.", id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("orders: get requirement %d: %w", id, err)
+	}
+	return r, nil
+}
+
+func updateRequirement(ctx context.Context, q db.DBTX, id int64, in RequirementInput, neededBy *time.Time) error {
+	tag, err := q.Exec(ctx, `
+		UPDATE requirements SET hostnames = $2, public_facing = $3, takes_payments = $4, validation = $5,
+			obtained_by = $6, needed_by = $7, notes = $8, updated_at = now()
+		WHERE id = $1`,
+		id, in.Hostnames, in.PublicFacing, in.TakesPayments, in.Validation, in.ObtainedBy, neededBy, in.Notes)
+	if err != nil {
+		return fmt.Errorf("orders: update requirement %d: %w", id, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return errs.NotFoundf("There is no requirement %d.", id)
+	}
+	return nil
+}
+
+// ordersWithCSR lists the ids of the orders placed with a CSR, oldest first.
+func ordersWithCSR(ctx context.Context, q db.DBTX, csrID int64) ([]int64, error) {
+	rows, err := q.Query(ctx, `SELECT id FROM orders WHERE csr_id = $1 ORDER BY id`, csrID)
+	if err != nil {
+		return nil, fmt.Errorf("orders: orders of csr %d: %w", csrID, err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return nil, fmt.Errorf("orders: orders of csr %d: %w", csrID, err)
+	}
+	return ids, nil
+}

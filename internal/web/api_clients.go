@@ -261,6 +261,11 @@ type apiProjectIn struct {
 	ProductionOn    string `json:"production_on"`
 }
 
+func (in apiProjectIn) input() orders.ProjectInput {
+	return orders.ProjectInput{ClientID: int64(in.ClientID), Name: in.Name, POID: int64(in.POID), AMID: int64(in.AMID),
+		KickoffOn: in.KickoffOn, SprintOneEndsOn: in.SprintOneEndsOn, StagingOn: in.StagingOn, ProductionOn: in.ProductionOn}
+}
+
 func (s *Server) apiProjects(w http.ResponseWriter, r *http.Request) {
 	var clientID int64
 	if v := r.URL.Query().Get("client_id"); v != "" {
@@ -289,10 +294,7 @@ func (s *Server) apiProjectCreate(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	p, err := s.clients.CreateProject(r.Context(), actor(r), orders.ProjectInput{
-		ClientID: int64(in.ClientID), Name: in.Name, POID: int64(in.POID), AMID: int64(in.AMID),
-		KickoffOn: in.KickoffOn, SprintOneEndsOn: in.SprintOneEndsOn, StagingOn: in.StagingOn, ProductionOn: in.ProductionOn,
-	})
+	p, err := s.clients.CreateProject(r.Context(), actor(r), in.input())
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -325,6 +327,33 @@ func (s *Server) apiProject(w http.ResponseWriter, r *http.Request) {
 		out.RequirementList = append(out.RequirementList, toAPIRequirement(&reqs[i]))
 	}
 	s.writeJSON(w, http.StatusOK, out)
+}
+
+// apiProjectUpdate changes the fields the body names and keeps the others.
+func (s *Server) apiProjectUpdate(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	p, err := s.clients.GetProject(r.Context(), id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	cur := p.Input()
+	in := apiProjectIn{ClientID: FlexID(cur.ClientID), Name: cur.Name, POID: FlexID(cur.POID), AMID: FlexID(cur.AMID),
+		KickoffOn: cur.KickoffOn, SprintOneEndsOn: cur.SprintOneEndsOn, StagingOn: cur.StagingOn, ProductionOn: cur.ProductionOn}
+	if err := decodeJSON(r, &in); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	p, err = s.clients.UpdateProject(r.Context(), actor(r), id, in.input())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.writeJSON(w, http.StatusOK, toAPIProject(p))
 }
 
 type apiRequirement struct {
@@ -383,6 +412,43 @@ func (s *Server) apiRequirement(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.writeJSON(w, http.StatusOK, toAPIRequirement(q))
+}
+
+// apiRequirementUpdate changes the fields the body names and keeps the others. The
+// answer carries the fields that changed and, when new hostnames leave existing
+// CSRs out of step, a warning for each (the CSRs are not touched).
+func (s *Server) apiRequirementUpdate(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var in orders.RequirementUpdate
+	if err := decodeJSON(r, &in); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	edit, err := s.clients.UpdateRequirement(r.Context(), actor(r), id, in)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	out := struct {
+		apiRequirement
+		Changed   []string `json:"changed"`
+		Warnings  []string `json:"warnings"`
+		StaleCSRs []int64  `json:"stale_csr_ids"`
+	}{apiRequirement: toAPIRequirement(edit.Requirement), Changed: edit.Changed, Warnings: edit.Warnings, StaleCSRs: edit.StaleCSRs}
+	if out.Changed == nil {
+		out.Changed = []string{}
+	}
+	if out.Warnings == nil {
+		out.Warnings = []string{}
+	}
+	if out.StaleCSRs == nil {
+		out.StaleCSRs = []int64{}
+	}
+	s.writeJSON(w, http.StatusOK, out)
 }
 
 type apiSnapshot struct {

@@ -13,9 +13,12 @@ import (
 
 var requirementFields = []string{"hostnames", "public_facing", "takes_payments", "validation", "obtained_by", "needed_by", "notes"}
 
-func (s *Server) renderRequirementForm(w http.ResponseWriter, r *http.Request, status int, p *orders.Project, f pages.Form) {
-	s.renderStatus(w, r, status, pages.RequirementForm(s.pageData(r, "New certificate requirement"), pages.RequirementFormPage{
-		ProjectID: p.ID, ProjectName: p.Name, Form: f,
+// requirementFormPage is the requirement form around f: filing one for a project
+// when editing is nil, otherwise editing that requirement.
+func requirementFormPage(p *orders.Project, editing *orders.Requirement, f pages.Form) pages.RequirementFormPage {
+	v := pages.RequirementFormPage{Form: f,
+		Heading: "New certificate requirement for " + p.Name, Action: "/projects/" + strconv.FormatInt(p.ID, 10) + "/requirements",
+		Submit: "File requirement", CancelHref: "/projects/" + strconv.FormatInt(p.ID, 10),
 		ValidationOptions: []pages.Option{
 			{Value: verify.ValidationDV, Label: "DV: domain validation only"},
 			{Value: verify.ValidationOV, Label: "OV: organization validated"},
@@ -25,7 +28,18 @@ func (s *Server) renderRequirementForm(w http.ResponseWriter, r *http.Request, s
 			{Value: orders.ObtainedByAgency, Label: "The agency (preferred)"},
 			{Value: orders.ObtainedByClient, Label: "The client"},
 		},
-	}))
+	}
+	if editing != nil {
+		href := "/requirements/" + strconv.FormatInt(editing.ID, 10)
+		v.Heading = "Edit the certificate requirement for " + editing.ProjectName
+		v.Action, v.Submit, v.CancelHref = href, "Save requirement", href
+	}
+	return v
+}
+
+func (s *Server) renderRequirementForm(w http.ResponseWriter, r *http.Request, status int, p *orders.Project, f pages.Form) {
+	v := requirementFormPage(p, nil, f)
+	s.renderStatus(w, r, status, pages.RequirementForm(s.pageData(r, v.Heading), v))
 }
 
 func (s *Server) requirementNew(w http.ResponseWriter, r *http.Request) {

@@ -1,0 +1,84 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/certportal/certportal/internal/orders"
+	"github.com/certportal/certportal/web/templates/pages"
+)
+
+func checkboxValue(b bool) string {
+	if b {
+		return "1"
+	}
+	return ""
+}
+
+func (s *Server) renderRequirementEditForm(w http.ResponseWriter, r *http.Request, status int, q *orders.Requirement, f pages.Form) {
+	v := requirementFormPage(&orders.Project{ID: q.ProjectID, Name: q.ProjectName}, q, f)
+	s.renderStatus(w, r, status, pages.RequirementForm(s.pageData(r, v.Heading), v))
+}
+
+// requirementEdit shows the requirement form filled with what is filed.
+func (s *Server) requirementEdit(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	q, err := s.clients.GetRequirement(r.Context(), id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.renderRequirementEditForm(w, r, http.StatusOK, q, pages.NewForm(map[string]string{
+		"hostnames": strings.Join(q.Hostnames, "\n"), "public_facing": checkboxValue(q.PublicFacing),
+		"takes_payments": checkboxValue(q.TakesPayments), "validation": q.Validation, "obtained_by": q.ObtainedBy,
+		"needed_by": orders.FormatDate(q.NeededBy), "notes": q.Notes,
+	}))
+}
+
+// requirementEditPost saves the whole form. New hostnames that leave existing CSRs
+// out of step are saved all the same, with a warning in the flash.
+func (s *Server) requirementEditPost(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if !parseForm(w, r, s) {
+		return
+	}
+	q, err := s.clients.GetRequirement(r.Context(), id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	f := postedForm(r, requirementFields...)
+	hostnames := orders.SplitHostnames(f.V("hostnames"))
+	publicFacing, takesPayments := f.Checked("public_facing"), f.Checked("takes_payments")
+	validation, obtainedBy, neededBy, notes := f.V("validation"), f.V("obtained_by"), f.V("needed_by"), f.V("notes")
+	edit, err := s.clients.UpdateRequirement(r.Context(), actor(r), id, orders.RequirementUpdate{
+		Hostnames: &hostnames, PublicFacing: &publicFacing, TakesPayments: &takesPayments,
+		Validation: &validation, ObtainedBy: &obtainedBy, NeededBy: &neededBy, Notes: &notes,
+	})
+	if err != nil {
+		if invalid(err, &f) {
+			s.renderRequirementEditForm(w, r, http.StatusUnprocessableEntity, q, f)
+			return
+		}
+		s.fail(w, r, err)
+		return
+	}
+	switch {
+	case len(edit.Warnings) > 0:
+		s.flash(r, "warn", "Saved the requirement. "+strings.Join(edit.Warnings, " "))
+	case len(edit.Changed) == 0:
+		s.flash(r, "ok", "Nothing changed.")
+	default:
+		s.flash(r, "ok", "Saved the requirement.")
+	}
+	http.Redirect(w, r, "/requirements/"+strconv.FormatInt(id, 10), http.StatusSeeOther)
+}
