@@ -114,22 +114,13 @@ func (s *Server) apiClientUpdate(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiContactCreate(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	var in orders.ContactInput
-	if err := decodeJSON(r, &in); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	c, err := s.clients.AddContact(r.Context(), actor(r), id, in)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.writeJSON(w, http.StatusCreated, c)
+	serveByID(s, w, r, http.StatusCreated, func(id int64, in orders.ContactInput) (any, error) {
+		v, err := s.clients.AddContact(r.Context(), actor(r), id, in)
+		if err != nil {
+			return nil, err
+		}
+		return v, nil
+	})
 }
 
 // apiContactUpdate changes the fields the body names; a new email or phone clears
@@ -159,41 +150,23 @@ func (s *Server) apiContactUpdate(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiContactVerify(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	var in orders.VerifyInput
-	if err := decodeJSON(r, &in); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	c, err := s.clients.VerifyContact(r.Context(), actor(r), id, in)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.writeJSON(w, http.StatusOK, c)
+	serveByID(s, w, r, http.StatusOK, func(id int64, in orders.VerifyInput) (any, error) {
+		v, err := s.clients.VerifyContact(r.Context(), actor(r), id, in)
+		if err != nil {
+			return nil, err
+		}
+		return v, nil
+	})
 }
 
 func (s *Server) apiStandingCreate(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	var in orders.StandingInput
-	if err := decodeJSON(r, &in); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	g, err := s.clients.RecordStanding(r.Context(), actor(r), id, in)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.writeJSON(w, http.StatusCreated, toAPIStanding(g))
+	serveByID(s, w, r, http.StatusCreated, func(id int64, in orders.StandingInput) (any, error) {
+		v, err := s.clients.RecordStanding(r.Context(), actor(r), id, in)
+		if err != nil {
+			return nil, err
+		}
+		return toAPIStanding(v), nil
+	})
 }
 
 func (s *Server) apiBillingContact(w http.ResponseWriter, r *http.Request) {
@@ -382,22 +355,13 @@ func toAPIRequirement(q *orders.Requirement) apiRequirement {
 }
 
 func (s *Server) apiRequirementCreate(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	var in orders.RequirementInput
-	if err := decodeJSON(r, &in); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	q, err := s.clients.CreateRequirement(r.Context(), actor(r), id, in)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.writeJSON(w, http.StatusCreated, toAPIRequirement(q))
+	serveByID(s, w, r, http.StatusCreated, func(id int64, in orders.RequirementInput) (any, error) {
+		v, err := s.clients.CreateRequirement(r.Context(), actor(r), id, in)
+		if err != nil {
+			return nil, err
+		}
+		return toAPIRequirement(v), nil
+	})
 }
 
 func (s *Server) apiRequirement(w http.ResponseWriter, r *http.Request) {

@@ -201,6 +201,27 @@ func (f *FlexID) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+// serveByID is the shape many API handlers share: the {id} from the path, the JSON
+// body decoded into In, one service call, and its answer written with status.
+func serveByID[In, Out any](s *Server, w http.ResponseWriter, r *http.Request, status int, call func(id int64, in In) (Out, error)) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var in In
+	if err := decodeJSON(r, &in); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	out, err := call(id, in)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.writeJSON(w, status, out)
+}
+
 // pathID reads a numeric {name} from the URL; anything else is a 404.
 func pathID(r *http.Request, name string) (int64, error) {
 	n, err := strconv.ParseInt(chi.URLParam(r, name), 10, 64)
