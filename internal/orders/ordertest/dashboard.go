@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"strconv"
 	"testing"
 	"time"
 
@@ -98,3 +99,66 @@ func AddOrder(t testing.TB, pool *pgxpool.Pool, f Fixture, requirementID int64, 
 	}
 	return id
 }
+
+// SeedScale fills the database the way a busy agency's would look, for timing
+// the dashboard: clients (each with verified contacts and a good-standing record,
+// half of them stale), 5 requirements per client over 2 projects (each with a
+// domain check and a CSR), one order per requirement in a spread of states and
+// submission dates, and one certificate per requirement expiring across the
+// next 15 months (some already expired).
+func SeedScale(t testing.TB, pool *pgxpool.Pool, clients int) {
+	t.Helper()
+	_, err := pool.Exec(context.Background(), `
+		INSERT INTO settings (key, value) VALUES ('agency_billing_contact', '{"email":"billing@agency.example"}')
+		ON CONFLICT (key) DO NOTHING;
+
+		INSERT INTO clients (display_name, legal_name, address1, city, state, postal_code, country, phone)
+		SELECT 'Client ' || g, 'Client ' || g || ' LLC', '1 Main St', 'Chicago', 'IL', '60601', 'US', '+1.3125550100'
+		FROM generate_series(1, `+itoa(clients)+`) g;
+
+		INSERT INTO contacts (client_id, role, first_name, last_name, email, verified_at)
+		SELECT c.id, r.role, 'Pat', r.role, r.role || c.id || '@example.com', now()
+		FROM clients c CROSS JOIN (VALUES ('admin'), ('tech'), ('billing')) r(role);
+
+		INSERT INTO good_standing (client_id, status, checked_on)
+		SELECT id, 'good', current_date - (CASE WHEN id % 2 = 0 THEN 10 ELSE 200 END) FROM clients;
+
+		INSERT INTO projects (client_id, name, sprint_one_ends_on, staging_on)
+		SELECT c.id, 'Project ' || n, current_date - 30 + (c.id % 60)::int, current_date + (c.id % 40)::int
+		FROM clients c CROSS JOIN generate_series(1, 2) n;
+
+		INSERT INTO requirements (project_id, hostnames)
+		SELECT p.id, ARRAY['www' || p.id || '-' || n || '.example.com']
+		FROM projects p CROSS JOIN generate_series(1, 3) n
+		WHERE n <= CASE WHEN p.name = 'Project 1' THEN 3 ELSE 2 END;
+
+		INSERT INTO domain_checks (requirement_id, domain, source, registration)
+		SELECT r.id, 'example.com', 'rdap', jsonb_build_object('domain', 'example.com', 'registrant_org', 'Client LLC',
+			'admin_email', 'hostmaster@example.com', 'expires', (now() + CASE WHEN r.id % 7 = 0 THEN interval '100 days' ELSE interval '5 years' END),
+			'fetched_at', now(), 'raw_size', 1)
+		FROM requirements r;
+
+		INSERT INTO csrs (requirement_id, source, csr_pem, key_type, subject, common_name, sans, public_key_sha256)
+		SELECT r.id, 'uploaded', 'x', 'ecdsa-p256', 'CN=' || r.hostnames[1], r.hostnames[1], r.hostnames, md5(r.id::text)
+		FROM requirements r;
+
+		INSERT INTO orders (requirement_id, csr_id, provider, product, period_years, state, submitted_at, admin_contact_id)
+		SELECT s.requirement_id, s.id, 'manual', 'sslwebserver', 1,
+			(ARRAY['draft','pending','in-progress','awaiting-approval','unknown','declined','issued','cancelled'])[1 + s.id % 8],
+			CASE WHEN s.id % 8 = 0 THEN NULL ELSE now() - ((s.id % 20) || ' days')::interval END,
+			(SELECT ct.id FROM contacts ct JOIN projects p ON p.client_id = ct.client_id JOIN requirements r ON r.project_id = p.id
+				WHERE r.id = s.requirement_id AND ct.role = 'admin')
+		FROM csrs s;
+
+		INSERT INTO certificates (csr_id, requirement_id, serial, issuer, subject, common_name, not_before, not_after,
+			fingerprint_sha256, key_type, public_key_sha256, leaf_pem, source)
+		SELECT s.id, s.requirement_id, md5(s.id::text), 'CN=Test CA', s.subject, s.common_name, now() - interval '1 year',
+			now() + ((s.id * 37 % 450) - 30 || ' days')::interval, md5('fp' || s.id), 'ecdsa-p256', s.public_key_sha256, 'x', 'upload'
+		FROM csrs s;
+		ANALYZE;`)
+	if err != nil {
+		t.Fatalf("ordertest: seed scale: %v", err)
+	}
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
