@@ -2,6 +2,7 @@ package orders
 
 import (
 	"context"
+	"time"
 
 	"github.com/certportal/certportal/internal/errs"
 	"github.com/certportal/certportal/internal/verify"
@@ -36,43 +37,63 @@ func (s *Service) readinessInput(ctx context.Context, requirementID int64) (veri
 	if err != nil {
 		return in, err
 	}
-	in.Client = c.Details()
-	in.Now = s.now()
-
 	standing, err := listStanding(ctx, s.pool, c.ID)
 	if err != nil {
 		return in, err
 	}
-	if len(standing) > 0 {
-		g := standing[0]
-		in.GoodStanding = &verify.GoodStanding{Status: g.Status, CheckedOn: g.CheckedOn, Source: g.Source}
-	}
-
 	contacts, err := listContacts(ctx, s.pool, c.ID)
 	if err != nil {
 		return in, err
 	}
-	in.Admin = bestContact(contacts, ContactAdmin)
-	in.Tech = bestContact(contacts, ContactTech)
-	in.Billing = bestContact(contacts, ContactBilling)
+	src := readinessSources{client: c.Details(), contacts: contacts, hostnames: r.Hostnames, now: s.now()}
+	if len(standing) > 0 {
+		g := standing[0]
+		src.standing = &verify.GoodStanding{Status: g.Status, CheckedOn: g.CheckedOn, Source: g.Source}
+	}
 	billing, err := s.AgencyBillingContact(ctx)
 	switch {
 	case err == nil:
-		// The agency vouches for its own contact.
-		in.Billing = verify.Contact{Present: true, Verified: true, Email: billing.Email}
+		src.agencyBilling = billing.Email
+		src.hasAgencyBilling = true
 	case errs.CodeOf(err) != errs.NotFound:
 		return in, err
 	}
-
-	domains, _ := registrableDomains(r.Hostnames)
 	snaps, err := listSnapshots(ctx, s.pool, r.ID, true)
 	if err != nil {
 		return in, err
+	}
+	return src.input(snaps), nil
+}
+
+// readinessSources is what one requirement's checklist is built from. The single
+// requirement page and the dashboard (which reads many requirements at once) fill
+// it differently; input applies the same choices to both.
+type readinessSources struct {
+	client           verify.ClientDetails
+	standing         *verify.GoodStanding // the record that counts; nil when none
+	contacts         []Contact
+	agencyBilling    string // the agency's billing email
+	hasAgencyBilling bool
+	hostnames        []string
+	now              time.Time
+}
+
+// input builds the checklist input; snaps are the requirement's newest domain
+// check per domain.
+func (src readinessSources) input(snaps []DomainSnapshot) verify.ReadinessInput {
+	in := verify.ReadinessInput{Client: src.client, GoodStanding: src.standing, Now: src.now}
+	in.Admin = bestContact(src.contacts, ContactAdmin)
+	in.Tech = bestContact(src.contacts, ContactTech)
+	in.Billing = bestContact(src.contacts, ContactBilling)
+	if src.hasAgencyBilling {
+		// The agency vouches for its own contact.
+		in.Billing = verify.Contact{Present: true, Verified: true, Email: src.agencyBilling}
 	}
 	latest := map[string]DomainSnapshot{}
 	for _, d := range snaps {
 		latest[d.Domain] = d
 	}
+	domains, _ := registrableDomains(src.hostnames)
 	for _, d := range domains {
 		dc := verify.DomainCheck{Name: d}
 		if snap, ok := latest[d]; ok {
@@ -81,7 +102,7 @@ func (s *Service) readinessInput(ctx context.Context, requirementID int64) (veri
 		}
 		in.Domains = append(in.Domains, dc)
 	}
-	return in, nil
+	return in
 }
 
 // bestContact picks the contact of a role the checklist should judge: a verified

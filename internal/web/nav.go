@@ -11,6 +11,9 @@ import (
 // the roles its route allows.
 func (s *Server) navItems() []navItem {
 	var items []navItem
+	// Status dashboard.
+	items = append(items, navItem{"Dashboard", "/dashboard", signedIn})
+
 	// Clients, projects, requirements.
 	items = append(items,
 		navItem{"Clients", "/clients", readClients},

@@ -1,0 +1,346 @@
+package orders
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/certportal/certportal/internal/certs"
+	"github.com/certportal/certportal/internal/db"
+	"github.com/certportal/certportal/internal/errs"
+	"github.com/certportal/certportal/internal/verify"
+)
+
+// Dashboard thresholds.
+const (
+	// ExpiringWithinDays is how close a certificate's expiry may come before the
+	// dashboard lists it (the first renewal reminder goes out at 30 days).
+	ExpiringWithinDays = 30
+	// ExpiryMonths is how many months, this one first, the expiry chart covers.
+	ExpiryMonths = 12
+)
+
+// SummaryFilter narrows the dashboard; ClientID 0 means every client.
+type SummaryFilter struct {
+	ClientID int64
+}
+
+// Summary is the status dashboard: per client and project, what is blocked,
+// overdue or expiring, and the counts behind the charts. Lists are sorted by
+// client and project (certificates soonest expiry first) and are never nil.
+type Summary struct {
+	ClientID int64     `json:"client_id"` // 0: every client
+	AsOf     time.Time `json:"as_of"`
+	// Attention counts the items of every list below (the number on the home page).
+	Attention int `json:"attention"`
+	// Clients rolls the items up per client; only clients with something to do.
+	Clients []ClientAttention `json:"clients"`
+	// BlockedRequirements are open requirements (no certificate valid now and no
+	// order under way) whose readiness checklist has a red item.
+	BlockedRequirements []BlockedRequirement `json:"blocked_requirements"`
+	FlaggedProjects     []FlaggedProject     `json:"flagged_projects"`
+	// OverdueOrders wait at the CA past OrderOverdueAfter business days.
+	OverdueOrders []AttentionOrder `json:"overdue_orders"`
+	// StuckOrders need a person: outcome unknown, or declined and not replaced.
+	StuckOrders []AttentionOrder `json:"stuck_orders"`
+	// ExpiringCertificates are the latest certificate of their requirement that
+	// expires within ExpiringWithinDays or has expired already. A certificate that
+	// a newer one replaces is not listed.
+	ExpiringCertificates []ExpiringCertificate `json:"expiring_certificates"`
+	// OrdersByState counts orders in each state, in workflow order, zeros included.
+	OrdersByState []StateCount `json:"orders_by_state"`
+	// ExpiriesByMonth counts, for this month and the next eleven, the latest
+	// certificates of requirements that expire in that month.
+	ExpiriesByMonth []MonthCount `json:"expiries_by_month"`
+}
+
+// ClientAttention is one client's line of the roll-up.
+type ClientAttention struct {
+	ClientID   int64  `json:"client_id"`
+	ClientName string `json:"client_name"`
+	Blocked    int    `json:"blocked"`
+	Flagged    int    `json:"flagged"`
+	Overdue    int    `json:"overdue"`
+	Stuck      int    `json:"stuck"`
+	Expiring   int    `json:"expiring"`
+	Expired    int    `json:"expired"`
+	Total      int    `json:"total"`
+}
+
+// BlockedRequirement is a requirement the CA would refuse today.
+type BlockedRequirement struct {
+	RequirementID int64    `json:"requirement_id"`
+	ProjectID     int64    `json:"project_id"`
+	ProjectName   string   `json:"project_name"`
+	ClientID      int64    `json:"client_id"`
+	ClientName    string   `json:"client_name"`
+	Hostnames     []string `json:"hostnames"`
+	// Item and Reason are the checklist's first red line; RedItems counts them all.
+	Item     string `json:"item"`
+	Reason   string `json:"reason"`
+	RedItems int    `json:"red_items"`
+}
+
+// FlaggedProject is a project with sprint-one warnings.
+type FlaggedProject struct {
+	ProjectID   int64         `json:"project_id"`
+	ProjectName string        `json:"project_name"`
+	ClientID    int64         `json:"client_id"`
+	ClientName  string        `json:"client_name"`
+	Flags       []ProjectFlag `json:"flags"`
+}
+
+// AttentionOrder is an order someone should look at, with what blocks it.
+type AttentionOrder struct {
+	OrderID             int64      `json:"order_id"`
+	RequirementID       int64      `json:"requirement_id"`
+	ProjectID           int64      `json:"project_id"`
+	ProjectName         string     `json:"project_name"`
+	ClientID            int64      `json:"client_id"`
+	ClientName          string     `json:"client_name"`
+	CommonName          string     `json:"common_name"`
+	Product             string     `json:"product"`
+	State               OrderState `json:"state"`
+	StateLabel          string     `json:"state_label"`
+	SubmittedAt         *time.Time `json:"submitted_at,omitempty"`
+	BusinessDaysWaiting int        `json:"business_days_waiting"`
+	Overdue             bool       `json:"overdue"`
+	Blocking            string     `json:"blocking"`
+}
+
+// ExpiringCertificate is a requirement's latest certificate near or past expiry.
+type ExpiringCertificate struct {
+	CertificateID int64     `json:"certificate_id"`
+	RequirementID int64     `json:"requirement_id"`
+	ProjectID     int64     `json:"project_id"`
+	ProjectName   string    `json:"project_name"`
+	ClientID      int64     `json:"client_id"`
+	ClientName    string    `json:"client_name"`
+	CommonName    string    `json:"common_name"`
+	NotAfter      time.Time `json:"not_after"`
+	DaysLeft      int       `json:"days_left"` // negative once expired
+	Expired       bool      `json:"expired"`
+}
+
+// StateCount is how many orders are in a state.
+type StateCount struct {
+	State OrderState `json:"state"`
+	Label string     `json:"label"`
+	Count int        `json:"count"`
+}
+
+// MonthCount is how many certificates expire in a month.
+type MonthCount struct {
+	Month string `json:"month"` // YYYY-MM
+	Count int    `json:"count"`
+}
+
+// Summary reads what needs attention in a handful of queries, whatever the number
+// of clients: the readiness rules run in memory over rows read in bulk.
+func (s *OrderService) Summary(ctx context.Context, f SummaryFilter) (*Summary, error) {
+	if f.ClientID < 0 {
+		return nil, errs.Field("client_id", "A client id is a positive whole number.")
+	}
+	if f.ClientID > 0 {
+		if _, err := getClient(ctx, s.pool, f.ClientID); err != nil {
+			return nil, err
+		}
+	}
+	now := s.now()
+	sum := &Summary{ClientID: f.ClientID, AsOf: now}
+	var err error
+	if sum.BlockedRequirements, err = s.blockedRequirements(ctx, f.ClientID, now); err != nil {
+		return nil, err
+	}
+	if sum.FlaggedProjects, err = flaggedProjects(ctx, s.pool, f.ClientID, now); err != nil {
+		return nil, err
+	}
+	if sum.OverdueOrders, sum.StuckOrders, err = s.attentionOrders(ctx, f.ClientID, now); err != nil {
+		return nil, err
+	}
+	monthStart := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC)
+	windowEnd := monthStart.AddDate(0, ExpiryMonths, 0)
+	latest, err := dashboardLatestCertificates(ctx, s.pool, f.ClientID, windowEnd)
+	if err != nil {
+		return nil, err
+	}
+	sum.ExpiringCertificates = []ExpiringCertificate{}
+	sum.ExpiriesByMonth = make([]MonthCount, ExpiryMonths)
+	for i := range sum.ExpiriesByMonth {
+		sum.ExpiriesByMonth[i].Month = monthStart.AddDate(0, i, 0).Format("2006-01")
+	}
+	soon := now.Add(ExpiringWithinDays * 24 * time.Hour)
+	for _, c := range latest {
+		if !c.NotAfter.Before(monthStart) {
+			m := (c.NotAfter.Year()-monthStart.Year())*12 + int(c.NotAfter.Month()-monthStart.Month())
+			sum.ExpiriesByMonth[m].Count++
+		}
+		if c.NotAfter.Before(soon) {
+			c.DaysLeft = (&certs.Certificate{NotAfter: c.NotAfter}).DaysLeft(now)
+			c.Expired = !c.NotAfter.After(now)
+			sum.ExpiringCertificates = append(sum.ExpiringCertificates, c)
+		}
+	}
+	counts, err := dashboardOrderCounts(ctx, s.pool, f.ClientID)
+	if err != nil {
+		return nil, err
+	}
+	for _, st := range OrderStates() {
+		sum.OrdersByState = append(sum.OrdersByState, StateCount{State: st, Label: st.Label(), Count: counts[st]})
+	}
+	sum.rollUp()
+	return sum, nil
+}
+
+// blockedRequirements applies the readiness checklist to every open requirement,
+// reading the client details, standing, contacts and domain checks of all of them
+// in one query each.
+func (s *OrderService) blockedRequirements(ctx context.Context, clientID int64, now time.Time) ([]BlockedRequirement, error) {
+	reqs, err := dashboardOpenRequirements(ctx, s.pool, clientID, now)
+	if err != nil {
+		return nil, err
+	}
+	out := []BlockedRequirement{}
+	if len(reqs) == 0 {
+		return out, nil
+	}
+	standing, err := dashboardStanding(ctx, s.pool, clientID)
+	if err != nil {
+		return nil, err
+	}
+	contacts, err := dashboardContacts(ctx, s.pool, clientID)
+	if err != nil {
+		return nil, err
+	}
+	snaps, err := dashboardSnapshots(ctx, s.pool, clientID)
+	if err != nil {
+		return nil, err
+	}
+	var billing AgencyBillingContact
+	hasBilling := true
+	if err := getSetting(ctx, s.pool, AgencyBillingContactKey, &billing); err != nil {
+		if errs.CodeOf(err) != errs.NotFound {
+			return nil, err
+		}
+		hasBilling = false
+	}
+	for _, r := range reqs {
+		src := readinessSources{client: r.client, standing: standing[r.ClientID], contacts: contacts[r.ClientID],
+			agencyBilling: billing.Email, hasAgencyBilling: hasBilling, hostnames: r.Hostnames, now: now}
+		report := verify.Readiness(src.input(snaps[r.RequirementID]))
+		for _, it := range report.Items {
+			if it.Status != verify.Red {
+				continue
+			}
+			if r.RedItems == 0 {
+				r.Item, r.Reason = it.Key, it.Reason
+			}
+			r.RedItems++
+		}
+		if r.RedItems > 0 {
+			out = append(out, r.BlockedRequirement)
+		}
+	}
+	return out, nil
+}
+
+// flaggedProjects lists projects with sprint-one flags as of today.
+func flaggedProjects(ctx context.Context, q db.DBTX, clientID int64, now time.Time) ([]FlaggedProject, error) {
+	ps, err := listProjects(ctx, q, clientID)
+	if err != nil {
+		return nil, err
+	}
+	y, m, d := now.UTC().Date()
+	today := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+	out := []FlaggedProject{}
+	for i := range ps {
+		flags := SprintOneFlags(&ps[i], today)
+		if len(flags) == 0 {
+			continue
+		}
+		out = append(out, FlaggedProject{ProjectID: ps[i].ID, ProjectName: ps[i].Name, ClientID: ps[i].ClientID,
+			ClientName: ps[i].ClientName, Flags: flags})
+	}
+	slices.SortStableFunc(out, func(a, b FlaggedProject) int {
+		return cmp.Or(compareNames(a.ClientName, b.ClientName), compareNames(a.ProjectName, b.ProjectName), cmp.Compare(a.ProjectID, b.ProjectID))
+	})
+	return out, nil
+}
+
+// attentionOrders splits the orders worth a look into overdue ones and those that
+// need a person (unknown outcome, declined). An unknown order past five business
+// days is listed once, as stuck, with the overdue words in its blocking text.
+func (s *OrderService) attentionOrders(ctx context.Context, clientID int64, now time.Time) (overdue, stuck []AttentionOrder, err error) {
+	rows, err := dashboardOrders(ctx, s.pool, clientID, now.Add(-OrderOverdueAfter*24*time.Hour))
+	if err != nil {
+		return nil, nil, err
+	}
+	overdue, stuck = []AttentionOrder{}, []AttentionOrder{}
+	for _, row := range rows {
+		d := s.detail(&row.order, nil, nil, row.admin)
+		a := row.AttentionOrder
+		a.StateLabel = a.State.Label()
+		a.BusinessDaysWaiting = d.BusinessDaysWaiting
+		a.Overdue = d.Overdue
+		a.Blocking = d.Blocking
+		switch {
+		case a.State == OrderUnknown || a.State == OrderDeclined:
+			stuck = append(stuck, a)
+		case a.Overdue:
+			overdue = append(overdue, a)
+		}
+	}
+	return overdue, stuck, nil
+}
+
+// rollUp fills the per-client lines and the total.
+func (sum *Summary) rollUp() {
+	byClient := map[int64]*ClientAttention{}
+	line := func(id int64, name string) *ClientAttention {
+		c, ok := byClient[id]
+		if !ok {
+			c = &ClientAttention{ClientID: id, ClientName: name}
+			byClient[id] = c
+		}
+		c.Total++
+		sum.Attention++
+		return c
+	}
+	for _, r := range sum.BlockedRequirements {
+		line(r.ClientID, r.ClientName).Blocked++
+	}
+	for _, p := range sum.FlaggedProjects {
+		line(p.ClientID, p.ClientName).Flagged++
+	}
+	for _, o := range sum.OverdueOrders {
+		line(o.ClientID, o.ClientName).Overdue++
+	}
+	for _, o := range sum.StuckOrders {
+		line(o.ClientID, o.ClientName).Stuck++
+	}
+	for _, c := range sum.ExpiringCertificates {
+		if c.Expired {
+			line(c.ClientID, c.ClientName).Expired++
+		} else {
+			line(c.ClientID, c.ClientName).Expiring++
+		}
+	}
+	sum.Clients = []ClientAttention{}
+	for _, c := range byClient {
+		sum.Clients = append(sum.Clients, *c)
+	}
+	slices.SortFunc(sum.Clients, func(a, b ClientAttention) int {
+		return cmp.Or(cmp.Compare(b.Total, a.Total), compareNames(a.ClientName, b.ClientName), cmp.Compare(a.ClientID, b.ClientID))
+	})
+}
+
+func compareNames(a, b string) int { return strings.Compare(strings.ToLower(a), strings.ToLower(b)) }
+
+// String is a one-line account of the summary, for logs and the home page.
+func (sum *Summary) String() string {
+	return fmt.Sprintf("%d blocked, %d flagged, %d overdue, %d stuck, %d expiring",
+		len(sum.BlockedRequirements), len(sum.FlaggedProjects), len(sum.OverdueOrders), len(sum.StuckOrders), len(sum.ExpiringCertificates))
+}

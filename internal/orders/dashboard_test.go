@@ -1,0 +1,289 @@
+package orders_test
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/certportal/certportal/internal/errs"
+	"github.com/certportal/certportal/internal/orders"
+	"github.com/certportal/certportal/internal/orders/ordertest"
+	"github.com/certportal/certportal/internal/pgtest"
+)
+
+// dashboardWorld is one database with a client per kind of attention item, and
+// beside each a near miss that must not be listed.
+type dashboardWorld struct {
+	pool *pgxpool.Pool
+	svc  *orders.OrderService
+	now  time.Time
+
+	blocked, ready, underWay, overdue, stuck, certs, flagged ordertest.Fixture
+
+	overdueOrder, recentOrder, unknownOrder, declinedOrder, replacedOrder int64
+	expiringCert, expiredCert, renewedCert, laterCert                     int64
+	flaggedProject                                                        int64
+	// notAfters are the latest certificate of each requirement with one.
+	notAfters []time.Time
+}
+
+func newDashboardWorld(t *testing.T) *dashboardWorld {
+	t.Helper()
+	pool := pgtest.Pool(t)
+	w := &dashboardWorld{pool: pool, now: time.Now().UTC(),
+		svc: orders.NewOrderService(pool, orders.OrderServiceConfig{})}
+	fx := func(name string) ordertest.Fixture {
+		return ordertest.New(t, pool, ordertest.Options{ClientName: name})
+	}
+	days := func(n int) *time.Time { d := w.now.AddDate(0, 0, n); return &d }
+
+	// No good-standing record: the checklist is red.
+	w.blocked = fx("Blocked Co")
+	w.ready = fx("Ready Co")
+	ordertest.MakeReady(t, pool, w.ready, w.ready.RequirementID)
+
+	// Red checklist, but an order is already at the CA (submitted yesterday):
+	// the order is followed instead, and it is not overdue.
+	w.underWay = fx("Under Way Co")
+	w.recentOrder = ordertest.AddOrder(t, pool, w.underWay, w.underWay.RequirementID, "pending", days(-1), 0)
+
+	w.overdue = fx("Overdue Co")
+	ordertest.MakeReady(t, pool, w.overdue, w.overdue.RequirementID)
+	w.overdueOrder = ordertest.AddOrder(t, pool, w.overdue, w.overdue.RequirementID, "in-progress", days(-20), 0)
+
+	w.stuck = fx("Stuck Co")
+	ordertest.MakeReady(t, pool, w.stuck, w.stuck.RequirementID)
+	w.unknownOrder = ordertest.AddOrder(t, pool, w.stuck, w.stuck.RequirementID, "unknown", days(-1), 0)
+	w.declinedOrder = ordertest.AddOrder(t, pool, w.stuck, w.stuck.RequirementID, "declined", days(-3), 0)
+	w.replacedOrder = ordertest.AddOrder(t, pool, w.stuck, w.stuck.RequirementID, "declined", days(-4), 0)
+	ordertest.AddOrder(t, pool, w.stuck, w.stuck.RequirementID, "draft", nil, w.replacedOrder)
+
+	w.certs = fx("Certs Co")
+	at := func(n int) time.Time { return w.now.Add(time.Duration(n) * 24 * time.Hour) }
+	w.expiringCert = ordertest.AddCertificate(t, pool, w.certs.RequirementID, w.certs.CSRID, at(10).Add(time.Hour))
+	r2 := ordertest.AddRequirement(t, pool, w.certs.ProjectID)
+	ordertest.MakeReady(t, pool, w.certs, r2)
+	w.expiredCert = ordertest.AddCertificate(t, pool, r2, w.certs.CSRID, at(-5).Add(time.Hour))
+	r3 := ordertest.AddRequirement(t, pool, w.certs.ProjectID)
+	w.renewedCert = ordertest.AddCertificate(t, pool, r3, w.certs.CSRID, at(-40))
+	ordertest.AddCertificate(t, pool, r3, w.certs.CSRID, at(200))
+	r4 := ordertest.AddRequirement(t, pool, w.certs.ProjectID)
+	w.laterCert = ordertest.AddCertificate(t, pool, r4, w.certs.CSRID, at(100))
+	w.notAfters = []time.Time{at(10).Add(time.Hour), at(-5).Add(time.Hour), at(200), at(100)}
+
+	w.flagged = fx("Flagged Co")
+	ordertest.MakeReady(t, pool, w.flagged, w.flagged.RequirementID)
+	w.flaggedProject = ordertest.AddProject(t, pool, w.flagged.ClientID, "Late Project", days(-10), nil)
+	// Sprint one ended too, but a requirement is filed: no flag.
+	onTime := ordertest.AddProject(t, pool, w.flagged.ClientID, "On Time Project", days(-10), nil)
+	r := ordertest.AddRequirement(t, pool, onTime)
+	ordertest.MakeReady(t, pool, w.flagged, r)
+	return w
+}
+
+func (w *dashboardWorld) summary(t *testing.T, clientID int64) *orders.Summary {
+	t.Helper()
+	s, err := w.svc.Summary(context.Background(), orders.SummaryFilter{ClientID: clientID})
+	if err != nil {
+		t.Fatalf("summary: %v", err)
+	}
+	return s
+}
+
+func ids[T any](items []T, id func(T) int64) []int64 {
+	out := []int64{}
+	for _, it := range items {
+		out = append(out, id(it))
+	}
+	slices.Sort(out)
+	return out
+}
+
+func sorted(v ...int64) []int64 { slices.Sort(v); return v }
+
+func TestTheDashboardListsEachKindOfAttentionItemOnlyWhereItApplies(t *testing.T) {
+	t.Parallel()
+	w := newDashboardWorld(t)
+	s := w.summary(t, 0)
+
+	t.Run("a requirement with a red checklist and nothing under way is blocked, with the first red reason", func(t *testing.T) {
+		got := ids(s.BlockedRequirements, func(r orders.BlockedRequirement) int64 { return r.RequirementID })
+		// Every other open requirement has a green checklist (MakeReady); the rest
+		// have a certificate valid now or an order under way.
+		want := []int64{w.blocked.RequirementID}
+		if !slices.Equal(got, want) {
+			t.Fatalf("blocked requirements %v, want %v", got, want)
+		}
+		var b orders.BlockedRequirement
+		for _, r := range s.BlockedRequirements {
+			if r.RequirementID == w.blocked.RequirementID {
+				b = r
+			}
+		}
+		if b.Item != "good_standing" || !strings.Contains(b.Reason, "No good-standing check") || b.RedItems < 2 {
+			t.Errorf("blocked %+v: want the good-standing reason first and the domain check counted too", b)
+		}
+		if b.ClientName != "Blocked Co" || b.ProjectName != "Storefront" || !slices.Equal(b.Hostnames, []string{"www.example.com"}) {
+			t.Errorf("blocked %+v: want client, project and hostnames", b)
+		}
+	})
+
+	t.Run("a requirement with a certificate valid now is not blocked", func(t *testing.T) {
+		for _, r := range s.BlockedRequirements {
+			if r.ClientID == w.certs.ClientID && r.RequirementID == w.certs.RequirementID {
+				t.Errorf("requirement %d has a valid certificate but is listed as blocked", r.RequirementID)
+			}
+		}
+	})
+
+	t.Run("an order past five business days is overdue and says what blocks it", func(t *testing.T) {
+		got := ids(s.OverdueOrders, func(o orders.AttentionOrder) int64 { return o.OrderID })
+		if !slices.Equal(got, []int64{w.overdueOrder}) {
+			t.Fatalf("overdue orders %v, want [%d] (the one submitted yesterday is not)", got, w.overdueOrder)
+		}
+		o := s.OverdueOrders[0]
+		if !o.Overdue || o.BusinessDaysWaiting <= orders.OrderOverdueAfter || o.State != orders.OrderInProgress || o.StateLabel != "CA verifying" {
+			t.Errorf("overdue order %+v", o)
+		}
+		if !strings.HasPrefix(o.Blocking, "Overdue:") || !strings.Contains(o.Blocking, "Ada Admin <ada@example.com>") {
+			t.Errorf("blocking %q: want the overdue words and the admin contact to chase", o.Blocking)
+		}
+	})
+
+	t.Run("unknown and unreplaced declined orders need a person", func(t *testing.T) {
+		got := ids(s.StuckOrders, func(o orders.AttentionOrder) int64 { return o.OrderID })
+		if want := sorted(w.unknownOrder, w.declinedOrder); !slices.Equal(got, want) {
+			t.Fatalf("stuck orders %v, want %v (declined %d was replaced)", got, want, w.replacedOrder)
+		}
+		for _, o := range s.StuckOrders {
+			if o.Blocking == "" {
+				t.Errorf("stuck order %d has no blocking text", o.OrderID)
+			}
+		}
+	})
+
+	t.Run("certificates expiring within 30 days and expired latest ones are listed with days left", func(t *testing.T) {
+		got := ids(s.ExpiringCertificates, func(c orders.ExpiringCertificate) int64 { return c.CertificateID })
+		if want := sorted(w.expiringCert, w.expiredCert); !slices.Equal(got, want) {
+			t.Fatalf("expiring certificates %v, want %v (not %d, renewed; not %d, 100 days out)", got, want, w.renewedCert, w.laterCert)
+		}
+		for _, c := range s.ExpiringCertificates {
+			switch c.CertificateID {
+			case w.expiringCert:
+				if c.Expired || c.DaysLeft != 10 {
+					t.Errorf("expiring certificate: expired %v, %d days left; want false, 10", c.Expired, c.DaysLeft)
+				}
+			case w.expiredCert:
+				if !c.Expired || c.DaysLeft != -5 {
+					t.Errorf("expired certificate: expired %v, %d days left; want true, -5", c.Expired, c.DaysLeft)
+				}
+			}
+		}
+	})
+
+	t.Run("a project past sprint one without a requirement is flagged", func(t *testing.T) {
+		got := ids(s.FlaggedProjects, func(p orders.FlaggedProject) int64 { return p.ProjectID })
+		if !slices.Equal(got, []int64{w.flaggedProject}) {
+			t.Fatalf("flagged projects %v, want [%d]", got, w.flaggedProject)
+		}
+		if f := s.FlaggedProjects[0].Flags; len(f) != 1 || f[0].Key != orders.FlagNoRequirement {
+			t.Errorf("flags %+v", f)
+		}
+	})
+
+	t.Run("orders are counted by state in workflow order", func(t *testing.T) {
+		counts := map[orders.OrderState]int{}
+		var order []orders.OrderState
+		for _, c := range s.OrdersByState {
+			counts[c.State] = c.Count
+			order = append(order, c.State)
+		}
+		if !slices.Equal(order, orders.OrderStates()) {
+			t.Errorf("states %v, want every state in workflow order", order)
+		}
+		want := map[orders.OrderState]int{"pending": 1, "in-progress": 1, "unknown": 1, "declined": 2, "draft": 1}
+		for st, n := range want {
+			if counts[st] != n {
+				t.Errorf("%s: %d orders, want %d", st, counts[st], n)
+			}
+		}
+	})
+
+	t.Run("expiries are counted per month for twelve months from this one", func(t *testing.T) {
+		if len(s.ExpiriesByMonth) != orders.ExpiryMonths {
+			t.Fatalf("%d months, want %d", len(s.ExpiriesByMonth), orders.ExpiryMonths)
+		}
+		start := time.Date(w.now.Year(), w.now.Month(), 1, 0, 0, 0, 0, time.UTC)
+		want := map[string]int{}
+		for _, na := range w.notAfters {
+			if !na.Before(start) && na.Before(start.AddDate(0, 12, 0)) {
+				want[na.Format("2006-01")]++
+			}
+		}
+		for i, m := range s.ExpiriesByMonth {
+			if wantMonth := start.AddDate(0, i, 0).Format("2006-01"); m.Month != wantMonth {
+				t.Errorf("month %d is %s, want %s", i, m.Month, wantMonth)
+			}
+			if m.Count != want[m.Month] {
+				t.Errorf("%s: %d expiries, want %d", m.Month, m.Count, want[m.Month])
+			}
+		}
+	})
+
+	t.Run("the roll-up counts each client's items and the total", func(t *testing.T) {
+		total := 0
+		by := map[string]orders.ClientAttention{}
+		for _, c := range s.Clients {
+			total += c.Total
+			by[c.ClientName] = c
+		}
+		if total != s.Attention {
+			t.Errorf("clients add up to %d, attention says %d", total, s.Attention)
+		}
+		if _, ok := by["Ready Co"]; ok {
+			t.Error("Ready Co has nothing to do but is listed")
+		}
+		if c := by["Stuck Co"]; c.Stuck != 2 || c.Total != 2 {
+			t.Errorf("Stuck Co %+v, want 2 stuck orders", c)
+		}
+		if c := by["Certs Co"]; c.Expiring != 1 || c.Expired != 1 {
+			t.Errorf("Certs Co %+v, want 1 expiring and 1 expired", c)
+		}
+	})
+}
+
+func TestTheDashboardShowsOneClientWhenFiltered(t *testing.T) {
+	t.Parallel()
+	w := newDashboardWorld(t)
+	s := w.summary(t, w.stuck.ClientID)
+	if s.ClientID != w.stuck.ClientID {
+		t.Errorf("client id %d, want %d", s.ClientID, w.stuck.ClientID)
+	}
+	if len(s.BlockedRequirements)+len(s.FlaggedProjects)+len(s.OverdueOrders)+len(s.ExpiringCertificates) != 0 {
+		t.Errorf("other clients' items leak into Stuck Co's dashboard: %s", s)
+	}
+	if len(s.StuckOrders) != 2 || len(s.Clients) != 1 || s.Clients[0].ClientName != "Stuck Co" {
+		t.Errorf("stuck %d, clients %+v: want Stuck Co's two orders only", len(s.StuckOrders), s.Clients)
+	}
+	n := 0
+	for _, c := range s.OrdersByState {
+		n += c.Count
+	}
+	if n != 4 {
+		t.Errorf("%d orders counted, want Stuck Co's 4", n)
+	}
+	for _, m := range s.ExpiriesByMonth {
+		if m.Count != 0 {
+			t.Errorf("%s: %d expiries for a client without certificates", m.Month, m.Count)
+		}
+	}
+
+	_, err := w.svc.Summary(context.Background(), orders.SummaryFilter{ClientID: 999999})
+	if errs.CodeOf(err) != errs.NotFound {
+		t.Errorf("unknown client: %v, want not found", err)
+	}
+}

@@ -1,0 +1,237 @@
+package orders
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/certportal/certportal/internal/db"
+	"github.com/certportal/certportal/internal/verify"
+)
+
+// The dashboard's queries read every client at once (or one, $1 <> 0) so that the
+// page costs the same handful of round trips with 2 clients or 2,000.
+
+// dashboardRequirement is an open requirement with its client's details.
+type dashboardRequirement struct {
+	BlockedRequirement
+	client verify.ClientDetails
+}
+
+// orderStatesUnderWay are the states of an order that is getting a certificate:
+// its requirement is followed through the order, not the checklist.
+var orderStatesUnderWay = []string{string(OrderSubmitting), string(OrderUnknown), string(OrderPending),
+	string(OrderInProgress), string(OrderAwaitingApproval), string(OrderApproverConfirmed),
+	string(OrderCompleted), string(OrderIssued)}
+
+// dashboardOpenRequirements returns requirements with no certificate valid at now
+// and no order under way.
+func dashboardOpenRequirements(ctx context.Context, q db.DBTX, clientID int64, now time.Time) ([]dashboardRequirement, error) {
+	rows, err := q.Query(ctx, `
+		SELECT r.id, r.project_id, p.name, c.id, c.display_name, r.hostnames,
+			c.legal_name, c.address1, c.city, c.state, c.postal_code, c.country, c.phone
+		FROM requirements r
+		JOIN projects p ON p.id = r.project_id
+		JOIN clients c ON c.id = p.client_id
+		WHERE ($1 = 0 OR p.client_id = $1)
+			AND NOT EXISTS (SELECT 1 FROM certificates ce WHERE ce.requirement_id = r.id AND ce.not_after > $2)
+			AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.requirement_id = r.id AND o.state = ANY($3))
+		ORDER BY lower(c.display_name), lower(p.name), r.id`, clientID, now, orderStatesUnderWay)
+	if err != nil {
+		return nil, fmt.Errorf("orders: dashboard requirements: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (dashboardRequirement, error) {
+		var r dashboardRequirement
+		c := &r.client
+		err := row.Scan(&r.RequirementID, &r.ProjectID, &r.ProjectName, &r.ClientID, &r.ClientName, &r.Hostnames,
+			&c.LegalName, &c.Address1, &c.City, &c.State, &c.PostalCode, &c.Country, &c.Phone)
+		return r, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("orders: dashboard: %w", err)
+	}
+	return out, nil
+}
+
+// dashboardStanding returns each client's good-standing record that counts.
+func dashboardStanding(ctx context.Context, q db.DBTX, clientID int64) (map[int64]*verify.GoodStanding, error) {
+	rows, err := q.Query(ctx, `
+		SELECT DISTINCT ON (g.client_id) g.client_id, g.status, g.checked_on, g.source
+		FROM good_standing g
+		WHERE ($1 = 0 OR g.client_id = $1)
+		ORDER BY g.client_id, g.checked_on DESC, g.id DESC`, clientID)
+	if err != nil {
+		return nil, fmt.Errorf("orders: dashboard good standing: %w", err)
+	}
+	defer rows.Close()
+	out := map[int64]*verify.GoodStanding{}
+	for rows.Next() {
+		var id int64
+		var g verify.GoodStanding
+		if err := rows.Scan(&id, &g.Status, &g.CheckedOn, &g.Source); err != nil {
+			return nil, fmt.Errorf("orders: dashboard good standing: %w", err)
+		}
+		out[id] = &g
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("orders: dashboard good standing: %w", err)
+	}
+	return out, nil
+}
+
+// dashboardContacts returns each client's contacts, in the order listContacts uses.
+func dashboardContacts(ctx context.Context, q db.DBTX, clientID int64) (map[int64][]Contact, error) {
+	rows, err := q.Query(ctx, `
+		SELECT ct.client_id, ct.role, ct.email, ct.verified_at IS NOT NULL
+		FROM contacts ct
+		WHERE ($1 = 0 OR ct.client_id = $1)
+		ORDER BY ct.client_id, array_position(ARRAY['admin','billing','tech','organization'], ct.role), ct.id`, clientID)
+	if err != nil {
+		return nil, fmt.Errorf("orders: dashboard contacts: %w", err)
+	}
+	defer rows.Close()
+	out := map[int64][]Contact{}
+	for rows.Next() {
+		var c Contact
+		if err := rows.Scan(&c.ClientID, &c.Role, &c.Email, &c.Verified); err != nil {
+			return nil, fmt.Errorf("orders: dashboard contacts: %w", err)
+		}
+		out[c.ClientID] = append(out[c.ClientID], c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("orders: dashboard contacts: %w", err)
+	}
+	return out, nil
+}
+
+// dashboardSnapshots returns each requirement's newest domain check per domain.
+func dashboardSnapshots(ctx context.Context, q db.DBTX, clientID int64) (map[int64][]DomainSnapshot, error) {
+	rows, err := q.Query(ctx, `SELECT DISTINCT ON (d.requirement_id, d.domain) `+snapshotColumns+snapshotFrom+`
+		JOIN requirements r ON r.id = d.requirement_id
+		JOIN projects p ON p.id = r.project_id
+		WHERE ($1 = 0 OR p.client_id = $1)
+		ORDER BY d.requirement_id, d.domain, d.checked_at DESC, d.id DESC`, clientID)
+	if err != nil {
+		return nil, fmt.Errorf("orders: dashboard domain checks: %w", err)
+	}
+	defer rows.Close()
+	out := map[int64][]DomainSnapshot{}
+	for rows.Next() {
+		d, err := scanSnapshot(rows)
+		if err != nil {
+			return nil, fmt.Errorf("orders: dashboard domain checks: %w", err)
+		}
+		out[d.RequirementID] = append(out[d.RequirementID], *d)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("orders: dashboard domain checks: %w", err)
+	}
+	return out, nil
+}
+
+// dashboardOrder is an order worth a look with what its guidance needs.
+type dashboardOrder struct {
+	AttentionOrder
+	order Order  // the fields orderBlocking and the clock read
+	admin string // the client's authorized contact, "First Last <email>"
+}
+
+// dashboardOrders returns orders with an unknown outcome, declined orders nothing
+// replaces, and orders waiting at the CA since before submittedBefore (a superset
+// of the overdue ones: the business-day clock decides).
+func dashboardOrders(ctx context.Context, q db.DBTX, clientID int64, submittedBefore time.Time) ([]dashboardOrder, error) {
+	rows, err := q.Query(ctx, `
+		SELECT o.id, o.requirement_id, p.id, p.name, c.id, c.display_name, s.common_name, o.product, o.state,
+			o.submitted_at, o.approver_email, o.last_error,
+			COALESCE(NULLIF(trim(ac.first_name || ' ' || ac.last_name), ''), ''), COALESCE(ac.email, '')
+		FROM orders o
+		JOIN requirements r ON r.id = o.requirement_id
+		JOIN projects p ON p.id = r.project_id
+		JOIN clients c ON c.id = p.client_id
+		JOIN csrs s ON s.id = o.csr_id
+		LEFT JOIN contacts ac ON ac.id = o.admin_contact_id
+		WHERE ($1 = 0 OR p.client_id = $1)
+			AND (o.state = 'unknown'
+				OR (o.state = 'declined' AND NOT EXISTS (SELECT 1 FROM orders n WHERE n.replaces_order_id = o.id))
+				OR (o.state IN ('pending', 'in-progress', 'awaiting-approval', 'approver-confirmed', 'completed')
+					AND o.submitted_at < $2))
+		ORDER BY lower(c.display_name), lower(p.name), o.id`, clientID, submittedBefore)
+	if err != nil {
+		return nil, fmt.Errorf("orders: dashboard orders: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (dashboardOrder, error) {
+		var d dashboardOrder
+		a := &d.AttentionOrder
+		var state, adminName, adminEmail string
+		err := row.Scan(&a.OrderID, &a.RequirementID, &a.ProjectID, &a.ProjectName, &a.ClientID, &a.ClientName,
+			&a.CommonName, &a.Product, &state, &a.SubmittedAt, &d.order.ApproverEmail, &d.order.LastError,
+			&adminName, &adminEmail)
+		a.State = OrderState(state)
+		d.order.ID, d.order.State, d.order.SubmittedAt = a.OrderID, a.State, a.SubmittedAt
+		d.admin = OrderContact{FirstName: adminName, Email: adminEmail}.Name()
+		return d, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("orders: dashboard: %w", err)
+	}
+	return out, nil
+}
+
+// dashboardOrderCounts counts orders by state.
+func dashboardOrderCounts(ctx context.Context, q db.DBTX, clientID int64) (map[OrderState]int, error) {
+	rows, err := q.Query(ctx, `
+		SELECT o.state, count(*)
+		FROM orders o
+		JOIN requirements r ON r.id = o.requirement_id
+		JOIN projects p ON p.id = r.project_id
+		WHERE ($1 = 0 OR p.client_id = $1)
+		GROUP BY o.state`, clientID)
+	if err != nil {
+		return nil, fmt.Errorf("orders: dashboard order counts: %w", err)
+	}
+	defer rows.Close()
+	out := map[OrderState]int{}
+	for rows.Next() {
+		var state string
+		var n int
+		if err := rows.Scan(&state, &n); err != nil {
+			return nil, fmt.Errorf("orders: dashboard order counts: %w", err)
+		}
+		out[OrderState(state)] = n
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("orders: dashboard order counts: %w", err)
+	}
+	return out, nil
+}
+
+// dashboardLatestCertificates returns, for each requirement, its latest
+// certificate (the one that expires last) when that expires before before.
+func dashboardLatestCertificates(ctx context.Context, q db.DBTX, clientID int64, before time.Time) ([]ExpiringCertificate, error) {
+	rows, err := q.Query(ctx, `
+		SELECT l.id, l.requirement_id, p.id, p.name, c.id, c.display_name, l.common_name, l.not_after
+		FROM (SELECT DISTINCT ON (ce.requirement_id) ce.id, ce.requirement_id, ce.common_name, ce.not_after
+			FROM certificates ce
+			ORDER BY ce.requirement_id, ce.not_after DESC, ce.id DESC) l
+		JOIN requirements r ON r.id = l.requirement_id
+		JOIN projects p ON p.id = r.project_id
+		JOIN clients c ON c.id = p.client_id
+		WHERE ($1 = 0 OR p.client_id = $1) AND l.not_after < $2
+		ORDER BY l.not_after, l.id`, clientID, before)
+	if err != nil {
+		return nil, fmt.Errorf("orders: dashboard certificates: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (ExpiringCertificate, error) {
+		var e ExpiringCertificate
+		err := row.Scan(&e.CertificateID, &e.RequirementID, &e.ProjectID, &e.ProjectName, &e.ClientID, &e.ClientName,
+			&e.CommonName, &e.NotAfter)
+		e.NotAfter = e.NotAfter.UTC()
+		return e, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("orders: dashboard: %w", err)
+	}
+	return out, nil
+}
