@@ -1,6 +1,7 @@
 package orders
 
 import (
+	"sync"
 	"time"
 
 	"github.com/rickar/cal/v2"
@@ -13,10 +14,21 @@ import (
 // location, so a Friday-evening submission in Chicago is a Friday even
 // when it is already Saturday in UTC.
 //
-// A Calendar is immutable after construction and safe for concurrent use.
+// A Calendar's rules are fixed at construction; it is safe for concurrent use.
 type Calendar struct {
 	loc      *time.Location
 	holidays []*cal.Holiday
+
+	// Observed holiday dates per year, computed once: counting business days
+	// asks about every day, and the dashboard counts for every open order.
+	mu     sync.Mutex
+	byYear map[int]map[civilDate]string
+}
+
+type civilDate struct {
+	year  int
+	month time.Month
+	day   int
 }
 
 // NewUSCalendar returns a Calendar with the US federal holidays as
@@ -37,7 +49,7 @@ func NewCalendar(loc *time.Location, holidays ...*cal.Holiday) *Calendar {
 	}
 	// Copy so that later appends to the caller's slice (or to us.Holidays)
 	// cannot change this calendar.
-	return &Calendar{loc: loc, holidays: append([]*cal.Holiday(nil), holidays...)}
+	return &Calendar{loc: loc, holidays: append([]*cal.Holiday(nil), holidays...), byYear: map[int]map[civilDate]string{}}
 }
 
 // Location is the time zone days are counted in.
@@ -46,22 +58,36 @@ func (c *Calendar) Location() *time.Location { return c.loc }
 // Holiday returns the name of the holiday observed on t's date, if any.
 func (c *Calendar) Holiday(t time.Time) (string, bool) {
 	y, m, d := t.In(c.loc).Date()
+	name, ok := c.observedIn(y)[civilDate{y, m, d}]
+	return name, ok
+}
+
+// observedIn returns the holidays observed on dates of year, by date. New Year's
+// Day on a Saturday is observed on the last day of the previous year, so next
+// year's holidays are looked at too; the library's IsHoliday looks at one year only
+// and misses it. Where two holidays fall on one date the first listed wins.
+func (c *Calendar) observedIn(year int) map[civilDate]string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if days, ok := c.byYear[year]; ok {
+		return days
+	}
+	days := map[civilDate]string{}
 	for _, h := range c.holidays {
-		// New Year's Day on a Saturday is observed on the last day of the
-		// previous year, so next year's holidays are checked too; the
-		// library's IsHoliday looks at one year only and misses it.
-		for _, year := range [...]int{y, y + 1} {
-			_, observed := h.Calc(year)
+		for _, y := range [...]int{year, year + 1} {
+			_, observed := h.Calc(y)
 			if observed.IsZero() {
 				continue
 			}
 			oy, om, od := observed.Date()
-			if oy == y && om == m && od == d {
-				return h.Name, true
+			key := civilDate{oy, om, od}
+			if _, taken := days[key]; oy == year && !taken {
+				days[key] = h.Name
 			}
 		}
 	}
-	return "", false
+	c.byYear[year] = days
+	return days
 }
 
 // IsBusinessDay reports whether t's date, in the calendar's location, is a
