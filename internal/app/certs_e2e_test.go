@@ -61,3 +61,55 @@ func TestAPOGeneratesAKeyAndCSRInTheBrowserAndSeesItDecoded(t *testing.T) {
 		t.Errorf("the page shows no PEM: %q", pemText)
 	}
 }
+
+// Key generation and registry lookups take seconds: the form says it is working,
+// shows a progress bar, and refuses a second submit while the first is under way.
+func TestALongRunningFormShowsProgressAndCannotBeSentTwice(t *testing.T) {
+	t.Parallel()
+	a, base := start(t)
+	ctx := context.Background()
+	_, err := a.Accounts.CreateUser(ctx, audit.Actor{Email: "cli"}, accounts.NewUser{
+		Email: "po@example.com", Name: "Pat Owner", Roles: []accounts.Role{accounts.RolePO}, Password: "correct horse battery",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var req int64
+	err = a.Pool.QueryRow(ctx, `WITH c AS (INSERT INTO clients (display_name, legal_name, country) VALUES ('Acme', 'Acme Inc', 'US') RETURNING id),
+		p AS (INSERT INTO projects (client_id, name) SELECT id, 'Site' FROM c RETURNING id)
+		INSERT INTO requirements (project_id, hostnames) SELECT id, '{www.example.com}' FROM p RETURNING id`).Scan(&req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bctx := browsertest.New(t)
+	err = chromedp.Do(bctx,
+		chromedp.Navigate(fmt.Sprintf("%s/requirements/%d/csrs", base, req)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="login-form"]`)),
+		chromedp.SendKeys(chromedp.CSS(`#email`), "po@example.com"),
+		chromedp.SendKeys(chromedp.CSS(`#password`), "correct horse battery"),
+		chromedp.Click(chromedp.CSS(`button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="csr-form"]`)),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A dispatched submit event runs the page's handler without navigating away.
+	const submit = `document.querySelector('[data-testid="csr-form"]').dispatchEvent(new Event('submit', {bubbles: true, cancelable: true}))`
+	first, err := chromedp.Run(bctx, chromedp.Evaluate[bool](submit))
+	if err != nil || !first {
+		t.Fatalf("the first submit was cancelled (%v, %v); want it to go through", first, err)
+	}
+	err = chromedp.Do(bctx, chromedp.WaitVisible(chromedp.CSS(`[data-testid="busy"] progress`)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	busy, _ := chromedp.Run(bctx, chromedp.Text(chromedp.CSS(`[data-testid="busy"]`)))
+	disabled, _ := chromedp.Run(bctx, chromedp.Evaluate[bool](`new Promise(r => setTimeout(() => r(document.querySelector('[data-testid="csr-form"] button[type=submit]').disabled), 10))`, chromedp.EvalAwaitPromise))
+	if !strings.Contains(busy, "Generating the key") || !disabled {
+		t.Errorf("while working the form says %q and its button disabled=%v; want a progress note and a disabled button", busy, disabled)
+	}
+	second, _ := chromedp.Run(bctx, chromedp.Evaluate[bool](submit))
+	if second {
+		t.Error("a second submit while the first is under way was let through")
+	}
+}

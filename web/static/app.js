@@ -12,6 +12,29 @@ document.addEventListener("click", function (ev) {
   });
 });
 document.addEventListener("submit", function (ev) {
-  var msg = ev.target.getAttribute("data-confirm");
-  if (msg && !window.confirm(msg)) ev.preventDefault();
+  var form = ev.target;
+  var msg = form.getAttribute("data-confirm");
+  if (msg && !window.confirm(msg)) {
+    ev.preventDefault();
+    return;
+  }
+  // Long work (key generation, registry lookups, provider calls): say so, show an
+  // indeterminate progress bar, and keep a second click from sending it twice.
+  var busy = form.getAttribute("data-busy");
+  if (!busy || form.getAttribute("aria-busy") === "true") {
+    if (busy) ev.preventDefault();
+    return;
+  }
+  form.setAttribute("aria-busy", "true");
+  var note = document.createElement("p");
+  note.className = "busy";
+  note.setAttribute("role", "status");
+  note.setAttribute("data-testid", "busy");
+  note.appendChild(document.createTextNode(busy + " "));
+  note.appendChild(document.createElement("progress"));
+  form.appendChild(note);
+  form.querySelectorAll("button[type=submit], button:not([type])").forEach(function (b) {
+    // Disabled after this tick, so the clicked button's name and value still go along.
+    setTimeout(function () { b.disabled = true; }, 0);
+  });
 });
