@@ -3,7 +3,7 @@ GO      ?= go
 BIN     := bin/portal
 PKGS    := ./...
 
-.PHONY: run build test deps generate check-generated fmt vet lint bench fuzz clean
+.PHONY: run build test deps generate fmt vet bench fuzz clean
 
 run: build
 	./scripts/install-deps.sh --no-browser
@@ -33,7 +33,7 @@ vet:
 
 # Benchmarks quoted in the README and the issue notes.
 bench: deps
-	$(GO) test -run '^$$' -bench . -benchmem -benchtime 2s ./internal/csrgen/ ./internal/keystore/ ./internal/bundle/ ./internal/certs/ ./internal/web/ ./internal/opensrs/...
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime 2s ./internal/csrgen/ ./internal/keystore/ ./internal/bundle/ ./internal/certs/ ./internal/orders/ ./internal/web/ ./internal/opensrs/...
 
 # A short run of every fuzz target (go test -fuzz takes one target at a time).
 FUZZTIME ?= 15s
