@@ -2,15 +2,16 @@ package app_test
 
 import (
 	"context"
+	"io"
+	"net/http"
 	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/certportal/certportal/internal/accounts"
 	"github.com/certportal/certportal/internal/app"
-	"github.com/certportal/certportal/internal/audit"
 	"github.com/certportal/certportal/internal/browsertest"
+	"github.com/certportal/certportal/internal/pgtest"
 )
 
 // start runs a whole portal on port 0 against a fresh database.
@@ -21,13 +22,38 @@ func start(t *testing.T) (*app.App, string) {
 
 func TestAUserCreatedFromTheCommandLineSignsInWithABrowser(t *testing.T) {
 	t.Parallel()
-	a, base := start(t)
-	// The same code path as `portal user add ... --password-stdin`.
-	_, err := a.Accounts.CreateUser(context.Background(), audit.Actor{Email: "cli"}, accounts.NewUser{
-		Email: "ada@example.com", Name: "Ada Lovelace", Roles: []accounts.Role{accounts.RoleAdmin}, Password: "correct horse battery",
-	})
+	dbURL := pgtest.URL(t)
+	_, base := startWithEnv(t, map[string]string{"DATABASE_URL": dbURL})
+	// The command line, against the same database, while the portal serves.
+	cli := func(stdin string, args ...string) string {
+		t.Helper()
+		cfg, err := app.ConfigFromEnv(func(k string) string {
+			return map[string]string{"DATABASE_URL": dbURL, "PORTAL_DATA_DIR": t.TempDir()}[k]
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out, errOut strings.Builder
+		if err := app.RunCommand(context.Background(), cfg, args, strings.NewReader(stdin), &out, &errOut); err != nil {
+			t.Fatalf("portal %s: %v\n%s", strings.Join(args, " "), err, errOut.String())
+		}
+		return out.String()
+	}
+	out := cli("correct horse battery\n", "user", "add", "--email", "ada@example.com", "--name", "Ada Lovelace", "--role", "admin", "--password-stdin")
+	if !strings.Contains(out, "created user") {
+		t.Errorf("user add printed %q", out)
+	}
+	token := strings.TrimSpace(cli("", "token", "create", "--email", "ada@example.com", "--name", "laptop"))
+	req, _ := http.NewRequest("GET", base+"/api/v1/me", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
+	}
+	me, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(me), `"email":"ada@example.com"`) || !strings.Contains(string(me), `"roles":["admin"]`) {
+		t.Errorf("the token printed by token create answers /api/v1/me with %d %s", resp.StatusCode, me)
 	}
 	ctx := browsertest.New(t)
 	err = chromedp.Do(ctx,

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/certportal/certportal/internal/accounts"
+	"github.com/certportal/certportal/internal/app"
 	"github.com/certportal/certportal/internal/audit"
 	"github.com/certportal/certportal/internal/opensrs/opensrstest"
 	"github.com/certportal/certportal/internal/verify/verifytest"
@@ -60,12 +61,7 @@ func idOf(m map[string]any) string { return fmt.Sprint(int64(m["id"].(float64)))
 // openssl.
 func TestTheRunbookEndToEnd(t *testing.T) {
 	t.Parallel()
-	rdap := verifytest.NewRDAPServer(t, map[string]verifytest.RDAPAnswer{
-		"example.com": verifytest.FullRecord("example.com", verifytest.Record{
-			RegistrantOrg: "ExampleBiz LLC", AdminEmail: "hostmaster@example.com", Registrar: "Registrar Inc.",
-			Created: time.Now().AddDate(-5, 0, 0), Expires: time.Now().AddDate(3, 0, 0),
-		}),
-	})
+	rdap := registryForRunbook(t)
 	sim := opensrstest.New(opensrstest.Options{Username: "agency", Key: "reseller-key"})
 	if err := sim.Start(); err != nil {
 		t.Fatal(err)
@@ -75,6 +71,31 @@ func TestTheRunbookEndToEnd(t *testing.T) {
 		"RDAP_URL": rdap.BaseURL(), "OPENSRS_URL": sim.URL(), "OPENSRS_USERNAME": "agency", "OPENSRS_KEY": "reseller-key",
 		"PORTAL_POLL_INTERVAL": "1s",
 	})
+	runbook(t, a, base, sim)
+}
+
+// TestTheRunbookWorksInDevWithTheBuiltInSimulator is what `make run` offers a new
+// user: no OPENSRS_URL, so orders go to the simulator the portal runs itself.
+func TestTheRunbookWorksInDevWithTheBuiltInSimulator(t *testing.T) {
+	t.Parallel()
+	rdap := registryForRunbook(t)
+	a, base := startWithEnv(t, map[string]string{"RDAP_URL": rdap.BaseURL(), "PORTAL_POLL_INTERVAL": "1s"})
+	if a.OrderSimulator == nil {
+		t.Fatal("dev without OPENSRS_URL started no OpenSRS simulator")
+	}
+	runbook(t, a, base, a.OrderSimulator)
+}
+
+func registryForRunbook(t *testing.T) *verifytest.RDAPServer {
+	return verifytest.NewRDAPServer(t, map[string]verifytest.RDAPAnswer{
+		"example.com": verifytest.FullRecord("example.com", verifytest.Record{
+			RegistrantOrg: "ExampleBiz LLC", AdminEmail: "hostmaster@example.com", Registrar: "Registrar Inc.",
+			Created: time.Now().AddDate(-5, 0, 0), Expires: time.Now().AddDate(3, 0, 0),
+		}),
+	})
+}
+
+func runbook(t *testing.T, a *app.App, base string, sim *opensrstest.Server) {
 	ctx := context.Background()
 	mk := func(email string, roles ...accounts.Role) apiClient {
 		u, err := a.Accounts.CreateUser(ctx, audit.Actor{Email: "cli"}, accounts.NewUser{Email: email, Name: email, Roles: roles})
