@@ -23,7 +23,7 @@ test: deps
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	  if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet $(PKGS)
-	$(GO) test -count=1 -timeout 12m $(PKGS)
+	$(GO) test -race -count=1 -timeout 12m $(PKGS)
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')

@@ -58,6 +58,9 @@ type Server struct {
 	pool     *pgxpool.Pool
 	sessions *scs.SessionManager
 	store    *pgxstore.PostgresStore
+	// stopCleanup ends the expired-session sweep; cleanupDone closes when it has.
+	stopCleanup context.CancelFunc
+	cleanupDone chan struct{}
 	accounts *accounts.Service
 
 	// Clients, projects, requirements, readiness.
@@ -103,7 +106,12 @@ func New(cfg Config, d Deps) *Server {
 		s.clients = orders.NewService(d.Pool, nil)
 	}
 
-	s.store = pgxstore.NewWithCleanupInterval(d.Pool, 30*time.Minute)
+	// pgxstore's own cleanup goroutine races with its StopCleanup and logs with the
+	// standard logger; the sweep below is ours, stoppable and logged with slog.
+	s.store = pgxstore.NewWithCleanupInterval(d.Pool, 0)
+	cleanupCtx, stop := context.WithCancel(context.Background())
+	s.stopCleanup, s.cleanupDone = stop, make(chan struct{})
+	go s.sweepExpiredSessions(cleanupCtx, 30*time.Minute)
 	s.sessions = scs.New()
 	s.sessions.Store = s.store
 	s.sessions.Lifetime = 12 * time.Hour
@@ -124,8 +132,31 @@ func New(cfg Config, d Deps) *Server {
 // Handler is the portal's whole HTTP surface.
 func (s *Server) Handler() http.Handler { return s.handler }
 
-// Close stops background work the server started (the session cleanup).
+// sweepExpiredSessions deletes expired sessions every interval until ctx ends.
+// Every replica sweeps; the DELETE is idempotent and cheap on the expiry index.
+func (s *Server) sweepExpiredSessions(ctx context.Context, interval time.Duration) {
+	defer close(s.cleanupDone)
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if _, err := s.pool.Exec(ctx, `DELETE FROM sessions WHERE expiry < now()`); err != nil && ctx.Err() == nil {
+				s.log.Warn("deleting expired sessions", "error", err.Error())
+			}
+		}
+	}
+}
+
+// Close stops background work the server started (the session sweep).
 func (s *Server) Close(ctx context.Context) error {
-	s.store.StopCleanup()
+	s.stopCleanup()
+	select {
+	case <-s.cleanupDone:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 	return nil
 }
