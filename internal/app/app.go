@@ -157,6 +157,10 @@ func (a *App) Serve(ctx context.Context) error {
 	go func() { errc <- srv.Serve(a.listener) }()
 	if err := a.startJobs(ctx); err != nil {
 		_ = srv.Close()
+		if ctx.Err() != nil {
+			// Stopped while starting (Ctrl-C right after launch): a clean shutdown.
+			return nil
+		}
 		return err
 	}
 	defer a.stopJobs()

@@ -91,7 +91,7 @@ func LoadMasterKeyFile(path string) (ring *Ring, groupOrOtherReadable bool, err 
 }
 
 // EnsureDevKeyFile makes sure dir holds a master key file for development,
-// creating dir (mode 0700) and dir/master.key (mode 0600, one fresh key with
+// creating dir (mode 0755) and dir/master.key (mode 0600, one fresh key with
 // id "dev-<yyyymmdd>") when the file is absent. An existing file is left
 // exactly as it is. The file appears atomically with its content, so two
 // processes starting at once both end up with the same key.
@@ -102,7 +102,10 @@ func EnsureDevKeyFile(dir string) (path string, created bool, err error) {
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return "", false, fmt.Errorf("keystore: dev key file: %w", err)
 	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	// The folder is PORTAL_DATA_DIR, which also holds the embedded PostgreSQL
+	// cluster: the server's own user must be able to pass through it. The key
+	// file's mode 0600 is what keeps the key private.
+	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", false, fmt.Errorf("keystore: dev key file: %w", err)
 	}
 	entry, err := NewMasterKey("dev-" + time.Now().UTC().Format("20060102"))
