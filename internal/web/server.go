@@ -61,7 +61,7 @@ type Server struct {
 	// stopCleanup ends the expired-session sweep; cleanupDone closes when it has.
 	stopCleanup context.CancelFunc
 	cleanupDone chan struct{}
-	accounts *accounts.Service
+	accounts    *accounts.Service
 
 	// Clients, projects, requirements, readiness.
 	clients *orders.Service
