@@ -1,6 +1,7 @@
 package certs
 
 import (
+	"strings"
 	"time"
 
 	"github.com/certportal/certportal/internal/csrgen"
@@ -64,6 +65,31 @@ type CSR struct {
 	CreatedAt       time.Time `json:"created_at"`
 
 	privateKeyID int64
+}
+
+// DiffersFrom compares the request's names with a requirement's hostnames (after
+// an edit of the requirement, say): missing are hostnames the CSR does not name,
+// extra are names the requirement no longer lists. Case does not matter.
+func (c *CSR) DiffersFrom(hostnames []string) (missing, extra []string) {
+	has := func(list []string, name string) bool {
+		for _, x := range list {
+			if strings.EqualFold(x, name) {
+				return true
+			}
+		}
+		return false
+	}
+	for _, h := range hostnames {
+		if !has(c.SANs, h) {
+			missing = append(missing, h)
+		}
+	}
+	for _, n := range c.SANs {
+		if !has(hostnames, n) {
+			extra = append(extra, n)
+		}
+	}
+	return missing, extra
 }
 
 // Inspect decodes the request as `openssl req -text -noout -verify` shows it.

@@ -4,36 +4,16 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/certportal/certportal/internal/accounts"
-	"github.com/certportal/certportal/internal/orders"
-	"github.com/certportal/certportal/internal/pgtest"
 	"github.com/certportal/certportal/internal/verify"
 	"github.com/certportal/certportal/internal/verify/verifytest"
 )
-
-// setupWithLookup is setup with the clients service asking the given registries.
-func setupWithLookup(t *testing.T, l *verify.Lookup) *testBundle {
-	t.Helper()
-	pool := pgtest.Pool(t)
-	logBuf := &syncBuffer{}
-	log := slog.New(slog.NewTextHandler(logBuf, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	acc := accounts.NewService(pool)
-	srv := New(Config{Env: "test"}, Deps{Pool: pool, Logger: log, Accounts: acc, Clients: orders.NewService(pool, l)})
-	ts := httptest.NewServer(srv.Handler())
-	t.Cleanup(func() {
-		ts.Close()
-		_ = srv.Close(context.Background())
-	})
-	return &testBundle{t: t, srv: srv, ts: ts, acc: acc, logBuf: logBuf}
-}
 
 // nowhere is a lookup whose servers are closed ports: no test reaches a real registry.
 func nowhere() *verify.Lookup {

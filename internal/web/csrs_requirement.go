@@ -56,10 +56,20 @@ func (s *Server) requirementCSRsView(r *http.Request, id int64, form *pages.CSRF
 		v.Paste = *paste
 	}
 	for _, c := range list {
-		v.Rows = append(v.Rows, pages.CSRRow{
+		row := pages.CSRRow{
 			ID: c.ID, CommonName: c.CommonName, SANs: len(c.SANs), KeyType: c.KeyType, KeyHeldOutside: c.KeyHeldOutside,
 			CreatedBy: c.CreatedBy, Created: fmtTime(c.CreatedAt),
-		})
+		}
+		missing, extra := c.DiffersFrom(req.Hostnames)
+		var parts []string
+		if len(missing) > 0 {
+			parts = append(parts, "does not name "+strings.Join(missing, ", "))
+		}
+		if len(extra) > 0 {
+			parts = append(parts, "names "+strings.Join(extra, ", ")+", no longer in the requirement")
+		}
+		row.Differs = strings.Join(parts, "; ")
+		v.Rows = append(v.Rows, row)
 	}
 	return v, nil
 }

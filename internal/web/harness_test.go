@@ -22,6 +22,7 @@ import (
 	"github.com/certportal/certportal/internal/keystore"
 	"github.com/certportal/certportal/internal/orders"
 	"github.com/certportal/certportal/internal/pgtest"
+	"github.com/certportal/certportal/internal/verify"
 )
 
 // testBundle is a running portal on a fresh database, with helpers to act as users.
@@ -55,6 +56,13 @@ const testPassword = "correct horse battery staple"
 
 func setup(t *testing.T) *testBundle {
 	t.Helper()
+	return setupWithLookup(t, nil)
+}
+
+// setupWithLookup is setup with the clients service asking the given registries
+// (nil: the real ones, which the tests never reach).
+func setupWithLookup(t *testing.T, lookup *verify.Lookup) *testBundle {
+	t.Helper()
 	pool := pgtest.Pool(t)
 	logBuf := &syncBuffer{}
 	log := slog.New(slog.NewTextHandler(logBuf, &slog.HandlerOptions{Level: slog.LevelDebug}))
@@ -62,7 +70,7 @@ func setup(t *testing.T) *testBundle {
 	certsSvc := certs.NewService(pool, keystore.NewStore(pool, testMasterKeys(t)))
 	// The same wiring as internal/app: orders are gated by the real checklist and
 	// issued certificates go through the real intake. No provider: manual orders only.
-	clients := orders.NewService(pool, nil)
+	clients := orders.NewService(pool, lookup)
 	orderSvc := orders.NewOrderService(pool, orders.OrderServiceConfig{Readiness: clients, Intake: certsSvc, Logger: log})
 	clock := &testClock{}
 	srv := New(Config{Env: "test", Now: clock.Now}, Deps{Pool: pool, Logger: log, Accounts: acc, Certs: certsSvc, Clients: clients, Orders: orderSvc})

@@ -175,6 +175,12 @@ func TestNewHostnamesWarnThatExistingCSRsNoLongerMatch(t *testing.T) {
 	if !strings.Contains(page, "flash-warn") || !strings.Contains(page, "no longer matches") {
 		t.Error("the requirement page does not warn that the CSR no longer matches")
 	}
+	// And the CSR list keeps saying so, naming the difference.
+	_, page = br.get("/requirements/" + rid + "/csrs")
+	differs := extract(page, `data-testid="csr-differs"`, "</div>")
+	if !strings.Contains(differs, "Differs from the requirement") || !strings.Contains(differs, "does not name blog.example.com") {
+		t.Errorf("the CSR list shows %q; want the CSR marked as not naming blog.example.com", differs)
+	}
 }
 
 func TestTheRequirementEditPageKeepsValuesAndShowsInlineErrors(t *testing.T) {
