@@ -834,7 +834,7 @@ func ClientPage(p view.PageData, c ClientView) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = selectField("Status", "status", c.StandingForm.V("status"), c.StatusOptions, c.StandingForm.Errors).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = selectField("Status", "status", c.StandingForm.V("status"), c.StatusOptions, c.StandingForm.Errors, "").Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -1121,7 +1121,7 @@ func contactFields(f Form, roles []Option) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = selectField("Role", "role", f.V("role"), roles, f.Errors).Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = selectField("Role", "role", f.V("role"), roles, f.Errors, "").Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

@@ -174,7 +174,7 @@ func ProjectForm(p view.PageData, f ProjectFormPage) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = selectField("Client", "client_id", f.Form.V("client_id"), f.ClientOptions, f.Form.Errors).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = selectField("Client", "client_id", f.Form.V("client_id"), f.ClientOptions, f.Form.Errors, "").Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -186,7 +186,7 @@ func ProjectForm(p view.PageData, f ProjectFormPage) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = selectField("Project owner", "po_id", f.Form.V("po_id"), f.POOptions, f.Form.Errors).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = selectField("Project owner", "po_id", f.Form.V("po_id"), f.POOptions, f.Form.Errors, "").Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -202,7 +202,7 @@ func ProjectForm(p view.PageData, f ProjectFormPage) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = selectField("Account manager", "am_id", f.Form.V("am_id"), f.AMOptions, f.Form.Errors).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = selectField("Account manager", "am_id", f.Form.V("am_id"), f.AMOptions, f.Form.Errors, "").Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

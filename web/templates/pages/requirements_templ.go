@@ -118,7 +118,7 @@ func RequirementForm(p view.PageData, f RequirementFormPage) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = selectField("Validation level", "validation", f.Form.V("validation"), f.ValidationOptions, f.Form.Errors).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = selectField("Validation level", "validation", f.Form.V("validation"), f.ValidationOptions, f.Form.Errors, "").Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -130,7 +130,7 @@ func RequirementForm(p view.PageData, f RequirementFormPage) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = selectField("Who obtains it", "obtained_by", f.Form.V("obtained_by"), f.ObtainedByOptions, f.Form.Errors).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = selectField("Who obtains it", "obtained_by", f.Form.V("obtained_by"), f.ObtainedByOptions, f.Form.Errors, "").Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
