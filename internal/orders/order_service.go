@@ -1147,7 +1147,7 @@ type OrderFormOptions struct {
 	Requirements  []OrderRequirementOption
 	CSRs          []OrderCSR
 	Contacts      []OrderContact
-	AgencyBilling *OrderAgencyContact
+	AgencyBilling *AgencyBillingContact
 	ClientName    string
 	Hostnames     []string
 }

@@ -351,37 +351,16 @@ func orderListContacts(ctx context.Context, q db.DBTX, clientID int64) ([]OrderC
 	return out, rows.Err()
 }
 
-// OrderAgencyContact is the agency's billing contact, as the settings hold it.
-type OrderAgencyContact struct {
-	FirstName  string `json:"first_name"`
-	LastName   string `json:"last_name"`
-	Title      string `json:"title"`
-	OrgName    string `json:"org_name"`
-	Address1   string `json:"address1"`
-	Address2   string `json:"address2"`
-	City       string `json:"city"`
-	State      string `json:"state"`
-	PostalCode string `json:"postal_code"`
-	Country    string `json:"country"`
-	Phone      string `json:"phone"`
-	Email      string `json:"email"`
-}
-
-// OrderAgencyBillingKey is the settings key of the agency's billing contact.
-const OrderAgencyBillingKey = "agency_billing_contact"
-
-func orderAgencyBilling(ctx context.Context, q db.DBTX) (*OrderAgencyContact, error) {
-	var raw []byte
-	err := q.QueryRow(ctx, `SELECT value FROM settings WHERE key = $1`, OrderAgencyBillingKey).Scan(&raw)
-	if errors.Is(err, pgx.ErrNoRows) {
+// orderAgencyBilling is the agency's billing contact from the settings, or nil when
+// an administrator has not set it up yet.
+func orderAgencyBilling(ctx context.Context, q db.DBTX) (*AgencyBillingContact, error) {
+	var c AgencyBillingContact
+	err := getSetting(ctx, q, AgencyBillingContactKey, &c)
+	if errs.CodeOf(err) == errs.NotFound {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("orders: agency billing contact: %w", err)
-	}
-	var c OrderAgencyContact
-	if err := json.Unmarshal(raw, &c); err != nil {
-		return nil, fmt.Errorf("orders: agency billing contact: %w", err)
+		return nil, err
 	}
 	return &c, nil
 }
