@@ -153,6 +153,15 @@ type Contact struct {
 // Name is the contact's full name.
 func (c *Contact) Name() string { return strings.TrimSpace(c.FirstName + " " + c.LastName) }
 
+// NameAndEmail is "First Last <email>", as an order names who must act.
+func (c *Contact) NameAndEmail() string {
+	n := c.Name()
+	if c.Email != "" {
+		n = strings.TrimSpace(n + " <" + c.Email + ">")
+	}
+	return n
+}
+
 // Input returns the contact's editable fields.
 func (c *Contact) Input() ContactInput {
 	return ContactInput{Role: c.Role, FirstName: c.FirstName, LastName: c.LastName, Title: c.Title, Email: c.Email, Phone: c.Phone}

@@ -158,12 +158,12 @@ func (s *OrderService) checkInput(ctx context.Context, tx pgx.Tx, in OrderInput)
 		if id == 0 {
 			return
 		}
-		c, err := orderGetContact(ctx, tx, id)
+		c, err := getContact(ctx, tx, id)
 		switch {
+		case errs.CodeOf(err) == errs.NotFound || (err == nil && c.ClientID != req.ClientID):
+			f.Add(field, "Choose one of this client's contacts.")
 		case err != nil:
 			f.Add(field, "The contact could not be read.")
-		case c == nil || c.ClientID != req.ClientID:
-			f.Add(field, "Choose one of this client's contacts.")
 		case !slices.Contains(roles, c.Role):
 			f.Add(field, "This contact is a "+c.Role+" contact; choose a "+roles[0]+" contact.")
 		}
@@ -199,8 +199,8 @@ func (s *OrderService) Get(ctx context.Context, id int64) (*OrderDetail, error) 
 	}
 	admin := ""
 	if o.Contacts.Admin != 0 {
-		if c, err := orderGetContact(ctx, s.pool, o.Contacts.Admin); err == nil && c != nil {
-			admin = c.Name()
+		if c, err := getContact(ctx, s.pool, o.Contacts.Admin); err == nil {
+			admin = c.NameAndEmail()
 		}
 	}
 	return s.detail(o, hist, replaced, admin), nil
@@ -555,8 +555,14 @@ func (s *OrderService) buildRegister(ctx context.Context, o *Order) (opensrs.SWR
 			City: agency.City, State: agency.State, PostalCode: agency.PostalCode, Country: strings.ToUpper(agency.Country), Phone: agency.Phone}
 	}
 	person := func(id int64, addr opensrs.Contact) (opensrs.Contact, error) {
-		c, err := orderGetContact(ctx, s.pool, id)
-		if err != nil || c == nil {
+		if id == 0 {
+			return opensrs.Contact{}, nil
+		}
+		c, err := getContact(ctx, s.pool, id)
+		if errs.CodeOf(err) == errs.NotFound {
+			return opensrs.Contact{}, nil
+		}
+		if err != nil {
 			return opensrs.Contact{}, err
 		}
 		p := addr
@@ -1146,7 +1152,7 @@ func (s *OrderService) ApproverChoices(ctx context.Context, csrID int64, product
 type OrderFormOptions struct {
 	Requirements  []OrderRequirementOption
 	CSRs          []OrderCSR
-	Contacts      []OrderContact
+	Contacts      []Contact
 	AgencyBilling *AgencyBillingContact
 	ClientName    string
 	Hostnames     []string
@@ -1174,7 +1180,7 @@ func (s *OrderService) FormOptions(ctx context.Context, requirementID int64) (Or
 	if f.CSRs, err = orderListCSRs(ctx, s.pool, requirementID); err != nil {
 		return f, err
 	}
-	if f.Contacts, err = orderListContacts(ctx, s.pool, req.ClientID); err != nil {
+	if f.Contacts, err = listContacts(ctx, s.pool, req.ClientID); err != nil {
 		return f, err
 	}
 	return f, nil

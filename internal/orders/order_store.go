@@ -293,64 +293,6 @@ func orderListCSRs(ctx context.Context, q db.DBTX, requirementID int64) ([]Order
 	return out, rows.Err()
 }
 
-// OrderContact is one of the client's contacts as an order uses it.
-type OrderContact struct {
-	ID        int64
-	ClientID  int64
-	Role      string
-	FirstName string
-	LastName  string
-	Title     string
-	Email     string
-	Phone     string
-	Verified  bool
-}
-
-// Name is "First Last <email>".
-func (c OrderContact) Name() string {
-	n := strings.TrimSpace(c.FirstName + " " + c.LastName)
-	if c.Email != "" {
-		n += " <" + c.Email + ">"
-	}
-	return n
-}
-
-const orderContactColumns = `id, client_id, role, first_name, last_name, title, email, phone, verified_at IS NOT NULL`
-
-func orderScanContact(row pgx.Row) (*OrderContact, error) {
-	var c OrderContact
-	err := row.Scan(&c.ID, &c.ClientID, &c.Role, &c.FirstName, &c.LastName, &c.Title, &c.Email, &c.Phone, &c.Verified)
-	return &c, err
-}
-
-func orderGetContact(ctx context.Context, q db.DBTX, id int64) (*OrderContact, error) {
-	c, err := orderScanContact(q.QueryRow(ctx, `SELECT `+orderContactColumns+` FROM contacts WHERE id = $1`, id))
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("orders: contact %d: %w", id, err)
-	}
-	return c, nil
-}
-
-func orderListContacts(ctx context.Context, q db.DBTX, clientID int64) ([]OrderContact, error) {
-	rows, err := q.Query(ctx, `SELECT `+orderContactColumns+` FROM contacts WHERE client_id = $1 ORDER BY role, last_name, first_name, id`, clientID)
-	if err != nil {
-		return nil, fmt.Errorf("orders: contacts of client %d: %w", clientID, err)
-	}
-	defer rows.Close()
-	var out []OrderContact
-	for rows.Next() {
-		c, err := orderScanContact(rows)
-		if err != nil {
-			return nil, fmt.Errorf("orders: contacts: %w", err)
-		}
-		out = append(out, *c)
-	}
-	return out, rows.Err()
-}
-
 // orderAgencyBilling is the agency's billing contact from the settings, or nil when
 // an administrator has not set it up yet.
 func orderAgencyBilling(ctx context.Context, q db.DBTX) (*AgencyBillingContact, error) {

@@ -170,7 +170,7 @@ func dashboardOrders(ctx context.Context, q db.DBTX, clientID int64, submittedBe
 			&adminName, &adminEmail)
 		a.State = OrderState(state)
 		d.order.ID, d.order.State, d.order.SubmittedAt = a.OrderID, a.State, a.SubmittedAt
-		d.admin = OrderContact{FirstName: adminName, Email: adminEmail}.Name()
+		d.admin = (&Contact{FirstName: adminName, Email: adminEmail}).NameAndEmail()
 		return d, err
 	})
 	if err != nil {

@@ -139,7 +139,7 @@ func (s *Server) renderOrderNew(w http.ResponseWriter, r *http.Request, status i
 	}
 	for _, c := range opts.Contacts {
 		id := strconv.FormatInt(c.ID, 10)
-		label := c.Name()
+		label := c.NameAndEmail()
 		if !c.Verified {
 			label += " (not verified)"
 		}
