@@ -542,10 +542,14 @@ func (s *OrderService) buildRegister(ctx context.Context, o *Order) (opensrs.SWR
 	if err != nil {
 		return r, err
 	}
-	legal := orDefault(req.LegalName, req.ClientName)
+	client, err := getClient(ctx, s.pool, req.ClientID)
+	if err != nil {
+		return r, err
+	}
+	legal := orDefault(client.LegalName, client.DisplayName)
 	org := opensrs.Contact{
-		OrgName: legal, Address1: req.Address1, Address2: req.Address2, City: req.City, State: req.State,
-		PostalCode: req.PostalCode, Country: strings.ToUpper(req.Country), Phone: req.Phone,
+		OrgName: legal, Address1: client.Address1, Address2: client.Address2, City: client.City, State: client.State,
+		PostalCode: client.PostalCode, Country: strings.ToUpper(client.Country), Phone: client.Phone,
 	}
 	// People at the client carry the client's address; the agency's people
 	// (the engineer, the billing contact) the agency's.

@@ -184,39 +184,14 @@ func orderReplacedBy(ctx context.Context, q db.DBTX, orderID int64) ([]int64, er
 	return pgx.CollectRows(rows, pgx.RowTo[int64])
 }
 
-// orderRequirement is what an order needs of its requirement and client.
-type orderRequirement struct {
-	ID          int64
-	ProjectName string
-	ClientID    int64
-	ClientName  string
-	LegalName   string
-	Address1    string
-	Address2    string
-	City        string
-	State       string
-	PostalCode  string
-	Country     string
-	Phone       string
-	Hostnames   []string
-	Validation  string
-}
-
-func orderGetRequirement(ctx context.Context, q db.DBTX, id int64) (*orderRequirement, error) {
-	var r orderRequirement
-	err := q.QueryRow(ctx, `
-		SELECT r.id, p.name, c.id, c.display_name, c.legal_name, c.address1, c.address2, c.city,
-			c.state, c.postal_code, c.country, c.phone, r.hostnames, r.validation
-		FROM requirements r JOIN projects p ON p.id = r.project_id JOIN clients c ON c.id = p.client_id
-		WHERE r.id = $1`, id).Scan(&r.ID, &r.ProjectName, &r.ClientID, &r.ClientName, &r.LegalName,
-		&r.Address1, &r.Address2, &r.City, &r.State, &r.PostalCode, &r.Country, &r.Phone, &r.Hostnames, &r.Validation)
-	if errors.Is(err, pgx.ErrNoRows) {
+// orderGetRequirement reads the requirement an order names; an unknown one is a
+// mistake in the order (422 at requirement_id), not a missing page.
+func orderGetRequirement(ctx context.Context, q db.DBTX, id int64) (*Requirement, error) {
+	r, err := getRequirement(ctx, q, id)
+	if errs.CodeOf(err) == errs.NotFound {
 		return nil, errs.Field("requirement_id", "There is no such requirement.")
 	}
-	if err != nil {
-		return nil, fmt.Errorf("orders: requirement %d: %w", id, err)
-	}
-	return &r, nil
+	return r, err
 }
 
 // OrderRequirementOption is a requirement offered on the new-order form.
