@@ -106,7 +106,9 @@ func TestAProjectOwnerFilesAClientAndARequirementAndSeesTheChecklist(t *testing.
 		chromedp.Click(chromedp.CSS(`[data-testid="requirement-form"] button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="checklist"]`)),
 		chromedp.Click(chromedp.CSS(`[data-testid="domain-check"]`)),
-		chromedp.WaitVisible(chromedp.CSS(`[data-testid="flash"]`)),
+		// Only the page after the lookup has a snapshot row: waiting for the flash or
+		// the checklist item would also match the page before it, mid-navigation.
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="snapshot-examplebiz.com"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="check-domain:examplebiz.com"]`)),
 	)
 	if err != nil {
