@@ -90,82 +90,52 @@ func (s *Server) apiClient(w http.ResponseWriter, r *http.Request) {
 
 // apiClientUpdate changes the fields the body names and keeps the others.
 func (s *Server) apiClientUpdate(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
+	current := func(id int64) (orders.ClientInput, error) {
+		c, err := s.clients.GetClient(r.Context(), id)
+		if err != nil {
+			return orders.ClientInput{}, err
+		}
+		return c.Input(), nil
 	}
-	c, err := s.clients.GetClient(r.Context(), id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	in := c.Input()
-	if err := decodeJSON(r, &in); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	c, err = s.clients.UpdateClient(r.Context(), actor(r), id, in)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.writeJSON(w, http.StatusOK, c)
+	serveByID(s, w, r, http.StatusOK, current, func(id int64, in orders.ClientInput) (*orders.Client, error) {
+		return s.clients.UpdateClient(r.Context(), actor(r), id, in)
+	})
 }
 
 func (s *Server) apiContactCreate(w http.ResponseWriter, r *http.Request) {
-	serveByID(s, w, r, http.StatusCreated, func(id int64, in orders.ContactInput) (any, error) {
-		v, err := s.clients.AddContact(r.Context(), actor(r), id, in)
-		if err != nil {
-			return nil, err
-		}
-		return v, nil
+	serveByID(s, w, r, http.StatusCreated, nil, func(id int64, in orders.ContactInput) (*orders.Contact, error) {
+		return s.clients.AddContact(r.Context(), actor(r), id, in)
 	})
 }
 
 // apiContactUpdate changes the fields the body names; a new email or phone clears
 // the verification.
 func (s *Server) apiContactUpdate(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
+	current := func(id int64) (orders.ContactInput, error) {
+		c, err := s.clients.GetContact(r.Context(), id)
+		if err != nil {
+			return orders.ContactInput{}, err
+		}
+		return c.Input(), nil
 	}
-	c, err := s.clients.GetContact(r.Context(), id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	in := c.Input()
-	if err := decodeJSON(r, &in); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	c, err = s.clients.UpdateContact(r.Context(), actor(r), id, in)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.writeJSON(w, http.StatusOK, c)
+	serveByID(s, w, r, http.StatusOK, current, func(id int64, in orders.ContactInput) (*orders.Contact, error) {
+		return s.clients.UpdateContact(r.Context(), actor(r), id, in)
+	})
 }
 
 func (s *Server) apiContactVerify(w http.ResponseWriter, r *http.Request) {
-	serveByID(s, w, r, http.StatusOK, func(id int64, in orders.VerifyInput) (any, error) {
-		v, err := s.clients.VerifyContact(r.Context(), actor(r), id, in)
-		if err != nil {
-			return nil, err
-		}
-		return v, nil
+	serveByID(s, w, r, http.StatusOK, nil, func(id int64, in orders.VerifyInput) (*orders.Contact, error) {
+		return s.clients.VerifyContact(r.Context(), actor(r), id, in)
 	})
 }
 
 func (s *Server) apiStandingCreate(w http.ResponseWriter, r *http.Request) {
-	serveByID(s, w, r, http.StatusCreated, func(id int64, in orders.StandingInput) (any, error) {
-		v, err := s.clients.RecordStanding(r.Context(), actor(r), id, in)
+	serveByID(s, w, r, http.StatusCreated, nil, func(id int64, in orders.StandingInput) (any, error) {
+		g, err := s.clients.RecordStanding(r.Context(), actor(r), id, in)
 		if err != nil {
 			return nil, err
 		}
-		return toAPIStanding(v), nil
+		return toAPIStanding(g), nil
 	})
 }
 
@@ -355,12 +325,12 @@ func toAPIRequirement(q *orders.Requirement) apiRequirement {
 }
 
 func (s *Server) apiRequirementCreate(w http.ResponseWriter, r *http.Request) {
-	serveByID(s, w, r, http.StatusCreated, func(id int64, in orders.RequirementInput) (any, error) {
-		v, err := s.clients.CreateRequirement(r.Context(), actor(r), id, in)
+	serveByID(s, w, r, http.StatusCreated, nil, func(id int64, in orders.RequirementInput) (any, error) {
+		q, err := s.clients.CreateRequirement(r.Context(), actor(r), id, in)
 		if err != nil {
 			return nil, err
 		}
-		return toAPIRequirement(v), nil
+		return toAPIRequirement(q), nil
 	})
 }
 

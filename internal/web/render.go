@@ -203,13 +203,22 @@ func (f *FlexID) UnmarshalJSON(b []byte) error {
 
 // serveByID is the shape many API handlers share: the {id} from the path, the JSON
 // body decoded into In, one service call, and its answer written with status.
-func serveByID[In, Out any](s *Server, w http.ResponseWriter, r *http.Request, status int, call func(id int64, in In) (Out, error)) {
+// For a partial update, start gives the record's current values, so the fields the
+// body leaves out keep them; for a create it is nil and decoding starts from zero.
+func serveByID[In, Out any](s *Server, w http.ResponseWriter, r *http.Request, status int,
+	start func(id int64) (In, error), call func(id int64, in In) (Out, error)) {
 	id, err := pathID(r, "id")
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	var in In
+	if start != nil {
+		if in, err = start(id); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	}
 	if err := decodeJSON(r, &in); err != nil {
 		s.fail(w, r, err)
 		return
