@@ -145,7 +145,7 @@ func (s *Server) certificateCreatePost(w http.ResponseWriter, r *http.Request) {
 	kind := "ok"
 	if len(c.Warnings) > 0 {
 		msg += " Check its warnings."
-		kind = "error"
+		kind = "warn"
 	}
 	s.flash(r, kind, msg)
 	http.Redirect(w, r, "/certificates/"+view.Itoa(c.ID), http.StatusSeeOther)
@@ -179,7 +179,7 @@ func (s *Server) intermediatesPost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if c.MissingIssuer != "" {
-		s.flash(r, "error", "Added; the chain still lacks "+c.MissingIssuer+".")
+		s.flash(r, "warn", "Added; the chain still lacks "+c.MissingIssuer+".")
 	} else {
 		s.flash(r, "ok", "The chain is complete.")
 	}
