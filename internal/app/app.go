@@ -12,36 +12,26 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/certportal/certportal/internal/accounts"
-	"github.com/certportal/certportal/internal/certs"
 	"github.com/certportal/certportal/internal/db"
 	"github.com/certportal/certportal/internal/jobs"
-	"github.com/certportal/certportal/internal/keystore"
 	"github.com/certportal/certportal/internal/opensrs/opensrstest"
-	"github.com/certportal/certportal/internal/orders"
 	"github.com/certportal/certportal/internal/pgembed"
-	"github.com/certportal/certportal/internal/verify"
+	"github.com/certportal/certportal/internal/services"
 	"github.com/certportal/certportal/internal/web"
 )
 
 // App is a running portal: its database, services and (once Serve is called) its
 // HTTP server.
 type App struct {
-	cfg      Config
-	log      *slog.Logger
-	cluster  *pgembed.Cluster
-	Pool     *pgxpool.Pool
-	Accounts *accounts.Service
+	cfg     Config
+	log     *slog.Logger
+	cluster *pgembed.Cluster
+	Pool    *pgxpool.Pool
 
-	// Clients, projects, requirements, readiness.
-	Clients *orders.Service
+	// The domain services, built in one place (internal/services).
+	*services.Set
 
-	// CSRs, private keys and certificates.
-	Keys  *keystore.Store
-	Certs *certs.Service
-
-	// Orders, providers and background jobs.
-	Orders         *orders.OrderService
+	// Background jobs and, in dev without OPENSRS_URL, the provider simulator.
 	Jobs           *jobs.Runner
 	OrderSimulator *opensrstest.Server // dev without OPENSRS_URL only
 
@@ -87,17 +77,8 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		return nil, err
 	}
 	log.Debug("migrations applied", "took", time.Since(start).Round(time.Millisecond))
-	a.Accounts = accounts.NewService(pool)
-
-	// Clients, projects, requirements, readiness.
-	a.Clients = orders.NewService(pool, verify.NewLookup(cfg.Verify))
-
-	// CSRs, private keys and certificates.
-	a.Keys = keystore.NewStore(pool, ring)
-	a.Certs = certs.NewService(pool, a.Keys)
-
 	// Orders, providers and background jobs.
-	if err := a.openOrders(ctx); err != nil {
+	if err := a.openOrders(ctx, ring); err != nil {
 		a.Close(ctx)
 		return nil, err
 	}
@@ -109,16 +90,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 func (a *App) Handler() http.Handler {
 	if a.web == nil {
 		a.web = web.New(web.Config{Production: a.cfg.Production(), Env: a.cfg.Env}, web.Deps{
-			Pool: a.Pool, Logger: a.log, Accounts: a.Accounts,
-
-			// Clients, projects, requirements, readiness.
-			Clients: a.Clients,
-
-			// CSRs, private keys and certificates.
-			Certs: a.Certs,
-
-			// Orders and providers.
-			Orders: a.Orders, OrderSimulator: a.orderSimulator(),
+			Pool: a.Pool, Logger: a.log, Services: a.Set, OrderSimulator: a.orderSimulator(),
 		})
 	}
 	return a.web.Handler()

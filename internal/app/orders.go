@@ -8,15 +8,17 @@ import (
 	"time"
 
 	"github.com/certportal/certportal/internal/jobs"
+	"github.com/certportal/certportal/internal/keystore"
 	"github.com/certportal/certportal/internal/opensrs"
 	"github.com/certportal/certportal/internal/opensrs/opensrstest"
-	"github.com/certportal/certportal/internal/orders"
+	"github.com/certportal/certportal/internal/services"
+	"github.com/certportal/certportal/internal/verify"
 	"github.com/certportal/certportal/internal/web"
 )
 
 // openOrders builds the order service, its OpenSRS client (or, in dev without
 // OPENSRS_URL, the in-process simulator) and the background jobs.
-func (a *App) openOrders(ctx context.Context) error {
+func (a *App) openOrders(ctx context.Context, ring *keystore.Ring) error {
 	var client *opensrs.Client
 	switch {
 	case a.cfg.OpenSRSURL != "":
@@ -35,14 +37,12 @@ func (a *App) openOrders(ctx context.Context) error {
 	default:
 		a.log.Warn("OPENSRS_URL is not set: only manual orders can be placed")
 	}
-	a.Orders = orders.NewOrderService(a.Pool, orders.OrderServiceConfig{
+	a.Set = services.New(a.Pool, services.Config{
+		Lookup:       verify.NewLookup(a.cfg.Verify),
+		Keys:         ring,
 		OpenSRS:      client,
 		PollInterval: a.cfg.PollInterval,
 		Logger:       a.log,
-		// The checklist gates submission; issued certificates go through the
-		// same intake as an upload (key match, chain, warnings).
-		Readiness: a.Clients,
-		Intake:    a.Certs,
 	})
 	r, err := jobs.New(a.Pool, a.Orders, jobs.Config{PollInterval: a.cfg.PollInterval, PollWorkers: a.cfg.PollWorkers, Logger: a.log})
 	if err != nil {

@@ -1,5 +1,7 @@
-// Package orders holds the agency's certificate work for clients: clients with their
-// contacts and good-standing records, projects, certificate requirements with their
-// domain-registration snapshots and readiness checklist, and (later) the orders placed
-// for them. Types and their Validate methods know no HTTP; SQL lives in store_*.go.
+// Package orders places and follows certificate orders: an order is drafted for a
+// requirement with one of its CSRs, submitted to the provider exactly once, polled
+// through the CA's verification on a business-day clock, and ends issued (its
+// certificate stored through the certificates' intake), declined or cancelled.
+// Clients and projects are read through their services. Types and their Validate
+// methods know no HTTP; SQL lives in order_store.go.
 package orders

@@ -15,8 +15,11 @@ import (
 	"golang.org/x/net/publicsuffix"
 
 	"github.com/certportal/certportal/internal/audit"
+	"github.com/certportal/certportal/internal/calendar"
+	"github.com/certportal/certportal/internal/clients"
 	"github.com/certportal/certportal/internal/errs"
 	"github.com/certportal/certportal/internal/opensrs"
+	"github.com/certportal/certportal/internal/projects"
 	"github.com/certportal/certportal/internal/verify"
 )
 
@@ -47,8 +50,11 @@ type OrderServiceConfig struct {
 	Readiness ReadinessChecker
 	// Intake stores issued certificates; nil leaves completed orders waiting.
 	Intake CertificateIntake
+	// Clients and Projects are read for an order's contacts and requirement.
+	Clients  *clients.Service
+	Projects *projects.Service
 	// Calendar counts business days; default the US federal calendar in UTC.
-	Calendar *Calendar
+	Calendar *calendar.Calendar
 	// PollInterval is the normal time between two polls of an order (15m).
 	PollInterval time.Duration
 	// SubmitTimeout bounds the sw_register call (60s); PollTimeout any other call (30s).
@@ -68,8 +74,16 @@ type OrderService struct {
 
 // NewOrderService returns a service on pool.
 func NewOrderService(pool *pgxpool.Pool, cfg OrderServiceConfig) *OrderService {
+	// Tests of orders alone may leave the record services out: they read the
+	// same database.
+	if cfg.Clients == nil {
+		cfg.Clients = clients.NewService(pool)
+	}
+	if cfg.Projects == nil {
+		cfg.Projects = projects.NewService(pool, cfg.Clients, nil)
+	}
 	if cfg.Calendar == nil {
-		cfg.Calendar = NewUSCalendar(nil)
+		cfg.Calendar = calendar.NewUS(nil)
 	}
 	if cfg.PollInterval <= 0 {
 		cfg.PollInterval = 15 * time.Minute
@@ -133,7 +147,7 @@ func (s *OrderService) Create(ctx context.Context, actor audit.Actor, in OrderIn
 
 // checkInput checks the references of an order against the database.
 func (s *OrderService) checkInput(ctx context.Context, tx pgx.Tx, in OrderInput) error {
-	req, err := orderGetRequirement(ctx, tx, in.RequirementID)
+	req, err := s.requirement(ctx, in.RequirementID)
 	if err != nil {
 		return err
 	}
@@ -158,7 +172,7 @@ func (s *OrderService) checkInput(ctx context.Context, tx pgx.Tx, in OrderInput)
 		if id == 0 {
 			return
 		}
-		c, err := getContact(ctx, tx, id)
+		c, err := s.cfg.Clients.GetContact(ctx, id)
 		switch {
 		case errs.CodeOf(err) == errs.NotFound || (err == nil && c.ClientID != req.ClientID):
 			f.Add(field, "Choose one of this client's contacts.")
@@ -172,7 +186,7 @@ func (s *OrderService) checkInput(ctx context.Context, tx pgx.Tx, in OrderInput)
 	check("contacts.tech", in.Contacts.Tech, "tech")
 	check("contacts.billing", in.Contacts.Billing, "billing")
 	if in.Provider == OrderProviderOpenSRS && in.Contacts.Billing == 0 {
-		agency, err := orderAgencyBilling(ctx, tx)
+		agency, err := s.agencyBilling(ctx)
 		if err != nil {
 			return err
 		}
@@ -199,7 +213,7 @@ func (s *OrderService) Get(ctx context.Context, id int64) (*OrderDetail, error) 
 	}
 	admin := ""
 	if o.Contacts.Admin != 0 {
-		if c, err := getContact(ctx, s.pool, o.Contacts.Admin); err == nil {
+		if c, err := s.cfg.Clients.GetContact(ctx, o.Contacts.Admin); err == nil {
 			admin = c.NameAndEmail()
 		}
 	}
@@ -227,6 +241,12 @@ func (s *OrderService) detail(o *Order, hist []OrderHistory, replaced []int64, a
 	}
 	d.NextAction = orderNextAction(o)
 	return d
+}
+
+// Describe is an order's guidance (clock, what blocks it, the next action)
+// without its history: the dashboard shows it for many orders at once.
+func (s *OrderService) Describe(o *Order, admin string) *OrderDetail {
+	return s.detail(o, nil, nil, admin)
 }
 
 // Clock returns the business-day clock of o as of now.
@@ -530,7 +550,7 @@ func orderFieldFor(providerField string) string {
 // buildRegister assembles sw_register from the order, the client and its contacts.
 func (s *OrderService) buildRegister(ctx context.Context, o *Order) (opensrs.SWRegisterRequest, error) {
 	var r opensrs.SWRegisterRequest
-	req, err := orderGetRequirement(ctx, s.pool, o.RequirementID)
+	req, err := s.requirement(ctx, o.RequirementID)
 	if err != nil {
 		return r, err
 	}
@@ -538,11 +558,11 @@ func (s *OrderService) buildRegister(ctx context.Context, o *Order) (opensrs.SWR
 	if err != nil {
 		return r, err
 	}
-	agency, err := orderAgencyBilling(ctx, s.pool)
+	agency, err := s.agencyBilling(ctx)
 	if err != nil {
 		return r, err
 	}
-	client, err := getClient(ctx, s.pool, req.ClientID)
+	client, err := s.cfg.Clients.GetClient(ctx, req.ClientID)
 	if err != nil {
 		return r, err
 	}
@@ -562,7 +582,7 @@ func (s *OrderService) buildRegister(ctx context.Context, o *Order) (opensrs.SWR
 		if id == 0 {
 			return opensrs.Contact{}, nil
 		}
-		c, err := getContact(ctx, s.pool, id)
+		c, err := s.cfg.Clients.GetContact(ctx, id)
 		if errs.CodeOf(err) == errs.NotFound {
 			return opensrs.Contact{}, nil
 		}
@@ -1156,8 +1176,8 @@ func (s *OrderService) ApproverChoices(ctx context.Context, csrID int64, product
 type OrderFormOptions struct {
 	Requirements  []OrderRequirementOption
 	CSRs          []OrderCSR
-	Contacts      []Contact
-	AgencyBilling *AgencyBillingContact
+	Contacts      []clients.Contact
+	AgencyBilling *clients.AgencyBillingContact
 	ClientName    string
 	Hostnames     []string
 }
@@ -1170,13 +1190,13 @@ func (s *OrderService) FormOptions(ctx context.Context, requirementID int64) (Or
 	if f.Requirements, err = orderRequirementOptions(ctx, s.pool); err != nil {
 		return f, err
 	}
-	if f.AgencyBilling, err = orderAgencyBilling(ctx, s.pool); err != nil {
+	if f.AgencyBilling, err = s.agencyBilling(ctx); err != nil {
 		return f, err
 	}
 	if requirementID == 0 {
 		return f, nil
 	}
-	req, err := orderGetRequirement(ctx, s.pool, requirementID)
+	req, err := s.requirement(ctx, requirementID)
 	if err != nil {
 		return f, err
 	}
@@ -1184,7 +1204,7 @@ func (s *OrderService) FormOptions(ctx context.Context, requirementID int64) (Or
 	if f.CSRs, err = orderListCSRs(ctx, s.pool, requirementID); err != nil {
 		return f, err
 	}
-	if f.Contacts, err = listContacts(ctx, s.pool, req.ClientID); err != nil {
+	if f.Contacts, err = s.cfg.Clients.ListContacts(ctx, req.ClientID); err != nil {
 		return f, err
 	}
 	return f, nil

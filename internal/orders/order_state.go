@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"time"
+
+	"github.com/certportal/certportal/internal/calendar"
 )
 
 // OrderState is where an order stands. The provider's states (pending through
@@ -154,7 +156,7 @@ const (
 
 // orderClock counts the wait of an order submitted at submittedAt (zero: not
 // submitted) as of now. Only orders still waiting for the CA can be overdue.
-func orderClock(cal *Calendar, state OrderState, submittedAt, now time.Time) OrderClock {
+func orderClock(cal *calendar.Calendar, state OrderState, submittedAt, now time.Time) OrderClock {
 	if submittedAt.IsZero() {
 		return OrderClock{}
 	}

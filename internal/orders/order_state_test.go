@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/certportal/certportal/internal/calendar"
 )
 
 func TestTheClockCountsBusinessDaysAndFlagsOverdueOrders(t *testing.T) {
@@ -12,7 +14,7 @@ func TestTheClockCountsBusinessDaysAndFlagsOverdueOrders(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cal := NewUSCalendar(chicago)
+	cal := calendar.NewUS(chicago)
 	at := func(s string) time.Time {
 		tm, err := time.ParseInLocation("2006-01-02 15:04", s, chicago)
 		if err != nil {

@@ -10,8 +10,10 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/certportal/certportal/internal/clients"
 	"github.com/certportal/certportal/internal/db"
 	"github.com/certportal/certportal/internal/errs"
+	"github.com/certportal/certportal/internal/projects"
 	"github.com/certportal/certportal/internal/verify"
 )
 
@@ -184,10 +186,10 @@ func orderReplacedBy(ctx context.Context, q db.DBTX, orderID int64) ([]int64, er
 	return pgx.CollectRows(rows, pgx.RowTo[int64])
 }
 
-// orderGetRequirement reads the requirement an order names; an unknown one is a
+// requirement reads the requirement an order names; an unknown one is a
 // mistake in the order (422 at requirement_id), not a missing page.
-func orderGetRequirement(ctx context.Context, q db.DBTX, id int64) (*Requirement, error) {
-	r, err := getRequirement(ctx, q, id)
+func (s *OrderService) requirement(ctx context.Context, id int64) (*projects.Requirement, error) {
+	r, err := s.cfg.Projects.GetRequirement(ctx, id)
 	if errs.CodeOf(err) == errs.NotFound {
 		return nil, errs.Field("requirement_id", "There is no such requirement.")
 	}
@@ -268,18 +270,14 @@ func orderListCSRs(ctx context.Context, q db.DBTX, requirementID int64) ([]Order
 	return out, rows.Err()
 }
 
-// orderAgencyBilling is the agency's billing contact from the settings, or nil when
+// agencyBilling is the agency's billing contact from the settings, or nil when
 // an administrator has not set it up yet.
-func orderAgencyBilling(ctx context.Context, q db.DBTX) (*AgencyBillingContact, error) {
-	var c AgencyBillingContact
-	err := getSetting(ctx, q, AgencyBillingContactKey, &c)
+func (s *OrderService) agencyBilling(ctx context.Context) (*clients.AgencyBillingContact, error) {
+	c, err := s.cfg.Clients.AgencyBillingContact(ctx)
 	if errs.CodeOf(err) == errs.NotFound {
 		return nil, nil
 	}
-	if err != nil {
-		return nil, err
-	}
-	return &c, nil
+	return c, err
 }
 
 // orderRegistrationEmails returns the admin and registrant emails of the
@@ -362,4 +360,11 @@ func orderPollTargets(ctx context.Context, q db.DBTX) ([]OrderPollTarget, error)
 		out = append(out, t)
 	}
 	return out, rows.Err()
+}
+
+func nullID(id int64) *int64 {
+	if id == 0 {
+		return nil
+	}
+	return &id
 }

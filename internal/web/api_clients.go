@@ -5,8 +5,10 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/certportal/certportal/internal/clients"
 	"github.com/certportal/certportal/internal/errs"
-	"github.com/certportal/certportal/internal/orders"
+	"github.com/certportal/certportal/internal/fields"
+	"github.com/certportal/certportal/internal/projects"
 	"github.com/certportal/certportal/internal/verify"
 )
 
@@ -20,7 +22,7 @@ type apiStanding struct {
 	RecordedAt time.Time `json:"recorded_at"`
 }
 
-func toAPIStanding(g *orders.Standing) apiStanding {
+func toAPIStanding(g *clients.Standing) apiStanding {
 	return apiStanding{ID: g.ID, Status: g.Status, Source: g.Source, CheckedOn: g.CheckedOn.Format(time.DateOnly),
 		Evidence: g.Evidence, RecordedBy: g.RecordedByName, RecordedAt: g.RecordedAt}
 }
@@ -32,13 +34,13 @@ func (s *Server) apiClients(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if rows == nil {
-		rows = []orders.ClientRow{}
+		rows = []clients.ClientRow{}
 	}
 	s.writeJSON(w, http.StatusOK, map[string]any{"clients": rows})
 }
 
 func (s *Server) apiClientCreate(w http.ResponseWriter, r *http.Request) {
-	var in orders.ClientInput
+	var in clients.ClientInput
 	if err := decodeJSON(r, &in); err != nil {
 		s.fail(w, r, err)
 		return
@@ -75,12 +77,12 @@ func (s *Server) apiClient(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	out := struct {
-		*orders.Client
-		Contacts []orders.Contact `json:"contacts"`
-		Standing []apiStanding    `json:"standing"`
+		*clients.Client
+		Contacts []clients.Contact `json:"contacts"`
+		Standing []apiStanding     `json:"standing"`
 	}{Client: c, Contacts: contacts, Standing: []apiStanding{}}
 	if out.Contacts == nil {
-		out.Contacts = []orders.Contact{}
+		out.Contacts = []clients.Contact{}
 	}
 	for i := range standing {
 		out.Standing = append(out.Standing, toAPIStanding(&standing[i]))
@@ -90,20 +92,20 @@ func (s *Server) apiClient(w http.ResponseWriter, r *http.Request) {
 
 // apiClientUpdate changes the fields the body names and keeps the others.
 func (s *Server) apiClientUpdate(w http.ResponseWriter, r *http.Request) {
-	current := func(id int64) (orders.ClientInput, error) {
+	current := func(id int64) (clients.ClientInput, error) {
 		c, err := s.clients.GetClient(r.Context(), id)
 		if err != nil {
-			return orders.ClientInput{}, err
+			return clients.ClientInput{}, err
 		}
 		return c.Input(), nil
 	}
-	serveByID(s, w, r, http.StatusOK, current, func(id int64, in orders.ClientInput) (*orders.Client, error) {
+	serveByID(s, w, r, http.StatusOK, current, func(id int64, in clients.ClientInput) (*clients.Client, error) {
 		return s.clients.UpdateClient(r.Context(), actor(r), id, in)
 	})
 }
 
 func (s *Server) apiContactCreate(w http.ResponseWriter, r *http.Request) {
-	serveByID(s, w, r, http.StatusCreated, nil, func(id int64, in orders.ContactInput) (*orders.Contact, error) {
+	serveByID(s, w, r, http.StatusCreated, nil, func(id int64, in clients.ContactInput) (*clients.Contact, error) {
 		return s.clients.AddContact(r.Context(), actor(r), id, in)
 	})
 }
@@ -111,26 +113,26 @@ func (s *Server) apiContactCreate(w http.ResponseWriter, r *http.Request) {
 // apiContactUpdate changes the fields the body names; a new email or phone clears
 // the verification.
 func (s *Server) apiContactUpdate(w http.ResponseWriter, r *http.Request) {
-	current := func(id int64) (orders.ContactInput, error) {
+	current := func(id int64) (clients.ContactInput, error) {
 		c, err := s.clients.GetContact(r.Context(), id)
 		if err != nil {
-			return orders.ContactInput{}, err
+			return clients.ContactInput{}, err
 		}
 		return c.Input(), nil
 	}
-	serveByID(s, w, r, http.StatusOK, current, func(id int64, in orders.ContactInput) (*orders.Contact, error) {
+	serveByID(s, w, r, http.StatusOK, current, func(id int64, in clients.ContactInput) (*clients.Contact, error) {
 		return s.clients.UpdateContact(r.Context(), actor(r), id, in)
 	})
 }
 
 func (s *Server) apiContactVerify(w http.ResponseWriter, r *http.Request) {
-	serveByID(s, w, r, http.StatusOK, nil, func(id int64, in orders.VerifyInput) (*orders.Contact, error) {
+	serveByID(s, w, r, http.StatusOK, nil, func(id int64, in clients.VerifyInput) (*clients.Contact, error) {
 		return s.clients.VerifyContact(r.Context(), actor(r), id, in)
 	})
 }
 
 func (s *Server) apiStandingCreate(w http.ResponseWriter, r *http.Request) {
-	serveByID(s, w, r, http.StatusCreated, nil, func(id int64, in orders.StandingInput) (any, error) {
+	serveByID(s, w, r, http.StatusCreated, nil, func(id int64, in clients.StandingInput) (any, error) {
 		g, err := s.clients.RecordStanding(r.Context(), actor(r), id, in)
 		if err != nil {
 			return nil, err
@@ -149,7 +151,7 @@ func (s *Server) apiBillingContact(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiBillingContactUpdate(w http.ResponseWriter, r *http.Request) {
-	var in orders.AgencyBillingContact
+	var in clients.AgencyBillingContact
 	if err := decodeJSON(r, &in); err != nil {
 		s.fail(w, r, err)
 		return
@@ -163,31 +165,31 @@ func (s *Server) apiBillingContactUpdate(w http.ResponseWriter, r *http.Request)
 }
 
 type apiProject struct {
-	ID              int64                `json:"id"`
-	ClientID        int64                `json:"client_id"`
-	ClientName      string               `json:"client_name"`
-	Name            string               `json:"name"`
-	POID            int64                `json:"po_id,omitempty"`
-	POName          string               `json:"po_name,omitempty"`
-	AMID            int64                `json:"am_id,omitempty"`
-	AMName          string               `json:"am_name,omitempty"`
-	KickoffOn       string               `json:"kickoff_on"`
-	SprintOneEndsOn string               `json:"sprint_one_ends_on"`
-	StagingOn       string               `json:"staging_on"`
-	ProductionOn    string               `json:"production_on"`
-	Requirements    int                  `json:"requirements"`
-	HasCertificate  bool                 `json:"has_certificate"`
-	Flags           []orders.ProjectFlag `json:"flags"`
-	CreatedAt       time.Time            `json:"created_at"`
+	ID              int64                  `json:"id"`
+	ClientID        int64                  `json:"client_id"`
+	ClientName      string                 `json:"client_name"`
+	Name            string                 `json:"name"`
+	POID            int64                  `json:"po_id,omitempty"`
+	POName          string                 `json:"po_name,omitempty"`
+	AMID            int64                  `json:"am_id,omitempty"`
+	AMName          string                 `json:"am_name,omitempty"`
+	KickoffOn       string                 `json:"kickoff_on"`
+	SprintOneEndsOn string                 `json:"sprint_one_ends_on"`
+	StagingOn       string                 `json:"staging_on"`
+	ProductionOn    string                 `json:"production_on"`
+	Requirements    int                    `json:"requirements"`
+	HasCertificate  bool                   `json:"has_certificate"`
+	Flags           []projects.ProjectFlag `json:"flags"`
+	CreatedAt       time.Time              `json:"created_at"`
 }
 
-func toAPIProject(p *orders.Project) apiProject {
+func toAPIProject(p *projects.Project) apiProject {
 	out := apiProject{ID: p.ID, ClientID: p.ClientID, ClientName: p.ClientName, Name: p.Name, POID: p.POID, POName: p.POName,
-		AMID: p.AMID, AMName: p.AMName, KickoffOn: orders.FormatDate(p.KickoffOn), SprintOneEndsOn: orders.FormatDate(p.SprintOneEndsOn),
-		StagingOn: orders.FormatDate(p.StagingOn), ProductionOn: orders.FormatDate(p.ProductionOn), Requirements: p.Requirements,
+		AMID: p.AMID, AMName: p.AMName, KickoffOn: fields.FormatDate(p.KickoffOn), SprintOneEndsOn: fields.FormatDate(p.SprintOneEndsOn),
+		StagingOn: fields.FormatDate(p.StagingOn), ProductionOn: fields.FormatDate(p.ProductionOn), Requirements: p.Requirements,
 		HasCertificate: p.HasCertificate, Flags: p.Flags, CreatedAt: p.CreatedAt}
 	if out.Flags == nil {
-		out.Flags = []orders.ProjectFlag{}
+		out.Flags = []projects.ProjectFlag{}
 	}
 	return out
 }
@@ -204,8 +206,8 @@ type apiProjectIn struct {
 	ProductionOn    string `json:"production_on"`
 }
 
-func (in apiProjectIn) input() orders.ProjectInput {
-	return orders.ProjectInput{ClientID: int64(in.ClientID), Name: in.Name, POID: int64(in.POID), AMID: int64(in.AMID),
+func (in apiProjectIn) input() projects.ProjectInput {
+	return projects.ProjectInput{ClientID: int64(in.ClientID), Name: in.Name, POID: int64(in.POID), AMID: int64(in.AMID),
 		KickoffOn: in.KickoffOn, SprintOneEndsOn: in.SprintOneEndsOn, StagingOn: in.StagingOn, ProductionOn: in.ProductionOn}
 }
 
@@ -219,7 +221,7 @@ func (s *Server) apiProjects(w http.ResponseWriter, r *http.Request) {
 		}
 		clientID = n
 	}
-	ps, err := s.clients.ListProjects(r.Context(), clientID)
+	ps, err := s.projects.ListProjects(r.Context(), clientID)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -237,7 +239,7 @@ func (s *Server) apiProjectCreate(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	p, err := s.clients.CreateProject(r.Context(), actor(r), in.input())
+	p, err := s.projects.CreateProject(r.Context(), actor(r), in.input())
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -252,12 +254,12 @@ func (s *Server) apiProject(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	p, err := s.clients.GetProject(r.Context(), id)
+	p, err := s.projects.GetProject(r.Context(), id)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	reqs, err := s.clients.ListRequirements(r.Context(), id)
+	reqs, err := s.projects.ListRequirements(r.Context(), id)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -279,7 +281,7 @@ func (s *Server) apiProjectUpdate(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	p, err := s.clients.GetProject(r.Context(), id)
+	p, err := s.projects.GetProject(r.Context(), id)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -291,7 +293,7 @@ func (s *Server) apiProjectUpdate(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	p, err = s.clients.UpdateProject(r.Context(), actor(r), id, in.input())
+	p, err = s.projects.UpdateProject(r.Context(), actor(r), id, in.input())
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -314,10 +316,10 @@ type apiRequirement struct {
 	CreatedAt     time.Time `json:"created_at"`
 }
 
-func toAPIRequirement(q *orders.Requirement) apiRequirement {
+func toAPIRequirement(q *projects.Requirement) apiRequirement {
 	out := apiRequirement{ID: q.ID, ProjectID: q.ProjectID, ClientID: q.ClientID, Hostnames: q.Hostnames,
 		PublicFacing: q.PublicFacing, TakesPayments: q.TakesPayments, Validation: q.Validation, ObtainedBy: q.ObtainedBy,
-		NeededBy: orders.FormatDate(q.NeededBy), Notes: q.Notes, Advice: q.Advice(), CreatedAt: q.CreatedAt}
+		NeededBy: fields.FormatDate(q.NeededBy), Notes: q.Notes, Advice: q.Advice(), CreatedAt: q.CreatedAt}
 	if out.Advice == nil {
 		out.Advice = []string{}
 	}
@@ -325,8 +327,8 @@ func toAPIRequirement(q *orders.Requirement) apiRequirement {
 }
 
 func (s *Server) apiRequirementCreate(w http.ResponseWriter, r *http.Request) {
-	serveByID(s, w, r, http.StatusCreated, nil, func(id int64, in orders.RequirementInput) (any, error) {
-		q, err := s.clients.CreateRequirement(r.Context(), actor(r), id, in)
+	serveByID(s, w, r, http.StatusCreated, nil, func(id int64, in projects.RequirementInput) (any, error) {
+		q, err := s.projects.CreateRequirement(r.Context(), actor(r), id, in)
 		if err != nil {
 			return nil, err
 		}
@@ -340,7 +342,7 @@ func (s *Server) apiRequirement(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	q, err := s.clients.GetRequirement(r.Context(), id)
+	q, err := s.projects.GetRequirement(r.Context(), id)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -357,12 +359,12 @@ func (s *Server) apiRequirementUpdate(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	var in orders.RequirementUpdate
+	var in projects.RequirementUpdate
 	if err := decodeJSON(r, &in); err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	edit, err := s.clients.UpdateRequirement(r.Context(), actor(r), id, in)
+	edit, err := s.projects.UpdateRequirement(r.Context(), actor(r), id, in)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -402,7 +404,7 @@ func (s *Server) apiDomainCheck(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	res, err := s.clients.CheckDomains(r.Context(), actor(r), id)
+	res, err := s.projects.CheckDomains(r.Context(), actor(r), id)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -435,7 +437,7 @@ func (s *Server) apiReadiness(w http.ResponseWriter, r *http.Request) {
 		}
 		period = n
 	}
-	rep, err := s.clients.Readiness(r.Context(), id, period)
+	rep, err := s.projects.Readiness(r.Context(), id, period)
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -14,9 +14,9 @@ import (
 
 	"github.com/certportal/certportal/internal/accounts"
 	"github.com/certportal/certportal/internal/audit"
-	"github.com/certportal/certportal/internal/certs"
 	"github.com/certportal/certportal/internal/keystore"
 	"github.com/certportal/certportal/internal/pgtest"
+	"github.com/certportal/certportal/internal/services"
 )
 
 // benchPortal is a whole portal (HTTP server, database, key store) with a PO's
@@ -26,9 +26,9 @@ func benchPortal(b *testing.B) (url, token string, requirementID int64) {
 	pool := pgtest.Pool(b)
 	entry, _ := keystore.NewMasterKey("bench")
 	ring, _ := keystore.ParseMasterKeys(entry)
-	acc := accounts.NewService(pool)
-	srv := New(Config{Env: "test"}, Deps{Pool: pool, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Accounts: acc,
-		Certs: certs.NewService(pool, keystore.NewStore(pool, ring))})
+	set := services.New(pool, services.Config{Keys: ring})
+	acc := set.Accounts
+	srv := New(Config{Env: "test"}, Deps{Pool: pool, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Services: set})
 	ts := httptest.NewServer(srv.Handler())
 	b.Cleanup(func() { ts.Close(); _ = srv.Close(context.Background()) })
 	ctx := context.Background()

@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/certportal/certportal/internal/accounts"
+	"github.com/certportal/certportal/internal/clients"
 	"github.com/certportal/certportal/internal/errs"
-	"github.com/certportal/certportal/internal/orders"
 	"github.com/certportal/certportal/internal/verify"
 	"github.com/certportal/certportal/web/templates/pages"
 )
@@ -73,14 +73,14 @@ func parseForm(w http.ResponseWriter, r *http.Request, s *Server) bool {
 var clientFields = []string{"display_name", "legal_name", "jurisdiction", "registration_number", "address1", "address2",
 	"city", "state", "postal_code", "country", "phone"}
 
-func clientFormValues(in orders.ClientInput) map[string]string {
+func clientFormValues(in clients.ClientInput) map[string]string {
 	return map[string]string{"display_name": in.DisplayName, "legal_name": in.LegalName, "jurisdiction": in.Jurisdiction,
 		"registration_number": in.RegistrationNumber, "address1": in.Address1, "address2": in.Address2, "city": in.City,
 		"state": in.State, "postal_code": in.PostalCode, "country": in.Country, "phone": in.Phone}
 }
 
-func clientInputFrom(f pages.Form) orders.ClientInput {
-	return orders.ClientInput{DisplayName: f.V("display_name"), LegalName: f.V("legal_name"), Jurisdiction: f.V("jurisdiction"),
+func clientInputFrom(f pages.Form) clients.ClientInput {
+	return clients.ClientInput{DisplayName: f.V("display_name"), LegalName: f.V("legal_name"), Jurisdiction: f.V("jurisdiction"),
 		RegistrationNumber: f.V("registration_number"), Address1: f.V("address1"), Address2: f.V("address2"), City: f.V("city"),
 		State: f.V("state"), PostalCode: f.V("postal_code"), Country: f.V("country"), Phone: f.V("phone")}
 }
@@ -90,14 +90,14 @@ func standingStatus(status string, checkedOn *time.Time, now time.Time) (string,
 	case "":
 		return "grey", "Not checked"
 	case verify.StandingNGS:
-		return "red", orders.StandingLabel(status)
+		return "red", clients.StandingLabel(status)
 	case verify.StandingUnknown:
-		return "amber", orders.StandingLabel(status)
+		return "amber", clients.StandingLabel(status)
 	}
 	if checkedOn != nil && now.Sub(*checkedOn) > verify.StandingMaxAge {
 		return "amber", "Good, checked over 90 days ago"
 	}
-	return "green", orders.StandingLabel(status)
+	return "green", clients.StandingLabel(status)
 }
 
 func (s *Server) clientList(w http.ResponseWriter, r *http.Request) {
@@ -107,7 +107,7 @@ func (s *Server) clientList(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sort := readSort(r, []string{"name", "legal", "country", "projects"}, "name")
-	slices.SortStableFunc(rows, func(a, b orders.ClientRow) int {
+	slices.SortStableFunc(rows, func(a, b clients.ClientRow) int {
 		var c int
 		switch sort.Key {
 		case "legal":
@@ -209,8 +209,8 @@ func (s *Server) clientEditPost(w http.ResponseWriter, r *http.Request) {
 
 func contactRoleOptions() []pages.Option {
 	var out []pages.Option
-	for _, role := range orders.ContactRoles() {
-		out = append(out, pages.Option{Value: role, Label: orders.ContactRoleLabel(role)})
+	for _, role := range clients.ContactRoles() {
+		out = append(out, pages.Option{Value: role, Label: clients.ContactRoleLabel(role)})
 	}
 	return out
 }
@@ -236,12 +236,12 @@ func (s *Server) clientPageView(r *http.Request, id int64, forms clientPageForms
 	if err != nil {
 		return pages.ClientView{}, err
 	}
-	projects, err := s.clients.ListProjects(r.Context(), id)
+	projects, err := s.projects.ListProjects(r.Context(), id)
 	if err != nil {
 		return pages.ClientView{}, err
 	}
 	if forms.contact.Values == nil {
-		forms.contact = pages.NewForm(map[string]string{"role": orders.ContactAdmin})
+		forms.contact = pages.NewForm(map[string]string{"role": clients.ContactAdmin})
 	}
 	if forms.standing.Values == nil {
 		forms.standing = pages.NewForm(map[string]string{"status": verify.StandingGood, "checked_on": time.Now().Format(time.DateOnly)})
@@ -261,14 +261,14 @@ func (s *Server) clientPageView(r *http.Request, id int64, forms clientPageForms
 			{Label: "Phone", Value: c.Phone},
 		},
 	}
-	for _, m := range orders.VerifyMethods() {
+	for _, m := range clients.VerifyMethods() {
 		v.MethodOptions = append(v.MethodOptions, pages.Option{Value: m, Label: m})
 	}
-	for _, st := range orders.StandingStatuses() {
-		v.StatusOptions = append(v.StatusOptions, pages.Option{Value: st, Label: orders.StandingLabel(st)})
+	for _, st := range clients.StandingStatuses() {
+		v.StatusOptions = append(v.StatusOptions, pages.Option{Value: st, Label: clients.StandingLabel(st)})
 	}
 	for _, ct := range contacts {
-		row := pages.ContactRow{ID: ct.ID, Role: orders.ContactRoleLabel(ct.Role), Name: ct.Name(), Title: ct.Title,
+		row := pages.ContactRow{ID: ct.ID, Role: clients.ContactRoleLabel(ct.Role), Name: ct.Name(), Title: ct.Title,
 			Email: ct.Email, Phone: ct.Phone, Verified: ct.Verified}
 		if ct.VerifiedAt != nil {
 			row.VerifiedText = "by " + ct.VerifiedByName + " (" + ct.VerifiedMethod + ") on " + ct.VerifiedAt.UTC().Format(time.DateOnly)
@@ -283,7 +283,7 @@ func (s *Server) clientPageView(r *http.Request, id int64, forms clientPageForms
 	}
 	now := time.Now()
 	for i, g := range standing {
-		status, label := "grey", orders.StandingLabel(g.Status)
+		status, label := "grey", clients.StandingLabel(g.Status)
 		if i == 0 {
 			status, label = standingStatus(g.Status, &g.CheckedOn, now)
 		}
@@ -330,8 +330,8 @@ func (s *Server) clientPageRefused(w http.ResponseWriter, r *http.Request, id in
 
 var contactFields = []string{"role", "first_name", "last_name", "title", "email", "phone"}
 
-func contactInputFrom(f pages.Form) orders.ContactInput {
-	return orders.ContactInput{Role: f.V("role"), FirstName: f.V("first_name"), LastName: f.V("last_name"),
+func contactInputFrom(f pages.Form) clients.ContactInput {
+	return clients.ContactInput{Role: f.V("role"), FirstName: f.V("first_name"), LastName: f.V("last_name"),
 		Title: f.V("title"), Email: f.V("email"), Phone: f.V("phone")}
 }
 
@@ -354,7 +354,7 @@ func (s *Server) contactCreatePost(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.flash(r, "ok", "Added "+c.Name()+" as "+orders.ContactRoleLabel(c.Role)+" contact.")
+	s.flash(r, "ok", "Added "+c.Name()+" as "+clients.ContactRoleLabel(c.Role)+" contact.")
 	http.Redirect(w, r, "/clients/"+strconv.FormatInt(id, 10), http.StatusSeeOther)
 }
 
@@ -375,7 +375,7 @@ func (s *Server) contactEdit(w http.ResponseWriter, r *http.Request) {
 	s.renderContactForm(w, r, http.StatusOK, ct, f)
 }
 
-func (s *Server) renderContactForm(w http.ResponseWriter, r *http.Request, status int, ct *orders.Contact, f pages.Form) {
+func (s *Server) renderContactForm(w http.ResponseWriter, r *http.Request, status int, ct *clients.Contact, f pages.Form) {
 	c, err := s.clients.GetClient(r.Context(), ct.ClientID)
 	if err != nil {
 		s.fail(w, r, err)
@@ -432,7 +432,7 @@ func (s *Server) contactVerifyPost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := postedForm(r, "method", "note")
-	ct, err := s.clients.VerifyContact(r.Context(), actor(r), id, orders.VerifyInput{Method: f.V("method"), Note: f.V("note")})
+	ct, err := s.clients.VerifyContact(r.Context(), actor(r), id, clients.VerifyInput{Method: f.V("method"), Note: f.V("note")})
 	if err != nil {
 		if invalid(err, &f) {
 			s.clientPageRefused(w, r, before.ClientID, clientPageForms{verifyFor: id, verify: f})
@@ -455,7 +455,7 @@ func (s *Server) standingCreatePost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := postedForm(r, "status", "source", "checked_on", "evidence")
-	_, err = s.clients.RecordStanding(r.Context(), actor(r), id, orders.StandingInput{
+	_, err = s.clients.RecordStanding(r.Context(), actor(r), id, clients.StandingInput{
 		Status: f.V("status"), Source: f.V("source"), CheckedOn: f.V("checked_on"), Evidence: f.V("evidence")})
 	if err != nil {
 		if invalid(err, &f) {

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/certportal/certportal/internal/dashboard"
 	"github.com/certportal/certportal/internal/errs"
 	"github.com/certportal/certportal/internal/orders"
 	"github.com/certportal/certportal/web/templates/components"
@@ -18,8 +19,8 @@ import (
 )
 
 // summaryFilter reads ?client_id= (empty: every client).
-func summaryFilter(r *http.Request) (orders.SummaryFilter, error) {
-	var f orders.SummaryFilter
+func summaryFilter(r *http.Request) (dashboard.SummaryFilter, error) {
+	var f dashboard.SummaryFilter
 	if v := strings.TrimSpace(r.URL.Query().Get("client_id")); v != "" {
 		id, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || id <= 0 {
@@ -31,7 +32,7 @@ func summaryFilter(r *http.Request) (orders.SummaryFilter, error) {
 }
 
 // summary answers the dashboard's service call for the request's filter.
-func (s *Server) summary(r *http.Request) (*orders.Summary, error) {
+func (s *Server) summary(r *http.Request) (*dashboard.Summary, error) {
 	if s.orders == nil {
 		return nil, errs.New(errs.Unavailable, "The dashboard is not available in this portal.")
 	}
@@ -39,7 +40,7 @@ func (s *Server) summary(r *http.Request) (*orders.Summary, error) {
 	if err != nil {
 		return nil, err
 	}
-	return s.orders.Summary(r.Context(), f)
+	return s.dashboard.Summary(r.Context(), f)
 }
 
 // apiDashboard is GET /api/v1/dashboard: the same summary the page shows.
@@ -54,7 +55,7 @@ func (s *Server) apiDashboard(w http.ResponseWriter, r *http.Request) {
 
 // dashboard is GET /dashboard: per client and project, what is blocked, overdue
 // and expiring, with the expiry chart.
-func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
+func (s *Server) dashboardPage(w http.ResponseWriter, r *http.Request) {
 	sum, err := s.summary(r)
 	if err != nil {
 		s.fail(w, r, err)
@@ -84,7 +85,7 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
 }
 
 // expiryChart is the bar chart of certificate expiries per month.
-func expiryChart(months []orders.MonthCount) components.BarChart {
+func expiryChart(months []dashboard.MonthCount) components.BarChart {
 	c := components.BarChart{ID: "expiry-chart", Title: "Certificate expiries per month", Category: "Month",
 		Desc: "Bars show how many certificates expire in each of the next 12 months."}
 	total := 0
@@ -101,7 +102,7 @@ func expiryChart(months []orders.MonthCount) components.BarChart {
 	return c
 }
 
-func dashboardTiles(sum *orders.Summary) []pages.DashboardTile {
+func dashboardTiles(sum *dashboard.Summary) []pages.DashboardTile {
 	tile := func(label string, n int, anchor, bad, word string) pages.DashboardTile {
 		t := pages.DashboardTile{Label: label, Count: strconv.Itoa(n), Status: bad, Word: word, Href: "#" + anchor}
 		if n == 0 {
@@ -145,12 +146,12 @@ func sortItems[T any](r *http.Request, items []T, def string, by map[string]func
 
 func byName(a, b string) int { return strings.Compare(strings.ToLower(a), strings.ToLower(b)) }
 
-func dashboardClients(r *http.Request, cs []orders.ClientAttention) ([]view.Column, []pages.DashboardClientRow) {
+func dashboardClients(r *http.Request, cs []dashboard.ClientAttention) ([]view.Column, []pages.DashboardClientRow) {
 	cs = slices.Clone(cs)
-	sort := sortItems(r, cs, "c_total", map[string]func(a, b orders.ClientAttention) int{
-		"c_client": func(a, b orders.ClientAttention) int { return byName(a.ClientName, b.ClientName) },
+	sort := sortItems(r, cs, "c_total", map[string]func(a, b dashboard.ClientAttention) int{
+		"c_client": func(a, b dashboard.ClientAttention) int { return byName(a.ClientName, b.ClientName) },
 		// Most to do first.
-		"c_total": func(a, b orders.ClientAttention) int {
+		"c_total": func(a, b dashboard.ClientAttention) int {
 			return cmp.Or(b.Total-a.Total, byName(a.ClientName, b.ClientName))
 		},
 	})
@@ -165,14 +166,14 @@ func dashboardClients(r *http.Request, cs []orders.ClientAttention) ([]view.Colu
 		{"", "Unknown/declined"}, {"", "Expiring/expired"}, {"c_total", "All"}}, "c_total"), rows
 }
 
-func dashboardBlocked(r *http.Request, items []orders.BlockedRequirement) ([]view.Column, []pages.DashboardItemRow) {
+func dashboardBlocked(r *http.Request, items []dashboard.BlockedRequirement) ([]view.Column, []pages.DashboardItemRow) {
 	items = slices.Clone(items)
-	sort := sortItems(r, items, "b_client", map[string]func(a, b orders.BlockedRequirement) int{
-		"b_id": func(a, b orders.BlockedRequirement) int { return cmp.Compare(a.RequirementID, b.RequirementID) },
-		"b_client": func(a, b orders.BlockedRequirement) int {
+	sort := sortItems(r, items, "b_client", map[string]func(a, b dashboard.BlockedRequirement) int{
+		"b_id": func(a, b dashboard.BlockedRequirement) int { return cmp.Compare(a.RequirementID, b.RequirementID) },
+		"b_client": func(a, b dashboard.BlockedRequirement) int {
 			return byName(a.ClientName+a.ProjectName, b.ClientName+b.ProjectName)
 		},
-		"b_red": func(a, b orders.BlockedRequirement) int { return cmp.Compare(a.RedItems, b.RedItems) },
+		"b_red": func(a, b dashboard.BlockedRequirement) int { return cmp.Compare(a.RedItems, b.RedItems) },
 	})
 	rows := make([]pages.DashboardItemRow, 0, len(items))
 	for _, b := range items {
@@ -185,13 +186,13 @@ func dashboardBlocked(r *http.Request, items []orders.BlockedRequirement) ([]vie
 		{"", "Status"}, {"b_red", "Red items"}, {"", "First red item"}}, "b_id", "b_red"), rows
 }
 
-func dashboardFlagged(r *http.Request, items []orders.FlaggedProject) ([]view.Column, []pages.DashboardItemRow) {
+func dashboardFlagged(r *http.Request, items []dashboard.FlaggedProject) ([]view.Column, []pages.DashboardItemRow) {
 	items = slices.Clone(items)
-	sort := sortItems(r, items, "f_client", map[string]func(a, b orders.FlaggedProject) int{
-		"f_client": func(a, b orders.FlaggedProject) int {
+	sort := sortItems(r, items, "f_client", map[string]func(a, b dashboard.FlaggedProject) int{
+		"f_client": func(a, b dashboard.FlaggedProject) int {
 			return byName(a.ClientName+a.ProjectName, b.ClientName+b.ProjectName)
 		},
-		"f_flags": func(a, b orders.FlaggedProject) int { return cmp.Compare(len(a.Flags), len(b.Flags)) },
+		"f_flags": func(a, b dashboard.FlaggedProject) int { return cmp.Compare(len(a.Flags), len(b.Flags)) },
 	})
 	rows := make([]pages.DashboardItemRow, 0, len(items))
 	for _, p := range items {
@@ -208,15 +209,15 @@ func dashboardFlagged(r *http.Request, items []orders.FlaggedProject) ([]view.Co
 		{"", "Status"}, {"f_flags", "Flags"}, {"", "Why"}}, "f_flags"), rows
 }
 
-func dashboardOrders(r *http.Request, items []orders.AttentionOrder) ([]view.Column, []pages.DashboardItemRow) {
-	sort := sortItems(r, items, "o_waiting", map[string]func(a, b orders.AttentionOrder) int{
-		"o_id": func(a, b orders.AttentionOrder) int { return cmp.Compare(a.OrderID, b.OrderID) },
-		"o_client": func(a, b orders.AttentionOrder) int {
+func dashboardOrders(r *http.Request, items []dashboard.AttentionOrder) ([]view.Column, []pages.DashboardItemRow) {
+	sort := sortItems(r, items, "o_waiting", map[string]func(a, b dashboard.AttentionOrder) int{
+		"o_id": func(a, b dashboard.AttentionOrder) int { return cmp.Compare(a.OrderID, b.OrderID) },
+		"o_client": func(a, b dashboard.AttentionOrder) int {
 			return byName(a.ClientName+a.ProjectName, b.ClientName+b.ProjectName)
 		},
-		"o_state": func(a, b orders.AttentionOrder) int { return strings.Compare(string(a.State), string(b.State)) },
+		"o_state": func(a, b dashboard.AttentionOrder) int { return strings.Compare(string(a.State), string(b.State)) },
 		// Longest wait first.
-		"o_waiting": func(a, b orders.AttentionOrder) int {
+		"o_waiting": func(a, b dashboard.AttentionOrder) int {
 			return cmp.Or(b.BusinessDaysWaiting-a.BusinessDaysWaiting, cmp.Compare(a.OrderID, b.OrderID))
 		},
 	})
@@ -235,13 +236,13 @@ func dashboardOrders(r *http.Request, items []orders.AttentionOrder) ([]view.Col
 		{"o_state", "Status"}, {"o_waiting", "Business days"}, {"", "What blocks it"}}, "o_id", "o_waiting"), rows
 }
 
-func dashboardCerts(r *http.Request, items []orders.ExpiringCertificate) ([]view.Column, []pages.DashboardItemRow) {
+func dashboardCerts(r *http.Request, items []dashboard.ExpiringCertificate) ([]view.Column, []pages.DashboardItemRow) {
 	items = slices.Clone(items)
-	sort := sortItems(r, items, "x_days", map[string]func(a, b orders.ExpiringCertificate) int{
-		"x_client": func(a, b orders.ExpiringCertificate) int {
+	sort := sortItems(r, items, "x_days", map[string]func(a, b dashboard.ExpiringCertificate) int{
+		"x_client": func(a, b dashboard.ExpiringCertificate) int {
 			return byName(a.ClientName+a.ProjectName, b.ClientName+b.ProjectName)
 		},
-		"x_days": func(a, b orders.ExpiringCertificate) int {
+		"x_days": func(a, b dashboard.ExpiringCertificate) int {
 			return cmp.Or(cmp.Compare(a.DaysLeft, b.DaysLeft), cmp.Compare(a.CertificateID, b.CertificateID))
 		},
 	})
@@ -262,7 +263,7 @@ func dashboardCerts(r *http.Request, items []orders.ExpiringCertificate) ([]view
 }
 
 // needsAttention is the home page's summary: the dashboard's tiles that are not zero.
-func needsAttention(sum *orders.Summary) *pages.NeedsAttention {
+func needsAttention(sum *dashboard.Summary) *pages.NeedsAttention {
 	a := &pages.NeedsAttention{Total: strconv.Itoa(sum.Attention)}
 	for _, t := range dashboardTiles(sum) {
 		if t.Count != "0" {

@@ -7,10 +7,9 @@ import (
 	"net/http/httptest"
 	"testing"
 
-	"github.com/certportal/certportal/internal/accounts"
-	"github.com/certportal/certportal/internal/orders"
 	"github.com/certportal/certportal/internal/orders/ordertest"
 	"github.com/certportal/certportal/internal/pgtest"
+	"github.com/certportal/certportal/internal/services"
 )
 
 // BenchmarkDashboardPage times the dashboard page's handler (summary, client
@@ -22,13 +21,12 @@ func BenchmarkDashboardPage(b *testing.B) {
 	pool := pgtest.Pool(b)
 	ordertest.SeedScale(b, pool, 200)
 	srv := New(Config{Env: "test"}, Deps{Pool: pool, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Accounts: accounts.NewService(pool), Clients: orders.NewService(pool, nil),
-		Orders: orders.NewOrderService(pool, orders.OrderServiceConfig{})})
+		Services: services.New(pool, services.Config{})})
 	b.Cleanup(func() { _ = srv.Close(b.Context()) })
 	size := 0
 	for b.Loop() {
 		rec := httptest.NewRecorder()
-		srv.dashboard(rec, httptest.NewRequest("GET", "/dashboard", nil))
+		srv.dashboardPage(rec, httptest.NewRequest("GET", "/dashboard", nil))
 		if rec.Code != http.StatusOK {
 			b.Fatalf("status %d: %s", rec.Code, rec.Body)
 		}

@@ -4,7 +4,7 @@ import (
 	"net/http"
 
 	"github.com/certportal/certportal/internal/accounts"
-	"github.com/certportal/certportal/internal/orders"
+	"github.com/certportal/certportal/internal/dashboard"
 
 	"github.com/certportal/certportal/web/templates/pages"
 )
@@ -14,7 +14,7 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 	u := currentUser(r)
 	h := pages.Home{Cards: s.homeCards(r, u)}
 	if s.orders != nil && u.Has(accounts.RoleAM, accounts.RolePO) {
-		sum, err := s.orders.Summary(r.Context(), orders.SummaryFilter{})
+		sum, err := s.dashboard.Summary(r.Context(), dashboard.SummaryFilter{})
 		if err != nil {
 			s.fail(w, r, err)
 			return

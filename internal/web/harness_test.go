@@ -18,10 +18,9 @@ import (
 
 	"github.com/certportal/certportal/internal/accounts"
 	"github.com/certportal/certportal/internal/audit"
-	"github.com/certportal/certportal/internal/certs"
 	"github.com/certportal/certportal/internal/keystore"
-	"github.com/certportal/certportal/internal/orders"
 	"github.com/certportal/certportal/internal/pgtest"
+	"github.com/certportal/certportal/internal/services"
 	"github.com/certportal/certportal/internal/verify"
 )
 
@@ -66,14 +65,11 @@ func setupWithLookup(t *testing.T, lookup *verify.Lookup) *testBundle {
 	pool := pgtest.Pool(t)
 	logBuf := &syncBuffer{}
 	log := slog.New(slog.NewTextHandler(logBuf, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	acc := accounts.NewService(pool)
-	certsSvc := certs.NewService(pool, keystore.NewStore(pool, testMasterKeys(t)))
-	// The same wiring as internal/app: orders are gated by the real checklist and
-	// issued certificates go through the real intake. No provider: manual orders only.
-	clients := orders.NewService(pool, lookup)
-	orderSvc := orders.NewOrderService(pool, orders.OrderServiceConfig{Readiness: clients, Intake: certsSvc, Logger: log})
+	// The same wiring as internal/app. No provider: manual orders only.
+	svc := services.New(pool, services.Config{Lookup: lookup, Keys: testMasterKeys(t), Logger: log})
+	acc := svc.Accounts
 	clock := &testClock{}
-	srv := New(Config{Env: "test", Now: clock.Now}, Deps{Pool: pool, Logger: log, Accounts: acc, Certs: certsSvc, Clients: clients, Orders: orderSvc})
+	srv := New(Config{Env: "test", Now: clock.Now}, Deps{Pool: pool, Logger: log, Services: svc})
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(func() {
 		ts.Close()

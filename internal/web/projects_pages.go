@@ -8,13 +8,14 @@ import (
 	"time"
 
 	"github.com/certportal/certportal/internal/accounts"
-	"github.com/certportal/certportal/internal/orders"
+	"github.com/certportal/certportal/internal/fields"
+	"github.com/certportal/certportal/internal/projects"
 	"github.com/certportal/certportal/web/templates/pages"
 )
 
-func projectRow(p *orders.Project) pages.ProjectRow {
+func projectRow(p *projects.Project) pages.ProjectRow {
 	row := pages.ProjectRow{ID: p.ID, Name: p.Name, ClientID: p.ClientID, ClientName: p.ClientName, PO: p.POName,
-		Kickoff: orders.FormatDate(p.KickoffOn), Staging: orders.FormatDate(p.StagingOn)}
+		Kickoff: fields.FormatDate(p.KickoffOn), Staging: fields.FormatDate(p.StagingOn)}
 	for _, f := range p.Flags {
 		row.Flags = append(row.Flags, flagLabel(f.Key))
 	}
@@ -23,24 +24,24 @@ func projectRow(p *orders.Project) pages.ProjectRow {
 
 func flagLabel(key string) string {
 	switch key {
-	case orders.FlagNoRequirement:
+	case projects.FlagNoRequirement:
 		return "No requirement after sprint one"
-	case orders.FlagStagingWithoutCert:
+	case projects.FlagStagingWithoutCert:
 		return "Staging near, no certificate"
 	}
 	return key
 }
 
-func dateKey(t *time.Time) string { return orders.FormatDate(t) }
+func dateKey(t *time.Time) string { return fields.FormatDate(t) }
 
 func (s *Server) projectList(w http.ResponseWriter, r *http.Request) {
-	ps, err := s.clients.ListProjects(r.Context(), 0)
+	ps, err := s.projects.ListProjects(r.Context(), 0)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	sort := readSort(r, []string{"name", "client", "po", "kickoff", "staging", "flags"}, "name")
-	slices.SortStableFunc(ps, func(a, b orders.Project) int {
+	slices.SortStableFunc(ps, func(a, b projects.Project) int {
 		var c int
 		switch sort.Key {
 		case "client":
@@ -88,8 +89,8 @@ func formID(v string) int64 {
 	return n
 }
 
-func projectInputFrom(f pages.Form) orders.ProjectInput {
-	return orders.ProjectInput{ClientID: formID(f.V("client_id")), Name: f.V("name"), POID: formID(f.V("po_id")),
+func projectInputFrom(f pages.Form) projects.ProjectInput {
+	return projects.ProjectInput{ClientID: formID(f.V("client_id")), Name: f.V("name"), POID: formID(f.V("po_id")),
 		AMID: formID(f.V("am_id")), KickoffOn: f.V("kickoff_on"), SprintOneEndsOn: f.V("sprint_one_ends_on"),
 		StagingOn: f.V("staging_on"), ProductionOn: f.V("production_on")}
 }
@@ -148,7 +149,7 @@ func (s *Server) projectCreatePost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := postedForm(r, projectFields...)
-	p, err := s.clients.CreateProject(r.Context(), actor(r), projectInputFrom(f))
+	p, err := s.projects.CreateProject(r.Context(), actor(r), projectInputFrom(f))
 	if err != nil {
 		if invalid(err, &f) {
 			s.renderProjectForm(w, r, http.StatusUnprocessableEntity, "New project", "/projects", "Create project", f)
@@ -167,7 +168,7 @@ func (s *Server) projectEdit(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	p, err := s.clients.GetProject(r.Context(), id)
+	p, err := s.projects.GetProject(r.Context(), id)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -196,7 +197,7 @@ func (s *Server) projectEditPost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := postedForm(r, projectFields...)
-	p, err := s.clients.UpdateProject(r.Context(), actor(r), id, projectInputFrom(f))
+	p, err := s.projects.UpdateProject(r.Context(), actor(r), id, projectInputFrom(f))
 	if err != nil {
 		if invalid(err, &f) {
 			s.renderProjectForm(w, r, http.StatusUnprocessableEntity, "Edit project", "/projects/"+strconv.FormatInt(id, 10), "Save project", f)
@@ -222,12 +223,12 @@ func (s *Server) projectView(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	p, err := s.clients.GetProject(r.Context(), id)
+	p, err := s.projects.GetProject(r.Context(), id)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	reqs, err := s.clients.ListRequirements(r.Context(), id)
+	reqs, err := s.projects.ListRequirements(r.Context(), id)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -236,10 +237,10 @@ func (s *Server) projectView(w http.ResponseWriter, r *http.Request) {
 		Facts: []pages.Fact{
 			{Label: "Project owner", Value: p.POName},
 			{Label: "Account manager", Value: p.AMName},
-			{Label: "Kickoff", Value: orders.FormatDate(p.KickoffOn)},
-			{Label: "End of sprint one", Value: orders.FormatDate(p.SprintOneEndsOn)},
-			{Label: "Staging", Value: orders.FormatDate(p.StagingOn)},
-			{Label: "Production", Value: orders.FormatDate(p.ProductionOn)},
+			{Label: "Kickoff", Value: fields.FormatDate(p.KickoffOn)},
+			{Label: "End of sprint one", Value: fields.FormatDate(p.SprintOneEndsOn)},
+			{Label: "Staging", Value: fields.FormatDate(p.StagingOn)},
+			{Label: "Production", Value: fields.FormatDate(p.ProductionOn)},
 			{Label: "Certificate issued", Value: yesNo(p.HasCertificate)},
 		}}
 	for _, f := range p.Flags {
@@ -247,7 +248,7 @@ func (s *Server) projectView(w http.ResponseWriter, r *http.Request) {
 	}
 	for _, q := range reqs {
 		v.Requirements = append(v.Requirements, pages.RequirementRow{ID: q.ID, Hostnames: strings.Join(q.Hostnames, ", "),
-			Validation: strings.ToUpper(q.Validation), Public: yesNo(q.PublicFacing), NeededBy: orders.FormatDate(q.NeededBy)})
+			Validation: strings.ToUpper(q.Validation), Public: yesNo(q.PublicFacing), NeededBy: fields.FormatDate(q.NeededBy)})
 	}
 	s.render(w, r, pages.ProjectPage(s.pageData(r, p.Name), v))
 }

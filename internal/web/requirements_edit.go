@@ -5,7 +5,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/certportal/certportal/internal/orders"
+	"github.com/certportal/certportal/internal/fields"
+	"github.com/certportal/certportal/internal/projects"
 	"github.com/certportal/certportal/web/templates/pages"
 )
 
@@ -16,8 +17,8 @@ func checkboxValue(b bool) string {
 	return ""
 }
 
-func (s *Server) renderRequirementEditForm(w http.ResponseWriter, r *http.Request, status int, q *orders.Requirement, f pages.Form) {
-	v := requirementFormPage(&orders.Project{ID: q.ProjectID, Name: q.ProjectName}, q, f)
+func (s *Server) renderRequirementEditForm(w http.ResponseWriter, r *http.Request, status int, q *projects.Requirement, f pages.Form) {
+	v := requirementFormPage(&projects.Project{ID: q.ProjectID, Name: q.ProjectName}, q, f)
 	s.renderStatus(w, r, status, pages.RequirementForm(s.pageData(r, v.Heading), v))
 }
 
@@ -28,7 +29,7 @@ func (s *Server) requirementEdit(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	q, err := s.clients.GetRequirement(r.Context(), id)
+	q, err := s.projects.GetRequirement(r.Context(), id)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -36,7 +37,7 @@ func (s *Server) requirementEdit(w http.ResponseWriter, r *http.Request) {
 	s.renderRequirementEditForm(w, r, http.StatusOK, q, pages.NewForm(map[string]string{
 		"hostnames": strings.Join(q.Hostnames, "\n"), "public_facing": checkboxValue(q.PublicFacing),
 		"takes_payments": checkboxValue(q.TakesPayments), "validation": q.Validation, "obtained_by": q.ObtainedBy,
-		"needed_by": orders.FormatDate(q.NeededBy), "notes": q.Notes,
+		"needed_by": fields.FormatDate(q.NeededBy), "notes": q.Notes,
 	}))
 }
 
@@ -51,16 +52,16 @@ func (s *Server) requirementEditPost(w http.ResponseWriter, r *http.Request) {
 	if !parseForm(w, r, s) {
 		return
 	}
-	q, err := s.clients.GetRequirement(r.Context(), id)
+	q, err := s.projects.GetRequirement(r.Context(), id)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	f := postedForm(r, requirementFields...)
-	hostnames := orders.SplitHostnames(f.V("hostnames"))
+	hostnames := projects.SplitHostnames(f.V("hostnames"))
 	publicFacing, takesPayments := f.Checked("public_facing"), f.Checked("takes_payments")
 	validation, obtainedBy, neededBy, notes := f.V("validation"), f.V("obtained_by"), f.V("needed_by"), f.V("notes")
-	edit, err := s.clients.UpdateRequirement(r.Context(), actor(r), id, orders.RequirementUpdate{
+	edit, err := s.projects.UpdateRequirement(r.Context(), actor(r), id, projects.RequirementUpdate{
 		Hostnames: &hostnames, PublicFacing: &publicFacing, TakesPayments: &takesPayments,
 		Validation: &validation, ObtainedBy: &obtainedBy, NeededBy: &neededBy, Notes: &notes,
 	})

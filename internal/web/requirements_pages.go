@@ -6,7 +6,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/certportal/certportal/internal/orders"
+	"github.com/certportal/certportal/internal/fields"
+	"github.com/certportal/certportal/internal/projects"
 	"github.com/certportal/certportal/internal/verify"
 	"github.com/certportal/certportal/web/templates/pages"
 )
@@ -15,7 +16,7 @@ var requirementFields = []string{"hostnames", "public_facing", "takes_payments",
 
 // requirementFormPage is the requirement form around f: filing one for a project
 // when editing is nil, otherwise editing that requirement.
-func requirementFormPage(p *orders.Project, editing *orders.Requirement, f pages.Form) pages.RequirementFormPage {
+func requirementFormPage(p *projects.Project, editing *projects.Requirement, f pages.Form) pages.RequirementFormPage {
 	v := pages.RequirementFormPage{Form: f,
 		Heading: "New certificate requirement for " + p.Name, Action: "/projects/" + strconv.FormatInt(p.ID, 10) + "/requirements",
 		Submit: "File requirement", CancelHref: "/projects/" + strconv.FormatInt(p.ID, 10),
@@ -25,8 +26,8 @@ func requirementFormPage(p *orders.Project, editing *orders.Requirement, f pages
 			{Value: verify.ValidationEV, Label: "EV: extended validation"},
 		},
 		ObtainedByOptions: []pages.Option{
-			{Value: orders.ObtainedByAgency, Label: "The agency (preferred)"},
-			{Value: orders.ObtainedByClient, Label: "The client"},
+			{Value: projects.ObtainedByAgency, Label: "The agency (preferred)"},
+			{Value: projects.ObtainedByClient, Label: "The client"},
 		},
 	}
 	if editing != nil {
@@ -37,7 +38,7 @@ func requirementFormPage(p *orders.Project, editing *orders.Requirement, f pages
 	return v
 }
 
-func (s *Server) renderRequirementForm(w http.ResponseWriter, r *http.Request, status int, p *orders.Project, f pages.Form) {
+func (s *Server) renderRequirementForm(w http.ResponseWriter, r *http.Request, status int, p *projects.Project, f pages.Form) {
 	v := requirementFormPage(p, nil, f)
 	s.renderStatus(w, r, status, pages.RequirementForm(s.pageData(r, v.Heading), v))
 }
@@ -48,13 +49,13 @@ func (s *Server) requirementNew(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	p, err := s.clients.GetProject(r.Context(), id)
+	p, err := s.projects.GetProject(r.Context(), id)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	s.renderRequirementForm(w, r, http.StatusOK, p, pages.NewForm(map[string]string{
-		"validation": verify.ValidationOV, "obtained_by": orders.ObtainedByAgency, "needed_by": orders.FormatDate(p.StagingOn)}))
+		"validation": verify.ValidationOV, "obtained_by": projects.ObtainedByAgency, "needed_by": fields.FormatDate(p.StagingOn)}))
 }
 
 func (s *Server) requirementCreatePost(w http.ResponseWriter, r *http.Request) {
@@ -66,14 +67,14 @@ func (s *Server) requirementCreatePost(w http.ResponseWriter, r *http.Request) {
 	if !parseForm(w, r, s) {
 		return
 	}
-	p, err := s.clients.GetProject(r.Context(), id)
+	p, err := s.projects.GetProject(r.Context(), id)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	f := postedForm(r, requirementFields...)
-	q, err := s.clients.CreateRequirement(r.Context(), actor(r), id, orders.RequirementInput{
-		Hostnames: orders.SplitHostnames(f.V("hostnames")), PublicFacing: f.Checked("public_facing"),
+	q, err := s.projects.CreateRequirement(r.Context(), actor(r), id, projects.RequirementInput{
+		Hostnames: projects.SplitHostnames(f.V("hostnames")), PublicFacing: f.Checked("public_facing"),
 		TakesPayments: f.Checked("takes_payments"), Validation: f.V("validation"), ObtainedBy: f.V("obtained_by"),
 		NeededBy: f.V("needed_by"), Notes: f.V("notes"),
 	})
@@ -124,7 +125,7 @@ func statusWord(status string) string {
 	return status
 }
 
-func snapshotRow(d orders.DomainSnapshot) pages.SnapshotRow {
+func snapshotRow(d projects.DomainSnapshot) pages.SnapshotRow {
 	row := pages.SnapshotRow{Domain: d.Domain, CheckedAt: d.CheckedAt.UTC().Format(dateTimeLayout), Source: strings.ToUpper(d.Source),
 		CheckedBy: d.CheckedByName}
 	reg := d.Registration
@@ -163,17 +164,17 @@ func (s *Server) requirementView(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	q, err := s.clients.GetRequirement(r.Context(), id)
+	q, err := s.projects.GetRequirement(r.Context(), id)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	rep, err := s.clients.Readiness(r.Context(), id, 0)
+	rep, err := s.projects.Readiness(r.Context(), id, 0)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	snaps, err := s.clients.DomainChecks(r.Context(), id)
+	snaps, err := s.projects.DomainChecks(r.Context(), id)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -185,14 +186,14 @@ func (s *Server) requirementView(w http.ResponseWriter, r *http.Request) {
 			{Label: "Takes payments", Value: yesNo(q.TakesPayments)},
 			{Label: "Validation", Value: strings.ToUpper(q.Validation)},
 			{Label: "Obtained by", Value: q.ObtainedBy},
-			{Label: "Needed by", Value: orders.FormatDate(q.NeededBy)},
+			{Label: "Needed by", Value: fields.FormatDate(q.NeededBy)},
 			{Label: "Notes", Value: q.Notes},
 		}}
 	for _, it := range rep.Items {
 		v.Checklist = append(v.Checklist, pages.CheckItem{Key: it.Key, Status: it.Status, StatusLabel: statusWord(it.Status),
 			Title: checkTitle(it.Key), Reason: it.Reason})
 	}
-	v.Internal = orders.InternalNames(q.Hostnames)
+	v.Internal = projects.InternalNames(q.Hostnames)
 	for _, d := range snaps {
 		v.Snapshots = append(v.Snapshots, snapshotRow(d))
 	}
@@ -205,7 +206,7 @@ func (s *Server) domainCheckPost(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	res, err := s.clients.CheckDomains(r.Context(), actor(r), id)
+	res, err := s.projects.CheckDomains(r.Context(), actor(r), id)
 	if err != nil {
 		s.fail(w, r, err)
 		return

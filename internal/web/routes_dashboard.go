@@ -4,7 +4,7 @@ package web
 // status dashboard is for everyone signed in; account managers live on it.
 func (s *Server) dashboardRoutes() []route {
 	return []route{
-		{"GET", "/dashboard", signedIn, s.dashboard},
+		{"GET", "/dashboard", signedIn, s.dashboardPage},
 
 		{"GET", "/api/v1/dashboard", signedIn, s.apiDashboard},
 	}

@@ -22,6 +22,7 @@ import (
 	"github.com/certportal/certportal/internal/orders"
 	"github.com/certportal/certportal/internal/orders/ordertest"
 	"github.com/certportal/certportal/internal/pgtest"
+	"github.com/certportal/certportal/internal/services"
 )
 
 type orderBundle struct {
@@ -46,8 +47,10 @@ func setupOrders(t *testing.T) *orderBundle {
 		OpenSRS:   &opensrs.Client{URL: sim.URL(), Username: "reseller", Key: "0123456789abcdef-test-key", HTTP: &http.Client{}},
 		Readiness: readiness, Intake: &ordertest.Intake{Pool: pool}, SubmitTimeout: 2 * time.Second, PollTimeout: 2 * time.Second,
 	})
-	acc := accounts.NewService(pool)
-	srv := New(Config{Env: "test"}, Deps{Pool: pool, Logger: log, Accounts: acc, Orders: svc, OrderSimulator: sim})
+	set := services.New(pool, services.Config{Logger: log})
+	set.Orders = svc // against the simulator, with a checklist the test sets
+	acc := set.Accounts
+	srv := New(Config{Env: "test"}, Deps{Pool: pool, Logger: log, Services: set, OrderSimulator: sim})
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(func() {
 		ts.Close()

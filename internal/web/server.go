@@ -16,7 +16,11 @@ import (
 
 	"github.com/certportal/certportal/internal/accounts"
 	"github.com/certportal/certportal/internal/certs"
+	"github.com/certportal/certportal/internal/clients"
+	"github.com/certportal/certportal/internal/dashboard"
 	"github.com/certportal/certportal/internal/orders"
+	"github.com/certportal/certportal/internal/projects"
+	"github.com/certportal/certportal/internal/services"
 )
 
 // Config is the part of the portal's configuration the HTTP layer needs.
@@ -33,19 +37,10 @@ type Config struct {
 
 // Deps are the services handlers call.
 type Deps struct {
-	Pool     *pgxpool.Pool
-	Logger   *slog.Logger
-	Accounts *accounts.Service
-
-	// Clients, projects, requirements, readiness (routes_clients.go).
-	// Clients nil: a service over Pool that asks the real registries.
-	Clients *orders.Service
-
-	// CSRs, private keys and certificates (routes_certs.go).
-	Certs *certs.Service
-
-	// Orders and providers (routes_orders.go).
-	Orders *orders.OrderService
+	Pool   *pgxpool.Pool
+	Logger *slog.Logger
+	// Services are the domain services, built by services.New.
+	Services *services.Set
 	// OrderSimulator is the in-process OpenSRS simulator (dev only), for the
 	// page that moves simulated orders along; nil otherwise.
 	OrderSimulator OrderSimulator
@@ -64,7 +59,9 @@ type Server struct {
 	accounts    *accounts.Service
 
 	// Clients, projects, requirements, readiness.
-	clients *orders.Service
+	clients   *clients.Service
+	projects  *projects.Service
+	dashboard *dashboard.Service
 
 	// CSRs, private keys and certificates.
 	certs *certs.Service
@@ -89,21 +86,19 @@ func New(cfg Config, d Deps) *Server {
 		cfg:      cfg,
 		log:      d.Logger,
 		pool:     d.Pool,
-		accounts: d.Accounts,
+		accounts: d.Services.Accounts,
 
 		// Clients, projects, requirements, readiness.
-		clients: d.Clients,
+		clients:   d.Services.Clients,
+		projects:  d.Services.Projects,
+		dashboard: d.Services.Dashboard,
 
 		// CSRs, private keys and certificates.
-		certs: d.Certs,
+		certs: d.Services.Certs,
 
 		// Orders and providers.
-		orders:         d.Orders,
+		orders:         d.Services.Orders,
 		orderSimulator: d.OrderSimulator,
-	}
-	// Clients, projects, requirements, readiness.
-	if s.clients == nil {
-		s.clients = orders.NewService(d.Pool, nil)
 	}
 
 	// pgxstore's own cleanup goroutine races with its StopCleanup and logs with the

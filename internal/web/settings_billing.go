@@ -3,8 +3,8 @@ package web
 import (
 	"net/http"
 
+	"github.com/certportal/certportal/internal/clients"
 	"github.com/certportal/certportal/internal/errs"
-	"github.com/certportal/certportal/internal/orders"
 	"github.com/certportal/certportal/web/templates/pages"
 )
 
@@ -31,7 +31,7 @@ func (s *Server) billingContactPost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := postedForm(r, billingFields...)
-	_, err := s.clients.SetAgencyBillingContact(r.Context(), actor(r), orders.AgencyBillingContact{
+	_, err := s.clients.SetAgencyBillingContact(r.Context(), actor(r), clients.AgencyBillingContact{
 		FirstName: f.V("first_name"), LastName: f.V("last_name"), Title: f.V("title"), OrgName: f.V("org_name"),
 		Address1: f.V("address1"), Address2: f.V("address2"), City: f.V("city"), State: f.V("state"),
 		PostalCode: f.V("postal_code"), Country: f.V("country"), Phone: f.V("phone"), Email: f.V("email")})

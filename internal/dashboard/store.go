@@ -1,4 +1,4 @@
-package orders
+package dashboard
 
 import (
 	"context"
@@ -7,7 +7,9 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/certportal/certportal/internal/clients"
 	"github.com/certportal/certportal/internal/db"
+	"github.com/certportal/certportal/internal/orders"
 	"github.com/certportal/certportal/internal/verify"
 )
 
@@ -22,9 +24,9 @@ type dashboardRequirement struct {
 
 // orderStatesUnderWay are the states of an order that is getting a certificate:
 // its requirement is followed through the order, not the checklist.
-var orderStatesUnderWay = []string{string(OrderSubmitting), string(OrderUnknown), string(OrderPending),
-	string(OrderInProgress), string(OrderAwaitingApproval), string(OrderApproverConfirmed),
-	string(OrderCompleted), string(OrderIssued)}
+var orderStatesUnderWay = []string{string(orders.OrderSubmitting), string(orders.OrderUnknown), string(orders.OrderPending),
+	string(orders.OrderInProgress), string(orders.OrderAwaitingApproval), string(orders.OrderApproverConfirmed),
+	string(orders.OrderCompleted), string(orders.OrderIssued)}
 
 // dashboardOpenRequirements returns requirements with no certificate valid at now
 // and no order under way.
@@ -40,7 +42,7 @@ func dashboardOpenRequirements(ctx context.Context, q db.DBTX, clientID int64, n
 			AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.requirement_id = r.id AND o.state = ANY($3))
 		ORDER BY lower(c.display_name), lower(p.name), r.id`, clientID, now, orderStatesUnderWay)
 	if err != nil {
-		return nil, fmt.Errorf("orders: dashboard requirements: %w", err)
+		return nil, fmt.Errorf("dashboard:  requirements: %w", err)
 	}
 	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (dashboardRequirement, error) {
 		var r dashboardRequirement
@@ -50,83 +52,7 @@ func dashboardOpenRequirements(ctx context.Context, q db.DBTX, clientID int64, n
 		return r, err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("orders: dashboard: %w", err)
-	}
-	return out, nil
-}
-
-// dashboardStanding returns each client's good-standing record that counts.
-func dashboardStanding(ctx context.Context, q db.DBTX, clientID int64) (map[int64]*verify.GoodStanding, error) {
-	rows, err := q.Query(ctx, `
-		SELECT DISTINCT ON (g.client_id) g.client_id, g.status, g.checked_on, g.source
-		FROM good_standing g
-		WHERE ($1 = 0 OR g.client_id = $1)
-		ORDER BY g.client_id, g.checked_on DESC, g.id DESC`, clientID)
-	if err != nil {
-		return nil, fmt.Errorf("orders: dashboard good standing: %w", err)
-	}
-	defer rows.Close()
-	out := map[int64]*verify.GoodStanding{}
-	for rows.Next() {
-		var id int64
-		var g verify.GoodStanding
-		if err := rows.Scan(&id, &g.Status, &g.CheckedOn, &g.Source); err != nil {
-			return nil, fmt.Errorf("orders: dashboard good standing: %w", err)
-		}
-		out[id] = &g
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("orders: dashboard good standing: %w", err)
-	}
-	return out, nil
-}
-
-// dashboardContacts returns each client's contacts, in the order listContacts uses.
-func dashboardContacts(ctx context.Context, q db.DBTX, clientID int64) (map[int64][]Contact, error) {
-	rows, err := q.Query(ctx, `
-		SELECT ct.client_id, ct.role, ct.email, ct.verified_at IS NOT NULL
-		FROM contacts ct
-		WHERE ($1 = 0 OR ct.client_id = $1)
-		ORDER BY ct.client_id, array_position(ARRAY['admin','billing','tech','organization'], ct.role), ct.id`, clientID)
-	if err != nil {
-		return nil, fmt.Errorf("orders: dashboard contacts: %w", err)
-	}
-	defer rows.Close()
-	out := map[int64][]Contact{}
-	for rows.Next() {
-		var c Contact
-		if err := rows.Scan(&c.ClientID, &c.Role, &c.Email, &c.Verified); err != nil {
-			return nil, fmt.Errorf("orders: dashboard contacts: %w", err)
-		}
-		out[c.ClientID] = append(out[c.ClientID], c)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("orders: dashboard contacts: %w", err)
-	}
-	return out, nil
-}
-
-// dashboardSnapshots returns each requirement's newest domain check per domain.
-func dashboardSnapshots(ctx context.Context, q db.DBTX, clientID int64) (map[int64][]DomainSnapshot, error) {
-	rows, err := q.Query(ctx, `SELECT DISTINCT ON (d.requirement_id, d.domain) `+snapshotColumns+snapshotFrom+`
-		JOIN requirements r ON r.id = d.requirement_id
-		JOIN projects p ON p.id = r.project_id
-		WHERE ($1 = 0 OR p.client_id = $1)
-		ORDER BY d.requirement_id, d.domain, d.checked_at DESC, d.id DESC`, clientID)
-	if err != nil {
-		return nil, fmt.Errorf("orders: dashboard domain checks: %w", err)
-	}
-	defer rows.Close()
-	out := map[int64][]DomainSnapshot{}
-	for rows.Next() {
-		d, err := scanSnapshot(rows)
-		if err != nil {
-			return nil, fmt.Errorf("orders: dashboard domain checks: %w", err)
-		}
-		out[d.RequirementID] = append(out[d.RequirementID], *d)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("orders: dashboard domain checks: %w", err)
+		return nil, fmt.Errorf("dashboard: %w", err)
 	}
 	return out, nil
 }
@@ -134,8 +60,8 @@ func dashboardSnapshots(ctx context.Context, q db.DBTX, clientID int64) (map[int
 // dashboardOrder is an order worth a look with what its guidance needs.
 type dashboardOrder struct {
 	AttentionOrder
-	order Order  // the fields orderBlocking and the clock read
-	admin string // the client's authorized contact, "First Last <email>"
+	order orders.Order // the fields orderBlocking and the clock read
+	admin string       // the client's authorized contact, "First Last <email>"
 }
 
 // dashboardOrders returns orders with an unknown outcome, declined orders nothing
@@ -159,7 +85,7 @@ func dashboardOrders(ctx context.Context, q db.DBTX, clientID int64, submittedBe
 					AND o.submitted_at < $2))
 		ORDER BY lower(c.display_name), lower(p.name), o.id`, clientID, submittedBefore)
 	if err != nil {
-		return nil, fmt.Errorf("orders: dashboard orders: %w", err)
+		return nil, fmt.Errorf("dashboard:  orders: %w", err)
 	}
 	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (dashboardOrder, error) {
 		var d dashboardOrder
@@ -168,19 +94,19 @@ func dashboardOrders(ctx context.Context, q db.DBTX, clientID int64, submittedBe
 		err := row.Scan(&a.OrderID, &a.RequirementID, &a.ProjectID, &a.ProjectName, &a.ClientID, &a.ClientName,
 			&a.CommonName, &a.Product, &state, &a.SubmittedAt, &d.order.ApproverEmail, &d.order.LastError,
 			&adminName, &adminEmail)
-		a.State = OrderState(state)
+		a.State = orders.OrderState(state)
 		d.order.ID, d.order.State, d.order.SubmittedAt = a.OrderID, a.State, a.SubmittedAt
-		d.admin = (&Contact{FirstName: adminName, Email: adminEmail}).NameAndEmail()
+		d.admin = (&clients.Contact{FirstName: adminName, Email: adminEmail}).NameAndEmail()
 		return d, err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("orders: dashboard: %w", err)
+		return nil, fmt.Errorf("dashboard: %w", err)
 	}
 	return out, nil
 }
 
 // dashboardOrderCounts counts orders by state.
-func dashboardOrderCounts(ctx context.Context, q db.DBTX, clientID int64) (map[OrderState]int, error) {
+func dashboardOrderCounts(ctx context.Context, q db.DBTX, clientID int64) (map[orders.OrderState]int, error) {
 	rows, err := q.Query(ctx, `
 		SELECT o.state, count(*)
 		FROM orders o
@@ -189,20 +115,20 @@ func dashboardOrderCounts(ctx context.Context, q db.DBTX, clientID int64) (map[O
 		WHERE ($1 = 0 OR p.client_id = $1)
 		GROUP BY o.state`, clientID)
 	if err != nil {
-		return nil, fmt.Errorf("orders: dashboard order counts: %w", err)
+		return nil, fmt.Errorf("dashboard:  order counts: %w", err)
 	}
 	defer rows.Close()
-	out := map[OrderState]int{}
+	out := map[orders.OrderState]int{}
 	for rows.Next() {
 		var state string
 		var n int
 		if err := rows.Scan(&state, &n); err != nil {
-			return nil, fmt.Errorf("orders: dashboard order counts: %w", err)
+			return nil, fmt.Errorf("dashboard:  order counts: %w", err)
 		}
-		out[OrderState(state)] = n
+		out[orders.OrderState(state)] = n
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("orders: dashboard order counts: %w", err)
+		return nil, fmt.Errorf("dashboard:  order counts: %w", err)
 	}
 	return out, nil
 }
@@ -221,7 +147,7 @@ func dashboardLatestCertificates(ctx context.Context, q db.DBTX, clientID int64,
 		WHERE ($1 = 0 OR p.client_id = $1) AND l.not_after < $2
 		ORDER BY l.not_after, l.id`, clientID, before)
 	if err != nil {
-		return nil, fmt.Errorf("orders: dashboard certificates: %w", err)
+		return nil, fmt.Errorf("dashboard:  certificates: %w", err)
 	}
 	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (ExpiringCertificate, error) {
 		var e ExpiringCertificate
@@ -231,7 +157,7 @@ func dashboardLatestCertificates(ctx context.Context, q db.DBTX, clientID int64,
 		return e, err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("orders: dashboard: %w", err)
+		return nil, fmt.Errorf("dashboard: %w", err)
 	}
 	return out, nil
 }

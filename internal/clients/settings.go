@@ -1,4 +1,4 @@
-package orders
+package clients
 
 import (
 	"context"
@@ -20,10 +20,10 @@ func getSetting(ctx context.Context, q db.DBTX, key string, v any) error {
 		return errs.NotFoundf("The setting %s is not set yet.", key)
 	}
 	if err != nil {
-		return fmt.Errorf("orders: read setting %s: %w", key, err)
+		return fmt.Errorf("clients: read setting %s: %w", key, err)
 	}
 	if err := json.Unmarshal(raw, v); err != nil {
-		return fmt.Errorf("orders: read setting %s: %w", key, err)
+		return fmt.Errorf("clients: read setting %s: %w", key, err)
 	}
 	return nil
 }
@@ -31,14 +31,14 @@ func getSetting(ctx context.Context, q db.DBTX, key string, v any) error {
 func putSetting(ctx context.Context, q db.DBTX, key string, v any, by int64) error {
 	raw, err := json.Marshal(v)
 	if err != nil {
-		return fmt.Errorf("orders: save setting %s: %w", key, err)
+		return fmt.Errorf("clients: save setting %s: %w", key, err)
 	}
 	_, err = q.Exec(ctx, `
 		INSERT INTO settings (key, value, updated_at, updated_by) VALUES ($1, $2, now(), $3)
 		ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = now(), updated_by = EXCLUDED.updated_by`,
 		key, raw, nullID(by))
 	if err != nil {
-		return fmt.Errorf("orders: save setting %s: %w", key, err)
+		return fmt.Errorf("clients: save setting %s: %w", key, err)
 	}
 	return nil
 }

@@ -1,4 +1,4 @@
-package orders
+package projects
 
 import (
 	"fmt"
@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/certportal/certportal/internal/errs"
+	"github.com/certportal/certportal/internal/fields"
 )
 
 // Project is a client's project: the dates the certificate work runs against.
@@ -35,8 +36,8 @@ type Project struct {
 // Input returns the project's editable fields.
 func (p *Project) Input() ProjectInput {
 	return ProjectInput{ClientID: p.ClientID, Name: p.Name, POID: p.POID, AMID: p.AMID,
-		KickoffOn: FormatDate(p.KickoffOn), SprintOneEndsOn: FormatDate(p.SprintOneEndsOn),
-		StagingOn: FormatDate(p.StagingOn), ProductionOn: FormatDate(p.ProductionOn)}
+		KickoffOn: fields.FormatDate(p.KickoffOn), SprintOneEndsOn: fields.FormatDate(p.SprintOneEndsOn),
+		StagingOn: fields.FormatDate(p.StagingOn), ProductionOn: fields.FormatDate(p.ProductionOn)}
 }
 
 // ProjectInput is a new project or the new state of one. Dates are YYYY-MM-DD.
@@ -60,7 +61,7 @@ func (in *ProjectInput) validate() (projectDates, error) {
 	if in.ClientID <= 0 {
 		fe.Add("client_id", "Choose the client this project is for.")
 	}
-	checkText(fe, "name", &in.Name, true, maxShortText, "Enter the project's name.")
+	fields.CheckText(fe, "name", &in.Name, true, fields.MaxShortText, "Enter the project's name.")
 	if in.POID < 0 {
 		fe.Add("po_id", "Choose a project owner from the list.")
 	}
@@ -68,10 +69,10 @@ func (in *ProjectInput) validate() (projectDates, error) {
 		fe.Add("am_id", "Choose an account manager from the list.")
 	}
 	d := projectDates{
-		kickoff:       parseDate(fe, "kickoff_on", in.KickoffOn),
-		sprintOneEnds: parseDate(fe, "sprint_one_ends_on", in.SprintOneEndsOn),
-		staging:       parseDate(fe, "staging_on", in.StagingOn),
-		production:    parseDate(fe, "production_on", in.ProductionOn),
+		kickoff:       fields.ParseDate(fe, "kickoff_on", in.KickoffOn),
+		sprintOneEnds: fields.ParseDate(fe, "sprint_one_ends_on", in.SprintOneEndsOn),
+		staging:       fields.ParseDate(fe, "staging_on", in.StagingOn),
+		production:    fields.ParseDate(fe, "production_on", in.ProductionOn),
 	}
 	in.KickoffOn = orKeep(d.kickoff, in.KickoffOn)
 	in.SprintOneEndsOn = orKeep(d.sprintOneEnds, in.SprintOneEndsOn)
@@ -97,7 +98,7 @@ func (in *ProjectInput) validate() (projectDates, error) {
 			}
 			if order[i].t.Before(*order[j].t) {
 				fe.Add(order[i].field, fmt.Sprintf("%s cannot be before %s (%s).",
-					capitalize(order[i].label), order[j].label, order[j].t.Format(time.DateOnly)))
+					fields.Capitalize(order[i].label), order[j].label, order[j].t.Format(time.DateOnly)))
 			}
 			break
 		}
@@ -111,14 +112,7 @@ func orKeep(t *time.Time, typed string) string {
 	if t == nil {
 		return strings.TrimSpace(typed)
 	}
-	return FormatDate(t)
-}
-
-func capitalize(s string) string {
-	if s == "" {
-		return s
-	}
-	return strings.ToUpper(s[:1]) + s[1:]
+	return fields.FormatDate(t)
 }
 
 // Validate normalizes the input and reports every problem by field.

@@ -1,4 +1,6 @@
-package orders
+// Package calendar counts business days: the CA verification wait of an order and
+// the lead time of a renewal are measured in them, skipping weekends and holidays.
+package calendar
 
 import (
 	"sync"
@@ -31,19 +33,19 @@ type civilDate struct {
 	day   int
 }
 
-// NewUSCalendar returns a Calendar with the US federal holidays as
+// NewUS returns a Calendar with the US federal holidays as
 // observed (a Saturday holiday is kept on Friday, a Sunday one on Monday):
 // New Year's Day, Martin Luther King Jr. Day, Presidents' Day, Memorial
 // Day, Juneteenth, Independence Day, Labor Day, Columbus Day, Veterans
 // Day, Thanksgiving and Christmas. A nil loc means UTC.
-func NewUSCalendar(loc *time.Location) *Calendar {
-	return NewCalendar(loc, us.Holidays...)
+func NewUS(loc *time.Location) *Calendar {
+	return New(loc, us.Holidays...)
 }
 
-// NewCalendar returns a Calendar with the given holidays, for an office
+// New returns a Calendar with the given holidays, for an office
 // that keeps a different set (add the day after Thanksgiving, say, with
 // us.DayAfterThanksgivingDay). A nil loc means UTC.
-func NewCalendar(loc *time.Location, holidays ...*cal.Holiday) *Calendar {
+func New(loc *time.Location, holidays ...*cal.Holiday) *Calendar {
 	if loc == nil {
 		loc = time.UTC
 	}

@@ -1,4 +1,4 @@
-package orders
+package calendar
 
 import (
 	"testing"
@@ -19,7 +19,7 @@ func chicago(t *testing.T) *time.Location {
 func TestBusinessDaysBetweenSkipsWeekendsAndObservedHolidays(t *testing.T) {
 	t.Parallel()
 	loc := chicago(t)
-	c := NewUSCalendar(loc)
+	c := NewUS(loc)
 	at := func(y int, m time.Month, d, h int) time.Time { return time.Date(y, m, d, h, 0, 0, 0, loc) }
 	tests := []struct {
 		name     string
@@ -55,7 +55,7 @@ func TestBusinessDaysBetweenSkipsWeekendsAndObservedHolidays(t *testing.T) {
 
 func TestIsBusinessDay(t *testing.T) {
 	t.Parallel()
-	c := NewUSCalendar(time.UTC)
+	c := NewUS(time.UTC)
 	day := func(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 12, 0, 0, 0, time.UTC) }
 	tests := []struct {
 		name string
@@ -89,7 +89,7 @@ func TestIsBusinessDay(t *testing.T) {
 func TestAddBusinessDays(t *testing.T) {
 	t.Parallel()
 	loc := chicago(t)
-	c := NewUSCalendar(loc)
+	c := NewUS(loc)
 	at := func(y int, m time.Month, d, h int) time.Time { return time.Date(y, m, d, h, 0, 0, 0, loc) }
 	tests := []struct {
 		name string
@@ -122,10 +122,10 @@ func TestCalendarHolidaysAreConfigurable(t *testing.T) {
 	t.Parallel()
 	thanksgiving := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
 	dayAfter := thanksgiving.AddDate(0, 0, 1)
-	if !NewCalendar(time.UTC).IsBusinessDay(thanksgiving) {
+	if !New(time.UTC).IsBusinessDay(thanksgiving) {
 		t.Error("a calendar without holidays treats Thanksgiving as a holiday")
 	}
-	c := NewCalendar(nil, us.ThanksgivingDay, us.DayAfterThanksgivingDay)
+	c := New(nil, us.ThanksgivingDay, us.DayAfterThanksgivingDay)
 	if c.IsBusinessDay(thanksgiving) || c.IsBusinessDay(dayAfter) {
 		t.Error("a calendar with the day after Thanksgiving still counts it")
 	}

@@ -1,4 +1,4 @@
-package orders
+package projects
 
 import (
 	"context"
@@ -39,7 +39,7 @@ func checkProjectRefs(ctx context.Context, q db.DBTX, in ProjectInput) error {
 	fe := errs.FieldErrors{}
 	var exists bool
 	if err := q.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM clients WHERE id = $1)`, in.ClientID).Scan(&exists); err != nil {
-		return fmt.Errorf("orders: check client %d: %w", in.ClientID, err)
+		return fmt.Errorf("projects: check client %d: %w", in.ClientID, err)
 	}
 	fe.Check(exists, "client_id", "There is no such client: choose one from the list.")
 	for _, ref := range []struct {
@@ -55,7 +55,7 @@ func checkProjectRefs(ctx context.Context, q db.DBTX, in ProjectInput) error {
 		err := q.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM users WHERE id = $1 AND disabled_at IS NULL
 			AND ($2 = ANY(roles) OR 'admin' = ANY(roles)))`, ref.id, ref.role).Scan(&ok)
 		if err != nil {
-			return fmt.Errorf("orders: check user %d: %w", ref.id, err)
+			return fmt.Errorf("projects: check user %d: %w", ref.id, err)
 		}
 		fe.Check(ok, ref.field, "Choose "+ref.words+" from the list: that user does not hold the role.")
 	}
@@ -69,7 +69,7 @@ func insertProject(ctx context.Context, q db.DBTX, in ProjectInput, d projectDat
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
 		in.ClientID, in.Name, nullID(in.POID), nullID(in.AMID), d.kickoff, d.sprintOneEnds, d.staging, d.production).Scan(&id)
 	if err != nil {
-		return 0, fmt.Errorf("orders: insert project: %w", err)
+		return 0, fmt.Errorf("projects: insert project: %w", err)
 	}
 	return id, nil
 }
@@ -81,7 +81,7 @@ func updateProject(ctx context.Context, q db.DBTX, id int64, in ProjectInput, d 
 		WHERE id = $1`,
 		id, in.ClientID, in.Name, nullID(in.POID), nullID(in.AMID), d.kickoff, d.sprintOneEnds, d.staging, d.production)
 	if err != nil {
-		return fmt.Errorf("orders: update project %d: %w", id, err)
+		return fmt.Errorf("projects: update project %d: %w", id, err)
 	}
 	if tag.RowsAffected() == 0 {
 		return errs.NotFoundf("There is no project %d.", id)
@@ -95,7 +95,7 @@ func getProject(ctx context.Context, q db.DBTX, id int64) (*Project, error) {
 		return nil, errs.NotFoundf("There is no project %d.", id)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("orders: get project %d: %w", id, err)
+		return nil, fmt.Errorf("projects: get project %d: %w", id, err)
 	}
 	return p, nil
 }
@@ -104,19 +104,19 @@ func getProject(ctx context.Context, q db.DBTX, id int64) (*Project, error) {
 func listProjects(ctx context.Context, q db.DBTX, clientID int64) ([]Project, error) {
 	rows, err := q.Query(ctx, projectSelect+`WHERE ($1 = 0 OR p.client_id = $1) ORDER BY lower(p.name), p.id`, clientID)
 	if err != nil {
-		return nil, fmt.Errorf("orders: list projects: %w", err)
+		return nil, fmt.Errorf("projects: list projects: %w", err)
 	}
 	defer rows.Close()
 	var out []Project
 	for rows.Next() {
 		p, err := scanProject(rows)
 		if err != nil {
-			return nil, fmt.Errorf("orders: list projects: %w", err)
+			return nil, fmt.Errorf("projects: list projects: %w", err)
 		}
 		out = append(out, *p)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("orders: list projects: %w", err)
+		return nil, fmt.Errorf("projects: list projects: %w", err)
 	}
 	return out, nil
 }

@@ -1,4 +1,4 @@
-package orders
+package projects
 
 import (
 	"context"
@@ -40,7 +40,7 @@ func insertRequirement(ctx context.Context, q db.DBTX, projectID, by int64, in R
 		projectID, in.Hostnames, in.PublicFacing, in.TakesPayments, in.Validation, in.ObtainedBy,
 		neededBy, in.Notes, nullID(by)).Scan(&id)
 	if err != nil {
-		return 0, fmt.Errorf("orders: insert requirement: %w", err)
+		return 0, fmt.Errorf("projects: insert requirement: %w", err)
 	}
 	return id, nil
 }
@@ -51,7 +51,7 @@ func getRequirement(ctx context.Context, q db.DBTX, id int64) (*Requirement, err
 		return nil, errs.NotFoundf("There is no requirement %d.", id)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("orders: get requirement %d: %w", id, err)
+		return nil, fmt.Errorf("projects: get requirement %d: %w", id, err)
 	}
 	return r, nil
 }
@@ -59,19 +59,19 @@ func getRequirement(ctx context.Context, q db.DBTX, id int64) (*Requirement, err
 func listRequirements(ctx context.Context, q db.DBTX, projectID int64) ([]Requirement, error) {
 	rows, err := q.Query(ctx, requirementSelect+`WHERE r.project_id = $1 ORDER BY r.id`, projectID)
 	if err != nil {
-		return nil, fmt.Errorf("orders: list requirements: %w", err)
+		return nil, fmt.Errorf("projects: list requirements: %w", err)
 	}
 	defer rows.Close()
 	var out []Requirement
 	for rows.Next() {
 		r, err := scanRequirement(rows)
 		if err != nil {
-			return nil, fmt.Errorf("orders: list requirements: %w", err)
+			return nil, fmt.Errorf("projects: list requirements: %w", err)
 		}
 		out = append(out, *r)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("orders: list requirements: %w", err)
+		return nil, fmt.Errorf("projects: list requirements: %w", err)
 	}
 	return out, nil
 }
@@ -100,7 +100,7 @@ func insertSnapshot(ctx context.Context, q db.DBTX, d DomainSnapshot, by int64) 
 	if d.Registration != nil {
 		var err error
 		if raw, err = json.Marshal(d.Registration); err != nil {
-			return 0, fmt.Errorf("orders: store domain check: %w", err)
+			return 0, fmt.Errorf("projects: store domain check: %w", err)
 		}
 	}
 	var id int64
@@ -109,7 +109,7 @@ func insertSnapshot(ctx context.Context, q db.DBTX, d DomainSnapshot, by int64) 
 		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
 		d.RequirementID, d.Domain, d.CheckedAt, d.Source, d.Error, raw, nullID(by)).Scan(&id)
 	if err != nil {
-		return 0, fmt.Errorf("orders: store domain check: %w", err)
+		return 0, fmt.Errorf("projects: store domain check: %w", err)
 	}
 	return id, nil
 }
@@ -124,19 +124,19 @@ func listSnapshots(ctx context.Context, q db.DBTX, requirementID int64, latestOn
 	}
 	rows, err := q.Query(ctx, sql, requirementID)
 	if err != nil {
-		return nil, fmt.Errorf("orders: list domain checks: %w", err)
+		return nil, fmt.Errorf("projects: list domain checks: %w", err)
 	}
 	defer rows.Close()
 	var out []DomainSnapshot
 	for rows.Next() {
 		d, err := scanSnapshot(rows)
 		if err != nil {
-			return nil, fmt.Errorf("orders: list domain checks: %w", err)
+			return nil, fmt.Errorf("projects: list domain checks: %w", err)
 		}
 		out = append(out, *d)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("orders: list domain checks: %w", err)
+		return nil, fmt.Errorf("projects: list domain checks: %w", err)
 	}
 	return out, nil
 }
@@ -149,7 +149,7 @@ func getRequirementForUpdate(ctx context.Context, q db.DBTX, id int64) (*Require
 		return nil, errs.NotFoundf("There is no requirement %d.", id)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("orders: get requirement %d: %w", id, err)
+		return nil, fmt.Errorf("projects: get requirement %d: %w", id, err)
 	}
 	return r, nil
 }
@@ -161,7 +161,7 @@ func updateRequirement(ctx context.Context, q db.DBTX, id int64, in RequirementI
 		WHERE id = $1`,
 		id, in.Hostnames, in.PublicFacing, in.TakesPayments, in.Validation, in.ObtainedBy, neededBy, in.Notes)
 	if err != nil {
-		return fmt.Errorf("orders: update requirement %d: %w", id, err)
+		return fmt.Errorf("projects: update requirement %d: %w", id, err)
 	}
 	if tag.RowsAffected() == 0 {
 		return errs.NotFoundf("There is no requirement %d.", id)
@@ -173,11 +173,61 @@ func updateRequirement(ctx context.Context, q db.DBTX, id int64, in RequirementI
 func ordersWithCSR(ctx context.Context, q db.DBTX, csrID int64) ([]int64, error) {
 	rows, err := q.Query(ctx, `SELECT id FROM orders WHERE csr_id = $1 ORDER BY id`, csrID)
 	if err != nil {
-		return nil, fmt.Errorf("orders: orders of csr %d: %w", csrID, err)
+		return nil, fmt.Errorf("projects: orders of csr %d: %w", csrID, err)
 	}
 	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
 	if err != nil {
-		return nil, fmt.Errorf("orders: orders of csr %d: %w", csrID, err)
+		return nil, fmt.Errorf("projects: orders of csr %d: %w", csrID, err)
 	}
 	return ids, nil
+}
+
+// requirementCSR is what the stale-CSR warning needs of a CSR: its id and names.
+type requirementCSR struct {
+	ID   int64
+	SANs []string
+}
+
+// requirementCSRs lists the requirement's CSRs, newest first. The csrs table is
+// the certs package's; this reads only the two columns an edit's warning needs,
+// because certs builds on projects and cannot be called from here.
+func requirementCSRs(ctx context.Context, q db.DBTX, requirementID int64) ([]requirementCSR, error) {
+	rows, err := q.Query(ctx, `SELECT id, sans FROM csrs WHERE requirement_id = $1 ORDER BY id DESC`, requirementID)
+	if err != nil {
+		return nil, fmt.Errorf("projects: csrs of requirement %d: %w", requirementID, err)
+	}
+	return pgx.CollectRows(rows, pgx.RowToStructByPos[requirementCSR])
+}
+
+func nullID(id int64) *int64 {
+	if id == 0 {
+		return nil
+	}
+	return &id
+}
+
+// LatestDomainChecks returns each requirement's newest domain check per domain,
+// for one client's requirements or (clientID 0) every client's, in one query.
+func (s *Service) LatestDomainChecks(ctx context.Context, clientID int64) (map[int64][]DomainSnapshot, error) {
+	rows, err := s.pool.Query(ctx, `SELECT DISTINCT ON (d.requirement_id, d.domain) `+snapshotColumns+snapshotFrom+`
+		JOIN requirements r ON r.id = d.requirement_id
+		JOIN projects p ON p.id = r.project_id
+		WHERE ($1 = 0 OR p.client_id = $1)
+		ORDER BY d.requirement_id, d.domain, d.checked_at DESC, d.id DESC`, clientID)
+	if err != nil {
+		return nil, fmt.Errorf("projects: domain checks: %w", err)
+	}
+	defer rows.Close()
+	out := map[int64][]DomainSnapshot{}
+	for rows.Next() {
+		d, err := scanSnapshot(rows)
+		if err != nil {
+			return nil, fmt.Errorf("projects: domain checks: %w", err)
+		}
+		out[d.RequirementID] = append(out[d.RequirementID], *d)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("projects: domain checks: %w", err)
+	}
+	return out, nil
 }

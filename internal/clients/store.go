@@ -1,4 +1,4 @@
-package orders
+package clients
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 
 	"github.com/certportal/certportal/internal/db"
 	"github.com/certportal/certportal/internal/errs"
+	"github.com/certportal/certportal/internal/verify"
 )
 
 const clientColumns = `id, display_name, legal_name, jurisdiction, registration_number, address1, address2,
@@ -40,7 +41,7 @@ func insertClient(ctx context.Context, q db.DBTX, in ClientInput, by int64) (*Cl
 		return nil, clientNameTaken()
 	}
 	if err != nil {
-		return nil, fmt.Errorf("orders: insert client: %w", err)
+		return nil, fmt.Errorf("clients: insert client: %w", err)
 	}
 	return c, nil
 }
@@ -60,7 +61,7 @@ func updateClient(ctx context.Context, q db.DBTX, id int64, in ClientInput) (*Cl
 	case db.IsUniqueViolation(err, "clients_display_name_key"):
 		return nil, clientNameTaken()
 	case err != nil:
-		return nil, fmt.Errorf("orders: update client %d: %w", id, err)
+		return nil, fmt.Errorf("clients: update client %d: %w", id, err)
 	}
 	return c, nil
 }
@@ -71,7 +72,7 @@ func getClient(ctx context.Context, q db.DBTX, id int64) (*Client, error) {
 		return nil, errs.NotFoundf("There is no client %d.", id)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("orders: get client %d: %w", id, err)
+		return nil, fmt.Errorf("clients: get client %d: %w", id, err)
 	}
 	return c, nil
 }
@@ -88,7 +89,7 @@ func listClients(ctx context.Context, q db.DBTX) ([]ClientRow, error) {
 		) gs ON true
 		ORDER BY lower(c.display_name)`)
 	if err != nil {
-		return nil, fmt.Errorf("orders: list clients: %w", err)
+		return nil, fmt.Errorf("clients: list clients: %w", err)
 	}
 	defer rows.Close()
 	var out []ClientRow
@@ -98,12 +99,12 @@ func listClients(ctx context.Context, q db.DBTX) ([]ClientRow, error) {
 		if err := rows.Scan(&c.ID, &c.DisplayName, &c.LegalName, &c.Jurisdiction, &c.RegistrationNumber, &c.Address1,
 			&c.Address2, &c.City, &c.State, &c.PostalCode, &c.Country, &c.Phone, &c.CreatedAt, &c.UpdatedAt,
 			&r.Projects, &r.StandingStatus, &r.StandingCheckedOn); err != nil {
-			return nil, fmt.Errorf("orders: list clients: %w", err)
+			return nil, fmt.Errorf("clients: list clients: %w", err)
 		}
 		out = append(out, r)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("orders: list clients: %w", err)
+		return nil, fmt.Errorf("clients: list clients: %w", err)
 	}
 	return out, nil
 }
@@ -156,7 +157,7 @@ func insertContact(ctx context.Context, q db.DBTX, clientID int64, in ContactInp
 		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
 		clientID, in.Role, in.FirstName, in.LastName, in.Title, in.Email, in.Phone).Scan(&id)
 	if err != nil {
-		return 0, fmt.Errorf("orders: insert contact: %w", err)
+		return 0, fmt.Errorf("clients: insert contact: %w", err)
 	}
 	return id, nil
 }
@@ -174,7 +175,7 @@ func updateContact(ctx context.Context, q db.DBTX, id int64, in ContactInput) er
 		WHERE id = $1`,
 		id, in.Role, in.FirstName, in.LastName, in.Title, in.Email, in.Phone)
 	if err != nil {
-		return fmt.Errorf("orders: update contact %d: %w", id, err)
+		return fmt.Errorf("clients: update contact %d: %w", id, err)
 	}
 	if tag.RowsAffected() == 0 {
 		return errs.NotFoundf("There is no contact %d.", id)
@@ -187,7 +188,7 @@ func verifyContact(ctx context.Context, q db.DBTX, id, by int64, in VerifyInput)
 		UPDATE contacts SET verified_at = now(), verified_by = $2, verified_method = $3, verified_note = $4, updated_at = now()
 		WHERE id = $1`, id, nullID(by), in.Method, in.Note)
 	if err != nil {
-		return fmt.Errorf("orders: verify contact %d: %w", id, err)
+		return fmt.Errorf("clients: verify contact %d: %w", id, err)
 	}
 	if tag.RowsAffected() == 0 {
 		return errs.NotFoundf("There is no contact %d.", id)
@@ -201,7 +202,7 @@ func getContact(ctx context.Context, q db.DBTX, id int64) (*Contact, error) {
 		return nil, errs.NotFoundf("There is no contact %d.", id)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("orders: get contact %d: %w", id, err)
+		return nil, fmt.Errorf("clients: get contact %d: %w", id, err)
 	}
 	return c, nil
 }
@@ -210,19 +211,19 @@ func listContacts(ctx context.Context, q db.DBTX, clientID int64) ([]Contact, er
 	rows, err := q.Query(ctx, `SELECT `+contactColumns+contactFrom+`WHERE ct.client_id = $1
 		ORDER BY array_position(ARRAY['admin','billing','tech','organization'], ct.role), ct.id`, clientID)
 	if err != nil {
-		return nil, fmt.Errorf("orders: list contacts: %w", err)
+		return nil, fmt.Errorf("clients: list contacts: %w", err)
 	}
 	defer rows.Close()
 	var out []Contact
 	for rows.Next() {
 		c, err := scanContact(rows)
 		if err != nil {
-			return nil, fmt.Errorf("orders: list contacts: %w", err)
+			return nil, fmt.Errorf("clients: list contacts: %w", err)
 		}
 		out = append(out, *c)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("orders: list contacts: %w", err)
+		return nil, fmt.Errorf("clients: list contacts: %w", err)
 	}
 	return out, nil
 }
@@ -246,7 +247,7 @@ func insertStanding(ctx context.Context, q db.DBTX, clientID, by int64, in Stand
 		VALUES ($1, $2, $3, $4::date, $5, $6) RETURNING id`,
 		clientID, in.Status, in.Source, in.CheckedOn, in.Evidence, nullID(by)).Scan(&id)
 	if err != nil {
-		return 0, fmt.Errorf("orders: insert good standing: %w", err)
+		return 0, fmt.Errorf("clients: insert good standing: %w", err)
 	}
 	return id, nil
 }
@@ -254,7 +255,7 @@ func insertStanding(ctx context.Context, q db.DBTX, clientID, by int64, in Stand
 func getStanding(ctx context.Context, q db.DBTX, id int64) (*Standing, error) {
 	g, err := scanStanding(q.QueryRow(ctx, `SELECT `+standingColumns+standingFrom+`WHERE g.id = $1`, id))
 	if err != nil {
-		return nil, fmt.Errorf("orders: get good standing %d: %w", id, err)
+		return nil, fmt.Errorf("clients: get good standing %d: %w", id, err)
 	}
 	return g, nil
 }
@@ -264,19 +265,73 @@ func listStanding(ctx context.Context, q db.DBTX, clientID int64) ([]Standing, e
 	rows, err := q.Query(ctx, `SELECT `+standingColumns+standingFrom+`WHERE g.client_id = $1
 		ORDER BY g.checked_on DESC, g.id DESC`, clientID)
 	if err != nil {
-		return nil, fmt.Errorf("orders: list good standing: %w", err)
+		return nil, fmt.Errorf("clients: list good standing: %w", err)
 	}
 	defer rows.Close()
 	var out []Standing
 	for rows.Next() {
 		g, err := scanStanding(rows)
 		if err != nil {
-			return nil, fmt.Errorf("orders: list good standing: %w", err)
+			return nil, fmt.Errorf("clients: list good standing: %w", err)
 		}
 		out = append(out, *g)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("orders: list good standing: %w", err)
+		return nil, fmt.Errorf("clients: list good standing: %w", err)
+	}
+	return out, nil
+}
+
+// CurrentStanding returns each client's good-standing record that counts (one
+// client, or every client when clientID is 0), in one query: the dashboard reads
+// all clients' checklists at once.
+func (s *Service) CurrentStanding(ctx context.Context, clientID int64) (map[int64]*verify.GoodStanding, error) {
+	rows, err := s.pool.Query(ctx, `
+		SELECT DISTINCT ON (g.client_id) g.client_id, g.status, g.checked_on, g.source
+		FROM good_standing g
+		WHERE ($1 = 0 OR g.client_id = $1)
+		ORDER BY g.client_id, g.checked_on DESC, g.id DESC`, clientID)
+	if err != nil {
+		return nil, fmt.Errorf("clients: good standing: %w", err)
+	}
+	defer rows.Close()
+	out := map[int64]*verify.GoodStanding{}
+	for rows.Next() {
+		var id int64
+		var g verify.GoodStanding
+		if err := rows.Scan(&id, &g.Status, &g.CheckedOn, &g.Source); err != nil {
+			return nil, fmt.Errorf("clients: good standing: %w", err)
+		}
+		out[id] = &g
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("clients: good standing: %w", err)
+	}
+	return out, nil
+}
+
+// ContactsByClient returns each client's contacts (role, email and whether
+// verified), in the order ListContacts uses; clientID 0 means every client.
+func (s *Service) ContactsByClient(ctx context.Context, clientID int64) (map[int64][]Contact, error) {
+	rows, err := s.pool.Query(ctx, `
+		SELECT ct.client_id, ct.role, ct.email, ct.verified_at IS NOT NULL
+		FROM contacts ct
+		WHERE ($1 = 0 OR ct.client_id = $1)
+		ORDER BY ct.client_id, array_position(ARRAY['admin','billing','tech','organization'], ct.role), ct.id`, clientID)
+	if err != nil {
+		return nil, fmt.Errorf("clients: contacts: %w", err)
+	}
+	defer rows.Close()
+	out := map[int64][]Contact{}
+	for rows.Next() {
+		var c Contact
+		if err := rows.Scan(&c.ClientID, &c.Role, &c.Email, &c.Verified); err != nil {
+			return nil, fmt.Errorf("clients: contacts: %w", err)
+		}
+		out[c.ClientID] = append(out[c.ClientID], c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("clients: contacts: %w", err)
 	}
 	return out, nil
 }

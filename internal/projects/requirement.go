@@ -1,4 +1,4 @@
-package orders
+package projects
 
 import (
 	"sort"
@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/certportal/certportal/internal/errs"
+	"github.com/certportal/certportal/internal/fields"
 	"github.com/certportal/certportal/internal/hostname"
 	"github.com/certportal/certportal/internal/verify"
 )
@@ -82,9 +83,9 @@ func (in *RequirementInput) validate() (*time.Time, error) {
 	default:
 		fe.Add("obtained_by", "Say who obtains the certificate: agency or client.")
 	}
-	needed := parseDate(fe, "needed_by", in.NeededBy)
+	needed := fields.ParseDate(fe, "needed_by", in.NeededBy)
 	in.NeededBy = orKeep(needed, in.NeededBy)
-	checkText(fe, "notes", &in.Notes, false, maxLongText, "")
+	fields.CheckText(fe, "notes", &in.Notes, false, fields.MaxLongText, "")
 	return needed, fe.Err()
 }
 
@@ -105,7 +106,7 @@ func cleanHostnames(in []string) (names, problems []string) {
 		}
 		seen[h] = true
 		if err := hostname.Validate(h); err != nil {
-			problems = append(problems, capitalize(strings.TrimPrefix(err.Error(), hostname.ErrInvalid.Error()+" "))+".")
+			problems = append(problems, fields.Capitalize(strings.TrimPrefix(err.Error(), hostname.ErrInvalid.Error()+" "))+".")
 			continue
 		}
 		names = append(names, h)

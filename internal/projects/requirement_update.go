@@ -1,4 +1,4 @@
-package orders
+package projects
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 
 	"github.com/certportal/certportal/internal/audit"
 	"github.com/certportal/certportal/internal/db"
+	"github.com/certportal/certportal/internal/fields"
 )
 
 // RequirementUpdate is a change to a filed requirement: a nil field is left as it
@@ -54,7 +55,7 @@ func (u RequirementUpdate) apply(in RequirementInput) RequirementInput {
 // Input returns the requirement's editable fields.
 func (r *Requirement) Input() RequirementInput {
 	return RequirementInput{Hostnames: slices.Clone(r.Hostnames), PublicFacing: r.PublicFacing, TakesPayments: r.TakesPayments,
-		Validation: r.Validation, ObtainedBy: r.ObtainedBy, NeededBy: FormatDate(r.NeededBy), Notes: r.Notes}
+		Validation: r.Validation, ObtainedBy: r.ObtainedBy, NeededBy: fields.FormatDate(r.NeededBy), Notes: r.Notes}
 }
 
 // RequirementEdit is what an update did.
@@ -175,7 +176,7 @@ func sameNames(a, b []string) bool {
 // staleCSRs finds the requirement's CSRs whose SANs are not the hostnames, and
 // says for each which orders were placed with it.
 func staleCSRs(ctx context.Context, q db.DBTX, requirementID int64, hostnames []string) ([]int64, []string, error) {
-	csrs, err := orderListCSRs(ctx, q, requirementID)
+	csrs, err := requirementCSRs(ctx, q, requirementID)
 	if err != nil {
 		return nil, nil, err
 	}

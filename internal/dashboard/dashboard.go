@@ -1,4 +1,9 @@
-package orders
+// Package dashboard answers the account managers' questions across the whole
+// workflow: what is blocked, flagged, overdue, stuck or expiring, per client. It
+// only reads: its queries join clients, projects, orders and certificates in a
+// handful of round trips whatever the number of clients, and it applies the
+// domain packages' own rules (readiness, sprint-one flags, the order clock).
+package dashboard
 
 import (
 	"cmp"
@@ -9,9 +14,12 @@ import (
 	"time"
 
 	"github.com/certportal/certportal/internal/certs"
-	"github.com/certportal/certportal/internal/db"
+	"github.com/certportal/certportal/internal/clients"
 	"github.com/certportal/certportal/internal/errs"
+	"github.com/certportal/certportal/internal/orders"
+	"github.com/certportal/certportal/internal/projects"
 	"github.com/certportal/certportal/internal/verify"
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // Dashboard thresholds.
@@ -22,6 +30,20 @@ const (
 	// ExpiryMonths is how many months, this one first, the expiry chart covers.
 	ExpiryMonths = 12
 )
+
+// Service reads the dashboard.
+type Service struct {
+	pool     *pgxpool.Pool
+	clients  *clients.Service
+	projects *projects.Service
+	orders   *orders.OrderService
+	now      func() time.Time
+}
+
+// NewService returns a dashboard over pool; the domain services supply the rules.
+func NewService(pool *pgxpool.Pool, cl *clients.Service, pr *projects.Service, or *orders.OrderService) *Service {
+	return &Service{pool: pool, clients: cl, projects: pr, orders: or, now: time.Now}
+}
 
 // SummaryFilter narrows the dashboard; ClientID 0 means every client.
 type SummaryFilter struct {
@@ -86,29 +108,29 @@ type BlockedRequirement struct {
 
 // FlaggedProject is a project with sprint-one warnings.
 type FlaggedProject struct {
-	ProjectID   int64         `json:"project_id"`
-	ProjectName string        `json:"project_name"`
-	ClientID    int64         `json:"client_id"`
-	ClientName  string        `json:"client_name"`
-	Flags       []ProjectFlag `json:"flags"`
+	ProjectID   int64                  `json:"project_id"`
+	ProjectName string                 `json:"project_name"`
+	ClientID    int64                  `json:"client_id"`
+	ClientName  string                 `json:"client_name"`
+	Flags       []projects.ProjectFlag `json:"flags"`
 }
 
 // AttentionOrder is an order someone should look at, with what blocks it.
 type AttentionOrder struct {
-	OrderID             int64      `json:"order_id"`
-	RequirementID       int64      `json:"requirement_id"`
-	ProjectID           int64      `json:"project_id"`
-	ProjectName         string     `json:"project_name"`
-	ClientID            int64      `json:"client_id"`
-	ClientName          string     `json:"client_name"`
-	CommonName          string     `json:"common_name"`
-	Product             string     `json:"product"`
-	State               OrderState `json:"state"`
-	StateLabel          string     `json:"state_label"`
-	SubmittedAt         *time.Time `json:"submitted_at,omitempty"`
-	BusinessDaysWaiting int        `json:"business_days_waiting"`
-	Overdue             bool       `json:"overdue"`
-	Blocking            string     `json:"blocking"`
+	OrderID             int64             `json:"order_id"`
+	RequirementID       int64             `json:"requirement_id"`
+	ProjectID           int64             `json:"project_id"`
+	ProjectName         string            `json:"project_name"`
+	ClientID            int64             `json:"client_id"`
+	ClientName          string            `json:"client_name"`
+	CommonName          string            `json:"common_name"`
+	Product             string            `json:"product"`
+	State               orders.OrderState `json:"state"`
+	StateLabel          string            `json:"state_label"`
+	SubmittedAt         *time.Time        `json:"submitted_at,omitempty"`
+	BusinessDaysWaiting int               `json:"business_days_waiting"`
+	Overdue             bool              `json:"overdue"`
+	Blocking            string            `json:"blocking"`
 }
 
 // ExpiringCertificate is a requirement's latest certificate near or past expiry.
@@ -127,9 +149,9 @@ type ExpiringCertificate struct {
 
 // StateCount is how many orders are in a state.
 type StateCount struct {
-	State OrderState `json:"state"`
-	Label string     `json:"label"`
-	Count int        `json:"count"`
+	State orders.OrderState `json:"state"`
+	Label string            `json:"label"`
+	Count int               `json:"count"`
 }
 
 // MonthCount is how many certificates expire in a month.
@@ -140,22 +162,22 @@ type MonthCount struct {
 
 // Summary reads what needs attention in a handful of queries, whatever the number
 // of clients: the readiness rules run in memory over rows read in bulk.
-func (s *OrderService) Summary(ctx context.Context, f SummaryFilter) (*Summary, error) {
+func (s *Service) Summary(ctx context.Context, f SummaryFilter) (*Summary, error) {
 	if f.ClientID < 0 {
 		return nil, errs.Field("client_id", "A client id is a positive whole number.")
 	}
 	if f.ClientID > 0 {
-		if _, err := getClient(ctx, s.pool, f.ClientID); err != nil {
+		if _, err := s.clients.GetClient(ctx, f.ClientID); err != nil {
 			return nil, err
 		}
 	}
-	now := s.now()
+	now := s.now().UTC()
 	sum := &Summary{ClientID: f.ClientID, AsOf: now}
 	var err error
 	if sum.BlockedRequirements, err = s.blockedRequirements(ctx, f.ClientID, now); err != nil {
 		return nil, err
 	}
-	if sum.FlaggedProjects, err = flaggedProjects(ctx, s.pool, f.ClientID, now); err != nil {
+	if sum.FlaggedProjects, err = s.flaggedProjects(ctx, f.ClientID, now); err != nil {
 		return nil, err
 	}
 	if sum.OverdueOrders, sum.StuckOrders, err = s.attentionOrders(ctx, f.ClientID, now); err != nil {
@@ -188,7 +210,7 @@ func (s *OrderService) Summary(ctx context.Context, f SummaryFilter) (*Summary, 
 	if err != nil {
 		return nil, err
 	}
-	for _, st := range OrderStates() {
+	for _, st := range orders.OrderStates() {
 		sum.OrdersByState = append(sum.OrdersByState, StateCount{State: st, Label: st.Label(), Count: counts[st]})
 	}
 	sum.rollUp()
@@ -198,7 +220,7 @@ func (s *OrderService) Summary(ctx context.Context, f SummaryFilter) (*Summary, 
 // blockedRequirements applies the readiness checklist to every open requirement,
 // reading the client details, standing, contacts and domain checks of all of them
 // in one query each.
-func (s *OrderService) blockedRequirements(ctx context.Context, clientID int64, now time.Time) ([]BlockedRequirement, error) {
+func (s *Service) blockedRequirements(ctx context.Context, clientID int64, now time.Time) ([]BlockedRequirement, error) {
 	reqs, err := dashboardOpenRequirements(ctx, s.pool, clientID, now)
 	if err != nil {
 		return nil, err
@@ -207,30 +229,32 @@ func (s *OrderService) blockedRequirements(ctx context.Context, clientID int64, 
 	if len(reqs) == 0 {
 		return out, nil
 	}
-	standing, err := dashboardStanding(ctx, s.pool, clientID)
+	standing, err := s.clients.CurrentStanding(ctx, clientID)
 	if err != nil {
 		return nil, err
 	}
-	contacts, err := dashboardContacts(ctx, s.pool, clientID)
+	contacts, err := s.clients.ContactsByClient(ctx, clientID)
 	if err != nil {
 		return nil, err
 	}
-	snaps, err := dashboardSnapshots(ctx, s.pool, clientID)
+	snaps, err := s.projects.LatestDomainChecks(ctx, clientID)
 	if err != nil {
 		return nil, err
 	}
-	var billing AgencyBillingContact
+	var billing clients.AgencyBillingContact
 	hasBilling := true
-	if err := getSetting(ctx, s.pool, AgencyBillingContactKey, &billing); err != nil {
+	if b, err := s.clients.AgencyBillingContact(ctx); err == nil {
+		billing = *b
+	} else {
 		if errs.CodeOf(err) != errs.NotFound {
 			return nil, err
 		}
 		hasBilling = false
 	}
 	for _, r := range reqs {
-		src := readinessSources{client: r.client, standing: standing[r.ClientID], contacts: contacts[r.ClientID],
-			agencyBilling: billing.Email, hasAgencyBilling: hasBilling, hostnames: r.Hostnames, now: now}
-		report := verify.Readiness(src.input(snaps[r.RequirementID]))
+		src := projects.ReadinessSources{Client: r.client, Standing: standing[r.ClientID], Contacts: contacts[r.ClientID],
+			AgencyBilling: billing.Email, HasAgencyBilling: hasBilling, Hostnames: r.Hostnames, Now: now}
+		report := verify.Readiness(src.Input(snaps[r.RequirementID]))
 		for _, it := range report.Items {
 			if it.Status != verify.Red {
 				continue
@@ -248,8 +272,8 @@ func (s *OrderService) blockedRequirements(ctx context.Context, clientID int64, 
 }
 
 // flaggedProjects lists projects with sprint-one flags as of today.
-func flaggedProjects(ctx context.Context, q db.DBTX, clientID int64, now time.Time) ([]FlaggedProject, error) {
-	ps, err := listProjects(ctx, q, clientID)
+func (s *Service) flaggedProjects(ctx context.Context, clientID int64, now time.Time) ([]FlaggedProject, error) {
+	ps, err := s.projects.ListProjects(ctx, clientID)
 	if err != nil {
 		return nil, err
 	}
@@ -257,7 +281,7 @@ func flaggedProjects(ctx context.Context, q db.DBTX, clientID int64, now time.Ti
 	today := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 	out := []FlaggedProject{}
 	for i := range ps {
-		flags := SprintOneFlags(&ps[i], today)
+		flags := projects.SprintOneFlags(&ps[i], today)
 		if len(flags) == 0 {
 			continue
 		}
@@ -273,21 +297,21 @@ func flaggedProjects(ctx context.Context, q db.DBTX, clientID int64, now time.Ti
 // attentionOrders splits the orders worth a look into overdue ones and those that
 // need a person (unknown outcome, declined). An unknown order past five business
 // days is listed once, as stuck, with the overdue words in its blocking text.
-func (s *OrderService) attentionOrders(ctx context.Context, clientID int64, now time.Time) (overdue, stuck []AttentionOrder, err error) {
-	rows, err := dashboardOrders(ctx, s.pool, clientID, now.Add(-OrderOverdueAfter*24*time.Hour))
+func (s *Service) attentionOrders(ctx context.Context, clientID int64, now time.Time) (overdue, stuck []AttentionOrder, err error) {
+	rows, err := dashboardOrders(ctx, s.pool, clientID, now.Add(-orders.OrderOverdueAfter*24*time.Hour))
 	if err != nil {
 		return nil, nil, err
 	}
 	overdue, stuck = []AttentionOrder{}, []AttentionOrder{}
 	for _, row := range rows {
-		d := s.detail(&row.order, nil, nil, row.admin)
+		d := s.orders.Describe(&row.order, row.admin)
 		a := row.AttentionOrder
 		a.StateLabel = a.State.Label()
 		a.BusinessDaysWaiting = d.BusinessDaysWaiting
 		a.Overdue = d.Overdue
 		a.Blocking = d.Blocking
 		switch {
-		case a.State == OrderUnknown || a.State == OrderDeclined:
+		case a.State == orders.OrderUnknown || a.State == orders.OrderDeclined:
 			stuck = append(stuck, a)
 		case a.Overdue:
 			overdue = append(overdue, a)

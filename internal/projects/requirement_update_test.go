@@ -1,4 +1,4 @@
-package orders
+package projects
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/certportal/certportal/internal/errs"
+	"github.com/certportal/certportal/internal/fields"
 )
 
 func ptr[T any](v T) *T { return &v }
@@ -70,7 +71,7 @@ func TestEachBadRequirementEditIsRefusedAndChangesNothing(t *testing.T) {
 		{"an unknown obtainer", RequirementUpdate{ObtainedBy: ptr("reseller")}, "obtained_by"},
 		{"a date that does not exist", RequirementUpdate{NeededBy: ptr("2026-02-30")}, "needed_by"},
 		{"a date in another form", RequirementUpdate{NeededBy: ptr("05/01/2026")}, "needed_by"},
-		{"notes too long", RequirementUpdate{Notes: ptr(strings.Repeat("n", maxLongText+1))}, "notes"},
+		{"notes too long", RequirementUpdate{Notes: ptr(strings.Repeat("n", fields.MaxLongText+1))}, "notes"},
 		{"a good field beside a bad one", RequirementUpdate{Notes: ptr("changed"), Validation: ptr("xv")}, "validation"},
 	}
 	for _, tc := range cases {
@@ -109,8 +110,8 @@ func TestAPartialRequirementEditChangesOnlyWhatWasSentAndAuditsIt(t *testing.T) 
 		t.Fatal(err)
 	}
 	got := edit.Requirement
-	if got.Validation != "ev" || FormatDate(got.NeededBy) != "2026-04-15" {
-		t.Errorf("validation %q, needed by %s: want ev and 2026-04-15", got.Validation, FormatDate(got.NeededBy))
+	if got.Validation != "ev" || fields.FormatDate(got.NeededBy) != "2026-04-15" {
+		t.Errorf("validation %q, needed by %s: want ev and 2026-04-15", got.Validation, fields.FormatDate(got.NeededBy))
 	}
 	if strings.Join(got.Hostnames, " ") != "www.example.com api.example.com" || !got.PublicFacing || got.TakesPayments ||
 		got.ObtainedBy != "agency" || got.Notes != "for the storefront" {

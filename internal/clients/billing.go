@@ -1,9 +1,10 @@
-package orders
+package clients
 
 import (
 	"strings"
 
 	"github.com/certportal/certportal/internal/errs"
+	"github.com/certportal/certportal/internal/fields"
 )
 
 // AgencyBillingContactKey is the settings key of the agency's billing contact. Order
@@ -31,32 +32,32 @@ type AgencyBillingContact struct {
 // OpenSRS asks of a contact is required; the state only where addresses carry one.
 func (c *AgencyBillingContact) Validate() error {
 	fe := errs.FieldErrors{}
-	checkText(fe, "first_name", &c.FirstName, true, maxShortText, "Enter the first name.")
-	checkText(fe, "last_name", &c.LastName, true, maxShortText, "Enter the last name.")
-	checkText(fe, "title", &c.Title, false, maxShortText, "")
-	checkText(fe, "org_name", &c.OrgName, true, maxShortText, "Enter the agency's organization name.")
-	checkText(fe, "address1", &c.Address1, true, maxShortText, "Enter the street address.")
-	checkText(fe, "address2", &c.Address2, false, maxShortText, "")
-	checkText(fe, "city", &c.City, true, maxShortText, "Enter the city.")
+	fields.CheckText(fe, "first_name", &c.FirstName, true, fields.MaxShortText, "Enter the first name.")
+	fields.CheckText(fe, "last_name", &c.LastName, true, fields.MaxShortText, "Enter the last name.")
+	fields.CheckText(fe, "title", &c.Title, false, fields.MaxShortText, "")
+	fields.CheckText(fe, "org_name", &c.OrgName, true, fields.MaxShortText, "Enter the agency's organization name.")
+	fields.CheckText(fe, "address1", &c.Address1, true, fields.MaxShortText, "Enter the street address.")
+	fields.CheckText(fe, "address2", &c.Address2, false, fields.MaxShortText, "")
+	fields.CheckText(fe, "city", &c.City, true, fields.MaxShortText, "Enter the city.")
 	c.Country = strings.ToUpper(strings.TrimSpace(c.Country))
 	switch {
 	case c.Country == "":
 		fe.Add("country", "Enter the two-letter country code, such as US.")
-	case !ValidCountry(c.Country):
-		fe.Add("country", countryProblem(c.Country))
+	case !fields.ValidCountry(c.Country):
+		fe.Add("country", fields.CountryProblem(c.Country))
 	}
 	needsState := c.Country == "US" || c.Country == "CA" || c.Country == "AU"
-	checkText(fe, "state", &c.State, needsState, maxShortText, "Enter the state or province.")
-	checkText(fe, "postal_code", &c.PostalCode, true, 20, "Enter the postal code.")
-	c.Phone = NormalizePhone(c.Phone)
+	fields.CheckText(fe, "state", &c.State, needsState, fields.MaxShortText, "Enter the state or province.")
+	fields.CheckText(fe, "postal_code", &c.PostalCode, true, 20, "Enter the postal code.")
+	c.Phone = fields.NormalizePhone(c.Phone)
 	switch {
 	case c.Phone == "":
-		fe.Add("phone", "Enter a phone number. "+phoneHelp)
-	case !ValidPhone(c.Phone):
-		fe.Add("phone", phoneHelp)
+		fe.Add("phone", "Enter a phone number. "+fields.PhoneHelp)
+	case !fields.ValidPhone(c.Phone):
+		fe.Add("phone", fields.PhoneHelp)
 	}
 	c.Email = strings.ToLower(strings.TrimSpace(c.Email))
-	if !ValidEmail(c.Email) {
+	if !fields.ValidEmail(c.Email) {
 		fe.Add("email", "Enter an email address such as billing@agency.example.")
 	}
 	return fe.Err()

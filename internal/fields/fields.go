@@ -1,4 +1,7 @@
-package orders
+// Package fields checks and normalizes the text people type into forms and the
+// API: names, dates, phones, emails, countries and links. Clients, projects and
+// orders share these rules so that one field means the same everywhere.
+package fields
 
 import (
 	"net/mail"
@@ -15,8 +18,8 @@ import (
 // Field length limits: generous for real names and addresses, small enough that a
 // pasted document does not land in a name column.
 const (
-	maxShortText = 200
-	maxLongText  = 10000
+	MaxShortText = 200
+	MaxLongText  = 10000
 )
 
 // phonePattern is the form OpenSRS (and so the CA) takes: +CC.NUMBER.
@@ -37,7 +40,7 @@ func NormalizePhone(s string) string {
 // ValidPhone reports whether s (normalized) is in the +CC.NUMBER form.
 func ValidPhone(s string) bool { return phonePattern.MatchString(s) }
 
-const phoneHelp = "Write the phone as +1.3125550100: a plus, the country code, a dot, then the number."
+const PhoneHelp = "Write the phone as +1.3125550100: a plus, the country code, a dot, then the number."
 
 // ValidEmail reports whether s is a bare address such as pat@example.com.
 func ValidEmail(s string) bool {
@@ -73,7 +76,7 @@ var countries = func() map[string]bool {
 // ValidCountry reports whether s is an ISO 3166-1 alpha-2 code (upper case).
 func ValidCountry(s string) bool { return countries[s] }
 
-func countryProblem(s string) string {
+func CountryProblem(s string) string {
 	if s == "UK" {
 		return "The ISO code for the United Kingdom is GB."
 	}
@@ -84,13 +87,13 @@ func countryProblem(s string) string {
 // subdivision ("US-IL", "GB-ENG", "DE").
 var jurisdictionPattern = regexp.MustCompile(`^([A-Z]{2})(-[A-Z0-9]{1,3})?$`)
 
-func validJurisdiction(s string) bool {
+func ValidJurisdiction(s string) bool {
 	m := jurisdictionPattern.FindStringSubmatch(s)
 	return m != nil && countries[m[1]]
 }
 
-// checkText trims *v and records an error when it is required and empty or too long.
-func checkText(fe errs.FieldErrors, field string, v *string, required bool, max int, missing string) {
+// CheckText trims *v and records an error when it is required and empty or too long.
+func CheckText(fe errs.FieldErrors, field string, v *string, required bool, max int, missing string) {
 	*v = strings.TrimSpace(*v)
 	switch {
 	case required && *v == "":
@@ -102,8 +105,8 @@ func checkText(fe errs.FieldErrors, field string, v *string, required bool, max 
 	}
 }
 
-// parseDate reads an optional YYYY-MM-DD date; an unreadable one is a field error.
-func parseDate(fe errs.FieldErrors, field, v string) *time.Time {
+// ParseDate reads an optional YYYY-MM-DD date; an unreadable one is a field error.
+func ParseDate(fe errs.FieldErrors, field, v string) *time.Time {
 	v = strings.TrimSpace(v)
 	if v == "" {
 		return nil
@@ -116,8 +119,8 @@ func parseDate(fe errs.FieldErrors, field, v string) *time.Time {
 	return &t
 }
 
-// validSourceURL reports whether s is an absolute http(s) URL with a host.
-func validSourceURL(s string) bool {
+// ValidSourceURL reports whether s is an absolute http(s) URL with a host.
+func ValidSourceURL(s string) bool {
 	u, err := url.Parse(s)
 	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
 }
@@ -128,4 +131,12 @@ func FormatDate(t *time.Time) string {
 		return ""
 	}
 	return t.Format(time.DateOnly)
+}
+
+// Capitalize upper-cases the first letter of an ASCII label for a message.
+func Capitalize(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
 }

@@ -1,10 +1,11 @@
-package orders
+package clients
 
 import (
 	"strings"
 	"time"
 
 	"github.com/certportal/certportal/internal/errs"
+	"github.com/certportal/certportal/internal/fields"
 	"github.com/certportal/certportal/internal/verify"
 )
 
@@ -62,25 +63,25 @@ type ClientInput struct {
 // spaces) and reports every problem by field.
 func (in *ClientInput) Validate() error {
 	fe := errs.FieldErrors{}
-	checkText(fe, "display_name", &in.DisplayName, true, maxShortText, "Enter the name the agency uses for this client.")
-	checkText(fe, "legal_name", &in.LegalName, false, maxShortText, "")
-	checkText(fe, "registration_number", &in.RegistrationNumber, false, maxShortText, "")
-	checkText(fe, "address1", &in.Address1, false, maxShortText, "")
-	checkText(fe, "address2", &in.Address2, false, maxShortText, "")
-	checkText(fe, "city", &in.City, false, maxShortText, "")
-	checkText(fe, "state", &in.State, false, maxShortText, "")
-	checkText(fe, "postal_code", &in.PostalCode, false, 20, "")
+	fields.CheckText(fe, "display_name", &in.DisplayName, true, fields.MaxShortText, "Enter the name the agency uses for this client.")
+	fields.CheckText(fe, "legal_name", &in.LegalName, false, fields.MaxShortText, "")
+	fields.CheckText(fe, "registration_number", &in.RegistrationNumber, false, fields.MaxShortText, "")
+	fields.CheckText(fe, "address1", &in.Address1, false, fields.MaxShortText, "")
+	fields.CheckText(fe, "address2", &in.Address2, false, fields.MaxShortText, "")
+	fields.CheckText(fe, "city", &in.City, false, fields.MaxShortText, "")
+	fields.CheckText(fe, "state", &in.State, false, fields.MaxShortText, "")
+	fields.CheckText(fe, "postal_code", &in.PostalCode, false, 20, "")
 	in.Jurisdiction = strings.ToUpper(strings.TrimSpace(in.Jurisdiction))
-	if in.Jurisdiction != "" && !validJurisdiction(in.Jurisdiction) {
+	if in.Jurisdiction != "" && !fields.ValidJurisdiction(in.Jurisdiction) {
 		fe.Add("jurisdiction", "Write where the company is registered as a country code and optional region, such as US-IL or GB.")
 	}
 	in.Country = strings.ToUpper(strings.TrimSpace(in.Country))
-	if in.Country != "" && !ValidCountry(in.Country) {
-		fe.Add("country", countryProblem(in.Country))
+	if in.Country != "" && !fields.ValidCountry(in.Country) {
+		fe.Add("country", fields.CountryProblem(in.Country))
 	}
-	in.Phone = NormalizePhone(in.Phone)
-	if in.Phone != "" && !ValidPhone(in.Phone) {
-		fe.Add("phone", phoneHelp)
+	in.Phone = fields.NormalizePhone(in.Phone)
+	if in.Phone != "" && !fields.ValidPhone(in.Phone) {
+		fe.Add("phone", fields.PhoneHelp)
 	}
 	return fe.Err()
 }
@@ -189,22 +190,22 @@ func (in *ContactInput) Validate() error {
 	if !known {
 		fe.Add("role", "Choose the contact's role: admin, billing, tech or organization.")
 	}
-	checkText(fe, "first_name", &in.FirstName, true, maxShortText, "Enter the first name.")
-	checkText(fe, "last_name", &in.LastName, true, maxShortText, "Enter the last name.")
-	checkText(fe, "title", &in.Title, false, maxShortText, "")
+	fields.CheckText(fe, "first_name", &in.FirstName, true, fields.MaxShortText, "Enter the first name.")
+	fields.CheckText(fe, "last_name", &in.LastName, true, fields.MaxShortText, "Enter the last name.")
+	fields.CheckText(fe, "title", &in.Title, false, fields.MaxShortText, "")
 	in.Email = strings.ToLower(strings.TrimSpace(in.Email))
 	switch {
 	case in.Email == "":
 		fe.Add("email", "Enter an email address the CA can write to.")
-	case !ValidEmail(in.Email):
+	case !fields.ValidEmail(in.Email):
 		fe.Add("email", "Enter an email address such as pat@example.com.")
 	}
-	in.Phone = NormalizePhone(in.Phone)
+	in.Phone = fields.NormalizePhone(in.Phone)
 	switch {
 	case in.Phone == "":
-		fe.Add("phone", "Enter a phone number the CA can call. "+phoneHelp)
-	case !ValidPhone(in.Phone):
-		fe.Add("phone", phoneHelp)
+		fe.Add("phone", "Enter a phone number the CA can call. "+fields.PhoneHelp)
+	case !fields.ValidPhone(in.Phone):
+		fe.Add("phone", fields.PhoneHelp)
 	}
 	return fe.Err()
 }
@@ -226,7 +227,7 @@ func (in *VerifyInput) Validate() error {
 	if !ok {
 		fe.Add("method", "Say how the details were confirmed: phone, email or in person.")
 	}
-	checkText(fe, "note", &in.Note, false, maxVerifyNoteChars, "")
+	fields.CheckText(fe, "note", &in.Note, false, maxVerifyNoteChars, "")
 	return fe.Err()
 }
 
@@ -283,7 +284,7 @@ func (in *StandingInput) validate(today time.Time) (time.Time, error) {
 	switch {
 	case in.Source == "" && in.Status != verify.StandingUnknown:
 		fe.Add("source", "Enter the address of the registering agency's record (such as the Secretary of State's page).")
-	case in.Source != "" && !validSourceURL(in.Source):
+	case in.Source != "" && !fields.ValidSourceURL(in.Source):
 		fe.Add("source", "Enter the record's address as a web link starting with https://.")
 	case len(in.Source) > 2000:
 		fe.Add("source", "This link is too long.")
@@ -291,14 +292,14 @@ func (in *StandingInput) validate(today time.Time) (time.Time, error) {
 	var checked time.Time
 	if strings.TrimSpace(in.CheckedOn) == "" {
 		fe.Add("checked_on", "Enter the date the standing was checked.")
-	} else if d := parseDate(fe, "checked_on", in.CheckedOn); d != nil {
+	} else if d := fields.ParseDate(fe, "checked_on", in.CheckedOn); d != nil {
 		checked = *d
 		if checked.After(today) {
 			fe.Add("checked_on", "The date checked cannot be in the future.")
 		}
 		in.CheckedOn = d.Format(time.DateOnly)
 	}
-	checkText(fe, "evidence", &in.Evidence, false, maxLongText, "")
+	fields.CheckText(fe, "evidence", &in.Evidence, false, fields.MaxLongText, "")
 	return checked, fe.Err()
 }
 

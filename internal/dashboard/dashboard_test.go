@@ -1,4 +1,4 @@
-package orders_test
+package dashboard_test
 
 import (
 	"context"
@@ -9,17 +9,20 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/certportal/certportal/internal/clients"
+	"github.com/certportal/certportal/internal/dashboard"
 	"github.com/certportal/certportal/internal/errs"
 	"github.com/certportal/certportal/internal/orders"
 	"github.com/certportal/certportal/internal/orders/ordertest"
 	"github.com/certportal/certportal/internal/pgtest"
+	"github.com/certportal/certportal/internal/projects"
 )
 
 // dashboardWorld is one database with a client per kind of attention item, and
 // beside each a near miss that must not be listed.
 type dashboardWorld struct {
 	pool *pgxpool.Pool
-	svc  *orders.OrderService
+	svc  *dashboard.Service
 	now  time.Time
 
 	blocked, ready, underWay, overdue, stuck, certs, flagged ordertest.Fixture
@@ -35,7 +38,7 @@ func newDashboardWorld(t *testing.T) *dashboardWorld {
 	t.Helper()
 	pool := pgtest.Pool(t)
 	w := &dashboardWorld{pool: pool, now: time.Now().UTC(),
-		svc: orders.NewOrderService(pool, orders.OrderServiceConfig{})}
+		svc: newDashboard(pool)}
 	fx := func(name string) ordertest.Fixture {
 		return ordertest.New(t, pool, ordertest.Options{ClientName: name})
 	}
@@ -85,9 +88,9 @@ func newDashboardWorld(t *testing.T) *dashboardWorld {
 	return w
 }
 
-func (w *dashboardWorld) summary(t *testing.T, clientID int64) *orders.Summary {
+func (w *dashboardWorld) summary(t *testing.T, clientID int64) *dashboard.Summary {
 	t.Helper()
-	s, err := w.svc.Summary(context.Background(), orders.SummaryFilter{ClientID: clientID})
+	s, err := w.svc.Summary(context.Background(), dashboard.SummaryFilter{ClientID: clientID})
 	if err != nil {
 		t.Fatalf("summary: %v", err)
 	}
@@ -111,14 +114,14 @@ func TestTheDashboardListsEachKindOfAttentionItemOnlyWhereItApplies(t *testing.T
 	s := w.summary(t, 0)
 
 	t.Run("a requirement with a red checklist and nothing under way is blocked, with the first red reason", func(t *testing.T) {
-		got := ids(s.BlockedRequirements, func(r orders.BlockedRequirement) int64 { return r.RequirementID })
+		got := ids(s.BlockedRequirements, func(r dashboard.BlockedRequirement) int64 { return r.RequirementID })
 		// Every other open requirement has a green checklist (MakeReady); the rest
 		// have a certificate valid now or an order under way.
 		want := []int64{w.blocked.RequirementID}
 		if !slices.Equal(got, want) {
 			t.Fatalf("blocked requirements %v, want %v", got, want)
 		}
-		var b orders.BlockedRequirement
+		var b dashboard.BlockedRequirement
 		for _, r := range s.BlockedRequirements {
 			if r.RequirementID == w.blocked.RequirementID {
 				b = r
@@ -141,7 +144,7 @@ func TestTheDashboardListsEachKindOfAttentionItemOnlyWhereItApplies(t *testing.T
 	})
 
 	t.Run("an order past five business days is overdue and says what blocks it", func(t *testing.T) {
-		got := ids(s.OverdueOrders, func(o orders.AttentionOrder) int64 { return o.OrderID })
+		got := ids(s.OverdueOrders, func(o dashboard.AttentionOrder) int64 { return o.OrderID })
 		if !slices.Equal(got, []int64{w.overdueOrder}) {
 			t.Fatalf("overdue orders %v, want [%d] (the one submitted yesterday is not)", got, w.overdueOrder)
 		}
@@ -155,7 +158,7 @@ func TestTheDashboardListsEachKindOfAttentionItemOnlyWhereItApplies(t *testing.T
 	})
 
 	t.Run("unknown and unreplaced declined orders need a person", func(t *testing.T) {
-		got := ids(s.StuckOrders, func(o orders.AttentionOrder) int64 { return o.OrderID })
+		got := ids(s.StuckOrders, func(o dashboard.AttentionOrder) int64 { return o.OrderID })
 		if want := sorted(w.unknownOrder, w.declinedOrder); !slices.Equal(got, want) {
 			t.Fatalf("stuck orders %v, want %v (declined %d was replaced)", got, want, w.replacedOrder)
 		}
@@ -167,7 +170,7 @@ func TestTheDashboardListsEachKindOfAttentionItemOnlyWhereItApplies(t *testing.T
 	})
 
 	t.Run("certificates expiring within 30 days and expired latest ones are listed with days left", func(t *testing.T) {
-		got := ids(s.ExpiringCertificates, func(c orders.ExpiringCertificate) int64 { return c.CertificateID })
+		got := ids(s.ExpiringCertificates, func(c dashboard.ExpiringCertificate) int64 { return c.CertificateID })
 		if want := sorted(w.expiringCert, w.expiredCert); !slices.Equal(got, want) {
 			t.Fatalf("expiring certificates %v, want %v (not %d, renewed; not %d, 100 days out)", got, want, w.renewedCert, w.laterCert)
 		}
@@ -186,11 +189,11 @@ func TestTheDashboardListsEachKindOfAttentionItemOnlyWhereItApplies(t *testing.T
 	})
 
 	t.Run("a project past sprint one without a requirement is flagged", func(t *testing.T) {
-		got := ids(s.FlaggedProjects, func(p orders.FlaggedProject) int64 { return p.ProjectID })
+		got := ids(s.FlaggedProjects, func(p dashboard.FlaggedProject) int64 { return p.ProjectID })
 		if !slices.Equal(got, []int64{w.flaggedProject}) {
 			t.Fatalf("flagged projects %v, want [%d]", got, w.flaggedProject)
 		}
-		if f := s.FlaggedProjects[0].Flags; len(f) != 1 || f[0].Key != orders.FlagNoRequirement {
+		if f := s.FlaggedProjects[0].Flags; len(f) != 1 || f[0].Key != projects.FlagNoRequirement {
 			t.Errorf("flags %+v", f)
 		}
 	})
@@ -214,8 +217,8 @@ func TestTheDashboardListsEachKindOfAttentionItemOnlyWhereItApplies(t *testing.T
 	})
 
 	t.Run("expiries are counted per month for twelve months from this one", func(t *testing.T) {
-		if len(s.ExpiriesByMonth) != orders.ExpiryMonths {
-			t.Fatalf("%d months, want %d", len(s.ExpiriesByMonth), orders.ExpiryMonths)
+		if len(s.ExpiriesByMonth) != dashboard.ExpiryMonths {
+			t.Fatalf("%d months, want %d", len(s.ExpiriesByMonth), dashboard.ExpiryMonths)
 		}
 		start := time.Date(w.now.Year(), w.now.Month(), 1, 0, 0, 0, 0, time.UTC)
 		want := map[string]int{}
@@ -236,7 +239,7 @@ func TestTheDashboardListsEachKindOfAttentionItemOnlyWhereItApplies(t *testing.T
 
 	t.Run("the roll-up counts each client's items and the total", func(t *testing.T) {
 		total := 0
-		by := map[string]orders.ClientAttention{}
+		by := map[string]dashboard.ClientAttention{}
 		for _, c := range s.Clients {
 			total += c.Total
 			by[c.ClientName] = c
@@ -282,8 +285,16 @@ func TestTheDashboardShowsOneClientWhenFiltered(t *testing.T) {
 		}
 	}
 
-	_, err := w.svc.Summary(context.Background(), orders.SummaryFilter{ClientID: 999999})
+	_, err := w.svc.Summary(context.Background(), dashboard.SummaryFilter{ClientID: 999999})
 	if errs.CodeOf(err) != errs.NotFound {
 		t.Errorf("unknown client: %v, want not found", err)
 	}
+}
+
+// newDashboard builds the dashboard on the domain services, as the portal does.
+func newDashboard(pool *pgxpool.Pool) *dashboard.Service {
+	cl := clients.NewService(pool)
+	pr := projects.NewService(pool, cl, nil)
+	or := orders.NewOrderService(pool, orders.OrderServiceConfig{Clients: cl, Projects: pr})
+	return dashboard.NewService(pool, cl, pr, or)
 }

@@ -1,9 +1,10 @@
-package orders
+package projects
 
 import (
 	"context"
 	"time"
 
+	"github.com/certportal/certportal/internal/clients"
 	"github.com/certportal/certportal/internal/errs"
 	"github.com/certportal/certportal/internal/verify"
 )
@@ -33,28 +34,28 @@ func (s *Service) readinessInput(ctx context.Context, requirementID int64) (veri
 	if err != nil {
 		return in, err
 	}
-	c, err := getClient(ctx, s.pool, r.ClientID)
+	c, err := s.clients.GetClient(ctx, r.ClientID)
 	if err != nil {
 		return in, err
 	}
-	standing, err := listStanding(ctx, s.pool, c.ID)
+	standing, err := s.clients.ListStanding(ctx, c.ID)
 	if err != nil {
 		return in, err
 	}
-	contacts, err := listContacts(ctx, s.pool, c.ID)
+	contacts, err := s.clients.ListContacts(ctx, c.ID)
 	if err != nil {
 		return in, err
 	}
-	src := readinessSources{client: c.Details(), contacts: contacts, hostnames: r.Hostnames, now: s.now()}
+	src := ReadinessSources{Client: c.Details(), Contacts: contacts, Hostnames: r.Hostnames, Now: s.now()}
 	if len(standing) > 0 {
 		g := standing[0]
-		src.standing = &verify.GoodStanding{Status: g.Status, CheckedOn: g.CheckedOn, Source: g.Source}
+		src.Standing = &verify.GoodStanding{Status: g.Status, CheckedOn: g.CheckedOn, Source: g.Source}
 	}
-	billing, err := s.AgencyBillingContact(ctx)
+	billing, err := s.clients.AgencyBillingContact(ctx)
 	switch {
 	case err == nil:
-		src.agencyBilling = billing.Email
-		src.hasAgencyBilling = true
+		src.AgencyBilling = billing.Email
+		src.HasAgencyBilling = true
 	case errs.CodeOf(err) != errs.NotFound:
 		return in, err
 	}
@@ -62,38 +63,38 @@ func (s *Service) readinessInput(ctx context.Context, requirementID int64) (veri
 	if err != nil {
 		return in, err
 	}
-	return src.input(snaps), nil
+	return src.Input(snaps), nil
 }
 
-// readinessSources is what one requirement's checklist is built from. The single
+// ReadinessSources is what one requirement's checklist is built from. The single
 // requirement page and the dashboard (which reads many requirements at once) fill
 // it differently; input applies the same choices to both.
-type readinessSources struct {
-	client           verify.ClientDetails
-	standing         *verify.GoodStanding // the record that counts; nil when none
-	contacts         []Contact
-	agencyBilling    string // the agency's billing email
-	hasAgencyBilling bool
-	hostnames        []string
-	now              time.Time
+type ReadinessSources struct {
+	Client           verify.ClientDetails
+	Standing         *verify.GoodStanding // the record that counts; nil when none
+	Contacts         []clients.Contact
+	AgencyBilling    string // the agency's billing email
+	HasAgencyBilling bool
+	Hostnames        []string
+	Now              time.Time
 }
 
-// input builds the checklist input; snaps are the requirement's newest domain
+// Input builds the checklist input; snaps are the requirement's newest domain
 // check per domain.
-func (src readinessSources) input(snaps []DomainSnapshot) verify.ReadinessInput {
-	in := verify.ReadinessInput{Client: src.client, GoodStanding: src.standing, Now: src.now}
-	in.Admin = bestContact(src.contacts, ContactAdmin)
-	in.Tech = bestContact(src.contacts, ContactTech)
-	in.Billing = bestContact(src.contacts, ContactBilling)
-	if src.hasAgencyBilling {
+func (src ReadinessSources) Input(snaps []DomainSnapshot) verify.ReadinessInput {
+	in := verify.ReadinessInput{Client: src.Client, GoodStanding: src.Standing, Now: src.Now}
+	in.Admin = bestContact(src.Contacts, clients.ContactAdmin)
+	in.Tech = bestContact(src.Contacts, clients.ContactTech)
+	in.Billing = bestContact(src.Contacts, clients.ContactBilling)
+	if src.HasAgencyBilling {
 		// The agency vouches for its own contact.
-		in.Billing = verify.Contact{Present: true, Verified: true, Email: src.agencyBilling}
+		in.Billing = verify.Contact{Present: true, Verified: true, Email: src.AgencyBilling}
 	}
 	latest := map[string]DomainSnapshot{}
 	for _, d := range snaps {
 		latest[d.Domain] = d
 	}
-	domains, _ := registrableDomains(src.hostnames)
+	domains, _ := registrableDomains(src.Hostnames)
 	for _, d := range domains {
 		dc := verify.DomainCheck{Name: d}
 		if snap, ok := latest[d]; ok {
@@ -107,7 +108,7 @@ func (src readinessSources) input(snaps []DomainSnapshot) verify.ReadinessInput 
 
 // bestContact picks the contact of a role the checklist should judge: a verified
 // one when there is one, else the first filed.
-func bestContact(contacts []Contact, role string) verify.Contact {
+func bestContact(contacts []clients.Contact, role string) verify.Contact {
 	var out verify.Contact
 	for _, c := range contacts {
 		if c.Role != role {

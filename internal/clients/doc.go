@@ -1,0 +1,31 @@
+// Package clients holds the agency's clients: their registered details, the
+// contacts the CA will call (admin, billing, tech, organization) with how each was
+// verified, the good-standing records that prove the company exists, and the
+// agency's own billing contact used on every order. It is the runbook's first
+// step; projects, requirements and orders build on it through Service's methods.
+package clients
+
+import (
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// Service is the one entry point for clients, contacts, standing and the agency
+// billing contact: the HTML pages, the JSON API and other packages call the same
+// methods. Transactions begin here; the unexported store helpers take a db.DBTX.
+type Service struct {
+	pool *pgxpool.Pool
+	now  func() time.Time
+}
+
+// NewService returns a Service over pool.
+func NewService(pool *pgxpool.Pool) *Service {
+	return &Service{pool: pool, now: time.Now}
+}
+
+// today is the current date at midnight UTC, the form dates are stored in.
+func (s *Service) today() time.Time {
+	y, m, d := s.now().UTC().Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}

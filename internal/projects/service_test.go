@@ -1,0 +1,330 @@
+package projects
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/certportal/certportal/internal/accounts"
+	"github.com/certportal/certportal/internal/audit"
+	"github.com/certportal/certportal/internal/clients"
+	"github.com/certportal/certportal/internal/errs"
+	"github.com/certportal/certportal/internal/fields"
+	"github.com/certportal/certportal/internal/pgtest"
+	"github.com/certportal/certportal/internal/verify"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+type testBundle struct {
+	t     *testing.T
+	svc   *Service
+	cl    *clients.Service
+	pool  *pgxpool.Pool
+	acc   *accounts.Service
+	actor audit.Actor
+}
+
+// setup gives a Service on a fresh database whose lookups go nowhere (closed ports),
+// so no test can reach a real registry.
+func setup(t *testing.T) (*Service, *testBundle) {
+	t.Helper()
+	return setupWithLookup(t, verify.NewLookup(verify.Config{RDAPURL: "http://127.0.0.1:1/rdap", WHOISServer: "127.0.0.1:1", Timeout: time.Second}))
+}
+
+func setupWithLookup(t *testing.T, l *verify.Lookup) (*Service, *testBundle) {
+	t.Helper()
+	pool := pgtest.Pool(t)
+	acc := accounts.NewService(pool)
+	u, err := acc.CreateUser(context.Background(), audit.Actor{Email: "test"}, accounts.NewUser{
+		Email: "po@example.com", Name: "Pat Owner", Roles: []accounts.Role{accounts.RolePO}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl := clients.NewService(pool)
+	svc := NewService(pool, cl, l)
+	return svc, &testBundle{t: t, svc: svc, cl: cl, pool: pool, acc: acc, actor: audit.Actor{ID: u.ID, Email: u.Email, Via: "test"}}
+}
+
+func (b *testBundle) client(name string) *clients.Client {
+	b.t.Helper()
+	c, err := b.cl.CreateClient(context.Background(), b.actor, clients.ClientInput{
+		DisplayName: name, LegalName: name + " LLC", Jurisdiction: "US-IL", Address1: "123 W Wacker Dr",
+		City: "Chicago", State: "IL", PostalCode: "60601", Country: "US", Phone: "+1.3125550100",
+	})
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	return c
+}
+
+func (b *testBundle) project(c *clients.Client, in ProjectInput) *Project {
+	b.t.Helper()
+	in.ClientID = c.ID
+	if in.Name == "" {
+		in.Name = "Website"
+	}
+	p, err := b.svc.CreateProject(context.Background(), b.actor, in)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	return p
+}
+
+func (b *testBundle) requirement(p *Project, hostnames ...string) *Requirement {
+	b.t.Helper()
+	r, err := b.svc.CreateRequirement(context.Background(), b.actor, p.ID, RequirementInput{Hostnames: hostnames})
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	return r
+}
+
+func (b *testBundle) count(table string) int {
+	b.t.Helper()
+	var n int
+	if err := b.pool.QueryRow(context.Background(), "SELECT count(*) FROM "+table).Scan(&n); err != nil {
+		b.t.Fatal(err)
+	}
+	return n
+}
+
+// wantField checks err is a 422-kind error naming field.
+func wantField(t *testing.T, err error, field string) {
+	t.Helper()
+	e, ok := errs.As(err)
+	if !ok || e.Code != errs.Invalid {
+		t.Fatalf("error %v, want an invalid-input error on %q", err, field)
+	}
+	if _, ok := e.Fields[field]; !ok {
+		t.Fatalf("field errors %v, want one on %q", e.Fields, field)
+	}
+}
+
+func TestAProjectForAMissingClientIsRefused(t *testing.T) {
+	t.Parallel()
+	svc, b := setup(t)
+	_, err := svc.CreateProject(context.Background(), b.actor, ProjectInput{ClientID: 999999, Name: "Website"})
+	wantField(t, err, "client_id")
+	_, err = svc.CreateProject(context.Background(), b.actor, ProjectInput{Name: "Website"})
+	wantField(t, err, "client_id")
+	if n := b.count("projects"); n != 0 {
+		t.Errorf("%d projects stored, want none", n)
+	}
+}
+
+func TestAProjectWithBadDatesIsRefused(t *testing.T) {
+	t.Parallel()
+	svc, b := setup(t)
+	c := b.client("ExampleBiz")
+	cases := []struct {
+		in    ProjectInput
+		field string
+	}{
+		{ProjectInput{KickoffOn: "2026-02-31"}, "kickoff_on"},
+		{ProjectInput{StagingOn: "next week"}, "staging_on"},
+		{ProjectInput{KickoffOn: "2026-03-01", SprintOneEndsOn: "2026-02-14"}, "sprint_one_ends_on"},
+		{ProjectInput{StagingOn: "2026-05-01", ProductionOn: "2026-04-01"}, "production_on"},
+		{ProjectInput{KickoffOn: "2026-03-01", StagingOn: "2026-02-01"}, "staging_on"},
+	}
+	for _, tc := range cases {
+		tc.in.ClientID, tc.in.Name = c.ID, "Website"
+		_, err := svc.CreateProject(context.Background(), b.actor, tc.in)
+		if err == nil {
+			t.Errorf("%+v was accepted", tc.in)
+			continue
+		}
+		wantField(t, err, tc.field)
+	}
+	if n := b.count("projects"); n != 0 {
+		t.Errorf("%d projects stored, want none", n)
+	}
+}
+
+func TestAProjectsOwnerAndAccountManagerMustHoldTheirRoles(t *testing.T) {
+	t.Parallel()
+	svc, b := setup(t)
+	c := b.client("ExampleBiz")
+	eng, err := b.acc.CreateUser(context.Background(), b.actor, accounts.NewUser{Email: "eng@example.com", Name: "Eng", Roles: []accounts.Role{accounts.RoleEngineer}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = svc.CreateProject(context.Background(), b.actor, ProjectInput{ClientID: c.ID, Name: "Website", POID: eng.ID, AMID: eng.ID})
+	wantField(t, err, "po_id")
+	wantField(t, err, "am_id")
+	p, err := svc.CreateProject(context.Background(), b.actor, ProjectInput{ClientID: c.ID, Name: "Website", POID: b.actor.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.POName != "Pat Owner" || p.ClientName != "ExampleBiz" {
+		t.Errorf("project %+v, want PO Pat Owner and client ExampleBiz", p)
+	}
+}
+
+func TestSprintOneFlags(t *testing.T) {
+	t.Parallel()
+	today := time.Date(2026, 3, 10, 0, 0, 0, 0, time.UTC)
+	day := func(offset int) *time.Time { d := today.AddDate(0, 0, offset); return &d }
+	cases := []struct {
+		name string
+		p    Project
+		want []string
+	}{
+		{"a new project has no flags", Project{SprintOneEndsOn: day(7), StagingOn: day(60)}, nil},
+		{"past sprint one without a requirement is flagged", Project{SprintOneEndsOn: day(-1)}, []string{FlagNoRequirement}},
+		{"the last day of sprint one is not yet past", Project{SprintOneEndsOn: day(0)}, nil},
+		{"past sprint one with a requirement is fine", Project{SprintOneEndsOn: day(-1), Requirements: 1}, nil},
+		{"staging in 14 days without a certificate is flagged", Project{Requirements: 1, StagingOn: day(14)}, []string{FlagStagingWithoutCert}},
+		{"staging in 15 days is not yet flagged", Project{Requirements: 1, StagingOn: day(15)}, nil},
+		{"staging passed without a certificate is flagged", Project{Requirements: 1, StagingOn: day(-2)}, []string{FlagStagingWithoutCert}},
+		{"staging soon with a certificate is fine", Project{Requirements: 1, StagingOn: day(3), HasCertificate: true}, nil},
+		{"both at once", Project{SprintOneEndsOn: day(-5), StagingOn: day(2)}, []string{FlagNoRequirement, FlagStagingWithoutCert}},
+	}
+	for _, tc := range cases {
+		var got []string
+		for _, f := range SprintOneFlags(&tc.p, today) {
+			got = append(got, f.Key)
+			if f.Reason == "" {
+				t.Errorf("%s: flag %s has no reason", tc.name, f.Key)
+			}
+		}
+		if strings.Join(got, ",") != strings.Join(tc.want, ",") {
+			t.Errorf("%s: flags %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
+
+func TestAProjectPastSprintOneIsFlaggedUntilARequirementIsFiled(t *testing.T) {
+	t.Parallel()
+	svc, b := setup(t)
+	c := b.client("ExampleBiz")
+	past := time.Now().UTC().AddDate(0, 0, -20)
+	p := b.project(c, ProjectInput{KickoffOn: past.Format(time.DateOnly), SprintOneEndsOn: past.AddDate(0, 0, 14).Format(time.DateOnly)})
+	if len(p.Flags) != 1 || p.Flags[0].Key != FlagNoRequirement {
+		t.Fatalf("flags %+v, want %s", p.Flags, FlagNoRequirement)
+	}
+	b.requirement(p, "www.examplebiz.com")
+	got, err := svc.GetProject(context.Background(), p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Flags) != 0 || got.Requirements != 1 {
+		t.Errorf("after filing a requirement: flags %+v, requirements %d", got.Flags, got.Requirements)
+	}
+}
+
+func TestARequirementWithABadHostnameIsRefused(t *testing.T) {
+	t.Parallel()
+	svc, b := setup(t)
+	p := b.project(b.client("ExampleBiz"), ProjectInput{})
+	for _, h := range []string{
+		"*.*.example.com", "a.*.example.com", "*example.com", "w*w.example.com", "*.com", "*.co.uk",
+		"exa mple.com", "-www.example.com", "www-.example.com", "a..example.com", ".example.com",
+		"192.0.2.1", "localhost", "ex_ample.com", "bücher.de", strings.Repeat("a", 64) + ".example.com",
+	} {
+		_, err := svc.CreateRequirement(context.Background(), b.actor, p.ID, RequirementInput{Hostnames: []string{"www.example.com", h}})
+		if err == nil {
+			t.Errorf("hostname %q was accepted", h)
+			continue
+		}
+		wantField(t, err, "hostnames")
+	}
+	_, err := svc.CreateRequirement(context.Background(), b.actor, p.ID, RequirementInput{Hostnames: []string{" ", ""}})
+	wantField(t, err, "hostnames")
+	if n := b.count("requirements"); n != 0 {
+		t.Errorf("%d requirements stored, want none", n)
+	}
+	if n := b.count("audit_log WHERE action = 'requirement.create'"); n != 0 {
+		t.Errorf("%d audit records for refused requirements, want none", n)
+	}
+}
+
+func TestARequirementWithABadValidationLevelOrDateIsRefused(t *testing.T) {
+	t.Parallel()
+	svc, b := setup(t)
+	p := b.project(b.client("ExampleBiz"), ProjectInput{})
+	_, err := svc.CreateRequirement(context.Background(), b.actor, p.ID, RequirementInput{Hostnames: []string{"www.example.com"}, Validation: "xv"})
+	wantField(t, err, "validation")
+	_, err = svc.CreateRequirement(context.Background(), b.actor, p.ID, RequirementInput{Hostnames: []string{"www.example.com"}, NeededBy: "2026-02-30"})
+	wantField(t, err, "needed_by")
+	_, err = svc.CreateRequirement(context.Background(), b.actor, p.ID, RequirementInput{Hostnames: []string{"www.example.com"}, ObtainedBy: "reseller"})
+	wantField(t, err, "obtained_by")
+	_, err = svc.CreateRequirement(context.Background(), b.actor, 999999, RequirementInput{Hostnames: []string{"www.example.com"}})
+	if errs.CodeOf(err) != errs.NotFound {
+		t.Errorf("a requirement for a missing project: %v, want not found", err)
+	}
+}
+
+func TestARequirementKeepsNormalizedDistinctHostnamesAndGivesAdvice(t *testing.T) {
+	t.Parallel()
+	svc, b := setup(t)
+	p := b.project(b.client("ExampleBiz"), ProjectInput{})
+	r, err := svc.CreateRequirement(context.Background(), b.actor, p.ID, RequirementInput{
+		Hostnames:    []string{"*.ExampleBiz.com", "api.examplebiz.com.", "*.examplebiz.com", "a.b.examplebiz.com"},
+		PublicFacing: true, TakesPayments: true, Validation: "OV", NeededBy: "2026-05-01",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := svc.GetRequirement(context.Background(), r.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(got.Hostnames, " ") != "*.examplebiz.com api.examplebiz.com a.b.examplebiz.com" {
+		t.Errorf("hostnames %q", got.Hostnames)
+	}
+	if got.ProjectID != p.ID || got.ClientID != p.ClientID || got.Validation != "ov" || got.ObtainedBy != "agency" || fields.FormatDate(got.NeededBy) != "2026-05-01" {
+		t.Errorf("requirement %+v", got)
+	}
+	advice := strings.Join(got.Advice(), "\n")
+	for _, want := range []string{"does not cover a.b.examplebiz.com", "its own certificate", "EV"} {
+		if !strings.Contains(advice, want) {
+			t.Errorf("advice lacks %q:\n%s", want, advice)
+		}
+	}
+}
+
+func TestSplitHostnamesReadsTheFormsBox(t *testing.T) {
+	t.Parallel()
+	got := SplitHostnames(" www.Example.com,api.example.com;\r\n\n*.example.com.  www.example.com\tb.example.com ")
+	want := "www.example.com api.example.com *.example.com b.example.com"
+	if strings.Join(got, " ") != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+	if got := SplitHostnames(" \n , "); len(got) != 0 {
+		t.Errorf("blank box gave %q", got)
+	}
+}
+
+func FuzzSplitHostnames(f *testing.F) {
+	for _, s := range []string{"www.example.com", "a.example.com, b.example.com\n*.example.com", " ,;\n", "A.B.\u00a0c", "*.*.x", "x..y"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		got := SplitHostnames(text)
+		seen := map[string]bool{}
+		for _, h := range got {
+			if h == "" || strings.ContainsAny(h, ",; \t\r\n") || h != strings.ToLower(h) || strings.HasSuffix(h, ".") {
+				t.Fatalf("entry %q of %q is not a normalized name", h, text)
+			}
+			if seen[h] {
+				t.Fatalf("duplicate %q in %q", h, got)
+			}
+			seen[h] = true
+		}
+		// Splitting what it returns, joined, gives the same list.
+		if again := SplitHostnames(strings.Join(got, "\n")); strings.Join(again, "\n") != strings.Join(got, "\n") {
+			t.Fatalf("not stable: %q then %q", got, again)
+		}
+	})
+}
+
+func TestReadinessOfAMissingRequirementIsNotFound(t *testing.T) {
+	t.Parallel()
+	svc, _ := setup(t)
+	_, err := svc.Readiness(context.Background(), 999999, 0)
+	if !errors.Is(err, err) || errs.CodeOf(err) != errs.NotFound {
+		t.Errorf("error %v, want not found", err)
+	}
+}
