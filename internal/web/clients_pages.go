@@ -9,7 +9,6 @@ import (
 
 	"github.com/certportal/certportal/internal/accounts"
 	"github.com/certportal/certportal/internal/clients"
-	"github.com/certportal/certportal/internal/errs"
 	"github.com/certportal/certportal/internal/verify"
 	"github.com/certportal/certportal/web/templates/pages"
 )
@@ -35,39 +34,6 @@ func (s *Server) clientHomeCards(r *http.Request, u *accounts.User) []pages.Home
 		cards = append(cards, pages.HomeCard{Title: "Billing contact", Text: "The agency's billing contact offered for every order.", Href: "/settings/billing-contact"})
 	}
 	return cards
-}
-
-// postedForm reads the named fields of a posted form, trimmed of nothing: the page
-// shows back exactly what was typed.
-func postedForm(r *http.Request, names ...string) pages.Form {
-	f := pages.NewForm(nil)
-	for _, n := range names {
-		f.Values[n] = r.PostForm.Get(n)
-	}
-	return f
-}
-
-// invalid reports whether err is a field-level refusal and copies its messages.
-func invalid(err error, f *pages.Form) bool {
-	e, ok := errs.As(err)
-	if !ok || e.Code != errs.Invalid {
-		return false
-	}
-	for k, v := range e.Fields {
-		f.Errors[k] = v
-	}
-	if len(e.Fields) == 0 {
-		f.Errors["form"] = e.Message
-	}
-	return true
-}
-
-func parseForm(w http.ResponseWriter, r *http.Request, s *Server) bool {
-	if err := r.ParseForm(); err != nil {
-		s.fail(w, r, errs.New(errs.BadRequest, "The form could not be read."))
-		return false
-	}
-	return true
 }
 
 var clientFields = []string{"display_name", "legal_name", "jurisdiction", "registration_number", "address1", "address2",

@@ -293,13 +293,3 @@ func (s *Server) checkCSRF(next http.Handler) http.Handler {
 		next.ServeHTTP(w, r)
 	})
 }
-
-// formValueLimited reads a form field; multipart bodies keep at most 2 MiB in memory.
-func formValueLimited(r *http.Request, name string) string {
-	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
-		if err := r.ParseMultipartForm(maxUploadBytes); err != nil {
-			return ""
-		}
-	}
-	return r.FormValue(name)
-}

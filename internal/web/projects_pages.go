@@ -5,7 +5,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/certportal/certportal/internal/accounts"
 	"github.com/certportal/certportal/internal/fields"
@@ -31,8 +30,6 @@ func flagLabel(key string) string {
 	}
 	return key
 }
-
-func dateKey(t *time.Time) string { return fields.FormatDate(t) }
 
 func (s *Server) projectList(w http.ResponseWriter, r *http.Request) {
 	ps, err := s.projects.ListProjects(r.Context(), 0)
@@ -74,20 +71,6 @@ func (s *Server) projectList(w http.ResponseWriter, r *http.Request) {
 }
 
 var projectFields = []string{"client_id", "name", "po_id", "am_id", "kickoff_on", "sprint_one_ends_on", "staging_on", "production_on"}
-
-// formID reads an id from a select; blank is 0 (none) and anything else unreadable
-// is -1, which validation refuses.
-func formID(v string) int64 {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0
-	}
-	n, err := strconv.ParseInt(v, 10, 64)
-	if err != nil || n < 0 {
-		return -1
-	}
-	return n
-}
 
 func projectInputFrom(f pages.Form) projects.ProjectInput {
 	return projects.ProjectInput{ClientID: formID(f.V("client_id")), Name: f.V("name"), POID: formID(f.V("po_id")),
@@ -180,13 +163,6 @@ func (s *Server) projectEdit(w http.ResponseWriter, r *http.Request) {
 	s.renderProjectForm(w, r, http.StatusOK, "Edit "+p.Name, "/projects/"+strconv.FormatInt(id, 10), "Save project", f)
 }
 
-func idValue(id int64) string {
-	if id == 0 {
-		return ""
-	}
-	return strconv.FormatInt(id, 10)
-}
-
 func (s *Server) projectEditPost(w http.ResponseWriter, r *http.Request) {
 	id, err := pathID(r, "id")
 	if err != nil {
@@ -208,13 +184,6 @@ func (s *Server) projectEditPost(w http.ResponseWriter, r *http.Request) {
 	}
 	s.flash(r, "ok", "Saved project "+p.Name+".")
 	http.Redirect(w, r, "/projects/"+strconv.FormatInt(p.ID, 10), http.StatusSeeOther)
-}
-
-func yesNo(b bool) string {
-	if b {
-		return "yes"
-	}
-	return "no"
 }
 
 func (s *Server) projectView(w http.ResponseWriter, r *http.Request) {

@@ -7,8 +7,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
-	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -16,7 +14,6 @@ import (
 	"strings"
 
 	"github.com/a-h/templ"
-	"github.com/go-chi/chi/v5"
 
 	"github.com/certportal/certportal/internal/accounts"
 	"github.com/certportal/certportal/internal/errs"
@@ -132,58 +129,6 @@ func (s *Server) writeJSON(w http.ResponseWriter, status int, v any) {
 	_, _ = w.Write(append(b, '\n'))
 }
 
-// decodeJSON reads a JSON body into v. Malformed JSON is a 400; a value of the wrong
-// type is a 422 naming the field.
-func decodeJSON(r *http.Request, v any) error {
-	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
-		return errs.New(errs.BadRequest, "Send the body as JSON (Content-Type: application/json).")
-	}
-	dec := json.NewDecoder(r.Body)
-	if err := dec.Decode(v); err != nil {
-		var syntax *json.SyntaxError
-		var typeErr *json.UnmarshalTypeError
-		var maxBytes *http.MaxBytesError
-		switch {
-		case errors.As(err, &maxBytes):
-			return errs.New(errs.TooLarge, "The request body is larger than %d KiB.", maxBytes.Limit>>10)
-		case errors.Is(err, io.EOF):
-			return errs.New(errs.BadRequest, "The request body is empty: send a JSON object.")
-		case errors.As(err, &syntax), errors.Is(err, io.ErrUnexpectedEOF):
-			return errs.New(errs.BadRequest, "Malformed JSON: %s.", strings.TrimPrefix(err.Error(), "json: "))
-		case errors.As(err, &typeErr):
-			field := typeErr.Field
-			if field == "" {
-				return errs.New(errs.BadRequest, "Send a JSON object.")
-			}
-			return errs.Field(field, fmt.Sprintf("Expected %s.", jsonTypeName(typeErr.Type.Kind().String())))
-		default:
-			var fe *errs.Error
-			if errors.As(err, &fe) {
-				return fe
-			}
-			return errs.New(errs.BadRequest, "Malformed JSON: %s.", strings.TrimPrefix(err.Error(), "json: "))
-		}
-	}
-	if dec.More() {
-		return errs.New(errs.BadRequest, "Malformed JSON: send one object.")
-	}
-	return nil
-}
-
-func jsonTypeName(kind string) string {
-	switch kind {
-	case "string":
-		return "a string"
-	case "bool":
-		return "true or false"
-	case "slice", "array":
-		return "a list"
-	case "map", "struct":
-		return "an object"
-	}
-	return "a number"
-}
-
 // FlexID is an id the API accepts as a JSON number or a string of digits.
 type FlexID int64
 
@@ -229,15 +174,6 @@ func serveByID[In, Out any](s *Server, w http.ResponseWriter, r *http.Request, s
 		return
 	}
 	s.writeJSON(w, status, out)
-}
-
-// pathID reads a numeric {name} from the URL; anything else is a 404.
-func pathID(r *http.Request, name string) (int64, error) {
-	n, err := strconv.ParseInt(chi.URLParam(r, name), 10, 64)
-	if err != nil || n <= 0 {
-		return 0, notFound("There is nothing at this address.")
-	}
-	return n, nil
 }
 
 // Session keys.

@@ -2,24 +2,12 @@ package web
 
 import (
 	"net/http"
-	"time"
 
 	"github.com/certportal/certportal/internal/accounts"
 	"github.com/certportal/certportal/internal/errs"
 	"github.com/certportal/certportal/web/templates/pages"
 	"github.com/certportal/certportal/web/templates/view"
 )
-
-const dateTimeLayout = "2006-01-02 15:04"
-
-func fmtTime(t time.Time) string { return t.UTC().Format(dateTimeLayout) }
-
-func fmtTimePtr(t *time.Time, none string) string {
-	if t == nil {
-		return none
-	}
-	return fmtTime(*t)
-}
 
 func (s *Server) profileView(r *http.Request, u *accounts.User) (pages.Profile, error) {
 	tokens, err := s.accounts.ListTokens(r.Context(), u.ID)

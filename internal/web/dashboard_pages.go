@@ -3,7 +3,6 @@ package web
 import (
 	"cmp"
 	"fmt"
-	"maps"
 	"net/http"
 	"slices"
 	"strconv"
@@ -125,26 +124,6 @@ func dashboardTiles(sum *dashboard.Summary) []pages.DashboardTile {
 		tile("Expired", expired, "certs", "red", "Expired"),
 	}
 }
-
-// sortItems sorts items by the comparator the request's ?sort= names, when it
-// is one of this table's keys; otherwise by def, ascending. Each table has its
-// own keys, so sorting one leaves the others in their default order.
-func sortItems[T any](r *http.Request, items []T, def string, by map[string]func(a, b T) int) sortSpec {
-	sort := readSort(r, slices.Collect(maps.Keys(by)), def)
-	if r.URL.Query().Get("sort") != sort.Key {
-		sort.Desc = false
-	}
-	c := by[sort.Key]
-	slices.SortStableFunc(items, func(a, b T) int {
-		if sort.Desc {
-			return c(b, a)
-		}
-		return c(a, b)
-	})
-	return sort
-}
-
-func byName(a, b string) int { return strings.Compare(strings.ToLower(a), strings.ToLower(b)) }
 
 func dashboardClients(r *http.Request, cs []dashboard.ClientAttention) ([]view.Column, []pages.DashboardClientRow) {
 	cs = slices.Clone(cs)

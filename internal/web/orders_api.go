@@ -36,14 +36,6 @@ func (s *Server) orderIDFrom(w http.ResponseWriter, r *http.Request) (int64, boo
 	return id, true
 }
 
-// decodeOptionalJSON is decodeJSON for bodies that may be left out.
-func decodeOptionalJSON(r *http.Request, v any) error {
-	if r.ContentLength == 0 {
-		return nil
-	}
-	return decodeJSON(r, v)
-}
-
 type orderCreateRequest struct {
 	RequirementID FlexID `json:"requirement_id"`
 	CSRID         FlexID `json:"csr_id"`

@@ -2,7 +2,6 @@ package web
 
 import (
 	"net/http"
-	"net/url"
 	"slices"
 	"strings"
 
@@ -11,45 +10,6 @@ import (
 	"github.com/certportal/certportal/web/templates/pages"
 	"github.com/certportal/certportal/web/templates/view"
 )
-
-// sortSpec reads ?sort=&dir= against the allowed keys.
-type sortSpec struct {
-	Key  string
-	Desc bool
-}
-
-func readSort(r *http.Request, allowed []string, def string) sortSpec {
-	key := r.URL.Query().Get("sort")
-	if !slices.Contains(allowed, key) {
-		key = def
-	}
-	return sortSpec{Key: key, Desc: r.URL.Query().Get("dir") == "desc"}
-}
-
-// columns builds sortable headers that link to the same page sorted by each key.
-func columns(r *http.Request, cur sortSpec, defs [][2]string, numeric ...string) []view.Column {
-	var out []view.Column
-	for _, d := range defs {
-		q := url.Values{}
-		for k, v := range r.URL.Query() {
-			q[k] = v
-		}
-		q.Set("sort", d[0])
-		dir := "asc"
-		sorted := ""
-		if cur.Key == d[0] {
-			sorted = "asc"
-			if cur.Desc {
-				sorted = "desc"
-			} else {
-				dir = "desc"
-			}
-		}
-		q.Set("dir", dir)
-		out = append(out, view.Column{Key: d[0], Label: d[1], Href: r.URL.Path + "?" + q.Encode(), Sorted: sorted, Numeric: slices.Contains(numeric, d[0])})
-	}
-	return out
-}
 
 func roleOptions() []pages.RoleOption {
 	var out []pages.RoleOption
