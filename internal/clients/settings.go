@@ -36,7 +36,7 @@ func putSetting(ctx context.Context, q db.DBTX, key string, v any, by int64) err
 	_, err = q.Exec(ctx, `
 		INSERT INTO settings (key, value, updated_at, updated_by) VALUES ($1, $2, now(), $3)
 		ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = now(), updated_by = EXCLUDED.updated_by`,
-		key, raw, nullID(by))
+		key, raw, db.NullID(by))
 	if err != nil {
 		return fmt.Errorf("clients: save setting %s: %w", key, err)
 	}

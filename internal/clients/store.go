@@ -36,7 +36,7 @@ func insertClient(ctx context.Context, q db.DBTX, in ClientInput, by int64) (*Cl
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
 		RETURNING `+clientColumns,
 		in.DisplayName, in.LegalName, in.Jurisdiction, in.RegistrationNumber, in.Address1, in.Address2,
-		in.City, in.State, in.PostalCode, in.Country, in.Phone, nullID(by)))
+		in.City, in.State, in.PostalCode, in.Country, in.Phone, db.NullID(by)))
 	if db.IsUniqueViolation(err, "clients_display_name_key") {
 		return nil, clientNameTaken()
 	}
@@ -91,19 +91,15 @@ func listClients(ctx context.Context, q db.DBTX) ([]ClientRow, error) {
 	if err != nil {
 		return nil, fmt.Errorf("clients: list clients: %w", err)
 	}
-	defer rows.Close()
-	var out []ClientRow
-	for rows.Next() {
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (ClientRow, error) {
 		var r ClientRow
 		c := &r.Client
-		if err := rows.Scan(&c.ID, &c.DisplayName, &c.LegalName, &c.Jurisdiction, &c.RegistrationNumber, &c.Address1,
+		err := row.Scan(&c.ID, &c.DisplayName, &c.LegalName, &c.Jurisdiction, &c.RegistrationNumber, &c.Address1,
 			&c.Address2, &c.City, &c.State, &c.PostalCode, &c.Country, &c.Phone, &c.CreatedAt, &c.UpdatedAt,
-			&r.Projects, &r.StandingStatus, &r.StandingCheckedOn); err != nil {
-			return nil, fmt.Errorf("clients: list clients: %w", err)
-		}
-		out = append(out, r)
-	}
-	if err := rows.Err(); err != nil {
+			&r.Projects, &r.StandingStatus, &r.StandingCheckedOn)
+		return r, err
+	})
+	if err != nil {
 		return nil, fmt.Errorf("clients: list clients: %w", err)
 	}
 	return out, nil
@@ -125,13 +121,6 @@ func prefixed(alias, columns string) string {
 		out = append(out, ch)
 	}
 	return string(out)
-}
-
-func nullID(id int64) *int64 {
-	if id == 0 {
-		return nil
-	}
-	return &id
 }
 
 const contactColumns = `ct.id, ct.client_id, ct.role, ct.first_name, ct.last_name, ct.title, ct.email, ct.phone,
@@ -186,7 +175,7 @@ func updateContact(ctx context.Context, q db.DBTX, id int64, in ContactInput) er
 func verifyContact(ctx context.Context, q db.DBTX, id, by int64, in VerifyInput) error {
 	tag, err := q.Exec(ctx, `
 		UPDATE contacts SET verified_at = now(), verified_by = $2, verified_method = $3, verified_note = $4, updated_at = now()
-		WHERE id = $1`, id, nullID(by), in.Method, in.Note)
+		WHERE id = $1`, id, db.NullID(by), in.Method, in.Note)
 	if err != nil {
 		return fmt.Errorf("clients: verify contact %d: %w", id, err)
 	}
@@ -213,16 +202,8 @@ func listContacts(ctx context.Context, q db.DBTX, clientID int64) ([]Contact, er
 	if err != nil {
 		return nil, fmt.Errorf("clients: list contacts: %w", err)
 	}
-	defer rows.Close()
-	var out []Contact
-	for rows.Next() {
-		c, err := scanContact(rows)
-		if err != nil {
-			return nil, fmt.Errorf("clients: list contacts: %w", err)
-		}
-		out = append(out, *c)
-	}
-	if err := rows.Err(); err != nil {
+	out, err := db.Collect(rows, scanContact)
+	if err != nil {
 		return nil, fmt.Errorf("clients: list contacts: %w", err)
 	}
 	return out, nil
@@ -245,7 +226,7 @@ func insertStanding(ctx context.Context, q db.DBTX, clientID, by int64, in Stand
 	err := q.QueryRow(ctx, `
 		INSERT INTO good_standing (client_id, status, source, checked_on, evidence, recorded_by)
 		VALUES ($1, $2, $3, $4::date, $5, $6) RETURNING id`,
-		clientID, in.Status, in.Source, in.CheckedOn, in.Evidence, nullID(by)).Scan(&id)
+		clientID, in.Status, in.Source, in.CheckedOn, in.Evidence, db.NullID(by)).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("clients: insert good standing: %w", err)
 	}
@@ -267,16 +248,8 @@ func listStanding(ctx context.Context, q db.DBTX, clientID int64) ([]Standing, e
 	if err != nil {
 		return nil, fmt.Errorf("clients: list good standing: %w", err)
 	}
-	defer rows.Close()
-	var out []Standing
-	for rows.Next() {
-		g, err := scanStanding(rows)
-		if err != nil {
-			return nil, fmt.Errorf("clients: list good standing: %w", err)
-		}
-		out = append(out, *g)
-	}
-	if err := rows.Err(); err != nil {
+	out, err := db.Collect(rows, scanStanding)
+	if err != nil {
 		return nil, fmt.Errorf("clients: list good standing: %w", err)
 	}
 	return out, nil
@@ -294,17 +267,15 @@ func (s *Service) CurrentStanding(ctx context.Context, clientID int64) (map[int6
 	if err != nil {
 		return nil, fmt.Errorf("clients: good standing: %w", err)
 	}
-	defer rows.Close()
 	out := map[int64]*verify.GoodStanding{}
-	for rows.Next() {
-		var id int64
-		var g verify.GoodStanding
-		if err := rows.Scan(&id, &g.Status, &g.CheckedOn, &g.Source); err != nil {
-			return nil, fmt.Errorf("clients: good standing: %w", err)
-		}
-		out[id] = &g
-	}
-	if err := rows.Err(); err != nil {
+	var id int64
+	var g verify.GoodStanding
+	_, err = pgx.ForEachRow(rows, []any{&id, &g.Status, &g.CheckedOn, &g.Source}, func() error {
+		record := g
+		out[id] = &record
+		return nil
+	})
+	if err != nil {
 		return nil, fmt.Errorf("clients: good standing: %w", err)
 	}
 	return out, nil
@@ -321,16 +292,13 @@ func (s *Service) ContactsByClient(ctx context.Context, clientID int64) (map[int
 	if err != nil {
 		return nil, fmt.Errorf("clients: contacts: %w", err)
 	}
-	defer rows.Close()
 	out := map[int64][]Contact{}
-	for rows.Next() {
-		var c Contact
-		if err := rows.Scan(&c.ClientID, &c.Role, &c.Email, &c.Verified); err != nil {
-			return nil, fmt.Errorf("clients: contacts: %w", err)
-		}
+	var c Contact
+	_, err = pgx.ForEachRow(rows, []any{&c.ClientID, &c.Role, &c.Email, &c.Verified}, func() error {
 		out[c.ClientID] = append(out[c.ClientID], c)
-	}
-	if err := rows.Err(); err != nil {
+		return nil
+	})
+	if err != nil {
 		return nil, fmt.Errorf("clients: contacts: %w", err)
 	}
 	return out, nil

@@ -42,7 +42,7 @@ func dashboardOpenRequirements(ctx context.Context, q db.DBTX, clientID int64, n
 			AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.requirement_id = r.id AND o.state = ANY($3))
 		ORDER BY lower(c.display_name), lower(p.name), r.id`, clientID, now, orderStatesUnderWay)
 	if err != nil {
-		return nil, fmt.Errorf("dashboard:  requirements: %w", err)
+		return nil, fmt.Errorf("dashboard: requirements: %w", err)
 	}
 	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (dashboardRequirement, error) {
 		var r dashboardRequirement
@@ -85,7 +85,7 @@ func dashboardOrders(ctx context.Context, q db.DBTX, clientID int64, submittedBe
 					AND o.submitted_at < $2))
 		ORDER BY lower(c.display_name), lower(p.name), o.id`, clientID, submittedBefore)
 	if err != nil {
-		return nil, fmt.Errorf("dashboard:  orders: %w", err)
+		return nil, fmt.Errorf("dashboard: orders: %w", err)
 	}
 	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (dashboardOrder, error) {
 		var d dashboardOrder
@@ -115,20 +115,17 @@ func dashboardOrderCounts(ctx context.Context, q db.DBTX, clientID int64) (map[o
 		WHERE ($1 = 0 OR p.client_id = $1)
 		GROUP BY o.state`, clientID)
 	if err != nil {
-		return nil, fmt.Errorf("dashboard:  order counts: %w", err)
+		return nil, fmt.Errorf("dashboard: order counts: %w", err)
 	}
-	defer rows.Close()
 	out := map[orders.OrderState]int{}
-	for rows.Next() {
-		var state string
-		var n int
-		if err := rows.Scan(&state, &n); err != nil {
-			return nil, fmt.Errorf("dashboard:  order counts: %w", err)
-		}
+	var state string
+	var n int
+	_, err = pgx.ForEachRow(rows, []any{&state, &n}, func() error {
 		out[orders.OrderState(state)] = n
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("dashboard:  order counts: %w", err)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("dashboard: order counts: %w", err)
 	}
 	return out, nil
 }
@@ -147,7 +144,7 @@ func dashboardLatestCertificates(ctx context.Context, q db.DBTX, clientID int64,
 		WHERE ($1 = 0 OR p.client_id = $1) AND l.not_after < $2
 		ORDER BY l.not_after, l.id`, clientID, before)
 	if err != nil {
-		return nil, fmt.Errorf("dashboard:  certificates: %w", err)
+		return nil, fmt.Errorf("dashboard: certificates: %w", err)
 	}
 	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (ExpiringCertificate, error) {
 		var e ExpiringCertificate

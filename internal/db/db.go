@@ -103,3 +103,24 @@ func IsUniqueViolation(err error, name string) bool {
 func InTx(ctx context.Context, pool *pgxpool.Pool, fn func(tx pgx.Tx) error) error {
 	return pgx.BeginFunc(ctx, pool, fn)
 }
+
+// Collect reads every row with scan (which reads one row into a new value) and
+// closes rows: the stores' scanners serve a single row and a list alike.
+func Collect[T any](rows pgx.Rows, scan func(pgx.Row) (*T, error)) ([]T, error) {
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (T, error) {
+		v, err := scan(row)
+		if err != nil {
+			var zero T
+			return zero, err
+		}
+		return *v, nil
+	})
+}
+
+// NullID is an optional reference: 0 (none) is stored as NULL.
+func NullID(id int64) *int64 {
+	if id == 0 {
+		return nil
+	}
+	return &id
+}

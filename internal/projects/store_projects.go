@@ -67,7 +67,7 @@ func insertProject(ctx context.Context, q db.DBTX, in ProjectInput, d projectDat
 	err := q.QueryRow(ctx, `
 		INSERT INTO projects (client_id, name, po_id, am_id, kickoff_on, sprint_one_ends_on, staging_on, production_on)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
-		in.ClientID, in.Name, nullID(in.POID), nullID(in.AMID), d.kickoff, d.sprintOneEnds, d.staging, d.production).Scan(&id)
+		in.ClientID, in.Name, db.NullID(in.POID), db.NullID(in.AMID), d.kickoff, d.sprintOneEnds, d.staging, d.production).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("projects: insert project: %w", err)
 	}
@@ -79,7 +79,7 @@ func updateProject(ctx context.Context, q db.DBTX, id int64, in ProjectInput, d 
 		UPDATE projects SET client_id = $2, name = $3, po_id = $4, am_id = $5, kickoff_on = $6,
 			sprint_one_ends_on = $7, staging_on = $8, production_on = $9, updated_at = now()
 		WHERE id = $1`,
-		id, in.ClientID, in.Name, nullID(in.POID), nullID(in.AMID), d.kickoff, d.sprintOneEnds, d.staging, d.production)
+		id, in.ClientID, in.Name, db.NullID(in.POID), db.NullID(in.AMID), d.kickoff, d.sprintOneEnds, d.staging, d.production)
 	if err != nil {
 		return fmt.Errorf("projects: update project %d: %w", id, err)
 	}
@@ -106,16 +106,8 @@ func listProjects(ctx context.Context, q db.DBTX, clientID int64) ([]Project, er
 	if err != nil {
 		return nil, fmt.Errorf("projects: list projects: %w", err)
 	}
-	defer rows.Close()
-	var out []Project
-	for rows.Next() {
-		p, err := scanProject(rows)
-		if err != nil {
-			return nil, fmt.Errorf("projects: list projects: %w", err)
-		}
-		out = append(out, *p)
-	}
-	if err := rows.Err(); err != nil {
+	out, err := db.Collect(rows, scanProject)
+	if err != nil {
 		return nil, fmt.Errorf("projects: list projects: %w", err)
 	}
 	return out, nil

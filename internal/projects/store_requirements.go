@@ -38,7 +38,7 @@ func insertRequirement(ctx context.Context, q db.DBTX, projectID, by int64, in R
 			needed_by, notes, created_by)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
 		projectID, in.Hostnames, in.PublicFacing, in.TakesPayments, in.Validation, in.ObtainedBy,
-		neededBy, in.Notes, nullID(by)).Scan(&id)
+		neededBy, in.Notes, db.NullID(by)).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("projects: insert requirement: %w", err)
 	}
@@ -61,16 +61,8 @@ func listRequirements(ctx context.Context, q db.DBTX, projectID int64) ([]Requir
 	if err != nil {
 		return nil, fmt.Errorf("projects: list requirements: %w", err)
 	}
-	defer rows.Close()
-	var out []Requirement
-	for rows.Next() {
-		r, err := scanRequirement(rows)
-		if err != nil {
-			return nil, fmt.Errorf("projects: list requirements: %w", err)
-		}
-		out = append(out, *r)
-	}
-	if err := rows.Err(); err != nil {
+	out, err := db.Collect(rows, scanRequirement)
+	if err != nil {
 		return nil, fmt.Errorf("projects: list requirements: %w", err)
 	}
 	return out, nil
@@ -107,7 +99,7 @@ func insertSnapshot(ctx context.Context, q db.DBTX, d DomainSnapshot, by int64) 
 	err := q.QueryRow(ctx, `
 		INSERT INTO domain_checks (requirement_id, domain, checked_at, source, error, registration, checked_by)
 		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
-		d.RequirementID, d.Domain, d.CheckedAt, d.Source, d.Error, raw, nullID(by)).Scan(&id)
+		d.RequirementID, d.Domain, d.CheckedAt, d.Source, d.Error, raw, db.NullID(by)).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("projects: store domain check: %w", err)
 	}
@@ -126,16 +118,8 @@ func listSnapshots(ctx context.Context, q db.DBTX, requirementID int64, latestOn
 	if err != nil {
 		return nil, fmt.Errorf("projects: list domain checks: %w", err)
 	}
-	defer rows.Close()
-	var out []DomainSnapshot
-	for rows.Next() {
-		d, err := scanSnapshot(rows)
-		if err != nil {
-			return nil, fmt.Errorf("projects: list domain checks: %w", err)
-		}
-		out = append(out, *d)
-	}
-	if err := rows.Err(); err != nil {
+	out, err := db.Collect(rows, scanSnapshot)
+	if err != nil {
 		return nil, fmt.Errorf("projects: list domain checks: %w", err)
 	}
 	return out, nil
@@ -199,13 +183,6 @@ func requirementCSRs(ctx context.Context, q db.DBTX, requirementID int64) ([]req
 	return pgx.CollectRows(rows, pgx.RowToStructByPos[requirementCSR])
 }
 
-func nullID(id int64) *int64 {
-	if id == 0 {
-		return nil
-	}
-	return &id
-}
-
 // LatestDomainChecks returns each requirement's newest domain check per domain,
 // for one client's requirements or (clientID 0) every client's, in one query.
 func (s *Service) LatestDomainChecks(ctx context.Context, clientID int64) (map[int64][]DomainSnapshot, error) {
@@ -217,17 +194,13 @@ func (s *Service) LatestDomainChecks(ctx context.Context, clientID int64) (map[i
 	if err != nil {
 		return nil, fmt.Errorf("projects: domain checks: %w", err)
 	}
-	defer rows.Close()
-	out := map[int64][]DomainSnapshot{}
-	for rows.Next() {
-		d, err := scanSnapshot(rows)
-		if err != nil {
-			return nil, fmt.Errorf("projects: domain checks: %w", err)
-		}
-		out[d.RequirementID] = append(out[d.RequirementID], *d)
-	}
-	if err := rows.Err(); err != nil {
+	all, err := db.Collect(rows, scanSnapshot)
+	if err != nil {
 		return nil, fmt.Errorf("projects: domain checks: %w", err)
+	}
+	out := map[int64][]DomainSnapshot{}
+	for _, d := range all {
+		out[d.RequirementID] = append(out[d.RequirementID], d)
 	}
 	return out, nil
 }
