@@ -6,13 +6,18 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
 	"net/netip"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -509,4 +514,56 @@ func TestCheckManyKeepsTheOrderOfTargetsAndReportsBadOnes(t *testing.T) {
 	if out[2].Err != nil || out[2].Result.Passed || out[2].Result.ServedMatches {
 		t.Errorf("target 2: %+v, want failed with served_matches false", out[2])
 	}
+}
+
+// startFullBacklog listens with a backlog of zero, never accepts, and fills
+// the queue, so the kernel drops further SYNs: a host whose port does not
+// answer a connect at all, like one behind a firewall that drops packets.
+func startFullBacklog(t *testing.T) string {
+	t.Helper()
+	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { syscall.Close(fd) })
+	if err := syscall.Bind(fd, &syscall.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Listen(fd, 0); err != nil {
+		t.Fatal(err)
+	}
+	sa, err := syscall.Getsockname(fd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(sa.(*syscall.SockaddrInet4).Port))
+	for {
+		conn, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
+		if err != nil {
+			return addr // the queue is full: connects now go unanswered
+		}
+		t.Cleanup(func() { conn.Close() })
+	}
+}
+
+func TestCheckExplainsConnectAndHandshakeFailures(t *testing.T) {
+	t.Parallel()
+	p := newTestPKI(t)
+	plain := httptest.NewServer(http.NotFoundHandler())
+	t.Cleanup(plain.Close)
+	plainAddr := plain.Listener.Addr().String()
+	dropped := startFullBacklog(t)
+
+	c := testChecker()
+	c.ConnectTimeout = 300 * time.Millisecond
+	res, err := c.Check(context.Background(), Target{
+		Hostname: testHost, Addresses: []string{plainAddr, dropped}, Environment: EnvironmentProduction, Issued: p.issued.cert, TrustRoots: p.roots,
+	})
+	if err != nil {
+		t.Fatalf("Check: %v", err)
+	}
+	assertChecks(t, res.Addresses[0], []wantCheck{{key: KeyConnect, severity: SeverityError,
+		message: "the TLS handshake with " + plainAddr + " failed: tls: first record does not look like a TLS handshake"}})
+	assertChecks(t, res.Addresses[1], []wantCheck{{key: KeyConnect, severity: SeverityError,
+		message: "no answer from " + dropped + " within 300ms: nothing accepted the connection (wrong address, or a firewall dropping it)"}})
 }
