@@ -567,3 +567,59 @@ func TestCheckExplainsConnectAndHandshakeFailures(t *testing.T) {
 	assertChecks(t, res.Addresses[1], []wantCheck{{key: KeyConnect, severity: SeverityError,
 		message: "no answer from " + dropped + " within 300ms: nothing accepted the connection (wrong address, or a firewall dropping it)"}})
 }
+
+func TestCheckProbesAddressesAtTheSameTime(t *testing.T) {
+	t.Parallel()
+	p := newTestPKI(t)
+	addresses := []string{startSilentServer(t), startSilentServer(t), startSilentServer(t)}
+	c := testChecker()
+	c.AddressTimeout = 400 * time.Millisecond
+	start := time.Now()
+	res, err := c.Check(context.Background(), Target{Hostname: testHost, Addresses: addresses, Environment: EnvironmentProduction, Issued: p.issued.cert})
+	if err != nil {
+		t.Fatalf("Check: %v", err)
+	}
+	// One after the other, three silent addresses would take 1.2s.
+	if elapsed := time.Since(start); elapsed >= 1100*time.Millisecond {
+		t.Errorf("three silent addresses took %s; they are not checked concurrently", elapsed)
+	}
+	for i, a := range res.Addresses {
+		if a.Address != addresses[i] || a.Passed {
+			t.Errorf("address %d = %+v, want %s failed", i, a, addresses[i])
+		}
+	}
+}
+
+func TestCheckManyNeverRunsMoreTargetsThanItsCap(t *testing.T) {
+	t.Parallel()
+	p := newTestPKI(t)
+	var (
+		mu                sync.Mutex
+		inFlight, maxSeen int
+	)
+	c := testChecker()
+	c.Resolve = func(context.Context, string) ([]netip.Addr, error) {
+		mu.Lock()
+		inFlight++
+		maxSeen = max(maxSeen, inFlight)
+		mu.Unlock()
+		time.Sleep(20 * time.Millisecond)
+		mu.Lock()
+		inFlight--
+		mu.Unlock()
+		return nil, errors.New("not found")
+	}
+	targets := make([]Target, 12)
+	for i := range targets {
+		targets[i] = Target{Hostname: testHost, Environment: EnvironmentStaging, Issued: p.issued.cert}
+	}
+	out := c.CheckMany(context.Background(), targets, 3)
+	for i, o := range out {
+		if o.Err != nil || o.Result.Passed {
+			t.Fatalf("target %d: %+v, want a failed resolve", i, o)
+		}
+	}
+	if maxSeen > 3 || maxSeen < 2 {
+		t.Errorf("at most %d targets were checked at once, want 2 or 3 with a cap of 3", maxSeen)
+	}
+}
