@@ -1,0 +1,625 @@
+package tlscheck
+
+import (
+	"context"
+	"crypto/tls"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/netip"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// wantCheck is an expected check; message is exact unless pattern is set.
+type wantCheck struct {
+	key      string
+	ok       bool
+	severity Severity
+	message  string
+	pattern  bool
+}
+
+func assertChecks(t *testing.T, got AddressResult, want []wantCheck) {
+	t.Helper()
+	var gotKeys, wantKeys []string
+	for _, c := range got.Checks {
+		gotKeys = append(gotKeys, c.Key)
+	}
+	for _, w := range want {
+		wantKeys = append(wantKeys, w.key)
+	}
+	if !slices.Equal(gotKeys, wantKeys) {
+		t.Fatalf("%s: check keys = %v, want %v\nchecks: %+v", got.Address, gotKeys, wantKeys, got.Checks)
+	}
+	for i, w := range want {
+		c := got.Checks[i]
+		if c.OK != w.ok || c.Severity != w.severity {
+			t.Errorf("%s: %s: ok=%v severity=%s, want ok=%v severity=%s (message %q)", got.Address, w.key, c.OK, c.Severity, w.ok, w.severity, c.Message)
+		}
+		if w.pattern {
+			if !regexp.MustCompile(w.message).MatchString(c.Message) {
+				t.Errorf("%s: %s: message %q does not match %q", got.Address, w.key, c.Message, w.message)
+			}
+		} else if c.Message != w.message {
+			t.Errorf("%s: %s: message\n got %q\nwant %q", got.Address, w.key, c.Message, w.message)
+		}
+	}
+}
+
+// with returns checks with the one of the same key replaced.
+func with(checks []wantCheck, replacements ...wantCheck) []wantCheck {
+	out := slices.Clone(checks)
+	for _, r := range replacements {
+		for i := range out {
+			if out[i].key == r.key {
+				out[i] = r
+			}
+		}
+	}
+	return out
+}
+
+// opensslFacts are the serial and SHA-256 fingerprint of a PEM certificate
+// as the openssl CLI prints them, so our own formatting is checked against
+// the tool engineers use.
+type opensslFacts struct{ serial, fingerprint string }
+
+var (
+	issuedFactsOnce sync.Once
+	issuedFacts     opensslFacts
+	issuedFactsErr  error
+)
+
+func issuedOpenSSLFacts(t *testing.T, p *testPKI) opensslFacts {
+	t.Helper()
+	issuedFactsOnce.Do(func() {
+		out, err := exec.Command("openssl", "x509", "-noout", "-serial", "-fingerprint", "-sha256", "-in", filepath.Join(p.dir, "issued-leaf.pem")).CombinedOutput()
+		if err != nil {
+			issuedFactsErr = fmt.Errorf("openssl: %v: %s", err, out)
+			return
+		}
+		for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+			name, value, _ := strings.Cut(line, "=")
+			switch {
+			case name == "serial":
+				issuedFacts.serial = value
+			case strings.Contains(strings.ToLower(name), "fingerprint"):
+				issuedFacts.fingerprint = value
+			}
+		}
+		if issuedFacts.serial == "" || issuedFacts.fingerprint == "" {
+			issuedFactsErr = fmt.Errorf("openssl output not understood: %s", out)
+		}
+	})
+	if issuedFactsErr != nil {
+		t.Fatal(issuedFactsErr)
+	}
+	return issuedFacts
+}
+
+func dateOf(t time.Time) string { return t.UTC().Format("2006-01-02 15:04") + " UTC" }
+
+const (
+	hstsYear          = "max-age=31536000; includeSubDomains"
+	legacyAcceptedFix = "allow only TLS 1.2 and TLS 1.3 (nginx: `ssl_protocols TLSv1.2 TLSv1.3;`)"
+)
+
+// passingChecks is what an address serving the issued certificate
+// correctly reports.
+func passingChecks(t *testing.T, p *testPKI, addr string) []wantCheck {
+	facts := issuedOpenSSLFacts(t, p)
+	return []wantCheck{
+		{key: KeyConnect, ok: true, severity: SeverityInfo, message: fmt.Sprintf("TLS handshake with %s completed (SNI www.example.com)", addr)},
+		{key: KeyServedCertificate, ok: true, severity: SeverityInfo, message: fmt.Sprintf("the issued certificate is served (serial %s, SHA-256 %s)", facts.serial, facts.fingerprint)},
+		{key: KeyHostname, ok: true, severity: SeverityInfo, message: "the certificate covers www.example.com (as *.example.com)"},
+		{key: KeyChain, ok: true, severity: SeverityInfo, message: "the chain is complete: *.example.com ← Certportal Test Intermediate CA ← Certportal Test Root CA (trusted root)"},
+		{key: KeyExpiry, ok: true, severity: SeverityInfo, message: fmt.Sprintf(`the earliest expiry in the served chain is "*.example.com" on %s, 90 days left`, dateOf(p.issued.cert.NotAfter))},
+		{key: KeyProtocol, ok: true, severity: SeverityInfo, message: `^TLS 1\.3 negotiated \(TLS_[A-Z0-9_]+\)$`, pattern: true},
+		{key: KeyLegacyProtocols, ok: true, severity: SeverityInfo, message: "TLS 1.0 and TLS 1.1 are refused"},
+		{key: KeyHSTS, ok: true, severity: SeverityInfo, message: "Strict-Transport-Security max-age=31536000 (365 days) on GET / (status 200)"},
+	}
+}
+
+func TestCheckOneAddressReportsEachProblemInWords(t *testing.T) {
+	t.Parallel()
+	p := newTestPKI(t)
+	missingIntermediate := `intermediate missing: the server does not send the issuer "` + interSubjectText +
+		`" of "*.example.com", and it is not a trusted root; point ` + "`ssl_certificate` at `fullchain.pem`" + ` (nginx), or otherwise send the intermediate after the certificate`
+
+	tests := []struct {
+		name        string
+		server      serverConfig
+		issued      testCert
+		environment string
+		noRoots     bool // check against the system roots instead of the test root
+		passed      bool
+		served      bool
+		want        func(addr string) []wantCheck
+	}{
+		{
+			name:   "leaf and intermediate with long HSTS pass every check",
+			server: serverConfig{cert: p.issued.fullChain, hsts: hstsYear},
+			passed: true, served: true,
+			want: func(addr string) []wantCheck { return passingChecks(t, p, addr) },
+		},
+		{
+			name:   "a leaf sent without its intermediate names the missing intermediate and the nginx fix",
+			server: serverConfig{cert: p.issued.leafOnly, hsts: hstsYear},
+			served: true,
+			want: func(addr string) []wantCheck {
+				return with(passingChecks(t, p, addr), wantCheck{key: KeyChain, severity: SeverityError, message: missingIntermediate})
+			},
+		},
+		{
+			name:    "a chain ending at a root the client does not trust is named by that root",
+			server:  serverConfig{cert: p.issued.withRoot, hsts: hstsYear},
+			noRoots: true, served: true,
+			want: func(addr string) []wantCheck {
+				return with(passingChecks(t, p, addr), wantCheck{key: KeyChain, severity: SeverityError,
+					message: `the chain ends at the root "Certportal Test Root CA", which is not trusted`})
+			},
+		},
+		{
+			name:   "a different certificate is named by serial, issuer and expiry and fails the hostname",
+			server: serverConfig{cert: p.other.fullChain, hsts: hstsYear},
+			want: func(addr string) []wantCheck {
+				return with(passingChecks(t, p, addr),
+					wantCheck{key: KeyServedCertificate, severity: SeverityError, message: fmt.Sprintf(
+						"a different certificate is served: serial 3003, issued by %s, expires %s, instead of the issued certificate (serial %s); install the issued certificate and reload the server",
+						interSubjectText, dateOf(p.other.cert.NotAfter), issuedOpenSSLFacts(t, p).serial)},
+					wantCheck{key: KeyHostname, severity: SeverityError, message: "the certificate does not cover www.example.com: it names other.example.org (a wildcard covers one label only)"},
+					wantCheck{key: KeyChain, ok: true, severity: SeverityInfo, message: "the chain is complete: other.example.org ← Certportal Test Intermediate CA ← Certportal Test Root CA (trusted root)"},
+					wantCheck{key: KeyExpiry, ok: true, severity: SeverityInfo, message: fmt.Sprintf(`the earliest expiry in the served chain is "other.example.org" on %s, 90 days left`, dateOf(p.other.cert.NotAfter))},
+				)
+			},
+		},
+		{
+			name:   "an expired certificate fails expiry but its chain is still judged complete",
+			server: serverConfig{cert: p.expired.fullChain, hsts: hstsYear},
+			issued: p.expired, served: true,
+			want: func(addr string) []wantCheck {
+				return with(passingChecks(t, p, addr),
+					wantCheck{key: KeyServedCertificate, ok: true, severity: SeverityInfo, message: fmt.Sprintf("the issued certificate is served (serial 4004, SHA-256 %s)", Fingerprint(p.expired.cert))},
+					wantCheck{key: KeyExpiry, severity: SeverityError, message: fmt.Sprintf(`"*.example.com" in the served chain expired on %s, 2 days ago`, dateOf(p.expired.cert.NotAfter))},
+				)
+			},
+		},
+		{
+			name:   "no HSTS fails production",
+			server: serverConfig{cert: p.issued.fullChain},
+			served: true,
+			want: func(addr string) []wantCheck {
+				return with(passingChecks(t, p, addr), wantCheck{key: KeyHSTS, severity: SeverityError,
+					message: "GET / answered 200 without a Strict-Transport-Security header; send one with a max-age of at least 180 days (nginx: `add_header Strict-Transport-Security \"max-age=31536000\" always;`)"})
+			},
+		},
+		{
+			name:        "no HSTS on staging is a warning and the address passes",
+			server:      serverConfig{cert: p.issued.fullChain},
+			environment: EnvironmentStaging, passed: true, served: true,
+			want: func(addr string) []wantCheck {
+				return with(passingChecks(t, p, addr), wantCheck{key: KeyHSTS, severity: SeverityWarning,
+					message: "GET / answered 200 without a Strict-Transport-Security header; send one with a max-age of at least 180 days (nginx: `add_header Strict-Transport-Security \"max-age=31536000\" always;`)"})
+			},
+		},
+		{
+			name:   "an HSTS max-age under 180 days fails production",
+			server: serverConfig{cert: p.issued.fullChain, hsts: "max-age=86400"},
+			served: true,
+			want: func(addr string) []wantCheck {
+				return with(passingChecks(t, p, addr), wantCheck{key: KeyHSTS, severity: SeverityError,
+					message: "Strict-Transport-Security max-age=86400 is 1 day; at least 180 days (max-age=15552000) is needed"})
+			},
+		},
+		{
+			name:   "an HSTS header without max-age is invalid",
+			server: serverConfig{cert: p.issued.fullChain, hsts: "includeSubDomains"},
+			served: true,
+			want: func(addr string) []wantCheck {
+				return with(passingChecks(t, p, addr), wantCheck{key: KeyHSTS, severity: SeverityError,
+					message: `the Strict-Transport-Security header "includeSubDomains" is not valid: there is no max-age directive`})
+			},
+		},
+		{
+			name:   "a server still accepting TLS 1.0 and 1.1 fails",
+			server: serverConfig{cert: p.issued.fullChain, hsts: hstsYear, minVersion: tls.VersionTLS10},
+			served: true,
+			want: func(addr string) []wantCheck {
+				return with(passingChecks(t, p, addr), wantCheck{key: KeyLegacyProtocols, severity: SeverityError,
+					message: "TLS 1.0 and TLS 1.1 are still accepted; " + legacyAcceptedFix})
+			},
+		},
+		{
+			name:   "a server accepting TLS 1.1 but not 1.0 is named precisely",
+			server: serverConfig{cert: p.issued.fullChain, hsts: hstsYear, minVersion: tls.VersionTLS11},
+			served: true,
+			want: func(addr string) []wantCheck {
+				return with(passingChecks(t, p, addr), wantCheck{key: KeyLegacyProtocols, severity: SeverityError,
+					message: "TLS 1.1 is still accepted; " + legacyAcceptedFix})
+			},
+		},
+		{
+			name:   "a server speaking nothing newer than TLS 1.1 fails the protocol check",
+			server: serverConfig{cert: p.issued.fullChain, hsts: hstsYear, minVersion: tls.VersionTLS10, maxVersion: tls.VersionTLS11},
+			served: true,
+			want: func(addr string) []wantCheck {
+				return with(passingChecks(t, p, addr),
+					wantCheck{key: KeyProtocol, severity: SeverityError, message: "only TLS 1.1 negotiated: the server offers nothing newer; enable TLS 1.2 and TLS 1.3"},
+					wantCheck{key: KeyLegacyProtocols, severity: SeverityError, message: "TLS 1.0 and TLS 1.1 are still accepted; " + legacyAcceptedFix})
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			srv := startServer(t, tt.server)
+			issued := tt.issued
+			if issued.cert == nil {
+				issued = p.issued
+			}
+			target := Target{Hostname: testHost, Addresses: []string{srv.addr}, Environment: tt.environment, Issued: issued.cert, TrustRoots: p.roots}
+			if target.Environment == "" {
+				target.Environment = EnvironmentProduction
+			}
+			if tt.noRoots {
+				target.TrustRoots = nil
+			}
+			res, err := testChecker().Check(context.Background(), target)
+			if err != nil {
+				t.Fatalf("Check: %v", err)
+			}
+			if len(res.Addresses) != 1 {
+				t.Fatalf("got %d address results, want 1", len(res.Addresses))
+			}
+			assertChecks(t, res.Addresses[0], tt.want(srv.addr))
+			if res.Passed != tt.passed || res.Addresses[0].Passed != tt.passed {
+				t.Errorf("passed = %v (address %v), want %v", res.Passed, res.Addresses[0].Passed, tt.passed)
+			}
+			if res.ServedMatches != tt.served {
+				t.Errorf("served_matches = %v, want %v", res.ServedMatches, tt.served)
+			}
+			if sni := srv.lastSNI.Load(); sni != testHost {
+				t.Errorf("the server saw SNI %q, want %q", sni, testHost)
+			}
+			if !res.CheckedAt.Equal(testNow) {
+				t.Errorf("checked_at = %v, want %v", res.CheckedAt, testNow)
+			}
+		})
+	}
+}
+
+func TestCheckNamesAnOldCertificateStillServedOnOneOfTwoAddresses(t *testing.T) {
+	t.Parallel()
+	p := newTestPKI(t)
+	good := startServer(t, serverConfig{cert: p.issued.fullChain, hsts: hstsYear})
+	stale := startServer(t, serverConfig{cert: p.old.fullChain, hsts: hstsYear})
+	res, err := testChecker().Check(context.Background(), Target{
+		Hostname: testHost, Addresses: []string{good.addr, stale.addr}, Environment: EnvironmentProduction, Issued: p.issued.cert, TrustRoots: p.roots,
+	})
+	if err != nil {
+		t.Fatalf("Check: %v", err)
+	}
+	if len(res.Addresses) != 2 || res.Addresses[0].Address != good.addr || res.Addresses[1].Address != stale.addr {
+		t.Fatalf("addresses = %+v, want %s then %s", res.Addresses, good.addr, stale.addr)
+	}
+	assertChecks(t, res.Addresses[0], passingChecks(t, p, good.addr))
+	assertChecks(t, res.Addresses[1], with(passingChecks(t, p, stale.addr),
+		wantCheck{key: KeyServedCertificate, severity: SeverityError, message: fmt.Sprintf(
+			"an old certificate is still served: serial 2002, issued by %s, expires %s, instead of the issued certificate (serial %s); install the issued certificate and reload the server",
+			interSubjectText, dateOf(p.old.cert.NotAfter), issuedOpenSSLFacts(t, p).serial)},
+		wantCheck{key: KeyExpiry, ok: true, severity: SeverityInfo, message: fmt.Sprintf(`the earliest expiry in the served chain is "*.example.com" on %s, 10 days left`, dateOf(p.old.cert.NotAfter))},
+	))
+	if !res.Addresses[0].Passed || res.Addresses[1].Passed {
+		t.Errorf("address passed = %v, %v; want true, false", res.Addresses[0].Passed, res.Addresses[1].Passed)
+	}
+	if res.Passed || res.ServedMatches {
+		t.Errorf("passed = %v, served_matches = %v; want both false", res.Passed, res.ServedMatches)
+	}
+}
+
+func TestCheckFailsAnAddressThatDoesNotAnswerWithoutHanging(t *testing.T) {
+	t.Parallel()
+	p := newTestPKI(t)
+	silent := startSilentServer(t)
+	refused := closedPort(t)
+	c := testChecker()
+	c.AddressTimeout = 300 * time.Millisecond
+	start := time.Now()
+	res, err := c.Check(context.Background(), Target{
+		Hostname: testHost, Addresses: []string{silent, refused}, Environment: EnvironmentProduction, Issued: p.issued.cert, TrustRoots: p.roots,
+	})
+	if err != nil {
+		t.Fatalf("Check: %v", err)
+	}
+	if elapsed := time.Since(start); elapsed > 3*time.Second {
+		t.Errorf("the check took %s with a 300ms address timeout", elapsed)
+	}
+	assertChecks(t, res.Addresses[0], []wantCheck{{key: KeyConnect, severity: SeverityError,
+		message: silent + " accepted the connection but did not complete a TLS handshake within 300ms: is TLS served on this port?"}})
+	_, port, _ := strings.Cut(refused, ":")
+	assertChecks(t, res.Addresses[1], []wantCheck{{key: KeyConnect, severity: SeverityError,
+		message: refused + " refused the connection: nothing listens on port " + port}})
+	if res.Passed || res.ServedMatches || res.Addresses[0].Passed || res.Addresses[1].Passed {
+		t.Errorf("passed = %v, served_matches = %v; want false", res.Passed, res.ServedMatches)
+	}
+}
+
+func TestCheckStopsWhenTheContextIsCancelled(t *testing.T) {
+	t.Parallel()
+	p := newTestPKI(t)
+	silent := startSilentServer(t)
+	c := testChecker()
+	c.AddressTimeout = time.Minute
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(100*time.Millisecond, cancel)
+	start := time.Now()
+	res, err := c.Check(ctx, Target{Hostname: testHost, Addresses: []string{silent}, Environment: EnvironmentProduction, Issued: p.issued.cert})
+	if err != nil {
+		t.Fatalf("Check: %v", err)
+	}
+	if elapsed := time.Since(start); elapsed > 3*time.Second {
+		t.Errorf("the check took %s after its context was cancelled at 100ms", elapsed)
+	}
+	assertChecks(t, res.Addresses[0], []wantCheck{{key: KeyConnect, severity: SeverityError, message: "the check was cancelled before " + silent + " answered"}})
+}
+
+func TestCheckResolvesTheHostnameWhenNoAddressIsGiven(t *testing.T) {
+	t.Parallel()
+	p := newTestPKI(t)
+	srv := startServer(t, serverConfig{cert: p.issued.fullChain, hsts: hstsYear})
+	port, err := netip.ParseAddrPort(srv.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	target := Target{Hostname: testHost, Environment: EnvironmentProduction, Issued: p.issued.cert, TrustRoots: p.roots}
+
+	tests := []struct {
+		name    string
+		resolve Resolver
+		want    func(*testing.T, *Result)
+	}{
+		{
+			name: "every distinct resolved address is checked with the hostname as SNI",
+			resolve: func(_ context.Context, host string) ([]netip.Addr, error) {
+				if host != testHost {
+					return nil, fmt.Errorf("asked for %q", host)
+				}
+				// The IPv4-mapped form is the same address.
+				return []netip.Addr{netip.MustParseAddr("127.0.0.1"), netip.MustParseAddr("::ffff:127.0.0.1")}, nil
+			},
+			want: func(t *testing.T, res *Result) {
+				if len(res.Addresses) != 1 {
+					t.Fatalf("got %d addresses, want 1: %+v", len(res.Addresses), res.Addresses)
+				}
+				assertChecks(t, res.Addresses[0], passingChecks(t, p, srv.addr))
+				if !res.Passed || !res.ServedMatches {
+					t.Errorf("passed = %v, served_matches = %v; want true", res.Passed, res.ServedMatches)
+				}
+				if sni := srv.lastSNI.Load(); sni != testHost {
+					t.Errorf("SNI = %q, want %q", sni, testHost)
+				}
+			},
+		},
+		{
+			name: "a refused lookup, such as a non-public address, is a failed check with the resolver's reason",
+			resolve: func(context.Context, string) ([]netip.Addr, error) {
+				return nil, errors.New("netguard: www.example.com resolves only to non-public addresses")
+			},
+			want: func(t *testing.T, res *Result) {
+				assertChecks(t, res.Addresses[0], []wantCheck{{key: KeyResolve, severity: SeverityError,
+					message: "could not look up the addresses of www.example.com: netguard: www.example.com resolves only to non-public addresses"}})
+				if res.Addresses[0].Address != "www.example.com:443" || res.Passed || res.ServedMatches {
+					t.Errorf("result = %+v, want a failed www.example.com:443", res)
+				}
+			},
+		},
+		{
+			name:    "a hostname without records is a failed check",
+			resolve: func(context.Context, string) ([]netip.Addr, error) { return nil, nil },
+			want: func(t *testing.T, res *Result) {
+				assertChecks(t, res.Addresses[0], []wantCheck{{key: KeyResolve, severity: SeverityError, message: "www.example.com has no A or AAAA record"}})
+				if res.Passed {
+					t.Error("passed = true, want false")
+				}
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c := testChecker()
+			c.Resolve = tt.resolve
+			c.resolvedPort = port.Port()
+			res, err := c.Check(context.Background(), target)
+			if err != nil {
+				t.Fatalf("Check: %v", err)
+			}
+			tt.want(t, res)
+		})
+	}
+}
+
+func TestResultJSONUsesTheAPIFieldNames(t *testing.T) {
+	t.Parallel()
+	p := newTestPKI(t)
+	srv := startServer(t, serverConfig{cert: p.issued.fullChain, hsts: hstsYear})
+	res, err := testChecker().Check(context.Background(), Target{Hostname: testHost, Addresses: []string{srv.addr}, Environment: EnvironmentProduction, Issued: p.issued.cert, TrustRoots: p.roots})
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := json.Marshal(res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var decoded map[string]any
+	if err := json.Unmarshal(raw, &decoded); err != nil {
+		t.Fatal(err)
+	}
+	keys := func(m map[string]any) []string {
+		var out []string
+		for k := range m {
+			out = append(out, k)
+		}
+		slices.Sort(out)
+		return out
+	}
+	if got, want := keys(decoded), []string{"addresses", "checked_at", "passed", "served_matches"}; !slices.Equal(got, want) {
+		t.Errorf("result keys = %v, want %v", got, want)
+	}
+	address := decoded["addresses"].([]any)[0].(map[string]any)
+	if got, want := keys(address), []string{"address", "checks", "passed"}; !slices.Equal(got, want) {
+		t.Errorf("address keys = %v, want %v", got, want)
+	}
+	check := address["checks"].([]any)[0].(map[string]any)
+	if got, want := keys(check), []string{"key", "message", "ok", "severity"}; !slices.Equal(got, want) {
+		t.Errorf("check keys = %v, want %v", got, want)
+	}
+	if decoded["checked_at"] != testNow.Format(time.RFC3339) || decoded["passed"] != true || decoded["served_matches"] != true {
+		t.Errorf("decoded = %v", decoded)
+	}
+}
+
+func TestCheckManyKeepsTheOrderOfTargetsAndReportsBadOnes(t *testing.T) {
+	t.Parallel()
+	p := newTestPKI(t)
+	good := startServer(t, serverConfig{cert: p.issued.fullChain, hsts: hstsYear})
+	other := startServer(t, serverConfig{cert: p.other.fullChain, hsts: hstsYear})
+	targets := []Target{
+		{Hostname: testHost, Addresses: []string{good.addr}, Environment: EnvironmentProduction, Issued: p.issued.cert, TrustRoots: p.roots},
+		{Hostname: "bad host", Addresses: []string{good.addr}, Environment: EnvironmentProduction, Issued: p.issued.cert},
+		{Hostname: testHost, Addresses: []string{other.addr}, Environment: EnvironmentProduction, Issued: p.issued.cert, TrustRoots: p.roots},
+	}
+	out := testChecker().CheckMany(context.Background(), targets, 2)
+	if len(out) != 3 {
+		t.Fatalf("got %d outcomes, want 3", len(out))
+	}
+	if out[0].Err != nil || !out[0].Result.Passed {
+		t.Errorf("target 0: %+v, want passed", out[0])
+	}
+	if out[1].Err == nil || out[1].Result != nil {
+		t.Errorf("target 1: %+v, want a validation error", out[1])
+	}
+	if out[2].Err != nil || out[2].Result.Passed || out[2].Result.ServedMatches {
+		t.Errorf("target 2: %+v, want failed with served_matches false", out[2])
+	}
+}
+
+// startFullBacklog listens with a backlog of zero, never accepts, and fills
+// the queue, so the kernel drops further SYNs: a host whose port does not
+// answer a connect at all, like one behind a firewall that drops packets.
+func startFullBacklog(t *testing.T) string {
+	t.Helper()
+	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { syscall.Close(fd) })
+	if err := syscall.Bind(fd, &syscall.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Listen(fd, 0); err != nil {
+		t.Fatal(err)
+	}
+	sa, err := syscall.Getsockname(fd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(sa.(*syscall.SockaddrInet4).Port))
+	for {
+		conn, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
+		if err != nil {
+			return addr // the queue is full: connects now go unanswered
+		}
+		t.Cleanup(func() { conn.Close() })
+	}
+}
+
+func TestCheckExplainsConnectAndHandshakeFailures(t *testing.T) {
+	t.Parallel()
+	p := newTestPKI(t)
+	plain := httptest.NewServer(http.NotFoundHandler())
+	t.Cleanup(plain.Close)
+	plainAddr := plain.Listener.Addr().String()
+	dropped := startFullBacklog(t)
+
+	c := testChecker()
+	c.ConnectTimeout = 300 * time.Millisecond
+	res, err := c.Check(context.Background(), Target{
+		Hostname: testHost, Addresses: []string{plainAddr, dropped}, Environment: EnvironmentProduction, Issued: p.issued.cert, TrustRoots: p.roots,
+	})
+	if err != nil {
+		t.Fatalf("Check: %v", err)
+	}
+	assertChecks(t, res.Addresses[0], []wantCheck{{key: KeyConnect, severity: SeverityError,
+		message: "the TLS handshake with " + plainAddr + " failed: tls: first record does not look like a TLS handshake"}})
+	assertChecks(t, res.Addresses[1], []wantCheck{{key: KeyConnect, severity: SeverityError,
+		message: "no answer from " + dropped + " within 300ms: nothing accepted the connection (wrong address, or a firewall dropping it)"}})
+}
+
+func TestCheckProbesAddressesAtTheSameTime(t *testing.T) {
+	t.Parallel()
+	p := newTestPKI(t)
+	addresses := []string{startSilentServer(t), startSilentServer(t), startSilentServer(t)}
+	c := testChecker()
+	c.AddressTimeout = 400 * time.Millisecond
+	start := time.Now()
+	res, err := c.Check(context.Background(), Target{Hostname: testHost, Addresses: addresses, Environment: EnvironmentProduction, Issued: p.issued.cert})
+	if err != nil {
+		t.Fatalf("Check: %v", err)
+	}
+	// One after the other, three silent addresses would take 1.2s.
+	if elapsed := time.Since(start); elapsed >= 1100*time.Millisecond {
+		t.Errorf("three silent addresses took %s; they are not checked concurrently", elapsed)
+	}
+	for i, a := range res.Addresses {
+		if a.Address != addresses[i] || a.Passed {
+			t.Errorf("address %d = %+v, want %s failed", i, a, addresses[i])
+		}
+	}
+}
+
+func TestCheckManyNeverRunsMoreTargetsThanItsCap(t *testing.T) {
+	t.Parallel()
+	p := newTestPKI(t)
+	var (
+		mu                sync.Mutex
+		inFlight, maxSeen int
+	)
+	c := testChecker()
+	c.Resolve = func(context.Context, string) ([]netip.Addr, error) {
+		mu.Lock()
+		inFlight++
+		maxSeen = max(maxSeen, inFlight)
+		mu.Unlock()
+		time.Sleep(20 * time.Millisecond)
+		mu.Lock()
+		inFlight--
+		mu.Unlock()
+		return nil, errors.New("not found")
+	}
+	targets := make([]Target, 12)
+	for i := range targets {
+		targets[i] = Target{Hostname: testHost, Environment: EnvironmentStaging, Issued: p.issued.cert}
+	}
+	out := c.CheckMany(context.Background(), targets, 3)
+	for i, o := range out {
+		if o.Err != nil || o.Result.Passed {
+			t.Fatalf("target %d: %+v, want a failed resolve", i, o)
+		}
+	}
+	if maxSeen > 3 || maxSeen < 2 {
+		t.Errorf("at most %d targets were checked at once, want 2 or 3 with a cap of 3", maxSeen)
+	}
+}
