@@ -34,6 +34,12 @@ const (
 	DefaultPeriodYears = 2
 )
 
+// StandingStale reports whether a good-standing check made on checkedOn is too
+// old to count as of now: the one rule behind the checklist and the client page.
+func StandingStale(checkedOn, now time.Time) bool {
+	return now.Sub(checkedOn) > StandingMaxAge
+}
+
 // ReadinessInput is everything the checklist rules read. The store fills
 // it; the rules never touch the database.
 type ReadinessInput struct {
@@ -186,9 +192,9 @@ func goodStandingItem(g *GoodStanding, now time.Time) Item {
 		case g.CheckedOn.IsZero():
 			it.Status = Amber
 			it.Reason = "Good standing is recorded without a date: check again and record when."
-		case now.Sub(g.CheckedOn) > StandingMaxAge:
+		case StandingStale(g.CheckedOn, now):
 			it.Status = Amber
-			it.Reason = fmt.Sprintf("Good standing was last checked%s%s, more than 90 days ago: check again before ordering.", where, when)
+			it.Reason = fmt.Sprintf("Good standing was last checked%s%s, more than %d days ago: check again before ordering.", where, when, int(StandingMaxAge.Hours()/24))
 		default:
 			it.Status = Green
 			it.Reason = fmt.Sprintf("In good standing%s%s.", where, when)

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
@@ -60,8 +61,8 @@ func standingStatus(status string, checkedOn *time.Time, now time.Time) (string,
 	case verify.StandingUnknown:
 		return "amber", clients.StandingLabel(status)
 	}
-	if checkedOn != nil && now.Sub(*checkedOn) > verify.StandingMaxAge {
-		return "amber", "Good, checked over 90 days ago"
+	if checkedOn != nil && verify.StandingStale(*checkedOn, now) {
+		return "amber", fmt.Sprintf("Good, checked over %d days ago", int(verify.StandingMaxAge.Hours()/24))
 	}
 	return "green", clients.StandingLabel(status)
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/certportal/certportal/internal/errs"
 	"github.com/certportal/certportal/internal/opensrs"
 	"github.com/certportal/certportal/internal/orders"
+	"github.com/certportal/certportal/web/templates/components"
 	"github.com/certportal/certportal/web/templates/pages"
 	"github.com/certportal/certportal/web/templates/view"
 )
@@ -99,7 +100,7 @@ func (s *Server) orderNew(w http.ResponseWriter, r *http.Request) {
 	s.renderOrderNew(w, r, http.StatusOK, form)
 }
 
-func (s *Server) readiness(r *http.Request, requirementID int64, period int) ([]pages.ChecklistItem, bool, string) {
+func (s *Server) readiness(r *http.Request, requirementID int64, period int) ([]components.CheckItem, bool, string) {
 	rep, err := s.orders.Readiness(r.Context(), requirementID, period)
 	if err != nil {
 		msg := "The readiness checklist could not be read."
@@ -108,12 +109,7 @@ func (s *Server) readiness(r *http.Request, requirementID int64, period int) ([]
 		}
 		return nil, false, msg
 	}
-	var items []pages.ChecklistItem
-	for _, it := range rep.Items {
-		// Worded as on the requirement page, so one checklist reads the same everywhere.
-		items = append(items, pages.ChecklistItem{Key: it.Key, Title: checkTitle(it.Key), Status: it.Status, StatusLabel: statusWord(it.Status), Reason: it.Reason})
-	}
-	return items, rep.Ready, ""
+	return checklistItems(rep), rep.Ready, ""
 }
 
 func (s *Server) renderOrderNew(w http.ResponseWriter, r *http.Request, status int, form pages.OrderForm) {

@@ -9,6 +9,7 @@ import (
 	"github.com/certportal/certportal/internal/fields"
 	"github.com/certportal/certportal/internal/projects"
 	"github.com/certportal/certportal/internal/verify"
+	"github.com/certportal/certportal/web/templates/components"
 	"github.com/certportal/certportal/web/templates/pages"
 )
 
@@ -112,6 +113,16 @@ func checkTitle(key string) string {
 	return key
 }
 
+// checklistItems words a readiness report for the one checklist component.
+func checklistItems(rep verify.Report) []components.CheckItem {
+	items := make([]components.CheckItem, 0, len(rep.Items))
+	for _, it := range rep.Items {
+		items = append(items, components.CheckItem{Key: it.Key, Status: it.Status, StatusLabel: statusWord(it.Status),
+			Title: checkTitle(it.Key), Reason: it.Reason})
+	}
+	return items
+}
+
 // statusWord says a status in words, so colour is never the only signal.
 func statusWord(status string) string {
 	switch status {
@@ -189,10 +200,7 @@ func (s *Server) requirementView(w http.ResponseWriter, r *http.Request) {
 			{Label: "Needed by", Value: fields.FormatDate(q.NeededBy)},
 			{Label: "Notes", Value: q.Notes},
 		}}
-	for _, it := range rep.Items {
-		v.Checklist = append(v.Checklist, pages.CheckItem{Key: it.Key, Status: it.Status, StatusLabel: statusWord(it.Status),
-			Title: checkTitle(it.Key), Reason: it.Reason})
-	}
+	v.Checklist = checklistItems(rep)
 	v.Internal = projects.InternalNames(q.Hostnames)
 	for _, d := range snaps {
 		v.Snapshots = append(v.Snapshots, snapshotRow(d))

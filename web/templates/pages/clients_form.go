@@ -41,11 +41,3 @@ type Fact struct {
 	Value string
 }
 
-// CheckItem is one line of the readiness checklist, with its status in words.
-type CheckItem struct {
-	Key         string
-	Status      string // green, amber or red
-	StatusLabel string // Ready, Check, Blocking
-	Title       string
-	Reason      string
-}
