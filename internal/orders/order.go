@@ -157,5 +157,11 @@ func (in OrderInput) Validate() error {
 		f.Check(err == nil && a.Address == in.ApproverEmail, "approver_email", "Enter one email address, like admin@example.com.")
 	}
 	f.Check(len(in.SpecialInstructions) <= 2000, "special_instructions", "Keep special instructions under 2,000 characters.")
+	if p := textCharProblem(in.SpecialInstructions, true); p != "" && len(in.SpecialInstructions) <= 2000 {
+		f.Add("special_instructions", p)
+	}
+	if p := textCharProblem(in.Product, false); p != "" && in.Provider == OrderProviderManual {
+		f.Add("product", p)
+	}
 	return f.Err()
 }

@@ -423,6 +423,7 @@ func (s *OrderService) finishSubmit(ctx context.Context, actor audit.Actor, id i
 		}
 		var note string
 		var apiErr *opensrs.APIError
+		var encErr *opensrs.EncodeError
 		switch {
 		case callErr == nil:
 			o.State = OrderPending
@@ -434,6 +435,14 @@ func (s *OrderService) finishSubmit(ctx context.Context, actor audit.Actor, id i
 			if providerID != "" {
 				note += " as order " + providerID
 			}
+		case errors.As(callErr, &encErr):
+			// A stored value the envelope cannot carry: nothing left, and
+			// only correcting the record it came from helps.
+			o.State = OrderDraft
+			o.LastErrorField = orDefault(orderFieldFor(encErr.Path), encErr.Path)
+			o.LastError = "The order was not sent: " + encErr.Path + " holds a character the provider cannot receive (" +
+				strings.TrimPrefix(encErr.Err.Error(), "opensrs: ") + "). Nothing was placed; correct the client or contact and submit again."
+			note = "not sent: " + orderShortErr(callErr)
 		case opensrs.NotSent(callErr):
 			o.State = OrderDraft
 			o.LastError = "The order was not sent: the provider could not be reached (" + orderShortErr(callErr) + "). Nothing was placed; submit again when it is back."
@@ -515,6 +524,9 @@ func orderFieldFor(providerField string) string {
 		return "period_years"
 	case f == "reg_type", f == "server_type", f == "special_instructions":
 		return f
+	case strings.HasPrefix(f, "contact_set.") && orderAddressField(f[strings.LastIndexByte(f, '.')+1:]):
+		// Every person in the contact set carries the client's address.
+		return "organization"
 	case strings.HasPrefix(f, "contact_set.admin"):
 		return "contacts.admin"
 	case strings.HasPrefix(f, "contact_set.billing"):
@@ -525,6 +537,14 @@ func orderFieldFor(providerField string) string {
 		return "organization"
 	}
 	return ""
+}
+
+func orderAddressField(f string) bool {
+	switch f {
+	case "org_name", "address1", "address2", "address3", "city", "state", "postal_code", "country":
+		return true
+	}
+	return false
 }
 
 // buildRegister assembles sw_register from the order, the client and its contacts.

@@ -562,3 +562,39 @@ func TestAManualOrderIsMovedByHand(t *testing.T) {
 		t.Errorf("setting the state of an OpenSRS order by hand: %v, want conflict", err)
 	}
 }
+
+func TestAStoredValueXMLCannotCarryKeepsTheOrderADraftWithTheFieldNamed(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, sql, wantField string
+	}{
+		{"client address", `UPDATE clients SET address1 = E'1 Main\u000bStreet' WHERE id = $1`, "organization"},
+		{"admin contact title", `UPDATE contacts SET title = E'CEO\ufffe' WHERE client_id = $1 AND role = 'admin'`, "contacts.admin"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			b := setup(t, setupOpts{})
+			ctx := context.Background()
+			d := b.draft()
+			// A value stored before the validation refused such characters.
+			if _, err := b.pool.Exec(ctx, tt.sql, b.fx.ClientID); err != nil {
+				t.Fatal(err)
+			}
+			o, err := b.svc.Submit(ctx, b.actor, d.ID, orders.OrderSubmit{})
+			e, ok := errs.As(err)
+			if !ok || e.Code != errs.Invalid || e.Fields[tt.wantField] == "" {
+				t.Fatalf("submit: %v, want invalid input at %s", err, tt.wantField)
+			}
+			if o == nil || o.State != orders.OrderDraft || o.LastErrorField != tt.wantField {
+				t.Fatalf("order after submit: %+v, want a draft with its error at %s", o, tt.wantField)
+			}
+			if !strings.Contains(o.LastError, "not sent") {
+				t.Errorf("last error %q does not say the order was not sent", o.LastError)
+			}
+			if n := b.sim.Calls("sw_register"); n != 0 {
+				t.Errorf("sw_register reached the provider %d times, want 0", n)
+			}
+		})
+	}
+}

@@ -1,0 +1,48 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/certportal/certportal/internal/accounts"
+)
+
+func TestAClientFieldXMLCannotCarryIsRefusedAtTheField(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	tok := b.token(b.user("po@example.com", accounts.RolePO))
+	resp, body := b.api("POST", "/api/v1/clients", tok, `{"display_name":"ExampleBiz","address1":"1 Main\u000bStreet"}`)
+	if resp.StatusCode != http.StatusUnprocessableEntity {
+		t.Fatalf("create a client with U+000B: %d %s, want 422", resp.StatusCode, body)
+	}
+	fields, _ := decodeAs[map[string]any](t, body)["fields"].(map[string]any)
+	if msg, _ := fields["address1"].(string); !strings.Contains(msg, "U+000B") {
+		t.Errorf("fields %v, want address1 naming U+000B", fields)
+	}
+}
+
+func TestAnOrderThatCannotBeEncodedStaysADraftWith422(t *testing.T) {
+	t.Parallel()
+	b := setupOrders(t)
+	_, body := b.api("POST", "/api/v1/orders", b.poToken, b.createBody())
+	id := int64(decodeAs[map[string]any](t, body)["id"].(float64))
+	// A value stored before validation refused it.
+	if _, err := b.pool.Exec(context.Background(), `UPDATE clients SET city = E'Spring\u000bfield' WHERE id = $1`, b.fx.ClientID); err != nil {
+		t.Fatal(err)
+	}
+	path := fmt.Sprintf("/api/v1/orders/%d", id)
+	resp, body := b.api("POST", path+"/submit", b.poToken, "")
+	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `"organization"`) {
+		t.Fatalf("submit: %d %s, want 422 at organization", resp.StatusCode, body)
+	}
+	_, body = b.api("GET", path, b.poToken, "")
+	if st := decodeAs[map[string]any](t, body)["state"]; st != "draft" {
+		t.Errorf("state %v, want draft: nothing left the portal", st)
+	}
+	if n := b.sim.Calls("sw_register"); n != 0 {
+		t.Errorf("sw_register sent %d times, want 0", n)
+	}
+}
