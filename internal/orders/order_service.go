@@ -475,7 +475,16 @@ func (s *OrderService) finishSubmit(ctx context.Context, actor audit.Actor, id i
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("orders: record submission of %d: %w", id, err)
+		// The outcome could not be written as it was. Whatever the call did,
+		// the order must not stay submitting behind an error: after an
+		// accepted sw_register the provider holds a paid order, so the
+		// honest state is unknown, settled by attach or a confirmed resubmit.
+		s.log.Error("recording a submission failed; the order is now unknown", "order", id, "provider_order_id", providerID, "error", err.Error())
+		o, uerr := s.submitOutcomeLost(ctx, actor, id, providerID, callErr, err)
+		if uerr != nil {
+			return nil, fmt.Errorf("orders: record submission of %d: %w (and marking it unknown: %w)", id, err, uerr)
+		}
+		return o, nil
 	}
 	if result.State == OrderDraft && result.LastErrorField != "" {
 		// Show the provider's words at the field they are about.
@@ -486,6 +495,32 @@ func (s *OrderService) finishSubmit(ctx context.Context, actor audit.Actor, id i
 		return result, &errs.Error{Code: errs.Unavailable, Message: result.LastError}
 	}
 	return result, nil
+}
+
+// submitOutcomeLost turns a submitting order whose outcome could not be
+// recorded into unknown, saying what the provider answered.
+func (s *OrderService) submitOutcomeLost(ctx context.Context, actor audit.Actor, id int64, providerID string, callErr, recordErr error) (*Order, error) {
+	msg := "Submission outcome unknown: the portal could not record the provider's answer (" + orderShortErr(recordErr) + "). Check the reseller panel before retrying."
+	if callErr == nil && providerID != "" {
+		msg = "The provider accepted the order as " + providerID + " but the portal could not record it (" + orderShortErr(recordErr) +
+			"). Check order " + providerID + " in the reseller panel, then attach it here or cancel it there."
+	}
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `
+			UPDATE orders SET state = 'unknown', submitting_since = NULL, last_error = $2, last_error_field = '', updated_at = now()
+			WHERE id = $1 AND state = 'submitting'`, id, msg)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return nil // recovery or another writer settled it already
+		}
+		return orderAddHistory(ctx, tx, id, s.now(), OrderSubmitting, OrderUnknown, actor.ID, false, "outcome not recorded: "+msg)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return orderGet(ctx, s.pool, id, false)
 }
 
 // orderShortErr is an error's text without the package prefixes.

@@ -598,3 +598,29 @@ func TestAStoredValueXMLCannotCarryKeepsTheOrderADraftWithTheFieldNamed(t *testi
 		})
 	}
 }
+
+func TestAnAcceptedOrderWhoseRecordingFailsIsUnknownNotSubmitting(t *testing.T) {
+	t.Parallel()
+	b := setup(t, setupOpts{})
+	ctx := context.Background()
+	// An old order already holds the id the provider hands out next, so
+	// recording the accepted order fails inside the finishing transaction.
+	old := b.draft()
+	if _, err := b.pool.Exec(ctx, `UPDATE orders SET state = 'cancelled', provider_order_id = '3000001' WHERE id = $1`, old.ID); err != nil {
+		t.Fatal(err)
+	}
+	d := b.draft()
+	o, err := b.svc.Submit(ctx, b.actor, d.ID, orders.OrderSubmit{})
+	if err != nil {
+		t.Fatalf("submit: %v, want no error: the provider accepted the order", err)
+	}
+	if o.State != orders.OrderUnknown || !strings.Contains(o.LastError, "3000001") {
+		t.Fatalf("state %s, last error %q; want unknown naming the provider's order 3000001", o.State, o.LastError)
+	}
+	if got := b.get(d.ID); got.State != orders.OrderUnknown || len(got.History) == 0 || got.History[len(got.History)-1].To != orders.OrderUnknown {
+		t.Errorf("stored state %s with history %+v, want unknown with its history row", got.State, got.History)
+	}
+	if n := b.sim.Calls("sw_register"); n != 1 {
+		t.Errorf("sw_register sent %d times, want 1", n)
+	}
+}

@@ -363,3 +363,17 @@ func orderPollTargets(ctx context.Context, q db.DBTX) ([]OrderPollTarget, error)
 	}
 	return out, rows.Err()
 }
+
+// HighestProviderNumbers returns the highest numeric order id and product id
+// the portal holds for provider (0 when none): where a simulator that forgets
+// its orders on restart must start numbering so that it never repeats one.
+func HighestProviderNumbers(ctx context.Context, q db.DBTX, provider string) (orderID, productID int64, err error) {
+	err = q.QueryRow(ctx, `
+		SELECT COALESCE(max(CASE WHEN provider_order_id ~ '^[0-9]{1,18}$' THEN provider_order_id::bigint END), 0),
+			COALESCE(max(CASE WHEN provider_product_id ~ '^[0-9]{1,18}$' THEN provider_product_id::bigint END), 0)
+		FROM orders WHERE provider = $1`, provider).Scan(&orderID, &productID)
+	if err != nil {
+		return 0, 0, fmt.Errorf("orders: highest provider numbers: %w", err)
+	}
+	return orderID, productID, nil
+}

@@ -46,3 +46,19 @@ func TestAnOrderThatCannotBeEncodedStaysADraftWith422(t *testing.T) {
 		t.Errorf("sw_register sent %d times, want 0", n)
 	}
 }
+
+func TestAnAcceptedOrderThatCannotBeRecordedAnswers202Unknown(t *testing.T) {
+	t.Parallel()
+	b := setupOrders(t)
+	_, body := b.api("POST", "/api/v1/orders", b.poToken, b.createBody())
+	oldID := int64(decodeAs[map[string]any](t, body)["id"].(float64))
+	if _, err := b.pool.Exec(context.Background(), `UPDATE orders SET state = 'cancelled', provider_order_id = '3000001' WHERE id = $1`, oldID); err != nil {
+		t.Fatal(err)
+	}
+	_, body = b.api("POST", "/api/v1/orders", b.poToken, b.createBody())
+	id := int64(decodeAs[map[string]any](t, body)["id"].(float64))
+	resp, body := b.api("POST", fmt.Sprintf("/api/v1/orders/%d/submit", id), b.poToken, "")
+	if resp.StatusCode != http.StatusAccepted || decodeAs[map[string]any](t, body)["state"] != "unknown" {
+		t.Fatalf("submit: %d %s, want 202 unknown", resp.StatusCode, body)
+	}
+}
