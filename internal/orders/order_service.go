@@ -15,6 +15,7 @@ import (
 	"golang.org/x/net/publicsuffix"
 
 	"github.com/certportal/certportal/internal/audit"
+	"github.com/certportal/certportal/internal/db"
 	"github.com/certportal/certportal/internal/errs"
 	"github.com/certportal/certportal/internal/opensrs"
 	"github.com/certportal/certportal/internal/verify"
@@ -1075,10 +1076,22 @@ func (s *OrderService) Replace(ctx context.Context, actor audit.Actor, id int64)
 		if o.State == OrderDraft || o.State == OrderSubmitting {
 			return errs.Conflictf("Order %d is %s: edit or submit it instead of replacing it.", id, o.State)
 		}
+		if !o.State.Final() {
+			// A copy of an order the provider may still fill is a second paid order.
+			return errs.Conflictf("Order %d is %s: cancel it first (or wait for the CA to decline it), then replace it.", id, o.State)
+		}
+		if live, err := orderLiveReplacement(ctx, tx, id); err != nil {
+			return err
+		} else if live != 0 {
+			return errs.Conflictf("Order %d already has a replacement under way, order %d: continue with that one, or cancel it first.", id, live)
+		}
 		in := OrderInput{RequirementID: o.RequirementID, CSRID: o.CSRID, Provider: o.Provider, Product: o.Product,
 			PeriodYears: o.PeriodYears, RegType: o.RegType, ApproverEmail: o.ApproverEmail, Contacts: o.Contacts,
 			ServerType: o.ServerType, SpecialInstructions: o.SpecialInstructions}
 		if newID, err = orderInsert(ctx, tx, in, actor.ID, id); err != nil {
+			if db.IsUniqueViolation(err, "orders_one_live_replacement") {
+				return errs.Conflictf("Order %d already has a replacement under way: continue with that one, or cancel it first.", id)
+			}
 			return err
 		}
 		if err := orderAddHistory(ctx, tx, newID, s.now(), "", OrderDraft, actor.ID, false, fmt.Sprintf("copy of order %d, which it replaces", id)); err != nil {

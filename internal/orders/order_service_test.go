@@ -624,3 +624,62 @@ func TestAnAcceptedOrderWhoseRecordingFailsIsUnknownNotSubmitting(t *testing.T) 
 		t.Errorf("sw_register sent %d times, want 1", n)
 	}
 }
+
+func TestReplaceNeedsTheOrderEndedAndMakesOneLiveCopy(t *testing.T) {
+	t.Parallel()
+	b := setup(t, setupOpts{})
+	ctx := context.Background()
+
+	live := b.submitted()
+	for _, state := range []string{"pending", "in-progress", "awaiting-approval", "approver-confirmed", "completed", "unknown"} {
+		if _, err := b.pool.Exec(ctx, `UPDATE orders SET state = $2 WHERE id = $1`, live.ID, state); err != nil {
+			t.Fatal(err)
+		}
+		_, err := b.svc.Replace(ctx, b.actor, live.ID)
+		if errs.CodeOf(err) != errs.Conflict || !strings.Contains(err.Error(), "cancel it first") {
+			t.Errorf("replace a %s order: %v, want a conflict saying to cancel it first", state, err)
+		}
+	}
+
+	ended := b.draft()
+	if _, err := b.svc.Cancel(ctx, b.actor, ended.ID, "wrong organization"); err != nil {
+		t.Fatal(err)
+	}
+	const parallel = 20
+	results := make(chan error, parallel)
+	for range parallel {
+		go func() {
+			_, err := b.svc.Replace(ctx, b.actor, ended.ID)
+			results <- err
+		}()
+	}
+	made := 0
+	for range parallel {
+		switch err := <-results; {
+		case err == nil:
+			made++
+		case errs.CodeOf(err) != errs.Conflict:
+			t.Errorf("a parallel replace failed with %v, want a conflict", err)
+		}
+	}
+	if made != 1 {
+		t.Fatalf("%d parallel replaces succeeded, want exactly 1", made)
+	}
+	d := b.get(ended.ID)
+	if len(d.ReplacedBy) != 1 {
+		t.Fatalf("replaced by %v, want one order", d.ReplacedBy)
+	}
+	// The database itself refuses a second live replacement.
+	_, err := b.pool.Exec(ctx, `INSERT INTO orders (requirement_id, csr_id, provider, product, period_years, replaces_order_id)
+		VALUES ($1, $2, 'opensrs', 'sslwebserver', 1, $3)`, b.fx.RequirementID, b.fx.CSRID, ended.ID)
+	if err == nil || !strings.Contains(err.Error(), "orders_one_live_replacement") {
+		t.Errorf("a second live replacement written directly: %v, want the unique index to refuse it", err)
+	}
+	// Once the replacement is cancelled, the order can be replaced again.
+	if _, err := b.svc.Cancel(ctx, b.actor, d.ReplacedBy[0], "not needed after all"); err != nil {
+		t.Fatal(err)
+	}
+	if r, err := b.svc.Replace(ctx, b.actor, ended.ID); err != nil || r.ReplacesOrderID != ended.ID {
+		t.Errorf("replace after the first replacement was cancelled: %+v, %v", r, err)
+	}
+}

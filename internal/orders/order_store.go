@@ -184,6 +184,22 @@ func orderReplacedBy(ctx context.Context, q db.DBTX, orderID int64) ([]int64, er
 	return pgx.CollectRows(rows, pgx.RowTo[int64])
 }
 
+// orderLiveReplacement is the replacement of orderID that is not final yet,
+// or 0. The unique index orders_one_live_replacement allows one at most.
+func orderLiveReplacement(ctx context.Context, q db.DBTX, orderID int64) (int64, error) {
+	var id int64
+	err := q.QueryRow(ctx, `
+		SELECT id FROM orders
+		WHERE replaces_order_id = $1 AND state NOT IN ('issued', 'declined', 'cancelled')`, orderID).Scan(&id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("orders: live replacement of %d: %w", orderID, err)
+	}
+	return id, nil
+}
+
 // orderGetRequirement reads the requirement an order names; an unknown one is a
 // mistake in the order (422 at requirement_id), not a missing page.
 func orderGetRequirement(ctx context.Context, q db.DBTX, id int64) (*Requirement, error) {

@@ -62,3 +62,43 @@ func TestAnAcceptedOrderThatCannotBeRecordedAnswers202Unknown(t *testing.T) {
 		t.Fatalf("submit: %d %s, want 202 unknown", resp.StatusCode, body)
 	}
 }
+
+func TestReplaceOverHTTPRefusesALiveOrderAndASecondCopy(t *testing.T) {
+	t.Parallel()
+	b := setupOrders(t)
+	_, body := b.api("POST", "/api/v1/orders", b.poToken, b.createBody())
+	id := int64(decodeAs[map[string]any](t, body)["id"].(float64))
+	path := fmt.Sprintf("/api/v1/orders/%d", id)
+	if resp, body := b.api("POST", path+"/submit", b.poToken, ""); resp.StatusCode != http.StatusOK {
+		t.Fatalf("submit: %d %s", resp.StatusCode, body)
+	}
+	resp, body := b.api("POST", path+"/replace", b.poToken, "")
+	if resp.StatusCode != http.StatusConflict || !strings.Contains(body, "cancel it first") {
+		t.Fatalf("replace a pending order: %d %s, want 409 saying to cancel it first", resp.StatusCode, body)
+	}
+	if resp, body := b.api("POST", path+"/cancel", b.poToken, `{"reason":"wrong organization"}`); resp.StatusCode != http.StatusOK {
+		t.Fatalf("cancel: %d %s", resp.StatusCode, body)
+	}
+	const parallel = 20
+	codes := make(chan int, parallel)
+	for range parallel {
+		go func() {
+			req, _ := http.NewRequest("POST", b.ts.URL+path+"/replace", nil)
+			req.Header.Set("Authorization", "Bearer "+b.poToken)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				codes <- 0
+				return
+			}
+			resp.Body.Close()
+			codes <- resp.StatusCode
+		}()
+	}
+	count := map[int]int{}
+	for range parallel {
+		count[<-codes]++
+	}
+	if count[http.StatusCreated] != 1 || count[http.StatusConflict] != parallel-1 {
+		t.Errorf("20 parallel replaces answered %v, want one 201 and nineteen 409", count)
+	}
+}
