@@ -55,6 +55,10 @@ type OrderServiceConfig struct {
 	// SubmitTimeout bounds the sw_register call (60s); PollTimeout any other call (30s).
 	SubmitTimeout time.Duration
 	PollTimeout   time.Duration
+	// RecoverAfter is how long a submission may stay in flight before an
+	// action on it declares it unknown (default SubmitTimeout + 30s: by
+	// then the call has ended, so a live owner would have recorded it).
+	RecoverAfter time.Duration
 	Now           func() time.Time
 	Logger        *slog.Logger
 }
@@ -80,6 +84,9 @@ func NewOrderService(pool *pgxpool.Pool, cfg OrderServiceConfig) *OrderService {
 	}
 	if cfg.PollTimeout <= 0 {
 		cfg.PollTimeout = 30 * time.Second
+	}
+	if cfg.RecoverAfter <= 0 {
+		cfg.RecoverAfter = cfg.SubmitTimeout + 30*time.Second
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -186,6 +193,9 @@ func (s *OrderService) checkInput(ctx context.Context, tx pgx.Tx, in OrderInput)
 
 // Get returns an order with its history, clock and guidance.
 func (s *OrderService) Get(ctx context.Context, id int64) (*OrderDetail, error) {
+	if err := s.recoverStale(ctx, id); err != nil {
+		return nil, err
+	}
 	o, err := orderGet(ctx, s.pool, id, false)
 	if err != nil {
 		return nil, err
@@ -291,6 +301,9 @@ type OrderSubmit struct {
 // it unknown, which nothing retries by itself.
 func (s *OrderService) Submit(ctx context.Context, actor audit.Actor, id int64, in OrderSubmit) (*Order, error) {
 	in.OverrideReason = strings.TrimSpace(in.OverrideReason)
+	if err := s.recoverStale(ctx, id); err != nil {
+		return nil, err
+	}
 	o, err := orderGet(ctx, s.pool, id, false)
 	if err != nil {
 		return nil, err
@@ -667,13 +680,25 @@ func (s *OrderService) buildRegister(ctx context.Context, o *Order) (opensrs.SWR
 // RecoverSubmissions turns orders left in submitting for longer than
 // olderThan (a process died mid-call) into unknown. They are never resent.
 func (s *OrderService) RecoverSubmissions(ctx context.Context, olderThan time.Duration) (int, error) {
+	return s.recoverSubmissions(ctx, olderThan, 0)
+}
+
+// recoverStale recovers order id if its submission is past RecoverAfter, so
+// that an action on it never waits for the next sweep.
+func (s *OrderService) recoverStale(ctx context.Context, id int64) error {
+	_, err := s.recoverSubmissions(ctx, s.cfg.RecoverAfter, id)
+	return err
+}
+
+// recoverSubmissions recovers one order (id), or every one (id 0).
+func (s *OrderService) recoverSubmissions(ctx context.Context, olderThan time.Duration, id int64) (int, error) {
 	cutoff := s.now().Add(-olderThan)
 	n := 0
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, `
 			UPDATE orders SET state = 'unknown', submitting_since = NULL, updated_at = now(),
 				last_error = 'Submission outcome unknown: the portal stopped while the order was being sent. Check the reseller panel before retrying.'
-			WHERE state = 'submitting' AND submitting_since <= $1 RETURNING id`, cutoff)
+			WHERE state = 'submitting' AND submitting_since <= $1 AND ($2 = 0 OR id = $2) RETURNING id`, cutoff, id)
 		if err != nil {
 			return err
 		}
@@ -705,6 +730,9 @@ func (s *OrderService) Attach(ctx context.Context, actor audit.Actor, id int64, 
 	providerOrderID = strings.TrimSpace(providerOrderID)
 	if providerOrderID == "" || len(providerOrderID) > 64 || strings.ContainsAny(providerOrderID, " \t\r\n") {
 		return nil, errs.Field("provider_order_id", "Enter the order id the reseller panel shows, like 3000001.")
+	}
+	if err := s.recoverStale(ctx, id); err != nil {
+		return nil, err
 	}
 	var out *Order
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
@@ -1007,6 +1035,9 @@ func (s *OrderService) Cancel(ctx context.Context, actor audit.Actor, id int64, 
 	if len(reason) > 1000 {
 		return nil, errs.Field("reason", "Keep the reason under 1,000 characters.")
 	}
+	if err := s.recoverStale(ctx, id); err != nil {
+		return nil, err
+	}
 	o, err := orderGet(ctx, s.pool, id, false)
 	if err != nil {
 		return nil, err
@@ -1067,6 +1098,9 @@ func (s *OrderService) Cancel(ctx context.Context, actor audit.Actor, id int64, 
 // Replace copies an order into a new draft that replaces it: after a
 // submission, corrections mean cancel and order again.
 func (s *OrderService) Replace(ctx context.Context, actor audit.Actor, id int64) (*Order, error) {
+	if err := s.recoverStale(ctx, id); err != nil {
+		return nil, err
+	}
 	var newID int64
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		o, err := orderGet(ctx, tx, id, true)

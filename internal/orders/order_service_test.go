@@ -683,3 +683,42 @@ func TestReplaceNeedsTheOrderEndedAndMakesOneLiveCopy(t *testing.T) {
 		t.Errorf("replace after the first replacement was cancelled: %+v, %v", r, err)
 	}
 }
+
+func TestAStaleSubmissionIsSettledWhenAUserActsOnIt(t *testing.T) {
+	t.Parallel()
+	b := setup(t, setupOpts{}) // SubmitTimeout 2s: stale after 32s
+	ctx := context.Background()
+	leave := func(age string) int64 {
+		id := b.draft().ID
+		if _, err := b.pool.Exec(ctx, `UPDATE orders SET state = 'submitting', submitting_since = now() - $2::interval WHERE id = $1`, id, age); err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	tests := []struct {
+		name string
+		act  func(id int64) (*orders.Order, error)
+		want orders.OrderState
+	}{
+		{"cancel", func(id int64) (*orders.Order, error) { return b.svc.Cancel(ctx, b.actor, id, "crashed") }, orders.OrderCancelled},
+		{"attach", func(id int64) (*orders.Order, error) { return b.svc.Attach(ctx, b.actor, id, "3999999") }, orders.OrderPending},
+		{"confirmed resubmit", func(id int64) (*orders.Order, error) {
+			return b.svc.Submit(ctx, b.actor, id, orders.OrderSubmit{ConfirmResubmit: true})
+		}, orders.OrderPending},
+	}
+	for _, tt := range tests {
+		stale := leave("5 minutes")
+		o, err := tt.act(stale)
+		if err != nil || o.State != tt.want {
+			t.Errorf("%s a submission left 5 minutes ago: %+v, %v; want %s", tt.name, o, err, tt.want)
+		}
+		fresh := leave("1 second")
+		if _, err := tt.act(fresh); errs.CodeOf(err) != errs.Conflict {
+			t.Errorf("%s a submission in flight now: %v, want a conflict", tt.name, err)
+		}
+	}
+	stale := leave("5 minutes")
+	if d := b.get(stale); d.State != orders.OrderUnknown {
+		t.Errorf("reading a submission left 5 minutes ago: %s, want unknown", d.State)
+	}
+}

@@ -102,3 +102,17 @@ func TestReplaceOverHTTPRefusesALiveOrderAndASecondCopy(t *testing.T) {
 		t.Errorf("20 parallel replaces answered %v, want one 201 and nineteen 409", count)
 	}
 }
+
+func TestAStaleSubmissionCanBeCancelledOverHTTPAtOnce(t *testing.T) {
+	t.Parallel()
+	b := setupOrders(t)
+	_, body := b.api("POST", "/api/v1/orders", b.poToken, b.createBody())
+	id := int64(decodeAs[map[string]any](t, body)["id"].(float64))
+	if _, err := b.pool.Exec(context.Background(), `UPDATE orders SET state = 'submitting', submitting_since = now() - interval '5 minutes' WHERE id = $1`, id); err != nil {
+		t.Fatal(err)
+	}
+	resp, body := b.api("POST", fmt.Sprintf("/api/v1/orders/%d/cancel", id), b.poToken, `{"reason":"the portal crashed"}`)
+	if resp.StatusCode != http.StatusOK || decodeAs[map[string]any](t, body)["state"] != "cancelled" {
+		t.Fatalf("cancel a submission left by a crash: %d %s, want 200 cancelled", resp.StatusCode, body)
+	}
+}
