@@ -59,8 +59,8 @@ type OrderServiceConfig struct {
 	// action on it declares it unknown (default SubmitTimeout + 30s: by
 	// then the call has ended, so a live owner would have recorded it).
 	RecoverAfter time.Duration
-	Now           func() time.Time
-	Logger        *slog.Logger
+	Now          func() time.Time
+	Logger       *slog.Logger
 }
 
 // OrderService places and follows certificate orders.
