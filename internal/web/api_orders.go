@@ -1,9 +1,12 @@
 package web
 
 import (
+	"bufio"
 	"errors"
+	"io"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/certportal/certportal/internal/errs"
 	"github.com/certportal/certportal/internal/orders"
@@ -36,11 +39,30 @@ func (s *Server) orderIDFrom(w http.ResponseWriter, r *http.Request) (int64, boo
 	return id, true
 }
 
-// decodeOptionalJSON is decodeJSON for bodies that may be left out.
+// decodeOptionalJSON is decodeJSON for bodies that may be left out: an
+// empty body, with or without a length (chunked), or only white space, is
+// no options.
 func decodeOptionalJSON(r *http.Request, v any) error {
-	if r.ContentLength == 0 {
+	if r.Body == nil || r.ContentLength == 0 {
 		return nil
 	}
+	br := bufio.NewReader(r.Body)
+	for {
+		c, err := br.ReadByte()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil || !strings.ContainsRune(" \t\r\n", rune(c)) {
+			if err == nil {
+				_ = br.UnreadByte()
+			}
+			break
+		}
+	}
+	r.Body = struct {
+		io.Reader
+		io.Closer
+	}{br, r.Body}
 	return decodeJSON(r, v)
 }
 

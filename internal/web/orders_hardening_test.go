@@ -1,8 +1,11 @@
 package web
 
 import (
+	"bufio"
 	"context"
 	"fmt"
+	"io"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -114,5 +117,35 @@ func TestAStaleSubmissionCanBeCancelledOverHTTPAtOnce(t *testing.T) {
 	resp, body := b.api("POST", fmt.Sprintf("/api/v1/orders/%d/cancel", id), b.poToken, `{"reason":"the portal crashed"}`)
 	if resp.StatusCode != http.StatusOK || decodeAs[map[string]any](t, body)["state"] != "cancelled" {
 		t.Fatalf("cancel a submission left by a crash: %d %s, want 200 cancelled", resp.StatusCode, body)
+	}
+}
+
+func TestAnEmptyChunkedSubmitBodyMeansNoOptions(t *testing.T) {
+	t.Parallel()
+	b := setupOrders(t)
+	_, body := b.api("POST", "/api/v1/orders", b.poToken, b.createBody())
+	id := int64(decodeAs[map[string]any](t, body)["id"].(float64))
+	for _, chunks := range []string{"0\r\n\r\n", "2\r\n \n\r\n0\r\n\r\n"} {
+		conn, err := net.Dial("tcp", strings.TrimPrefix(b.ts.URL, "http://"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(conn, "POST /api/v1/orders/%d/submit HTTP/1.1\r\nHost: portal\r\nAuthorization: Bearer %s\r\n"+
+			"Content-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n%s", id, b.poToken, chunks)
+		resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, _ := io.ReadAll(resp.Body)
+		conn.Close()
+		// The first submits the draft; the second finds it submitted: a
+		// 409 about the order, not a 400 about the body.
+		if resp.StatusCode == http.StatusBadRequest {
+			t.Errorf("chunked body %q: %d %s, want it read as no options", chunks, resp.StatusCode, out)
+		}
+	}
+	_, body = b.api("GET", fmt.Sprintf("/api/v1/orders/%d", id), b.poToken, "")
+	if st := decodeAs[map[string]any](t, body)["state"]; st != "pending" {
+		t.Errorf("state %v after an empty chunked submit, want pending", st)
 	}
 }
