@@ -139,10 +139,13 @@ func (a *App) printKeyStatus(ctx context.Context, stdout io.Writer) error {
 			state = "current"
 		case !v.Configured:
 			state = "NOT CONFIGURED: these keys cannot be opened; add this version back to the master keys"
+		// A process keeps the current key it started with: until every one
+		// has been restarted with the new one, some may still create keys
+		// under an older version, so 0 keys now is not yet safe to remove.
 		case v.Keys == 0:
-			state = "configured, unused: may be removed"
+			state = "configured, unused: no key uses it now; remove it only after every portal process has been restarted with the new current key, then check again"
 		default:
-			state = "configured: run `portal keys rotate`, then it may be removed"
+			state = "configured: once every portal process has been restarted with the new current key, run `portal keys rotate`; remove it when it shows 0 keys"
 		}
 		fmt.Fprintf(tw, "%s\t%d\t%s\n", v.KEKID, v.Keys, state)
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/certportal/certportal/internal/keystore"
 	"github.com/certportal/certportal/internal/opensrs"
 	"github.com/certportal/certportal/internal/opensrs/opensrstest"
+	"github.com/certportal/certportal/internal/orders"
 	"github.com/certportal/certportal/internal/services"
 	"github.com/certportal/certportal/internal/verify"
 	"github.com/certportal/certportal/internal/web"
@@ -27,7 +28,15 @@ func (a *App) openOrders(ctx context.Context, ring *keystore.Ring) error {
 	case !a.cfg.Production():
 		key := make([]byte, 16)
 		_, _ = rand.Read(key)
-		sim := opensrstest.New(opensrstest.Options{Username: "dev", Key: hex.EncodeToString(key), Logger: a.log})
+		// The simulator forgets its orders when the portal stops; numbering
+		// past what the database holds keeps a new order from colliding
+		// with an old one after a restart.
+		lastOrder, lastProduct, err := orders.HighestProviderNumbers(ctx, a.Pool, orders.OrderProviderOpenSRS)
+		if err != nil {
+			return err
+		}
+		sim := opensrstest.New(opensrstest.Options{Username: "dev", Key: hex.EncodeToString(key), Logger: a.log,
+			FirstOrderID: int(max(lastOrder+1, 3000001)), FirstProductID: int(max(lastProduct+1, 7000001))})
 		if err := sim.Start(); err != nil {
 			return err
 		}

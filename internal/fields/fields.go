@@ -4,6 +4,7 @@
 package fields
 
 import (
+	"fmt"
 	"net/mail"
 	"net/url"
 	"regexp"
@@ -100,9 +101,33 @@ func CheckText(fe errs.FieldErrors, field string, v *string, required bool, max 
 		fe.Add(field, missing)
 	case utf8.RuneCountInString(*v) > max:
 		fe.Add(field, "This is too long: keep it under "+strconv.Itoa(max)+" characters.")
-	case strings.ContainsAny(*v, "\x00"):
-		fe.Add(field, "This has a character that cannot be stored.")
+	default:
+		if p := TextProblem(*v, max > MaxShortText); p != "" {
+			fe.Add(field, p)
+		}
 	}
+}
+
+// TextProblem says why s holds a character that cannot be stored or sent
+// to the CA (the OpenSRS envelope is XML 1.0), or "". Multi-line text may hold
+// tabs and line breaks; a name or an address line may not.
+func TextProblem(s string, multiline bool) string {
+	if !utf8.ValidString(s) {
+		return "This has bytes that are not valid UTF-8 text."
+	}
+	for _, r := range s {
+		switch {
+		case r == '\t' || r == '\n' || r == '\r':
+			if !multiline {
+				return "Keep this on one line: it cannot hold tabs or line breaks."
+			}
+		case r < 0x20:
+			return fmt.Sprintf("This has a control character (U+%04X) that cannot be sent to the CA.", r)
+		case r >= 0xD800 && r <= 0xDFFF, r == 0xFFFE, r == 0xFFFF:
+			return fmt.Sprintf("This has a character (U+%04X) that cannot be sent to the CA.", r)
+		}
+	}
+	return ""
 }
 
 // ParseDate reads an optional YYYY-MM-DD date; an unreadable one is a field error.

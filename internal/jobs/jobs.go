@@ -3,8 +3,8 @@
 // at a time (a unique job that snoozes itself for the poll interval), so any
 // number of portal processes on one database poll each order once per
 // interval; a periodic sweep, which River runs on its elected leader only,
-// re-creates missing poll jobs and turns submissions left behind by a dead
-// process into "unknown".
+// re-creates missing poll jobs, and a shorter periodic job turns submissions
+// left behind by a dead process into "unknown".
 package jobs
 
 import (
@@ -38,6 +38,9 @@ type Config struct {
 	// SweepInterval is how often the leader re-creates missing poll jobs and
 	// recovers stale submissions (default PollInterval).
 	SweepInterval time.Duration
+	// RecoverInterval is how often the leader turns stale submissions into
+	// unknown (default 1m), apart from the poll sweep.
+	RecoverInterval time.Duration
 	// RecoverAfter is how long a submission may stay in flight before it is
 	// declared unknown (default 2m: longer than the sw_register time-out).
 	RecoverAfter time.Duration
@@ -79,6 +82,13 @@ type OrderSweepArgs struct{}
 // Kind implements river.JobArgs.
 func (OrderSweepArgs) Kind() string { return "order_poll_sweep" }
 
+// OrderRecoverArgs is the periodic recovery of submissions left in flight
+// by a process that stopped.
+type OrderRecoverArgs struct{}
+
+// Kind implements river.JobArgs.
+func (OrderRecoverArgs) Kind() string { return "order_recover_submissions" }
+
 // Runner owns the River client.
 type Runner struct {
 	cfg    Config
@@ -105,6 +115,9 @@ func New(pool *pgxpool.Pool, svc *orders.OrderService, cfg Config) (*Runner, err
 	if cfg.RecoverAfter <= 0 {
 		cfg.RecoverAfter = 2 * time.Minute
 	}
+	if cfg.RecoverInterval <= 0 {
+		cfg.RecoverInterval = time.Minute
+	}
 	if cfg.FetchCooldown <= 0 {
 		cfg.FetchCooldown = 10 * time.Millisecond
 	}
@@ -119,7 +132,10 @@ func New(pool *pgxpool.Pool, svc *orders.OrderService, cfg Config) (*Runner, err
 	if err := river.AddWorkerSafely(workers, &orderSweepWorker{r: r}); err != nil {
 		return nil, fmt.Errorf("jobs: %w", err)
 	}
-	sweepEvery := cfg.SweepInterval
+	if err := river.AddWorkerSafely(workers, &orderRecoverWorker{r: r}); err != nil {
+		return nil, fmt.Errorf("jobs: %w", err)
+	}
+	sweepEvery, recoverEvery := cfg.SweepInterval, cfg.RecoverInterval
 	client, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
 		Queues: map[string]river.QueueConfig{
 			river.QueueDefault: {MaxWorkers: 2},
@@ -135,6 +151,11 @@ func New(pool *pgxpool.Pool, svc *orders.OrderService, cfg Config) (*Runner, err
 				// (River's minimum is a second) also covers a change of leader.
 				return OrderSweepArgs{}, &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByPeriod: max(sweepEvery, time.Second)}}
 			}, &river.PeriodicJobOpts{ID: "order_poll_sweep", RunOnStart: true}),
+			// A crash mid-submission blocks the order until this runs, so it
+			// runs often and on its own: the sweep may be a quarter hour apart.
+			river.NewPeriodicJob(river.PeriodicInterval(recoverEvery), func() (river.JobArgs, *river.InsertOpts) {
+				return OrderRecoverArgs{}, &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByPeriod: max(recoverEvery, time.Second)}}
+			}, &river.PeriodicJobOpts{ID: "order_recover_submissions", RunOnStart: true}),
 		},
 	})
 	if err != nil {
@@ -271,5 +292,15 @@ type orderSweepWorker struct {
 
 func (w *orderSweepWorker) Work(ctx context.Context, job *river.Job[OrderSweepArgs]) error {
 	_, err := w.r.Sweep(ctx)
+	return err
+}
+
+type orderRecoverWorker struct {
+	river.WorkerDefaults[OrderRecoverArgs]
+	r *Runner
+}
+
+func (w *orderRecoverWorker) Work(ctx context.Context, job *river.Job[OrderRecoverArgs]) error {
+	_, err := w.r.orders.RecoverSubmissions(ctx, w.r.cfg.RecoverAfter)
 	return err
 }

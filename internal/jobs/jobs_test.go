@@ -403,3 +403,28 @@ func TestPollingScale(t *testing.T) {
 		t.Errorf("polling grows worse than linearly: per-order time ×%.2f", ratio)
 	}
 }
+
+// A submission left behind is recovered by its own periodic job, long before
+// the poll sweep (an hour here) comes round.
+func TestAStaleSubmissionIsRecoveredOnItsOwnShortSchedule(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, opensrstest.Options{})
+	svc, r := e.process(t, e.sim.URL(), jobs.Config{PollInterval: time.Hour, SweepInterval: time.Hour,
+		RecoverInterval: time.Second, RecoverAfter: 2 * time.Second, FetchPollInterval: 50 * time.Millisecond})
+	ctx := context.Background()
+	o, err := svc.Create(ctx, audit.System, orders.OrderInput{RequirementID: e.fx.RequirementID, CSRID: e.fx.CSRID,
+		Provider: "opensrs", Product: "sslwebserver", PeriodYears: 1, Contacts: orders.OrderRefs{Admin: e.fx.AdminID, Tech: e.fx.TechID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	start(t, r)
+	// What a process killed mid-call leaves, after the first sweep ran.
+	time.Sleep(500 * time.Millisecond)
+	if _, err := e.pool.Exec(ctx, `UPDATE orders SET state = 'submitting', submitting_since = now() WHERE id = $1`, o.ID); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the recovery job to mark the order unknown", 15*time.Second, func() bool { return state(t, e.pool, o.ID) == "unknown" })
+	if n := e.sim.Calls("sw_register"); n != 0 {
+		t.Errorf("recovery sent sw_register %d times", n)
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/certportal/certportal/internal/db"
+	"github.com/certportal/certportal/internal/errs"
 )
 
 // ErrNotFound is returned when no private key has the id asked for.
@@ -77,7 +78,14 @@ func (s *Store) Open(ctx context.Context, q db.DBTX, id int64) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("keystore: open %d: %w", id, err)
 	}
-	return s.ring.Open(id, sealed)
+	plain, err := s.ring.Open(id, sealed)
+	if errors.Is(err, ErrUnknownKEK) {
+		// Not the user's fault and not a bug: the configuration lacks a
+		// version. Say which, so an administrator can add it back.
+		return nil, &errs.Error{Code: errs.Unavailable, Err: err, Message: fmt.Sprintf(
+			"Private key %d is wrapped by master key version %s, which is not configured (PORTAL_MASTER_KEYS): an administrator must add that version back.", id, sealed.KEKID)}
+	}
+	return plain, err
 }
 
 // DefaultRotateBatch is how many keys Rotate rewraps per transaction.

@@ -5,11 +5,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/certportal/certportal/internal/errs"
 	"github.com/certportal/certportal/internal/keystore"
 	"github.com/certportal/certportal/internal/pgtest"
 )
@@ -172,5 +174,22 @@ func TestStatusFlagsKeysUnderAVersionNoLongerConfigured(t *testing.T) {
 	want := fmt.Sprint([]keystore.VersionCount{{KEKID: "new", Current: true, Configured: true}, {KEKID: "old", Keys: 2}})
 	if got := fmt.Sprint(status); got != want {
 		t.Errorf("status: %s, want %s", got, want)
+	}
+}
+
+func TestOpeningAKeyUnderAMissingMasterKeyIsUnavailableAndNamesTheVersion(t *testing.T) {
+	t.Parallel()
+	pool := pgtest.Pool(t)
+	old, oldText := masterKey(t, "2025-q4")
+	ids, _ := putKeys(t, pool, keystore.NewStore(pool, ring(t, old)), 1)
+	next, _ := masterKey(t, "2026-q1")
+	_, err := keystore.NewStore(pool, ring(t, next)).Open(context.Background(), pool, ids[0])
+	e, ok := errs.As(err)
+	if !ok || e.Code != errs.Unavailable || !errors.Is(err, keystore.ErrUnknownKEK) {
+		t.Fatalf("open: %v, want an unavailable error wrapping ErrUnknownKEK", err)
+	}
+	want := fmt.Sprintf("Private key %d is wrapped by master key version 2025-q4, which is not configured (PORTAL_MASTER_KEYS)", ids[0])
+	if !strings.Contains(e.Message, want) || strings.Contains(err.Error(), oldText) {
+		t.Errorf("message %q, want it to contain %q and no key material", e.Message, want)
 	}
 }

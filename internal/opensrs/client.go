@@ -89,7 +89,13 @@ func (c *Client) Do(ctx context.Context, action, object string, attrs map[string
 		"attributes": attrs,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("opensrs: %s: encode: %w", action, err)
+		// Nothing can have left: the request was never built. Name the
+		// attribute as the caller sent it, without the envelope's own keys.
+		var ee *EncodeError
+		if errors.As(err, &ee) {
+			ee.Path = strings.TrimPrefix(ee.Path, "attributes.")
+		}
+		return nil, &TransportError{Action: action, Err: fmt.Errorf("encode: %w", err)}
 	}
 
 	// written turns true as soon as any part of the request may be on the

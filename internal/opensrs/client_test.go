@@ -374,3 +374,36 @@ func BenchmarkGetOrderInfo(b *testing.B) {
 		b.Fatalf("%d calls failed", n)
 	}
 }
+
+func TestAValueXMLCannotCarryIsNotSentAndNamesItsAttribute(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		attrs    map[string]any
+		wantPath string
+	}{
+		{"vertical tab in a contact's name", map[string]any{"contact_set": map[string]any{"admin": map[string]any{"first_name": "Ada\vLovelace"}}}, "contact_set.admin.first_name"},
+		{"U+FFFE in the organization", map[string]any{"contact_set": map[string]any{"organization": map[string]any{"org_name": "Acme\uFFFE"}}}, "contact_set.organization.org_name"},
+		{"invalid UTF-8 in a top-level attribute", map[string]any{"special_instructions": "caf\xe9"}, "special_instructions"},
+		{"NUL in an array item", map[string]any{"domains": []string{"a.example", "b\x00.example"}}, "domains.1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var requests atomic.Int32
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { requests.Add(1) }))
+			t.Cleanup(srv.Close)
+			_, err := client(t, srv.URL).Do(context.Background(), "sw_register", "trust_service", tt.attrs)
+			if !opensrs.NotSent(err) || opensrs.OutcomeUnknown(err) {
+				t.Fatalf("NotSent %v, OutcomeUnknown %v (%v); want not sent", opensrs.NotSent(err), opensrs.OutcomeUnknown(err), err)
+			}
+			var ee *opensrs.EncodeError
+			if !errors.As(err, &ee) || ee.Path != tt.wantPath {
+				t.Errorf("error %v: want an EncodeError at %q", err, tt.wantPath)
+			}
+			if n := requests.Load(); n != 0 {
+				t.Errorf("the server saw %d requests, want none", n)
+			}
+		})
+	}
+}

@@ -145,21 +145,39 @@ func encodeItem(b *bytes.Buffer, key string, v Value, indent, depth int) error {
 	b.WriteString(`">`)
 	if s, ok := scalarString(v); ok {
 		if err := escapeText(b, s); err != nil {
-			return fmt.Errorf("opensrs: item %q: %w", key, err)
+			return &EncodeError{Path: key, Err: err}
 		}
 		b.WriteString("</item>\n")
 		return nil
 	}
 	if v == nil {
-		return fmt.Errorf("opensrs: item %q: nil value", key)
+		return &EncodeError{Path: key, Err: errors.New("nil value")}
 	}
 	b.WriteString("\n")
 	if err := encodeValue(b, v, indent+1, depth+1); err != nil {
+		var ee *EncodeError
+		if errors.As(err, &ee) {
+			ee.Path = key + "." + ee.Path
+		}
 		return err
 	}
 	b.WriteString(pad + "</item>\n")
 	return nil
 }
+
+// EncodeError is a value Marshal cannot write into an envelope: a string
+// with a character XML cannot carry, or invalid UTF-8. Path names the item
+// it sits in, dotted from the data block down ("attributes.contact_set.admin.first_name").
+type EncodeError struct {
+	Path string
+	Err  error
+}
+
+func (e *EncodeError) Error() string {
+	return fmt.Sprintf("opensrs: item %q: %s", e.Path, strings.TrimPrefix(e.Err.Error(), "opensrs: "))
+}
+
+func (e *EncodeError) Unwrap() error { return e.Err }
 
 // escapeText writes s escaped for both element text and a double-quoted
 // attribute. Newlines and tabs stay literal in text (PEM blocks remain

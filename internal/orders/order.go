@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/certportal/certportal/internal/errs"
+	"github.com/certportal/certportal/internal/fields"
 	"github.com/certportal/certportal/internal/opensrs"
 )
 
@@ -157,5 +158,11 @@ func (in OrderInput) Validate() error {
 		f.Check(err == nil && a.Address == in.ApproverEmail, "approver_email", "Enter one email address, like admin@example.com.")
 	}
 	f.Check(len(in.SpecialInstructions) <= 2000, "special_instructions", "Keep special instructions under 2,000 characters.")
+	if p := fields.TextProblem(in.SpecialInstructions, true); p != "" && len(in.SpecialInstructions) <= 2000 {
+		f.Add("special_instructions", p)
+	}
+	if p := fields.TextProblem(in.Product, false); p != "" && in.Provider == OrderProviderManual {
+		f.Add("product", p)
+	}
 	return f.Err()
 }

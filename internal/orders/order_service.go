@@ -17,6 +17,7 @@ import (
 	"github.com/certportal/certportal/internal/audit"
 	"github.com/certportal/certportal/internal/calendar"
 	"github.com/certportal/certportal/internal/clients"
+	"github.com/certportal/certportal/internal/db"
 	"github.com/certportal/certportal/internal/errs"
 	"github.com/certportal/certportal/internal/opensrs"
 	"github.com/certportal/certportal/internal/projects"
@@ -60,8 +61,12 @@ type OrderServiceConfig struct {
 	// SubmitTimeout bounds the sw_register call (60s); PollTimeout any other call (30s).
 	SubmitTimeout time.Duration
 	PollTimeout   time.Duration
-	Now           func() time.Time
-	Logger        *slog.Logger
+	// RecoverAfter is how long a submission may stay in flight before an
+	// action on it declares it unknown (default SubmitTimeout + 30s: by
+	// then the call has ended, so a live owner would have recorded it).
+	RecoverAfter time.Duration
+	Now          func() time.Time
+	Logger       *slog.Logger
 }
 
 // OrderService places and follows certificate orders.
@@ -93,6 +98,9 @@ func NewOrderService(pool *pgxpool.Pool, cfg OrderServiceConfig) *OrderService {
 	}
 	if cfg.PollTimeout <= 0 {
 		cfg.PollTimeout = 30 * time.Second
+	}
+	if cfg.RecoverAfter <= 0 {
+		cfg.RecoverAfter = cfg.SubmitTimeout + 30*time.Second
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -199,6 +207,9 @@ func (s *OrderService) checkInput(ctx context.Context, tx pgx.Tx, in OrderInput)
 
 // Get returns an order with its history, clock and guidance.
 func (s *OrderService) Get(ctx context.Context, id int64) (*OrderDetail, error) {
+	if err := s.recoverStale(ctx, id); err != nil {
+		return nil, err
+	}
 	o, err := orderGet(ctx, s.pool, id, false)
 	if err != nil {
 		return nil, err
@@ -310,6 +321,9 @@ type OrderSubmit struct {
 // it unknown, which nothing retries by itself.
 func (s *OrderService) Submit(ctx context.Context, actor audit.Actor, id int64, in OrderSubmit) (*Order, error) {
 	in.OverrideReason = strings.TrimSpace(in.OverrideReason)
+	if err := s.recoverStale(ctx, id); err != nil {
+		return nil, err
+	}
 	o, err := orderGet(ctx, s.pool, id, false)
 	if err != nil {
 		return nil, err
@@ -443,6 +457,7 @@ func (s *OrderService) finishSubmit(ctx context.Context, actor audit.Actor, id i
 		}
 		var note string
 		var apiErr *opensrs.APIError
+		var encErr *opensrs.EncodeError
 		switch {
 		case callErr == nil:
 			o.State = OrderPending
@@ -454,6 +469,14 @@ func (s *OrderService) finishSubmit(ctx context.Context, actor audit.Actor, id i
 			if providerID != "" {
 				note += " as order " + providerID
 			}
+		case errors.As(callErr, &encErr):
+			// A stored value the envelope cannot carry: nothing left, and
+			// only correcting the record it came from helps.
+			o.State = OrderDraft
+			o.LastErrorField = orDefault(orderFieldFor(encErr.Path), encErr.Path)
+			o.LastError = "The order was not sent: " + encErr.Path + " holds a character the provider cannot receive (" +
+				strings.TrimPrefix(encErr.Err.Error(), "opensrs: ") + "). Nothing was placed; correct the client or contact and submit again."
+			note = "not sent: " + orderShortErr(callErr)
 		case opensrs.NotSent(callErr):
 			o.State = OrderDraft
 			o.LastError = "The order was not sent: the provider could not be reached (" + orderShortErr(callErr) + "). Nothing was placed; submit again when it is back."
@@ -486,7 +509,16 @@ func (s *OrderService) finishSubmit(ctx context.Context, actor audit.Actor, id i
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("orders: record submission of %d: %w", id, err)
+		// The outcome could not be written as it was. Whatever the call did,
+		// the order must not stay submitting behind an error: after an
+		// accepted sw_register the provider holds a paid order, so the
+		// honest state is unknown, settled by attach or a confirmed resubmit.
+		s.log.Error("recording a submission failed; the order is now unknown", "order", id, "provider_order_id", providerID, "error", err.Error())
+		o, uerr := s.submitOutcomeLost(ctx, actor, id, providerID, callErr, err)
+		if uerr != nil {
+			return nil, fmt.Errorf("orders: record submission of %d: %w (and marking it unknown: %w)", id, err, uerr)
+		}
+		return o, nil
 	}
 	if result.State == OrderDraft && result.LastErrorField != "" {
 		// Show the provider's words at the field they are about.
@@ -497,6 +529,32 @@ func (s *OrderService) finishSubmit(ctx context.Context, actor audit.Actor, id i
 		return result, &errs.Error{Code: errs.Unavailable, Message: result.LastError}
 	}
 	return result, nil
+}
+
+// submitOutcomeLost turns a submitting order whose outcome could not be
+// recorded into unknown, saying what the provider answered.
+func (s *OrderService) submitOutcomeLost(ctx context.Context, actor audit.Actor, id int64, providerID string, callErr, recordErr error) (*Order, error) {
+	msg := "Submission outcome unknown: the portal could not record the provider's answer (" + orderShortErr(recordErr) + "). Check the reseller panel before retrying."
+	if callErr == nil && providerID != "" {
+		msg = "The provider accepted the order as " + providerID + " but the portal could not record it (" + orderShortErr(recordErr) +
+			"). Check order " + providerID + " in the reseller panel, then attach it here or cancel it there."
+	}
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `
+			UPDATE orders SET state = 'unknown', submitting_since = NULL, last_error = $2, last_error_field = '', updated_at = now()
+			WHERE id = $1 AND state = 'submitting'`, id, msg)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return nil // recovery or another writer settled it already
+		}
+		return orderAddHistory(ctx, tx, id, s.now(), OrderSubmitting, OrderUnknown, actor.ID, false, "outcome not recorded: "+msg)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return orderGet(ctx, s.pool, id, false)
 }
 
 // orderShortErr is an error's text without the package prefixes.
@@ -535,6 +593,9 @@ func orderFieldFor(providerField string) string {
 		return "period_years"
 	case f == "reg_type", f == "server_type", f == "special_instructions":
 		return f
+	case strings.HasPrefix(f, "contact_set.") && orderAddressField(f[strings.LastIndexByte(f, '.')+1:]):
+		// Every person in the contact set carries the client's address.
+		return "organization"
 	case strings.HasPrefix(f, "contact_set.admin"):
 		return "contacts.admin"
 	case strings.HasPrefix(f, "contact_set.billing"):
@@ -545,6 +606,14 @@ func orderFieldFor(providerField string) string {
 		return "organization"
 	}
 	return ""
+}
+
+func orderAddressField(f string) bool {
+	switch f {
+	case "org_name", "address1", "address2", "address3", "city", "state", "postal_code", "country":
+		return true
+	}
+	return false
 }
 
 // buildRegister assembles sw_register from the order, the client and its contacts.
@@ -631,13 +700,25 @@ func (s *OrderService) buildRegister(ctx context.Context, o *Order) (opensrs.SWR
 // RecoverSubmissions turns orders left in submitting for longer than
 // olderThan (a process died mid-call) into unknown. They are never resent.
 func (s *OrderService) RecoverSubmissions(ctx context.Context, olderThan time.Duration) (int, error) {
+	return s.recoverSubmissions(ctx, olderThan, 0)
+}
+
+// recoverStale recovers order id if its submission is past RecoverAfter, so
+// that an action on it never waits for the next sweep.
+func (s *OrderService) recoverStale(ctx context.Context, id int64) error {
+	_, err := s.recoverSubmissions(ctx, s.cfg.RecoverAfter, id)
+	return err
+}
+
+// recoverSubmissions recovers one order (id), or every one (id 0).
+func (s *OrderService) recoverSubmissions(ctx context.Context, olderThan time.Duration, id int64) (int, error) {
 	cutoff := s.now().Add(-olderThan)
 	n := 0
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, `
 			UPDATE orders SET state = 'unknown', submitting_since = NULL, updated_at = now(),
 				last_error = 'Submission outcome unknown: the portal stopped while the order was being sent. Check the reseller panel before retrying.'
-			WHERE state = 'submitting' AND submitting_since <= $1 RETURNING id`, cutoff)
+			WHERE state = 'submitting' AND submitting_since <= $1 AND ($2 = 0 OR id = $2) RETURNING id`, cutoff, id)
 		if err != nil {
 			return err
 		}
@@ -669,6 +750,9 @@ func (s *OrderService) Attach(ctx context.Context, actor audit.Actor, id int64, 
 	providerOrderID = strings.TrimSpace(providerOrderID)
 	if providerOrderID == "" || len(providerOrderID) > 64 || strings.ContainsAny(providerOrderID, " \t\r\n") {
 		return nil, errs.Field("provider_order_id", "Enter the order id the reseller panel shows, like 3000001.")
+	}
+	if err := s.recoverStale(ctx, id); err != nil {
+		return nil, err
 	}
 	var out *Order
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
@@ -971,6 +1055,9 @@ func (s *OrderService) Cancel(ctx context.Context, actor audit.Actor, id int64, 
 	if len(reason) > 1000 {
 		return nil, errs.Field("reason", "Keep the reason under 1,000 characters.")
 	}
+	if err := s.recoverStale(ctx, id); err != nil {
+		return nil, err
+	}
 	o, err := orderGet(ctx, s.pool, id, false)
 	if err != nil {
 		return nil, err
@@ -1031,6 +1118,9 @@ func (s *OrderService) Cancel(ctx context.Context, actor audit.Actor, id int64, 
 // Replace copies an order into a new draft that replaces it: after a
 // submission, corrections mean cancel and order again.
 func (s *OrderService) Replace(ctx context.Context, actor audit.Actor, id int64) (*Order, error) {
+	if err := s.recoverStale(ctx, id); err != nil {
+		return nil, err
+	}
 	var newID int64
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		o, err := orderGet(ctx, tx, id, true)
@@ -1040,10 +1130,22 @@ func (s *OrderService) Replace(ctx context.Context, actor audit.Actor, id int64)
 		if o.State == OrderDraft || o.State == OrderSubmitting {
 			return errs.Conflictf("Order %d is %s: edit or submit it instead of replacing it.", id, o.State)
 		}
+		if !o.State.Final() {
+			// A copy of an order the provider may still fill is a second paid order.
+			return errs.Conflictf("Order %d is %s: cancel it first (or wait for the CA to decline it), then replace it.", id, o.State)
+		}
+		if live, err := orderLiveReplacement(ctx, tx, id); err != nil {
+			return err
+		} else if live != 0 {
+			return errs.Conflictf("Order %d already has a replacement under way, order %d: continue with that one, or cancel it first.", id, live)
+		}
 		in := OrderInput{RequirementID: o.RequirementID, CSRID: o.CSRID, Provider: o.Provider, Product: o.Product,
 			PeriodYears: o.PeriodYears, RegType: o.RegType, ApproverEmail: o.ApproverEmail, Contacts: o.Contacts,
 			ServerType: o.ServerType, SpecialInstructions: o.SpecialInstructions}
 		if newID, err = orderInsert(ctx, tx, in, actor.ID, id); err != nil {
+			if db.IsUniqueViolation(err, "orders_one_live_replacement") {
+				return errs.Conflictf("Order %d already has a replacement under way: continue with that one, or cancel it first.", id)
+			}
 			return err
 		}
 		if err := orderAddHistory(ctx, tx, newID, s.now(), "", OrderDraft, actor.ID, false, fmt.Sprintf("copy of order %d, which it replaces", id)); err != nil {

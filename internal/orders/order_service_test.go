@@ -562,3 +562,163 @@ func TestAManualOrderIsMovedByHand(t *testing.T) {
 		t.Errorf("setting the state of an OpenSRS order by hand: %v, want conflict", err)
 	}
 }
+
+func TestAStoredValueXMLCannotCarryKeepsTheOrderADraftWithTheFieldNamed(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, sql, wantField string
+	}{
+		{"client address", `UPDATE clients SET address1 = E'1 Main\u000bStreet' WHERE id = $1`, "organization"},
+		{"admin contact title", `UPDATE contacts SET title = E'CEO\ufffe' WHERE client_id = $1 AND role = 'admin'`, "contacts.admin"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			b := setup(t, setupOpts{})
+			ctx := context.Background()
+			d := b.draft()
+			// A value stored before the validation refused such characters.
+			if _, err := b.pool.Exec(ctx, tt.sql, b.fx.ClientID); err != nil {
+				t.Fatal(err)
+			}
+			o, err := b.svc.Submit(ctx, b.actor, d.ID, orders.OrderSubmit{})
+			e, ok := errs.As(err)
+			if !ok || e.Code != errs.Invalid || e.Fields[tt.wantField] == "" {
+				t.Fatalf("submit: %v, want invalid input at %s", err, tt.wantField)
+			}
+			if o == nil || o.State != orders.OrderDraft || o.LastErrorField != tt.wantField {
+				t.Fatalf("order after submit: %+v, want a draft with its error at %s", o, tt.wantField)
+			}
+			if !strings.Contains(o.LastError, "not sent") {
+				t.Errorf("last error %q does not say the order was not sent", o.LastError)
+			}
+			if n := b.sim.Calls("sw_register"); n != 0 {
+				t.Errorf("sw_register reached the provider %d times, want 0", n)
+			}
+		})
+	}
+}
+
+func TestAnAcceptedOrderWhoseRecordingFailsIsUnknownNotSubmitting(t *testing.T) {
+	t.Parallel()
+	b := setup(t, setupOpts{})
+	ctx := context.Background()
+	// An old order already holds the id the provider hands out next, so
+	// recording the accepted order fails inside the finishing transaction.
+	old := b.draft()
+	if _, err := b.pool.Exec(ctx, `UPDATE orders SET state = 'cancelled', provider_order_id = '3000001' WHERE id = $1`, old.ID); err != nil {
+		t.Fatal(err)
+	}
+	d := b.draft()
+	o, err := b.svc.Submit(ctx, b.actor, d.ID, orders.OrderSubmit{})
+	if err != nil {
+		t.Fatalf("submit: %v, want no error: the provider accepted the order", err)
+	}
+	if o.State != orders.OrderUnknown || !strings.Contains(o.LastError, "3000001") {
+		t.Fatalf("state %s, last error %q; want unknown naming the provider's order 3000001", o.State, o.LastError)
+	}
+	if got := b.get(d.ID); got.State != orders.OrderUnknown || len(got.History) == 0 || got.History[len(got.History)-1].To != orders.OrderUnknown {
+		t.Errorf("stored state %s with history %+v, want unknown with its history row", got.State, got.History)
+	}
+	if n := b.sim.Calls("sw_register"); n != 1 {
+		t.Errorf("sw_register sent %d times, want 1", n)
+	}
+}
+
+func TestReplaceNeedsTheOrderEndedAndMakesOneLiveCopy(t *testing.T) {
+	t.Parallel()
+	b := setup(t, setupOpts{})
+	ctx := context.Background()
+
+	live := b.submitted()
+	for _, state := range []string{"pending", "in-progress", "awaiting-approval", "approver-confirmed", "completed", "unknown"} {
+		if _, err := b.pool.Exec(ctx, `UPDATE orders SET state = $2 WHERE id = $1`, live.ID, state); err != nil {
+			t.Fatal(err)
+		}
+		_, err := b.svc.Replace(ctx, b.actor, live.ID)
+		if errs.CodeOf(err) != errs.Conflict || !strings.Contains(err.Error(), "cancel it first") {
+			t.Errorf("replace a %s order: %v, want a conflict saying to cancel it first", state, err)
+		}
+	}
+
+	ended := b.draft()
+	if _, err := b.svc.Cancel(ctx, b.actor, ended.ID, "wrong organization"); err != nil {
+		t.Fatal(err)
+	}
+	const parallel = 20
+	results := make(chan error, parallel)
+	for range parallel {
+		go func() {
+			_, err := b.svc.Replace(ctx, b.actor, ended.ID)
+			results <- err
+		}()
+	}
+	made := 0
+	for range parallel {
+		switch err := <-results; {
+		case err == nil:
+			made++
+		case errs.CodeOf(err) != errs.Conflict:
+			t.Errorf("a parallel replace failed with %v, want a conflict", err)
+		}
+	}
+	if made != 1 {
+		t.Fatalf("%d parallel replaces succeeded, want exactly 1", made)
+	}
+	d := b.get(ended.ID)
+	if len(d.ReplacedBy) != 1 {
+		t.Fatalf("replaced by %v, want one order", d.ReplacedBy)
+	}
+	// The database itself refuses a second live replacement.
+	_, err := b.pool.Exec(ctx, `INSERT INTO orders (requirement_id, csr_id, provider, product, period_years, replaces_order_id)
+		VALUES ($1, $2, 'opensrs', 'sslwebserver', 1, $3)`, b.fx.RequirementID, b.fx.CSRID, ended.ID)
+	if err == nil || !strings.Contains(err.Error(), "orders_one_live_replacement") {
+		t.Errorf("a second live replacement written directly: %v, want the unique index to refuse it", err)
+	}
+	// Once the replacement is cancelled, the order can be replaced again.
+	if _, err := b.svc.Cancel(ctx, b.actor, d.ReplacedBy[0], "not needed after all"); err != nil {
+		t.Fatal(err)
+	}
+	if r, err := b.svc.Replace(ctx, b.actor, ended.ID); err != nil || r.ReplacesOrderID != ended.ID {
+		t.Errorf("replace after the first replacement was cancelled: %+v, %v", r, err)
+	}
+}
+
+func TestAStaleSubmissionIsSettledWhenAUserActsOnIt(t *testing.T) {
+	t.Parallel()
+	b := setup(t, setupOpts{}) // SubmitTimeout 2s: stale after 32s
+	ctx := context.Background()
+	leave := func(age string) int64 {
+		id := b.draft().ID
+		if _, err := b.pool.Exec(ctx, `UPDATE orders SET state = 'submitting', submitting_since = now() - $2::interval WHERE id = $1`, id, age); err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	tests := []struct {
+		name string
+		act  func(id int64) (*orders.Order, error)
+		want orders.OrderState
+	}{
+		{"cancel", func(id int64) (*orders.Order, error) { return b.svc.Cancel(ctx, b.actor, id, "crashed") }, orders.OrderCancelled},
+		{"attach", func(id int64) (*orders.Order, error) { return b.svc.Attach(ctx, b.actor, id, "3999999") }, orders.OrderPending},
+		{"confirmed resubmit", func(id int64) (*orders.Order, error) {
+			return b.svc.Submit(ctx, b.actor, id, orders.OrderSubmit{ConfirmResubmit: true})
+		}, orders.OrderPending},
+	}
+	for _, tt := range tests {
+		stale := leave("5 minutes")
+		o, err := tt.act(stale)
+		if err != nil || o.State != tt.want {
+			t.Errorf("%s a submission left 5 minutes ago: %+v, %v; want %s", tt.name, o, err, tt.want)
+		}
+		fresh := leave("1 second")
+		if _, err := tt.act(fresh); errs.CodeOf(err) != errs.Conflict {
+			t.Errorf("%s a submission in flight now: %v, want a conflict", tt.name, err)
+		}
+	}
+	stale := leave("5 minutes")
+	if d := b.get(stale); d.State != orders.OrderUnknown {
+		t.Errorf("reading a submission left 5 minutes ago: %s, want unknown", d.State)
+	}
+}

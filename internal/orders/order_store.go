@@ -186,6 +186,22 @@ func orderReplacedBy(ctx context.Context, q db.DBTX, orderID int64) ([]int64, er
 	return pgx.CollectRows(rows, pgx.RowTo[int64])
 }
 
+// orderLiveReplacement is the replacement of orderID that is not final yet,
+// or 0. The unique index orders_one_live_replacement allows one at most.
+func orderLiveReplacement(ctx context.Context, q db.DBTX, orderID int64) (int64, error) {
+	var id int64
+	err := q.QueryRow(ctx, `
+		SELECT id FROM orders
+		WHERE replaces_order_id = $1 AND state NOT IN ('issued', 'declined', 'cancelled')`, orderID).Scan(&id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("orders: live replacement of %d: %w", orderID, err)
+	}
+	return id, nil
+}
+
 // requirement reads the requirement an order names; an unknown one is a
 // mistake in the order (422 at requirement_id), not a missing page.
 func (s *OrderService) requirement(ctx context.Context, id int64) (*projects.Requirement, error) {
@@ -360,6 +376,20 @@ func orderPollTargets(ctx context.Context, q db.DBTX) ([]OrderPollTarget, error)
 		out = append(out, t)
 	}
 	return out, rows.Err()
+}
+
+// HighestProviderNumbers returns the highest numeric order id and product id
+// the portal holds for provider (0 when none): where a simulator that forgets
+// its orders on restart must start numbering so that it never repeats one.
+func HighestProviderNumbers(ctx context.Context, q db.DBTX, provider string) (orderID, productID int64, err error) {
+	err = q.QueryRow(ctx, `
+		SELECT COALESCE(max(CASE WHEN provider_order_id ~ '^[0-9]{1,18}$' THEN provider_order_id::bigint END), 0),
+			COALESCE(max(CASE WHEN provider_product_id ~ '^[0-9]{1,18}$' THEN provider_product_id::bigint END), 0)
+		FROM orders WHERE provider = $1`, provider).Scan(&orderID, &productID)
+	if err != nil {
+		return 0, 0, fmt.Errorf("orders: highest provider numbers: %w", err)
+	}
+	return orderID, productID, nil
 }
 
 func nullID(id int64) *int64 {

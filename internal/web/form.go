@@ -4,6 +4,7 @@
 package web
 
 import (
+	"bufio"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -64,11 +65,30 @@ func formID(v string) int64 {
 	return n
 }
 
-// decodeOptionalJSON is decodeJSON for bodies that may be left out.
+// decodeOptionalJSON is decodeJSON for bodies that may be left out: an
+// empty body, with or without a length (chunked), or only white space, is
+// no options.
 func decodeOptionalJSON(r *http.Request, v any) error {
-	if r.ContentLength == 0 {
+	if r.Body == nil || r.ContentLength == 0 {
 		return nil
 	}
+	br := bufio.NewReader(r.Body)
+	for {
+		c, err := br.ReadByte()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil || !strings.ContainsRune(" \t\r\n", rune(c)) {
+			if err == nil {
+				_ = br.UnreadByte()
+			}
+			break
+		}
+	}
+	r.Body = struct {
+		io.Reader
+		io.Closer
+	}{br, r.Body}
 	return decodeJSON(r, v)
 }
 

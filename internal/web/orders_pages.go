@@ -273,7 +273,7 @@ func (s *Server) renderOrder(w http.ResponseWriter, r *http.Request, status int,
 	v.CanResend = canOrder && isOpenSRS && d.State == orders.OrderAwaitingApproval
 	v.CanCancel = canOrder && (d.State == orders.OrderDraft || d.State == orders.OrderUnknown ||
 		(d.State.AtProvider() && d.State != orders.OrderCompleted))
-	v.CanReplace = canOrder && d.State != orders.OrderDraft && d.State != orders.OrderSubmitting
+	v.CanReplace = canOrder && d.State.Final()
 	v.CanSetState = canOrder && !isOpenSRS && d.State != orders.OrderDraft && !d.State.Final()
 	if v.CanSetState {
 		for _, st := range []orders.OrderState{orders.OrderPending, orders.OrderInProgress, orders.OrderAwaitingApproval,

@@ -75,6 +75,16 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		return
 	}
 	status := httpStatus(e.Code)
+	if e.Code == errs.Unavailable {
+		// Something an administrator must fix (configuration, a provider):
+		// the user sees the message, the log keeps the cause.
+		attrs := []slog.Attr{slog.String("id", requestIDFrom(r.Context())), slog.String("method", r.Method),
+			slog.String("path", r.URL.Path), slog.String("error", e.Message)}
+		if e.Err != nil {
+			attrs = append(attrs, slog.String("cause", e.Err.Error()))
+		}
+		s.log.LogAttrs(r.Context(), slog.LevelWarn, "service unavailable", attrs...)
+	}
 	if isAPI(r) {
 		body := map[string]any{"error": e.Message}
 		if len(e.Fields) > 0 {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/certportal/certportal/internal/accounts"
 	"github.com/certportal/certportal/internal/audit"
@@ -28,6 +29,8 @@ import (
 type orderBundle struct {
 	*testBundle
 	sim       *opensrstest.Server
+	pool      *pgxpool.Pool
+	svc       *orders.OrderService
 	readiness *ordertest.Readiness
 	fx        ordertest.Fixture
 	poToken   string
@@ -56,7 +59,7 @@ func setupOrders(t *testing.T) *orderBundle {
 		ts.Close()
 		_ = srv.Close(context.Background())
 	})
-	b := &orderBundle{testBundle: &testBundle{t: t, srv: srv, ts: ts, acc: acc, logBuf: logBuf}, sim: sim, readiness: readiness}
+	b := &orderBundle{testBundle: &testBundle{t: t, srv: srv, ts: ts, acc: acc, logBuf: logBuf}, sim: sim, pool: pool, svc: svc, readiness: readiness}
 	b.fx = ordertest.New(t, pool, ordertest.Options{})
 	b.po = b.user("po@example.com", accounts.RolePO)
 	b.poToken = b.token(b.po)

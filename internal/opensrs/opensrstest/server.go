@@ -40,6 +40,12 @@ type Options struct {
 	// AdvanceOnPoll moves an order one state forward on each get_order_info,
 	// so a developer running the portal sees orders complete on their own.
 	AdvanceOnPoll bool
+	// FirstOrderID and FirstProductID are the numbers the first order and
+	// the first product get (defaults 3000001 and 7000001). A simulator that
+	// outlives its process must start past the ids already handed out, or
+	// its new orders collide with old ones.
+	FirstOrderID   int
+	FirstProductID int
 	// Now is the clock for state history and certificate validity.
 	Now func() time.Time
 	// Logger receives one line per request; nil discards.
@@ -128,13 +134,19 @@ func New(opts Options) *Server {
 	if err != nil {
 		panic(fmt.Sprintf("opensrstest: create test CA: %v", err))
 	}
+	if opts.FirstOrderID <= 0 {
+		opts.FirstOrderID = 3000001
+	}
+	if opts.FirstProductID <= 0 {
+		opts.FirstProductID = 7000001
+	}
 	return &Server{
 		opts:        opts,
 		ca:          ca,
 		orders:      map[string]*order{},
 		byProduct:   map[string]*order{},
-		nextOrder:   3000001,
-		nextProduct: 7000001,
+		nextOrder:   opts.FirstOrderID,
+		nextProduct: opts.FirstProductID,
 		calls:       map[string]int{},
 		faults:      map[string]faultSpec{},
 		conns:       map[net.Conn]struct{}{},
