@@ -51,6 +51,10 @@ func PublicKeySHA256(cert *x509.Certificate) string {
 	return hex.EncodeToString(sum[:])
 }
 
+// MaxSupplied bounds the certificates a Chain keeps across AddIntermediates:
+// two uploads' worth.
+const MaxSupplied = 2 * MaxCertificates
+
 // BuildChain picks the leaf and orders its issuers. With leafPublicKeySHA256
 // (see PublicKeySHA256; colons and case are ignored) the leaf is the
 // certificate for that key, and a bundle for another key is an error of type
@@ -61,21 +65,48 @@ func BuildChain(certs []*x509.Certificate, leafPublicKeySHA256 string) (*Chain, 
 	if len(certs) == 0 {
 		return nil, fmt.Errorf("bundle: build chain: %w", ErrEmptyInput)
 	}
-	leaf, warnings, err := pickLeaf(certs, normalizeHash(leafPublicKeySHA256))
+	if len(certs) > MaxSupplied {
+		return nil, fmt.Errorf("bundle: build chain: %w", &TooManyCertificatesError{Got: len(certs)})
+	}
+	l := link(certs)
+	leaf, warnings, err := pickLeaf(certs, normalizeHash(leafPublicKeySHA256), l)
 	if err != nil {
 		return nil, err
 	}
 	ch := &Chain{Leaf: leaf, pool: certs, selectWarnings: warnings}
-	ch.assemble()
+	ch.assemble(l)
 	return ch, nil
 }
+
+// StoredChain is a Chain whose order BuildChain worked out before and the
+// caller stored: nothing is checked or reordered again, so showing and
+// downloading a stored certificate costs no signature checks. Its supplied
+// certificates are those given here plus supplied (all that were ever sent,
+// for AddIntermediates to rebuild from).
+func StoredChain(leaf *x509.Certificate, intermediates []*x509.Certificate, root *x509.Certificate, missing *MissingIssuer, supplied []*x509.Certificate) *Chain {
+	ch := &Chain{Leaf: leaf, Intermediates: slices.Clone(intermediates), Root: root, MissingIssuer: missing}
+	pool := append([]*x509.Certificate{leaf}, intermediates...)
+	if root != nil {
+		pool = append(pool, root)
+	}
+	ch.pool = dedupe(append(pool, supplied...))
+	return ch
+}
+
+// Supplied is every certificate given to the chain, used or not, so a later
+// AddIntermediates can rebuild from all of them (a root sent with the first
+// upload connects once its missing intermediate arrives).
+func (ch *Chain) Supplied() []*x509.Certificate { return slices.Clone(ch.pool) }
+
+// SuppliedPEM is Supplied as PEM.
+func (ch *Chain) SuppliedPEM() []byte { return encodePEM(ch.pool...) }
 
 func normalizeHash(h string) string {
 	return strings.ToLower(strings.ReplaceAll(strings.TrimSpace(h), ":", ""))
 }
 
-func pickLeaf(certs []*x509.Certificate, wantHash string) (*x509.Certificate, []string, error) {
-	endEntities := endEntityCandidates(certs)
+func pickLeaf(certs []*x509.Certificate, wantHash string, l *links) (*x509.Certificate, []string, error) {
+	endEntities := endEntityCandidates(certs, l)
 	if wantHash != "" {
 		var matches []*x509.Certificate
 		for _, c := range certs {
@@ -111,16 +142,13 @@ func pickLeaf(certs []*x509.Certificate, wantHash string) (*x509.Certificate, []
 
 // endEntityCandidates are the certificates that are not CAs and issued
 // nothing else in the set.
-func endEntityCandidates(certs []*x509.Certificate) []*x509.Certificate {
+func endEntityCandidates(certs []*x509.Certificate, l *links) []*x509.Certificate {
 	var out []*x509.Certificate
 	for _, c := range certs {
 		if c.BasicConstraintsValid && c.IsCA {
 			continue
 		}
-		issuesAnother := slices.ContainsFunc(certs, func(other *x509.Certificate) bool {
-			return other != c && issuedBy(other, c)
-		})
-		if !issuesAnother {
+		if !l.issuesAnother[c] {
 			out = append(out, c)
 		}
 	}
@@ -139,32 +167,19 @@ func newest(certs []*x509.Certificate) *x509.Certificate {
 	return slices.MaxFunc(certs, func(a, b *x509.Certificate) int { return a.NotAfter.Compare(b.NotAfter) })
 }
 
-// issuedBy checks the signature, not only the names: two CAs can share a
-// name (a re-keyed intermediate, a cross-sign), and only the signature says
-// which one really issued the certificate.
-func issuedBy(child, parent *x509.Certificate) bool {
-	return bytes.Equal(child.RawIssuer, parent.RawSubject) && child.CheckSignatureFrom(parent) == nil
-}
-
-// selfSigned checks the signature directly rather than with issuedBy:
-// CheckSignatureFrom refuses a parent that is not a CA, and a self-signed
-// server certificate must still be recognised as the top of its chain.
-func selfSigned(c *x509.Certificate) bool {
-	return bytes.Equal(c.RawIssuer, c.RawSubject) && c.CheckSignature(c.SignatureAlgorithm, c.RawTBSCertificate, c.Signature) == nil
-}
-
 // assemble orders the pool from the leaf upwards and recomputes everything
 // derived from it, so the Chain is always consistent with its pool.
-func (ch *Chain) assemble() {
+func (ch *Chain) assemble(l *links) {
 	ch.Intermediates, ch.Root, ch.MissingIssuer = nil, nil, nil
 	ch.Warnings = slices.Clone(ch.selectWarnings)
+	selfSigned := func(c *x509.Certificate) bool { return l.selfSigned[c] }
 
 	used := []*x509.Certificate{ch.Leaf}
 	current := ch.Leaf
 	for !selfSigned(current) {
 		var candidates []*x509.Certificate
-		for _, c := range ch.pool {
-			if !containsCert(used, c) && issuedBy(current, c) {
+		for _, c := range l.issuers[current] {
+			if !containsCert(used, c) {
 				candidates = append(candidates, c)
 			}
 		}
@@ -196,6 +211,12 @@ func (ch *Chain) assemble() {
 	}
 	if ch.Leaf == current && selfSigned(current) {
 		ch.Warnings = append(ch.Warnings, fmt.Sprintf("%q is self-signed: browsers will not trust it", oneLineName(current.Subject)))
+	}
+	for _, c := range ch.FullChain() {
+		if signedWithSHA1(c) && !selfSigned(c) {
+			ch.Warnings = append(ch.Warnings, fmt.Sprintf("%q is signed with SHA-1 by %q: browsers reject SHA-1 signatures on every certificate but a self-signed root; ask the CA to reissue it signed with SHA-256",
+				oneLineName(c.Subject), oneLineName(c.Issuer)))
+		}
 	}
 	for _, c := range ch.pool {
 		if containsCert(used, c) {
@@ -235,8 +256,13 @@ func (ch *Chain) AddIntermediates(certs []*x509.Certificate) error {
 	if len(added) == 0 {
 		return fmt.Errorf("bundle: add intermediates: no new certificate supplied")
 	}
-	next := &Chain{Leaf: ch.Leaf, pool: append(slices.Clone(ch.pool), added...), selectWarnings: ch.selectWarnings}
-	next.assemble()
+	pool := append(slices.Clone(ch.pool), added...)
+	if len(pool) > MaxSupplied {
+		return fmt.Errorf("bundle: add intermediates: %d certificates are stored with this one already; at most %d in all are kept: send only the missing intermediate",
+			len(ch.pool), MaxSupplied)
+	}
+	next := &Chain{Leaf: ch.Leaf, pool: pool, selectWarnings: ch.selectWarnings}
+	next.assemble(link(pool))
 	if len(next.Intermediates) == len(ch.Intermediates) && (next.Root == nil) == (ch.Root == nil) {
 		if ch.MissingIssuer == nil {
 			return fmt.Errorf("bundle: add intermediates: none of the certificates supplied extends the chain of %q", oneLineName(ch.Leaf.Subject))

@@ -43,3 +43,16 @@ func (e *KeyMismatchError) Error() string {
 }
 
 func (e *KeyMismatchError) Unwrap() error { return ErrKeyMismatch }
+
+// ErrTooManyCertificates matches a TooManyCertificatesError with errors.Is.
+var ErrTooManyCertificates = fmt.Errorf("more than %d certificates in one upload", MaxCertificates)
+
+// TooManyCertificatesError says how many certificates an input held.
+type TooManyCertificatesError struct{ Got int }
+
+func (e *TooManyCertificatesError) Error() string {
+	return fmt.Sprintf("the upload holds %d certificates; at most %d are taken at once (the server certificate, its intermediates and a root): send only the chain of this certificate",
+		e.Got, MaxCertificates)
+}
+
+func (e *TooManyCertificatesError) Unwrap() error { return ErrTooManyCertificates }

@@ -17,6 +17,11 @@ import (
 // keeps a mistaken upload (a log file, a disk image) from costing memory.
 const MaxInputSize = 1 << 20
 
+// MaxCertificates bounds the certificates one input may hold. A leaf, two
+// intermediates, a cross-sign and a root is a long chain; chain building
+// compares certificates pairwise, so an upload of hundreds would cost seconds.
+const MaxCertificates = 20
+
 // Format is how the certificates were encoded, detected from the content
 // (never from a file name, which users get wrong as often as right).
 type Format string
@@ -35,6 +40,17 @@ const (
 // certificates come back in input order with duplicates removed; ordering them
 // into a chain is BuildChain's job.
 func Parse(data []byte) ([]*x509.Certificate, Format, error) {
+	certs, format, err := parse(data)
+	if err != nil {
+		return nil, "", err
+	}
+	if len(certs) > MaxCertificates {
+		return nil, "", fmt.Errorf("bundle: parse: %w", &TooManyCertificatesError{Got: len(certs)})
+	}
+	return certs, format, nil
+}
+
+func parse(data []byte) ([]*x509.Certificate, Format, error) {
 	if len(data) > MaxInputSize {
 		return nil, "", fmt.Errorf("bundle: parse: %w", ErrTooLarge)
 	}
@@ -64,11 +80,17 @@ func parseDER(der []byte) ([]*x509.Certificate, Format, error) {
 	if certErr == nil {
 		return []*x509.Certificate{cert}, FormatDER, nil
 	}
-	if certs, err := parsePKCS7(der); err == nil {
+	certs, p7Err := parsePKCS7(der)
+	if p7Err == nil {
 		if len(certs) == 0 {
 			return nil, "", fmt.Errorf("bundle: parse: the PKCS#7 bundle holds no certificate")
 		}
 		return certs, FormatPKCS7DER, nil
+	}
+	if errors.Is(p7Err, ErrBERTooComplex) {
+		// Keys, CSRs and certificates all pass CheckBER, so this is none of
+		// them: say what is wrong with it rather than "unknown binary".
+		return nil, "", fmt.Errorf("bundle: parse: %w", p7Err)
 	}
 	if isPrivateKeyDER(der) {
 		return nil, "", fmt.Errorf("bundle: parse: %w", ErrPrivateKey)
@@ -90,9 +112,13 @@ func isPrivateKeyDER(der []byte) bool {
 	return err == nil
 }
 
-// parsePKCS7 guards the third-party parser: it is fed user uploads, and a
-// panic on a malformed one must become an error, not a crashed request.
+// parsePKCS7 guards the third-party parser: it is fed user uploads, so
+// CheckBER bounds its work first, and a panic on a malformed one must become
+// an error, not a crashed request.
 func parsePKCS7(der []byte) (certs []*x509.Certificate, err error) {
+	if err := CheckBER(der); err != nil {
+		return nil, err
+	}
 	defer func() {
 		if r := recover(); r != nil {
 			certs, err = nil, errors.New("malformed PKCS#7 data")

@@ -2,8 +2,11 @@ package certs_test
 
 import (
 	"context"
+	"encoding/pem"
 	"testing"
 
+	"github.com/certportal/certportal/internal/bundle"
+	"github.com/certportal/certportal/internal/bundle/bundletest"
 	"github.com/certportal/certportal/internal/certs"
 	"github.com/certportal/certportal/internal/csrgen"
 )
@@ -58,4 +61,32 @@ func BenchmarkExportPKCS12(b *testing.B) {
 
 func BenchmarkExportPKCS12Legacy(b *testing.B) {
 	benchExport(b, certs.ExportRequest{Format: "p12", Legacy: true, Passphrase: "correct horse", Reason: "bench"})
+}
+
+// BenchmarkIntakeWorstBERBody takes in, end to end, the worst bodies a
+// certificate upload can carry: the 2 MiB the HTTP layer reads, and the 1 MiB
+// BER bomb inside the parser's limit, raw and armoured as PEM. Each must be
+// refused in well under 100 ms.
+//
+//	go test -run '^$' -bench BenchmarkIntakeWorstBERBody -benchtime 20x ./internal/certs/
+func BenchmarkIntakeWorstBERBody(b *testing.B) {
+	tb := setup(b)
+	ctx := context.Background()
+	csr := tb.newCSR(b, csrgen.ECDSAP256, "www.example.com")
+	for _, bm := range []struct {
+		name string
+		body []byte
+	}{
+		{"der-2MiB", bundletest.BERBomb(2 << 20)},
+		{"der-1MiB", bundletest.BERBomb(bundle.MaxInputSize)},
+		{"pem-1MiB", pem.EncodeToMemory(&pem.Block{Type: "PKCS7", Bytes: bundletest.BERBomb(bundle.MaxInputSize*48/65 - 1024)})},
+	} {
+		b.Run(bm.name, func(b *testing.B) {
+			for b.Loop() {
+				if _, err := tb.svc.Intake(ctx, tb.actor, csr.ID, bm.body, "bomb"); err == nil {
+					b.Fatal("the bomb was taken in")
+				}
+			}
+		})
+	}
 }

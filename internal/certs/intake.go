@@ -2,6 +2,7 @@ package certs
 
 import (
 	"context"
+	"crypto/x509"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -123,23 +124,83 @@ func setChain(c *Certificate, chain *bundle.Chain, leafWarnings []string) {
 	if c.Warnings == nil {
 		c.Warnings = []string{}
 	}
+	c.suppliedPEM = string(chain.SuppliedPEM())
 }
 
-// Chain rebuilds the certificate's ordered chain from what is stored.
+// Chain is the certificate's chain in the order built at intake (or at the
+// last AddIntermediates), read as stored: views and downloads check no
+// signature and order nothing again.
 func (c *Certificate) Chain() (*bundle.Chain, error) {
-	all, _, err := bundle.Parse([]byte(c.LeafPEM + c.IntermediatesPEM + c.RootPEM))
-	if err != nil {
+	fail := func(err error) (*bundle.Chain, error) {
 		return nil, fmt.Errorf("certs: certificate %d: stored chain: %w", c.ID, err)
 	}
-	ch, err := bundle.BuildChain(all, c.PublicKeySHA256)
+	leaf, err := decodeCertificates(c.LeafPEM)
 	if err != nil {
-		return nil, fmt.Errorf("certs: certificate %d: stored chain: %w", c.ID, err)
+		return fail(err)
+	}
+	if len(leaf) != 1 {
+		return fail(fmt.Errorf("%d leaf certificates stored", len(leaf)))
+	}
+	intermediates, err := decodeCertificates(c.IntermediatesPEM)
+	if err != nil {
+		return fail(err)
+	}
+	roots, err := decodeCertificates(c.RootPEM)
+	if err != nil {
+		return fail(err)
+	}
+	var root *x509.Certificate
+	if len(roots) > 0 {
+		root = roots[0]
+	}
+	supplied, err := decodeCertificates(c.suppliedPEM)
+	if err != nil {
+		return fail(err)
+	}
+	var missing *bundle.MissingIssuer
+	if c.MissingIssuer != "" {
+		missing = &bundle.MissingIssuer{Name: c.MissingIssuer, URLs: slices.Clone(c.MissingIssuerURLs)}
+	}
+	return bundle.StoredChain(leaf[0], intermediates, root, missing, supplied), nil
+}
+
+// decodeCertificates reads PEM the portal wrote itself; uploads go through
+// bundle.Parse instead.
+func decodeCertificates(text string) ([]*x509.Certificate, error) {
+	var out []*x509.Certificate
+	rest := []byte(text)
+	for {
+		var block *pem.Block
+		block, rest = pem.Decode(rest)
+		if block == nil {
+			return out, nil
+		}
+		cert, err := x509.ParseCertificate(block.Bytes)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, cert)
+	}
+}
+
+// rebuildChain orders the chain again from every certificate ever supplied
+// with c, as intake did.
+func (c *Certificate) rebuildChain() (*bundle.Chain, error) {
+	stored, err := c.Chain()
+	if err != nil {
+		return nil, err
+	}
+	ch, err := bundle.BuildChain(stored.Supplied(), c.PublicKeySHA256)
+	if err != nil {
+		return nil, fmt.Errorf("certs: certificate %d: rebuild chain: %w", c.ID, err)
 	}
 	return ch, nil
 }
 
 // AddIntermediates supplies the intermediate a certificate was stored without
-// (or any certificate extending its chain) and rebuilds the chain.
+// (or any certificate extending its chain) and rebuilds the chain from every
+// certificate supplied so far, so a root sent with the first upload takes its
+// place once the chain reaches it.
 func (s *Service) AddIntermediates(ctx context.Context, actor audit.Actor, certificateID int64, data []byte) (*Certificate, error) {
 	c, err := getCertificate(ctx, s.pool, certificateID)
 	if err != nil {
@@ -149,7 +210,7 @@ func (s *Service) AddIntermediates(ctx context.Context, actor audit.Actor, certi
 	if err != nil {
 		return nil, inputError(err)
 	}
-	chain, err := c.Chain()
+	chain, err := c.rebuildChain()
 	if err != nil {
 		return nil, err
 	}

@@ -103,7 +103,7 @@ func insertCSR(ctx context.Context, q db.DBTX, c *CSR, createdBy int64) error {
 const certColumns = `c.id, c.csr_id, c.requirement_id, p.id, p.name, cl.id, cl.display_name, c.serial, c.issuer, c.subject,
 	c.common_name, c.sans, c.not_before, c.not_after, c.fingerprint_sha256, c.key_type, c.public_key_sha256,
 	c.leaf_pem, c.intermediates_pem, c.root_pem, c.missing_issuer, c.missing_issuer_urls, c.warnings,
-	c.source, c.source_detail, COALESCE(u.email, ''), c.created_at, COALESCE(s.private_key_id, 0)`
+	c.source, c.source_detail, COALESCE(u.email, ''), c.created_at, COALESCE(s.private_key_id, 0), c.supplied_pem`
 
 const certFrom = ` FROM certificates c
 	JOIN csrs s ON s.id = c.csr_id
@@ -117,7 +117,7 @@ func scanCertificate(row pgx.Row) (*Certificate, error) {
 	err := row.Scan(&c.ID, &c.CSRID, &c.RequirementID, &c.ProjectID, &c.ProjectName, &c.ClientID, &c.ClientName,
 		&c.Serial, &c.Issuer, &c.Subject, &c.CommonName, &c.SANs, &c.NotBefore, &c.NotAfter, &c.FingerprintSHA256,
 		&c.KeyType, &c.PublicKeySHA256, &c.LeafPEM, &c.IntermediatesPEM, &c.RootPEM, &c.MissingIssuer,
-		&c.MissingIssuerURLs, &c.Warnings, &c.Source, &c.SourceDetail, &c.CreatedBy, &c.CreatedAt, &c.privateKeyID)
+		&c.MissingIssuerURLs, &c.Warnings, &c.Source, &c.SourceDetail, &c.CreatedBy, &c.CreatedAt, &c.privateKeyID, &c.suppliedPEM)
 	if err != nil {
 		return nil, err
 	}
@@ -181,12 +181,12 @@ func insertCertificate(ctx context.Context, q db.DBTX, c *Certificate, createdBy
 	err := q.QueryRow(ctx, `
 		INSERT INTO certificates (csr_id, requirement_id, serial, issuer, subject, common_name, sans, not_before, not_after,
 			fingerprint_sha256, key_type, public_key_sha256, leaf_pem, intermediates_pem, root_pem, missing_issuer,
-			missing_issuer_urls, warnings, source, source_detail, created_by)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)
+			missing_issuer_urls, warnings, source, source_detail, created_by, supplied_pem)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)
 		RETURNING id, created_at`,
 		c.CSRID, c.RequirementID, c.Serial, c.Issuer, c.Subject, c.CommonName, c.SANs, c.NotBefore, c.NotAfter,
 		c.FingerprintSHA256, c.KeyType, c.PublicKeySHA256, c.LeafPEM, c.IntermediatesPEM, c.RootPEM, c.MissingIssuer,
-		nonNil(c.MissingIssuerURLs), nonNil(c.Warnings), c.Source, c.SourceDetail, nullableUser(createdBy)).
+		nonNil(c.MissingIssuerURLs), nonNil(c.Warnings), c.Source, c.SourceDetail, nullableUser(createdBy), c.suppliedPEM).
 		Scan(&c.ID, &c.CreatedAt)
 	if db.IsUniqueViolation(err, "certificates_fingerprint_key") {
 		return errs.Conflictf("This certificate is already stored.")
@@ -199,8 +199,9 @@ func insertCertificate(ctx context.Context, q db.DBTX, c *Certificate, createdBy
 
 func updateChain(ctx context.Context, q db.DBTX, c *Certificate) error {
 	_, err := q.Exec(ctx, `
-		UPDATE certificates SET intermediates_pem = $2, root_pem = $3, missing_issuer = $4, missing_issuer_urls = $5, warnings = $6
-		WHERE id = $1`, c.ID, c.IntermediatesPEM, c.RootPEM, c.MissingIssuer, nonNil(c.MissingIssuerURLs), nonNil(c.Warnings))
+		UPDATE certificates SET intermediates_pem = $2, root_pem = $3, missing_issuer = $4, missing_issuer_urls = $5, warnings = $6,
+			supplied_pem = $7
+		WHERE id = $1`, c.ID, c.IntermediatesPEM, c.RootPEM, c.MissingIssuer, nonNil(c.MissingIssuerURLs), nonNil(c.Warnings), c.suppliedPEM)
 	if err != nil {
 		return fmt.Errorf("certs: update chain of certificate %d: %w", c.ID, err)
 	}

@@ -137,6 +137,9 @@ type Certificate struct {
 	KeyHeldOutside bool `json:"key_held_outside"`
 
 	privateKeyID int64
+	// suppliedPEM is every certificate ever supplied with this one, in the
+	// chain or not, for AddIntermediates to rebuild from.
+	suppliedPEM string
 }
 
 // DaysLeft is the number of whole days until the certificate expires; negative

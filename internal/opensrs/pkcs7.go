@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/certportal/certportal/internal/bundle"
 )
 
 // The PKCS#7 the service returns is a degenerate SignedData: a certificate
@@ -29,6 +31,11 @@ func parsePKCS7Certificates(s string) ([]*x509.Certificate, error) {
 		if err != nil {
 			return nil, errors.New("neither PEM nor base64")
 		}
+	}
+	// The same bound as on uploads: the reply comes from outside, and the
+	// walk below, linear as it is, should never meet what an upload may not.
+	if err := bundle.CheckBER(der); err != nil {
+		return nil, err
 	}
 	// Walked element by element: encoding/asn1's struct tags cannot express
 	// an explicit [0] around a RawValue nor an optional implicit [0] before

@@ -1,0 +1,153 @@
+package certs_test
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"errors"
+	"math/big"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/certportal/certportal/internal/bundle/bundletest"
+	"github.com/certportal/certportal/internal/certs"
+	"github.com/certportal/certportal/internal/csrgen"
+	"github.com/certportal/certportal/internal/errs"
+)
+
+func TestARootSentWithTheFirstUploadIsKeptWhenTheMissingIntermediateArrives(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := context.Background()
+	csr := b.newCSR(t, csrgen.ECDSAP256, "www.example.com")
+	is := issue(t, csr.PEM, 365, "www.example.com")
+	root, _ := is.pki.Read(bundletest.RootCert)
+	inter, _ := is.pki.Read(bundletest.InterCert)
+
+	c, err := b.svc.Intake(ctx, b.actor, csr.ID, append(is.read(t, "leaf.pem"), root...), "leaf and root")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.MissingIssuer == "" || c.RootPEM != "" {
+		t.Fatalf("leaf and root: missing issuer %q, root %q; want the intermediate missing and no root yet", c.MissingIssuer, c.RootPEM)
+	}
+	c, err = b.svc.AddIntermediates(ctx, b.actor, c.ID, inter)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored, err := b.svc.Certificate(ctx, c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, got := range map[string]*certs.Certificate{"returned": c, "stored": stored} {
+		if got.RootPEM != string(root) {
+			t.Errorf("%s root = %q, want the root sent with the first upload", name, got.RootPEM)
+		}
+		if got.IntermediatesPEM != string(inter) || got.MissingIssuer != "" || len(got.Warnings) != 0 {
+			t.Errorf("%s chain: intermediates %q, missing %q, warnings %q", name, got.IntermediatesPEM, got.MissingIssuer, got.Warnings)
+		}
+	}
+	f, err := b.svc.Bundle(ctx, c.ID, certs.FormatFullChain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	writeFile(t, dir, "fullchain.pem", f.Data)
+	writeFile(t, dir, "root.pem", root)
+	if out := openssl(t, dir, "verify", "-CAfile", "root.pem", "-untrusted", "fullchain.pem", "fullchain.pem"); !strings.Contains(out, "fullchain.pem: OK") {
+		t.Errorf("openssl verify: %s", out)
+	}
+}
+
+func TestViewsAndDownloadsServeTheChainOrderStoredAtIntake(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := context.Background()
+	csr := b.newCSR(t, csrgen.ECDSAP256, "www.example.com")
+	is := issue(t, csr.PEM, 365, "www.example.com")
+	c, err := b.svc.Intake(ctx, b.actor, csr.ID, is.read(t, "email.txt"), "email")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A stored order is served as stored, even one the chain builder would
+	// not make today (here with an extra certificate after the
+	// intermediate): reading it must cost no chain building.
+	unrelated, _ := is.pki.Read(bundletest.UnrelatedCert)
+	if _, err := b.pool.Exec(ctx, `UPDATE certificates SET intermediates_pem = intermediates_pem || $2 WHERE id = $1`, c.ID, string(unrelated)); err != nil {
+		t.Fatal(err)
+	}
+	stored, err := b.svc.Certificate(ctx, c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ch, err := stored.Chain()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, x := range ch.FullChain() {
+		got = append(got, x.Subject.CommonName)
+	}
+	if want := "www.example.com,Certportal Test Intermediate CA,Unrelated Root CA"; strings.Join(got, ",") != want {
+		t.Errorf("chain = %s, want the stored order %s", strings.Join(got, ","), want)
+	}
+	f, err := b.svc.Bundle(ctx, c.ID, certs.FormatChain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := stored.IntermediatesPEM; string(f.Data) != want {
+		t.Errorf("chain.pem is not the stored intermediates:\n%s\nwant\n%s", f.Data, want)
+	}
+}
+
+// sameNameCAs are n CA certificates sharing one subject, as in a bundle
+// padded to make chain building slow.
+func sameNameCAs(t testing.TB, n int) []byte {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []byte
+	for i := range n {
+		tmpl := &x509.Certificate{
+			SerialNumber: big.NewInt(int64(i + 1)), Subject: pkix.Name{CommonName: "Certportal Test Intermediate CA"},
+			NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().AddDate(1, 0, 0), BasicConstraintsValid: true, IsCA: true,
+		}
+		der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})...)
+	}
+	return out
+}
+
+func TestIntakeRefusesMoreThan20CertificatesNamingTheLimit(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := context.Background()
+	csr := b.newCSR(t, csrgen.ECDSAP256, "www.example.com")
+	is := issue(t, csr.PEM, 365, "www.example.com")
+	body := append(is.read(t, "email.txt"), sameNameCAs(t, 18)...)
+	_, err := b.svc.Intake(ctx, b.actor, csr.ID, body, "padded")
+	if errs.CodeOf(err) != errs.Invalid {
+		t.Fatalf("21 certificates: %v, want invalid", err)
+	}
+	var e *errs.Error
+	if !errors.As(err, &e) || !strings.Contains(e.Fields["certificate"], "holds 21 certificates; at most 20") {
+		t.Errorf("error %v: want the certificate field to say 21 were sent and 20 is the limit", err)
+	}
+	if n := b.count(t, "certificates"); n != 0 {
+		t.Errorf("%d certificates stored", n)
+	}
+	// Twenty is fine.
+	if _, err := b.svc.Intake(ctx, b.actor, csr.ID, append(is.read(t, "email.txt"), sameNameCAs(t, 17)...), "padded"); err != nil {
+		t.Errorf("20 certificates: %v", err)
+	}
+}

@@ -1,0 +1,168 @@
+package web
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"fmt"
+	"math/big"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/certportal/certportal/internal/accounts"
+	"github.com/certportal/certportal/internal/bundle/bundletest"
+)
+
+type apiCert struct {
+	ID               int64    `json:"id"`
+	IntermediatesPEM string   `json:"intermediates_pem"`
+	RootPEM          string   `json:"root_pem"`
+	MissingIssuer    string   `json:"missing_issuer"`
+	Warnings         []string `json:"warnings"`
+}
+
+type apiError struct {
+	Error  string            `json:"error"`
+	Fields map[string]string `json:"fields"`
+}
+
+func TestAPIRefusesBERBombsAtOnceOnCertificateAndIntermediates(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	po := b.token(b.user("po@example.com", accounts.RolePO))
+	csrID, der, _ := b.signedFor(po, "ecdsa-p256", "www.example.com")
+	resp, body := b.rawAPI("POST", fmt.Sprintf("/api/v1/csrs/%d/certificate", csrID), po, "application/octet-stream", der)
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("the leaf: %d %s", resp.StatusCode, body)
+	}
+	var c apiCert
+	decodeInto(t, body, &c)
+
+	derBomb := bundletest.BERBomb(1 << 20)
+	pemBomb := pem.EncodeToMemory(&pem.Block{Type: "PKCS7", Bytes: bundletest.BERBomb(700 << 10)})
+	for _, tc := range []struct {
+		name, path, contentType string
+		body                    []byte
+	}{
+		{"a DER bomb as a certificate", fmt.Sprintf("/api/v1/csrs/%d/certificate", csrID), "application/pkcs7-mime", derBomb},
+		{"a PEM PKCS7 bomb as a certificate", fmt.Sprintf("/api/v1/csrs/%d/certificate", csrID), "text/plain", pemBomb},
+		{"a DER bomb as an intermediate", fmt.Sprintf("/api/v1/certificates/%d/intermediates", c.ID), "application/octet-stream", derBomb},
+		{"a PEM PKCS7 bomb as an intermediate", fmt.Sprintf("/api/v1/certificates/%d/intermediates", c.ID), "text/plain", pemBomb},
+	} {
+		start := time.Now()
+		resp, body := b.rawAPI("POST", tc.path, po, tc.contentType, tc.body)
+		// Unguarded, the parser took minutes over a mebibyte; the limit is
+		// generous for a loaded machine.
+		if took := time.Since(start); took > 5*time.Second {
+			t.Errorf("%s: answered after %v", tc.name, took)
+		}
+		var e apiError
+		decodeInto(t, body, &e)
+		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(e.Fields["certificate"], "nests deeper than any certificate bundle") {
+			t.Errorf("%s: %d %s, want 422 naming the certificate field", tc.name, resp.StatusCode, body)
+		}
+	}
+	if n := b.count("certificates"); n != 1 {
+		t.Errorf("%d certificates stored, want the one leaf", n)
+	}
+}
+
+func TestAPIRefusesMoreThan20CertificatesInOneUpload(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	po := b.token(b.user("po@example.com", accounts.RolePO))
+	csrID, _, leafPEM := b.signedFor(po, "ecdsa-p256", "www.example.com")
+	inter, _ := testPKI.Read(bundletest.InterCert)
+	body := append(append(leafPEM, inter...), sameSubjectCAs(t, 19)...)
+	resp, out := b.rawAPI("POST", fmt.Sprintf("/api/v1/csrs/%d/certificate", csrID), po, "text/plain", body)
+	var e apiError
+	decodeInto(t, out, &e)
+	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(e.Fields["certificate"], "holds 21 certificates; at most 20") {
+		t.Errorf("21 certificates: %d %s, want 422 saying the limit", resp.StatusCode, out)
+	}
+	if n := b.count("certificates"); n != 0 {
+		t.Errorf("%d certificates stored", n)
+	}
+}
+
+func TestAPIKeepsTheRootSentFirstWhenTheMissingIntermediateArrives(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	po := b.token(b.user("po@example.com", accounts.RolePO))
+	csrID, _, leafPEM := b.signedFor(po, "ecdsa-p256", "www.example.com")
+	root, _ := testPKI.Read(bundletest.RootCert)
+	inter, _ := testPKI.Read(bundletest.InterCert)
+	resp, body := b.rawAPI("POST", fmt.Sprintf("/api/v1/csrs/%d/certificate", csrID), po, "text/plain", append(leafPEM, root...))
+	var c apiCert
+	decodeInto(t, body, &c)
+	if resp.StatusCode != http.StatusCreated || c.MissingIssuer == "" {
+		t.Fatalf("leaf and root: %d %s", resp.StatusCode, body)
+	}
+	resp, body = b.rawAPI("POST", fmt.Sprintf("/api/v1/certificates/%d/intermediates", c.ID), po, "text/plain", inter)
+	c = apiCert{}
+	decodeInto(t, body, &c)
+	if resp.StatusCode != http.StatusOK || c.RootPEM != string(root) || c.IntermediatesPEM != string(inter) || c.MissingIssuer != "" {
+		t.Errorf("after the intermediate: %d, root %q, intermediates %q, missing %q; want the root of the first upload kept",
+			resp.StatusCode, c.RootPEM, c.IntermediatesPEM, c.MissingIssuer)
+	}
+}
+
+func TestAPIConnectsAChainSignedWithSHA1AndWarnsAboutIt(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	po := b.token(b.user("po@example.com", accounts.RolePO))
+	req := b.requirement("www.example.com")
+	resp, body := b.api("POST", fmt.Sprintf("/api/v1/requirements/%d/csrs", req), po, `{"key_type":"ecdsa-p256"}`)
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("CSR: %d %s", resp.StatusCode, body)
+	}
+	var csr csrResponse
+	decodeInto(t, body, &csr)
+	d, err := bundletest.BuildDigestChain(t.TempDir(), "rsa", "sha256", "sha1", "sha256", []byte(csr.CSRPEM))
+	if err != nil {
+		t.Fatal(err)
+	}
+	upload := string(d.Leaf) + string(d.Inter) + string(d.Root)
+	resp, body = b.rawAPI("POST", fmt.Sprintf("/api/v1/csrs/%d/certificate", csr.ID), po, "text/plain", []byte(upload))
+	var c apiCert
+	decodeInto(t, body, &c)
+	if resp.StatusCode != http.StatusCreated || c.MissingIssuer != "" || c.IntermediatesPEM != string(d.Inter) || c.RootPEM != string(d.Root) {
+		t.Fatalf("a SHA-1-signed intermediate: %d, missing %q, intermediates %q, root %q; want the whole chain connected",
+			resp.StatusCode, c.MissingIssuer, c.IntermediatesPEM, c.RootPEM)
+	}
+	if len(c.Warnings) != 1 || !strings.Contains(c.Warnings[0], `"CN=Old Digest Intermediate, O=Old Digest CA" is signed with SHA-1`) ||
+		!strings.Contains(c.Warnings[0], "browsers reject SHA-1 signatures") {
+		t.Errorf("warnings %q, want one about the SHA-1 signature on the intermediate", c.Warnings)
+	}
+	resp, body = b.api("GET", fmt.Sprintf("/api/v1/certificates/%d/bundle?format=fullchain", c.ID), po, "")
+	if resp.StatusCode != http.StatusOK || body != string(d.Leaf)+string(d.Inter) {
+		t.Errorf("fullchain: %d, want the leaf then the SHA-1-signed intermediate:\n%s", resp.StatusCode, body)
+	}
+}
+
+// sameSubjectCAs are n self-signed CA certificates sharing one subject.
+func sameSubjectCAs(t testing.TB, n int) []byte {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []byte
+	for i := range n {
+		tmpl := &x509.Certificate{
+			SerialNumber: big.NewInt(int64(i + 1)), Subject: pkix.Name{CommonName: "Certportal Test Intermediate CA"},
+			NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().AddDate(1, 0, 0), BasicConstraintsValid: true, IsCA: true,
+		}
+		der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})...)
+	}
+	return out
+}
