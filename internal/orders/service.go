@@ -28,6 +28,16 @@ func NewService(pool *pgxpool.Pool, lookup *verify.Lookup) *Service {
 	return &Service{pool: pool, lookup: lookup, now: time.Now, domainCheckTimeout: 45 * time.Second}
 }
 
+// SetClock makes the service read the time from now instead of time.Now: the
+// readiness rules and the dates recorded depend on it, and tests pin it. Call it
+// before the service is used.
+func (s *Service) SetClock(now func() time.Time) {
+	if now == nil {
+		now = time.Now
+	}
+	s.now = now
+}
+
 // today is the current date at midnight UTC, the form dates are stored in.
 func (s *Service) today() time.Time {
 	y, m, d := s.now().UTC().Date()

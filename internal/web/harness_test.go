@@ -70,9 +70,10 @@ func setupWithLookup(t *testing.T, lookup *verify.Lookup) *testBundle {
 	certsSvc := certs.NewService(pool, keystore.NewStore(pool, testMasterKeys(t)))
 	// The same wiring as internal/app: orders are gated by the real checklist and
 	// issued certificates go through the real intake. No provider: manual orders only.
-	clients := orders.NewService(pool, lookup)
-	orderSvc := orders.NewOrderService(pool, orders.OrderServiceConfig{Readiness: clients, Intake: certsSvc, Logger: log})
 	clock := &testClock{}
+	clients := orders.NewService(pool, lookup)
+	clients.SetClock(clock.Now) // the readiness rules read today from the test's clock
+	orderSvc := orders.NewOrderService(pool, orders.OrderServiceConfig{Readiness: clients, Intake: certsSvc, Logger: log})
 	srv := New(Config{Env: "test", Now: clock.Now}, Deps{Pool: pool, Logger: log, Accounts: acc, Certs: certsSvc, Clients: clients, Orders: orderSvc})
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(func() {
@@ -87,6 +88,9 @@ type testClock struct{ offset atomic.Int64 }
 
 func (c *testClock) Now() time.Time          { return time.Now().Add(time.Duration(c.offset.Load())) }
 func (c *testClock) Advance(d time.Duration) { c.offset.Add(int64(d)) }
+
+// Set moves the clock to t (it then runs on from there).
+func (c *testClock) Set(t time.Time) { c.offset.Store(int64(time.Until(t))) }
 
 // user creates a user with the given roles and password testPassword.
 func (b *testBundle) user(email string, roles ...accounts.Role) *accounts.User {
