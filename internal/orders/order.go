@@ -151,7 +151,7 @@ func (in OrderInput) Validate() error {
 	default:
 		f.Add("provider", "Choose opensrs or manual.")
 	}
-	f.Check(in.PeriodYears == 1 || in.PeriodYears == 2, "period_years", "The period is 1 or 2 years.")
+	f.Check(in.PeriodYears == 1 || in.PeriodYears == 2, "period_years", "The subscription period is 1 or 2 years.")
 	f.Check(in.RegType == opensrs.RegTypeNew || in.RegType == opensrs.RegTypeRenew, "reg_type", "Choose new or renew.")
 	if in.ApproverEmail != "" {
 		a, err := mail.ParseAddress(in.ApproverEmail)

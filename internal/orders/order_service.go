@@ -25,9 +25,9 @@ import (
 )
 
 // ReadinessChecker answers the readiness checklist of a requirement for a
-// certificate period (implemented by the clients/requirements service).
+// subscription period in years (implemented by the clients/requirements service).
 type ReadinessChecker interface {
-	Readiness(ctx context.Context, requirementID int64, periodYears int) (verify.Report, error)
+	Readiness(ctx context.Context, requirementID int64, subscriptionYears int) (verify.Report, error)
 }
 
 // CertificateIntake takes in a certificate issued for a CSR: matches it to

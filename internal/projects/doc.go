@@ -40,3 +40,13 @@ func (s *Service) today() time.Time {
 	y, m, d := s.now().UTC().Date()
 	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }
+
+// SetClock makes the service read the time from now instead of time.Now: the
+// rules and the dates recorded depend on it, and tests pin it. Call it before
+// the service is used.
+func (s *Service) SetClock(now func() time.Time) {
+	if now == nil {
+		now = time.Now
+	}
+	s.now = now
+}

@@ -11,20 +11,23 @@ import (
 
 // Readiness is the requirement's checklist of what the CA will verify before it
 // issues: client details, good standing, the contact set and each registrable
-// domain's newest registration snapshot. periodYears is the certificate period the
-// domain expiry is measured against; 0 means verify.DefaultPeriodYears.
+// domain's newest registration snapshot. subscriptionYears is the product period
+// (1 or 2 years; 0 means verify.DefaultSubscriptionYears): the domain expiry is
+// measured against the certificate that would be issued today inside it, which the
+// CA/Browser Forum limit may make shorter (internal/lifetimes). Today is the
+// service's clock (SetClock).
 //
 // The billing contact is the agency's own, from settings (the runbook fills Billing
 // with the agency's contact); a client billing contact stands in when none is set.
-func (s *Service) Readiness(ctx context.Context, requirementID int64, periodYears int) (verify.Report, error) {
-	if periodYears < 0 || periodYears > 2 {
-		return verify.Report{}, errs.Field("period", "The certificate period is 1 or 2 years.")
+func (s *Service) Readiness(ctx context.Context, requirementID int64, subscriptionYears int) (verify.Report, error) {
+	if subscriptionYears < 0 || subscriptionYears > 2 {
+		return verify.Report{}, errs.Field("period", "The subscription period is 1 or 2 years.")
 	}
 	in, err := s.readinessInput(ctx, requirementID)
 	if err != nil {
 		return verify.Report{}, err
 	}
-	in.PeriodYears = periodYears
+	in.SubscriptionYears = subscriptionYears
 	return verify.Readiness(in), nil
 }
 

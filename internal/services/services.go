@@ -33,6 +33,8 @@ type Config struct {
 	// SubmitTimeout and PollTimeout bound provider calls (0: the orders defaults).
 	SubmitTimeout, PollTimeout time.Duration
 	Logger                     *slog.Logger
+	// Now is the clock of the record services (nil: time.Now); tests pin it.
+	Now func() time.Time
 }
 
 // Set is every domain service, connected.
@@ -53,6 +55,8 @@ func New(pool *pgxpool.Pool, cfg Config) *Set {
 	s := &Set{Accounts: accounts.NewService(pool)}
 	s.Clients = clients.NewService(pool)
 	s.Projects = projects.NewService(pool, s.Clients, cfg.Lookup)
+	s.Clients.SetClock(cfg.Now)
+	s.Projects.SetClock(cfg.Now)
 	s.Keys = keystore.NewStore(pool, cfg.Keys)
 	s.Certs = certs.NewService(pool, s.Keys)
 	s.Orders = orders.NewOrderService(pool, orders.OrderServiceConfig{

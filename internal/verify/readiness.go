@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/certportal/certportal/internal/lifetimes"
 )
 
 // Item statuses.
@@ -27,11 +29,12 @@ const (
 	StandingMaxAge = 90 * 24 * time.Hour
 	// RegistrationMaxAge is how old a registration snapshot may be.
 	RegistrationMaxAge = 30 * 24 * time.Hour
-	// ExpiryMargin is added to the certificate period: the CA re-checks
-	// the domain, and a renewal in the last month is a needless risk.
+	// ExpiryMargin is how long the domain registration must outlive the
+	// certificate issued today: the CA re-checks the domain, and renewing a
+	// domain in the certificate's last month is a needless risk.
 	ExpiryMargin = 30 * 24 * time.Hour
-	// DefaultPeriodYears is assumed when no period is chosen yet.
-	DefaultPeriodYears = 2
+	// DefaultSubscriptionYears is assumed when no subscription period is chosen yet.
+	DefaultSubscriptionYears = 2
 )
 
 // StandingStale reports whether a good-standing check made on checkedOn is too
@@ -49,8 +52,11 @@ type ReadinessInput struct {
 	Billing      Contact       // the agency's billing contact
 	Tech         Contact       // the engineer
 	Domains      []DomainCheck // one per registrable domain, in display order
-	PeriodYears  int           // certificate period; DefaultPeriodYears if 0
-	Now          time.Time
+	// SubscriptionYears is the product period ordered (1 or 2 years); the
+	// certificate inside it lasts at most the CA/Browser Forum maximum.
+	// DefaultSubscriptionYears if 0.
+	SubscriptionYears int
+	Now               time.Time // the caller's clock; time.Now if zero
 }
 
 // ClientDetails is the organization information the CA verifies.
@@ -105,8 +111,8 @@ type Item struct {
 // hold up. Ready means no item is red; amber items are worth a look but
 // do not stop an order.
 func Readiness(in ReadinessInput) Report {
-	if in.PeriodYears <= 0 {
-		in.PeriodYears = DefaultPeriodYears
+	if in.SubscriptionYears <= 0 {
+		in.SubscriptionYears = DefaultSubscriptionYears
 	}
 	if in.Now.IsZero() {
 		in.Now = time.Now()
@@ -123,7 +129,7 @@ func Readiness(in ReadinessInput) Report {
 			Reason: "No domain registration data: add the requirement's hostnames and look their domains up."})
 	}
 	for _, d := range in.Domains {
-		items = append(items, domainItem(d, in.Client.LegalName, in.PeriodYears, in.Now))
+		items = append(items, domainItem(d, in.Client.LegalName, in.SubscriptionYears, in.Now))
 	}
 	ready := true
 	for _, it := range items {
@@ -240,7 +246,7 @@ func rank(status string) int {
 	return 0
 }
 
-func domainItem(d DomainCheck, legalName string, periodYears int, now time.Time) Item {
+func domainItem(d DomainCheck, legalName string, subscriptionYears int, now time.Time) Item {
 	it := Item{Key: "domain:" + d.Name}
 	r := d.Registration
 	if r == nil {
@@ -265,16 +271,24 @@ func domainItem(d DomainCheck, legalName string, periodYears int, now time.Time)
 	}
 
 	// Expiry: the CA re-checks the domain, and a certificate outliving the
-	// registration is money spent on a name the client may lose.
-	needed := now.AddDate(periodYears, 0, 0).Add(ExpiryMargin)
+	// registration is money spent on a name the client may lose. What counts is
+	// the certificate that would be issued today, not the subscription: since
+	// 2026-03-15 no certificate lasts as long as a 1- or 2-year subscription.
+	cert := lifetimes.CertificateLifetime(now, subscriptionYears*12)
+	needed := cert.NotAfter.Add(ExpiryMargin)
+	subscriptionEnd := now.AddDate(subscriptionYears, 0, 0)
 	switch {
 	case r.Expires == nil:
 		flag(Amber, "The registration's expiry date is not published: confirm it with the client's registrar.")
 	case r.Expires.Before(now):
 		flag(Red, fmt.Sprintf("The domain registration expired on %s: renew the domain first.", r.Expires.Format(time.DateOnly)))
 	case r.Expires.Before(needed):
-		flag(Red, fmt.Sprintf("Domain registration expires %s, before the certificate would (%s + 30 days): renew the domain first.",
-			r.Expires.Format(time.DateOnly), years(periodYears)))
+		flag(Red, fmt.Sprintf("Domain registration expires %s: the certificate issued today for a %s subscription can last at most %s, until %s; the registration must outlive it by 30 days (to %s): renew the domain first.",
+			r.Expires.Format(time.DateOnly), yearLong(subscriptionYears), cert.Describe(), cert.NotAfter.Format(time.DateOnly), needed.Format(time.DateOnly)))
+	case r.Expires.Before(subscriptionEnd):
+		// The certificates reissued later in the subscription need the domain too.
+		flag(Amber, fmt.Sprintf("Domain registration expires %s, before the %s subscription ends (%s): the certificates reissued within it need the domain, so have the client renew it before then.",
+			r.Expires.Format(time.DateOnly), yearLong(subscriptionYears), subscriptionEnd.Format(time.DateOnly)))
 	}
 
 	// Registrant: Thawte checks the organization owns the domain.
@@ -315,12 +329,8 @@ func domainItem(d DomainCheck, legalName string, periodYears int, now time.Time)
 	return it
 }
 
-func years(n int) string {
-	if n == 1 {
-		return "1 year"
-	}
-	return fmt.Sprintf("%d years", n)
-}
+// yearLong is the adjective: "a 2-year subscription".
+func yearLong(n int) string { return fmt.Sprintf("%d-year", n) }
 
 func firstNonEmpty(vs ...string) string {
 	for _, v := range vs {

@@ -97,13 +97,12 @@ func TestReadinessRules(t *testing.T) {
 		}, "domain:examplebiz.com", Amber, []string{"redacted", "registrar's relay"}, true},
 		{"no email at all cannot receive the CA's mail", func(in *ReadinessInput) { in.Domains[0].Registration.AdminEmail = "" },
 			"domain:examplebiz.com", Red, []string{"verification mail"}, false},
-		{"a registration expiring before the certificate would is red", func(in *ReadinessInput) {
+		{"a registration expiring before the certificate issued today (plus 30 days) is red", func(in *ReadinessInput) {
 			in.Domains[0].Registration.Expires = ptr(time.Date(2027, 1, 5, 0, 0, 0, 0, time.UTC))
-		}, "domain:examplebiz.com", Red, []string{"expires 2027-01-05, before the certificate would (2 years + 30 days): renew the domain first"}, false},
-		{"the margin counts from the chosen period", func(in *ReadinessInput) {
-			in.PeriodYears = 1
-			in.Domains[0].Registration.Expires = ptr(readyNow.AddDate(1, 0, 29))
-		}, "domain:examplebiz.com", Red, []string{"(1 year + 30 days)"}, false},
+		}, "domain:examplebiz.com", Red, []string{"expires 2027-01-05", "the certificate issued today for a 2-year subscription can last at most 200 days (CA/Browser Forum limit), until 2027-06-11; the registration must outlive it by 30 days (to 2027-07-11): renew the domain first"}, false},
+		{"a registration outliving today's certificate but not the 2-year subscription is amber, not red", func(in *ReadinessInput) {
+			in.Domains[0].Registration.Expires = ptr(time.Date(2028, 1, 3, 0, 0, 0, 0, time.UTC))
+		}, "domain:examplebiz.com", Amber, []string{"expires 2028-01-03, before the 2-year subscription ends (2028-11-23)", "reissued"}, true},
 		{"an expired registration is red", func(in *ReadinessInput) { in.Domains[0].Registration.Expires = ptr(readyNow.AddDate(0, 0, -1)) },
 			"domain:examplebiz.com", Red, []string{"expired on 2026-11-22"}, false},
 		{"an unknown expiry is amber", func(in *ReadinessInput) { in.Domains[0].Registration.Expires = nil },
@@ -170,5 +169,67 @@ func TestNamesResembleDespiteCompanyFormsAndPunctuation(t *testing.T) {
 		if got := namesResemble(tt.a, tt.b); got != tt.want {
 			t.Errorf("namesResemble(%q, %q) = %v, want %v", tt.a, tt.b, got, tt.want)
 		}
+	}
+}
+
+func TestTheDomainMustOutliveTheCertificateIssuedTodayBy30Days(t *testing.T) {
+	t.Parallel()
+	utc := func(y int, m time.Month, d, h int) time.Time { return time.Date(y, m, d, h, 0, 0, 0, time.UTC) }
+	tests := []struct {
+		name       string
+		now        time.Time
+		years      int
+		expires    time.Time
+		status     string
+		reasonHas  string
+		stillReady bool
+	}{
+		// 2026-11-23 15:00, 2-year subscription: 200 days until 2027-06-11 15:00, plus 30 days: 2027-07-11 15:00.
+		{"a second short of 30 days after today's 200-day certificate is red", utc(2026, 11, 23, 15), 2, utc(2027, 7, 11, 15).Add(-time.Second),
+			Red, "can last at most 200 days (CA/Browser Forum limit), until 2027-06-11; the registration must outlive it by 30 days (to 2027-07-11)", false},
+		{"exactly 30 days after today's 200-day certificate is enough for the order", utc(2026, 11, 23, 15), 2, utc(2027, 7, 11, 15),
+			Amber, "before the 2-year subscription ends (2028-11-23)", true},
+		{"the 1-year subscription gets the same 200-day certificate", utc(2026, 11, 23, 15), 1, utc(2027, 7, 11, 15).Add(-time.Second),
+			Red, "for a 1-year subscription can last at most 200 days (CA/Browser Forum limit), until 2027-06-11", false},
+		{"outliving the whole subscription is green", utc(2026, 11, 23, 15), 1, utc(2027, 11, 23, 15),
+			Green, "until 2027-11-23", true},
+		// The day before 2026-03-15 a 1-year certificate still fits under 398 days.
+		{"the day before 2026-03-15 the 1-year subscription sets the certificate's end", utc(2026, 3, 14, 12), 1, utc(2027, 4, 13, 12).Add(-time.Second),
+			Red, "can last at most 1 year (the subscription period), until 2027-03-14; the registration must outlive it by 30 days (to 2027-04-13)", false},
+		{"the day before 2026-03-15, 30 days after the 1-year certificate is green", utc(2026, 3, 14, 12), 1, utc(2027, 4, 13, 12),
+			Green, "until 2027-04-13", true},
+		{"on 2026-03-15 the certificate is cut to 200 days", utc(2026, 3, 15, 12), 1, utc(2026, 10, 31, 12).Add(-time.Second),
+			Red, "at most 200 days (CA/Browser Forum limit), until 2026-10-01", false},
+		{"on 2026-03-15, 30 days after the 200-day certificate is enough", utc(2026, 3, 15, 12), 1, utc(2026, 10, 31, 12),
+			Amber, "before the 1-year subscription ends (2027-03-15)", true},
+		{"on 2027-03-15 the certificate is cut to 100 days", utc(2027, 3, 15, 12), 2, utc(2027, 7, 23, 12).Add(-time.Second),
+			Red, "at most 100 days (CA/Browser Forum limit), until 2027-06-23", false},
+		{"on 2027-03-15, 30 days after the 100-day certificate is enough", utc(2027, 3, 15, 12), 2, utc(2027, 7, 23, 12),
+			Amber, "subscription ends (2029-03-15)", true},
+		{"on 2029-03-15 the certificate is cut to 47 days", utc(2029, 3, 15, 12), 2, utc(2029, 5, 31, 12).Add(-time.Second),
+			Red, "at most 47 days (CA/Browser Forum limit), until 2029-05-01", false},
+		{"on 2029-03-15, 30 days after the 47-day certificate is enough", utc(2029, 3, 15, 12), 2, utc(2029, 5, 31, 12),
+			Amber, "subscription ends (2031-03-15)", true},
+		{"no subscription period chosen counts as 2 years", utc(2026, 11, 23, 15), 0, utc(2028, 1, 3, 0),
+			Amber, "before the 2-year subscription ends (2028-11-23)", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			in := readyInput()
+			in.Now, in.SubscriptionYears = tt.now, tt.years
+			in.GoodStanding = &GoodStanding{Status: StandingGood, CheckedOn: tt.now.AddDate(0, 0, -10), Source: "Illinois SOS"}
+			reg := *in.Domains[0].Registration
+			reg.Expires, reg.FetchedAt = &tt.expires, tt.now.AddDate(0, 0, -1)
+			in.Domains = []DomainCheck{{Name: "examplebiz.com", Registration: &reg}}
+			r := Readiness(in)
+			it := item(t, r, "domain:examplebiz.com")
+			if it.Status != tt.status || !strings.Contains(it.Reason, tt.reasonHas) {
+				t.Errorf("got %s %q, want %s mentioning %q", it.Status, it.Reason, tt.status, tt.reasonHas)
+			}
+			if r.Ready != tt.stillReady {
+				t.Errorf("Ready = %v, want %v", r.Ready, tt.stillReady)
+			}
+		})
 	}
 }

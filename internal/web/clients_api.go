@@ -420,8 +420,9 @@ func (s *Server) apiDomainCheck(w http.ResponseWriter, r *http.Request) {
 	s.writeJSON(w, http.StatusOK, map[string]any{"checks": checks, "internal": internal})
 }
 
-// apiReadiness answers the checklist; ?period=1 or 2 sets the certificate period
-// the domain expiry is measured against (2 by default).
+// apiReadiness answers the checklist; ?period=1 or 2 is the subscription period in
+// years (2 by default). The domain expiry is measured against the certificate that
+// would be issued today inside it, at most the CA/Browser Forum limit.
 func (s *Server) apiReadiness(w http.ResponseWriter, r *http.Request) {
 	id, err := pathID(r, "id")
 	if err != nil {
@@ -432,7 +433,7 @@ func (s *Server) apiReadiness(w http.ResponseWriter, r *http.Request) {
 	if v := r.URL.Query().Get("period"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 2 {
-			s.fail(w, r, errs.Field("period", "period is the certificate's years: 1 or 2."))
+			s.fail(w, r, errs.Field("period", "period is the subscription's years: 1 or 2."))
 			return
 		}
 		period = n

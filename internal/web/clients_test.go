@@ -178,27 +178,48 @@ func TestARedactedRegistrationIsAmberAndNamesWhatWasRedacted(t *testing.T) {
 	}
 }
 
-func TestADomainExpiringWithinThePeriodPlus30DaysIsRed(t *testing.T) {
+func TestADomainMustOutliveTheCertificateIssuedTodayNotTheWholeSubscription(t *testing.T) {
 	t.Parallel()
 	rdap := verifytest.NewRDAPServer(t, map[string]verifytest.RDAPAnswer{
-		"examplebiz.com": verifytest.FullRecord("examplebiz.com", fullRecord(time.Now().AddDate(1, 6, 0))),
+		// Outlives today's 200-day certificate (until 2027-06-11) by more than 30 days,
+		// but not a 2-year subscription: the old rule called this red.
+		"examplebiz.com": verifytest.FullRecord("examplebiz.com", fullRecord(time.Date(2028, 1, 3, 0, 0, 0, 0, time.UTC))),
+		// Ends within 30 days of today's certificate.
+		"examplebiz.net": verifytest.FullRecord("examplebiz.net", fullRecord(time.Date(2027, 7, 1, 0, 0, 0, 0, time.UTC))),
 	})
 	b := setupWithLookup(t, verify.NewLookup(verify.Config{RDAPURL: rdap.BaseURL(), WHOISServer: "127.0.0.1:1", Timeout: 2 * time.Second}))
 	tok, adminTok := poAndAdmin(b)
-	id := fullClient(t, b, tok, adminTok, "www.examplebiz.com")
+	id := fullClient(t, b, tok, adminTok, "www.examplebiz.com", "shop.examplebiz.net")
+	b.clock.Set(time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC))
 	domainCheck(t, b, tok, id)
 
-	rep := getReadiness(t, b, tok, id, "") // the default period: 2 years
-	st, reason := rep.item(t, "domain:examplebiz.com")
-	if st != "red" || !strings.Contains(reason, "expir") || rep.Ready {
-		t.Errorf("2-year period: %s %q ready=%v, want red with \"expir\" and not ready", st, reason, rep.Ready)
+	tests := []struct {
+		query             string
+		comStatus, comHas string
+		netHas            string
+	}{
+		{"", "amber", "before the 2-year subscription ends (2028-11-23)", "for a 2-year subscription can last at most 200 days (CA/Browser Forum limit), until 2027-06-11"},
+		{"?period=2", "amber", "before the 2-year subscription ends (2028-11-23)", "for a 2-year subscription can last at most 200 days (CA/Browser Forum limit), until 2027-06-11"},
+		{"?period=1", "green", "until 2028-01-03", "for a 1-year subscription can last at most 200 days (CA/Browser Forum limit), until 2027-06-11"},
 	}
-	rep = getReadiness(t, b, tok, id, "?period=1")
-	if st, reason := rep.item(t, "domain:examplebiz.com"); st != "green" {
-		t.Errorf("1-year period: %s %q, want green (18 months left)", st, reason)
+	for _, tt := range tests {
+		rep := getReadiness(t, b, tok, id, tt.query)
+		if st, reason := rep.item(t, "domain:examplebiz.com"); st != tt.comStatus || !strings.Contains(reason, tt.comHas) {
+			t.Errorf("%q: examplebiz.com %s %q, want %s mentioning %q", tt.query, st, reason, tt.comStatus, tt.comHas)
+		}
+		st, reason := rep.item(t, "domain:examplebiz.net")
+		if st != "red" || !strings.Contains(reason, tt.netHas) || !strings.Contains(reason, "the registration must outlive it by 30 days (to 2027-07-11)") || rep.Ready {
+			t.Errorf("%q: examplebiz.net %s %q ready=%v, want red naming the certificate's period and not ready", tt.query, st, reason, rep.Ready)
+		}
 	}
-	if resp, body := b.api("GET", "/api/v1/requirements/"+id+"/readiness?period=5", tok, ""); resp.StatusCode != 422 || !strings.Contains(body, "period") {
-		t.Errorf("period=5: %d %s, want 422 naming period", resp.StatusCode, body)
+	if resp, body := b.api("GET", "/api/v1/requirements/"+id+"/readiness?period=5", tok, ""); resp.StatusCode != 422 || !strings.Contains(body, `"period"`) || !strings.Contains(body, "subscription") {
+		t.Errorf("period=5: %d %s, want 422 naming period as the subscription's years", resp.StatusCode, body)
+	}
+	// The requirement page shows the same sentence.
+	br := b.browser()
+	br.signIn("po@example.com")
+	if _, page := br.get("/requirements/" + id); !strings.Contains(page, "can last at most 200 days (CA/Browser Forum limit), until 2027-06-11") {
+		t.Error("the requirement page does not say how long today's certificate can last")
 	}
 }
 

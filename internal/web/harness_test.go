@@ -65,10 +65,11 @@ func setupWithLookup(t *testing.T, lookup *verify.Lookup) *testBundle {
 	pool := pgtest.Pool(t)
 	logBuf := &syncBuffer{}
 	log := slog.New(slog.NewTextHandler(logBuf, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	// The same wiring as internal/app. No provider: manual orders only.
-	svc := services.New(pool, services.Config{Lookup: lookup, Keys: testMasterKeys(t), Logger: log})
-	acc := svc.Accounts
+	// The same wiring as internal/app. No provider: manual orders only. The
+	// readiness rules read today from the test's clock.
 	clock := &testClock{}
+	svc := services.New(pool, services.Config{Lookup: lookup, Keys: testMasterKeys(t), Logger: log, Now: clock.Now})
+	acc := svc.Accounts
 	srv := New(Config{Env: "test", Now: clock.Now}, Deps{Pool: pool, Logger: log, Services: svc})
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(func() {
@@ -83,6 +84,9 @@ type testClock struct{ offset atomic.Int64 }
 
 func (c *testClock) Now() time.Time          { return time.Now().Add(time.Duration(c.offset.Load())) }
 func (c *testClock) Advance(d time.Duration) { c.offset.Add(int64(d)) }
+
+// Set moves the clock to t (it then runs on from there).
+func (c *testClock) Set(t time.Time) { c.offset.Store(int64(time.Until(t))) }
 
 // user creates a user with the given roles and password testPassword.
 func (b *testBundle) user(email string, roles ...accounts.Role) *accounts.User {

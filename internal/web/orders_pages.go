@@ -232,7 +232,7 @@ func (s *Server) renderOrder(w http.ResponseWriter, r *http.Request, status int,
 	isOpenSRS := d.Provider == orders.OrderProviderOpenSRS
 	v := pages.OrderView{
 		ID: d.ID, Title: fmt.Sprintf("Order %d", d.ID), Client: d.ClientName, Project: d.ProjectName, CommonName: d.CommonName,
-		Provider: d.Provider, Product: d.Product, Period: fmt.Sprintf("%d year(s)", d.PeriodYears), ApproverEmail: d.ApproverEmail,
+		Provider: d.Provider, Product: d.Product, Period: fmt.Sprintf("%d-year subscription", d.PeriodYears), ApproverEmail: d.ApproverEmail,
 		State: string(d.State), StateLabel: d.State.Label(), StateTone: d.State.Tone(), ProviderOrderID: d.ProviderOrderID,
 		CertificateID: d.CertificateID, ReplacesOrderID: d.ReplacesOrderID, ReplacedBy: d.ReplacedBy,
 		Submitted: fmtTimePtr(d.SubmittedAt, ""), Overdue: d.Overdue, Blocking: d.Blocking, NextAction: d.NextAction,

@@ -444,7 +444,7 @@ func OrderNewPage(p view.PageData, v OrderNew) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = selectField("Period", "period_years", "", []Option{{Value: "1", Label: "1 year", Selected: v.Form.PeriodYears != "2"}, {Value: "2", Label: "2 years", Selected: v.Form.PeriodYears == "2"}}, v.Form.Errors, "").Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = selectField("Subscription period", "period_years", "", []Option{{Value: "1", Label: "1 year", Selected: v.Form.PeriodYears != "2"}, {Value: "2", Label: "2 years", Selected: v.Form.PeriodYears == "2"}}, v.Form.Errors, "").Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
