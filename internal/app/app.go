@@ -17,6 +17,7 @@ import (
 	"github.com/certportal/certportal/internal/db"
 	"github.com/certportal/certportal/internal/jobs"
 	"github.com/certportal/certportal/internal/keystore"
+	"github.com/certportal/certportal/internal/netguard"
 	"github.com/certportal/certportal/internal/opensrs/opensrstest"
 	"github.com/certportal/certportal/internal/orders"
 	"github.com/certportal/certportal/internal/pgembed"
@@ -90,7 +91,14 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	a.Accounts = accounts.NewService(pool)
 
 	// Clients, projects, requirements, readiness.
-	a.Clients = orders.NewService(pool, verify.NewLookup(cfg.Verify))
+	// Registry data (RDAP redirects, WHOIS referrals) must not aim the
+	// portal at its own network: those connections go through the guard.
+	lookupCfg := cfg.Verify
+	if lookupCfg.Dial == nil {
+		guard := &netguard.Guard{Dialer: &net.Dialer{Timeout: verify.DefaultTimeout}}
+		lookupCfg.Dial = guard.DialContext
+	}
+	a.Clients = orders.NewService(pool, verify.NewLookup(lookupCfg))
 
 	// CSRs, private keys and certificates.
 	a.Keys = keystore.NewStore(pool, ring)

@@ -136,6 +136,12 @@ func TestDialContextRefusesNonPublicAddressesBeforeConnecting(t *testing.T) {
 	t.Parallel()
 	addr, accepted := listen(t)
 	_, port, _ := net.SplitHostPort(addr)
+	t.Cleanup(func() { // after the parallel subtests
+		time.Sleep(50 * time.Millisecond)
+		if n := accepted.Load(); n != 0 {
+			t.Errorf("the loopback listener accepted %d connections, want none", n)
+		}
+	})
 	tests := []struct {
 		name, address, wantHost, wantAddr string
 	}{
@@ -164,10 +170,6 @@ func TestDialContextRefusesNonPublicAddressesBeforeConnecting(t *testing.T) {
 				t.Errorf("message %q should say the address is not public", err)
 			}
 		})
-	}
-	time.Sleep(50 * time.Millisecond)
-	if n := accepted.Load(); n != 0 {
-		t.Errorf("the loopback listener accepted %d connections, want none", n)
 	}
 }
 
