@@ -58,3 +58,29 @@ func TestADomainCheckNotesAWHOISReferralToAPrivateHostOnTheChecklist(t *testing.
 		t.Errorf("domain item %s %q\nwant it to contain %q", st, reason, want)
 	}
 }
+
+func TestAnExpiredDomainInTWNICsWHOISFormatIsRedOnTheChecklist(t *testing.T) {
+	t.Parallel()
+	rdap := verifytest.NewRDAPServer(t, nil) // every domain: 404, as for .tw
+	registry := verifytest.NewWHOISServer(t, map[string]string{"examplebiz.com.tw": `Domain Name: examplebiz.com.tw
+   Domain Status: clientUpdateProhibited,clientTransferProhibited,clientDeleteProhibited
+
+Registrant:
+   ExampleBiz LLC
+   Pat Owner  owner@examplebiz.com
+
+   Record expires on 2020-10-31 (YYYY-MM-DD)
+   Record created on 2000-08-29 (YYYY-MM-DD)
+
+Registration Service Provider: Example Registrar, Inc.
+`})
+	b := setupWithLookup(t, verify.NewLookup(verify.Config{RDAPURL: rdap.BaseURL(), WHOISServer: registry.Addr(), Timeout: 2 * time.Second}))
+	tok, adminTok := poAndAdmin(b)
+	id := fullClient(t, b, tok, adminTok, "www.examplebiz.com.tw")
+
+	domainCheck(t, b, tok, id)
+	st, reason := getReadiness(t, b, tok, id, "").item(t, "domain:examplebiz.com.tw")
+	if st != "red" || !strings.Contains(reason, "expired on 2020-10-31") {
+		t.Errorf("domain item %s %q, want red saying the registration expired on 2020-10-31", st, reason)
+	}
+}
