@@ -14,9 +14,11 @@ import (
 
 	"github.com/certportal/certportal/internal/db"
 	"github.com/certportal/certportal/internal/jobs"
+	"github.com/certportal/certportal/internal/netguard"
 	"github.com/certportal/certportal/internal/opensrs/opensrstest"
 	"github.com/certportal/certportal/internal/pgembed"
 	"github.com/certportal/certportal/internal/services"
+	"github.com/certportal/certportal/internal/verify"
 	"github.com/certportal/certportal/internal/web"
 )
 
@@ -168,4 +170,15 @@ func (a *App) Close(ctx context.Context) {
 			a.log.Error("stopping embedded PostgreSQL", "error", err.Error())
 		}
 	}
+}
+
+// lookup asks the registries for domain checks. Registry data (RDAP redirects,
+// WHOIS referrals) must not aim the portal at its own network: those
+// connections go through the guard; the configured servers stay allowed.
+func lookup(cfg verify.Config) *verify.Lookup {
+	if cfg.Dial == nil {
+		guard := &netguard.Guard{Dialer: &net.Dialer{Timeout: verify.DefaultTimeout}}
+		cfg.Dial = guard.DialContext
+	}
+	return verify.NewLookup(cfg)
 }

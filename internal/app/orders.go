@@ -13,7 +13,6 @@ import (
 	"github.com/certportal/certportal/internal/opensrs/opensrstest"
 	"github.com/certportal/certportal/internal/orders"
 	"github.com/certportal/certportal/internal/services"
-	"github.com/certportal/certportal/internal/verify"
 	"github.com/certportal/certportal/internal/web"
 )
 
@@ -47,7 +46,7 @@ func (a *App) openOrders(ctx context.Context, ring *keystore.Ring) error {
 		a.log.Warn("OPENSRS_URL is not set: only manual orders can be placed")
 	}
 	a.Set = services.New(a.Pool, services.Config{
-		Lookup:       verify.NewLookup(a.cfg.Verify),
+		Lookup:       lookup(a.cfg.Verify),
 		Keys:         ring,
 		OpenSRS:      client,
 		PollInterval: a.cfg.PollInterval,

@@ -4,12 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"strings"
 	"sync"
 	"time"
 
 	"golang.org/x/net/idna"
+
+	"github.com/certportal/certportal/internal/netguard"
 )
 
 // Defaults for Config.
@@ -33,8 +36,17 @@ type Config struct {
 	WHOISRoot string
 	// Timeout bounds each server's answer; DefaultTimeout if zero.
 	Timeout time.Duration
-	// HTTPClient makes the RDAP requests; a plain client if nil.
+	// HTTPClient makes the RDAP requests; a plain client if nil. Its
+	// *http.Transport is cloned and given the lookup's dialer, and its
+	// redirect policy is replaced: redirects only over HTTPS to public hosts.
 	HTTPClient *http.Client
+	// Dial connects to every server the lookup reaches on behalf of
+	// registry data rather than configuration: RDAP services the bootstrap
+	// names, redirects, WHOIS referrals. Nil means a netguard.Guard, which
+	// refuses every address that is not public. The servers configured
+	// above (RDAPURL, BootstrapURL, WHOISServer, WHOISRoot) are dialed as
+	// configured, even on loopback.
+	Dial func(ctx context.Context, network, address string) (net.Conn, error)
 	// Now stamps FetchedAt; time.Now if nil.
 	Now func() time.Time
 }
@@ -51,7 +63,8 @@ func ConfigFromEnv(getenv func(string) string) Config {
 // Lookup fetches registration data, RDAP first and WHOIS as the fallback.
 // It is safe for concurrent use; it caches the bootstrap file for a day.
 type Lookup struct {
-	cfg Config
+	cfg        Config
+	configured map[string]bool // host:port of the configured servers
 
 	mu          sync.Mutex
 	bootstrap   *bootstrapRegistry
@@ -69,14 +82,17 @@ func NewLookup(cfg Config) *Lookup {
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = DefaultTimeout
 	}
-	if cfg.HTTPClient == nil {
-		cfg.HTTPClient = &http.Client{}
-	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.Dial == nil {
+		guard := &netguard.Guard{Dialer: &net.Dialer{Timeout: cfg.Timeout}}
+		cfg.Dial = guard.DialContext
+	}
 	cfg.RDAPURL = strings.TrimSpace(cfg.RDAPURL)
-	return &Lookup{cfg: cfg}
+	l := &Lookup{cfg: cfg, configured: configuredEndpoints(cfg)}
+	l.cfg.HTTPClient = l.newHTTPClient(cfg.HTTPClient)
+	return l
 }
 
 // Domain returns a snapshot of domain's registration. It tries RDAP; when
@@ -102,6 +118,9 @@ func (l *Lookup) Domain(ctx context.Context, domain string) (*Registration, erro
 
 	reg, werrs := l.whois(ctx, name)
 	if reg != nil {
+		if errors.Is(serr, ErrNotFollowed) {
+			reg.addWarning(serr.Error())
+		}
 		return reg, nil
 	}
 	if ctx.Err() != nil {

@@ -3,6 +3,7 @@ package verify
 import (
 	"context"
 	"errors"
+	"net"
 	"net/http/httptest"
 	"slices"
 	"strings"
@@ -159,6 +160,10 @@ func TestLookupReportsRDAPRedactionsAndMissingEmails(t *testing.T) {
 	}
 }
 
+// registrarWHOIS is the name the fake registry refers to; names() maps it,
+// on WHOIS's port 43, to the fake registrar's loopback port.
+const registrarWHOIS = "whois.registrar.test"
+
 // whoisPair starts a registry that refers to a registrar, like .com.
 func whoisPair(t *testing.T, domain string) (registry, registrar *verifytest.WHOISServer) {
 	registrar = verifytest.NewWHOISServer(t, map[string]string{
@@ -169,9 +174,18 @@ func whoisPair(t *testing.T, domain string) (registry, registrar *verifytest.WHO
 		}),
 	})
 	registry = verifytest.NewWHOISServer(t, map[string]string{
-		domain: verifytest.VerisignThin(domain, "Example Registrar, Inc.", registrar.Addr(), testCreated, testExpires),
+		domain: verifytest.VerisignThin(domain, "Example Registrar, Inc.", registrarWHOIS, testCreated, testExpires),
 	})
 	return registry, registrar
+}
+
+// names stands in for DNS: the registrar's name on port 43 reaches the fake.
+func names(registrar *verifytest.WHOISServer, more ...string) func(context.Context, string, string) (net.Conn, error) {
+	m := map[string]string{registrarWHOIS + ":43": registrar.Addr()}
+	for i := 0; i+1 < len(more); i += 2 {
+		m[more[i]] = more[i+1]
+	}
+	return verifytest.Dialer(m)
 }
 
 func TestLookupFallsBackToWHOISAndFollowsTheRegistrarReferral(t *testing.T) {
@@ -191,14 +205,17 @@ func TestLookupFallsBackToWHOISAndFollowsTheRegistrarReferral(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			registry, registrar := whoisPair(t, "examplebiz.com")
-			l := newLookup(Config{RDAPURL: tt.rdapURL, WHOISServer: registry.Addr()})
+			l := newLookup(Config{RDAPURL: tt.rdapURL, WHOISServer: registry.Addr(), Dial: names(registrar)})
 
 			reg, err := l.Domain(context.Background(), "examplebiz.com")
 			if err != nil {
 				t.Fatalf("Domain: %v", err)
 			}
-			if reg.Source != SourceWHOIS || reg.Server != registrar.Addr() {
-				t.Errorf("source %q server %q, want whois from the registrar %s", reg.Source, reg.Server, registrar.Addr())
+			if reg.Source != SourceWHOIS || reg.Server != registrarWHOIS+":43" {
+				t.Errorf("source %q server %q, want whois from the registrar %s", reg.Source, reg.Server, registrarWHOIS)
+			}
+			if len(reg.Warnings) != 0 {
+				t.Errorf("Warnings = %q, want none", reg.Warnings)
 			}
 			if got := registry.Queries(); !slices.Equal(got, []string{"examplebiz.com"}) {
 				t.Errorf("registry queries = %q", got)
@@ -223,9 +240,10 @@ func TestLookupFallsBackToWHOISAndFollowsTheRegistrarReferral(t *testing.T) {
 func TestLookupKeepsTheRegistryRecordWhenTheReferralFails(t *testing.T) {
 	t.Parallel()
 	registry := verifytest.NewWHOISServer(t, map[string]string{
-		"examplebiz.com": verifytest.VerisignThin("examplebiz.com", "Example Registrar, Inc.", "127.0.0.1:1", testCreated, testExpires),
+		"examplebiz.com": verifytest.VerisignThin("examplebiz.com", "Example Registrar, Inc.", "whois.down.test", testCreated, testExpires),
 	})
-	l := newLookup(Config{RDAPURL: closedURL(t), WHOISServer: registry.Addr()})
+	l := newLookup(Config{RDAPURL: closedURL(t), WHOISServer: registry.Addr(),
+		Dial: verifytest.Dialer(map[string]string{"whois.down.test:43": "127.0.0.1:1"})})
 
 	reg, err := l.Domain(context.Background(), "examplebiz.com")
 	if err != nil {
@@ -241,9 +259,10 @@ func TestLookupKeepsTheRegistryRecordWhenTheReferralFails(t *testing.T) {
 
 func TestLookupAsksTheRootServerWhichWHOISServerHoldsTheTLD(t *testing.T) {
 	t.Parallel()
-	registry, _ := whoisPair(t, "examplebiz.com")
-	root := verifytest.NewWHOISServer(t, map[string]string{"com": verifytest.IANA("com", registry.Addr())})
-	l := newLookup(Config{RDAPURL: closedURL(t), WHOISRoot: root.Addr()})
+	registry, registrar := whoisPair(t, "examplebiz.com")
+	root := verifytest.NewWHOISServer(t, map[string]string{"com": verifytest.IANA("com", "whois.registry.test")})
+	l := newLookup(Config{RDAPURL: closedURL(t), WHOISRoot: root.Addr(),
+		Dial: names(registrar, "whois.registry.test:43", registry.Addr())})
 
 	reg, err := l.Domain(context.Background(), "examplebiz.com")
 	if err != nil {
@@ -321,8 +340,8 @@ func TestLookupFallsBackToWHOISWhenRDAPIsTooSlow(t *testing.T) {
 	rdap := verifytest.NewRDAPServer(t, map[string]verifytest.RDAPAnswer{
 		"examplebiz.com": verifytest.Slow(verifytest.FullRecord("examplebiz.com", fullRecord()), 5*time.Second),
 	})
-	registry, _ := whoisPair(t, "examplebiz.com")
-	l := newLookup(Config{RDAPURL: rdap.BaseURL(), WHOISServer: registry.Addr(), Timeout: 150 * time.Millisecond})
+	registry, registrar := whoisPair(t, "examplebiz.com")
+	l := newLookup(Config{RDAPURL: rdap.BaseURL(), WHOISServer: registry.Addr(), Timeout: 150 * time.Millisecond, Dial: names(registrar)})
 
 	start := time.Now()
 	reg, err := l.Domain(context.Background(), "examplebiz.com")

@@ -116,6 +116,22 @@ func (l *Lookup) rdap(ctx context.Context, domain string) (*Registration, *Serve
 	return reg, nil
 }
 
+// describeHTTP is describe with words for a refused redirect or address.
+func describeHTTP(u string, err error, timeout time.Duration) (string, error) {
+	var r *refusal
+	if errors.As(err, &r) {
+		return fmt.Sprintf("redirected to %s, but %s: not followed", r.to, r.why), err
+	}
+	if why := refusedDial(err); why != "" {
+		var uerr *url.Error
+		if errors.As(err, &uerr) && uerr.URL != u {
+			return fmt.Sprintf("redirected to %s, but %s: not followed", uerr.URL, why), errors.Join(ErrNotFollowed, err)
+		}
+		return fmt.Sprintf("was not contacted: %s", why), errors.Join(ErrNotFollowed, err)
+	}
+	return describe(err, timeout)
+}
+
 // get fetches u with the per-server timeout and maps failures to words.
 func (l *Lookup) get(ctx context.Context, u, accept string) ([]byte, *ServerError) {
 	ctx, cancel := context.WithTimeout(ctx, l.cfg.Timeout)
@@ -130,7 +146,7 @@ func (l *Lookup) get(ctx context.Context, u, accept string) ([]byte, *ServerErro
 	req.Header.Set("Accept", accept)
 	resp, err := l.cfg.HTTPClient.Do(req)
 	if err != nil {
-		return nil, fail(describe(err, l.cfg.Timeout))
+		return nil, fail(describeHTTP(u, err, l.cfg.Timeout))
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxRDAPBody))

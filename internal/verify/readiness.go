@@ -278,6 +278,8 @@ func domainItem(d DomainCheck, legalName string, subscriptionYears int, now time
 	needed := cert.NotAfter.Add(ExpiryMargin)
 	subscriptionEnd := now.AddDate(subscriptionYears, 0, 0)
 	switch {
+	case r.Expires == nil && r.ExpiryUnread != "":
+		flag(Amber, fmt.Sprintf("The registry's expiry line %q could not be read: confirm the expiry date with the client's registrar.", r.ExpiryUnread))
 	case r.Expires == nil:
 		flag(Amber, "The registration's expiry date is not published: confirm it with the client's registrar.")
 	case r.Expires.Before(now):
@@ -310,6 +312,10 @@ func domainItem(d DomainCheck, legalName string, subscriptionYears int, now time
 		flag(Amber, "No email address is published (redacted): the CA's verification mail will go to the registrar's relay, so make sure the client watches for it.")
 	default:
 		flag(Red, "No admin or registrant email in the registration data to receive the CA's verification mail: have the client add one at the registrar.")
+	}
+
+	for _, w := range r.Warnings {
+		flag(Amber, w)
 	}
 
 	if !r.FetchedAt.IsZero() && now.Sub(r.FetchedAt) > RegistrationMaxAge {

@@ -107,6 +107,13 @@ func TestReadinessRules(t *testing.T) {
 			"domain:examplebiz.com", Red, []string{"expired on 2026-11-22"}, false},
 		{"an unknown expiry is amber", func(in *ReadinessInput) { in.Domains[0].Registration.Expires = nil },
 			"domain:examplebiz.com", Amber, []string{"expiry date is not published"}, true},
+		{"an expiry line the parser cannot read is amber and quoted", func(in *ReadinessInput) {
+			in.Domains[0].Registration.Expires = nil
+			in.Domains[0].Registration.ExpiryUnread = "Expiry Date: sometime in 2020"
+		}, "domain:examplebiz.com", Amber, []string{`The registry's expiry line "Expiry Date: sometime in 2020" could not be read`}, true},
+		{"a redirect or referral that was not followed is amber and explained", func(in *ReadinessInput) {
+			in.Domains[0].Registration.Warnings = []string{"The registry referred to the registrar's WHOIS server 10.0.0.5:43, which was not contacted: 10.0.0.5 is a private address, not a public one."}
+		}, "domain:examplebiz.com", Amber, []string{"10.0.0.5 is a private address, not a public one"}, true},
 		{"an old snapshot is amber", func(in *ReadinessInput) { in.Domains[0].Registration.FetchedAt = readyNow.AddDate(0, -2, 0) },
 			"domain:examplebiz.com", Amber, []string{"look it up again"}, true},
 		{"no domains at all is red", func(in *ReadinessInput) { in.Domains = nil },

@@ -30,9 +30,27 @@ type Registration struct {
 	// Redacted names the fields the server withheld, in the words a PO
 	// would use ("Registrant Email"), so the checklist can explain why an
 	// address is missing instead of calling it an error.
-	Redacted  []string  `json:"redacted,omitempty"`
+	Redacted []string `json:"redacted,omitempty"`
+	// ExpiryUnread is the registry's expiry line when it has one we could
+	// not read as a date, so the checklist says so instead of calling the
+	// expiry unpublished.
+	ExpiryUnread string `json:"expiry_unread,omitempty"`
+	// Warnings are sentences for the checklist about how the data was
+	// fetched: a redirect or referral that was not followed.
+	Warnings  []string  `json:"warnings,omitempty"`
 	RawSize   int       `json:"raw_size"`
 	FetchedAt time.Time `json:"fetched_at"`
+}
+
+func (r *Registration) addWarning(w string) {
+	w = strings.TrimSpace(w)
+	if w == "" || strings.Contains(strings.Join(r.Warnings, "\n"), w) {
+		return
+	}
+	if !strings.HasSuffix(w, ".") {
+		w += "."
+	}
+	r.Warnings = append(r.Warnings, w)
 }
 
 // IsRedacted reports whether any redacted field name starts with prefix,

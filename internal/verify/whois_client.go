@@ -37,12 +37,17 @@ func (l *Lookup) whois(ctx context.Context, domain string) (*Registration, []*Se
 		return nil, []*ServerError{{Source: SourceWHOIS, Server: server,
 			Reason: "says the domain is not registered", Err: ErrNotFound}}
 	}
+	var warning string
 	if ref := referral(f.registrarWHOIS); ref != "" && !strings.EqualFold(ref, server) {
 		// A failing registrar server is not fatal: the registry's thin
 		// record still has the dates, and the checklist shows the rest
 		// as missing.
-		if second, serr := l.queryWHOIS(ctx, ref, domain); serr == nil {
+		if why := refusedReferral(ref); why != "" {
+			warning = fmt.Sprintf("The registry referred to the registrar's WHOIS server %s, but %s: not followed", ref, why)
+		} else if second, serr := l.queryWHOIS(ctx, ref, domain); serr == nil {
 			answers, used = append(answers, second), ref
+		} else if errors.Is(serr, ErrNotFollowed) {
+			warning = fmt.Sprintf("The registry referred to the registrar's WHOIS server %s, which %s", ref, serr.Reason)
 		}
 	}
 	reg, err := ParseWHOIS(domain, answers...)
@@ -55,7 +60,19 @@ func (l *Lookup) whois(ctx context.Context, domain string) (*Registration, []*Se
 			Reason: "sent an answer with no domain record in it", Err: err}}
 	}
 	reg.Source, reg.Server, reg.FetchedAt = SourceWHOIS, used, l.cfg.Now().UTC()
+	reg.addWarning(warning)
 	return reg, nil
+}
+
+// refusedReferral says why a WHOIS referral (host:port) is not followed, or
+// "" if it may be: WHOIS is spoken on port 43, and a referral elsewhere
+// would let a registry's record aim the portal at any service. The address
+// itself is checked when it is dialed.
+func refusedReferral(hostport string) string {
+	if _, port, err := net.SplitHostPort(hostport); err != nil || port != whoisPort {
+		return "WHOIS referrals are followed to port 43 only"
+	}
+	return ""
 }
 
 // referral turns a "Registrar WHOIS Server:" value into host:port; some
@@ -99,6 +116,10 @@ func (l *Lookup) whoisServerFor(ctx context.Context, domain string) (string, *Se
 		switch strings.ToLower(strings.TrimSpace(k)) {
 		case "refer", "whois":
 			if v = strings.TrimSpace(v); v != "" {
+				if why := refusedReferral(withPort(v)); why != "" {
+					return "", &ServerError{Source: SourceWHOIS, Server: root,
+						Reason: fmt.Sprintf("referred to %s, but %s: not followed", v, why), Err: ErrNotFollowed}
+				}
 				return v, nil
 			}
 		}
@@ -115,8 +136,10 @@ func (l *Lookup) queryWHOIS(ctx context.Context, server, query string) (string, 
 	fail := func(reason string, err error) *ServerError {
 		return &ServerError{Source: SourceWHOIS, Server: server, Reason: reason, Err: err}
 	}
-	var d net.Dialer
-	conn, err := d.DialContext(ctx, "tcp", server)
+	conn, err := l.dial(ctx, "tcp", server)
+	if why := refusedDial(err); why != "" {
+		return "", fail("was not contacted: "+why, errors.Join(ErrNotFollowed, err))
+	}
 	if err != nil {
 		return "", fail(describe(err, l.cfg.Timeout))
 	}

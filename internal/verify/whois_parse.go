@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -21,7 +22,8 @@ type whoisFields struct {
 	registrarWHOIS  string
 	created         *time.Time
 	expires         *time.Time
-	expiresRank     int // lower is more authoritative
+	expiresRank     int    // lower is more authoritative
+	expiryUnread    string // an expiry line whose date we could not read
 	statuses        []string
 	registrantSeen  bool
 	notFound        bool
@@ -59,20 +61,42 @@ var whoisKeys = map[string]string{
 }
 
 // expiryKeys ranks expiry keys: the registry's own date beats the
-// registrar's copy, which beats generic labels.
+// registrar's copy, which beats generic labels. The keys are those of the
+// registries whois-parser's testdata covers, normalised as normaliseKey does.
 var expiryKeys = map[string]int{
 	"registry expiry date":                   0,
 	"registrar registration expiration date": 1,
 	"expiration date":                        2,
 	"expiry date":                            2,
 	"paid till":                              2,
+	"domain expiration date":                 2,
+	"expiration time":                        2, // CNNIC
+	"record expires on":                      2, // TWNIC
+	"record will expire on":                  2, // .tk
+	"domain expires":                         2, // .uk (old Nominet), .ga
+	"domain expire":                          2, // .ee
+	"domain expiry date":                     2,
+	"registry expiration date":               2,
+	"expiration":                             3,
 	"expires":                                3,
 	"expires on":                             3,
 	"expire date":                            3,
-	"domain expiration date":                 2,
+	"expire":                                 3,
+	"expiry":                                 3,
 	"renewal date":                           4,
 	"valid until":                            4,
+	"有効期限":                                   3, // JPRS "[有効期限]"
+	"사용 종료일":                                 3, // KISA
 }
+
+// expiryPhrase finds an expiry line written without a "Key:" colon, such
+// as TWNIC's "Record expires on 2020-10-31 (YYYY-MM-DD)" or JPRS's
+// "[Expires on]   2020/05/31".
+var expiryPhrase = regexp.MustCompile(`(?i)^\[?\s*(record expires on|record will expire on|expires on|expiry date|expiration date|expire date|expires|有効期限)\s*\]?\s+(\d.*)$`)
+
+// looksLikeExpiry spots a line that seems to carry an expiry date though
+// its key is not one we know: a label about expiry with a digit after it.
+var looksLikeExpiry = regexp.MustCompile(`(?i)^[^0-9]{0,60}(expir|paid.till|valid until|renewal)[^0-9]{0,40}[0-9]`)
 
 var (
 	keySpaces    = regexp.MustCompile(`[\s_\-]+`)
@@ -103,8 +127,15 @@ func readWHOIS(text string) whoisFields {
 		if line == "" || strings.HasPrefix(line, "%") || strings.HasPrefix(line, "#") || strings.HasPrefix(line, ">>>") {
 			continue
 		}
+		if m := expiryPhrase.FindStringSubmatch(line); m != nil {
+			f.expiry(line, expiryKeys[normaliseKey(m[1])], m[2])
+			continue
+		}
 		colon := strings.IndexByte(line, ':')
 		if colon <= 0 {
+			if looksLikeExpiry.MatchString(line) && len(line) <= 120 {
+				f.unreadExpiry(line)
+			}
 			continue
 		}
 		key := normaliseKey(line[:colon])
@@ -120,9 +151,11 @@ func readWHOIS(text string) whoisFields {
 			continue
 		}
 		if rank, ok := expiryKeys[key]; ok {
-			if t, ok := parseWHOISDate(value); ok && rank < f.expiresRank {
-				f.expires, f.expiresRank = &t, rank
-			}
+			f.expiry(line, rank, value)
+			continue
+		}
+		if whoisKeys[key] == "" && len(line) <= 120 && looksLikeExpiry.MatchString(line) {
+			f.unreadExpiry(line)
 			continue
 		}
 		switch whoisKeys[key] {
@@ -170,36 +203,103 @@ func readWHOIS(text string) whoisFields {
 	return f
 }
 
+// expiry takes value as the expiry date of rank, or notes line as one
+// the registry wrote but we could not read.
+func (f *whoisFields) expiry(line string, rank int, value string) {
+	t, ok := parseWHOISDate(value)
+	if !ok {
+		f.unreadExpiry(line)
+		return
+	}
+	if rank < f.expiresRank {
+		f.expires, f.expiresRank = &t, rank
+	}
+}
+
+func (f *whoisFields) unreadExpiry(line string) {
+	if f.expiryUnread == "" {
+		f.expiryUnread = strings.Join(strings.Fields(line), " ")
+	}
+}
+
+// whoisDateLayouts are the date forms registries write, as whois-parser's
+// testdata shows them (and a few more common ones). Numeric dates with the
+// year last are day first: no registry there writes month first.
 var whoisDateLayouts = [...]string{
 	time.RFC3339Nano,
 	"2006-01-02T15:04:05Z0700",
+	"2006-01-02T15:04:05Z07",
 	"2006-01-02T15:04:05",
+	"2006-01-02T15:04Z07:00",
 	"2006-01-02 15:04:05Z07:00",
+	"2006-01-02 15:04:05Z0700",
+	"2006-01-02 15:04:05Z07",
+	"2006-01-02 15:04:05 -07:00",
+	"2006-01-02 15:04:05 -0700",
 	"2006-01-02 15:04:05 MST",
 	"2006-01-02 15:04:05",
+	"2006-01-02 15:04",
 	"2006-01-02",
+	"2006.01.02 15:04:05",
 	"2006.01.02",
+	"2006. 01. 02",
+	"2006/01/02 15:04:05",
 	"2006/01/02",
-	"02-Jan-2006",
+	"20060102",
+	"2006-Jan-02",
 	"02-Jan-2006 15:04:05 MST",
+	"02-Jan-2006 15:04:05",
 	"2-Jan-2006",
-	"02.01.2006",
-	"02/01/2006",
+	"2 Jan 2006 15:04:05",
+	"2 Jan 2006",
+	"2 January 2006",
 	"January 2 2006",
+	"January 2, 2006",
+	"Jan 2 2006",
+	"Jan 2, 2006",
+	"2.1.2006 15:04:05",
+	"2.1.2006",
+	"2/1/2006 15:04:05",
+	"2/1/2006",
+	"2-1-2006 15:04:05",
+	"2-1-2006",
 	"Mon Jan 2 15:04:05 MST 2006",
+	"Mon Jan 2 15:04:05 2006",
+	time.RFC1123Z,
+	time.RFC1123,
+	"Mon, 02 Jan 2006 15:04:05",
+	"Monday, January 2, 2006",
 }
 
+var (
+	// utcOffset reads CNNIC-style "(UTC+8)" after a date.
+	utcOffset = regexp.MustCompile(`\(\s*(?:UTC|GMT)\s*([+-])(\d{1,2})(?::?(\d{2}))?\s*\)`)
+	// dashT mends "2020-06-14-T10:32:43Z", a registrar's typo of ISO 8601.
+	dashT = regexp.MustCompile(`(\d)-T(\d)`)
+)
+
 func parseWHOISDate(s string) (time.Time, bool) {
-	s = strings.TrimSpace(s)
+	s = strings.Join(strings.Fields(s), " ")
+	loc := time.UTC
+	if m := utcOffset.FindStringSubmatch(s); m != nil {
+		h, _ := strconv.Atoi(m[2])
+		mins, _ := strconv.Atoi(m[3])
+		off := h*3600 + mins*60
+		if m[1] == "-" {
+			off = -off
+		}
+		loc = time.FixedZone("UTC"+m[1]+m[2], off)
+	}
 	// Drop trailing commentary such as "(YYYY-MM-DD)" or " UTC" variants
 	// registries add after the date.
 	if i := strings.IndexByte(s, '('); i > 0 {
 		s = strings.TrimSpace(s[:i])
 	}
-	s = strings.TrimSuffix(s, " UTC")
+	s = dashT.ReplaceAllString(s, "${1}T${2}")
+	s = strings.TrimSuffix(strings.TrimSuffix(s, " UTC"), " GMT")
 	s = strings.TrimSuffix(s, ".")
 	for _, layout := range whoisDateLayouts {
-		if t, err := time.Parse(layout, s); err == nil {
+		if t, err := time.ParseInLocation(layout, s, loc); err == nil {
 			return saneDate(t.UTC())
 		}
 	}
@@ -247,6 +347,9 @@ func ParseWHOIS(domain string, answers ...string) (*Registration, error) {
 		if f.expires != nil && f.expiresRank <= expiresRank {
 			reg.Expires, expiresRank = f.expires, f.expiresRank
 		}
+		if f.expiryUnread != "" && (reg.ExpiryUnread == "" || i == 0) {
+			reg.ExpiryUnread = f.expiryUnread
+		}
 		if len(f.statuses) > 0 && (len(reg.Statuses) == 0 || i == 0) {
 			reg.Statuses = f.statuses
 		}
@@ -256,6 +359,9 @@ func ParseWHOIS(domain string, answers ...string) (*Registration, error) {
 			return nil, ErrNotFound
 		}
 		return nil, fmt.Errorf("verify: parse WHOIS answer for %s: no domain record in it", domain)
+	}
+	if reg.Expires != nil {
+		reg.ExpiryUnread = ""
 	}
 	reg.markPrivacy(registrantSeen)
 	return reg, nil

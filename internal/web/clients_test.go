@@ -232,8 +232,9 @@ func TestTheDomainCheckFallsBackToWHOISWhenRDAPSays404(t *testing.T) {
 		RegistrantEmail: "owner@examplebiz.com", AdminEmail: "hostmaster@examplebiz.com", Created: time.Date(2001, 1, 1, 0, 0, 0, 0, time.UTC), Expires: expires,
 	})})
 	registry := verifytest.NewWHOISServer(t, map[string]string{"examplebiz.com": verifytest.VerisignThin("examplebiz.com",
-		"Example Registrar, Inc.", registrar.Addr(), time.Date(2001, 1, 1, 0, 0, 0, 0, time.UTC), expires)})
-	b := setupWithLookup(t, verify.NewLookup(verify.Config{RDAPURL: rdap.BaseURL(), WHOISServer: registry.Addr(), Timeout: 2 * time.Second}))
+		"Example Registrar, Inc.", "whois.registrar.test", time.Date(2001, 1, 1, 0, 0, 0, 0, time.UTC), expires)})
+	b := setupWithLookup(t, verify.NewLookup(verify.Config{RDAPURL: rdap.BaseURL(), WHOISServer: registry.Addr(), Timeout: 2 * time.Second,
+		Dial: verifytest.Dialer(map[string]string{"whois.registrar.test:43": registrar.Addr()})}))
 	tok, adminTok := poAndAdmin(b)
 	id := fullClient(t, b, tok, adminTok, "www.examplebiz.com")
 

@@ -15,6 +15,8 @@ type RDAPAnswer struct {
 	Status int           // HTTP status; 200 if zero
 	Body   any           // marshalled to JSON
 	Delay  time.Duration // wait before answering, to provoke timeouts
+	// Location, with a 3xx Status, redirects the client there.
+	Location string
 }
 
 // RDAPServer serves GET {URL}/rdap/domain/{name} from fixtures and an
@@ -32,6 +34,17 @@ type RDAPServer struct {
 // NewRDAPServer starts a fake RDAP server, closed when the test ends.
 func NewRDAPServer(t testing.TB, answers map[string]RDAPAnswer) *RDAPServer {
 	t.Helper()
+	return newRDAPServer(t, answers, httptest.NewServer)
+}
+
+// NewTLSRDAPServer is NewRDAPServer over HTTPS, with httptest's certificate
+// (valid for 127.0.0.1, example.com and *.example.com); Client() trusts it.
+func NewTLSRDAPServer(t testing.TB, answers map[string]RDAPAnswer) *RDAPServer {
+	t.Helper()
+	return newRDAPServer(t, answers, httptest.NewTLSServer)
+}
+
+func newRDAPServer(t testing.TB, answers map[string]RDAPAnswer, start func(http.Handler) *httptest.Server) *RDAPServer {
 	s := &RDAPServer{answers: map[string]RDAPAnswer{}}
 	for name, a := range answers {
 		s.answers[strings.ToLower(name)] = a
@@ -39,7 +52,7 @@ func NewRDAPServer(t testing.TB, answers map[string]RDAPAnswer) *RDAPServer {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /rdap/domain/{name}", s.domain)
 	mux.HandleFunc("GET /bootstrap/dns.json", s.dnsJSON)
-	s.Server = httptest.NewServer(mux)
+	s.Server = start(mux)
 	t.Cleanup(s.Close)
 	return s
 }
@@ -85,6 +98,9 @@ func (s *RDAPServer) domain(w http.ResponseWriter, r *http.Request) {
 	if status == 0 {
 		status = http.StatusOK
 	}
+	if a.Location != "" {
+		w.Header().Set("Location", a.Location)
+	}
 	w.Header().Set("Content-Type", "application/rdap+json")
 	w.WriteHeader(status)
 	if a.Body != nil {
@@ -113,6 +129,12 @@ func (s *RDAPServer) dnsJSON(w http.ResponseWriter, r *http.Request) {
 		"description": "verifytest bootstrap",
 		"services":    list,
 	})
+}
+
+// Redirect answers 302 Found with Location: to, as an RDAP server that
+// moved (or a hostile one) does.
+func Redirect(to string) RDAPAnswer {
+	return RDAPAnswer{Status: http.StatusFound, Location: to}
 }
 
 // Record describes a full registration for FullRecord.
