@@ -87,7 +87,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		return nil, err
 	}
 	log.Debug("migrations applied", "took", time.Since(start).Round(time.Millisecond))
-	a.Accounts = accounts.NewService(pool)
+	a.Accounts = accounts.NewServiceWith(pool, accounts.Options{Hashing: accounts.NewHashLimiter(cfg.PasswordHashMemory)})
 
 	// Clients, projects, requirements, readiness.
 	a.Clients = orders.NewService(pool, verify.NewLookup(cfg.Verify))
