@@ -35,6 +35,7 @@ func TestConcurrentWrongPasswordsAreCountedBeforeAnyIsChecked(t *testing.T) {
 	t.Parallel()
 	// Room for all 100 at once, so only the throttle decides who is checked.
 	svc, pool, _ := setupWith(t, accounts.NewHashLimiter(100*accounts.HashMemoryBytes))
+	hashes := accounts.CountPasswordChecks(svc)
 	ctx := context.Background()
 	const attempts = 100
 	start := make(chan struct{})
@@ -64,6 +65,9 @@ func TestConcurrentWrongPasswordsAreCountedBeforeAnyIsChecked(t *testing.T) {
 	if checked != 5 || refused != attempts-5 {
 		t.Errorf("%d simultaneous wrong passwords: %d checked, %d refused; want 5 checked (the free failures) and %d refused",
 			attempts, checked, refused, attempts-5)
+	}
+	if n := hashes.Load(); n != 5 {
+		t.Errorf("%d argon2 checks ran, want 5: refused attempts must not be hashed", n)
 	}
 	var audited int
 	if err := pool.QueryRow(ctx, `SELECT count(*) FROM audit_log WHERE action = 'auth.login_failed'`).Scan(&audited); err != nil {

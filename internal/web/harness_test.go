@@ -63,10 +63,21 @@ func setup(t *testing.T) *testBundle {
 // (nil: the real ones, which the tests never reach).
 func setupWithLookup(t *testing.T, lookup *verify.Lookup) *testBundle {
 	t.Helper()
+	return setupWithLookupAndHashing(t, lookup, nil)
+}
+
+// setupWithHashing is setup with password hashing bounded by hashing.
+func setupWithHashing(t *testing.T, hashing *accounts.HashLimiter) *testBundle {
+	t.Helper()
+	return setupWithLookupAndHashing(t, nil, hashing)
+}
+
+func setupWithLookupAndHashing(t *testing.T, lookup *verify.Lookup, hashing *accounts.HashLimiter) *testBundle {
+	t.Helper()
 	pool := pgtest.Pool(t)
 	logBuf := &syncBuffer{}
 	log := slog.New(slog.NewTextHandler(logBuf, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	acc := accounts.NewService(pool)
+	acc := accounts.NewServiceWith(pool, accounts.Options{Hashing: hashing})
 	certsSvc := certs.NewService(pool, keystore.NewStore(pool, testMasterKeys(t)))
 	// The same wiring as internal/app: orders are gated by the real checklist and
 	// issued certificates go through the real intake. No provider: manual orders only.
