@@ -261,3 +261,26 @@ func TestSettingAPasswordMovesTheSessionGenerationOn(t *testing.T) {
 		t.Errorf("sign-in with the new password: %v, %v; want the new generation %d", signedIn, err, after.SessionGeneration)
 	}
 }
+
+func TestFailuresOlderThanTheWindowAreForgotten(t *testing.T) {
+	t.Parallel()
+	svc, pool, owner := setupWith(t, nil)
+	ctx := context.Background()
+	for _, src := range []string{"192.0.2.20", "192.0.2.21"} {
+		if _, err := svc.Authenticate(ctx, owner.Email, "not the password", src); !errors.Is(err, accounts.ErrBadCredentials) {
+			t.Fatal(err)
+		}
+	}
+	// Each attempt left a pair row and a source row; age those of the first address.
+	if _, err := pool.Exec(ctx, `UPDATE sign_in_failures SET last_at = now() - interval '16 minutes' WHERE source = '192.0.2.20'`); err != nil {
+		t.Fatal(err)
+	}
+	n, err := svc.ForgetOldSignInFailures(ctx)
+	if err != nil || n != 2 {
+		t.Fatalf("ForgetOldSignInFailures = %d, %v; want the 2 rows older than 15 minutes", n, err)
+	}
+	var left int
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM sign_in_failures WHERE source = '192.0.2.21'`).Scan(&left); err != nil || left != 2 {
+		t.Errorf("recent rows left: %d (%v), want 2", left, err)
+	}
+}

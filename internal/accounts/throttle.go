@@ -161,3 +161,15 @@ func humanWait(d time.Duration) string {
 	}
 	return fmt.Sprintf("%d minutes", int(math.Ceil(d.Minutes())))
 }
+
+// ForgetOldSignInFailures deletes counts older than the failure window: the next
+// attempt would start them again from one anyway. The web server calls it with its
+// session sweep, so guessing at many accounts leaves no lasting rows.
+func (s *Service) ForgetOldSignInFailures(ctx context.Context) (int64, error) {
+	tag, err := s.pool.Exec(ctx, `DELETE FROM sign_in_failures WHERE last_at <= now() - make_interval(secs => $1::float8)`,
+		failureWindow.Seconds())
+	if err != nil {
+		return 0, fmt.Errorf("accounts: forget old sign-in failures: %w", err)
+	}
+	return tag.RowsAffected(), nil
+}
