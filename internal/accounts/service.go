@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"strings"
 	"sync"
 	"time"
@@ -16,32 +15,48 @@ import (
 	"github.com/certportal/certportal/internal/errs"
 )
 
-// Sign-in throttling: after freeFailures wrong attempts within failureWindow, each
-// further attempt must wait 30 s, doubling per failure, up to maxLockout. Counting per
-// email (known or not) slows guessing without telling which emails exist.
-const (
-	failureWindow = 15 * time.Minute
-	freeFailures  = 5
-	baseLockout   = 30 * time.Second
-	maxLockout    = 15 * time.Minute
-)
-
 // ErrBadCredentials is the one answer for an unknown email, a wrong password and a
 // disabled account, so that sign-in does not reveal which accounts exist.
 var ErrBadCredentials = errs.New(errs.Unauthorized, "Wrong email or password.")
 
 // Service is the accounts API used by the web layer and the command line.
 type Service struct {
-	pool *pgxpool.Pool
-	now  func() time.Time
+	pool    *pgxpool.Pool
+	now     func() time.Time
+	hashing *HashLimiter
+	// checkPassword is CheckPassword; tests count the hashes computed through it.
+	checkPassword func(hash, password string) (bool, error)
 
 	dummyOnce sync.Once
 	dummyHash string
 }
 
-// NewService returns a Service over pool.
-func NewService(pool *pgxpool.Pool) *Service {
-	return &Service{pool: pool, now: time.Now}
+// Options tune a Service; the zero value is the default.
+type Options struct {
+	// Hashing bounds concurrent password hashing; nil: DefaultHashMemoryBudget.
+	Hashing *HashLimiter
+}
+
+// NewService returns a Service over pool with the default options.
+func NewService(pool *pgxpool.Pool) *Service { return NewServiceWith(pool, Options{}) }
+
+// NewServiceWith returns a Service over pool with opts.
+func NewServiceWith(pool *pgxpool.Pool, opts Options) *Service {
+	if opts.Hashing == nil {
+		opts.Hashing = NewHashLimiter(DefaultHashMemoryBudget)
+	}
+	return &Service{pool: pool, now: time.Now, hashing: opts.Hashing, checkPassword: CheckPassword}
+}
+
+// hashWaiting hashes a password for a signed-in administrator or the command line,
+// waiting for a hashing slot.
+func (s *Service) hashWaiting(ctx context.Context, password string) (string, error) {
+	release, err := s.hashing.Acquire(ctx)
+	if err != nil {
+		return "", err
+	}
+	defer release()
+	return HashPassword(password)
 }
 
 // CreateUser validates and stores a new user.
@@ -51,7 +66,7 @@ func (s *Service) CreateUser(ctx context.Context, actor audit.Actor, n NewUser) 
 	}
 	var hash *string
 	if n.Password != "" {
-		h, err := HashPassword(n.Password)
+		h, err := s.hashWaiting(ctx, n.Password)
 		if err != nil {
 			return nil, err
 		}
@@ -167,12 +182,14 @@ func containsRole(roles []Role, r Role) bool {
 	return false
 }
 
-// SetPassword replaces a user's password.
+// SetPassword replaces a user's password and ends every session the user has:
+// whoever knew the old password may be signed in with it. The session generation
+// moves on, and sessions signed in under an older one are refused.
 func (s *Service) SetPassword(ctx context.Context, actor audit.Actor, id int64, password string) error {
 	if msg := passwordProblem(password); msg != "" {
 		return errs.Field("password", msg)
 	}
-	hash, err := HashPassword(password)
+	hash, err := s.hashWaiting(ctx, password)
 	if err != nil {
 		return err
 	}
@@ -181,10 +198,12 @@ func (s *Service) SetPassword(ctx context.Context, actor audit.Actor, id int64, 
 		if err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `UPDATE users SET password_hash = $2, updated_at = now() WHERE id = $1`, id, hash); err != nil {
+		if _, err := tx.Exec(ctx, `
+			UPDATE users SET password_hash = $2, session_generation = session_generation + 1, updated_at = now()
+			WHERE id = $1`, id, hash); err != nil {
 			return fmt.Errorf("accounts: set password %d: %w", id, err)
 		}
-		return audit.Record(ctx, tx, actor, "user.password", userSubject(u), nil)
+		return audit.Record(ctx, tx, actor, "user.password", userSubject(u), map[string]any{"sessions_ended": true})
 	})
 }
 
@@ -199,54 +218,57 @@ func (s *Service) ListUsers(ctx context.Context) ([]User, error) { return listUs
 // CountUsers tells whether the portal has been set up.
 func (s *Service) CountUsers(ctx context.Context) (int, error) { return countUsers(ctx, s.pool) }
 
-// Authenticate checks an email and password. Failures are counted and audited, and
-// every failure returns ErrBadCredentials, or a TooMany error while slowed down.
-func (s *Service) Authenticate(ctx context.Context, email, password string) (*User, error) {
+// Authenticate checks an email and password coming from source (the client's
+// address). The attempt is counted before the hash is computed (see reserveAttempt);
+// every failure returns ErrBadCredentials, a TooMany error while that account is
+// slowed down from that source or the source itself is, or an Unavailable error when
+// too many hashes are running already.
+func (s *Service) Authenticate(ctx context.Context, email, password, source string) (*User, error) {
 	email = NormalizeEmail(email)
-	failures, last, err := loginFailures(ctx, s.pool, email, failureWindow)
-	if err != nil {
-		return nil, fmt.Errorf("accounts: authenticate: %w", err)
+	if email == "" {
+		return nil, ErrBadCredentials
 	}
-	if wait := lockout(failures) - s.now().Sub(last); failures >= freeFailures && wait > 0 {
-		return nil, errs.New(errs.TooMany, "Too many failed sign-ins for this account. Try again in %s.", humanWait(wait))
+	release, ok := s.hashing.TryAcquire()
+	if !ok {
+		return nil, errHashingBusy()
+	}
+	defer release()
+	res, err := s.reserveAttempt(ctx, email, source)
+	if err != nil {
+		return nil, err
 	}
 	u, hash, err := getUserByEmailWithHash(ctx, s.pool, email)
 	if err != nil && errs.CodeOf(err) != errs.NotFound {
 		return nil, err
 	}
-	ok := false
+	ok = false
 	if u != nil && hash != "" {
-		ok, err = CheckPassword(hash, password)
+		ok, err = s.checkPassword(hash, password)
 		if err != nil {
 			return nil, err
 		}
 	} else {
 		// Spend the same time as a real check so timing does not reveal unknown emails.
-		CheckPassword(s.dummy(), password) //nolint:errcheck
+		s.checkPassword(s.dummy(), password) //nolint:errcheck
 	}
 	if !ok || u.DisabledAt != nil {
-		err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-			if err := recordLoginFailure(ctx, tx, email, failureWindow); err != nil {
-				return err
-			}
-			reason := "wrong password"
-			switch {
-			case u == nil:
-				reason = "unknown email"
-			case u.DisabledAt != nil && ok:
-				reason = "account disabled"
-			case hash == "":
-				reason = "no password set"
-			}
-			return audit.Record(ctx, tx, audit.Actor{Email: email, Via: "page"}, "auth.login_failed", "", map[string]any{"reason": reason})
-		})
-		if err != nil {
+		// The reservation already counted this failure.
+		reason := "wrong password"
+		switch {
+		case u == nil:
+			reason = "unknown email"
+		case u.DisabledAt != nil && ok:
+			reason = "account disabled"
+		case hash == "":
+			reason = "no password set"
+		}
+		if err := audit.Record(ctx, s.pool, audit.Actor{Email: email, Via: "page"}, "auth.login_failed", "", map[string]any{"reason": reason}); err != nil {
 			return nil, fmt.Errorf("accounts: authenticate: %w", err)
 		}
 		return nil, ErrBadCredentials
 	}
 	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `DELETE FROM login_failures WHERE email = $1`, email); err != nil {
+		if err := res.succeeded(ctx, tx); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, audit.Actor{ID: u.ID, Email: u.Email, Via: "page"}, "auth.login", userSubject(u), nil)
@@ -257,8 +279,19 @@ func (s *Service) Authenticate(ctx context.Context, email, password string) (*Us
 	return u, nil
 }
 
+// ErrReauthLockedOut answers a re-authentication after too many wrong passwords:
+// the caller ends the session, and the person signs in again.
+var ErrReauthLockedOut = errs.New(errs.TooMany, "Too many wrong passwords: you have been signed out. Sign in again.")
+
 // Reauthenticate checks the password of a signed-in user before a sensitive action.
-func (s *Service) Reauthenticate(ctx context.Context, u *User, password string) error {
+// Wrong passwords count with failed sign-ins from the same source; when they reach
+// the sign-in limit it returns ErrReauthLockedOut and the session must end.
+func (s *Service) Reauthenticate(ctx context.Context, u *User, password, source string) error {
+	release, ok := s.hashing.TryAcquire()
+	if !ok {
+		return errHashingBusy()
+	}
+	defer release()
 	_, hash, err := getUserByEmailWithHash(ctx, s.pool, u.Email)
 	if err != nil {
 		return err
@@ -266,15 +299,32 @@ func (s *Service) Reauthenticate(ctx context.Context, u *User, password string) 
 	if hash == "" {
 		return errs.Field("password", "This account has no password; sign in again.")
 	}
-	ok, err := CheckPassword(hash, password)
+	res, err := s.reserveAttempt(ctx, u.Email, source)
+	if errs.CodeOf(err) == errs.TooMany {
+		s.recordReauthFailure(ctx, u, true)
+		return ErrReauthLockedOut
+	}
+	if err != nil {
+		return err
+	}
+	ok, err = s.checkPassword(hash, password)
 	if err != nil {
 		return err
 	}
 	if !ok {
-		_ = audit.Record(ctx, s.pool, audit.Actor{ID: u.ID, Email: u.Email, Via: "page"}, "auth.reauth_failed", userSubject(u), nil)
+		if res.failures >= freeFailures {
+			s.recordReauthFailure(ctx, u, true)
+			return ErrReauthLockedOut
+		}
+		s.recordReauthFailure(ctx, u, false)
 		return errs.Field("password", "That password is not right.")
 	}
-	return nil
+	return res.succeeded(ctx, s.pool)
+}
+
+func (s *Service) recordReauthFailure(ctx context.Context, u *User, signedOut bool) {
+	_ = audit.Record(ctx, s.pool, audit.Actor{ID: u.ID, Email: u.Email, Via: "page"}, "auth.reauth_failed", userSubject(u),
+		map[string]any{"signed_out": signedOut})
 }
 
 // RecordLogout audits a sign-out.
@@ -285,21 +335,6 @@ func (s *Service) RecordLogout(ctx context.Context, u *User) error {
 func (s *Service) dummy() string {
 	s.dummyOnce.Do(func() { s.dummyHash, _ = HashPassword("certportal-timing-equaliser") })
 	return s.dummyHash
-}
-
-func lockout(failures int) time.Duration {
-	if failures < freeFailures {
-		return 0
-	}
-	d := time.Duration(float64(baseLockout) * math.Pow(2, float64(failures-freeFailures)))
-	return min(d, maxLockout)
-}
-
-func humanWait(d time.Duration) string {
-	if d < time.Minute {
-		return fmt.Sprintf("%d seconds", int(math.Ceil(d.Seconds())))
-	}
-	return fmt.Sprintf("%d minutes", int(math.Ceil(d.Minutes())))
 }
 
 // CreateToken makes a personal API token and returns its plaintext, shown once.

@@ -29,15 +29,15 @@ func TestCreatedUserCanSignInWithTheirPasswordOnly(t *testing.T) {
 	if u.Email != "ann@example.com" {
 		t.Errorf("email = %q, want it normalised to ann@example.com", u.Email)
 	}
-	got, err := svc.Authenticate(ctx, "ANN@example.com", "correct horse battery")
+	got, err := svc.Authenticate(ctx, "ANN@example.com", "correct horse battery", "192.0.2.1")
 	if err != nil || got.ID != u.ID {
 		t.Fatalf("Authenticate = %v, %v; want user %d", got, err, u.ID)
 	}
-	_, err = svc.Authenticate(ctx, "ann@example.com", "wrong horse battery")
+	_, err = svc.Authenticate(ctx, "ann@example.com", "wrong horse battery", "192.0.2.1")
 	if !errors.Is(err, accounts.ErrBadCredentials) {
 		t.Errorf("wrong password: err = %v, want ErrBadCredentials", err)
 	}
-	_, err2 := svc.Authenticate(ctx, "nobody@example.com", "wrong horse battery")
+	_, err2 := svc.Authenticate(ctx, "nobody@example.com", "wrong horse battery", "192.0.2.1")
 	if err == nil || err2 == nil || err.Error() != err2.Error() {
 		t.Errorf("unknown email and wrong password must answer alike: %v vs %v", err, err2)
 	}
@@ -50,12 +50,12 @@ func TestRepeatedFailuresSlowSignInDown(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i := 0; i < 5; i++ {
-		if _, err := svc.Authenticate(ctx, "bo@example.com", "nope nope nope"); !errors.Is(err, accounts.ErrBadCredentials) {
+		if _, err := svc.Authenticate(ctx, "bo@example.com", "nope nope nope", "192.0.2.1"); !errors.Is(err, accounts.ErrBadCredentials) {
 			t.Fatalf("attempt %d: %v", i, err)
 		}
 	}
 	// Even the right password waits now: the guesser cannot tell.
-	_, err := svc.Authenticate(ctx, "bo@example.com", "correct horse battery")
+	_, err := svc.Authenticate(ctx, "bo@example.com", "correct horse battery", "192.0.2.1")
 	if errs.CodeOf(err) != errs.TooMany || !strings.Contains(err.Error(), "Try again in") {
 		t.Fatalf("after 5 failures: err = %v, want a TooMany error saying when to try again", err)
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -12,12 +11,12 @@ import (
 	"github.com/certportal/certportal/internal/errs"
 )
 
-const userColumns = `id, email, name, roles, disabled_at, created_at, password_hash IS NOT NULL`
+const userColumns = `id, email, name, roles, disabled_at, created_at, password_hash IS NOT NULL, session_generation`
 
 func scanUser(row pgx.Row) (*User, error) {
 	var u User
 	var roles []string
-	if err := row.Scan(&u.ID, &u.Email, &u.Name, &roles, &u.DisabledAt, &u.CreatedAt, &u.HasPassword); err != nil {
+	if err := row.Scan(&u.ID, &u.Email, &u.Name, &roles, &u.DisabledAt, &u.CreatedAt, &u.HasPassword, &u.SessionGeneration); err != nil {
 		return nil, err
 	}
 	for _, r := range roles {
@@ -64,7 +63,7 @@ func getUserByEmailWithHash(ctx context.Context, q db.DBTX, email string) (*User
 	var u User
 	var roles []string
 	err := q.QueryRow(ctx, `SELECT `+userColumns+`, password_hash FROM users WHERE email = $1`, email).
-		Scan(&u.ID, &u.Email, &u.Name, &roles, &u.DisabledAt, &u.CreatedAt, &u.HasPassword, &hash)
+		Scan(&u.ID, &u.Email, &u.Name, &roles, &u.DisabledAt, &u.CreatedAt, &u.HasPassword, &u.SessionGeneration, &hash)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, "", errs.NotFoundf("no user with that email")
 	}
@@ -126,26 +125,4 @@ func listTokens(ctx context.Context, q db.DBTX, userID int64) ([]Token, error) {
 		out = append(out, *t)
 	}
 	return out, rows.Err()
-}
-
-// loginFailures returns how many failures are counted against email and when the
-// last one was; counts older than the window are forgotten.
-func loginFailures(ctx context.Context, q db.DBTX, email string, window time.Duration) (int, time.Time, error) {
-	var n int
-	var last time.Time
-	err := q.QueryRow(ctx, `SELECT failures, last_at FROM login_failures WHERE email = $1 AND last_at > now() - $2 * interval '1 second'`,
-		email, int64(window/time.Second)).Scan(&n, &last)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return 0, time.Time{}, nil
-	}
-	return n, last, err
-}
-
-func recordLoginFailure(ctx context.Context, q db.DBTX, email string, window time.Duration) error {
-	_, err := q.Exec(ctx, `
-		INSERT INTO login_failures (email, failures, last_at) VALUES ($1, 1, now())
-		ON CONFLICT (email) DO UPDATE SET
-			failures = CASE WHEN login_failures.last_at > now() - $2 * interval '1 second' THEN login_failures.failures + 1 ELSE 1 END,
-			last_at = now()`, email, int64(window/time.Second))
-	return err
 }

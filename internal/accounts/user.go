@@ -19,6 +19,9 @@ type User struct {
 	CreatedAt  time.Time  `json:"created_at"`
 	// HasPassword is false for a user who can only use API tokens.
 	HasPassword bool `json:"-"`
+	// SessionGeneration moves on with every password change; a session signed in
+	// under an older generation is no longer valid.
+	SessionGeneration int64 `json:"-"`
 }
 
 // Has reports whether the user may act in any of roles. Admins may do everything.

@@ -55,6 +55,11 @@ type Config struct {
 	PollInterval time.Duration
 	// PollWorkers caps concurrent provider calls per process (PORTAL_POLL_WORKERS, default 10).
 	PollWorkers int
+
+	// Sign-in.
+	// PasswordHashMemory is the memory concurrent password hashing may use, in bytes
+	// (PORTAL_PASSWORD_HASH_MEMORY, default 256MiB: 13 hashes of 19 MiB at once).
+	PasswordHashMemory int64
 }
 
 // Production reports whether the portal runs with production rules.
@@ -123,6 +128,11 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 
 	// Orders, providers and background jobs.
 	if err := c.readOrderConfig(getenv); err != nil {
+		return c, err
+	}
+
+	// Sign-in.
+	if err := c.readAuthConfig(getenv); err != nil {
 		return c, err
 	}
 

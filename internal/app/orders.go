@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/certportal/certportal/internal/accounts"
 	"github.com/certportal/certportal/internal/jobs"
 	"github.com/certportal/certportal/internal/keystore"
 	"github.com/certportal/certportal/internal/opensrs"
@@ -47,6 +48,7 @@ func (a *App) openOrders(ctx context.Context, ring *keystore.Ring) error {
 	}
 	a.Set = services.New(a.Pool, services.Config{
 		Lookup:       lookup(a.cfg.Verify),
+		Hashing:      accounts.NewHashLimiter(a.cfg.PasswordHashMemory),
 		Keys:         ring,
 		OpenSRS:      client,
 		PollInterval: a.cfg.PollInterval,

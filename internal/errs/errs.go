@@ -9,6 +9,7 @@ import (
 	"maps"
 	"sort"
 	"strings"
+	"time"
 )
 
 // Code classifies an error for the HTTP layer.
@@ -35,6 +36,8 @@ type Error struct {
 	Fields map[string]string
 	// Err is the underlying cause, kept for logs; never shown to users.
 	Err error
+	// RetryAfter, when set, tells the client how long to wait (429 and 503).
+	RetryAfter time.Duration
 }
 
 func (e *Error) Error() string {

@@ -24,6 +24,8 @@ import (
 type Config struct {
 	// Lookup asks the registries for domain checks; nil means the real ones.
 	Lookup *verify.Lookup
+	// Hashing bounds concurrent password hashing (nil: the default budget).
+	Hashing *accounts.HashLimiter
 	// Keys wraps private keys; nil leaves the key store unable to seal keys.
 	Keys *keystore.Ring
 	// OpenSRS places and follows opensrs orders; nil allows manual orders only.
@@ -52,7 +54,7 @@ type Set struct {
 // readiness checklist and issued certificates go through the certificates'
 // intake (key match, chain, warnings), as an upload does.
 func New(pool *pgxpool.Pool, cfg Config) *Set {
-	s := &Set{Accounts: accounts.NewService(pool)}
+	s := &Set{Accounts: accounts.NewServiceWith(pool, accounts.Options{Hashing: cfg.Hashing})}
 	s.Clients = clients.NewService(pool)
 	s.Projects = projects.NewService(pool, s.Clients, cfg.Lookup)
 	s.Clients.SetClock(cfg.Now)

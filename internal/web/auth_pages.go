@@ -1,9 +1,11 @@
 package web
 
 import (
+	"errors"
 	"net/http"
 	"time"
 
+	"github.com/certportal/certportal/internal/accounts"
 	"github.com/certportal/certportal/internal/errs"
 	"github.com/certportal/certportal/web/templates/pages"
 	"github.com/certportal/certportal/web/templates/view"
@@ -30,14 +32,15 @@ func (s *Server) loginPost(w http.ResponseWriter, r *http.Request) {
 		s.renderStatus(w, r, http.StatusUnprocessableEntity, pages.Login(s.pageData(r, "Sign in"), form))
 		return
 	}
-	u, err := s.accounts.Authenticate(r.Context(), form.Email, password)
+	u, err := s.accounts.Authenticate(r.Context(), form.Email, password, clientSource(r))
 	if err != nil {
 		e, ok := errs.As(err)
-		if !ok || (e.Code != errs.Unauthorized && e.Code != errs.TooMany) {
+		if !ok || (e.Code != errs.Unauthorized && e.Code != errs.TooMany && e.Code != errs.Unavailable) {
 			s.serverError(w, r, err)
 			return
 		}
 		form.Message = e.Message
+		setRetryAfter(w, e)
 		s.renderStatus(w, r, httpStatus(e.Code), pages.Login(s.pageData(r, "Sign in"), form))
 		return
 	}
@@ -48,9 +51,14 @@ func (s *Server) loginPost(w http.ResponseWriter, r *http.Request) {
 	}
 	s.sessions.Remove(r.Context(), sessCSRF)
 	s.sessions.Put(r.Context(), sessUserID, u.ID)
+	s.sessions.Put(r.Context(), sessGeneration, u.SessionGeneration)
 	s.sessions.Put(r.Context(), sessReauthAt, s.cfg.Now().Unix())
 	http.Redirect(w, r, form.Next, http.StatusSeeOther)
 }
+
+// sessGeneration is the user's session generation at sign-in; a password change
+// moves the user's on, and pageAuth then refuses this session.
+const sessGeneration = "session_generation"
 
 func (s *Server) logoutPost(w http.ResponseWriter, r *http.Request) {
 	u := currentUser(r)
@@ -58,15 +66,24 @@ func (s *Server) logoutPost(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, err)
 		return
 	}
-	if err := s.sessions.RenewToken(r.Context()); err != nil {
+	if err := s.signOut(r); err != nil {
 		s.serverError(w, r, err)
 		return
 	}
-	s.sessions.Remove(r.Context(), sessUserID)
-	s.sessions.Remove(r.Context(), sessCSRF)
-	s.sessions.Remove(r.Context(), sessReauthAt)
 	s.flash(r, "ok", "You are signed out.")
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
+}
+
+// signOut ends the signed-in part of the session under a new session id.
+func (s *Server) signOut(r *http.Request) error {
+	if err := s.sessions.RenewToken(r.Context()); err != nil {
+		return err
+	}
+	s.sessions.Remove(r.Context(), sessUserID)
+	s.sessions.Remove(r.Context(), sessGeneration)
+	s.sessions.Remove(r.Context(), sessCSRF)
+	s.sessions.Remove(r.Context(), sessReauthAt)
+	return nil
 }
 
 // reauthWindow is how long a password confirmation covers sensitive actions.
@@ -86,7 +103,18 @@ func (s *Server) reauth(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) reauthPost(w http.ResponseWriter, r *http.Request) {
 	form := pages.ReauthForm{Next: safeNext(r.PostFormValue("next")), Reason: "This action needs a recent sign-in.", Errors: view.FieldErrors{}}
-	if err := s.accounts.Reauthenticate(r.Context(), currentUser(r), r.PostFormValue("password")); err != nil {
+	err := s.accounts.Reauthenticate(r.Context(), currentUser(r), r.PostFormValue("password"), clientSource(r))
+	if errors.Is(err, accounts.ErrReauthLockedOut) {
+		// Whoever is guessing holds a signed-in session: end it.
+		if serr := s.signOut(r); serr != nil {
+			s.serverError(w, r, serr)
+			return
+		}
+		s.flash(r, "error", accounts.ErrReauthLockedOut.Message)
+		http.Redirect(w, r, "/login", http.StatusSeeOther)
+		return
+	}
+	if err != nil {
 		if e, ok := errs.As(err); ok && e.Code == errs.Invalid {
 			form.Errors = e.Fields
 			s.renderStatus(w, r, http.StatusUnprocessableEntity, pages.Reauth(s.pageData(r, "Confirm it is you"), form))

@@ -62,13 +62,24 @@ func setup(t *testing.T) *testBundle {
 // (nil: the real ones, which the tests never reach).
 func setupWithLookup(t *testing.T, lookup *verify.Lookup) *testBundle {
 	t.Helper()
+	return setupWithLookupAndHashing(t, lookup, nil)
+}
+
+// setupWithHashing is setup with password hashing bounded by hashing.
+func setupWithHashing(t *testing.T, hashing *accounts.HashLimiter) *testBundle {
+	t.Helper()
+	return setupWithLookupAndHashing(t, nil, hashing)
+}
+
+func setupWithLookupAndHashing(t *testing.T, lookup *verify.Lookup, hashing *accounts.HashLimiter) *testBundle {
+	t.Helper()
 	pool := pgtest.Pool(t)
 	logBuf := &syncBuffer{}
 	log := slog.New(slog.NewTextHandler(logBuf, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	// The same wiring as internal/app. No provider: manual orders only. The
 	// readiness rules read today from the test's clock.
 	clock := &testClock{}
-	svc := services.New(pool, services.Config{Lookup: lookup, Keys: testMasterKeys(t), Logger: log, Now: clock.Now})
+	svc := services.New(pool, services.Config{Lookup: lookup, Hashing: hashing, Keys: testMasterKeys(t), Logger: log, Now: clock.Now})
 	acc := svc.Accounts
 	srv := New(Config{Env: "test", Now: clock.Now}, Deps{Pool: pool, Logger: log, Services: svc})
 	ts := httptest.NewServer(srv.Handler())

@@ -197,11 +197,14 @@ func (s *Server) pageAuth(a access, next http.Handler) http.Handler {
 		if id := s.sessions.GetInt64(r.Context(), sessUserID); id != 0 {
 			got, err := s.accounts.GetUser(r.Context(), id)
 			switch {
-			case err == nil && got.DisabledAt == nil:
+			case err == nil && got.DisabledAt == nil && got.SessionGeneration == s.sessions.GetInt64(r.Context(), sessGeneration):
 				u = got
 			case err == nil || errs.CodeOf(err) == errs.NotFound:
-				// Disabled or deleted since signing in: end the session.
-				s.sessions.Remove(r.Context(), sessUserID)
+				// Disabled, deleted or password changed since signing in: end the session.
+				if err := s.signOut(r); err != nil {
+					s.serverError(w, r, err)
+					return
+				}
 			default:
 				s.serverError(w, r, err)
 				return

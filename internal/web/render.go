@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"math"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -85,6 +86,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		}
 		s.log.LogAttrs(r.Context(), slog.LevelWarn, "service unavailable", attrs...)
 	}
+	setRetryAfter(w, e)
 	if isAPI(r) {
 		body := map[string]any{"error": e.Message}
 		if len(e.Fields) > 0 {
@@ -95,6 +97,13 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	heading := http.StatusText(status)
 	s.renderStatus(w, r, status, pages.ErrorPage(s.pageData(r, heading), status, heading, e.Message))
+}
+
+// setRetryAfter tells the client when to try again, in whole seconds (at least one).
+func setRetryAfter(w http.ResponseWriter, e *errs.Error) {
+	if e.RetryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(e.RetryAfter.Seconds()))))
+	}
 }
 
 func (s *Server) serverError(w http.ResponseWriter, r *http.Request, err error) {
@@ -276,11 +285,3 @@ func (s *Server) nav(r *http.Request, u *accounts.User) []view.NavItem {
 }
 
 func urlQueryEscape(s string) string { return url.QueryEscape(s) }
-
-// safeNext keeps a post-login redirect on this site.
-func safeNext(next string) string {
-	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
-		return "/"
-	}
-	return next
-}

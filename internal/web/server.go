@@ -141,6 +141,9 @@ func (s *Server) sweepExpiredSessions(ctx context.Context, interval time.Duratio
 			if _, err := s.pool.Exec(ctx, `DELETE FROM sessions WHERE expiry < now()`); err != nil && ctx.Err() == nil {
 				s.log.Warn("deleting expired sessions", "error", err.Error())
 			}
+			if _, err := s.accounts.ForgetOldSignInFailures(ctx); err != nil && ctx.Err() == nil {
+				s.log.Warn("deleting old sign-in failures", "error", err.Error())
+			}
 		}
 	}
 }

@@ -1,0 +1,70 @@
+package app_test
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/certportal/certportal/internal/app"
+	"github.com/certportal/certportal/internal/pgtest"
+)
+
+func TestPortalUserPasswdEndsTheUsersSignedInSessions(t *testing.T) {
+	t.Parallel()
+	dbURL := pgtest.URL(t)
+	_, base := startWithEnv(t, map[string]string{"DATABASE_URL": dbURL})
+	cli := func(stdin string, args ...string) {
+		t.Helper()
+		cfg, err := app.ConfigFromEnv(func(k string) string {
+			return map[string]string{"DATABASE_URL": dbURL, "PORTAL_DATA_DIR": t.TempDir()}[k]
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out, errOut strings.Builder
+		if err := app.RunCommand(context.Background(), cfg, args, strings.NewReader(stdin), &out, &errOut); err != nil {
+			t.Fatalf("portal %s: %v\n%s", strings.Join(args, " "), err, errOut.String())
+		}
+	}
+	cli("correct horse battery\n", "user", "add", "--email", "ada@example.com", "--name", "Ada", "--role", "engineer", "--password-stdin")
+
+	jar, _ := cookiejar.New(nil)
+	client := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	get := func(path string) (*http.Response, string) {
+		t.Helper()
+		resp, err := client.Get(base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		return resp, string(b)
+	}
+	_, page := get("/login")
+	csrf := regexp.MustCompile(`name="csrf_token" value="([^"]+)"`).FindStringSubmatch(page)
+	if csrf == nil {
+		t.Fatal("no CSRF token on the sign-in page")
+	}
+	resp, err := client.PostForm(base+"/login", url.Values{"email": {"ada@example.com"}, "password": {"correct horse battery"}, "csrf_token": {csrf[1]}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("sign-in: %d", resp.StatusCode)
+	}
+	if resp, _ := get("/profile"); resp.StatusCode != http.StatusOK {
+		t.Fatalf("signed in: /profile answered %d", resp.StatusCode)
+	}
+	cli("a brand new passphrase\n", "user", "passwd", "--email", "ada@example.com")
+	resp, _ = get("/profile")
+	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "/login") {
+		t.Errorf("after `portal user passwd` the old session got /profile with %d to %q, want a redirect to sign in",
+			resp.StatusCode, resp.Header.Get("Location"))
+	}
+}
