@@ -19,7 +19,7 @@ func TestValidateAcceptsNamesPublicCAsIssueFor(t *testing.T) {
 		"example.co.uk",
 		"a.b.c.d.example.org",
 		"xn--mller-kva.de",
-		"XN--MLLER-KVA.de", // A-labels are checked case-insensitively
+		"XN--MLLER-KVA.de",         // A-labels are checked case-insensitively
 		"www.xn--nxasmq6b.example", // βόλοσ
 		"*.xn--mnchen-3ya.de",
 		"1password.com",
