@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/certportal/certportal/internal/bundle/bundletest"
+	"github.com/certportal/certportal/internal/certs"
 	"github.com/certportal/certportal/internal/errs"
 )
 
@@ -63,5 +64,17 @@ func TestIntakeRefusesCertificatesWhoseNamesHoldControlCharacters(t *testing.T) 
 	}
 	if n := b.count(t, "certificates"); n != stored {
 		t.Errorf("%d certificates stored, want %d (only the clean ones)", n, stored)
+	}
+}
+
+// Ids are bigint; a filter "($1 = 0 OR x = $1)" let PostgreSQL type the
+// parameter as integer, so a large id failed the query.
+func TestCertificatesFilterTakesIdsPastTwoToTheThirtyOne(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	for _, f := range []certs.Filter{{ClientID: 1 << 31}, {RequirementID: 1 << 40}, {CSRID: 1<<63 - 1}} {
+		if list, err := b.svc.Certificates(context.Background(), f); err != nil || len(list) != 0 {
+			t.Errorf("Certificates(%+v) = %d, %v; want none and no error", f, len(list), err)
+		}
 	}
 }

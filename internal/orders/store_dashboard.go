@@ -35,7 +35,7 @@ func dashboardOpenRequirements(ctx context.Context, q db.DBTX, clientID int64, n
 		FROM requirements r
 		JOIN projects p ON p.id = r.project_id
 		JOIN clients c ON c.id = p.client_id
-		WHERE ($1 = 0 OR p.client_id = $1)
+		WHERE ($1::bigint = 0 OR p.client_id = $1)
 			AND NOT EXISTS (SELECT 1 FROM certificates ce WHERE ce.requirement_id = r.id AND ce.not_after > $2)
 			AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.requirement_id = r.id AND o.state = ANY($3))
 		ORDER BY lower(c.display_name), lower(p.name), r.id`, clientID, now, orderStatesUnderWay)
@@ -60,7 +60,7 @@ func dashboardStanding(ctx context.Context, q db.DBTX, clientID int64) (map[int6
 	rows, err := q.Query(ctx, `
 		SELECT DISTINCT ON (g.client_id) g.client_id, g.status, g.checked_on, g.source
 		FROM good_standing g
-		WHERE ($1 = 0 OR g.client_id = $1)
+		WHERE ($1::bigint = 0 OR g.client_id = $1)
 		ORDER BY g.client_id, g.checked_on DESC, g.id DESC`, clientID)
 	if err != nil {
 		return nil, fmt.Errorf("orders: dashboard good standing: %w", err)
@@ -86,7 +86,7 @@ func dashboardContacts(ctx context.Context, q db.DBTX, clientID int64) (map[int6
 	rows, err := q.Query(ctx, `
 		SELECT ct.client_id, ct.role, ct.email, ct.verified_at IS NOT NULL
 		FROM contacts ct
-		WHERE ($1 = 0 OR ct.client_id = $1)
+		WHERE ($1::bigint = 0 OR ct.client_id = $1)
 		ORDER BY ct.client_id, array_position(ARRAY['admin','billing','tech','organization'], ct.role), ct.id`, clientID)
 	if err != nil {
 		return nil, fmt.Errorf("orders: dashboard contacts: %w", err)
@@ -111,7 +111,7 @@ func dashboardSnapshots(ctx context.Context, q db.DBTX, clientID int64) (map[int
 	rows, err := q.Query(ctx, `SELECT DISTINCT ON (d.requirement_id, d.domain) `+snapshotColumns+snapshotFrom+`
 		JOIN requirements r ON r.id = d.requirement_id
 		JOIN projects p ON p.id = r.project_id
-		WHERE ($1 = 0 OR p.client_id = $1)
+		WHERE ($1::bigint = 0 OR p.client_id = $1)
 		ORDER BY d.requirement_id, d.domain, d.checked_at DESC, d.id DESC`, clientID)
 	if err != nil {
 		return nil, fmt.Errorf("orders: dashboard domain checks: %w", err)
@@ -152,7 +152,7 @@ func dashboardOrders(ctx context.Context, q db.DBTX, clientID int64, submittedBe
 		JOIN clients c ON c.id = p.client_id
 		JOIN csrs s ON s.id = o.csr_id
 		LEFT JOIN contacts ac ON ac.id = o.admin_contact_id
-		WHERE ($1 = 0 OR p.client_id = $1)
+		WHERE ($1::bigint = 0 OR p.client_id = $1)
 			AND (o.state = 'unknown'
 				OR (o.state = 'declined' AND NOT EXISTS (SELECT 1 FROM orders n WHERE n.replaces_order_id = o.id))
 				OR (o.state IN ('pending', 'in-progress', 'awaiting-approval', 'approver-confirmed', 'completed')
@@ -186,7 +186,7 @@ func dashboardOrderCounts(ctx context.Context, q db.DBTX, clientID int64) (map[O
 		FROM orders o
 		JOIN requirements r ON r.id = o.requirement_id
 		JOIN projects p ON p.id = r.project_id
-		WHERE ($1 = 0 OR p.client_id = $1)
+		WHERE ($1::bigint = 0 OR p.client_id = $1)
 		GROUP BY o.state`, clientID)
 	if err != nil {
 		return nil, fmt.Errorf("orders: dashboard order counts: %w", err)
@@ -218,7 +218,7 @@ func dashboardLatestCertificates(ctx context.Context, q db.DBTX, clientID int64,
 		JOIN requirements r ON r.id = l.requirement_id
 		JOIN projects p ON p.id = r.project_id
 		JOIN clients c ON c.id = p.client_id
-		WHERE ($1 = 0 OR p.client_id = $1) AND l.not_after < $2
+		WHERE ($1::bigint = 0 OR p.client_id = $1) AND l.not_after < $2
 		ORDER BY l.not_after, l.id`, clientID, before)
 	if err != nil {
 		return nil, fmt.Errorf("orders: dashboard certificates: %w", err)

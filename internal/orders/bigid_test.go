@@ -1,0 +1,42 @@
+package orders_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/certportal/certportal/internal/orders"
+	"github.com/certportal/certportal/internal/pgtest"
+)
+
+// Ids are bigint; filters of the form "($1 = 0 OR x = $1)" let PostgreSQL
+// type the parameter as integer, so an id past 2^31-1 failed the query.
+func TestFiltersTakeIdsPastTwoToTheThirtyOne(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := pgtest.Pool(t)
+	const bigID = int64(1) << 40
+	// A client whose id really is that large: the dashboard looks it up first.
+	if _, err := pool.Exec(ctx, `INSERT INTO clients (id, display_name, legal_name, city, state, country)
+		OVERRIDING SYSTEM VALUE VALUES ($1, 'Big Id Co', 'Big Id Co', 'Chicago', 'Illinois', 'US')`, bigID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pool.Exec(ctx, `INSERT INTO projects (client_id, name) VALUES ($1, 'Website')`, bigID); err != nil {
+		t.Fatal(err)
+	}
+	svc := orders.NewService(pool, nil)
+	ps, err := svc.ListProjects(ctx, bigID)
+	if err != nil || len(ps) != 1 {
+		t.Errorf("ListProjects(%d) = %d projects, %v; want the one project", bigID, len(ps), err)
+	}
+	orderSvc := orders.NewOrderService(pool, orders.OrderServiceConfig{})
+	if list, err := orderSvc.List(ctx, orders.OrderFilter{RequirementID: bigID}); err != nil || len(list) != 0 {
+		t.Errorf("List(requirement %d) = %d orders, %v; want none", bigID, len(list), err)
+	}
+	sum, err := orderSvc.Summary(ctx, orders.SummaryFilter{ClientID: bigID})
+	if err != nil {
+		t.Fatalf("Summary(client %d): %v", bigID, err)
+	}
+	if sum == nil {
+		t.Fatal("Summary returned nothing")
+	}
+}
