@@ -303,3 +303,54 @@ func formValueLimited(r *http.Request, name string) string {
 	}
 	return r.FormValue(name)
 }
+
+// guardWriter lets a session error be the whole response. scs saves the
+// session when the handler first writes, and reports a failed save through
+// ErrorFunc, after which the handler goes on writing its own page: without
+// the guard the answer was the error page followed by the page.
+type guardWriter struct {
+	http.ResponseWriter
+	wroteHeader bool
+	sealed      bool // the error page is out; the handler's writes are dropped
+}
+
+func (g *guardWriter) WriteHeader(code int) {
+	if g.sealed || g.wroteHeader {
+		return
+	}
+	g.wroteHeader = true
+	g.ResponseWriter.WriteHeader(code)
+}
+
+func (g *guardWriter) Write(b []byte) (int, error) {
+	if g.sealed {
+		return len(b), nil
+	}
+	g.wroteHeader = true
+	return g.ResponseWriter.Write(b)
+}
+
+func (g *guardWriter) Unwrap() http.ResponseWriter { return g.ResponseWriter }
+
+// oneResponse puts a guardWriter around the session middleware.
+func oneResponse(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(&guardWriter{ResponseWriter: w}, r)
+	})
+}
+
+// sessionError answers a failed session load or save (503 when the database
+// is down) unless the response has already started, and then seals it.
+func (s *Server) sessionError(w http.ResponseWriter, r *http.Request, err error) {
+	g, ok := w.(*guardWriter)
+	if !ok {
+		s.serverError(w, r, err)
+		return
+	}
+	if g.wroteHeader || g.sealed {
+		s.log.Error("session", "id", requestIDFrom(r.Context()), "error", err.Error())
+		return
+	}
+	s.serverError(g, r, fmt.Errorf("web: session: %w", err))
+	g.sealed = true
+}

@@ -144,7 +144,7 @@ func (s *Server) buildRouter() http.Handler {
 		case rt.pattern == "/static/*" || rt.pattern == "/healthz":
 			// No session: these must stay cheap and cookie-free.
 		default:
-			h = s.sessions.LoadAndSave(s.markSession(s.pageAuth(rt.access, s.checkCSRF(h))))
+			h = oneResponse(s.sessions.LoadAndSave(s.markSession(s.pageAuth(rt.access, s.checkCSRF(h)))))
 		}
 		r.Method(rt.method, rt.pattern, h)
 	}
