@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -168,13 +169,13 @@ func (s *Server) crossOriginProtection(next http.Handler) http.Handler {
 
 func (s *Server) limitBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Body != nil && r.ContentLength > s.cfg.MaxBodyBytes && !allowsLargeBody(r) {
-			s.fail(w, r, errs.New(errs.TooLarge, "The request body is larger than %d KiB.", s.cfg.MaxBodyBytes>>10))
-			return
-		}
 		limit := s.cfg.MaxBodyBytes
 		if allowsLargeBody(r) {
 			limit = maxUploadBytes
+		}
+		if r.Body != nil && r.ContentLength > limit {
+			s.fail(w, r, errs.New(errs.TooLarge, "The request body is larger than %d KiB.", limit>>10))
+			return
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, limit)
 		next.ServeHTTP(w, r)
@@ -284,7 +285,16 @@ func (s *Server) checkCSRF(next http.Handler) http.Handler {
 		want := s.sessions.GetString(r.Context(), sessCSRF)
 		got := r.Header.Get("X-CSRF-Token")
 		if got == "" {
-			got = formValueLimited(r, "csrf_token")
+			var err error
+			if got, err = formValueLimited(r, "csrf_token"); err != nil {
+				// A body over the limit is a 413 that says the limit, not an
+				// expired form: the token was simply not read.
+				var tooLarge *http.MaxBytesError
+				if errors.As(err, &tooLarge) {
+					s.fail(w, r, err)
+					return
+				}
+			}
 		}
 		if want == "" || subtle.ConstantTimeCompare([]byte(want), []byte(got)) != 1 {
 			s.fail(w, r, errs.New(errs.Forbidden, "The form has expired or did not come from this portal. Go back, reload the page and try again."))
@@ -294,14 +304,20 @@ func (s *Server) checkCSRF(next http.Handler) http.Handler {
 	})
 }
 
-// formValueLimited reads a form field; multipart bodies keep at most 2 MiB in memory.
-func formValueLimited(r *http.Request, name string) string {
+// formValueLimited reads a form field; multipart bodies keep at most 2 MiB in
+// memory. The error is the body's (too large, cut off), so callers can tell
+// a missing field from an unreadable form.
+func formValueLimited(r *http.Request, name string) (string, error) {
+	var err error
 	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
-		if err := r.ParseMultipartForm(maxUploadBytes); err != nil {
-			return ""
-		}
+		err = r.ParseMultipartForm(maxUploadBytes)
+	} else {
+		err = r.ParseForm()
 	}
-	return r.FormValue(name)
+	if err != nil {
+		return "", fmt.Errorf("web: read form: %w", err)
+	}
+	return r.FormValue(name), nil
 }
 
 // guardWriter lets a session error be the whole response. scs saves the
