@@ -14,6 +14,7 @@ import (
 
 	"github.com/certportal/certportal/internal/audit"
 	"github.com/certportal/certportal/internal/errs"
+	"github.com/certportal/certportal/internal/textcheck"
 )
 
 // Sign-in throttling: after freeFailures wrong attempts within failureWindow, each
@@ -89,6 +90,10 @@ func (s *Service) UpdateUser(ctx context.Context, actor audit.Actor, id int64, u
 	if up.Name != nil {
 		*up.Name = strings.TrimSpace(*up.Name)
 		fe.Check(*up.Name != "", "name", "Enter the person's name.")
+		fe.Check(len(*up.Name) <= 200, "name", "Keep the name under 200 characters.")
+		if problem := textcheck.Line(*up.Name); problem != "" {
+			fe.Add("name", "The name "+problem+".")
+		}
 	}
 	if up.Roles != nil {
 		roles, err := ParseRoles(strings.Join(rolesToStrings(up.Roles), ","))
@@ -310,6 +315,9 @@ func (s *Service) CreateToken(ctx context.Context, actor audit.Actor, userID int
 	}
 	if len(name) > 100 {
 		return "", nil, errs.Field("name", "Keep the name under 100 characters.")
+	}
+	if problem := textcheck.Line(name); problem != "" {
+		return "", nil, errs.Field("name", "The name "+problem+".")
 	}
 	plaintext, err := newTokenPlaintext()
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/certportal/certportal/internal/errs"
 	"github.com/certportal/certportal/internal/opensrs"
+	"github.com/certportal/certportal/internal/textcheck"
 )
 
 // Providers an order can be placed with.
@@ -147,6 +148,9 @@ func (in OrderInput) Validate() error {
 		}
 	case OrderProviderManual:
 		f.Check(in.Product != "" && len(in.Product) <= 100, "product", "Name the product bought (up to 100 characters).")
+		if problem := textcheck.Line(in.Product); problem != "" {
+			f.Add("product", "The product "+problem+".")
+		}
 	default:
 		f.Add("provider", "Choose opensrs or manual.")
 	}
@@ -157,5 +161,8 @@ func (in OrderInput) Validate() error {
 		f.Check(err == nil && a.Address == in.ApproverEmail, "approver_email", "Enter one email address, like admin@example.com.")
 	}
 	f.Check(len(in.SpecialInstructions) <= 2000, "special_instructions", "Keep special instructions under 2,000 characters.")
+	if problem := textcheck.Multiline(in.SpecialInstructions); problem != "" {
+		f.Add("special_instructions", "The special instructions "+problem+".")
+	}
 	return f.Err()
 }

@@ -10,12 +10,14 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/certportal/certportal/internal/accounts"
 	"github.com/certportal/certportal/internal/audit"
 	"github.com/certportal/certportal/internal/errs"
+	"github.com/certportal/certportal/internal/textcheck"
 )
 
 type ctxKey int
@@ -369,4 +371,40 @@ func (s *Server) sessionError(w http.ResponseWriter, r *http.Request, err error)
 	}
 	s.serverError(g, r, fmt.Errorf("web: session: %w", err))
 	g.sealed = true
+}
+
+// checkQuery refuses a query string whose names or values hold NUL, other
+// control characters, U+2028/U+2029 or invalid UTF-8, before any handler
+// passes them to PostgreSQL (which refuses NUL in text with an error that
+// used to be a 500). The answer is 400 naming the parameter.
+func (s *Server) checkQuery(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.RawQuery == "" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		for name, values := range r.URL.Query() {
+			problem := textcheck.Line(name)
+			for _, v := range values {
+				if problem == "" {
+					problem = textcheck.Line(v)
+				}
+			}
+			if problem != "" {
+				msg := fmt.Sprintf("The query parameter %s %s.", strconvQuote(name), problem)
+				s.fail(w, r, &errs.Error{Code: errs.BadRequest, Message: msg, Fields: map[string]string{strings.ToValidUTF8(name, "?"): msg}})
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// strconvQuote quotes a parameter name only when it needs it, so the common
+// case reads "The query parameter action has …".
+func strconvQuote(name string) string {
+	if textcheck.OK(name) && name != "" && !strings.ContainsAny(name, " \"\\") {
+		return name
+	}
+	return strconv.QuoteToASCII(name)
 }
