@@ -23,8 +23,8 @@ func TestNULAndControlCharactersAnswer4xxNamingTheFieldNot500(t *testing.T) {
 	adminTok := b.token(admin)
 	tests := []struct {
 		name, method, path, token, body string
-		status                           int
-		field                            string
+		status                          int
+		field                           string
 	}{
 		{"token name with NUL", "POST", "/api/v1/tokens", b.poToken, `{"name":"ci\u0000bot"}`, 422, "name"},
 		{"token name with U+2028", "POST", "/api/v1/tokens", b.poToken, `{"name":"ci\u2028bot"}`, 422, "name"},
