@@ -82,3 +82,28 @@ func TestPathIdsThatAreNoRecordAnswer404(t *testing.T) {
 		}
 	}
 }
+
+func TestStaticServesFilesOnlyNeverADirectoryListing(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	for _, tc := range []struct {
+		path   string
+		status int
+	}{
+		{"/static/app.css", http.StatusOK},
+		{"/static/app.js", http.StatusOK},
+		{"/static/", http.StatusNotFound},
+		{"/static/.", http.StatusNotFound},
+		{"/static//", http.StatusNotFound},
+		{"/static/../static/", http.StatusNotFound},
+		{"/static/missing.css", http.StatusNotFound},
+	} {
+		resp, body := b.api("GET", tc.path, "", "")
+		if resp.StatusCode != tc.status {
+			t.Errorf("GET %s: %d, want %d\n%s", tc.path, resp.StatusCode, tc.status, body)
+		}
+		if strings.Contains(body, `<a href="app.css">`) || strings.Contains(body, "<pre>") {
+			t.Errorf("GET %s lists the directory:\n%s", tc.path, body)
+		}
+	}
+}
