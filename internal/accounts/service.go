@@ -13,6 +13,7 @@ import (
 
 	"github.com/certportal/certportal/internal/audit"
 	"github.com/certportal/certportal/internal/errs"
+	"github.com/certportal/certportal/internal/textcheck"
 )
 
 // ErrBadCredentials is the one answer for an unknown email, a wrong password and a
@@ -104,6 +105,10 @@ func (s *Service) UpdateUser(ctx context.Context, actor audit.Actor, id int64, u
 	if up.Name != nil {
 		*up.Name = strings.TrimSpace(*up.Name)
 		fe.Check(*up.Name != "", "name", "Enter the person's name.")
+		fe.Check(len(*up.Name) <= 200, "name", "Keep the name under 200 characters.")
+		if problem := textcheck.Line(*up.Name); problem != "" {
+			fe.Add("name", "The name "+problem+".")
+		}
 	}
 	if up.Roles != nil {
 		roles, err := ParseRoles(strings.Join(rolesToStrings(up.Roles), ","))
@@ -345,6 +350,9 @@ func (s *Service) CreateToken(ctx context.Context, actor audit.Actor, userID int
 	}
 	if len(name) > 100 {
 		return "", nil, errs.Field("name", "Keep the name under 100 characters.")
+	}
+	if problem := textcheck.Line(name); problem != "" {
+		return "", nil, errs.Field("name", "The name "+problem+".")
 	}
 	plaintext, err := newTokenPlaintext()
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/certportal/certportal/internal/errs"
+	"github.com/certportal/certportal/internal/textcheck"
 )
 
 // User is a person who signs in.
@@ -65,6 +66,8 @@ func (n *NewUser) Validate() error {
 		fe.Add("name", "Enter the person's name.")
 	} else if len(n.Name) > 200 {
 		fe.Add("name", "Keep the name under 200 characters.")
+	} else if problem := textcheck.Line(n.Name); problem != "" {
+		fe.Add("name", "The name "+problem+".")
 	}
 	if len(n.Roles) == 0 {
 		fe.Add("roles", "Choose at least one role.")

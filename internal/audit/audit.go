@@ -80,7 +80,7 @@ func List(ctx context.Context, q db.DBTX, f Filter) ([]Entry, error) {
 	rows, err := q.Query(ctx, `
 		SELECT id, at, COALESCE(actor_id, 0), actor_email, action, subject, details
 		FROM audit_log
-		WHERE ($1 = 0 OR id < $1) AND ($2 = '' OR action = $2)
+		WHERE ($1::bigint = 0 OR id < $1) AND ($2 = '' OR action = $2)
 		ORDER BY id DESC
 		LIMIT $3`, f.BeforeID, f.Action, f.Limit)
 	if err != nil {

@@ -158,9 +158,9 @@ func TestZipHoldsMatchingFilesAndWorkingSnippets(t *testing.T) {
 		},
 		"server.js": {"https.createServer(options", "key: file('privkey.pem')", "cert: file('cert.pem')", "ca: file('chain.pem')"},
 		"cloudfront-upload.sh": {
-			"aws iam upload-server-certificate \\\n  --server-certificate-name " + name + "-" + date + " \\\n" +
-				"  --certificate-body file://cert.pem \\\n  --private-key file://privkey.pem \\\n" +
-				"  --certificate-chain file://chain.pem \\\n  --path /cloudfront/" + name + "/\n",
+			"aws iam upload-server-certificate \\\n  --server-certificate-name '" + name + "-" + date + "' \\\n" +
+				"  --certificate-body 'file://cert.pem' \\\n  --private-key 'file://privkey.pem' \\\n" +
+				"  --certificate-chain 'file://chain.pem' \\\n  --path '/cloudfront/" + name + "/'\n",
 		},
 		"README.txt": {"chmod 600 privkey.pem", "nginx -t && systemctl reload nginx", "curl -v https://example.com/",
 			"https://www.ssllabs.com/ssltest/analyze.html?d=example.com", "fullchain.pem", "cert.pem", "chain.pem"},
@@ -312,13 +312,7 @@ func freePort(tb testing.TB) int {
 // snippet must pass `nginx -t` with the real certificate and key.
 func TestZipNginxSnippetPassesNginxT(t *testing.T) {
 	t.Parallel()
-	nginx := os.Getenv("NGINX_BIN")
-	if nginx == "" {
-		var err error
-		if nginx, err = exec.LookPath("nginx"); err != nil {
-			t.Skip("nginx is not installed (set NGINX_BIN to a binary to run this)")
-		}
-	}
+	nginx := nginxBinary(t)
 	chain := buildChain(t, sharedPKI.LeafKeySHA256, bundletest.EmailText)
 	archive, err := bundle.Zip(loadKey(t, bundletest.LeafKey), chain, "*.example.com")
 	if err != nil {
@@ -326,18 +320,38 @@ func TestZipNginxSnippetPassesNginxT(t *testing.T) {
 	}
 	dir := t.TempDir()
 	unzip(t, archive, dir)
-	site := strings.ReplaceAll(string(readFile(t, dir, "nginx.conf")), "/etc/ssl/wildcard.example.com/", dir+"/")
-	writeFile(t, dir, "site.conf", []byte(site))
+	if out, err := nginxT(t, nginx, dir); err != nil {
+		t.Errorf("nginx -t: %v\n%s", err, out)
+	}
+}
+
+// nginxBinary is NGINX_BIN or nginx on PATH; the test is skipped without one.
+func nginxBinary(t *testing.T) string {
+	t.Helper()
+	nginx := os.Getenv("NGINX_BIN")
+	if nginx == "" {
+		var err error
+		if nginx, err = exec.LookPath("nginx"); err != nil {
+			t.Skip("nginx is not installed (set NGINX_BIN to a binary to run this)")
+		}
+	}
+	return nginx
+}
+
+// nginxT runs `nginx -t` on the nginx.conf unzipped in dir (made for
+// *.example.com), with the real certificate and key next to it.
+func nginxT(tb testing.TB, nginx, dir string) ([]byte, error) {
+	tb.Helper()
+	site := strings.ReplaceAll(string(readFile(tb, dir, "nginx.conf")), "/etc/ssl/wildcard.example.com/", dir+"/")
+	writeFile(tb, dir, "site.conf", []byte(site))
 	var main strings.Builder
 	main.WriteString("pid " + dir + "/nginx.pid;\nerror_log " + dir + "/error.log;\nevents {}\nhttp {\n  access_log off;\n")
 	for _, temp := range []string{"client_body", "proxy", "fastcgi", "uwsgi", "scgi"} {
 		main.WriteString("  " + temp + "_temp_path " + dir + ";\n")
 	}
 	main.WriteString("  include " + dir + "/site.conf;\n}\n")
-	writeFile(t, dir, "main.conf", []byte(main.String()))
+	writeFile(tb, dir, "main.conf", []byte(main.String()))
 	cmd := exec.Command(nginx, "-t", "-c", filepath.Join(dir, "main.conf"), "-p", dir+"/")
 	cmd.Env = []string{} // nginx reads inherited sockets from $NGINX
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Errorf("nginx -t: %v\n%s", err, out)
-	}
+	return cmd.CombinedOutput()
 }

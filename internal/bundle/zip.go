@@ -10,6 +10,7 @@ import (
 	"strings"
 	"text/template"
 	"time"
+	"unicode"
 )
 
 // The names inside the zip follow Let's Encrypt's, which engineers and most
@@ -80,6 +81,9 @@ func Zip(key crypto.PrivateKey, chain *Chain, name string) ([]byte, error) {
 		return nil, err
 	}
 	data := newSnippetData(chain, name)
+	if err := data.check(); err != nil {
+		return nil, err
+	}
 
 	type entry struct {
 		name string
@@ -135,7 +139,13 @@ func Zip(key crypto.PrivateKey, chain *Chain, name string) ([]byte, error) {
 }
 
 func render(name, text string, data snippetData) ([]byte, error) {
-	tmpl, err := template.New(name).Funcs(template.FuncMap{"join": strings.Join}).Parse(text)
+	tmpl, err := template.New(name).Funcs(template.FuncMap{
+		"join":    strings.Join,
+		"comment": commentText,
+		"sh":      shellQuote,
+		"js":      jsString,
+		"nginx":   nginxWord,
+	}).Parse(text)
 	if err != nil {
 		return nil, fmt.Errorf("bundle: zip: template %s: %w", name, err)
 	}
@@ -144,6 +154,88 @@ func render(name, text string, data snippetData) ([]byte, error) {
 		return nil, fmt.Errorf("bundle: zip: template %s: %w", name, err)
 	}
 	return buf.Bytes(), nil
+}
+
+// check makes sure the derived names, which the templates write bare into
+// commands and paths, hold nothing a shell, nginx or JavaScript would read as
+// syntax. They are built from filtered characters, so this only fails if
+// that filtering is ever broken.
+func (d snippetData) check() error {
+	values := append([]string{d.Name, d.CertificateName, d.TestHost}, d.ServerNames...)
+	for _, v := range values {
+		if !isSafeWord(v) {
+			return fmt.Errorf("bundle: zip: derived name %q has characters the snippets cannot hold", v)
+		}
+	}
+	return nil
+}
+
+func isSafeWord(v string) bool {
+	if v == "" {
+		return false
+	}
+	for _, r := range v {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune(".*_-/:", r)) {
+			return false
+		}
+	}
+	return true
+}
+
+// commentText makes any value safe inside a one-line comment of every
+// language the zip holds (#, //) and in README.txt: characters that are not
+// printable (line breaks, U+2028/U+2029 which end a // comment in
+// JavaScript, other controls, bidi overrides) are written as \uXXXX escapes.
+func commentText(s string) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	var b strings.Builder
+	for _, r := range s {
+		if unicode.IsPrint(r) {
+			b.WriteRune(r)
+			continue
+		}
+		fmt.Fprintf(&b, "\\u%04X", r)
+	}
+	return b.String()
+}
+
+// shellQuote is s as one POSIX shell word: single quotes keep everything
+// literal, and a single quote inside is closed, escaped and reopened.
+func shellQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// jsString is s as a single-quoted JavaScript string literal; anything but
+// printable ASCII is escaped, so no character can end the literal or the line.
+func jsString(s string) string {
+	var b strings.Builder
+	b.WriteByte('\'')
+	for _, r := range s {
+		switch {
+		case r == '\'' || r == '\\':
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case r >= 0x20 && r < 0x7f:
+			b.WriteRune(r)
+		case r > 0xffff:
+			fmt.Fprintf(&b, "\\u{%X}", r)
+		default:
+			fmt.Fprintf(&b, "\\u%04X", r)
+		}
+	}
+	b.WriteByte('\'')
+	return b.String()
+}
+
+// nginxWord returns s for an nginx directive argument only when nginx takes
+// every character literally (no quotes, spaces, ";", "{", "$" variables or
+// "#" comments); anything else stops the rendering, since a half-escaped
+// configuration is worse than none.
+func nginxWord(s string) (string, error) {
+	if !isSafeWord(s) {
+		return "", fmt.Errorf("bundle: zip: %q cannot be written into nginx.conf", s)
+	}
+	return s, nil
 }
 
 func newSnippetData(chain *Chain, name string) snippetData {

@@ -52,6 +52,9 @@ func (s *Service) intake(ctx context.Context, actor audit.Actor, csrID int64, da
 	if err != nil {
 		return nil, inputError(err)
 	}
+	if err := bundle.CheckNames(parsed...); err != nil {
+		return nil, inputError(err)
+	}
 	chain, err := bundle.BuildChain(parsed, csr.PublicKeySHA256)
 	if err != nil {
 		return nil, inputError(err)
@@ -208,6 +211,9 @@ func (s *Service) AddIntermediates(ctx context.Context, actor audit.Actor, certi
 	}
 	parsed, _, err := bundle.Parse(data)
 	if err != nil {
+		return nil, inputError(err)
+	}
+	if err := bundle.CheckNames(parsed...); err != nil {
 		return nil, inputError(err)
 	}
 	chain, err := c.rebuildChain()

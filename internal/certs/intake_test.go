@@ -309,7 +309,7 @@ func TestEveryKeyReadLeavesExactlyOneAuditRecordAndNoPEMInTheLog(t *testing.T) {
 				}
 			}
 			if !strings.Contains(files["nginx.conf"], "ssl_certificate_key /etc/ssl/www.example.com/privkey.pem") ||
-				!strings.Contains(files["cloudfront-upload.sh"], "--path /cloudfront/www.example.com/") {
+				!strings.Contains(files["cloudfront-upload.sh"], "--path '/cloudfront/www.example.com/'") {
 				t.Errorf("snippets:\n%s\n%s", files["nginx.conf"], files["cloudfront-upload.sh"])
 			}
 		}},

@@ -144,7 +144,7 @@ func listCertificates(ctx context.Context, q db.DBTX, f Filter, now time.Time) (
 		until = &t
 	}
 	rows, err := q.Query(ctx, `SELECT `+certColumns+certFrom+`
-		WHERE ($1 = 0 OR cl.id = $1) AND ($2 = 0 OR c.requirement_id = $2) AND ($3 = 0 OR c.csr_id = $3)
+		WHERE ($1::bigint = 0 OR cl.id = $1) AND ($2::bigint = 0 OR c.requirement_id = $2) AND ($3::bigint = 0 OR c.csr_id = $3)
 		  AND ($4::timestamptz IS NULL OR c.not_after <= $4)
 		ORDER BY c.not_after, c.id`, f.ClientID, f.RequirementID, f.CSRID, until)
 	if err != nil {

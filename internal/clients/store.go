@@ -262,7 +262,7 @@ func (s *Service) CurrentStanding(ctx context.Context, clientID int64) (map[int6
 	rows, err := s.pool.Query(ctx, `
 		SELECT DISTINCT ON (g.client_id) g.client_id, g.status, g.checked_on, g.source
 		FROM good_standing g
-		WHERE ($1 = 0 OR g.client_id = $1)
+		WHERE ($1::bigint = 0 OR g.client_id = $1)
 		ORDER BY g.client_id, g.checked_on DESC, g.id DESC`, clientID)
 	if err != nil {
 		return nil, fmt.Errorf("clients: good standing: %w", err)
@@ -287,7 +287,7 @@ func (s *Service) ContactsByClient(ctx context.Context, clientID int64) (map[int
 	rows, err := s.pool.Query(ctx, `
 		SELECT ct.client_id, ct.role, ct.email, ct.verified_at IS NOT NULL
 		FROM contacts ct
-		WHERE ($1 = 0 OR ct.client_id = $1)
+		WHERE ($1::bigint = 0 OR ct.client_id = $1)
 		ORDER BY ct.client_id, array_position(ARRAY['admin','billing','tech','organization'], ct.role), ct.id`, clientID)
 	if err != nil {
 		return nil, fmt.Errorf("clients: contacts: %w", err)

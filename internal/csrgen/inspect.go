@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/certportal/certportal/internal/hostname"
+	"github.com/certportal/certportal/internal/textcheck"
 )
 
 // MaxCSRSize bounds the input ParseCSR reads. A CSR with 100 names and an
@@ -32,6 +33,7 @@ var (
 	ErrNotCSR         = errors.New("not a certificate signing request")
 	ErrUnsupportedKey = errors.New("unsupported key")
 	ErrBadSignature   = errors.New("signature does not verify")
+	ErrUnsafeName     = errors.New("the request's names hold control characters or line separators")
 )
 
 // Inspection is a decoded CSR: what `openssl req -text -noout -verify`
@@ -120,7 +122,29 @@ func ParseCSR(data []byte) (*Inspection, error) {
 		return in, fmt.Errorf("csrgen: parse CSR: %w: the request was changed after it was signed, or was not signed with its own key (%v)", ErrBadSignature, err)
 	}
 	in.SignatureOK = true
+	if err := checkNames(in); err != nil {
+		return in, fmt.Errorf("csrgen: parse CSR: %w", err)
+	}
 	return in, nil
+}
+
+// checkNames refuses a request whose subject or alternative names carry
+// control characters, invalid UTF-8 or U+2028/U+2029: crypto/x509 decodes
+// them, and they would follow the names into every display and generated
+// file. The Inspection is still returned, so the page can show what was
+// pasted.
+func checkNames(in *Inspection) error {
+	for _, a := range in.Subject {
+		if problem := textcheck.Line(a.Value); problem != "" {
+			return fmt.Errorf("%w: the subject's %s %s", ErrUnsafeName, a.Type, problem)
+		}
+	}
+	for _, san := range append(slices.Clone(in.SANs), in.OtherSANs...) {
+		if problem := textcheck.Line(san); problem != "" {
+			return fmt.Errorf("%w: the alternative name %q %s", ErrUnsafeName, san, problem)
+		}
+	}
+	return nil
 }
 
 // csrDER finds the request in PEM text, or takes the input as DER.

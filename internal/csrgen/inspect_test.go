@@ -326,3 +326,53 @@ func mustDER(t *testing.T, pemData []byte) []byte {
 	}
 	return block.Bytes
 }
+
+// A request made elsewhere can carry any bytes in its names; Go and openssl
+// both encode them. ParseCSR refuses the ones that would break out of a line
+// wherever the name is shown or written, and still describes the request.
+func TestParseCSRRefusesNamesWithControlCharactersButStillDescribesThem(t *testing.T) {
+	t.Parallel()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name     string
+		template x509.CertificateRequest
+		message  string
+	}{
+		{"line feed in O", x509.CertificateRequest{Subject: pkix.Name{Organization: []string{"Acme\ntouch /tmp/x\n#"}, CommonName: "www.example.com"}}, "the subject's O has a line break"},
+		{"U+2028 in OU", x509.CertificateRequest{Subject: pkix.Name{OrganizationalUnit: []string{"IT\u2028x"}, CommonName: "www.example.com"}}, "OU has a Unicode line or paragraph separator (U+2028)"},
+		{"U+2029 in CN", x509.CertificateRequest{Subject: pkix.Name{CommonName: "www.example.com\u2029"}}, "CN has a Unicode line or paragraph separator (U+2029)"},
+		{"escape in L", x509.CertificateRequest{Subject: pkix.Name{Locality: []string{"a\x1bb"}, CommonName: "www.example.com"}}, "U+001B"},
+		{"line feed in a SAN", x509.CertificateRequest{Subject: pkix.Name{CommonName: "www.example.com"}, DNSNames: []string{"www.example.com\nx"}}, "alternative name"},
+		{"escape in an email SAN", x509.CertificateRequest{Subject: pkix.Name{CommonName: "www.example.com"}, EmailAddresses: []string{"a\x1b@example.com"}}, "alternative name"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			der, err := x509.CreateCertificateRequest(rand.Reader, &tt.template, key)
+			if err != nil {
+				t.Fatal(err)
+			}
+			in, err := csrgen.ParseCSR(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE REQUEST", Bytes: der}))
+			if !errors.Is(err, csrgen.ErrUnsafeName) {
+				t.Fatalf("ParseCSR = %v, want ErrUnsafeName", err)
+			}
+			if !strings.Contains(err.Error(), tt.message) {
+				t.Errorf("error %q does not say %q", err, tt.message)
+			}
+			if in == nil || in.Key != "ECDSA P-256" {
+				t.Errorf("Inspection = %+v, want one describing the request", in)
+			}
+		})
+	}
+	clean := x509.CertificateRequest{Subject: pkix.Name{Organization: []string{"Müller & Söhne"}, CommonName: "www.example.com"}, DNSNames: []string{"www.example.com"}}
+	der, err := x509.CreateCertificateRequest(rand.Reader, &clean, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := csrgen.ParseCSR(der); err != nil {
+		t.Errorf("ParseCSR refuses a plain request with letters beyond ASCII: %v", err)
+	}
+}

@@ -5,10 +5,10 @@ import (
 	"maps"
 	"slices"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/certportal/certportal/internal/hostname"
+	"github.com/certportal/certportal/internal/textcheck"
 )
 
 // Upper bounds from X.520 / RFC 5280 appendix A (ub-common-name and friends),
@@ -155,19 +155,15 @@ func isTwoASCIILetters(s string) bool {
 
 // checkText returns a user-facing message when an optional subject text field
 // is unusable. Any Unicode letter is fine (it is encoded as UTF8String);
-// control characters are not, since they break the one-line displays of every
-// tool that will show this subject.
+// control characters and Unicode line separators are not, since they break the
+// one-line displays of every tool that will show this subject (and end a
+// comment line in a generated script).
 func checkText(label, value string, max int) string {
-	if !utf8.ValidString(value) {
-		return fmt.Sprintf("the %s is not valid UTF-8 text", label)
+	if problem := textcheck.Line(value); problem != "" {
+		return fmt.Sprintf("the %s %s", label, problem)
 	}
 	if n := utf8.RuneCountInString(value); n > max {
 		return fmt.Sprintf("is %d characters; the %s can have at most %d", n, label, max)
-	}
-	for _, c := range value {
-		if unicode.IsControl(c) {
-			return fmt.Sprintf("the %s has a control character (like a line break or tab); use plain text", label)
-		}
 	}
 	return ""
 }

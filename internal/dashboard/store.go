@@ -37,7 +37,7 @@ func dashboardOpenRequirements(ctx context.Context, q db.DBTX, clientID int64, n
 		FROM requirements r
 		JOIN projects p ON p.id = r.project_id
 		JOIN clients c ON c.id = p.client_id
-		WHERE ($1 = 0 OR p.client_id = $1)
+		WHERE ($1::bigint = 0 OR p.client_id = $1)
 			AND NOT EXISTS (SELECT 1 FROM certificates ce WHERE ce.requirement_id = r.id AND ce.not_after > $2)
 			AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.requirement_id = r.id AND o.state = ANY($3))
 		ORDER BY lower(c.display_name), lower(p.name), r.id`, clientID, now, orderStatesUnderWay)
@@ -78,7 +78,7 @@ func dashboardOrders(ctx context.Context, q db.DBTX, clientID int64, submittedBe
 		JOIN clients c ON c.id = p.client_id
 		JOIN csrs s ON s.id = o.csr_id
 		LEFT JOIN contacts ac ON ac.id = o.admin_contact_id
-		WHERE ($1 = 0 OR p.client_id = $1)
+		WHERE ($1::bigint = 0 OR p.client_id = $1)
 			AND (o.state = 'unknown'
 				OR (o.state = 'declined' AND NOT EXISTS (SELECT 1 FROM orders n WHERE n.replaces_order_id = o.id))
 				OR (o.state IN ('pending', 'in-progress', 'awaiting-approval', 'approver-confirmed', 'completed')
@@ -112,7 +112,7 @@ func dashboardOrderCounts(ctx context.Context, q db.DBTX, clientID int64) (map[o
 		FROM orders o
 		JOIN requirements r ON r.id = o.requirement_id
 		JOIN projects p ON p.id = r.project_id
-		WHERE ($1 = 0 OR p.client_id = $1)
+		WHERE ($1::bigint = 0 OR p.client_id = $1)
 		GROUP BY o.state`, clientID)
 	if err != nil {
 		return nil, fmt.Errorf("dashboard: order counts: %w", err)
@@ -141,7 +141,7 @@ func dashboardLatestCertificates(ctx context.Context, q db.DBTX, clientID int64,
 		JOIN requirements r ON r.id = l.requirement_id
 		JOIN projects p ON p.id = r.project_id
 		JOIN clients c ON c.id = p.client_id
-		WHERE ($1 = 0 OR p.client_id = $1) AND l.not_after < $2
+		WHERE ($1::bigint = 0 OR p.client_id = $1) AND l.not_after < $2
 		ORDER BY l.not_after, l.id`, clientID, before)
 	if err != nil {
 		return nil, fmt.Errorf("dashboard: certificates: %w", err)

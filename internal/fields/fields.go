@@ -4,7 +4,6 @@
 package fields
 
 import (
-	"fmt"
 	"net/mail"
 	"net/url"
 	"regexp"
@@ -14,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/certportal/certportal/internal/errs"
+	"github.com/certportal/certportal/internal/textcheck"
 )
 
 // Field length limits: generous for real names and addresses, small enough that a
@@ -109,25 +109,18 @@ func CheckText(fe errs.FieldErrors, field string, v *string, required bool, max 
 }
 
 // TextProblem says why s holds a character that cannot be stored or sent
-// to the CA (the OpenSRS envelope is XML 1.0), or "". Multi-line text may hold
-// tabs and line breaks; a name or an address line may not.
+// to the CA (the OpenSRS envelope is XML 1.0), as a sentence, or "". Multi-line
+// text may hold tabs and line breaks; a name or an address line may not. The
+// rule itself is textcheck's, shared with certificate names and API inputs.
 func TextProblem(s string, multiline bool) string {
-	if !utf8.ValidString(s) {
-		return "This has bytes that are not valid UTF-8 text."
+	problem := textcheck.Line(s)
+	if multiline {
+		problem = textcheck.Multiline(s)
 	}
-	for _, r := range s {
-		switch {
-		case r == '\t' || r == '\n' || r == '\r':
-			if !multiline {
-				return "Keep this on one line: it cannot hold tabs or line breaks."
-			}
-		case r < 0x20:
-			return fmt.Sprintf("This has a control character (U+%04X) that cannot be sent to the CA.", r)
-		case r >= 0xD800 && r <= 0xDFFF, r == 0xFFFE, r == 0xFFFF:
-			return fmt.Sprintf("This has a character (U+%04X) that cannot be sent to the CA.", r)
-		}
+	if problem == "" {
+		return ""
 	}
-	return ""
+	return "This " + problem + "."
 }
 
 // ParseDate reads an optional YYYY-MM-DD date; an unreadable one is a field error.

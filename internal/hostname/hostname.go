@@ -14,6 +14,7 @@ import (
 	"net/netip"
 	"strings"
 
+	"golang.org/x/net/idna"
 	"golang.org/x/net/publicsuffix"
 )
 
@@ -114,6 +115,32 @@ func validateLabel(name, label string) error {
 			}
 			return invalid(name, "label %q has a character that is not a letter, digit or hyphen", label)
 		}
+	}
+	if len(label) >= 4 && strings.EqualFold(label[:4], aLabelPrefix) {
+		return validateALabel(name, label)
+	}
+	return nil
+}
+
+// aLabelPrefix starts an internationalized label in its ASCII (punycode) form.
+const aLabelPrefix = "xn--"
+
+// validateALabel checks an xn-- label by IDNA2008 (RFC 5891): it must decode
+// from punycode to a Unicode label that IDNA2008 allows and encode back to
+// the same letters. CAs refuse a name that fails this ("xn--zz"), and a
+// browser would never ask for it.
+func validateALabel(name, label string) error {
+	lower := strings.ToLower(label)
+	u, err := idna.Registration.ToUnicode(lower)
+	if err == nil {
+		var back string
+		back, err = idna.Registration.ToASCII(u)
+		if err == nil && back != lower {
+			err = fmt.Errorf("it encodes back as %q", back)
+		}
+	}
+	if err != nil || u == lower {
+		return invalid(name, "label %q is not a valid internationalized (xn--) label; copy the name's punycode form from a converter or the registrar", label)
 	}
 	return nil
 }

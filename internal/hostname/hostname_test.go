@@ -19,6 +19,9 @@ func TestValidateAcceptsNamesPublicCAsIssueFor(t *testing.T) {
 		"example.co.uk",
 		"a.b.c.d.example.org",
 		"xn--mller-kva.de",
+		"XN--MLLER-KVA.de",         // A-labels are checked case-insensitively
+		"www.xn--nxasmq6b.example", // βόλοσ
+		"*.xn--mnchen-3ya.de",
 		"1password.com",
 		"123.example.com",
 		"a-b.example.com",
@@ -68,6 +71,13 @@ func TestValidateRejectsBadNamesSayingWhatIsWrong(t *testing.T) {
 		{"*.co.uk", "public suffix"},
 		{"*.internal", "public suffix"},
 		{"münchen.de", "xn--"},
+		{"xn--zz.example.com", `label "xn--zz" is not a valid internationalized (xn--) label`},
+		{"www.xn--a.example.com", `"xn--a" is not a valid internationalized`},
+		{"xn--abc-.example.com", "starts or ends with a hyphen"},
+		{"xn--mller-kva0.de", "not a valid internationalized"},
+		{"xn--mnchen-3ya\u2028.de", "non-ASCII"},
+		{"www\u2028.example.com", "non-ASCII"},
+		{"www.example.com\u2029", "space around it"},
 		{"example.com/path", "not a letter, digit or hyphen"},
 		{"user@example.com", "not a letter, digit or hyphen"},
 		{"https://example.com", "not a letter, digit or hyphen"},

@@ -9,6 +9,7 @@ import (
 	"github.com/certportal/certportal/internal/errs"
 	"github.com/certportal/certportal/internal/fields"
 	"github.com/certportal/certportal/internal/opensrs"
+	"github.com/certportal/certportal/internal/textcheck"
 )
 
 // Providers an order can be placed with.
@@ -148,6 +149,9 @@ func (in OrderInput) Validate() error {
 		}
 	case OrderProviderManual:
 		f.Check(in.Product != "" && len(in.Product) <= 100, "product", "Name the product bought (up to 100 characters).")
+		if problem := textcheck.Line(in.Product); problem != "" {
+			f.Add("product", "The product "+problem+".")
+		}
 	default:
 		f.Add("provider", "Choose opensrs or manual.")
 	}
@@ -160,9 +164,6 @@ func (in OrderInput) Validate() error {
 	f.Check(len(in.SpecialInstructions) <= 2000, "special_instructions", "Keep special instructions under 2,000 characters.")
 	if p := fields.TextProblem(in.SpecialInstructions, true); p != "" && len(in.SpecialInstructions) <= 2000 {
 		f.Add("special_instructions", p)
-	}
-	if p := fields.TextProblem(in.Product, false); p != "" && in.Provider == OrderProviderManual {
-		f.Add("product", p)
 	}
 	return f.Err()
 }

@@ -718,7 +718,7 @@ func (s *OrderService) recoverSubmissions(ctx context.Context, olderThan time.Du
 		rows, err := tx.Query(ctx, `
 			UPDATE orders SET state = 'unknown', submitting_since = NULL, updated_at = now(),
 				last_error = 'Submission outcome unknown: the portal stopped while the order was being sent. Check the reseller panel before retrying.'
-			WHERE state = 'submitting' AND submitting_since <= $1 AND ($2 = 0 OR id = $2) RETURNING id`, cutoff, id)
+			WHERE state = 'submitting' AND submitting_since <= $1 AND ($2::bigint = 0 OR id = $2) RETURNING id`, cutoff, id)
 		if err != nil {
 			return err
 		}

@@ -104,7 +104,7 @@ func orderList(ctx context.Context, q db.DBTX, f OrderFilter) ([]Order, error) {
 		f.Limit = 500
 	}
 	rows, err := q.Query(ctx, `SELECT `+orderColumns+orderFrom+`
-		WHERE ($1 = '' OR o.state = $1) AND ($2 = 0 OR o.requirement_id = $2)
+		WHERE ($1 = '' OR o.state = $1) AND ($2::bigint = 0 OR o.requirement_id = $2)
 		ORDER BY o.id DESC LIMIT $3`, string(f.State), f.RequirementID, f.Limit)
 	if err != nil {
 		return nil, fmt.Errorf("orders: list orders: %w", err)

@@ -102,7 +102,7 @@ func getProject(ctx context.Context, q db.DBTX, id int64) (*Project, error) {
 
 // listProjects returns every project, or one client's when clientID is not 0.
 func listProjects(ctx context.Context, q db.DBTX, clientID int64) ([]Project, error) {
-	rows, err := q.Query(ctx, projectSelect+`WHERE ($1 = 0 OR p.client_id = $1) ORDER BY lower(p.name), p.id`, clientID)
+	rows, err := q.Query(ctx, projectSelect+`WHERE ($1::bigint = 0 OR p.client_id = $1) ORDER BY lower(p.name), p.id`, clientID)
 	if err != nil {
 		return nil, fmt.Errorf("projects: list projects: %w", err)
 	}

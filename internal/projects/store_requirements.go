@@ -189,7 +189,7 @@ func (s *Service) LatestDomainChecks(ctx context.Context, clientID int64) (map[i
 	rows, err := s.pool.Query(ctx, `SELECT DISTINCT ON (d.requirement_id, d.domain) `+snapshotColumns+snapshotFrom+`
 		JOIN requirements r ON r.id = d.requirement_id
 		JOIN projects p ON p.id = r.project_id
-		WHERE ($1 = 0 OR p.client_id = $1)
+		WHERE ($1::bigint = 0 OR p.client_id = $1)
 		ORDER BY d.requirement_id, d.domain, d.checked_at DESC, d.id DESC`, clientID)
 	if err != nil {
 		return nil, fmt.Errorf("projects: domain checks: %w", err)

@@ -7,13 +7,22 @@ import (
 	"strconv"
 
 	"github.com/certportal/certportal/internal/audit"
+	"github.com/certportal/certportal/internal/errs"
 	"github.com/certportal/certportal/web/templates/pages"
 )
 
 const auditPageSize = 50
 
 func (s *Server) auditLog(w http.ResponseWriter, r *http.Request) {
-	before, _ := strconv.ParseInt(r.URL.Query().Get("before"), 10, 64)
+	var before int64
+	if v := r.URL.Query().Get("before"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 1 {
+			s.fail(w, r, errs.New(errs.BadRequest, "before must be an audit record id, a positive whole number."))
+			return
+		}
+		before = n
+	}
 	action := r.URL.Query().Get("action")
 	// One more than a page tells whether there is an older page.
 	entries, err := audit.List(r.Context(), s.pool, audit.Filter{Limit: auditPageSize + 1, BeforeID: before, Action: action})

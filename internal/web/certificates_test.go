@@ -30,17 +30,7 @@ var (
 // DER and PEM.
 func (b *testBundle) signedFor(token string, kt string, host string) (csrID int64, der, leafPEM []byte) {
 	b.t.Helper()
-	pkiOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "web-pki-")
-		if err == nil {
-			testPKI, pkiErr = bundletest.Build(dir)
-		} else {
-			pkiErr = err
-		}
-	})
-	if pkiErr != nil {
-		b.t.Fatal(pkiErr)
-	}
+	b.sharedTestPKI()
 	req := b.requirement(host)
 	resp, body := b.api("POST", fmt.Sprintf("/api/v1/requirements/%d/csrs", req), token, `{"key_type":"`+kt+`"}`)
 	if resp.StatusCode != 201 {

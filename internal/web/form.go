@@ -153,12 +153,18 @@ func pathID(r *http.Request, name string) (int64, error) {
 	return n, nil
 }
 
-// formValueLimited reads a form field; multipart bodies keep at most 2 MiB in memory.
-func formValueLimited(r *http.Request, name string) string {
+// formValueLimited reads a form field; multipart bodies keep at most 2 MiB in
+// memory. The error is the body's (too large, cut off), so callers can tell
+// a missing field from an unreadable form.
+func formValueLimited(r *http.Request, name string) (string, error) {
+	var err error
 	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
-		if err := r.ParseMultipartForm(maxUploadBytes); err != nil {
-			return ""
-		}
+		err = r.ParseMultipartForm(maxUploadBytes)
+	} else {
+		err = r.ParseForm()
 	}
-	return r.FormValue(name)
+	if err != nil {
+		return "", fmt.Errorf("web: read form: %w", err)
+	}
+	return r.FormValue(name), nil
 }

@@ -5,16 +5,19 @@ import (
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/certportal/certportal/internal/accounts"
 	"github.com/certportal/certportal/internal/audit"
 	"github.com/certportal/certportal/internal/errs"
+	"github.com/certportal/certportal/internal/textcheck"
 )
 
 type ctxKey int
@@ -168,13 +171,13 @@ func (s *Server) crossOriginProtection(next http.Handler) http.Handler {
 
 func (s *Server) limitBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Body != nil && r.ContentLength > s.cfg.MaxBodyBytes && !allowsLargeBody(r) {
-			s.fail(w, r, errs.New(errs.TooLarge, "The request body is larger than %d KiB.", s.cfg.MaxBodyBytes>>10))
-			return
-		}
 		limit := s.cfg.MaxBodyBytes
 		if allowsLargeBody(r) {
 			limit = maxUploadBytes
+		}
+		if r.Body != nil && r.ContentLength > limit {
+			s.fail(w, r, errs.New(errs.TooLarge, "The request body is larger than %d KiB.", limit>>10))
+			return
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, limit)
 		next.ServeHTTP(w, r)
@@ -287,7 +290,16 @@ func (s *Server) checkCSRF(next http.Handler) http.Handler {
 		want := s.sessions.GetString(r.Context(), sessCSRF)
 		got := r.Header.Get("X-CSRF-Token")
 		if got == "" {
-			got = formValueLimited(r, "csrf_token")
+			var err error
+			if got, err = formValueLimited(r, "csrf_token"); err != nil {
+				// A body over the limit is a 413 that says the limit, not an
+				// expired form: the token was simply not read.
+				var tooLarge *http.MaxBytesError
+				if errors.As(err, &tooLarge) {
+					s.fail(w, r, err)
+					return
+				}
+			}
 		}
 		if want == "" || subtle.ConstantTimeCompare([]byte(want), []byte(got)) != 1 {
 			s.fail(w, r, errs.New(errs.Forbidden, "The form has expired or did not come from this portal. Go back, reload the page and try again."))
@@ -295,4 +307,91 @@ func (s *Server) checkCSRF(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// guardWriter lets a session error be the whole response. scs saves the
+// session when the handler first writes, and reports a failed save through
+// ErrorFunc, after which the handler goes on writing its own page: without
+// the guard the answer was the error page followed by the page.
+type guardWriter struct {
+	http.ResponseWriter
+	wroteHeader bool
+	sealed      bool // the error page is out; the handler's writes are dropped
+}
+
+func (g *guardWriter) WriteHeader(code int) {
+	if g.sealed || g.wroteHeader {
+		return
+	}
+	g.wroteHeader = true
+	g.ResponseWriter.WriteHeader(code)
+}
+
+func (g *guardWriter) Write(b []byte) (int, error) {
+	if g.sealed {
+		return len(b), nil
+	}
+	g.wroteHeader = true
+	return g.ResponseWriter.Write(b)
+}
+
+func (g *guardWriter) Unwrap() http.ResponseWriter { return g.ResponseWriter }
+
+// oneResponse puts a guardWriter around the session middleware.
+func oneResponse(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(&guardWriter{ResponseWriter: w}, r)
+	})
+}
+
+// sessionError answers a failed session load or save (503 when the database
+// is down) unless the response has already started, and then seals it.
+func (s *Server) sessionError(w http.ResponseWriter, r *http.Request, err error) {
+	g, ok := w.(*guardWriter)
+	if !ok {
+		s.serverError(w, r, err)
+		return
+	}
+	if g.wroteHeader || g.sealed {
+		s.log.Error("session", "id", requestIDFrom(r.Context()), "error", err.Error())
+		return
+	}
+	s.serverError(g, r, fmt.Errorf("web: session: %w", err))
+	g.sealed = true
+}
+
+// checkQuery refuses a query string whose names or values hold NUL, other
+// control characters, U+2028/U+2029 or invalid UTF-8, before any handler
+// passes them to PostgreSQL (which refuses NUL in text with an error that
+// used to be a 500). The answer is 400 naming the parameter.
+func (s *Server) checkQuery(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.RawQuery == "" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		for name, values := range r.URL.Query() {
+			problem := textcheck.Line(name)
+			for _, v := range values {
+				if problem == "" {
+					problem = textcheck.Line(v)
+				}
+			}
+			if problem != "" {
+				msg := fmt.Sprintf("The query parameter %s %s.", strconvQuote(name), problem)
+				s.fail(w, r, &errs.Error{Code: errs.BadRequest, Message: msg, Fields: map[string]string{strings.ToValidUTF8(name, "?"): msg}})
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// strconvQuote quotes a parameter name only when it needs it, so the common
+// case reads "The query parameter action has …".
+func strconvQuote(name string) string {
+	if textcheck.OK(name) && name != "" && !strings.ContainsAny(name, " \"\\") {
+		return name
+	}
+	return strconv.QuoteToASCII(name)
 }

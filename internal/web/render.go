@@ -15,6 +15,8 @@ import (
 	"strings"
 
 	"github.com/a-h/templ"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/puddle/v2"
 
 	"github.com/certportal/certportal/internal/accounts"
 	"github.com/certportal/certportal/internal/errs"
@@ -110,12 +112,26 @@ func (s *Server) serverError(w http.ResponseWriter, r *http.Request, err error) 
 	id := requestIDFrom(r.Context())
 	s.log.LogAttrs(r.Context(), slog.LevelError, "server error",
 		slog.String("id", id), slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.String("error", err.Error()))
+	status, heading := http.StatusInternalServerError, "Something went wrong"
 	msg := "Something went wrong on our side. The error was logged with reference " + id + "."
+	if databaseDown(err) {
+		status, heading = http.StatusServiceUnavailable, "The portal's database cannot be reached"
+		msg = "The portal cannot reach its database right now. Try again in a minute; if it persists, tell the administrators (reference " + id + ")."
+		w.Header().Set("Retry-After", "30")
+	}
 	if isAPI(r) {
-		s.writeJSON(w, http.StatusInternalServerError, map[string]any{"error": msg})
+		s.writeJSON(w, status, map[string]any{"error": msg})
 		return
 	}
-	s.renderStatus(w, r, http.StatusInternalServerError, pages.ErrorPage(s.pageData(r, "Error"), 500, "Something went wrong", msg))
+	s.renderStatus(w, r, status, pages.ErrorPage(s.pageData(r, "Error"), status, heading, msg))
+}
+
+// databaseDown reports whether err means PostgreSQL could not be reached (a
+// failed connection or a closed pool), which is worth a 503 and a retry,
+// rather than a fault in the portal.
+func databaseDown(err error) bool {
+	var connectErr *pgconn.ConnectError
+	return errors.As(err, &connectErr) || errors.Is(err, puddle.ErrClosedPool)
 }
 
 // render writes a page with 200.

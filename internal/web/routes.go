@@ -116,11 +116,12 @@ func (s *Server) foundationRoutes() []route {
 }
 
 // buildRouter mounts the route table behind the middleware chains:
-// standard (recover, request id, log, headers, cross-origin protection, body limit)
+// standard (recover, request id, log, headers, cross-origin protection, body limit,
+// query text check)
 // → pages: session, user, role, CSRF token / API: bearer token, role.
 func (s *Server) buildRouter() http.Handler {
 	r := chi.NewRouter()
-	r.Use(s.recoverPanic, s.requestID, s.logRequest, s.securityHeaders, s.crossOriginProtection, s.limitBody)
+	r.Use(s.recoverPanic, s.requestID, s.logRequest, s.securityHeaders, s.crossOriginProtection, s.limitBody, s.checkQuery)
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, notFound("There is no page at this address."))
 	})
@@ -144,7 +145,7 @@ func (s *Server) buildRouter() http.Handler {
 		case rt.pattern == "/static/*" || rt.pattern == "/healthz":
 			// No session: these must stay cheap and cookie-free.
 		default:
-			h = s.sessions.LoadAndSave(s.markSession(s.pageAuth(rt.access, s.checkCSRF(h))))
+			h = oneResponse(s.sessions.LoadAndSave(s.markSession(s.pageAuth(rt.access, s.checkCSRF(h)))))
 		}
 		r.Method(rt.method, rt.pattern, h)
 	}

@@ -116,9 +116,7 @@ func New(cfg Config, d Deps) *Server {
 	s.sessions.Cookie.SameSite = http.SameSiteLaxMode
 	s.sessions.Cookie.Secure = cfg.Production
 	s.sessions.Cookie.Path = "/"
-	s.sessions.ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) {
-		s.serverError(w, r, err)
-	}
+	s.sessions.ErrorFunc = s.sessionError
 	s.routes = s.routeTable()
 	s.handler = s.buildRouter()
 	return s

@@ -4,6 +4,8 @@ import (
 	"context"
 	"io/fs"
 	"net/http"
+	"path"
+	"strings"
 	"time"
 
 	"github.com/certportal/certportal/web/static"
@@ -20,8 +22,14 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	s.writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 }
 
+// staticFiles serves the embedded CSS, JS and icons: files only. A directory
+// (/static/ itself included) is a 404, not a listing of what is there.
 func (s *Server) staticFiles(w http.ResponseWriter, r *http.Request) {
-	sub, _ := fs.Sub(static.FS, ".")
+	name := strings.TrimPrefix(path.Clean("/"+strings.TrimPrefix(r.URL.Path, "/static/")), "/")
+	if info, err := fs.Stat(static.FS, name); name == "" || err != nil || info.IsDir() {
+		s.fail(w, r, notFound("There is no file at this address."))
+		return
+	}
 	w.Header().Set("Cache-Control", "public, max-age=3600")
-	http.StripPrefix("/static/", http.FileServerFS(sub)).ServeHTTP(w, r)
+	http.StripPrefix("/static/", http.FileServerFS(static.FS)).ServeHTTP(w, r)
 }

@@ -11,6 +11,7 @@ import (
 	"bytes"
 	"crypto/rand"
 	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -232,23 +233,7 @@ func (p *PKI) writeEmails() error {
 // that expired on 2026-01-02: openssl 3.0's x509 command cannot set past
 // dates.
 func (p *PKI) writeExpired() error {
-	inter, err := readPEMCert(p.Path(InterCert))
-	if err != nil {
-		return err
-	}
-	leaf, err := readPEMCert(p.Path(LeafCert))
-	if err != nil {
-		return err
-	}
-	keyPEM, err := p.Read(InterKey)
-	if err != nil {
-		return err
-	}
-	block, _ := pem.Decode(keyPEM)
-	if block == nil {
-		return errors.New("bundletest: intermediate key is not PEM")
-	}
-	interKey, err := x509.ParsePKCS8PrivateKey(block.Bytes)
+	inter, interKey, leaf, err := p.signingParts()
 	if err != nil {
 		return err
 	}
@@ -280,4 +265,60 @@ func readPEMCert(path string) (*x509.Certificate, error) {
 		return nil, fmt.Errorf("bundletest: %s holds no PEM block", path)
 	}
 	return x509.ParseCertificate(block.Bytes)
+}
+
+// signingParts are what signing a new certificate for the leaf key needs: the
+// intermediate, its key, and the openssl-made leaf (for its key and names).
+func (p *PKI) signingParts() (inter *x509.Certificate, interKey any, leaf *x509.Certificate, err error) {
+	if inter, err = readPEMCert(p.Path(InterCert)); err != nil {
+		return nil, nil, nil, err
+	}
+	if leaf, err = readPEMCert(p.Path(LeafCert)); err != nil {
+		return nil, nil, nil, err
+	}
+	keyPEM, err := p.Read(InterKey)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	block, _ := pem.Decode(keyPEM)
+	if block == nil {
+		return nil, nil, nil, errors.New("bundletest: intermediate key is not PEM")
+	}
+	if interKey, err = x509.ParsePKCS8PrivateKey(block.Bytes); err != nil {
+		return nil, nil, nil, err
+	}
+	return inter, interKey, leaf, nil
+}
+
+// IssueLeaf signs, with the intermediate, a PEM certificate for the leaf key
+// (LeafKey, so it matches leaf.csr) with the given subject and the leaf's
+// names, OCSP and caIssuers URLs, valid 90 days from notBefore. Go's x509
+// writes any subject it is given, line breaks included, which is how tests
+// get the hostile certificates a careless or malicious CA could issue.
+func (p *PKI) IssueLeaf(subject pkix.Name, notBefore time.Time) ([]byte, error) {
+	inter, interKey, leaf, err := p.signingParts()
+	if err != nil {
+		return nil, err
+	}
+	serial, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 64))
+	if err != nil {
+		return nil, err
+	}
+	template := &x509.Certificate{
+		SerialNumber:          serial,
+		Subject:               subject,
+		NotBefore:             notBefore,
+		NotAfter:              notBefore.Add(90 * 24 * time.Hour),
+		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment,
+		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		BasicConstraintsValid: true,
+		DNSNames:              leaf.DNSNames,
+		OCSPServer:            []string{OCSPURL},
+		IssuingCertificateURL: []string{InterCAIssuersURL},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, template, inter, leaf.PublicKey, interKey)
+	if err != nil {
+		return nil, fmt.Errorf("bundletest: issue leaf: %w", err)
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), nil
 }

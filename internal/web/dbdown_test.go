@@ -1,0 +1,93 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/certportal/certportal/internal/pgtest"
+	"github.com/certportal/certportal/internal/services"
+)
+
+// closedPort is a loopback port nobody listens on: a stopped database.
+func closedPort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := l.Addr().(*net.TCPAddr).Port
+	l.Close()
+	return port
+}
+
+// While PostgreSQL is down, a page answers one 503 page: scs reports the failed
+// session save through ErrorFunc and the handler used to go on writing its
+// own page after the error page ("superfluous response.WriteHeader").
+func TestPagesAnswerOne503WhileTheDatabaseIsDown(t *testing.T) {
+	t.Parallel()
+	stoppedPool := func(t *testing.T) *pgxpool.Pool {
+		pool, err := pgxpool.New(context.Background(), fmt.Sprintf("postgres://nobody@127.0.0.1:%d/none?sslmode=disable&connect_timeout=5", closedPort(t)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(pool.Close)
+		return pool
+	}
+	closedPool := func(t *testing.T) *pgxpool.Pool {
+		pool := pgtest.Pool(t)
+		pool.Close()
+		return pool
+	}
+	for name, makePool := range map[string]func(*testing.T) *pgxpool.Pool{"stopped database": stoppedPool, "closed pool": closedPool} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			pool := makePool(t)
+			logBuf := &syncBuffer{}
+			srv := New(Config{Env: "test"}, Deps{Pool: pool, Logger: slog.New(slog.NewTextHandler(logBuf, nil)), Services: services.New(pool, services.Config{})})
+			httpLog := &syncBuffer{}
+			ts := httptest.NewUnstartedServer(srv.Handler())
+			ts.Config.ErrorLog = log.New(httpLog, "", 0)
+			ts.Start()
+			t.Cleanup(func() { ts.Close(); _ = srv.Close(context.Background()) })
+
+			for _, tc := range []struct {
+				path   string
+				cookie bool
+			}{{"/login", false}, {"/login", true}, {"/", true}} {
+				req, _ := http.NewRequest("GET", ts.URL+tc.path, nil)
+				if tc.cookie { // a session to load: the load fails first
+					req.AddCookie(&http.Cookie{Name: "certportal_session", Value: "some-session-token"})
+				}
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				body, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusServiceUnavailable {
+					t.Errorf("GET %s (cookie %v): %d, want 503", tc.path, tc.cookie, resp.StatusCode)
+				}
+				if n := strings.Count(string(body), "<html"); n != 1 || strings.Contains(string(body), `name="password"`) {
+					t.Errorf("GET %s (cookie %v): the body holds %d pages (sign-in form: %v), want the error page alone:\n%s",
+						tc.path, tc.cookie, n, strings.Contains(string(body), `name="password"`), body)
+				}
+				if !strings.Contains(string(body), "cannot reach its database") || resp.Header.Get("Retry-After") == "" {
+					t.Errorf("GET %s: the page does not say the database is unreachable or lacks Retry-After:\n%s", tc.path, body)
+				}
+			}
+			if strings.Contains(httpLog.String(), "superfluous") {
+				t.Errorf("net/http logged a second response:\n%s", httpLog)
+			}
+		})
+	}
+}
