@@ -40,4 +40,3 @@ type Fact struct {
 	Label string
 	Value string
 }
-
