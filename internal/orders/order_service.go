@@ -966,25 +966,35 @@ func (s *OrderService) poll(ctx context.Context, actor audit.Actor, id int64) (O
 	return res, nil
 }
 
-// pollFailed records a failed poll and backs off.
+// pollFailed records a failed poll and backs off. It writes the polling
+// columns only, and only while the order is still in the state o was read in:
+// the provider call may have taken its whole timeout, and whatever a person
+// did to the order meanwhile (a cancel) stands.
 func (s *OrderService) pollFailed(ctx context.Context, o *Order, callErr error) (OrderPollResult, error) {
 	now := s.now()
-	o.PollFailures++
-	delay := orderPollDelay(s.cfg.PollInterval, o.PollFailures)
+	failures := o.PollFailures + 1
+	delay := orderPollDelay(s.cfg.PollInterval, failures)
 	next := now.Add(delay)
-	o.NextPollAt = &next
-	o.PolledAt = &now
 	limited := opensrs.IsRateLimited(callErr)
+	var msg string
 	if limited {
-		o.LastError = fmt.Sprintf("The provider asked the portal to slow down (%s); next check %s.", orderShortErr(callErr), next.Format(time.RFC3339))
+		msg = fmt.Sprintf("The provider asked the portal to slow down (%s); next check %s.", orderShortErr(callErr), next.Format(time.RFC3339))
 	} else {
-		o.LastError = fmt.Sprintf("The last check failed (%s); next check %s.", orderShortErr(callErr), next.Format(time.RFC3339))
+		msg = fmt.Sprintf("The last check failed (%s); next check %s.", orderShortErr(callErr), next.Format(time.RFC3339))
 	}
-	o.LastErrorField = ""
-	if err := orderSave(ctx, s.pool, o, nil); err != nil {
+	recorded, err := orderRecordPollFailure(ctx, s.pool, o.ID, o.State, failures, now, next, msg)
+	if err != nil {
 		return OrderPollResult{}, err
 	}
-	s.log.Info("order poll failed", "order", o.ID, "failures", o.PollFailures, "next_in", delay, "error", callErr.Error())
+	if !recorded {
+		cur, err := orderGet(ctx, s.pool, o.ID, false)
+		if err != nil {
+			return OrderPollResult{}, err
+		}
+		s.log.Info("order poll failed after the order moved on", "order", o.ID, "state", cur.State, "error", callErr.Error())
+		return OrderPollResult{Polled: true, RateLimited: limited, Done: !cur.State.AtProvider(), Next: delay, State: cur.State, Err: callErr}, nil
+	}
+	s.log.Info("order poll failed", "order", o.ID, "failures", failures, "next_in", delay, "error", callErr.Error())
 	return OrderPollResult{Polled: true, RateLimited: limited, Next: delay, State: o.State, Err: callErr}, nil
 }
 

@@ -145,6 +145,19 @@ func orderSave(ctx context.Context, q db.DBTX, o *Order, contactSet []byte) erro
 	return nil
 }
 
+// orderRecordPollFailure writes a failed poll into the polling columns of an
+// order still in state, and reports whether it was.
+func orderRecordPollFailure(ctx context.Context, q db.DBTX, id int64, state OrderState, failures int, polledAt, next time.Time, msg string) (bool, error) {
+	tag, err := q.Exec(ctx, `
+		UPDATE orders SET poll_failures = $3, polled_at = $4, next_poll_at = $5, last_error = $6,
+			last_error_field = '', updated_at = now()
+		WHERE id = $1 AND state = $2`, id, string(state), failures, polledAt, next, msg)
+	if err != nil {
+		return false, fmt.Errorf("orders: record failed poll of %d: %w", id, err)
+	}
+	return tag.RowsAffected() == 1, nil
+}
+
 func orderAddHistory(ctx context.Context, q db.DBTX, orderID int64, at time.Time, from, to OrderState, byUser int64, byPoll bool, note string) error {
 	_, err := q.Exec(ctx, `
 		INSERT INTO order_history (order_id, at, from_state, to_state, by_user_id, by_poll, note)
