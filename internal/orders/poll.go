@@ -1,0 +1,250 @@
+package orders
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/certportal/certportal/internal/audit"
+	"github.com/certportal/certportal/internal/errs"
+	"github.com/certportal/certportal/internal/opensrs"
+)
+
+// OrderPollResult says what a poll found and when to poll again.
+type OrderPollResult struct {
+	Polled      bool          // the provider was asked
+	Busy        bool          // another poll holds the order
+	Done        bool          // nothing more to follow
+	RateLimited bool          // the provider asked us to slow down
+	Next        time.Duration // when to poll again, unless Done
+	State       OrderState
+	Err         error // the provider or intake failure, if any
+}
+
+// Poll asks the provider about an order once and records what changed: the
+// state (one history row per change), and on completion the certificate.
+// Errors of the provider are recorded on the order and reflected in the
+// result's backoff; only database failures are returned as errors.
+func (s *OrderService) Poll(ctx context.Context, id int64) (OrderPollResult, error) {
+	return s.poll(ctx, audit.System, id)
+}
+
+// PollIfDue is Poll for background jobs: an order not due yet (its
+// next_poll_at is ahead) is not polled, and the result says how long to wait.
+func (s *OrderService) PollIfDue(ctx context.Context, id int64) (OrderPollResult, error) {
+	o, err := orderGet(ctx, s.pool, id, false)
+	if errs.CodeOf(err) == errs.NotFound {
+		return OrderPollResult{Done: true}, nil
+	}
+	if err != nil {
+		return OrderPollResult{}, err
+	}
+	if o.Provider != OrderProviderOpenSRS || o.ProviderOrderID == "" || !o.State.AtProvider() {
+		return OrderPollResult{Done: true, State: o.State}, nil
+	}
+	if o.NextPollAt != nil {
+		// A little early is on time: jobs wake up with some jitter.
+		if wait := o.NextPollAt.Sub(s.now()); wait > 50*time.Millisecond {
+			return OrderPollResult{Next: wait, State: o.State}, nil
+		}
+	}
+	return s.poll(ctx, audit.System, id)
+}
+
+// Refresh polls an order now ("Check now"), for any user.
+func (s *OrderService) Refresh(ctx context.Context, actor audit.Actor, id int64) (*Order, error) {
+	o, err := orderGet(ctx, s.pool, id, false)
+	if err != nil {
+		return nil, err
+	}
+	if o.Provider != OrderProviderOpenSRS || o.ProviderOrderID == "" || !o.State.AtProvider() {
+		return nil, errs.Conflictf("Order %d is %s: there is nothing to ask the provider.", id, o.State)
+	}
+	if s.cfg.OpenSRS == nil {
+		return nil, errs.New(errs.Unavailable, "OpenSRS is not configured.")
+	}
+	res, err := s.poll(ctx, actor, id)
+	if err != nil {
+		return nil, err
+	}
+	if res.Busy {
+		return nil, errs.Conflictf("The portal is checking order %d right now; reload in a moment.", id)
+	}
+	o, err = orderGet(ctx, s.pool, id, false)
+	if err != nil {
+		return nil, err
+	}
+	if res.Err != nil {
+		return o, &errs.Error{Code: errs.Unavailable, Message: "The provider could not be asked: " + o.LastError, Err: res.Err}
+	}
+	return o, nil
+}
+
+func (s *OrderService) poll(ctx context.Context, actor audit.Actor, id int64) (OrderPollResult, error) {
+	if s.cfg.OpenSRS == nil {
+		return OrderPollResult{Done: true}, nil
+	}
+	lease := s.cfg.PollTimeout*2 + 30*time.Second
+	ok, err := orderClaimPoll(ctx, s.pool, id, lease)
+	if err != nil {
+		return OrderPollResult{}, err
+	}
+	if !ok {
+		o, err := orderGet(ctx, s.pool, id, false)
+		if err != nil {
+			if errs.CodeOf(err) == errs.NotFound {
+				return OrderPollResult{Done: true}, nil
+			}
+			return OrderPollResult{}, err
+		}
+		if o.Provider != OrderProviderOpenSRS || o.ProviderOrderID == "" || !o.State.AtProvider() {
+			return OrderPollResult{Done: true, State: o.State}, nil
+		}
+		return OrderPollResult{Busy: true, Next: s.cfg.PollTimeout, State: o.State}, nil
+	}
+	defer func() {
+		_ = orderReleasePoll(context.WithoutCancel(ctx), s.pool, id)
+	}()
+	o, err := orderGet(ctx, s.pool, id, false)
+	if err != nil {
+		return OrderPollResult{}, err
+	}
+	callCtx, cancel := context.WithTimeout(ctx, s.cfg.PollTimeout)
+	info, callErr := s.cfg.OpenSRS.GetOrderInfo(callCtx, o.ProviderOrderID)
+	cancel()
+	res := OrderPollResult{Polled: true, State: o.State}
+	if callErr != nil {
+		return s.pollFailed(ctx, o, callErr)
+	}
+	to := OrderState(info.State)
+	if !slices.Contains(providerStates, to) {
+		return s.pollFailed(ctx, o, fmt.Errorf("the provider reported an unknown state %q", info.State))
+	}
+	var certID int64
+	var intakeErr error
+	if to == OrderCompleted {
+		certID, intakeErr = s.fetchCertificate(ctx, o, info)
+	}
+	now := s.now()
+	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		cur, err := orderGet(ctx, tx, id, true)
+		if err != nil {
+			return err
+		}
+		cur.PolledAt = &now
+		cur.PollFailures = 0
+		cur.LastError, cur.LastErrorField = "", ""
+		if info.ProductID != "" {
+			cur.ProviderProductID = info.ProductID
+		}
+		moves := []OrderState{}
+		if to != cur.State && cur.State != OrderCompleted {
+			moves = append(moves, to)
+		}
+		if to == OrderCompleted {
+			if intakeErr != nil {
+				cur.LastError = "The certificate could not be taken in: " + orderShortErr(intakeErr)
+			} else {
+				moves = append(moves, OrderIssued)
+				cur.CertificateID = certID
+			}
+		}
+		for _, next := range moves {
+			if err := orderCheckMove(cur.State, next); err != nil {
+				return err
+			}
+			note := "provider state " + info.State
+			if next == OrderIssued {
+				note = fmt.Sprintf("certificate %d taken in from the provider", certID)
+			}
+			if err := orderAddHistory(ctx, tx, id, now, cur.State, next, actor.ID, actor.ID == 0, note); err != nil {
+				return err
+			}
+			cur.State = next
+		}
+		if !cur.State.Final() {
+			nextAt := now.Add(s.cfg.PollInterval)
+			cur.NextPollAt = &nextAt
+		} else {
+			cur.NextPollAt = nil
+		}
+		res.State = cur.State
+		return orderSave(ctx, tx, cur, nil)
+	})
+	if err != nil {
+		return OrderPollResult{}, fmt.Errorf("orders: record poll of %d: %w", id, err)
+	}
+	res.Done = res.State.Final()
+	res.Next = s.cfg.PollInterval
+	res.Err = intakeErr
+	if intakeErr != nil {
+		s.log.Warn("certificate intake failed", "order", id, "error", intakeErr.Error())
+	}
+	return res, nil
+}
+
+// pollFailed records a failed poll and backs off. It writes the polling
+// columns only, and only while the order is still in the state o was read in:
+// the provider call may have taken its whole timeout, and whatever a person
+// did to the order meanwhile (a cancel) stands.
+func (s *OrderService) pollFailed(ctx context.Context, o *Order, callErr error) (OrderPollResult, error) {
+	now := s.now()
+	failures := o.PollFailures + 1
+	delay := orderPollDelay(s.cfg.PollInterval, failures)
+	next := now.Add(delay)
+	limited := opensrs.IsRateLimited(callErr)
+	var msg string
+	if limited {
+		msg = fmt.Sprintf("The provider asked the portal to slow down (%s); next check %s.", orderShortErr(callErr), next.Format(time.RFC3339))
+	} else {
+		msg = fmt.Sprintf("The last check failed (%s); next check %s.", orderShortErr(callErr), next.Format(time.RFC3339))
+	}
+	recorded, err := orderRecordPollFailure(ctx, s.pool, o.ID, o.State, failures, now, next, msg)
+	if err != nil {
+		return OrderPollResult{}, err
+	}
+	if !recorded {
+		cur, err := orderGet(ctx, s.pool, o.ID, false)
+		if err != nil {
+			return OrderPollResult{}, err
+		}
+		s.log.Info("order poll failed after the order moved on", "order", o.ID, "state", cur.State, "error", callErr.Error())
+		return OrderPollResult{Polled: true, RateLimited: limited, Done: !cur.State.AtProvider(), Next: delay, State: cur.State, Err: callErr}, nil
+	}
+	s.log.Info("order poll failed", "order", o.ID, "failures", failures, "next_in", delay, "error", callErr.Error())
+	return OrderPollResult{Polled: true, RateLimited: limited, Next: delay, State: o.State, Err: callErr}, nil
+}
+
+// fetchCertificate gets the issued certificate with its CA certificates and
+// hands it to the intake.
+func (s *OrderService) fetchCertificate(ctx context.Context, o *Order, info *opensrs.OrderInfo) (int64, error) {
+	if s.cfg.Intake == nil {
+		return 0, errors.New("certificate intake is not available in this build")
+	}
+	callCtx, cancel := context.WithTimeout(ctx, s.cfg.PollTimeout)
+	defer cancel()
+	var cd *opensrs.CertData
+	var err error
+	if info.ProductID != "" {
+		cd, err = s.cfg.OpenSRS.GetCert(callCtx, info.ProductID)
+	} else {
+		cd, err = s.cfg.OpenSRS.GetCertByOrderID(callCtx, o.ProviderOrderID)
+	}
+	if err != nil {
+		return 0, err
+	}
+	bundle := cd.Certificate
+	for _, ca := range cd.CACertificates {
+		bundle += ca
+	}
+	return s.cfg.Intake.IntakeFromProvider(ctx, o.CSRID, []byte(bundle), "opensrs order "+o.ProviderOrderID)
+}
+
+// PollTargets lists the orders polling follows.
+func (s *OrderService) PollTargets(ctx context.Context) ([]OrderPollTarget, error) {
+	return orderPollTargets(ctx, s.pool)
+}
