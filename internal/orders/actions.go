@@ -2,7 +2,6 @@ package orders
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -12,24 +11,24 @@ import (
 	"github.com/certportal/certportal/internal/audit"
 	"github.com/certportal/certportal/internal/db"
 	"github.com/certportal/certportal/internal/errs"
-	"github.com/certportal/certportal/internal/opensrs"
 )
 
 // ResendApproval asks the CA to send the approval email again.
 func (s *OrderService) ResendApproval(ctx context.Context, actor audit.Actor, id int64) error {
-	o, err := orderGet(ctx, s.pool, id, false)
+	o, err := s.get(ctx, s.pool, id, false)
 	if err != nil {
 		return err
 	}
-	if o.Provider != OrderProviderOpenSRS || o.State != OrderAwaitingApproval {
-		return errs.Conflictf("The approval email can only be resent while an OpenSRS order awaits approval; order %d is %s.", id, o.State)
+	if !o.Allows(ActionResendApproval) {
+		return errs.Conflictf("The approval email can only be resent while an order at a CA awaits approval; order %d is %s.", id, o.State)
 	}
-	if s.cfg.OpenSRS == nil {
-		return errs.New(errs.Unavailable, "OpenSRS is not configured.")
+	prov, err := s.callable(o.Provider)
+	if err != nil {
+		return err
 	}
 	callCtx, cancel := context.WithTimeout(ctx, s.cfg.PollTimeout)
 	defer cancel()
-	if err := s.cfg.OpenSRS.ResendApproveEmail(callCtx, o.ProviderOrderID); err != nil {
+	if err := prov.ResendApproval(callCtx, o.ProviderOrderID); err != nil {
 		return orderCallError("resend the approval email", err)
 	}
 	return audit.Record(ctx, s.pool, actor, "order.resend_approval", fmt.Sprintf("order %d", id), map[string]any{"approver_email": o.ApproverEmail})
@@ -37,18 +36,18 @@ func (s *OrderService) ResendApproval(ctx context.Context, actor audit.Actor, id
 
 // orderCallError turns a failed provider call into an error a user can act on.
 func orderCallError(what string, err error) error {
-	var apiErr *opensrs.APIError
-	switch {
-	case errors.As(err, &apiErr):
-		return &errs.Error{Code: errs.Conflict, Message: "The provider refused to " + what + ": " + apiErr.Text + " (" + apiErr.Code + ").", Err: err}
-	case opensrs.NotSent(err):
+	switch pe := failureOf(err); pe.Kind {
+	case FailRefused, FailRateLimited:
+		return &errs.Error{Code: errs.Conflict, Message: "The provider refused to " + what + ": " + pe.Reason + ".", Err: err}
+	case FailNotSent:
 		return &errs.Error{Code: errs.Unavailable, Message: "The provider could not be reached; nothing was sent. Try again later.", Err: err}
 	}
 	return &errs.Error{Code: errs.Unavailable, Message: "The provider's answer was lost; check the order again before retrying.", Err: err}
 }
 
 // Cancel cancels an order with a reason: at the provider when it holds the
-// order, locally for drafts and orders whose submission outcome is unknown.
+// order, locally for drafts, orders whose submission outcome is unknown and
+// orders followed by hand.
 func (s *OrderService) Cancel(ctx context.Context, actor audit.Actor, id int64, reason string) (*Order, error) {
 	reason = strings.TrimSpace(reason)
 	if reason == "" {
@@ -60,56 +59,45 @@ func (s *OrderService) Cancel(ctx context.Context, actor audit.Actor, id int64, 
 	if err := s.recoverStale(ctx, id); err != nil {
 		return nil, err
 	}
-	o, err := orderGet(ctx, s.pool, id, false)
+	o, err := s.get(ctx, s.pool, id, false)
 	if err != nil {
 		return nil, err
 	}
+	if !o.Allows(ActionCancel) {
+		return nil, errs.Conflictf("Order %d is %s and cannot be cancelled.", id, o.State)
+	}
 	note := "cancelled: " + reason
 	switch {
-	case o.State == OrderDraft || o.State == OrderUnknown:
-		if o.State == OrderUnknown {
-			note += " (outcome was unknown: if an order exists in the reseller panel, cancel it there too)"
+	case o.State == OrderUnknown:
+		note += " (outcome was unknown: if an order exists in the reseller panel, cancel it there too)"
+	case o.State.AtProvider() && !o.byHand && o.ProviderOrderID != "":
+		prov, err := s.callable(o.Provider)
+		if err != nil {
+			return nil, err
 		}
-	case o.State.AtProvider() && o.State != OrderCompleted:
-		if o.Provider == OrderProviderOpenSRS {
-			if s.cfg.OpenSRS == nil {
-				return nil, errs.New(errs.Unavailable, "OpenSRS is not configured.")
-			}
-			callCtx, cancel := context.WithTimeout(ctx, s.cfg.PollTimeout)
-			err := s.cfg.OpenSRS.CancelOrder(callCtx, o.ProviderOrderID)
-			cancel()
-			if err != nil {
-				return nil, orderCallError("cancel the order", err)
-			}
-			note += " (cancelled at OpenSRS)"
+		callCtx, cancel := context.WithTimeout(ctx, s.cfg.PollTimeout)
+		err = prov.Cancel(callCtx, o.ProviderOrderID)
+		cancel()
+		if err != nil {
+			return nil, orderCallError("cancel the order", err)
 		}
-	default:
-		return nil, errs.Conflictf("Order %d is %s and cannot be cancelled.", id, o.State)
+		note += " (cancelled at " + orDefault(prov.Info().Label, o.Provider) + ")"
 	}
 	var out *Order
 	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		cur, err := orderGet(ctx, tx, id, true)
-		if err != nil {
-			return err
-		}
-		if cur.State == OrderCancelled {
-			out = cur
+		var err error
+		out, err = s.transition(ctx, tx, id, Transition{To: OrderCancelled, Actor: actor, Note: note,
+			Audit: "order.cancel", AuditDetails: map[string]any{"reason": reason}}, func(cur *Order, t *Transition) error {
+			if cur.State == OrderCancelled {
+				return errNoMove
+			}
+			if !cur.Allows(ActionCancel) {
+				return errs.Conflictf("Order %d is %s and cannot be cancelled.", id, cur.State)
+			}
+			cur.CancelReason, cur.NextPollAt = reason, nil
 			return nil
-		}
-		if err := orderCheckMove(cur.State, OrderCancelled); err != nil {
-			return errs.Conflictf("Order %d is %s and cannot be cancelled.", id, cur.State)
-		}
-		now := s.now()
-		from := cur.State
-		cur.State, cur.CancelReason, cur.NextPollAt = OrderCancelled, reason, nil
-		if err := orderSave(ctx, tx, cur, nil); err != nil {
-			return err
-		}
-		if err := orderAddHistory(ctx, tx, id, now, from, OrderCancelled, actor.ID, false, note); err != nil {
-			return err
-		}
-		out = cur
-		return audit.Record(ctx, tx, actor, "order.cancel", fmt.Sprintf("order %d", id), map[string]any{"reason": reason, "from": string(from)})
+		})
+		return err
 	})
 	if err != nil {
 		return nil, err
@@ -125,7 +113,7 @@ func (s *OrderService) Replace(ctx context.Context, actor audit.Actor, id int64)
 	}
 	var newID int64
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		o, err := orderGet(ctx, tx, id, true)
+		o, err := s.get(ctx, tx, id, true)
 		if err != nil {
 			return err
 		}
@@ -158,59 +146,55 @@ func (s *OrderService) Replace(ctx context.Context, actor audit.Actor, id int64)
 	if err != nil {
 		return nil, err
 	}
-	return orderGet(ctx, s.pool, newID, false)
+	return s.get(ctx, s.pool, newID, false)
 }
 
-// SetManualState moves an order bought elsewhere (provider manual) to the
-// state its seller reports. certificateID is required for issued.
+// SetManualState moves an order of a provider followed by hand to the state
+// its seller reports (one of ManualStates). certificateID is required for
+// issued.
 func (s *OrderService) SetManualState(ctx context.Context, actor audit.Actor, id int64, state OrderState, note string, certificateID int64) (*Order, error) {
-	allowed := []OrderState{OrderPending, OrderInProgress, OrderAwaitingApproval, OrderApproverConfirmed, OrderIssued, OrderDeclined, OrderCancelled}
-	if !slices.Contains(allowed, state) {
-		return nil, errs.Field("state", "Choose one of pending, in-progress, awaiting-approval, approver-confirmed, issued, declined, cancelled.")
+	if !slices.Contains(ManualStates(), state) {
+		names := make([]string, 0, len(ManualStates()))
+		for _, st := range ManualStates() {
+			names = append(names, string(st))
+		}
+		return nil, errs.Field("state", "Choose one of "+strings.Join(names, ", ")+".")
 	}
 	var out *Order
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		o, err := orderGet(ctx, tx, id, true)
-		if err != nil {
-			return err
-		}
-		if o.Provider != OrderProviderManual {
-			return errs.Conflictf("Order %d is followed at %s; its state comes from the provider.", id, o.Provider)
-		}
-		if o.State == OrderDraft {
-			return errs.Conflictf("Submit order %d first.", id)
-		}
-		if o.State.Final() {
-			return errs.Conflictf("Order %d is %s and will not move again.", id, o.State)
-		}
-		if state == o.State {
-			return errs.Conflictf("Order %d is already %s.", id, state)
-		}
-		if state == OrderIssued {
-			if certificateID <= 0 {
-				return errs.Field("certificate_id", "Give the certificate this order produced (upload it first).")
+		var err error
+		out, err = s.transition(ctx, tx, id, Transition{To: state, Actor: actor, Note: strings.TrimSpace(note)}, func(o *Order, _ *Transition) error {
+			if !o.byHand {
+				return errs.Conflictf("Order %d is followed at %s; its state comes from the provider.", id, o.Provider)
 			}
-			var csrID int64
-			err := tx.QueryRow(ctx, `SELECT csr_id FROM certificates WHERE id = $1`, certificateID).Scan(&csrID)
-			if errors.Is(err, pgx.ErrNoRows) || (err == nil && csrID != o.CSRID) {
-				return errs.Field("certificate_id", "Choose a certificate issued for this order's CSR.")
+			if o.State == OrderDraft {
+				return errs.Conflictf("Submit order %d first.", id)
 			}
-			if err != nil {
-				return err
+			if o.State.Final() {
+				return errs.Conflictf("Order %d is %s and will not move again.", id, o.State)
 			}
-			o.CertificateID = certificateID
-		}
-		now := s.now()
-		from := o.State
-		o.State = state
-		if err := orderSave(ctx, tx, o, nil); err != nil {
-			return err
-		}
-		if err := orderAddHistory(ctx, tx, id, now, from, state, actor.ID, false, strings.TrimSpace(note)); err != nil {
-			return err
-		}
-		out = o
-		return audit.Record(ctx, tx, actor, "order.state", fmt.Sprintf("order %d", id), map[string]any{"from": string(from), "to": string(state)})
+			if state == o.State {
+				return errs.Conflictf("Order %d is already %s.", id, state)
+			}
+			if !o.Allows(ActionSetState) {
+				return errs.Conflictf("Order %d is %s: its state cannot be set now.", id, o.State)
+			}
+			if state == OrderIssued {
+				if certificateID <= 0 {
+					return errs.Field("certificate_id", "Give the certificate this order produced (upload it first).")
+				}
+				csrID, err := certificateCSR(ctx, tx, certificateID)
+				if err != nil {
+					return err
+				}
+				if csrID != o.CSRID {
+					return errs.Field("certificate_id", "Choose a certificate issued for this order's CSR.")
+				}
+				o.CertificateID = certificateID
+			}
+			return nil
+		})
+		return err
 	})
 	if err != nil {
 		return nil, err

@@ -12,14 +12,16 @@ import (
 	"github.com/certportal/certportal/internal/audit"
 	"github.com/certportal/certportal/internal/clients"
 	"github.com/certportal/certportal/internal/errs"
-	"github.com/certportal/certportal/internal/opensrs"
 )
 
 // Create records a draft order after checking that the requirement, the CSR
 // and the contacts belong together.
 func (s *OrderService) Create(ctx context.Context, actor audit.Actor, in OrderInput) (*Order, error) {
 	in.normalize()
-	if err := in.Validate(); err != nil {
+	if in.Provider == "" {
+		in.Provider = s.DefaultProvider().Name
+	}
+	if err := s.validate(in); err != nil {
 		return nil, err
 	}
 	var id int64
@@ -41,7 +43,16 @@ func (s *OrderService) Create(ctx context.Context, actor audit.Actor, in OrderIn
 	if err != nil {
 		return nil, err
 	}
-	return orderGet(ctx, s.pool, id, false)
+	return s.get(ctx, s.pool, id, false)
+}
+
+// validate checks in against the provider it names.
+func (s *OrderService) validate(in OrderInput) error {
+	var info ProviderInfo
+	if p := s.provider(in.Provider); p != nil {
+		info = p.Info()
+	}
+	return in.Validate(info, s.names)
 }
 
 // checkInput checks the references of an order against the database.
@@ -49,6 +60,10 @@ func (s *OrderService) checkInput(ctx context.Context, tx pgx.Tx, in OrderInput)
 	req, err := s.requirement(ctx, in.RequirementID)
 	if err != nil {
 		return err
+	}
+	var info ProviderInfo
+	if p := s.provider(in.Provider); p != nil {
+		info = p.Info()
 	}
 	f := errs.FieldErrors{}
 	csr, err := orderGetCSR(ctx, tx, in.CSRID)
@@ -58,13 +73,22 @@ func (s *OrderService) checkInput(ctx context.Context, tx pgx.Tx, in OrderInput)
 		return err
 	} else if csr.RequirementID != in.RequirementID {
 		f.Add("csr_id", "This CSR was made for another requirement.")
-	} else if in.Provider == OrderProviderOpenSRS {
+	} else if product, ok := info.Product(in.Product); ok {
 		wild := strings.HasPrefix(csr.CommonName, "*.")
-		if in.Product == opensrs.ProductSSLWebServerWildcard && !wild {
+		if product.Wildcard && !wild {
 			f.Add("product", "The wildcard product needs a CSR whose common name starts with *.")
 		}
-		if in.Product != opensrs.ProductSSLWebServerWildcard && wild {
-			f.Add("product", "A wildcard CSR needs the wildcard product (sslwebserver_wildcard).")
+		if !product.Wildcard && wild {
+			var names []string
+			for _, p := range info.Products {
+				if p.Wildcard {
+					names = append(names, p.Code)
+				}
+			}
+			f.Add("product", "A wildcard CSR needs the wildcard product ("+strings.Join(names, ", ")+").")
+		}
+		if !product.SANs && len(extraNames(csr)) > 0 {
+			f.Add("product", "This product covers one name; the CSR names more.")
 		}
 	}
 	check := func(field string, id int64, roles ...string) {
@@ -84,7 +108,7 @@ func (s *OrderService) checkInput(ctx context.Context, tx pgx.Tx, in OrderInput)
 	check("contacts.admin", in.Contacts.Admin, "admin")
 	check("contacts.tech", in.Contacts.Tech, "tech")
 	check("contacts.billing", in.Contacts.Billing, "billing")
-	if in.Provider == OrderProviderOpenSRS && in.Contacts.Billing == 0 {
+	if !info.ByHand && in.Contacts.Billing == 0 {
 		agency, err := s.agencyBilling(ctx)
 		if err != nil {
 			return err
@@ -100,11 +124,12 @@ func (s *OrderService) checkInput(ctx context.Context, tx pgx.Tx, in OrderInput)
 type OrderApprover struct {
 	Domain string `json:"domain"`
 	Email  string `json:"email"`
-	Source string `json:"source"` // "opensrs" or "whois admin (rdap)"...
+	Source string `json:"source"` // the provider's name, or "whois admin (rdap)"...
 }
 
-// ApproverChoices lists the approver emails for a CSR and product: the
-// provider's query_approver_list, plus the admin and registrant emails of
+// ApproverChoices lists the approver emails for a CSR and product (default
+// the catalogue's first domain-validated one): the first provider with a
+// catalogue offers its list, plus the admin and registrant emails of
 // the requirement's latest domain checks. A provider failure is reported
 // beside whatever the domain checks offer.
 func (s *OrderService) ApproverChoices(ctx context.Context, csrID int64, product string) ([]OrderApprover, error) {
@@ -112,11 +137,26 @@ func (s *OrderService) ApproverChoices(ctx context.Context, csrID int64, product
 	if err != nil {
 		return nil, err
 	}
-	if product == "" {
-		product = opensrs.ProductSSL123
+	var prov Provider
+	var info ProviderInfo
+	for _, n := range s.names {
+		if i := s.providers[n].Info(); len(i.Products) > 0 {
+			prov, info = s.providers[n], i
+			break
+		}
 	}
-	if !slices.Contains(opensrs.ThawteProducts(), product) {
-		return nil, errs.Field("product", "Choose one of "+strings.Join(opensrs.ThawteProducts(), ", ")+".")
+	if prov != nil {
+		if product == "" {
+			for _, p := range info.Products {
+				if p.Validation == ValidationDomain {
+					product = p.Code
+					break
+				}
+			}
+		}
+		if _, ok := info.Product(product); !ok {
+			return nil, errs.Field("product", "Choose one of "+strings.Join(info.ProductCodes(), ", ")+".")
+		}
 	}
 	var out []OrderApprover
 	seen := map[string]bool{}
@@ -127,15 +167,15 @@ func (s *OrderService) ApproverChoices(ctx context.Context, csrID int64, product
 		}
 	}
 	var provErr error
-	if s.cfg.OpenSRS != nil {
+	if prov != nil && info.Unconfigured == "" {
 		callCtx, cancel := context.WithTimeout(ctx, s.cfg.PollTimeout)
-		list, err := s.cfg.OpenSRS.QueryApproverList(callCtx, csr.CommonName, product)
+		list, err := prov.ApproverChoices(callCtx, csr.CommonName, product)
 		cancel()
 		if err != nil {
 			provErr = orderCallError("list approver emails", err)
 		}
 		for _, a := range list {
-			add(OrderApprover{Domain: a.Domain, Email: strings.ToLower(a.Email), Source: "opensrs"})
+			add(a)
 		}
 	}
 	whois, err := orderRegistrationEmails(ctx, s.pool, csr.RequirementID)

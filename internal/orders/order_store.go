@@ -124,23 +124,27 @@ func orderList(ctx context.Context, q db.DBTX, f OrderFilter) ([]Order, error) {
 	return out, nil
 }
 
-// orderSave writes an order's mutable columns.
-func orderSave(ctx context.Context, q db.DBTX, o *Order, contactSet []byte) error {
-	_, err := q.Exec(ctx, `
-		UPDATE orders SET state = $2, provider_order_id = $3, provider_product_id = $4,
-			certificate_id = $5, submitting_since = $6, submitted_at = $7, override_reason = $8,
-			cancel_reason = $9, last_error = $10, last_error_field = $11, polled_at = $12,
-			next_poll_at = $13, poll_failures = $14, contact_set = COALESCE($15, contact_set),
-			updated_at = now()
-		WHERE id = $1`,
-		o.ID, string(o.State), nullText(o.ProviderOrderID), o.ProviderProductID, nullID(o.CertificateID),
-		o.submittingSince, o.SubmittedAt, o.OverrideReason, o.CancelReason, o.LastError, o.LastErrorField,
-		o.PolledAt, o.NextPollAt, o.PollFailures, contactSet)
-	if db.IsUniqueViolation(err, "orders_provider_order_key") {
-		return errs.Conflictf("Provider order %s is already attached to another order.", o.ProviderOrderID)
-	}
+// orderStaleSubmissions lists the orders (only id, unless 0) submitting since
+// before cutoff.
+func orderStaleSubmissions(ctx context.Context, q db.DBTX, cutoff time.Time, id int64) ([]int64, error) {
+	rows, err := q.Query(ctx, `
+		SELECT id FROM orders
+		WHERE state = 'submitting' AND submitting_since <= $1 AND ($2::bigint = 0 OR id = $2) ORDER BY id`, cutoff, id)
 	if err != nil {
-		return fmt.Errorf("orders: save order %d: %w", o.ID, err)
+		return nil, fmt.Errorf("orders: stale submissions: %w", err)
+	}
+	return pgx.CollectRows(rows, pgx.RowTo[int64])
+}
+
+// orderRecordPoll writes a successful poll into the polling columns.
+func orderRecordPoll(ctx context.Context, q db.DBTX, id int64, polledAt time.Time, productID string, next *time.Time, lastErr string) error {
+	_, err := q.Exec(ctx, `
+		UPDATE orders SET polled_at = $2, poll_failures = 0, last_error = $3, last_error_field = '',
+			provider_product_id = CASE WHEN $4 <> '' THEN $4 ELSE provider_product_id END,
+			next_poll_at = $5, updated_at = now()
+		WHERE id = $1`, id, polledAt, lastErr, productID, next)
+	if err != nil {
+		return fmt.Errorf("orders: record poll of %d: %w", id, err)
 	}
 	return nil
 }
@@ -347,7 +351,7 @@ func orderRegistrationEmails(ctx context.Context, q db.DBTX, requirementID int64
 func orderClaimPoll(ctx context.Context, q db.DBTX, id int64, lease time.Duration) (bool, error) {
 	tag, err := q.Exec(ctx, `
 		UPDATE orders SET poll_lease_until = now() + $2::interval
-		WHERE id = $1 AND provider = 'opensrs' AND provider_order_id IS NOT NULL
+		WHERE id = $1 AND provider_order_id IS NOT NULL
 			AND state IN ('pending', 'in-progress', 'awaiting-approval', 'approver-confirmed', 'completed')
 			AND (poll_lease_until IS NULL OR poll_lease_until < now())`, id, lease)
 	if err != nil {
@@ -373,7 +377,7 @@ type OrderPollTarget struct {
 func orderPollTargets(ctx context.Context, q db.DBTX) ([]OrderPollTarget, error) {
 	rows, err := q.Query(ctx, `
 		SELECT id, next_poll_at FROM orders
-		WHERE provider = 'opensrs' AND provider_order_id IS NOT NULL
+		WHERE provider_order_id IS NOT NULL
 			AND state IN ('pending', 'in-progress', 'awaiting-approval', 'approver-confirmed', 'completed')
 		ORDER BY id`)
 	if err != nil {
@@ -403,6 +407,20 @@ func HighestProviderNumbers(ctx context.Context, q db.DBTX, provider string) (or
 		return 0, 0, fmt.Errorf("orders: highest provider numbers: %w", err)
 	}
 	return orderID, productID, nil
+}
+
+// certificateCSR is the CSR a stored certificate was issued for, 0 when there
+// is no such certificate.
+func certificateCSR(ctx context.Context, q db.DBTX, certificateID int64) (int64, error) {
+	var csrID int64
+	err := q.QueryRow(ctx, `SELECT csr_id FROM certificates WHERE id = $1`, certificateID).Scan(&csrID)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("orders: certificate %d: %w", certificateID, err)
+	}
+	return csrID, nil
 }
 
 func nullID(id int64) *int64 {

@@ -11,7 +11,6 @@ import (
 
 	"github.com/certportal/certportal/internal/audit"
 	"github.com/certportal/certportal/internal/errs"
-	"github.com/certportal/certportal/internal/opensrs"
 )
 
 // OrderPollResult says what a poll found and when to poll again.
@@ -33,17 +32,23 @@ func (s *OrderService) Poll(ctx context.Context, id int64) (OrderPollResult, err
 	return s.poll(ctx, audit.System, id)
 }
 
+// followed reports whether polling follows o: its provider holds a live
+// order with an id and is not followed by hand.
+func (s *OrderService) followed(o *Order) bool {
+	return o.ProviderOrderID != "" && o.State.AtProvider() && !o.byHand
+}
+
 // PollIfDue is Poll for background jobs: an order not due yet (its
 // next_poll_at is ahead) is not polled, and the result says how long to wait.
 func (s *OrderService) PollIfDue(ctx context.Context, id int64) (OrderPollResult, error) {
-	o, err := orderGet(ctx, s.pool, id, false)
+	o, err := s.get(ctx, s.pool, id, false)
 	if errs.CodeOf(err) == errs.NotFound {
 		return OrderPollResult{Done: true}, nil
 	}
 	if err != nil {
 		return OrderPollResult{}, err
 	}
-	if o.Provider != OrderProviderOpenSRS || o.ProviderOrderID == "" || !o.State.AtProvider() {
+	if !s.followed(o) {
 		return OrderPollResult{Done: true, State: o.State}, nil
 	}
 	if o.NextPollAt != nil {
@@ -57,15 +62,15 @@ func (s *OrderService) PollIfDue(ctx context.Context, id int64) (OrderPollResult
 
 // Refresh polls an order now ("Check now"), for any user.
 func (s *OrderService) Refresh(ctx context.Context, actor audit.Actor, id int64) (*Order, error) {
-	o, err := orderGet(ctx, s.pool, id, false)
+	o, err := s.get(ctx, s.pool, id, false)
 	if err != nil {
 		return nil, err
 	}
-	if o.Provider != OrderProviderOpenSRS || o.ProviderOrderID == "" || !o.State.AtProvider() {
+	if !o.Allows(ActionRefresh) {
 		return nil, errs.Conflictf("Order %d is %s: there is nothing to ask the provider.", id, o.State)
 	}
-	if s.cfg.OpenSRS == nil {
-		return nil, errs.New(errs.Unavailable, "OpenSRS is not configured.")
+	if _, err := s.callable(o.Provider); err != nil {
+		return nil, err
 	}
 	res, err := s.poll(ctx, actor, id)
 	if err != nil {
@@ -74,7 +79,7 @@ func (s *OrderService) Refresh(ctx context.Context, actor audit.Actor, id int64)
 	if res.Busy {
 		return nil, errs.Conflictf("The portal is checking order %d right now; reload in a moment.", id)
 	}
-	o, err = orderGet(ctx, s.pool, id, false)
+	o, err = s.get(ctx, s.pool, id, false)
 	if err != nil {
 		return nil, err
 	}
@@ -85,23 +90,20 @@ func (s *OrderService) Refresh(ctx context.Context, actor audit.Actor, id int64)
 }
 
 func (s *OrderService) poll(ctx context.Context, actor audit.Actor, id int64) (OrderPollResult, error) {
-	if s.cfg.OpenSRS == nil {
-		return OrderPollResult{Done: true}, nil
-	}
 	lease := s.cfg.PollTimeout*2 + 30*time.Second
 	ok, err := orderClaimPoll(ctx, s.pool, id, lease)
 	if err != nil {
 		return OrderPollResult{}, err
 	}
 	if !ok {
-		o, err := orderGet(ctx, s.pool, id, false)
+		o, err := s.get(ctx, s.pool, id, false)
 		if err != nil {
 			if errs.CodeOf(err) == errs.NotFound {
 				return OrderPollResult{Done: true}, nil
 			}
 			return OrderPollResult{}, err
 		}
-		if o.Provider != OrderProviderOpenSRS || o.ProviderOrderID == "" || !o.State.AtProvider() {
+		if !s.followed(o) {
 			return OrderPollResult{Done: true, State: o.State}, nil
 		}
 		return OrderPollResult{Busy: true, Next: s.cfg.PollTimeout, State: o.State}, nil
@@ -109,71 +111,75 @@ func (s *OrderService) poll(ctx context.Context, actor audit.Actor, id int64) (O
 	defer func() {
 		_ = orderReleasePoll(context.WithoutCancel(ctx), s.pool, id)
 	}()
-	o, err := orderGet(ctx, s.pool, id, false)
+	o, err := s.get(ctx, s.pool, id, false)
 	if err != nil {
 		return OrderPollResult{}, err
 	}
+	prov, perr := s.callable(o.Provider)
+	if perr != nil || o.byHand {
+		return OrderPollResult{Done: true, State: o.State}, nil
+	}
 	callCtx, cancel := context.WithTimeout(ctx, s.cfg.PollTimeout)
-	info, callErr := s.cfg.OpenSRS.GetOrderInfo(callCtx, o.ProviderOrderID)
+	st, callErr := prov.Status(callCtx, o.ProviderOrderID)
 	cancel()
 	res := OrderPollResult{Polled: true, State: o.State}
 	if callErr != nil {
 		return s.pollFailed(ctx, o, callErr)
 	}
-	to := OrderState(info.State)
+	to := st.State
 	if !slices.Contains(providerStates, to) {
-		return s.pollFailed(ctx, o, fmt.Errorf("the provider reported an unknown state %q", info.State))
+		return s.pollFailed(ctx, o, fmt.Errorf("the provider reported a state the portal does not follow %q", to))
 	}
 	var certID int64
 	var intakeErr error
 	if to == OrderCompleted {
-		certID, intakeErr = s.fetchCertificate(ctx, o, info)
+		certID, intakeErr = s.fetchCertificate(ctx, prov, o, st.ProductID)
 	}
 	now := s.now()
 	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		cur, err := orderGet(ctx, tx, id, true)
+		cur, err := s.get(ctx, tx, id, true)
 		if err != nil {
 			return err
 		}
-		cur.PolledAt = &now
-		cur.PollFailures = 0
-		cur.LastError, cur.LastErrorField = "", ""
-		if info.ProductID != "" {
-			cur.ProviderProductID = info.ProductID
+		res.State = cur.State
+		if !cur.State.AtProvider() {
+			return nil // a person moved it on (cancelled) during the call
 		}
-		moves := []OrderState{}
+		lastErr := ""
+		var moves []OrderState
 		if to != cur.State && cur.State != OrderCompleted {
 			moves = append(moves, to)
 		}
 		if to == OrderCompleted {
 			if intakeErr != nil {
-				cur.LastError = "The certificate could not be taken in: " + orderShortErr(intakeErr)
+				lastErr = "The certificate could not be taken in: " + orderShortErr(intakeErr)
 			} else {
 				moves = append(moves, OrderIssued)
-				cur.CertificateID = certID
 			}
 		}
 		for _, next := range moves {
-			if err := orderCheckMove(cur.State, next); err != nil {
-				return err
-			}
-			note := "provider state " + info.State
+			note := "provider state " + st.Said
 			if next == OrderIssued {
 				note = fmt.Sprintf("certificate %d taken in from the provider", certID)
 			}
-			if err := orderAddHistory(ctx, tx, id, now, cur.State, next, actor.ID, actor.ID == 0, note); err != nil {
+			cur, err = s.transition(ctx, tx, id, Transition{To: next, At: now, Actor: actor, ByPoll: actor.ID == 0, Note: note},
+				func(o *Order, _ *Transition) error {
+					if next == OrderIssued {
+						o.CertificateID = certID
+					}
+					return nil
+				})
+			if err != nil {
 				return err
 			}
-			cur.State = next
 		}
+		var nextAt *time.Time
 		if !cur.State.Final() {
-			nextAt := now.Add(s.cfg.PollInterval)
-			cur.NextPollAt = &nextAt
-		} else {
-			cur.NextPollAt = nil
+			n := now.Add(s.cfg.PollInterval)
+			nextAt = &n
 		}
 		res.State = cur.State
-		return orderSave(ctx, tx, cur, nil)
+		return orderRecordPoll(ctx, tx, id, now, st.ProductID, nextAt, lastErr)
 	})
 	if err != nil {
 		return OrderPollResult{}, fmt.Errorf("orders: record poll of %d: %w", id, err)
@@ -196,7 +202,7 @@ func (s *OrderService) pollFailed(ctx context.Context, o *Order, callErr error) 
 	failures := o.PollFailures + 1
 	delay := orderPollDelay(s.cfg.PollInterval, failures)
 	next := now.Add(delay)
-	limited := opensrs.IsRateLimited(callErr)
+	limited := rateLimited(callErr)
 	var msg string
 	if limited {
 		msg = fmt.Sprintf("The provider asked the portal to slow down (%s); next check %s.", orderShortErr(callErr), next.Format(time.RFC3339))
@@ -208,12 +214,12 @@ func (s *OrderService) pollFailed(ctx context.Context, o *Order, callErr error) 
 		return OrderPollResult{}, err
 	}
 	if !recorded {
-		cur, err := orderGet(ctx, s.pool, o.ID, false)
+		cur, err := s.get(ctx, s.pool, o.ID, false)
 		if err != nil {
 			return OrderPollResult{}, err
 		}
 		s.log.Info("order poll failed after the order moved on", "order", o.ID, "state", cur.State, "error", callErr.Error())
-		return OrderPollResult{Polled: true, RateLimited: limited, Done: !cur.State.AtProvider(), Next: delay, State: cur.State, Err: callErr}, nil
+		return OrderPollResult{Polled: true, RateLimited: limited, Done: !s.followed(cur), Next: delay, State: cur.State, Err: callErr}, nil
 	}
 	s.log.Info("order poll failed", "order", o.ID, "failures", failures, "next_in", delay, "error", callErr.Error())
 	return OrderPollResult{Polled: true, RateLimited: limited, Next: delay, State: o.State, Err: callErr}, nil
@@ -221,27 +227,17 @@ func (s *OrderService) pollFailed(ctx context.Context, o *Order, callErr error) 
 
 // fetchCertificate gets the issued certificate with its CA certificates and
 // hands it to the intake.
-func (s *OrderService) fetchCertificate(ctx context.Context, o *Order, info *opensrs.OrderInfo) (int64, error) {
+func (s *OrderService) fetchCertificate(ctx context.Context, prov Provider, o *Order, productID string) (int64, error) {
 	if s.cfg.Intake == nil {
 		return 0, errors.New("certificate intake is not available in this build")
 	}
 	callCtx, cancel := context.WithTimeout(ctx, s.cfg.PollTimeout)
 	defer cancel()
-	var cd *opensrs.CertData
-	var err error
-	if info.ProductID != "" {
-		cd, err = s.cfg.OpenSRS.GetCert(callCtx, info.ProductID)
-	} else {
-		cd, err = s.cfg.OpenSRS.GetCertByOrderID(callCtx, o.ProviderOrderID)
-	}
+	bundle, err := prov.FetchCertificate(callCtx, o.ProviderOrderID, productID)
 	if err != nil {
 		return 0, err
 	}
-	bundle := cd.Certificate
-	for _, ca := range cd.CACertificates {
-		bundle += ca
-	}
-	return s.cfg.Intake.IntakeFromProvider(ctx, o.CSRID, []byte(bundle), "opensrs order "+o.ProviderOrderID)
+	return s.cfg.Intake.IntakeFromProvider(ctx, o.CSRID, bundle, o.Provider+" order "+o.ProviderOrderID)
 }
 
 // PollTargets lists the orders polling follows.

@@ -12,7 +12,6 @@ import (
 	"github.com/certportal/certportal/internal/calendar"
 	"github.com/certportal/certportal/internal/clients"
 	"github.com/certportal/certportal/internal/errs"
-	"github.com/certportal/certportal/internal/opensrs"
 	"github.com/certportal/certportal/internal/projects"
 	"github.com/certportal/certportal/internal/verify"
 )
@@ -38,8 +37,14 @@ type OrderPollScheduler interface {
 
 // OrderServiceConfig configures an OrderService.
 type OrderServiceConfig struct {
-	// OpenSRS places and follows opensrs orders; nil allows manual orders only.
-	OpenSRS *opensrs.Client
+	// Providers are the certificate providers orders can be placed with, by
+	// their Info().Name; the first is the default of an order that names
+	// none. internal/services registers them.
+	Providers []Provider
+	// OnTransition, when set, runs inside the transaction of every state
+	// change, after the row, its history and its audit record are written:
+	// the hook point for notifications. Its error rolls the change back.
+	OnTransition func(ctx context.Context, tx pgx.Tx, t Transition) error
 	// Readiness gates submission; nil refuses every submission (Unavailable).
 	Readiness ReadinessChecker
 	// Intake stores issued certificates; nil leaves completed orders waiting.
@@ -68,6 +73,8 @@ type OrderService struct {
 	cfg       OrderServiceConfig
 	scheduler OrderPollScheduler
 	log       *slog.Logger
+	providers map[string]Provider
+	names     []string // in registration order
 }
 
 // NewOrderService returns a service on pool.
@@ -102,7 +109,49 @@ func NewOrderService(pool *pgxpool.Pool, cfg OrderServiceConfig) *OrderService {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &OrderService{pool: pool, cfg: cfg, log: log}
+	s := &OrderService{pool: pool, cfg: cfg, log: log, providers: map[string]Provider{}}
+	for _, p := range cfg.Providers {
+		name := p.Info().Name
+		if _, dup := s.providers[name]; !dup {
+			s.names = append(s.names, name)
+		}
+		s.providers[name] = p
+	}
+	return s
+}
+
+// provider is the registered provider called name, or nil.
+func (s *OrderService) provider(name string) Provider { return s.providers[name] }
+
+// Providers describes the registered providers, the default first.
+func (s *OrderService) Providers() []ProviderInfo {
+	out := make([]ProviderInfo, 0, len(s.names))
+	for _, n := range s.names {
+		out = append(out, s.providers[n].Info())
+	}
+	return out
+}
+
+// DefaultProvider describes the provider of an order that names none (zero
+// when none is registered).
+func (s *OrderService) DefaultProvider() ProviderInfo {
+	if len(s.names) == 0 {
+		return ProviderInfo{}
+	}
+	return s.providers[s.names[0]].Info()
+}
+
+// callable returns o's provider if it can be called now, or an Unavailable
+// error saying why not.
+func (s *OrderService) callable(name string) (Provider, error) {
+	p := s.provider(name)
+	if p == nil {
+		return nil, &errs.Error{Code: errs.Unavailable, Message: "The provider " + name + " is not set up in this portal."}
+	}
+	if msg := p.Info().Unconfigured; msg != "" {
+		return nil, &errs.Error{Code: errs.Unavailable, Message: msg}
+	}
+	return p, nil
 }
 
 // SetPollScheduler connects background polling; without one, orders are
@@ -112,9 +161,6 @@ func (s *OrderService) SetPollScheduler(p OrderPollScheduler) { s.scheduler = p 
 // PollInterval is the configured time between two polls of an order.
 func (s *OrderService) PollInterval() time.Duration { return s.cfg.PollInterval }
 
-// HasProvider reports whether OpenSRS is configured.
-func (s *OrderService) HasProvider() bool { return s.cfg.OpenSRS != nil }
-
 func (s *OrderService) now() time.Time { return s.cfg.Now().UTC() }
 
 // Get returns an order with its history, clock and guidance.
@@ -122,7 +168,7 @@ func (s *OrderService) Get(ctx context.Context, id int64) (*OrderDetail, error) 
 	if err := s.recoverStale(ctx, id); err != nil {
 		return nil, err
 	}
-	o, err := orderGet(ctx, s.pool, id, false)
+	o, err := s.get(ctx, s.pool, id, false)
 	if err != nil {
 		return nil, err
 	}
@@ -144,7 +190,7 @@ func (s *OrderService) Get(ctx context.Context, id int64) (*OrderDetail, error) 
 }
 
 func (s *OrderService) detail(o *Order, hist []OrderHistory, replaced []int64, admin string) *OrderDetail {
-	d := &OrderDetail{Order: *o, History: hist, ReplacedBy: replaced}
+	d := &OrderDetail{Order: *o, History: hist, ReplacedBy: replaced, AllowedActions: o.AllowedActions()}
 	if d.History == nil {
 		d.History = []OrderHistory{}
 	}
@@ -186,7 +232,11 @@ func (s *OrderService) List(ctx context.Context, f OrderFilter) ([]Order, error)
 	if f.State != "" && !f.State.Valid() {
 		return nil, errs.Field("state", "Unknown state "+string(f.State)+".")
 	}
-	return orderList(ctx, s.pool, f)
+	list, err := orderList(ctx, s.pool, f)
+	for i := range list {
+		s.mark(&list[i])
+	}
+	return list, err
 }
 
 // Readiness is the requirement's checklist, for the form beside it.

@@ -3,7 +3,6 @@ package orders
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -12,7 +11,6 @@ import (
 
 	"github.com/certportal/certportal/internal/audit"
 	"github.com/certportal/certportal/internal/errs"
-	"github.com/certportal/certportal/internal/opensrs"
 	"github.com/certportal/certportal/internal/verify"
 )
 
@@ -44,7 +42,7 @@ type OrderSubmit struct {
 
 // Submit sends the order to its provider exactly once.
 //
-// The order is written as submitting before sw_register leaves, so that a
+// The order is written as submitting before the submission leaves, so that a
 // crash mid-call leaves a trace that recovery turns into unknown. After the
 // call: success records the provider's order id; a request that provably
 // never left, or a definite refusal, returns the order to draft with the
@@ -55,7 +53,7 @@ func (s *OrderService) Submit(ctx context.Context, actor audit.Actor, id int64, 
 	if err := s.recoverStale(ctx, id); err != nil {
 		return nil, err
 	}
-	o, err := orderGet(ctx, s.pool, id, false)
+	o, err := s.get(ctx, s.pool, id, false)
 	if err != nil {
 		return nil, err
 	}
@@ -69,83 +67,71 @@ func (s *OrderService) Submit(ctx context.Context, actor audit.Actor, id int64, 
 	if !report.Ready && in.OverrideReason == "" {
 		return nil, &OrderNotReadyError{Report: report}
 	}
-	var req opensrs.SWRegisterRequest
+	prov, err := s.callable(o.Provider)
+	if err != nil {
+		return nil, err
+	}
+	req := SubmitRequest{Order: o}
 	var contactSet []byte
-	if o.Provider == OrderProviderOpenSRS {
-		if s.cfg.OpenSRS == nil {
-			return nil, errs.New(errs.Unavailable, "OpenSRS is not configured: set OPENSRS_URL, OPENSRS_USERNAME and OPENSRS_KEY.")
-		}
-		if req, err = s.buildRegister(ctx, o); err != nil {
+	if !o.byHand {
+		if req, err = s.buildSubmit(ctx, o); err != nil {
 			return nil, err
 		}
-		if contactSet, err = json.Marshal(req.ContactSet); err != nil {
+		if contactSet, err = json.Marshal(req.Contacts); err != nil {
 			return nil, fmt.Errorf("orders: submit %d: %w", id, err)
 		}
 	}
 
 	// Step 1: persist submitting, with the reason for any override, before the call.
-	from := o.State
+	overridden := in.OverrideReason != "" && !report.Ready
+	var red []string
+	for _, it := range report.Items {
+		if it.Status == verify.Red {
+			red = append(red, it.Key)
+		}
+	}
 	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		cur, err := orderGet(ctx, tx, id, true)
-		if err != nil {
-			return err
-		}
-		if err := s.checkSubmittable(cur, in); err != nil {
-			return err
-		}
-		from = cur.State
-		now := s.now()
-		cur.State = OrderSubmitting
-		cur.submittingSince = &now
-		cur.LastError, cur.LastErrorField = "", ""
-		if in.OverrideReason != "" && !report.Ready {
-			cur.OverrideReason = in.OverrideReason
-		}
-		if err := orderSave(ctx, tx, cur, contactSet); err != nil {
-			return err
-		}
-		note := "submitted"
-		if from == OrderUnknown {
-			note = "resubmit confirmed: the user checked the reseller panel and found no order"
-		}
-		if in.OverrideReason != "" && !report.Ready {
-			note += "; readiness overridden: " + in.OverrideReason
-		}
-		if err := orderAddHistory(ctx, tx, id, now, from, OrderSubmitting, actor.ID, false, note); err != nil {
-			return err
-		}
-		details := map[string]any{"provider": cur.Provider, "product": cur.Product, "ready": report.Ready}
-		if !report.Ready {
-			var red []string
-			for _, it := range report.Items {
-				if it.Status == verify.Red {
-					red = append(red, it.Key)
-				}
-			}
-			details["override_reason"] = in.OverrideReason
-			details["red_items"] = red
-			if err := audit.Record(ctx, tx, actor, "order.readiness_override", fmt.Sprintf("order %d", id), map[string]any{
-				"override_reason": in.OverrideReason, "red_items": red,
-			}); err != nil {
+		_, err := s.transition(ctx, tx, id, Transition{To: OrderSubmitting, Actor: actor, Audit: "order.submit"}, func(cur *Order, t *Transition) error {
+			if err := s.checkSubmittable(cur, in); err != nil {
 				return err
 			}
+			now := s.now()
+			cur.submittingSince = &now
+			cur.contactSet = contactSet
+			cur.LastError, cur.LastErrorField = "", ""
+			t.Note = "submitted"
+			if t.From == OrderUnknown {
+				t.Note = "resubmit confirmed: the user checked the reseller panel and found no order"
+			}
+			t.AuditDetails = map[string]any{"provider": cur.Provider, "product": cur.Product, "ready": report.Ready}
+			if overridden {
+				cur.OverrideReason = in.OverrideReason
+				t.Note += "; readiness overridden: " + in.OverrideReason
+			}
+			if !report.Ready {
+				t.AuditDetails["override_reason"] = in.OverrideReason
+				t.AuditDetails["red_items"] = red
+			}
+			if t.From == OrderUnknown {
+				t.AuditDetails["resubmit_confirmed"] = true
+			}
+			return nil
+		})
+		if err != nil || report.Ready {
+			return err
 		}
-		if from == OrderUnknown {
-			details["resubmit_confirmed"] = true
-		}
-		return audit.Record(ctx, tx, actor, "order.submit", fmt.Sprintf("order %d", id), details)
+		return audit.Record(ctx, tx, actor, "order.readiness_override", fmt.Sprintf("order %d", id), map[string]any{
+			"override_reason": in.OverrideReason, "red_items": red,
+		})
 	})
 	if err != nil {
 		return nil, err
 	}
 
-	if o.Provider == OrderProviderManual {
-		return s.finishSubmit(ctx, actor, id, "", nil)
-	}
 	// Step 2: the one paid call. Its context is detached from the request's,
 	// so a user closing the tab cannot turn a placed order into a lost answer.
 	callCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.SubmitTimeout)
-	providerID, callErr := s.cfg.OpenSRS.SWRegister(callCtx, req)
+	providerID, callErr := prov.Submit(callCtx, req)
 	cancel()
 	return s.finishSubmit(ctx, actor, id, providerID, callErr)
 }
@@ -165,84 +151,74 @@ func (s *OrderService) checkSubmittable(o *Order, in OrderSubmit) error {
 	return errs.Conflictf("Order %d is %s and was already submitted; to change it, cancel it and replace it with a new order.", o.ID, o.State)
 }
 
-// finishSubmit records the outcome of sw_register. It runs on a context the
-// caller cannot cancel: the outcome must be written whatever happens to the
-// request that started it.
+// finishSubmit records the outcome of the submission. It runs on a context
+// the caller cannot cancel: the outcome must be written whatever happens to
+// the request that started it.
 func (s *OrderService) finishSubmit(ctx context.Context, actor audit.Actor, id int64, providerID string, callErr error) (*Order, error) {
 	ctx = context.WithoutCancel(ctx)
 	var result *Order
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		o, err := orderGet(ctx, tx, id, true)
+		var err error
+		result, err = s.transition(ctx, tx, id, Transition{Actor: actor}, func(o *Order, t *Transition) error {
+			if t.From != OrderSubmitting {
+				// Recovery declared the outcome unknown while the call was
+				// still running. A provider id is still the truth: attach it.
+				if callErr != nil || t.From != OrderUnknown || o.ProviderOrderID != "" {
+					return errNoMove
+				}
+			}
+			now := t.At
+			o.submittingSince = nil
+			if callErr == nil {
+				t.To = OrderPending
+				o.ProviderOrderID = providerID
+				o.SubmittedAt = &now
+				next := now.Add(s.cfg.PollInterval)
+				o.NextPollAt = &next
+				t.Note = "accepted by the provider"
+				if providerID != "" {
+					t.Note += " as order " + providerID
+				}
+				return nil
+			}
+			pe := failureOf(callErr)
+			switch pe.Kind {
+			case FailNotSent:
+				t.To = OrderDraft
+				o.LastErrorField = pe.Field
+				o.LastError = pe.Message
+				if o.LastError == "" {
+					o.LastError = "The order was not sent: the provider could not be reached (" + orderShortErr(callErr) + "). Nothing was placed; submit again when it is back."
+				}
+				t.Note = "not sent: " + orderShortErr(callErr)
+			case FailRefused, FailRateLimited:
+				t.To = OrderDraft
+				o.LastError = pe.Message
+				if o.LastError == "" {
+					o.LastError = "The provider refused the order: " + pe.Reason + ". Nothing was placed; correct it and submit again."
+				}
+				o.LastErrorField = pe.Field
+				t.Note = "refused by the provider: " + pe.Reason
+			default:
+				t.To = OrderUnknown
+				o.LastError = "Submission outcome unknown: check the reseller panel before retrying (" + orderShortErr(callErr) + ")."
+				o.LastErrorField = ""
+				t.Note = "outcome unknown: " + orderShortErr(callErr)
+			}
+			return nil
+		})
 		if err != nil {
 			return err
 		}
-		now := s.now()
-		from := o.State
-		if from != OrderSubmitting {
-			// Recovery declared the outcome unknown while the call was still
-			// running. A provider id is still the truth: attach it.
-			if callErr != nil || from != OrderUnknown || o.ProviderOrderID != "" {
-				result = o
-				return nil
-			}
+		if result.State == OrderPending && result.ProviderOrderID != "" && !result.byHand && s.scheduler != nil {
+			return s.scheduler.SchedulePollTx(ctx, tx, id, *result.NextPollAt)
 		}
-		var note string
-		var apiErr *opensrs.APIError
-		var encErr *opensrs.EncodeError
-		switch {
-		case callErr == nil:
-			o.State = OrderPending
-			o.ProviderOrderID = providerID
-			o.SubmittedAt = &now
-			next := now.Add(s.cfg.PollInterval)
-			o.NextPollAt = &next
-			note = "accepted by the provider"
-			if providerID != "" {
-				note += " as order " + providerID
-			}
-		case errors.As(callErr, &encErr):
-			// A stored value the envelope cannot carry: nothing left, and
-			// only correcting the record it came from helps.
-			o.State = OrderDraft
-			o.LastErrorField = orDefault(orderFieldFor(encErr.Path), encErr.Path)
-			o.LastError = "The order was not sent: " + encErr.Path + " holds a character the provider cannot receive (" +
-				strings.TrimPrefix(encErr.Err.Error(), "opensrs: ") + "). Nothing was placed; correct the client or contact and submit again."
-			note = "not sent: " + orderShortErr(callErr)
-		case opensrs.NotSent(callErr):
-			o.State = OrderDraft
-			o.LastError = "The order was not sent: the provider could not be reached (" + orderShortErr(callErr) + "). Nothing was placed; submit again when it is back."
-			o.LastErrorField = ""
-			note = "not sent: " + orderShortErr(callErr)
-		case errors.As(callErr, &apiErr):
-			o.State = OrderDraft
-			o.LastError = orderProviderMessage(apiErr)
-			o.LastErrorField = orderFieldFor(apiErr.Field)
-			note = "refused by the provider: " + apiErr.Code + " " + apiErr.Text
-		default:
-			o.State = OrderUnknown
-			o.LastError = "Submission outcome unknown: check the reseller panel before retrying (" + orderShortErr(callErr) + ")."
-			o.LastErrorField = ""
-			note = "outcome unknown: " + orderShortErr(callErr)
-		}
-		o.submittingSince = nil
-		if err := orderSave(ctx, tx, o, nil); err != nil {
-			return err
-		}
-		if err := orderAddHistory(ctx, tx, id, now, from, o.State, actor.ID, false, note); err != nil {
-			return err
-		}
-		if o.State == OrderPending && o.Provider == OrderProviderOpenSRS && s.scheduler != nil {
-			if err := s.scheduler.SchedulePollTx(ctx, tx, id, *o.NextPollAt); err != nil {
-				return err
-			}
-		}
-		result = o
 		return nil
 	})
 	if err != nil {
 		// The outcome could not be written as it was. Whatever the call did,
 		// the order must not stay submitting behind an error: after an
-		// accepted sw_register the provider holds a paid order, so the
+		// accepted submission the provider holds a paid order, so the
 		// honest state is unknown, settled by attach or a confirmed resubmit.
 		s.log.Error("recording a submission failed; the order is now unknown", "order", id, "provider_order_id", providerID, "error", err.Error())
 		o, uerr := s.submitOutcomeLost(ctx, actor, id, providerID, callErr, err)
@@ -271,21 +247,20 @@ func (s *OrderService) submitOutcomeLost(ctx context.Context, actor audit.Actor,
 			"). Check order " + providerID + " in the reseller panel, then attach it here or cancel it there."
 	}
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `
-			UPDATE orders SET state = 'unknown', submitting_since = NULL, last_error = $2, last_error_field = '', updated_at = now()
-			WHERE id = $1 AND state = 'submitting'`, id, msg)
-		if err != nil {
-			return err
-		}
-		if tag.RowsAffected() == 0 {
-			return nil // recovery or another writer settled it already
-		}
-		return orderAddHistory(ctx, tx, id, s.now(), OrderSubmitting, OrderUnknown, actor.ID, false, "outcome not recorded: "+msg)
+		_, err := s.transition(ctx, tx, id, Transition{To: OrderUnknown, Actor: actor, Note: "outcome not recorded: " + msg}, func(o *Order, t *Transition) error {
+			if t.From != OrderSubmitting {
+				return errNoMove // recovery or another writer settled it already
+			}
+			o.submittingSince = nil
+			o.LastError, o.LastErrorField = msg, ""
+			return nil
+		})
+		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	return orderGet(ctx, s.pool, id, false)
+	return s.get(ctx, s.pool, id, false)
 }
 
 // RecoverSubmissions turns orders left in submitting for longer than
@@ -306,24 +281,25 @@ func (s *OrderService) recoverSubmissions(ctx context.Context, olderThan time.Du
 	cutoff := s.now().Add(-olderThan)
 	n := 0
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, `
-			UPDATE orders SET state = 'unknown', submitting_since = NULL, updated_at = now(),
-				last_error = 'Submission outcome unknown: the portal stopped while the order was being sent. Check the reseller panel before retrying.'
-			WHERE state = 'submitting' AND submitting_since <= $1 AND ($2::bigint = 0 OR id = $2) RETURNING id`, cutoff, id)
-		if err != nil {
-			return err
-		}
-		ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+		ids, err := orderStaleSubmissions(ctx, tx, cutoff, id)
 		if err != nil {
 			return err
 		}
 		for _, id := range ids {
-			if err := orderAddHistory(ctx, tx, id, s.now(), OrderSubmitting, OrderUnknown, 0, false,
-				"outcome unknown: the portal stopped before the provider answered; not resent"); err != nil {
+			_, err := s.transition(ctx, tx, id, Transition{To: OrderUnknown, Actor: audit.System,
+				Note: "outcome unknown: the portal stopped before the provider answered; not resent"}, func(o *Order, t *Transition) error {
+				if t.From != OrderSubmitting || o.submittingSince == nil || o.submittingSince.After(cutoff) {
+					return errNoMove
+				}
+				o.submittingSince = nil
+				o.LastError = "Submission outcome unknown: the portal stopped while the order was being sent. Check the reseller panel before retrying."
+				n++
+				return nil
+			})
+			if err != nil {
 				return err
 			}
 		}
-		n = len(ids)
 		return nil
 	})
 	if err != nil {
@@ -347,35 +323,25 @@ func (s *OrderService) Attach(ctx context.Context, actor audit.Actor, id int64, 
 	}
 	var out *Order
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		o, err := orderGet(ctx, tx, id, true)
+		var err error
+		out, err = s.transition(ctx, tx, id, Transition{To: OrderPending, Actor: actor, Note: "attached provider order " + providerOrderID,
+			Audit: "order.attach", AuditDetails: map[string]any{"provider_order_id": providerOrderID}}, func(o *Order, t *Transition) error {
+			if !o.Allows(ActionAttach) {
+				return errs.Conflictf("Only an order whose submission outcome is unknown takes a provider order id; order %d is %s.", id, o.State)
+			}
+			o.ProviderOrderID, o.LastError, o.LastErrorField = providerOrderID, "", ""
+			if o.SubmittedAt == nil {
+				o.SubmittedAt = &t.At
+			}
+			o.NextPollAt = &t.At
+			return nil
+		})
 		if err != nil {
 			return err
 		}
-		if o.State != OrderUnknown {
-			return errs.Conflictf("Only an order whose submission outcome is unknown takes a provider order id; order %d is %s.", id, o.State)
+		if s.scheduler != nil && !out.byHand {
+			return s.scheduler.SchedulePollTx(ctx, tx, id, *out.NextPollAt)
 		}
-		now := s.now()
-		from := o.State
-		o.State, o.ProviderOrderID, o.LastError, o.LastErrorField = OrderPending, providerOrderID, "", ""
-		if o.SubmittedAt == nil {
-			o.SubmittedAt = &now
-		}
-		o.NextPollAt = &now
-		if err := orderSave(ctx, tx, o, nil); err != nil {
-			return err
-		}
-		if err := orderAddHistory(ctx, tx, id, now, from, OrderPending, actor.ID, false, "attached provider order "+providerOrderID); err != nil {
-			return err
-		}
-		if err := audit.Record(ctx, tx, actor, "order.attach", fmt.Sprintf("order %d", id), map[string]any{"provider_order_id": providerOrderID}); err != nil {
-			return err
-		}
-		if s.scheduler != nil && o.Provider == OrderProviderOpenSRS {
-			if err := s.scheduler.SchedulePollTx(ctx, tx, id, now); err != nil {
-				return err
-			}
-		}
-		out = o
 		return nil
 	})
 	if err != nil {
