@@ -109,16 +109,8 @@ func orderList(ctx context.Context, q db.DBTX, f OrderFilter) ([]Order, error) {
 	if err != nil {
 		return nil, fmt.Errorf("orders: list orders: %w", err)
 	}
-	defer rows.Close()
-	var out []Order
-	for rows.Next() {
-		o, err := orderScan(rows)
-		if err != nil {
-			return nil, fmt.Errorf("orders: list orders: %w", err)
-		}
-		out = append(out, *o)
-	}
-	if err := rows.Err(); err != nil {
+	out, err := db.Collect(rows, orderScan)
+	if err != nil {
 		return nil, fmt.Errorf("orders: list orders: %w", err)
 	}
 	return out, nil
@@ -181,18 +173,17 @@ func orderHistoryList(ctx context.Context, q db.DBTX, orderID int64) ([]OrderHis
 	if err != nil {
 		return nil, fmt.Errorf("orders: history of order %d: %w", orderID, err)
 	}
-	defer rows.Close()
-	var out []OrderHistory
-	for rows.Next() {
+	out, err := db.Collect(rows, func(row pgx.Row) (*OrderHistory, error) {
 		var h OrderHistory
 		var from, to string
-		if err := rows.Scan(&h.At, &from, &to, &h.ByUserID, &h.ByUser, &h.ByPoll, &h.Note); err != nil {
-			return nil, fmt.Errorf("orders: history of order %d: %w", orderID, err)
-		}
+		err := row.Scan(&h.At, &from, &to, &h.ByUserID, &h.ByUser, &h.ByPoll, &h.Note)
 		h.From, h.To = OrderState(from), OrderState(to)
-		out = append(out, h)
+		return &h, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("orders: history of order %d: %w", orderID, err)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 func orderReplacedBy(ctx context.Context, q db.DBTX, orderID int64) ([]int64, error) {
@@ -243,16 +234,11 @@ func orderRequirementOptions(ctx context.Context, q db.DBTX) ([]OrderRequirement
 	if err != nil {
 		return nil, fmt.Errorf("orders: requirement options: %w", err)
 	}
-	defer rows.Close()
-	var out []OrderRequirementOption
-	for rows.Next() {
-		var o OrderRequirementOption
-		if err := rows.Scan(&o.ID, &o.Label); err != nil {
-			return nil, fmt.Errorf("orders: requirement options: %w", err)
-		}
-		out = append(out, o)
+	out, err := pgx.CollectRows(rows, pgx.RowToStructByPos[OrderRequirementOption])
+	if err != nil {
+		return nil, fmt.Errorf("orders: requirement options: %w", err)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // OrderCSR is a CSR as an order uses it.
@@ -291,16 +277,11 @@ func orderListCSRs(ctx context.Context, q db.DBTX, requirementID int64) ([]Order
 	if err != nil {
 		return nil, fmt.Errorf("orders: csrs of requirement %d: %w", requirementID, err)
 	}
-	defer rows.Close()
-	var out []OrderCSR
-	for rows.Next() {
-		c, err := orderScanCSR(rows)
-		if err != nil {
-			return nil, fmt.Errorf("orders: csrs: %w", err)
-		}
-		out = append(out, *c)
+	out, err := db.Collect(rows, orderScanCSR)
+	if err != nil {
+		return nil, fmt.Errorf("orders: csrs: %w", err)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // agencyBilling is the agency's billing contact from the settings, or nil when
@@ -324,14 +305,17 @@ func orderRegistrationEmails(ctx context.Context, q db.DBTX, requirementID int64
 	if err != nil {
 		return nil, fmt.Errorf("orders: domain checks of requirement %d: %w", requirementID, err)
 	}
-	defer rows.Close()
+	type check struct {
+		Domain string
+		Raw    []byte
+	}
+	checks, err := pgx.CollectRows(rows, pgx.RowToStructByPos[check])
+	if err != nil {
+		return nil, fmt.Errorf("orders: domain checks: %w", err)
+	}
 	var out []OrderApprover
-	for rows.Next() {
-		var domain string
-		var raw []byte
-		if err := rows.Scan(&domain, &raw); err != nil {
-			return nil, fmt.Errorf("orders: domain checks: %w", err)
-		}
+	for _, c := range checks {
+		domain, raw := c.Domain, c.Raw
 		var reg verify.Registration
 		if err := json.Unmarshal(raw, &reg); err != nil {
 			continue // a snapshot we cannot read offers no address
@@ -343,7 +327,7 @@ func orderRegistrationEmails(ctx context.Context, q db.DBTX, requirementID int64
 			out = append(out, OrderApprover{Domain: domain, Email: strings.ToLower(reg.RegistrantEmail), Source: "whois registrant (" + reg.Source + ")"})
 		}
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // orderClaimPoll takes the poll lease of an order the provider holds, or
@@ -383,16 +367,11 @@ func orderPollTargets(ctx context.Context, q db.DBTX) ([]OrderPollTarget, error)
 	if err != nil {
 		return nil, fmt.Errorf("orders: poll targets: %w", err)
 	}
-	defer rows.Close()
-	var out []OrderPollTarget
-	for rows.Next() {
-		var t OrderPollTarget
-		if err := rows.Scan(&t.ID, &t.NextPollAt); err != nil {
-			return nil, fmt.Errorf("orders: poll targets: %w", err)
-		}
-		out = append(out, t)
+	out, err := pgx.CollectRows(rows, pgx.RowToStructByPos[OrderPollTarget])
+	if err != nil {
+		return nil, fmt.Errorf("orders: poll targets: %w", err)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // HighestProviderNumbers returns the highest numeric order id and product id
