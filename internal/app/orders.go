@@ -13,6 +13,7 @@ import (
 	"github.com/certportal/certportal/internal/opensrs"
 	"github.com/certportal/certportal/internal/opensrs/opensrstest"
 	"github.com/certportal/certportal/internal/orders"
+	"github.com/certportal/certportal/internal/providers/opensrsprovider"
 	"github.com/certportal/certportal/internal/services"
 	"github.com/certportal/certportal/internal/web"
 )
@@ -31,7 +32,7 @@ func (a *App) openOrders(ctx context.Context, ring *keystore.Ring) error {
 		// The simulator forgets its orders when the portal stops; numbering
 		// past what the database holds keeps a new order from colliding
 		// with an old one after a restart.
-		lastOrder, lastProduct, err := orders.HighestProviderNumbers(ctx, a.Pool, orders.OrderProviderOpenSRS)
+		lastOrder, lastProduct, err := orders.HighestProviderNumbers(ctx, a.Pool, opensrsprovider.Name)
 		if err != nil {
 			return err
 		}

@@ -14,18 +14,13 @@ const AgencyBillingContactKey = "agency_billing_contact"
 // AgencyBillingContact is the agency's own billing contact, kept once in settings
 // and offered for every order (the runbook: "Fill out Billing with ... contact info").
 type AgencyBillingContact struct {
-	FirstName  string `json:"first_name"`
-	LastName   string `json:"last_name"`
-	Title      string `json:"title"`
-	OrgName    string `json:"org_name"`
-	Address1   string `json:"address1"`
-	Address2   string `json:"address2"`
-	City       string `json:"city"`
-	State      string `json:"state"`
-	PostalCode string `json:"postal_code"`
-	Country    string `json:"country"`
-	Phone      string `json:"phone"`
-	Email      string `json:"email"`
+	FirstName string `json:"first_name"`
+	LastName  string `json:"last_name"`
+	Title     string `json:"title"`
+	OrgName   string `json:"org_name"`
+	Address
+	Phone string `json:"phone"`
+	Email string `json:"email"`
 }
 
 // Validate normalizes the contact and reports every problem by field. Everything

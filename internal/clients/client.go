@@ -12,20 +12,15 @@ import (
 // Client is a company the agency buys certificates for: the organization the CA
 // verifies (legal name, registration, address, phone).
 type Client struct {
-	ID                 int64     `json:"id"`
-	DisplayName        string    `json:"display_name"`
-	LegalName          string    `json:"legal_name"`
-	Jurisdiction       string    `json:"jurisdiction"`
-	RegistrationNumber string    `json:"registration_number"`
-	Address1           string    `json:"address1"`
-	Address2           string    `json:"address2"`
-	City               string    `json:"city"`
-	State              string    `json:"state"`
-	PostalCode         string    `json:"postal_code"`
-	Country            string    `json:"country"`
-	Phone              string    `json:"phone"`
-	CreatedAt          time.Time `json:"created_at"`
-	UpdatedAt          time.Time `json:"updated_at"`
+	ID                 int64  `json:"id"`
+	DisplayName        string `json:"display_name"`
+	LegalName          string `json:"legal_name"`
+	Jurisdiction       string `json:"jurisdiction"`
+	RegistrationNumber string `json:"registration_number"`
+	Address
+	Phone     string    `json:"phone"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 // Input returns the client's editable fields, for an edit form or a partial update.

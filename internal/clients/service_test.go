@@ -391,8 +391,8 @@ func TestTheAgencyBillingContactIsKeptUnderItsSettingsKey(t *testing.T) {
 	if _, err := svc.AgencyBillingContact(context.Background()); errs.CodeOf(err) != errs.NotFound {
 		t.Fatalf("before it is set: %v, want not found", err)
 	}
-	in := AgencyBillingContact{FirstName: "Austin", LastName: "Sheaffer", OrgName: "Vokal", Address1: "1 N State St",
-		City: "Chicago", State: "IL", PostalCode: "60602", Country: "us", Phone: "+1.312 555 0101", Email: "Billing@Vokal.example"}
+	in := AgencyBillingContact{FirstName: "Austin", LastName: "Sheaffer", OrgName: "Vokal",
+		Address: Address{Address1: "1 N State St", City: "Chicago", State: "IL", PostalCode: "60602", Country: "us"}, Phone: "+1.312 555 0101", Email: "Billing@Vokal.example"}
 	if _, err := svc.SetAgencyBillingContact(context.Background(), b.actor, in); err != nil {
 		t.Fatal(err)
 	}

@@ -24,6 +24,8 @@ import (
 	"github.com/certportal/certportal/internal/orders"
 	"github.com/certportal/certportal/internal/orders/ordertest"
 	"github.com/certportal/certportal/internal/pgtest"
+	"github.com/certportal/certportal/internal/providers/manual"
+	"github.com/certportal/certportal/internal/providers/opensrsprovider"
 )
 
 const (
@@ -109,7 +111,7 @@ func (e *env) process(t testing.TB, providerURL string, cfg jobs.Config) (*order
 	}
 	t.Cleanup(pool.Close)
 	svc := orders.NewOrderService(pool, orders.OrderServiceConfig{
-		OpenSRS:   &opensrs.Client{URL: providerURL, Username: simUser, Key: simKey, HTTP: &http.Client{}},
+		Providers: []orders.Provider{opensrsprovider.New(&opensrs.Client{URL: providerURL, Username: simUser, Key: simKey, HTTP: &http.Client{}}), manual.New()},
 		Readiness: ordertest.NewReadiness(), Intake: &ordertest.Intake{Pool: pool},
 		PollInterval: cfg.PollInterval, SubmitTimeout: 5 * time.Second, PollTimeout: 5 * time.Second,
 	})
@@ -270,7 +272,7 @@ func TestKilledSubmissionHelper(t *testing.T) {
 	}
 	id, _ := strconv.ParseInt(os.Getenv("ORDERS_KILL_HELPER_ORDER"), 10, 64)
 	svc := orders.NewOrderService(pool, orders.OrderServiceConfig{
-		OpenSRS:   &opensrs.Client{URL: os.Getenv("ORDERS_KILL_HELPER_SIM"), Username: simUser, Key: simKey},
+		Providers: []orders.Provider{opensrsprovider.New(&opensrs.Client{URL: os.Getenv("ORDERS_KILL_HELPER_SIM"), Username: simUser, Key: simKey}), manual.New()},
 		Readiness: ordertest.NewReadiness(), SubmitTimeout: time.Minute,
 	})
 	_, err = svc.Submit(context.Background(), audit.System, id, orders.OrderSubmit{})

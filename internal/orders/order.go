@@ -8,19 +8,17 @@ import (
 
 	"github.com/certportal/certportal/internal/errs"
 	"github.com/certportal/certportal/internal/fields"
-	"github.com/certportal/certportal/internal/opensrs"
 	"github.com/certportal/certportal/internal/textcheck"
 )
 
-// Providers an order can be placed with.
+// Registration types: a new certificate or the renewal of one.
 const (
-	OrderProviderOpenSRS = "opensrs"
-	// OrderProviderManual is a certificate bought elsewhere: the portal keeps
-	// its states as people set them.
-	OrderProviderManual = "manual"
+	RegTypeNew   = "new"
+	RegTypeRenew = "renew"
 )
 
-// OrderServerTypes are the server_type values offered (OpenSRS examples).
+// OrderServerTypes are the server_type values offered: the server software
+// the certificate is for, as CAs ask for it.
 func OrderServerTypes() []string {
 	return []string{"other", "apache2", "apacheopenssl", "iis5", "tomcat", "cpanel", "plesk"}
 }
@@ -61,6 +59,8 @@ type Order struct {
 	CommonName  string `json:"common_name"`
 
 	submittingSince *time.Time
+	contactSet      []byte // written with the submission, never read back
+	byHand          bool   // its provider is followed by hand
 }
 
 // OrderRefs are the contacts chosen for an order: ids of the client's
@@ -95,6 +95,8 @@ type OrderDetail struct {
 	NextAction          string         `json:"next_action"`
 	// ReplacedBy lists drafts made from this order.
 	ReplacedBy []int64 `json:"replaced_by,omitempty"`
+	// AllowedActions are what the order's state allows (Order.AllowedActions).
+	AllowedActions []Action `json:"allowed_actions"`
 }
 
 // OrderInput is a new order as the form and the API give it.
@@ -114,13 +116,10 @@ type OrderInput struct {
 // normalize trims and fills defaults.
 func (in *OrderInput) normalize() {
 	in.Provider = strings.ToLower(strings.TrimSpace(in.Provider))
-	if in.Provider == "" {
-		in.Provider = OrderProviderOpenSRS
-	}
 	in.Product = strings.ToLower(strings.TrimSpace(in.Product))
 	in.RegType = strings.ToLower(strings.TrimSpace(in.RegType))
 	if in.RegType == "" {
-		in.RegType = opensrs.RegTypeNew
+		in.RegType = RegTypeNew
 	}
 	in.ApproverEmail = strings.ToLower(strings.TrimSpace(in.ApproverEmail))
 	in.ServerType = strings.ToLower(strings.TrimSpace(in.ServerType))
@@ -130,33 +129,34 @@ func (in *OrderInput) normalize() {
 	in.SpecialInstructions = strings.TrimSpace(in.SpecialInstructions)
 }
 
-// Validate checks what can be checked without the database. Field names are
-// those of the JSON API.
-func (in OrderInput) Validate() error {
+// Validate checks what can be checked without the database, against the
+// provider p the order names (p.Name "" when it names none of known). Field
+// names are those of the JSON API.
+func (in OrderInput) Validate(p ProviderInfo, known []string) error {
 	f := errs.FieldErrors{}
 	f.Check(in.RequirementID > 0, "requirement_id", "Choose the requirement this order is for.")
 	f.Check(in.CSRID > 0, "csr_id", "Choose the CSR to send.")
-	switch in.Provider {
-	case OrderProviderOpenSRS:
-		f.Check(slices.Contains(opensrs.ThawteProducts(), in.Product), "product",
-			"Choose one of "+strings.Join(opensrs.ThawteProducts(), ", ")+".")
-		f.Check(in.Contacts.Admin > 0, "contacts.admin", "Choose the client's authorized contact.")
-		f.Check(in.Contacts.Tech > 0, "contacts.tech", "Choose the technical contact.")
-		f.Check(slices.Contains(OrderServerTypes(), in.ServerType), "server_type",
-			"Choose one of "+strings.Join(OrderServerTypes(), ", ")+".")
-		if opensrs.IsDomainValidated(in.Product) {
-			f.Check(in.ApproverEmail != "", "approver_email", "A domain-validated certificate needs an approver email.")
-		}
-	case OrderProviderManual:
+	switch {
+	case p.Name == "":
+		f.Add("provider", "Choose "+strings.Join(known, " or ")+".")
+	case p.ByHand:
 		f.Check(in.Product != "" && len(in.Product) <= 100, "product", "Name the product bought (up to 100 characters).")
 		if problem := textcheck.Line(in.Product); problem != "" {
 			f.Add("product", "The product "+problem+".")
 		}
 	default:
-		f.Add("provider", "Choose opensrs or manual.")
+		product, ok := p.Product(in.Product)
+		f.Check(ok, "product", "Choose one of "+strings.Join(p.ProductCodes(), ", ")+".")
+		f.Check(in.Contacts.Admin > 0, "contacts.admin", "Choose the client's authorized contact.")
+		f.Check(in.Contacts.Tech > 0, "contacts.tech", "Choose the technical contact.")
+		f.Check(slices.Contains(OrderServerTypes(), in.ServerType), "server_type",
+			"Choose one of "+strings.Join(OrderServerTypes(), ", ")+".")
+		if ok && product.Validation == ValidationDomain {
+			f.Check(in.ApproverEmail != "", "approver_email", "A domain-validated certificate needs an approver email.")
+		}
 	}
 	f.Check(in.PeriodYears == 1 || in.PeriodYears == 2, "period_years", "The subscription period is 1 or 2 years.")
-	f.Check(in.RegType == opensrs.RegTypeNew || in.RegType == opensrs.RegTypeRenew, "reg_type", "Choose new or renew.")
+	f.Check(in.RegType == RegTypeNew || in.RegType == RegTypeRenew, "reg_type", "Choose new or renew.")
 	if in.ApproverEmail != "" {
 		a, err := mail.ParseAddress(in.ApproverEmail)
 		f.Check(err == nil && a.Address == in.ApproverEmail, "approver_email", "Enter one email address, like admin@example.com.")

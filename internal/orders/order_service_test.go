@@ -17,6 +17,8 @@ import (
 	"github.com/certportal/certportal/internal/orders"
 	"github.com/certportal/certportal/internal/orders/ordertest"
 	"github.com/certportal/certportal/internal/pgtest"
+	"github.com/certportal/certportal/internal/providers/manual"
+	"github.com/certportal/certportal/internal/providers/opensrsprovider"
 )
 
 type testBundle struct {
@@ -46,7 +48,7 @@ func setup(t *testing.T, o setupOpts) *testBundle {
 	}
 	client := &opensrs.Client{URL: sim.URL(), Username: "reseller", Key: "0123456789abcdef-test-key", HTTP: &http.Client{}}
 	b.svc = orders.NewOrderService(pool, orders.OrderServiceConfig{
-		OpenSRS: client, Readiness: b.readiness, Intake: b.intake, PollInterval: o.interval,
+		Providers: []orders.Provider{opensrsprovider.New(client), manual.New()}, Readiness: b.readiness, Intake: b.intake, PollInterval: o.interval,
 		SubmitTimeout: 2 * time.Second, PollTimeout: 2 * time.Second,
 	})
 	b.fx = ordertest.New(t, pool, o.fixture)

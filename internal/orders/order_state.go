@@ -8,11 +8,12 @@ import (
 	"github.com/certportal/certportal/internal/calendar"
 )
 
-// OrderState is where an order stands. The provider's states (pending through
-// cancelled) are kept as OpenSRS spells them; the portal adds its own around
-// them: draft before submission, submitting while sw_register is in flight,
-// unknown when its answer was lost, and issued once the certificate is in the
-// portal.
+// OrderState is where an order stands, in the portal's own words (they are
+// also the values of orders.state and order_history). Each provider adapter
+// maps its provider's states to pending through cancelled explicitly; the
+// portal's own come around them: draft before submission, submitting while
+// the submission is in flight, unknown when its answer was lost, and issued
+// once the certificate is in the portal.
 type OrderState string
 
 const (
@@ -95,17 +96,31 @@ func (s OrderState) Tone() string {
 	return "amber"
 }
 
-// providerStates are the states get_order_info reports, which polling may move
-// an order between in any order: the CA can skip steps or go back.
+// providerStates are the states a provider's status maps to, which polling
+// may move an order between in any order: the CA can skip steps or go back.
 var providerStates = []OrderState{OrderPending, OrderInProgress, OrderAwaitingApproval,
 	OrderApproverConfirmed, OrderCompleted, OrderDeclined, OrderCancelled}
 
-// orderTransitions is every move the portal allows, by who may make it.
+// ManualStates are the states a person may set on an order of a provider
+// followed by hand (SetManualState), in workflow order.
+func ManualStates() []OrderState {
+	return []OrderState{OrderPending, OrderInProgress, OrderAwaitingApproval, OrderApproverConfirmed,
+		OrderIssued, OrderDeclined, OrderCancelled}
+}
+
+// orderCanMove is every move the portal allows; byHand is set for orders of a
+// provider followed by hand, which people move between ManualStates.
 //
 // The exactly-once rule lives here: the only ways into submitting are from a
 // draft or from unknown by an explicit user confirmation, and nothing moves an
 // order out of unknown towards submitting on its own.
-func orderCanMove(from, to OrderState) bool {
+func orderCanMove(from, to OrderState, byHand bool) bool {
+	if byHand {
+		switch from {
+		case OrderPending, OrderInProgress, OrderAwaitingApproval, OrderApproverConfirmed:
+			return slices.Contains(ManualStates(), to) && to != from
+		}
+	}
 	switch from {
 	case OrderDraft:
 		return to == OrderSubmitting || to == OrderCancelled
@@ -132,8 +147,8 @@ func (e *ErrOrderTransition) Error() string {
 }
 
 // orderCheckMove returns an *ErrOrderTransition unless from → to is allowed.
-func orderCheckMove(from, to OrderState) error {
-	if !orderCanMove(from, to) {
+func orderCheckMove(from, to OrderState, byHand bool) error {
+	if !orderCanMove(from, to, byHand) {
 		return &ErrOrderTransition{From: from, To: to}
 	}
 	return nil
@@ -186,7 +201,7 @@ func orderBlocking(o *Order, admin string) string {
 		if admin != "" {
 			who = admin
 		}
-		return "The CA is verifying the organization: make sure " + who + " answers the CA's calls and emails. OpenSRS support can say what, if anything, is holding the order up."
+		return "The CA is verifying the organization: make sure " + who + " answers the CA's calls and emails. The provider's support can say what, if anything, is holding the order up."
 	case OrderAwaitingApproval:
 		who := o.ApproverEmail
 		if who == "" {
@@ -201,7 +216,7 @@ func orderBlocking(o *Order, admin string) string {
 		}
 		return "The CA issued the certificate; the portal is fetching it."
 	case OrderDeclined:
-		return "The CA declined the order. Find out why from OpenSRS support, then replace the order."
+		return "The CA declined the order. Find out why from the provider's support, then replace the order."
 	}
 	return ""
 }
@@ -217,9 +232,9 @@ func orderNextAction(o *Order) string {
 	case OrderSubmitting:
 		return "Wait a moment and reload the page."
 	case OrderUnknown:
-		return "Look for the order in the OpenSRS reseller panel: attach its order id if it is there, or confirm a resubmit if it is not."
+		return "Look for the order in the provider's reseller panel: attach its order id if it is there, or confirm a resubmit if it is not."
 	case OrderPending, OrderInProgress:
-		return "Nothing to do unless the CA calls or writes: the portal checks the order by itself. Past 5 business days, ask OpenSRS support."
+		return "Nothing to do unless the CA calls or writes: the portal checks the order by itself. Past 5 business days, ask the provider's support."
 	case OrderAwaitingApproval:
 		return "Ask " + orDefault(o.ApproverEmail, "the approver") + " to approve the CA's email; resend it if it never arrived."
 	case OrderApproverConfirmed, OrderCompleted:

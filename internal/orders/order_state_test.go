@@ -1,6 +1,7 @@
 package orders
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -70,19 +71,64 @@ func TestBlockingNamesWhoCanMoveTheOrder(t *testing.T) {
 
 func TestTheStateMachineNeverResubmitsByItself(t *testing.T) {
 	t.Parallel()
-	for _, from := range OrderStates() {
-		for _, to := range OrderStates() {
-			allowed := orderCanMove(from, to)
-			if to == OrderSubmitting && allowed && from != OrderDraft && from != OrderUnknown {
-				t.Errorf("%s → submitting is allowed", from)
-			}
-			if from.Final() && allowed {
-				t.Errorf("final state %s may move to %s", from, to)
+	for _, byHand := range []bool{false, true} {
+		for _, from := range OrderStates() {
+			for _, to := range OrderStates() {
+				allowed := orderCanMove(from, to, byHand)
+				if to == OrderSubmitting && allowed && from != OrderDraft && from != OrderUnknown {
+					t.Errorf("by hand %v: %s → submitting is allowed", byHand, from)
+				}
+				if from.Final() && allowed {
+					t.Errorf("by hand %v: final state %s may move to %s", byHand, from, to)
+				}
 			}
 		}
+		if orderCanMove(OrderUnknown, OrderDraft, byHand) {
+			t.Error("unknown → draft would invite a blind resubmit")
+		}
 	}
-	if orderCanMove(OrderUnknown, OrderDraft) {
-		t.Error("unknown → draft would invite a blind resubmit")
+}
+
+func TestOnlyOrdersFollowedByHandMoveBetweenManualStatesAtWill(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		from, to OrderState
+		byHand   bool
+		want     bool
+	}{
+		{OrderPending, OrderIssued, true, true},
+		{OrderPending, OrderIssued, false, false},
+		{OrderAwaitingApproval, OrderDeclined, true, true},
+		{OrderInProgress, OrderCompleted, true, false},
+		{OrderPending, OrderPending, true, false},
+		{OrderIssued, OrderPending, true, false},
+		{OrderDraft, OrderPending, true, false},
+	}
+	for _, tt := range tests {
+		if got := orderCanMove(tt.from, tt.to, tt.byHand); got != tt.want {
+			t.Errorf("%s → %s by hand %v: %v, want %v", tt.from, tt.to, tt.byHand, got, tt.want)
+		}
+	}
+}
+
+func TestAllowedActionsFollowTheStateAndTheProvider(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		o    Order
+		want []Action
+	}{
+		{Order{State: OrderDraft}, []Action{ActionSubmit, ActionCancel}},
+		{Order{State: OrderUnknown}, []Action{ActionResubmit, ActionAttach, ActionCancel}},
+		{Order{State: OrderAwaitingApproval, ProviderOrderID: "1"}, []Action{ActionRefresh, ActionResendApproval, ActionCancel}},
+		{Order{State: OrderAwaitingApproval, byHand: true}, []Action{ActionCancel, ActionSetState}},
+		{Order{State: OrderCompleted, ProviderOrderID: "1"}, []Action{ActionRefresh}},
+		{Order{State: OrderSubmitting}, []Action{}},
+		{Order{State: OrderIssued}, []Action{ActionReplace}},
+	}
+	for _, tt := range tests {
+		if got := tt.o.AllowedActions(); !slices.Equal(got, tt.want) {
+			t.Errorf("%s (by hand %v): %v, want %v", tt.o.State, tt.o.byHand, got, tt.want)
+		}
 	}
 }
 

@@ -109,40 +109,49 @@ func orderList(ctx context.Context, q db.DBTX, f OrderFilter) ([]Order, error) {
 	if err != nil {
 		return nil, fmt.Errorf("orders: list orders: %w", err)
 	}
-	defer rows.Close()
-	var out []Order
-	for rows.Next() {
-		o, err := orderScan(rows)
-		if err != nil {
-			return nil, fmt.Errorf("orders: list orders: %w", err)
-		}
-		out = append(out, *o)
-	}
-	if err := rows.Err(); err != nil {
+	out, err := db.Collect(rows, orderScan)
+	if err != nil {
 		return nil, fmt.Errorf("orders: list orders: %w", err)
 	}
 	return out, nil
 }
 
-// orderSave writes an order's mutable columns.
-func orderSave(ctx context.Context, q db.DBTX, o *Order, contactSet []byte) error {
-	_, err := q.Exec(ctx, `
-		UPDATE orders SET state = $2, provider_order_id = $3, provider_product_id = $4,
-			certificate_id = $5, submitting_since = $6, submitted_at = $7, override_reason = $8,
-			cancel_reason = $9, last_error = $10, last_error_field = $11, polled_at = $12,
-			next_poll_at = $13, poll_failures = $14, contact_set = COALESCE($15, contact_set),
-			updated_at = now()
-		WHERE id = $1`,
-		o.ID, string(o.State), nullText(o.ProviderOrderID), o.ProviderProductID, nullID(o.CertificateID),
-		o.submittingSince, o.SubmittedAt, o.OverrideReason, o.CancelReason, o.LastError, o.LastErrorField,
-		o.PolledAt, o.NextPollAt, o.PollFailures, contactSet)
-	if db.IsUniqueViolation(err, "orders_provider_order_key") {
-		return errs.Conflictf("Provider order %s is already attached to another order.", o.ProviderOrderID)
-	}
+// orderStaleSubmissions lists the orders (only id, unless 0) submitting since
+// before cutoff.
+func orderStaleSubmissions(ctx context.Context, q db.DBTX, cutoff time.Time, id int64) ([]int64, error) {
+	rows, err := q.Query(ctx, `
+		SELECT id FROM orders
+		WHERE state = 'submitting' AND submitting_since <= $1 AND ($2::bigint = 0 OR id = $2) ORDER BY id`, cutoff, id)
 	if err != nil {
-		return fmt.Errorf("orders: save order %d: %w", o.ID, err)
+		return nil, fmt.Errorf("orders: stale submissions: %w", err)
+	}
+	return pgx.CollectRows(rows, pgx.RowTo[int64])
+}
+
+// orderRecordPoll writes a successful poll into the polling columns.
+func orderRecordPoll(ctx context.Context, q db.DBTX, id int64, polledAt time.Time, productID string, next *time.Time, lastErr string) error {
+	_, err := q.Exec(ctx, `
+		UPDATE orders SET polled_at = $2, poll_failures = 0, last_error = $3, last_error_field = '',
+			provider_product_id = CASE WHEN $4 <> '' THEN $4 ELSE provider_product_id END,
+			next_poll_at = $5, updated_at = now()
+		WHERE id = $1`, id, polledAt, lastErr, productID, next)
+	if err != nil {
+		return fmt.Errorf("orders: record poll of %d: %w", id, err)
 	}
 	return nil
+}
+
+// orderRecordPollFailure writes a failed poll into the polling columns of an
+// order still in state, and reports whether it was.
+func orderRecordPollFailure(ctx context.Context, q db.DBTX, id int64, state OrderState, failures int, polledAt, next time.Time, msg string) (bool, error) {
+	tag, err := q.Exec(ctx, `
+		UPDATE orders SET poll_failures = $3, polled_at = $4, next_poll_at = $5, last_error = $6,
+			last_error_field = '', updated_at = now()
+		WHERE id = $1 AND state = $2`, id, string(state), failures, polledAt, next, msg)
+	if err != nil {
+		return false, fmt.Errorf("orders: record failed poll of %d: %w", id, err)
+	}
+	return tag.RowsAffected() == 1, nil
 }
 
 func orderAddHistory(ctx context.Context, q db.DBTX, orderID int64, at time.Time, from, to OrderState, byUser int64, byPoll bool, note string) error {
@@ -164,18 +173,17 @@ func orderHistoryList(ctx context.Context, q db.DBTX, orderID int64) ([]OrderHis
 	if err != nil {
 		return nil, fmt.Errorf("orders: history of order %d: %w", orderID, err)
 	}
-	defer rows.Close()
-	var out []OrderHistory
-	for rows.Next() {
+	out, err := db.Collect(rows, func(row pgx.Row) (*OrderHistory, error) {
 		var h OrderHistory
 		var from, to string
-		if err := rows.Scan(&h.At, &from, &to, &h.ByUserID, &h.ByUser, &h.ByPoll, &h.Note); err != nil {
-			return nil, fmt.Errorf("orders: history of order %d: %w", orderID, err)
-		}
+		err := row.Scan(&h.At, &from, &to, &h.ByUserID, &h.ByUser, &h.ByPoll, &h.Note)
 		h.From, h.To = OrderState(from), OrderState(to)
-		out = append(out, h)
+		return &h, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("orders: history of order %d: %w", orderID, err)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 func orderReplacedBy(ctx context.Context, q db.DBTX, orderID int64) ([]int64, error) {
@@ -226,16 +234,11 @@ func orderRequirementOptions(ctx context.Context, q db.DBTX) ([]OrderRequirement
 	if err != nil {
 		return nil, fmt.Errorf("orders: requirement options: %w", err)
 	}
-	defer rows.Close()
-	var out []OrderRequirementOption
-	for rows.Next() {
-		var o OrderRequirementOption
-		if err := rows.Scan(&o.ID, &o.Label); err != nil {
-			return nil, fmt.Errorf("orders: requirement options: %w", err)
-		}
-		out = append(out, o)
+	out, err := pgx.CollectRows(rows, pgx.RowToStructByPos[OrderRequirementOption])
+	if err != nil {
+		return nil, fmt.Errorf("orders: requirement options: %w", err)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // OrderCSR is a CSR as an order uses it.
@@ -274,16 +277,11 @@ func orderListCSRs(ctx context.Context, q db.DBTX, requirementID int64) ([]Order
 	if err != nil {
 		return nil, fmt.Errorf("orders: csrs of requirement %d: %w", requirementID, err)
 	}
-	defer rows.Close()
-	var out []OrderCSR
-	for rows.Next() {
-		c, err := orderScanCSR(rows)
-		if err != nil {
-			return nil, fmt.Errorf("orders: csrs: %w", err)
-		}
-		out = append(out, *c)
+	out, err := db.Collect(rows, orderScanCSR)
+	if err != nil {
+		return nil, fmt.Errorf("orders: csrs: %w", err)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // agencyBilling is the agency's billing contact from the settings, or nil when
@@ -307,14 +305,17 @@ func orderRegistrationEmails(ctx context.Context, q db.DBTX, requirementID int64
 	if err != nil {
 		return nil, fmt.Errorf("orders: domain checks of requirement %d: %w", requirementID, err)
 	}
-	defer rows.Close()
+	type check struct {
+		Domain string
+		Raw    []byte
+	}
+	checks, err := pgx.CollectRows(rows, pgx.RowToStructByPos[check])
+	if err != nil {
+		return nil, fmt.Errorf("orders: domain checks: %w", err)
+	}
 	var out []OrderApprover
-	for rows.Next() {
-		var domain string
-		var raw []byte
-		if err := rows.Scan(&domain, &raw); err != nil {
-			return nil, fmt.Errorf("orders: domain checks: %w", err)
-		}
+	for _, c := range checks {
+		domain, raw := c.Domain, c.Raw
 		var reg verify.Registration
 		if err := json.Unmarshal(raw, &reg); err != nil {
 			continue // a snapshot we cannot read offers no address
@@ -326,7 +327,7 @@ func orderRegistrationEmails(ctx context.Context, q db.DBTX, requirementID int64
 			out = append(out, OrderApprover{Domain: domain, Email: strings.ToLower(reg.RegistrantEmail), Source: "whois registrant (" + reg.Source + ")"})
 		}
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // orderClaimPoll takes the poll lease of an order the provider holds, or
@@ -334,7 +335,7 @@ func orderRegistrationEmails(ctx context.Context, q db.DBTX, requirementID int64
 func orderClaimPoll(ctx context.Context, q db.DBTX, id int64, lease time.Duration) (bool, error) {
 	tag, err := q.Exec(ctx, `
 		UPDATE orders SET poll_lease_until = now() + $2::interval
-		WHERE id = $1 AND provider = 'opensrs' AND provider_order_id IS NOT NULL
+		WHERE id = $1 AND provider_order_id IS NOT NULL
 			AND state IN ('pending', 'in-progress', 'awaiting-approval', 'approver-confirmed', 'completed')
 			AND (poll_lease_until IS NULL OR poll_lease_until < now())`, id, lease)
 	if err != nil {
@@ -360,22 +361,17 @@ type OrderPollTarget struct {
 func orderPollTargets(ctx context.Context, q db.DBTX) ([]OrderPollTarget, error) {
 	rows, err := q.Query(ctx, `
 		SELECT id, next_poll_at FROM orders
-		WHERE provider = 'opensrs' AND provider_order_id IS NOT NULL
+		WHERE provider_order_id IS NOT NULL
 			AND state IN ('pending', 'in-progress', 'awaiting-approval', 'approver-confirmed', 'completed')
 		ORDER BY id`)
 	if err != nil {
 		return nil, fmt.Errorf("orders: poll targets: %w", err)
 	}
-	defer rows.Close()
-	var out []OrderPollTarget
-	for rows.Next() {
-		var t OrderPollTarget
-		if err := rows.Scan(&t.ID, &t.NextPollAt); err != nil {
-			return nil, fmt.Errorf("orders: poll targets: %w", err)
-		}
-		out = append(out, t)
+	out, err := pgx.CollectRows(rows, pgx.RowToStructByPos[OrderPollTarget])
+	if err != nil {
+		return nil, fmt.Errorf("orders: poll targets: %w", err)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // HighestProviderNumbers returns the highest numeric order id and product id
@@ -390,6 +386,20 @@ func HighestProviderNumbers(ctx context.Context, q db.DBTX, provider string) (or
 		return 0, 0, fmt.Errorf("orders: highest provider numbers: %w", err)
 	}
 	return orderID, productID, nil
+}
+
+// certificateCSR is the CSR a stored certificate was issued for, 0 when there
+// is no such certificate.
+func certificateCSR(ctx context.Context, q db.DBTX, certificateID int64) (int64, error) {
+	var csrID int64
+	err := q.QueryRow(ctx, `SELECT csr_id FROM certificates WHERE id = $1`, certificateID).Scan(&csrID)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("orders: certificate %d: %w", certificateID, err)
+	}
+	return csrID, nil
 }
 
 func nullID(id int64) *int64 {

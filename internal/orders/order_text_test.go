@@ -6,6 +6,7 @@ import (
 
 	"github.com/certportal/certportal/internal/errs"
 	"github.com/certportal/certportal/internal/orders"
+	"github.com/certportal/certportal/internal/providers/manual"
 )
 
 func TestAManualOrderProductWithNULOrControlCharactersIsAFieldError(t *testing.T) {
@@ -17,16 +18,16 @@ func TestAManualOrderProductWithNULOrControlCharactersIsAFieldError(t *testing.T
 		{"special_instructions", "DigiCert", "call first\x00", "NUL"},
 		{"special_instructions", "DigiCert", "a\x07b", "U+0007"},
 	} {
-		in := orders.OrderInput{RequirementID: 1, CSRID: 1, Provider: orders.OrderProviderManual, Product: tc.product,
+		in := orders.OrderInput{RequirementID: 1, CSRID: 1, Provider: manual.Name, Product: tc.product,
 			PeriodYears: 1, RegType: "new", SpecialInstructions: tc.instructions}
-		e, ok := errs.As(in.Validate())
+		e, ok := errs.As(in.Validate(manual.New().Info(), nil))
 		if !ok || e.Code != errs.Invalid || !strings.Contains(e.Fields[tc.field], tc.message) {
 			t.Errorf("product %q, instructions %q: %v, want %s mentioning %q", tc.product, tc.instructions, e, tc.field, tc.message)
 		}
 	}
-	ok := orders.OrderInput{RequirementID: 1, CSRID: 1, Provider: orders.OrderProviderManual, Product: "DigiCert Secure Site",
+	ok := orders.OrderInput{RequirementID: 1, CSRID: 1, Provider: manual.Name, Product: "DigiCert Secure Site",
 		PeriodYears: 1, RegType: "new", SpecialInstructions: "Call first.\nThen\temail."}
-	if err := ok.Validate(); err != nil {
+	if err := ok.Validate(manual.New().Info(), nil); err != nil {
 		t.Errorf("a plain manual order with multi-line instructions: %v", err)
 	}
 }

@@ -17,6 +17,8 @@ import (
 	"github.com/certportal/certportal/internal/opensrs"
 	"github.com/certportal/certportal/internal/orders"
 	"github.com/certportal/certportal/internal/projects"
+	"github.com/certportal/certportal/internal/providers/manual"
+	"github.com/certportal/certportal/internal/providers/opensrsprovider"
 	"github.com/certportal/certportal/internal/verify"
 )
 
@@ -28,7 +30,8 @@ type Config struct {
 	Hashing *accounts.HashLimiter
 	// Keys wraps private keys; nil leaves the key store unable to seal keys.
 	Keys *keystore.Ring
-	// OpenSRS places and follows opensrs orders; nil allows manual orders only.
+	// OpenSRS places and follows opensrs orders; nil keeps its catalogue for
+	// drafts and answers its calls Unavailable (manual orders only).
 	OpenSRS *opensrs.Client
 	// PollInterval is the normal time between two polls of an order (0: 15m).
 	PollInterval time.Duration
@@ -64,7 +67,7 @@ func New(pool *pgxpool.Pool, cfg Config) *Set {
 	s.Orders = orders.NewOrderService(pool, orders.OrderServiceConfig{
 		Clients:       s.Clients,
 		Projects:      s.Projects,
-		OpenSRS:       cfg.OpenSRS,
+		Providers:     providers(cfg),
 		Readiness:     s.Projects,
 		Intake:        s.Certs,
 		PollInterval:  cfg.PollInterval,
@@ -74,4 +77,14 @@ func New(pool *pgxpool.Pool, cfg Config) *Set {
 	})
 	s.Dashboard = dashboard.NewService(pool, s.Clients, s.Projects, s.Orders)
 	return s
+}
+
+// providers registers the certificate providers orders can be placed with,
+// by name; the first is the default of an order that names none. Adding a
+// provider is its adapter package plus one line here.
+func providers(cfg Config) []orders.Provider {
+	return []orders.Provider{
+		opensrsprovider.New(cfg.OpenSRS),
+		manual.New(),
+	}
 }

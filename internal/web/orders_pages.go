@@ -10,7 +10,6 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/certportal/certportal/internal/errs"
-	"github.com/certportal/certportal/internal/opensrs"
 	"github.com/certportal/certportal/internal/orders"
 	"github.com/certportal/certportal/web/templates/components"
 	"github.com/certportal/certportal/web/templates/pages"
@@ -152,7 +151,7 @@ func (s *Server) renderOrderNew(w http.ResponseWriter, r *http.Request, status i
 	if a := opts.AgencyBilling; a != nil {
 		v.AgencyBilling = strings.TrimSpace(a.FirstName+" "+a.LastName) + " <" + a.Email + ">"
 	}
-	for _, p := range opensrs.ThawteProducts() {
+	for _, p := range s.orders.DefaultProvider().ProductCodes() {
 		v.Products = append(v.Products, pages.Option{Value: p, Label: p, Selected: p == form.Product})
 	}
 	for _, t := range orders.OrderServerTypes() {
@@ -163,7 +162,7 @@ func (s *Server) renderOrderNew(w http.ResponseWriter, r *http.Request, status i
 		if n, err := strconv.ParseInt(form.CSRID, 10, 64); err == nil && n > 0 {
 			csrID = n
 		}
-		if list, err := s.orders.ApproverChoices(r.Context(), csrID, opensrs.ProductSSL123); err == nil {
+		if list, err := s.orders.ApproverChoices(r.Context(), csrID, ""); err == nil {
 			for _, a := range list {
 				v.Approvers = append(v.Approvers, pages.Option{Value: a.Email, Label: a.Email + " (" + a.Source + ")", Selected: a.Email == form.ApproverEmail})
 			}
@@ -229,7 +228,7 @@ func (s *Server) renderOrder(w http.ResponseWriter, r *http.Request, status int,
 	}
 	u := currentUser(r)
 	canOrder := orderWriters.allows(u)
-	isOpenSRS := d.Provider == orders.OrderProviderOpenSRS
+	allowed := func(a orders.Action) bool { return slices.Contains(d.AllowedActions, a) }
 	v := pages.OrderView{
 		ID: d.ID, Title: fmt.Sprintf("Order %d", d.ID), Client: d.ClientName, Project: d.ProjectName, CommonName: d.CommonName,
 		Provider: d.Provider, Product: d.Product, Period: fmt.Sprintf("%d-year subscription", d.PeriodYears), ApproverEmail: d.ApproverEmail,
@@ -251,7 +250,7 @@ func (s *Server) renderOrder(w http.ResponseWriter, r *http.Request, status int,
 			v.ExpectedBy = d.ExpectedBy.UTC().Format("Mon 2 Jan 2006")
 		}
 	}
-	if d.NextPollAt != nil && isOpenSRS && d.State.AtProvider() {
+	if d.NextPollAt != nil && allowed(orders.ActionRefresh) {
 		v.NextPoll = fmtTime(*d.NextPollAt)
 	}
 	for _, h := range d.History {
@@ -266,18 +265,16 @@ func (s *Server) renderOrder(w http.ResponseWriter, r *http.Request, status int,
 		}
 		v.Timeline = append(v.Timeline, pages.TimelineRow{At: fmtTime(h.At), From: string(h.From), To: string(h.To), By: by, Note: h.Note})
 	}
-	v.CanSubmit = canOrder && d.State == orders.OrderDraft
-	v.CanResubmit = canOrder && d.State == orders.OrderUnknown
-	v.CanAttach = canOrder && d.State == orders.OrderUnknown
-	v.CanRefresh = isOpenSRS && d.ProviderOrderID != "" && d.State.AtProvider()
-	v.CanResend = canOrder && isOpenSRS && d.State == orders.OrderAwaitingApproval
-	v.CanCancel = canOrder && (d.State == orders.OrderDraft || d.State == orders.OrderUnknown ||
-		(d.State.AtProvider() && d.State != orders.OrderCompleted))
-	v.CanReplace = canOrder && d.State.Final()
-	v.CanSetState = canOrder && !isOpenSRS && d.State != orders.OrderDraft && !d.State.Final()
+	v.CanSubmit = canOrder && allowed(orders.ActionSubmit)
+	v.CanResubmit = canOrder && allowed(orders.ActionResubmit)
+	v.CanAttach = canOrder && allowed(orders.ActionAttach)
+	v.CanRefresh = allowed(orders.ActionRefresh)
+	v.CanResend = canOrder && allowed(orders.ActionResendApproval)
+	v.CanCancel = canOrder && allowed(orders.ActionCancel)
+	v.CanReplace = canOrder && allowed(orders.ActionReplace)
+	v.CanSetState = canOrder && allowed(orders.ActionSetState)
 	if v.CanSetState {
-		for _, st := range []orders.OrderState{orders.OrderPending, orders.OrderInProgress, orders.OrderAwaitingApproval,
-			orders.OrderApproverConfirmed, orders.OrderIssued, orders.OrderDeclined, orders.OrderCancelled} {
+		for _, st := range orders.ManualStates() {
 			v.ManualStates = append(v.ManualStates, pages.Option{Value: string(st), Label: st.Label(), Selected: st == d.State})
 		}
 	}
@@ -428,7 +425,7 @@ func (s *Server) devOrders(w http.ResponseWriter, r *http.Request) {
 	}
 	var rows []pages.DevOrderRow
 	for _, o := range list {
-		if o.Provider != orders.OrderProviderOpenSRS || o.ProviderOrderID == "" {
+		if o.ByHand() || o.ProviderOrderID == "" {
 			continue
 		}
 		rows = append(rows, pages.DevOrderRow{ProviderOrderID: o.ProviderOrderID, Domain: o.CommonName,

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -23,6 +24,8 @@ import (
 	"github.com/certportal/certportal/internal/orders"
 	"github.com/certportal/certportal/internal/orders/ordertest"
 	"github.com/certportal/certportal/internal/pgtest"
+	"github.com/certportal/certportal/internal/providers/manual"
+	"github.com/certportal/certportal/internal/providers/opensrsprovider"
 	"github.com/certportal/certportal/internal/services"
 )
 
@@ -47,7 +50,7 @@ func setupOrders(t *testing.T) *orderBundle {
 	sim := ordertest.Simulator(t, opensrstest.Options{})
 	readiness := ordertest.NewReadiness()
 	svc := orders.NewOrderService(pool, orders.OrderServiceConfig{
-		OpenSRS:   &opensrs.Client{URL: sim.URL(), Username: "reseller", Key: "0123456789abcdef-test-key", HTTP: &http.Client{}},
+		Providers: []orders.Provider{opensrsprovider.New(&opensrs.Client{URL: sim.URL(), Username: "reseller", Key: "0123456789abcdef-test-key", HTTP: &http.Client{}}), manual.New()},
 		Readiness: readiness, Intake: &ordertest.Intake{Pool: pool}, SubmitTimeout: 2 * time.Second, PollTimeout: 2 * time.Second,
 	})
 	set := services.New(pool, services.Config{Logger: log})
@@ -381,5 +384,38 @@ func TestTheOrderPageShowsTimelineClockAndNextActionInABrowser(t *testing.T) {
 	}
 	if got := text(`[data-testid="timeline"]`); !strings.Contains(got, "awaiting-approval") || !strings.Contains(got, "by "+b.po.Name) {
 		t.Errorf("timeline after Check now %q", got)
+	}
+}
+
+func TestTheOrderAnswerListsTheActionsItsStateAllows(t *testing.T) {
+	t.Parallel()
+	b := setupOrders(t)
+	resp, body := b.api("POST", "/api/v1/orders", b.poToken, b.createBody())
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("create: %d %s", resp.StatusCode, body)
+	}
+	path := fmt.Sprintf("/api/v1/orders/%d", int64(decodeAs[map[string]any](t, body)["id"].(float64)))
+	actions := func() []string {
+		t.Helper()
+		resp, body := b.api("GET", path, b.amToken, "")
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("get: %d %s", resp.StatusCode, body)
+		}
+		var got struct {
+			AllowedActions []string `json:"allowed_actions"`
+		}
+		if err := json.Unmarshal([]byte(body), &got); err != nil {
+			t.Fatal(err)
+		}
+		return got.AllowedActions
+	}
+	if got := actions(); !slices.Equal(got, []string{"submit", "cancel"}) {
+		t.Errorf("a draft allows %v, want [submit cancel]", got)
+	}
+	if resp, body := b.api("POST", path+"/submit", b.poToken, ""); resp.StatusCode != http.StatusOK {
+		t.Fatalf("submit: %d %s", resp.StatusCode, body)
+	}
+	if got := actions(); !slices.Equal(got, []string{"refresh", "cancel"}) {
+		t.Errorf("a pending order allows %v, want [refresh cancel]", got)
 	}
 }

@@ -33,8 +33,8 @@ func (s *Server) billingContactPost(w http.ResponseWriter, r *http.Request) {
 	f := postedForm(r, billingFields...)
 	_, err := s.clients.SetAgencyBillingContact(r.Context(), actor(r), clients.AgencyBillingContact{
 		FirstName: f.V("first_name"), LastName: f.V("last_name"), Title: f.V("title"), OrgName: f.V("org_name"),
-		Address1: f.V("address1"), Address2: f.V("address2"), City: f.V("city"), State: f.V("state"),
-		PostalCode: f.V("postal_code"), Country: f.V("country"), Phone: f.V("phone"), Email: f.V("email")})
+		Address: clients.Address{Address1: f.V("address1"), Address2: f.V("address2"), City: f.V("city"), State: f.V("state"),
+			PostalCode: f.V("postal_code"), Country: f.V("country")}, Phone: f.V("phone"), Email: f.V("email")})
 	if err != nil {
 		if invalid(err, &f) {
 			s.renderStatus(w, r, http.StatusUnprocessableEntity, pages.BillingContactPage(s.pageData(r, "Billing contact"), f))
