@@ -30,7 +30,9 @@ type bundle struct {
 	po    int64
 }
 
-func setup(t *testing.T) *bundle {
+func setup(t *testing.T) *bundle { return setupTB(t) }
+
+func setupTB(t testing.TB) *bundle {
 	t.Helper()
 	pool := pgtest.Pool(t)
 	f := ordertest.New(t, pool, ordertest.Options{})
@@ -53,7 +55,7 @@ func (b *bundle) service() *lifecycle.Service {
 	return lifecycle.NewService(b.pool, lifecycle.Config{Notifier: n, Now: b.clock.Now})
 }
 
-func (b *bundle) certificate(t *testing.T, notBefore, notAfter time.Time) int64 {
+func (b *bundle) certificate(t testing.TB, notBefore, notAfter time.Time) int64 {
 	t.Helper()
 	var id int64
 	err := b.pool.QueryRow(context.Background(), `
