@@ -56,6 +56,9 @@ type Config struct {
 	// PollWorkers caps concurrent provider calls per process (PORTAL_POLL_WORKERS, default 10).
 	PollWorkers int
 
+	// Reminders and notifications.
+	Lifecycle LifecycleConfig
+
 	// Sign-in.
 	// PasswordHashMemory is the memory concurrent password hashing may use, in bytes
 	// (PORTAL_PASSWORD_HASH_MEMORY, default 256MiB: 13 hashes of 19 MiB at once).
@@ -128,6 +131,11 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 
 	// Orders, providers and background jobs.
 	if err := c.readOrderConfig(getenv); err != nil {
+		return c, err
+	}
+
+	// Reminders and notifications.
+	if err := c.readLifecycleConfig(getenv); err != nil {
 		return c, err
 	}
 

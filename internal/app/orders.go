@@ -53,9 +53,12 @@ func (a *App) openOrders(ctx context.Context, ring *keystore.Ring) error {
 		Keys:         ring,
 		OpenSRS:      client,
 		PollInterval: a.cfg.PollInterval,
+		Notify:       a.cfg.Lifecycle.Notify,
+		Thresholds:   a.cfg.Lifecycle.Thresholds,
 		Logger:       a.log,
 	})
-	r, err := jobs.New(a.Pool, a.Orders, jobs.Config{PollInterval: a.cfg.PollInterval, PollWorkers: a.cfg.PollWorkers, Logger: a.log})
+	r, err := jobs.New(a.Pool, a.Orders, jobs.Config{PollInterval: a.cfg.PollInterval, PollWorkers: a.cfg.PollWorkers, Logger: a.log,
+		Lifecycle: a.Lifecycle, Notify: a.Notify, ReminderInterval: a.cfg.Lifecycle.ReminderInterval})
 	if err != nil {
 		return err
 	}

@@ -22,6 +22,8 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/rivertype"
 
+	"github.com/certportal/certportal/internal/lifecycle"
+	"github.com/certportal/certportal/internal/notify"
 	"github.com/certportal/certportal/internal/orders"
 )
 
@@ -49,6 +51,17 @@ type Config struct {
 	FetchCooldown     time.Duration
 	FetchPollInterval time.Duration
 	Logger            *slog.Logger
+
+	// Lifecycle and Notify, when set, add the reminder sweep and the
+	// notification deliveries.
+	Lifecycle *lifecycle.Service
+	Notify    *notify.Notifier
+	// ReminderInterval is how often the reminder sweep runs, and once at
+	// start (PORTAL_REMINDER_INTERVAL, default 1h).
+	ReminderInterval time.Duration
+	// DeliveryRetryDelay, when set, replaces River's backoff between
+	// delivery attempts (tests).
+	DeliveryRetryDelay time.Duration
 }
 
 // OrderPollArgs is one order's poll job. Only the order id makes it unique.
@@ -124,6 +137,9 @@ func New(pool *pgxpool.Pool, svc *orders.OrderService, cfg Config) (*Runner, err
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
+	if cfg.ReminderInterval <= 0 {
+		cfg.ReminderInterval = time.Hour
+	}
 	r := &Runner{cfg: cfg, orders: svc, log: cfg.Logger}
 	workers := river.NewWorkers()
 	if err := river.AddWorkerSafely(workers, &orderPollWorker{r: r}); err != nil {
@@ -135,6 +151,10 @@ func New(pool *pgxpool.Pool, svc *orders.OrderService, cfg Config) (*Runner, err
 	if err := river.AddWorkerSafely(workers, &orderRecoverWorker{r: r}); err != nil {
 		return nil, fmt.Errorf("jobs: %w", err)
 	}
+	periodic, err := r.lifecycleWork(workers)
+	if err != nil {
+		return nil, err
+	}
 	sweepEvery, recoverEvery := cfg.SweepInterval, cfg.RecoverInterval
 	client, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
 		Queues: map[string]river.QueueConfig{
@@ -145,7 +165,7 @@ func New(pool *pgxpool.Pool, svc *orders.OrderService, cfg Config) (*Runner, err
 		FetchCooldown:     cfg.FetchCooldown,
 		FetchPollInterval: cfg.FetchPollInterval,
 		Logger:            cfg.Logger.With("component", "river"),
-		PeriodicJobs: []*river.PeriodicJob{
+		PeriodicJobs: append(periodic,
 			river.NewPeriodicJob(river.PeriodicInterval(sweepEvery), func() (river.JobArgs, *river.InsertOpts) {
 				// Only the leader enqueues periodic jobs; the unique period
 				// (River's minimum is a second) also covers a change of leader.
@@ -156,13 +176,16 @@ func New(pool *pgxpool.Pool, svc *orders.OrderService, cfg Config) (*Runner, err
 			river.NewPeriodicJob(river.PeriodicInterval(recoverEvery), func() (river.JobArgs, *river.InsertOpts) {
 				return OrderRecoverArgs{}, &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByPeriod: max(recoverEvery, time.Second)}}
 			}, &river.PeriodicJobOpts{ID: "order_recover_submissions", RunOnStart: true}),
-		},
+		),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("jobs: river client: %w", err)
 	}
 	r.client = client
 	svc.SetPollScheduler(r)
+	if cfg.Notify != nil {
+		cfg.Notify.SetEnqueuer(r)
+	}
 	return r, nil
 }
 

@@ -14,6 +14,9 @@ import (
 	"github.com/certportal/certportal/internal/clients"
 	"github.com/certportal/certportal/internal/dashboard"
 	"github.com/certportal/certportal/internal/keystore"
+	"github.com/certportal/certportal/internal/lifecycle"
+	"github.com/certportal/certportal/internal/lifetimes"
+	"github.com/certportal/certportal/internal/notify"
 	"github.com/certportal/certportal/internal/opensrs"
 	"github.com/certportal/certportal/internal/orders"
 	"github.com/certportal/certportal/internal/projects"
@@ -37,7 +40,11 @@ type Config struct {
 	PollInterval time.Duration
 	// SubmitTimeout and PollTimeout bound provider calls (0: the orders defaults).
 	SubmitTimeout, PollTimeout time.Duration
-	Logger                     *slog.Logger
+	// Notify is where notifications go (SMTP, Slack, webhook).
+	Notify notify.Config
+	// Thresholds are the reminder thresholds (nil: the lifetimes defaults).
+	Thresholds []lifetimes.Threshold
+	Logger     *slog.Logger
 	// Now is the clock of the record services (nil: time.Now); tests pin it.
 	Now func() time.Time
 }
@@ -51,6 +58,8 @@ type Set struct {
 	Certs     *certs.Service
 	Orders    *orders.OrderService
 	Dashboard *dashboard.Service
+	Notify    *notify.Notifier
+	Lifecycle *lifecycle.Service
 }
 
 // New builds the services over pool. Orders are gated by the projects'
@@ -76,6 +85,16 @@ func New(pool *pgxpool.Pool, cfg Config) *Set {
 		Logger:        cfg.Logger,
 	})
 	s.Dashboard = dashboard.NewService(pool, s.Clients, s.Projects, s.Orders)
+	ncfg := cfg.Notify
+	if ncfg.Logger == nil {
+		ncfg.Logger = cfg.Logger
+	}
+	if ncfg.Now == nil {
+		ncfg.Now = cfg.Now
+	}
+	s.Notify = notify.New(pool, ncfg)
+	s.Lifecycle = lifecycle.NewService(pool, lifecycle.Config{Thresholds: cfg.Thresholds, Notifier: s.Notify,
+		Renewals: lifecycle.NewRenewals(s.Orders, s.Certs), Logger: cfg.Logger, Now: cfg.Now})
 	return s
 }
 

@@ -61,6 +61,8 @@ func (s *Server) certificateViewModel(r *http.Request, id int64, form *pages.Upl
 	if ch.Root != nil {
 		v.Chain = append(v.Chain, link("Root (kept for reference; never served)", bundle.Inspect(ch.Root)))
 	}
+	plan, err := s.lifecycle.Plan(r.Context(), c.ID)
+	v.Renewal = s.renewalView(r, plan, err)
 	return v, nil
 }
 

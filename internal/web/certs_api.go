@@ -9,6 +9,7 @@ import (
 	"github.com/certportal/certportal/internal/certs"
 	"github.com/certportal/certportal/internal/csrgen"
 	"github.com/certportal/certportal/internal/errs"
+	"github.com/certportal/certportal/internal/lifecycle"
 	"github.com/certportal/certportal/web/templates/view"
 )
 
@@ -125,6 +126,11 @@ func (s *Server) apiCSRList(w http.ResponseWriter, r *http.Request) {
 type apiCertificate struct {
 	*certs.Certificate
 	DaysLeft int `json:"days_left"`
+	// The renewal plan, on GET /api/v1/certificates/{id} only.
+	RenewBy              *time.Time                 `json:"renew_by,omitempty"`
+	RenewalKind          string                     `json:"renewal_kind,omitempty"`
+	LeadTimeBusinessDays int                        `json:"lead_time_business_days,omitempty"`
+	Renewal              *lifecycle.CertificatePlan `json:"renewal,omitempty"`
 }
 
 func toAPICertificate(c *certs.Certificate) apiCertificate {
@@ -230,7 +236,14 @@ func (s *Server) apiCertificateGet(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.writeJSON(w, http.StatusOK, toAPICertificate(c))
+	out := toAPICertificate(c)
+	plan, err := s.lifecycle.Plan(r.Context(), id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	out.RenewBy, out.RenewalKind, out.LeadTimeBusinessDays, out.Renewal = &plan.RenewBy, string(plan.Kind), plan.LeadTimeBusinessDays, plan
+	s.writeJSON(w, http.StatusOK, out)
 }
 
 func (s *Server) apiCertificates(w http.ResponseWriter, r *http.Request) {

@@ -205,6 +205,8 @@ func (s *Server) requirementView(w http.ResponseWriter, r *http.Request) {
 	for _, d := range snaps {
 		v.Snapshots = append(v.Snapshots, snapshotRow(d))
 	}
+	plan, err := s.lifecycle.RequirementPlan(r.Context(), id)
+	v.Renewal = s.renewalView(r, plan, err)
 	s.render(w, r, pages.RequirementPage(s.pageData(r, "Requirement "+strconv.FormatInt(id, 10)), v))
 }
 

@@ -18,6 +18,8 @@ import (
 	"github.com/certportal/certportal/internal/certs"
 	"github.com/certportal/certportal/internal/clients"
 	"github.com/certportal/certportal/internal/dashboard"
+	"github.com/certportal/certportal/internal/lifecycle"
+	"github.com/certportal/certportal/internal/notify"
 	"github.com/certportal/certportal/internal/orders"
 	"github.com/certportal/certportal/internal/projects"
 	"github.com/certportal/certportal/internal/services"
@@ -70,6 +72,10 @@ type Server struct {
 	orders         *orders.OrderService
 	orderSimulator OrderSimulator
 
+	// Renewals, reminders and notifications.
+	lifecycle *lifecycle.Service
+	notify    *notify.Notifier
+
 	routes  []route
 	handler http.Handler
 }
@@ -99,6 +105,10 @@ func New(cfg Config, d Deps) *Server {
 		// Orders and providers.
 		orders:         d.Services.Orders,
 		orderSimulator: d.OrderSimulator,
+
+		// Renewals, reminders and notifications.
+		lifecycle: d.Services.Lifecycle,
+		notify:    d.Services.Notify,
 	}
 
 	// pgxstore's own cleanup goroutine races with its StopCleanup and logs with the

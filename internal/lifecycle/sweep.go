@@ -1,0 +1,271 @@
+package lifecycle
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/certportal/certportal/internal/lifetimes"
+	"github.com/certportal/certportal/internal/notify"
+)
+
+// Plans are refreshed once a day, and at once for a certificate never planned.
+const (
+	planMaxAge     = 24 * time.Hour
+	planBatchSize  = 5000
+	escalateOwners = "escalate-owners"
+	escalateAdmins = "escalate-admins"
+)
+
+// SweepResult counts what a sweep did.
+type SweepResult struct {
+	Planned   int // plans computed
+	Due       int // certificates with a reminder due now
+	Sent      int // messages recorded for delivery (new recipients only)
+	Escalated int // escalation messages recorded
+}
+
+// Sweep refreshes stale renewal plans and sends the reminders that are due:
+// per certificate the most urgent threshold whose time has come (a late sweep
+// skips the missed, less urgent ones), to each recipient at most once ever,
+// and escalations when the renew-by date passed with no renewal under way.
+// Any number of sweeps may run at once: the unique record of each reminder
+// (fingerprint, threshold, recipient) lets exactly one of them send it.
+func (s *Service) Sweep(ctx context.Context) (SweepResult, error) {
+	var res SweepResult
+	n, err := s.refreshPlans(ctx)
+	if err != nil {
+		return res, err
+	}
+	res.Planned = n
+	due, err := s.dueReminders(ctx)
+	if err != nil {
+		return res, err
+	}
+	res.Due = len(due)
+	for _, d := range due {
+		sent, err := s.remind(ctx, d)
+		if err != nil {
+			return res, err
+		}
+		if d.Threshold == escalateOwners || d.Threshold == escalateAdmins {
+			res.Escalated += sent
+		} else {
+			res.Sent += sent
+		}
+	}
+	return res, nil
+}
+
+// refreshPlans plans every live certificate whose plan is missing or older
+// than a day, in batches: one read, the planner in memory, one write.
+func (s *Service) refreshPlans(ctx context.Context) (int, error) {
+	now := s.now()
+	past, err := s.pastLeadDays(ctx, s.pool)
+	if err != nil {
+		return 0, err
+	}
+	total := 0
+	var after int64
+	for {
+		rows, err := s.pool.Query(ctx, planInputSQL+`
+			LEFT JOIN certificate_plans p ON p.certificate_id = c.id
+			WHERE c.id > $1 AND c.not_after > $2 AND (p.certificate_id IS NULL OR p.planned_at < $3)
+			ORDER BY c.id LIMIT $4`, after, now.Add(-24*time.Hour), now.Add(-planMaxAge), planBatchSize)
+		if err != nil {
+			return total, fmt.Errorf("lifecycle: read certificates to plan: %w", err)
+		}
+		ins, err := scanPlanInputs(rows)
+		if err != nil {
+			return total, fmt.Errorf("lifecycle: read certificates to plan: %w", err)
+		}
+		if len(ins) == 0 {
+			return total, nil
+		}
+		ids := make([]int64, 0, len(ins))
+		renewBy := make([]time.Time, 0, len(ins))
+		kinds := make([]string, 0, len(ins))
+		leads := make([]int32, 0, len(ins))
+		for i := range ins {
+			p, err := s.plan(&ins[i], past)
+			if err != nil {
+				s.log.Warn("certificate cannot be planned", "certificate_id", ins[i].CertificateID, "error", err.Error())
+				continue
+			}
+			ids, renewBy, kinds, leads = append(ids, p.CertificateID), append(renewBy, p.RenewBy), append(kinds, string(p.Kind)), append(leads, int32(p.LeadDays))
+		}
+		_, err = s.pool.Exec(ctx, `
+			INSERT INTO certificate_plans (certificate_id, renew_by, renewal_kind, lead_days, planned_at)
+			SELECT * , $5::timestamptz FROM unnest($1::bigint[], $2::timestamptz[], $3::text[], $4::int[])
+			ON CONFLICT (certificate_id) DO UPDATE SET renew_by = EXCLUDED.renew_by, renewal_kind = EXCLUDED.renewal_kind,
+				lead_days = EXCLUDED.lead_days, planned_at = EXCLUDED.planned_at`, ids, renewBy, kinds, leads, now)
+		if err != nil {
+			return total, fmt.Errorf("lifecycle: record plans: %w", err)
+		}
+		total += len(ids)
+		after = ins[len(ins)-1].CertificateID
+		if len(ins) < planBatchSize {
+			return total, nil
+		}
+	}
+}
+
+// dueReminder is one certificate's reminder to send now.
+type dueReminder struct {
+	CertificateID int64
+	Fingerprint   string
+	CommonName    string
+	RequirementID int64
+	Threshold     string
+	Anchor        string
+	NotAfter      time.Time
+	RenewBy       time.Time
+	Kind          string
+}
+
+// dueSQL picks, in one set-based query, each live, not superseded
+// certificate's most urgent due threshold (thresholds scaled down for
+// lifetimes under 100 days as lifetimes.ScaleThresholds does), and the
+// escalations of certificates past their renew-by date with no renewal under
+// way: no newer certificate, no live order made since it was issued, no
+// reissue.
+const dueSQL = `
+WITH th AS (
+    SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::int[]) AS t(key, anchor, days, ord)
+), live AS (
+    SELECT c.id, c.fingerprint_sha256, c.common_name, c.requirement_id, c.not_before, c.not_after, p.renew_by, p.renewal_kind
+    FROM certificate_plans p
+    JOIN certificates c ON c.id = p.certificate_id
+    WHERE p.renew_by <= $5::timestamptz + make_interval(days => $6::int) AND c.not_after > $5::timestamptz
+      AND NOT EXISTS (SELECT 1 FROM certificates n
+                      WHERE n.requirement_id = c.requirement_id AND n.not_after > c.not_after
+                        AND certificate_installed_and_passing(n.id))
+), reminders AS (
+    SELECT DISTINCT ON (l.id) l.*, t.key, t.anchor
+    FROM live l CROSS JOIN th t
+    CROSS JOIN LATERAL (SELECT CASE WHEN l.not_after - l.not_before < interval '100 days'
+        THEN greatest(1, floor(t.days * extract(epoch FROM l.not_after - l.not_before) / 8640000.0 + 0.5)::int)
+        ELSE t.days END AS days) sc
+    WHERE (CASE WHEN t.anchor = 'renew_by' THEN l.renew_by ELSE l.not_after END) - make_interval(days => sc.days) <= $5::timestamptz
+    ORDER BY l.id, (CASE WHEN t.anchor = 'renew_by' THEN l.renew_by ELSE l.not_after END) - make_interval(days => sc.days) DESC, t.ord DESC
+), stalled AS (
+    SELECT l.* FROM live l
+    WHERE l.renew_by <= $5::timestamptz
+      AND NOT EXISTS (SELECT 1 FROM certificates n WHERE n.requirement_id = l.requirement_id AND n.not_before > l.not_before)
+      AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.requirement_id = l.requirement_id AND o.created_at >= l.not_before
+                      AND o.certificate_id IS DISTINCT FROM l.id AND o.state NOT IN ('cancelled', 'declined'))
+      AND NOT EXISTS (SELECT 1 FROM reissues ri WHERE ri.certificate_id = l.id)
+)
+SELECT id, fingerprint_sha256, common_name, requirement_id, key, anchor, not_after, renew_by, renewal_kind FROM reminders
+UNION ALL
+SELECT id, fingerprint_sha256, common_name, requirement_id,
+       CASE WHEN renew_by + $7::interval <= $5::timestamptz THEN '` + escalateAdmins + `' ELSE '` + escalateOwners + `' END,
+       'escalation', not_after, renew_by, renewal_kind
+FROM stalled`
+
+func (s *Service) dueReminders(ctx context.Context) ([]dueReminder, error) {
+	keys, anchors, days, ords := []string{}, []string{}, []int32{}, []int32{}
+	maxDays := 0
+	for i, t := range s.cfg.Thresholds {
+		keys, anchors, days, ords = append(keys, t.Key), append(anchors, string(t.Anchor)), append(days, int32(t.DaysBefore)), append(ords, int32(i))
+		maxDays = max(maxDays, t.DaysBefore)
+	}
+	rows, err := s.pool.Query(ctx, dueSQL, keys, anchors, days, ords, s.now(), maxDays, s.cfg.EscalateAdminsAfter)
+	if err != nil {
+		return nil, fmt.Errorf("lifecycle: due reminders: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (dueReminder, error) {
+		var d dueReminder
+		err := row.Scan(&d.CertificateID, &d.Fingerprint, &d.CommonName, &d.RequirementID, &d.Threshold, &d.Anchor,
+			&d.NotAfter, &d.RenewBy, &d.Kind)
+		return d, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("lifecycle: due reminders: %w", err)
+	}
+	return out, nil
+}
+
+func (s *Service) event(d dueReminder) notify.Event {
+	ev := notify.Event{CertificateID: d.CertificateID, RequirementID: d.RequirementID, At: s.now(),
+		Link: fmt.Sprintf("/certificates/%d", d.CertificateID)}
+	day := func(t time.Time) string { return t.UTC().Format(time.DateOnly) }
+	next := "a renewal order"
+	if d.Kind == string(lifetimes.Reissue) {
+		next = "a reissue inside the subscription"
+	}
+	switch {
+	case d.Anchor == "escalation":
+		ev.Type = notify.RenewByReached
+		ev.Subject = fmt.Sprintf("Renew-by date passed for %s", d.CommonName)
+		ev.Text = fmt.Sprintf("The certificate for %s should have been renewed by %s and nothing is under way; it expires on %s. Start %s now.",
+			d.CommonName, day(d.RenewBy), day(d.NotAfter), next)
+		ev.AlsoAdmins = d.Threshold == escalateAdmins
+	case d.Anchor == string(lifetimes.AnchorExpiry):
+		ev.Type = notify.ExpiryThreshold
+		ev.Subject = fmt.Sprintf("%s expires on %s", d.CommonName, day(d.NotAfter))
+		ev.Text = fmt.Sprintf("The certificate for %s expires on %s. Its renew-by date was %s: start %s now if it is not under way.",
+			d.CommonName, day(d.NotAfter), day(d.RenewBy), next)
+	default:
+		ev.Type = notify.RenewalDue
+		if d.Kind == string(lifetimes.Reissue) {
+			ev.Type = notify.ReissueDue
+		}
+		ev.Subject = fmt.Sprintf("Renew %s by %s", d.CommonName, day(d.RenewBy))
+		ev.Text = fmt.Sprintf("The certificate for %s expires on %s; the next step is %s, to start by %s.",
+			d.CommonName, day(d.NotAfter), next, day(d.RenewBy))
+	}
+	return ev
+}
+
+// remind records the reminder for each recipient that has not had it (the
+// unique rule decides, so two sweeps at once send it once) and the messages
+// for those, in one transaction; it returns how many were recorded.
+func (s *Service) remind(ctx context.Context, d dueReminder) (int, error) {
+	ev := s.event(d)
+	sent := 0
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if s.cfg.Notifier == nil {
+			return nil
+		}
+		to, err := s.cfg.Notifier.Recipients(ctx, tx, &ev)
+		if err != nil {
+			return err
+		}
+		if len(to) == 0 {
+			return nil
+		}
+		keys := make([]string, len(to))
+		for i, r := range to {
+			keys[i] = r.Key()
+		}
+		rows, err := tx.Query(ctx, `
+			INSERT INTO reminders_sent (fingerprint_sha256, certificate_id, threshold, recipient, sent_at)
+			SELECT $1, $2, $3, k, $5 FROM unnest($4::text[]) k
+			ON CONFLICT ON CONSTRAINT reminders_sent_once DO NOTHING
+			RETURNING recipient`, d.Fingerprint, d.CertificateID, d.Threshold, keys, s.now())
+		if err != nil {
+			return err
+		}
+		fresh, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			return err
+		}
+		var send []notify.Recipient
+		for _, r := range to {
+			if slices.Contains(fresh, r.Key()) {
+				send = append(send, r)
+			}
+		}
+		ids, err := s.cfg.Notifier.SendTx(ctx, tx, ev, send)
+		sent = len(ids)
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("lifecycle: remind certificate %d (%s): %w", d.CertificateID, d.Threshold, err)
+	}
+	return sent, nil
+}
