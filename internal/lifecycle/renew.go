@@ -11,8 +11,8 @@ import (
 	"github.com/certportal/certportal/internal/certs"
 	"github.com/certportal/certportal/internal/errs"
 	"github.com/certportal/certportal/internal/lifetimes"
-	"github.com/certportal/certportal/internal/opensrs"
 	"github.com/certportal/certportal/internal/orders"
+	"github.com/certportal/certportal/internal/providers/opensrsprovider"
 )
 
 // Renewals is what the renew action needs from the orders and certificates
@@ -106,10 +106,9 @@ func (s *Service) Renew(ctx context.Context, actor audit.Actor, certificateID in
 	if err != nil {
 		return nil, fmt.Errorf("lifecycle: renew certificate %d: new CSR: %w", certificateID, err)
 	}
-	regType := from.RegType
-	if from.Provider == orders.OrderProviderOpenSRS {
-		regType = opensrs.RegTypeRenew
-	}
+	// A renewal is a new order for the same service: OpenSRS wants reg_type
+	// renew; providers without the notion ignore it.
+	regType := orders.RegTypeRenew
 	o, err := s.cfg.Renewals.CreateOrder(ctx, actor, orders.OrderInput{
 		RequirementID: in.RequirementID, CSRID: csr.ID, Provider: from.Provider, Product: from.Product,
 		PeriodYears: from.PeriodYears, RegType: regType, ApproverEmail: from.ApproverEmail, Contacts: from.Contacts,
@@ -139,7 +138,7 @@ func (s *Service) reissue(ctx context.Context, actor audit.Actor, in *planInput,
 		return nil, fmt.Errorf("lifecycle: reissue certificate %d: new CSR: %w", in.CertificateID, err)
 	}
 	t := &ReissueTask{CertificateID: in.CertificateID, OrderID: from.ID, CSR: csr}
-	if from.Provider == orders.OrderProviderOpenSRS {
+	if from.Provider == opensrsprovider.Name {
 		t.Instructions = fmt.Sprintf("Reissue OpenSRS order %s in the reseller control panel (SSL Service → the order → Reissue) with this CSR. "+
 			"When the CA has issued it, paste the reissued certificate on CSR %d's page (/csrs/%d): the portal matches it to the new key.",
 			from.ProviderOrderID, csr.ID, csr.ID)

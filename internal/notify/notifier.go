@@ -169,6 +169,20 @@ func (n *Notifier) Notify(ctx context.Context, ev Event) error {
 	})
 }
 
+// NotifyTx is Notify inside the caller's transaction: the deliveries exist
+// exactly when the change they announce is committed.
+func (n *Notifier) NotifyTx(ctx context.Context, tx pgx.Tx, ev Event) error {
+	if ev.At.IsZero() {
+		ev.At = n.cfg.Now().UTC()
+	}
+	to, err := n.Recipients(ctx, tx, &ev)
+	if err != nil {
+		return err
+	}
+	_, err = n.SendTx(ctx, tx, ev, to)
+	return err
+}
+
 // SendTx records one delivery per recipient in tx and schedules their jobs;
 // it returns the delivery ids.
 func (n *Notifier) SendTx(ctx context.Context, tx pgx.Tx, ev Event, to []Recipient) ([]int64, error) {

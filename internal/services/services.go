@@ -4,9 +4,11 @@
 package services
 
 import (
+	"context"
 	"log/slog"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/certportal/certportal/internal/accounts"
@@ -71,6 +73,14 @@ func New(pool *pgxpool.Pool, cfg Config) *Set {
 	s.Projects = projects.NewService(pool, s.Clients, cfg.Lookup)
 	s.Clients.SetClock(cfg.Now)
 	s.Projects.SetClock(cfg.Now)
+	ncfg := cfg.Notify
+	if ncfg.Logger == nil {
+		ncfg.Logger = cfg.Logger
+	}
+	if ncfg.Now == nil {
+		ncfg.Now = cfg.Now
+	}
+	s.Notify = notify.New(pool, ncfg)
 	s.Keys = keystore.NewStore(pool, cfg.Keys)
 	s.Certs = certs.NewService(pool, s.Keys)
 	s.Orders = orders.NewOrderService(pool, orders.OrderServiceConfig{
@@ -83,16 +93,17 @@ func New(pool *pgxpool.Pool, cfg Config) *Set {
 		SubmitTimeout: cfg.SubmitTimeout,
 		PollTimeout:   cfg.PollTimeout,
 		Logger:        cfg.Logger,
+		// Every order state change that people care about is announced, in
+		// the transaction that makes it.
+		OnTransition: func(ctx context.Context, tx pgx.Tx, t orders.Transition) error {
+			ev, ok := notify.OrderStateEvent(t.OrderID, string(t.From), string(t.To), t.At)
+			if !ok {
+				return nil
+			}
+			return s.Notify.NotifyTx(ctx, tx, ev)
+		},
 	})
 	s.Dashboard = dashboard.NewService(pool, s.Clients, s.Projects, s.Orders)
-	ncfg := cfg.Notify
-	if ncfg.Logger == nil {
-		ncfg.Logger = cfg.Logger
-	}
-	if ncfg.Now == nil {
-		ncfg.Now = cfg.Now
-	}
-	s.Notify = notify.New(pool, ncfg)
 	s.Lifecycle = lifecycle.NewService(pool, lifecycle.Config{Thresholds: cfg.Thresholds, Notifier: s.Notify,
 		Renewals: lifecycle.NewRenewals(s.Orders, s.Certs), Logger: cfg.Logger, Now: cfg.Now})
 	return s

@@ -1,0 +1,60 @@
+package services_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/certportal/certportal/internal/audit"
+	"github.com/certportal/certportal/internal/notify"
+	"github.com/certportal/certportal/internal/orders"
+	"github.com/certportal/certportal/internal/orders/ordertest"
+	"github.com/certportal/certportal/internal/pgtest"
+	"github.com/certportal/certportal/internal/services"
+)
+
+// The orders' transition hook is wired to the notifier: a state change people
+// care about becomes a delivery in the same transaction, one that is not
+// becomes none.
+func TestAnOrderStateChangeIsAnnouncedThroughTheNotifier(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := pgtest.Pool(t)
+	set := services.New(pool, services.Config{Notify: notify.Config{WebhookURL: "https://hooks.example.com/certportal", WebhookSecret: "s3cret"}})
+	fx := ordertest.New(t, pool, ordertest.Options{})
+	actor := audit.Actor{Email: "po@example.com", Via: "test"}
+	o, err := set.Orders.Create(ctx, actor, orders.OrderInput{RequirementID: fx.RequirementID, CSRID: fx.CSRID,
+		Provider: "manual", Product: "Bought elsewhere", PeriodYears: 1, Contacts: orders.OrderRefs{Admin: fx.AdminID, Tech: fx.TechID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	deliveries := func(event string) int {
+		t.Helper()
+		var n int
+		if err := pool.QueryRow(ctx, `SELECT count(*) FROM notification_deliveries WHERE event = $1 AND (payload->>'order_id')::bigint = $2`,
+			event, o.ID).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if n := deliveries(string(notify.OrderSubmitted)); n != 0 {
+		t.Fatalf("a draft: %d submitted deliveries, want 0", n)
+	}
+	if _, err := set.Orders.Submit(ctx, actor, o.ID, orders.OrderSubmit{OverrideReason: "the fixture's checklist is incomplete"}); err != nil {
+		t.Fatal(err)
+	}
+	if n := deliveries(string(notify.OrderSubmitted)); n != 1 {
+		t.Fatalf("after submission: %d submitted deliveries, want 1", n)
+	}
+	if _, err := set.Orders.SetManualState(ctx, actor, o.ID, orders.OrderInProgress, "the CA is verifying", 0); err != nil {
+		t.Fatal(err)
+	}
+	if n := deliveries(string(notify.OrderDeclined)); n != 0 {
+		t.Fatalf("after a move to in-progress: %d declined deliveries, want 0", n)
+	}
+	if _, err := set.Orders.SetManualState(ctx, actor, o.ID, orders.OrderDeclined, "the CA refused", 0); err != nil {
+		t.Fatal(err)
+	}
+	if n := deliveries(string(notify.OrderDeclined)); n != 1 {
+		t.Errorf("after a move to declined: %d deliveries to the portal's webhook, want 1", n)
+	}
+}
