@@ -93,6 +93,8 @@ func (s *Server) foundationRoutes() []route {
 		{"GET", "/static/*", public, s.staticFiles},
 		{"GET", "/login", public, s.login},
 		{"POST", "/login", public, s.loginPost},
+		{"GET", "/setup", public, s.setupPage},
+		{"POST", "/setup", public, s.setupPost},
 		{"POST", "/logout", signedIn, s.logoutPost},
 		{"GET", "/reauth", signedIn, s.reauth},
 		{"POST", "/reauth", signedIn, s.reauthPost},
