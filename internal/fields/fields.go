@@ -7,6 +7,7 @@ import (
 	"net/mail"
 	"net/url"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -157,4 +158,14 @@ func Capitalize(s string) string {
 		return s
 	}
 	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// Country is an ISO 3166-1 alpha-2 code with its English short name.
+type Country struct{ Code, Name string }
+
+// CountriesByName is Countries sorted by name, for a picker.
+func CountriesByName() []Country {
+	out := append([]Country(nil), Countries...)
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
 }
