@@ -374,7 +374,8 @@ func TestTheAPIRefusesEachBadInputWith422NamingTheField(t *testing.T) {
 	cases := []struct {
 		name, method, path, body, field string
 	}{
-		{"a phone without the +CC. form", "POST", "/api/v1/clients", `{"display_name":"B","phone":"312-555-0100"}`, "phone"},
+		{"a phone without the +CC. form that is not ten digits", "POST", "/api/v1/clients", `{"display_name":"B","phone":"555-0100"}`, "phone"},
+		{"a ten-digit phone is taken as +1, not refused", "POST", "/api/v1/clients", `{"display_name":"B2","phone":"(312) 555-0199","country":"XX"}`, "country"},
 		{"a country that is not an ISO code", "POST", "/api/v1/clients", `{"display_name":"B","country":"USA"}`, "country"},
 		{"a patch with a bad country", "PATCH", "/api/v1/clients/" + cid, `{"country":"ZZ"}`, "country"},
 		{"an unknown contact role", "POST", "/api/v1/clients/" + cid + "/contacts", `{"role":"ceo","first_name":"A","last_name":"B","email":"a@acme.example","phone":"+1.3125550100"}`, "role"},
