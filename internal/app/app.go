@@ -39,6 +39,8 @@ type App struct {
 
 	web      *web.Server
 	listener net.Listener
+	// setupCode is the one-time code for /setup (dev, no user yet); "" otherwise.
+	setupCode string
 }
 
 // Open connects to (or starts) the database, applies migrations and builds the
@@ -91,7 +93,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 // Handler builds the HTTP handler (once).
 func (a *App) Handler() http.Handler {
 	if a.web == nil {
-		a.web = web.New(web.Config{Production: a.cfg.Production(), Env: a.cfg.Env}, web.Deps{
+		a.web = web.New(web.Config{Production: a.cfg.Production(), Env: a.cfg.Env, SetupCode: a.setupCode}, web.Deps{
 			Pool: a.Pool, Logger: a.log, Services: a.Set, OrderSimulator: a.orderSimulator(),
 		})
 	}
@@ -118,6 +120,11 @@ func (a *App) Serve(ctx context.Context) error {
 			return err
 		}
 	}
+	// In dev, a portal without users offers /setup, guarded by a one-time code
+	// printed below (production: the CLI only).
+	if n, err := a.Accounts.CountUsers(ctx); err == nil && n == 0 && !a.cfg.Production() && a.web == nil {
+		a.setupCode = web.NewSetupCode()
+	}
 	srv := &http.Server{
 		Handler:           a.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -138,10 +145,13 @@ func (a *App) Serve(ctx context.Context) error {
 		return err
 	}
 	defer a.stopJobs()
-	if n, err := a.Accounts.CountUsers(ctx); err == nil && n == 0 {
-		a.log.Warn("no users yet: create the first administrator with: go run ./cmd/portal user add --email you@example.com --name 'Your Name' --role admin --password-stdin")
-	}
 	a.log.Info("serving", "url", "http://"+a.Addr()+"/", "env", a.cfg.Env)
+	if a.setupCode != "" {
+		a.log.Warn("no users yet: open http://" + a.Addr() + "/setup and enter the setup code " + a.setupCode + " (it works once)")
+		a.log.Warn("or, from a shell in this folder: " + firstAdminCommand(a.cfg))
+	} else if n, err := a.Accounts.CountUsers(ctx); err == nil && n == 0 {
+		a.log.Warn("no users yet: create the first administrator with: " + firstAdminCommand(a.cfg))
+	}
 	select {
 	case err := <-errc:
 		return err

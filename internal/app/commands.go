@@ -17,7 +17,9 @@ import (
 	"github.com/certportal/certportal/internal/keystore"
 )
 
-const usage = `usage: portal [command]
+const usage = `usage: portal [-v] [command]
+
+  -v                    log what the command does (subcommands are quiet otherwise)
 
 commands:
   serve                 serve the portal (default)
@@ -38,11 +40,20 @@ var errUsage = errors.New("see 'portal help'")
 // RunCommand runs one subcommand. Logs go to stderr; only requested output
 // (a token, a list) goes to stdout.
 func RunCommand(ctx context.Context, cfg Config, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	log := NewLogger(cfg, stderr)
+	verbose := false
+	if len(args) > 0 && (args[0] == "-v" || args[0] == "--verbose") {
+		verbose, args = true, args[1:]
+	}
 	cmd := "serve"
 	if len(args) > 0 {
 		cmd, args = args[0], args[1:]
 	}
+	// The server logs; a subcommand prints its answer and only warnings, unless -v.
+	level := slog.LevelInfo
+	if cmd != "serve" && !verbose {
+		level = slog.LevelWarn
+	}
+	log := newLogger(cfg, stderr, level)
 	switch cmd {
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
@@ -66,7 +77,7 @@ func RunCommand(ctx context.Context, cfg Config, args []string, stdin io.Reader,
 	case "serve":
 		return a.Serve(ctx)
 	case "migrate":
-		log.Info("migrations are up to date")
+		fmt.Fprintln(stdout, "migrations are up to date")
 		return nil
 	case "user":
 		return a.userCommand(ctx, args, stdin, stdout, stderr)
@@ -154,10 +165,15 @@ func (a *App) printKeyStatus(ctx context.Context, stdout io.Writer) error {
 
 // NewLogger returns the portal's logger: text in dev, JSON in production.
 func NewLogger(cfg Config, w io.Writer) *slog.Logger {
+	return newLogger(cfg, w, slog.LevelInfo)
+}
+
+func newLogger(cfg Config, w io.Writer, level slog.Level) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: level}
 	if cfg.LogFormat == "json" {
-		return slog.New(slog.NewJSONHandler(w, nil))
+		return slog.New(slog.NewJSONHandler(w, opts))
 	}
-	return slog.New(slog.NewTextHandler(w, nil))
+	return slog.New(slog.NewTextHandler(w, opts))
 }
 
 var cliActor = audit.Actor{Email: "cli", Via: "cli"}

@@ -165,6 +165,17 @@ func TestZipHoldsMatchingFilesAndWorkingSnippets(t *testing.T) {
 		"README.txt": {"chmod 600 privkey.pem", "nginx -t && systemctl reload nginx", "curl -v https://example.com/",
 			"https://www.ssllabs.com/ssltest/analyze.html?d=example.com", "fullchain.pem", "cert.pem", "chain.pem"},
 	}
+	// HSTS is a commented, explained line: the runbook installs on staging first,
+	// and a browser remembers HSTS for its whole max-age.
+	conf := string(readFile(t, dir, "nginx.conf"))
+	for _, line := range strings.Split(conf, "\n") {
+		if strings.Contains(line, "Strict-Transport-Security") && !strings.HasPrefix(strings.TrimSpace(line), "#") {
+			t.Errorf("nginx.conf turns HSTS on: %q", line)
+		}
+	}
+	if !strings.Contains(conf, `# add_header Strict-Transport-Security "max-age=63072000" always;`) || !strings.Contains(conf, "Install on\n    # staging first") {
+		t.Errorf("nginx.conf lacks the commented HSTS line and its explanation:\n%s", conf)
+	}
 	for file, wants := range wantText {
 		text := string(readFile(t, dir, file))
 		for _, want := range wants {

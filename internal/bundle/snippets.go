@@ -46,9 +46,11 @@ server {
     ssl_trusted_certificate {{nginx (print "/etc/ssl/" .Name "/" .ChainFile)}};
 {{- end}}
 
-    # HSTS: browsers will use only HTTPS for this host for two years.
-    # Leave it out on a staging host that must still answer plain HTTP.
-    add_header Strict-Transport-Security "max-age=63072000" always;
+    # HSTS (off here on purpose): once a browser has seen this header it uses only
+    # HTTPS for this host for two years, and cannot be told otherwise. Install on
+    # staging first; turn it on in production once HTTPS works on every name this
+    # host serves (start with a short max-age, e.g. 300, then raise it).
+    # add_header Strict-Transport-Security "max-age=63072000" always;
 
     location / {
         root /var/www/html;

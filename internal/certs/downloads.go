@@ -182,7 +182,12 @@ func (s *Service) Export(ctx context.Context, actor audit.Actor, id int64, req E
 			if err != nil {
 				return err
 			}
-			f = &File{Name: c.baseName() + ".p12", ContentType: "application/x-pkcs12", Data: data}
+			// Distinct names: both may end up in the same downloads folder.
+			name := c.baseName() + ".p12"
+			if req.Legacy {
+				name = c.baseName() + "-legacy-3des.p12"
+			}
+			f = &File{Name: name, ContentType: "application/x-pkcs12", Data: data}
 		default:
 			data, err := bundle.Zip(key, ch, c.CommonName)
 			if err != nil {

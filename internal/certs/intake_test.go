@@ -274,6 +274,9 @@ func TestEveryKeyReadLeavesExactlyOneAuditRecordAndNoPEMInTheLog(t *testing.T) {
 		{"p12", func() (*certs.File, error) {
 			return b.svc.Export(ctx, engineer, c.ID, certs.ExportRequest{Format: "p12", Passphrase: "correct horse", Reason: "IIS"})
 		}, func(f *certs.File) {
+			if strings.Contains(f.Name, "legacy") || !strings.HasSuffix(f.Name, ".p12") {
+				t.Errorf("the modern .p12 is named %q", f.Name)
+			}
 			writeFile(t, dir, "x.p12", f.Data)
 			out := openssl(t, dir, "pkcs12", "-info", "-in", "x.p12", "-passin", "pass:correct horse", "-nokeys")
 			if !strings.Contains(out, "AES-256-CBC") || strings.Count(out, "BEGIN CERTIFICATE") != 2 || !strings.Contains(out, "Certportal Test Intermediate CA") {
@@ -283,6 +286,9 @@ func TestEveryKeyReadLeavesExactlyOneAuditRecordAndNoPEMInTheLog(t *testing.T) {
 		{"p12 legacy", func() (*certs.File, error) {
 			return b.svc.Export(ctx, engineer, c.ID, certs.ExportRequest{Format: "p12", Legacy: true, Passphrase: "correct horse", Reason: "old Java"})
 		}, func(f *certs.File) {
+			if !strings.HasSuffix(f.Name, "-legacy-3des.p12") {
+				t.Errorf("the legacy .p12 is named %q, want a name distinct from the modern one", f.Name)
+			}
 			writeFile(t, dir, "legacy.p12", f.Data)
 			out := openssl(t, dir, "pkcs12", "-info", "-in", "legacy.p12", "-passin", "pass:correct horse", "-nokeys")
 			if !strings.Contains(out, "pbeWithSHA1And3-KeyTripleDES-CBC") {

@@ -2,6 +2,7 @@ package csrgen
 
 import (
 	"fmt"
+	countryfields "github.com/certportal/certportal/internal/fields"
 	"maps"
 	"slices"
 	"strings"
@@ -78,8 +79,8 @@ func (r *Request) Validate() error {
 	switch {
 	case r.Country == "":
 		fields["country"] = "enter the two-letter country code, like US"
-	case !isTwoASCIILetters(r.Country):
-		fields["country"] = fmt.Sprintf("%q is not a two-letter country code, like US or DE", r.Country)
+	case !isTwoASCIILetters(r.Country) || !countryfields.ValidCountry(r.Country):
+		fields["country"] = fmt.Sprintf("%q is not an ISO 3166 two-letter country code, like US, IE or DE", r.Country)
 	}
 
 	r.State = strings.TrimSpace(r.State)

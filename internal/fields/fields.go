@@ -7,6 +7,7 @@ import (
 	"net/mail"
 	"net/url"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -27,21 +28,30 @@ const (
 var phonePattern = regexp.MustCompile(`^\+[0-9]{1,3}\.[0-9]{4,14}$`)
 
 // NormalizePhone trims the phone and drops the spaces, hyphens and brackets people
-// type inside the number, so "+1.312 555-0100" is stored as "+1.3125550100".
+// type inside the number, so "+1.312 555-0100" is stored as "+1.3125550100". A
+// number of exactly ten digits without a country code is taken as North American
+// (+1), as PhoneHelp says: "(312) 555-0199" becomes "+1.3125550199".
 func NormalizePhone(s string) string {
-	return strings.Map(func(r rune) rune {
+	n := strings.Map(func(r rune) rune {
 		switch r {
 		case ' ', '\t', '-', '(', ')':
 			return -1
 		}
 		return r
 	}, strings.TrimSpace(s))
+	if !strings.HasPrefix(n, "+") {
+		digits := strings.ReplaceAll(n, ".", "")
+		if len(digits) == 10 && strings.Trim(digits, "0123456789") == "" {
+			return "+1." + digits
+		}
+	}
+	return n
 }
 
 // ValidPhone reports whether s (normalized) is in the +CC.NUMBER form.
 func ValidPhone(s string) bool { return phonePattern.MatchString(s) }
 
-const PhoneHelp = "Write the phone as +1.3125550100: a plus, the country code, a dot, then the number."
+const PhoneHelp = "Write the phone as +1.3125550100: a plus, the country code, a dot, then the number. A ten-digit number without a country code, such as (312) 555-0100, is taken as +1."
 
 // ValidEmail reports whether s is a bare address such as pat@example.com.
 func ValidEmail(s string) bool {
@@ -157,4 +167,14 @@ func Capitalize(s string) string {
 		return s
 	}
 	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// Country is an ISO 3166-1 alpha-2 code with its English short name.
+type Country struct{ Code, Name string }
+
+// CountriesByName is Countries sorted by name, for a picker.
+func CountriesByName() []Country {
+	out := append([]Country(nil), Countries...)
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
 }

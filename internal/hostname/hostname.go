@@ -63,6 +63,14 @@ func Validate(name string) error {
 	if strings.HasSuffix(name, ".") {
 		return invalid(name, "ends with a dot; leave the trailing dot off")
 	}
+	if scheme, rest, ok := strings.Cut(name, "://"); ok {
+		// A pasted address: say what to keep rather than which character is wrong.
+		host, _, _ := strings.Cut(rest, "/")
+		return invalid(name, "is a web address, not a hostname: remove %q and anything after the name (write %s)", scheme+"://", host)
+	}
+	if host, _, ok := strings.Cut(name, "/"); ok {
+		return invalid(name, "has a path: write the hostname alone (%s)", host)
+	}
 	if isIPAddress(name) {
 		return invalid(name, "is an IP address, not a hostname")
 	}

@@ -46,6 +46,9 @@ func TestValidateRejectsBadNamesSayingWhatIsWrong(t *testing.T) {
 		want string // a fragment of the message the user sees
 	}{
 		{"", "empty"},
+		{"https://www.example.com/", `is a web address, not a hostname: remove "https://" and anything after the name (write www.example.com)`},
+		{"http://shop.example.com/cart?x=1", `remove "http://"`},
+		{"www.example.com/login", "has a path: write the hostname alone (www.example.com)"},
 		{"localhost", "at least two labels"},
 		{"com", "at least two labels"},
 		{"a_b.example.com", `label "a_b" has a character that is not a letter, digit or hyphen`},
@@ -78,9 +81,9 @@ func TestValidateRejectsBadNamesSayingWhatIsWrong(t *testing.T) {
 		{"xn--mnchen-3ya\u2028.de", "non-ASCII"},
 		{"www\u2028.example.com", "non-ASCII"},
 		{"www.example.com\u2029", "space around it"},
-		{"example.com/path", "not a letter, digit or hyphen"},
+		{"example.com/path", "has a path"},
 		{"user@example.com", "not a letter, digit or hyphen"},
-		{"https://example.com", "not a letter, digit or hyphen"},
+		{"https://example.com", "remove \"https://\""},
 	}
 	for _, tt := range tests {
 		err := hostname.Validate(tt.name)

@@ -16,6 +16,10 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/", http.StatusSeeOther)
 		return
 	}
+	if s.setupOpen(r) {
+		http.Redirect(w, r, "/setup", http.StatusSeeOther)
+		return
+	}
 	s.render(w, r, pages.Login(s.pageData(r, "Sign in"), pages.LoginForm{Next: safeNext(r.URL.Query().Get("next"))}))
 }
 

@@ -39,8 +39,12 @@ func (s *Server) homeCards(r *http.Request, u *accounts.User) []pages.HomeCard {
 	cards = append(cards, pages.HomeCard{Title: "Certificates", Text: "Issued certificates, their chains and expiry; downloads for engineers.", Href: "/certificates"})
 
 	// Orders.
-	if orderReaders.allows(u) {
+	// Each role is offered only what it can do.
+	switch {
+	case orderWriters.allows(u):
 		cards = append(cards, pages.HomeCard{Title: "Orders", Text: "Place certificate orders and follow them at the CA.", Href: "/orders"})
+	case orderReaders.allows(u):
+		cards = append(cards, pages.HomeCard{Title: "Orders", Text: "Follow certificate orders at the CA.", Href: "/orders"})
 	}
 
 	if u.Has(accounts.RoleAdmin) {

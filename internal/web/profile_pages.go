@@ -33,36 +33,50 @@ func (s *Server) profile(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.render(w, r, pages.ProfilePage(s.pageData(r, "Profile"), pr))
+	status := http.StatusOK
+	pr.NewToken = s.sessions.PopString(r.Context(), sessNewToken)
+	pr.NewTokenName = s.sessions.PopString(r.Context(), sessNewTokenName)
+	if msg := s.sessions.PopString(r.Context(), sessTokenFormErr); msg != "" {
+		pr.Errors = view.FieldErrors{"name": msg}
+		pr.TokenName = s.sessions.PopString(r.Context(), sessTokenFormName)
+		status = http.StatusUnprocessableEntity
+	}
+	s.renderStatus(w, r, status, pages.ProfilePage(s.pageData(r, "Profile"), pr))
 }
 
-// tokenCreatePost creates a token and shows its plaintext on this one response only
-// (the page is not cached: Cache-Control no-store).
+// Session keys that carry a token-creation result across the redirect to /profile:
+// the plaintext is shown on that one page view (popped) and never again.
+const (
+	sessNewToken      = "new_token"
+	sessNewTokenName  = "new_token_name"
+	sessTokenFormName = "token_form_name"
+	sessTokenFormErr  = "token_form_error"
+)
+
+// tokenCreatePost creates a token and redirects to /profile (post/redirect/get),
+// which shows the plaintext once: a reload shows the page without it and creates
+// nothing. A refused name comes back to /profile with its message.
 func (s *Server) tokenCreatePost(w http.ResponseWriter, r *http.Request) {
 	u := currentUser(r)
 	name := r.PostFormValue("name")
 	plaintext, tok, err := s.accounts.CreateToken(r.Context(), actor(r), u.ID, name)
-	status := http.StatusOK
-	var fieldErrs view.FieldErrors
 	if err != nil {
 		e, ok := errs.As(err)
 		if !ok || e.Code != errs.Invalid {
 			s.fail(w, r, err)
 			return
 		}
-		status, fieldErrs = http.StatusUnprocessableEntity, e.Fields
-	}
-	pr, lerr := s.profileView(r, u)
-	if lerr != nil {
-		s.fail(w, r, lerr)
-		return
-	}
-	if err != nil {
-		pr.Errors, pr.TokenName = fieldErrs, name
+		msg := e.Fields["name"]
+		if msg == "" {
+			msg = e.Message
+		}
+		s.sessions.Put(r.Context(), sessTokenFormName, name)
+		s.sessions.Put(r.Context(), sessTokenFormErr, msg)
 	} else {
-		pr.NewToken, pr.NewTokenName = plaintext, tok.Name
+		s.sessions.Put(r.Context(), sessNewToken, plaintext)
+		s.sessions.Put(r.Context(), sessNewTokenName, tok.Name)
 	}
-	s.renderStatus(w, r, status, pages.ProfilePage(s.pageData(r, "Profile"), pr))
+	http.Redirect(w, r, "/profile", http.StatusSeeOther)
 }
 
 func (s *Server) tokenRevokePost(w http.ResponseWriter, r *http.Request) {

@@ -94,6 +94,8 @@ func (s *Server) foundationRoutes() []route {
 		{"GET", "/static/*", public, s.staticFiles},
 		{"GET", "/login", public, s.login},
 		{"POST", "/login", public, s.loginPost},
+		{"GET", "/setup", public, s.setupPage},
+		{"POST", "/setup", public, s.setupPost},
 		{"POST", "/logout", signedIn, s.logoutPost},
 		{"GET", "/reauth", signedIn, s.reauth},
 		{"POST", "/reauth", signedIn, s.reauthPost},
@@ -126,8 +128,16 @@ func (s *Server) buildRouter() http.Handler {
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, notFound("There is no page at this address."))
 	})
-	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
-		s.fail(w, r, statusError(http.StatusMethodNotAllowed, "This address does not take that method."))
+	r.MethodNotAllowed(func(w http.ResponseWriter, req *http.Request) {
+		// Opening a form's POST address (Back, a bookmark, a reload) leads to the
+		// page that holds the form instead of a 405.
+		if !isAPI(req) && (req.Method == http.MethodGet || req.Method == http.MethodHead) {
+			if to := formPageOf(r, req.URL.Path); to != "" {
+				http.Redirect(w, req, to, http.StatusSeeOther)
+				return
+			}
+		}
+		s.fail(w, req, statusError(http.StatusMethodNotAllowed, "This address does not take that method."))
 	})
 	seen := map[string]bool{}
 	for _, rt := range s.routes {
@@ -151,4 +161,26 @@ func (s *Server) buildRouter() http.Handler {
 		r.Method(rt.method, rt.pattern, h)
 	}
 	return r
+}
+
+// formPageOf is the nearest address at or above path that answers GET, itself or
+// its edit form ("/csrs/1" for "/csrs/1/certificate", "/profile" for
+// "/profile/tokens", "/contacts/1/edit" for "/contacts/1/verify"), or "".
+func formPageOf(mux *chi.Mux, path string) string {
+	if mux.Match(chi.NewRouteContext(), http.MethodGet, path+"/edit") {
+		return path + "/edit"
+	}
+	for p := strings.TrimSuffix(path, "/"); p != ""; {
+		i := strings.LastIndexByte(p, '/')
+		if i <= 0 {
+			return ""
+		}
+		p = p[:i]
+		for _, candidate := range []string{p, p + "/edit"} {
+			if mux.Match(chi.NewRouteContext(), http.MethodGet, candidate) {
+				return candidate
+			}
+		}
+	}
+	return ""
 }

@@ -35,6 +35,9 @@ type Config struct {
 	MaxBodyBytes int64
 	// Now is the clock for re-authentication windows; nil means time.Now.
 	Now func() time.Time
+	// SetupCode, when set (dev with no user yet), opens /setup to create the
+	// first administrator with this one-time code.
+	SetupCode string
 }
 
 // Deps are the services handlers call.
@@ -78,6 +81,9 @@ type Server struct {
 
 	routes  []route
 	handler http.Handler
+
+	// setup guards /setup while the portal has no user (see setup_pages.go).
+	setup setupGate
 }
 
 // New builds the server and its router.
@@ -117,6 +123,7 @@ func New(cfg Config, d Deps) *Server {
 	cleanupCtx, stop := context.WithCancel(context.Background())
 	s.stopCleanup, s.cleanupDone = stop, make(chan struct{})
 	go s.sweepExpiredSessions(cleanupCtx, 30*time.Minute)
+	s.setup.code = cfg.SetupCode
 	s.sessions = scs.New()
 	s.sessions.Store = s.store
 	s.sessions.Lifetime = 12 * time.Hour

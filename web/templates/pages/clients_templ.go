@@ -315,7 +315,7 @@ func ClientForm(p view.PageData, f ClientFormPage) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = components.TextField("Country (ISO code, e.g. US)", "country", "text", f.Form.V("country"), f.Form.Errors, templ.Attributes{"maxlength": "2"}).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = components.CountrySelect("Country", "country", f.Form.V("country"), f.Form.Errors).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -423,7 +423,7 @@ func RequirementCSRsPage(p view.PageData, v RequirementCSRs) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = components.TextField("Country (2 letters)", "country", "text", v.Form.Country, v.Form.Errors, templ.Attributes{"maxlength": "2", "autocomplete": "off"}).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = components.CountrySelect("Country", "country", v.Form.Country, v.Form.Errors).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

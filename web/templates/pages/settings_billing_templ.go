@@ -115,7 +115,7 @@ func BillingContactPage(p view.PageData, f Form) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = components.TextField("Country (ISO code, e.g. US)", "country", "text", f.V("country"), f.Errors, nil).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = components.CountrySelect("Country", "country", f.V("country"), f.Errors).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

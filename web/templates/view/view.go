@@ -2,7 +2,11 @@
 // these in Go; templates only read them (no database, no session, no environment).
 package view
 
-import "strconv"
+import (
+	"strconv"
+
+	"github.com/certportal/certportal/internal/fields"
+)
 
 // PageData is what every page needs: who is signed in, the CSRF token, the flash.
 type PageData struct {
@@ -58,3 +62,16 @@ type Pager struct {
 
 // Itoa formats an id for templates.
 func Itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// Option is one choice of a <select>.
+type Option struct{ Value, Label string }
+
+// CountryOptions are the ISO 3166 countries as "Ireland (IE)", sorted by name.
+func CountryOptions() []Option {
+	cs := fields.CountriesByName()
+	out := make([]Option, len(cs))
+	for i, c := range cs {
+		out[i] = Option{Value: c.Code, Label: c.Name + " (" + c.Code + ")"}
+	}
+	return out
+}

@@ -1,0 +1,63 @@
+package web
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/certportal/certportal/internal/accounts"
+	"github.com/certportal/certportal/internal/browsertest"
+	"github.com/certportal/certportal/internal/orders/ordertest"
+)
+
+// TestNoMainPageIsWiderThanAPhoneScreen visits each main page at 375 px, as an
+// admin with some data, and checks that the page does not scroll sideways: wide
+// tables scroll inside their own box, long values wrap.
+func TestNoMainPageIsWiderThanAPhoneScreen(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	s := seedDashboard(t, b)
+	certID := ordertest.AddCertificate(t, b.srv.pool, s.fx.RequirementID, s.fx.CSRID, time.Now().AddDate(0, 3, 0))
+	admin := b.user("admin-with-a-rather-long-address@example.com", accounts.RoleAdmin)
+	ctx := browsertest.New(t)
+	if err := chromedp.Do(ctx,
+		chromedp.EmulateViewport(375, 812),
+		chromedp.Navigate(b.ts.URL+"/login"),
+		chromedp.WaitVisible(chromedp.CSS(`#email`)),
+		chromedp.SendKeys(chromedp.CSS(`#email`), admin.Email),
+		chromedp.SendKeys(chromedp.CSS(`#password`), testPassword),
+		chromedp.Click(chromedp.CSS(`button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="current-user"]`)),
+	); err != nil {
+		t.Fatal(err)
+	}
+	pages := []string{
+		"/", "/dashboard", "/clients", fmt.Sprintf("/clients/%d", s.fx.ClientID), "/clients/new",
+		"/projects", fmt.Sprintf("/projects/%d", s.fx.ProjectID), fmt.Sprintf("/requirements/%d", s.fx.RequirementID),
+		fmt.Sprintf("/requirements/%d/csrs", s.fx.RequirementID), fmt.Sprintf("/csrs/%d", s.fx.CSRID),
+		"/certificates", fmt.Sprintf("/certificates/%d", certID),
+		"/orders", fmt.Sprintf("/orders/%d", s.overdueOrder), "/profile", "/users", "/audit", "/settings/billing-contact",
+	}
+	for _, p := range pages {
+		if err := chromedp.Do(ctx, chromedp.Navigate(b.ts.URL+p), chromedp.WaitReady(chromedp.CSS(`main`))); err != nil {
+			t.Fatalf("%s: %v", p, err)
+		}
+		width, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth`))
+		if err != nil {
+			t.Fatalf("%s: %v", p, err)
+		}
+		if width > 375 {
+			widest, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`(() => {
+				let worst = null, right = 0;
+				for (const el of document.querySelectorAll('main *, header *')) {
+					const r = el.getBoundingClientRect();
+					if (r.right > right) { right = r.right; worst = el; }
+				}
+				return worst ? worst.tagName + '.' + worst.className + ' ' + Math.round(right) + 'px: ' + (worst.textContent || '').slice(0, 60) : '';
+			})()`))
+			t.Errorf("%s is %d px wide at 375 px (widest: %s)", p, width, widest)
+		}
+	}
+}
