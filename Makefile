@@ -33,7 +33,7 @@ vet:
 
 # Benchmarks quoted in the README and the issue notes.
 bench: deps
-	$(GO) test -run '^$$' -bench . -benchmem -benchtime 2s ./internal/csrgen/ ./internal/keystore/ ./internal/bundle/ ./internal/certs/ ./internal/orders/ ./internal/web/ ./internal/opensrs/...
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime 2s ./internal/csrgen/ ./internal/keystore/ ./internal/bundle/ ./internal/certs/ ./internal/dashboard/ ./internal/web/ ./internal/opensrs/... ./internal/tlscheck/ ./internal/lifecycle/
 
 # A short run of every fuzz target (go test -fuzz takes one target at a time).
 FUZZTIME ?= 15s
