@@ -73,7 +73,7 @@ func TestAProjectOwnerFilesAClientAndARequirementAndSeesTheChecklist(t *testing.
 		// A bad phone first: the form comes back with the error and the values kept.
 		chromedp.SendKeys(chromedp.CSS(`#display_name`), "ExampleBiz"),
 		chromedp.SendKeys(chromedp.CSS(`#legal_name`), "ExampleBiz LLC"),
-		chromedp.SendKeys(chromedp.CSS(`#phone`), "312 555 0100"),
+		chromedp.SendKeys(chromedp.CSS(`#phone`), "312 555 010"),
 		chromedp.Click(chromedp.CSS(`[data-testid="client-form"] button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="error-phone"]`)),
 	)

@@ -98,7 +98,9 @@ func TestCreatingAClientStoresItsNormalizedDetails(t *testing.T) {
 func TestAClientWithABadPhoneIsRefused(t *testing.T) {
 	t.Parallel()
 	svc, b := setup(t)
-	for _, phone := range []string{"3125550100", "+1-312-555-0100", "+1.31a5550100", "+.3125550100", "+1.12", "+12345.3125550100", "1.3125550100"} {
+	// Ten digits alone are read as a North American number (+1.3125550100);
+	// anything else without the +CC. form is refused rather than guessed.
+	for _, phone := range []string{"312555010", "44 20 7946 0958", "+1-312-555-0100", "+1.31a5550100", "+.3125550100", "+1.12", "+12345.3125550100", "1.3125550100"} {
 		_, err := svc.CreateClient(context.Background(), b.actor, ClientInput{DisplayName: "Acme " + phone, Phone: phone})
 		if err == nil {
 			t.Errorf("phone %q was accepted", phone)
@@ -202,7 +204,7 @@ func TestAContactWithABadPhoneOrEmailIsRefused(t *testing.T) {
 	svc, b := setup(t)
 	c := b.client("ExampleBiz")
 	in := validContact(ContactAdmin)
-	in.Phone = "(312) 555-0100"
+	in.Phone = "(312) 555-010"
 	_, err := svc.AddContact(context.Background(), b.actor, c.ID, in)
 	wantField(t, err, "phone")
 	in = validContact(ContactAdmin)

@@ -61,7 +61,7 @@ func TestValidateNamesTheFieldThatIsWrong(t *testing.T) {
 		{"a wildcard over a public suffix", func(r *csrgen.Request) { r.CommonName = "*.co.uk" }, "common_name", "public suffix"},
 		{"an IP address", func(r *csrgen.Request) { r.CommonName = "192.0.2.1" }, "common_name", "IP address"},
 		{"an underscore in a SAN", func(r *csrgen.Request) { r.SANs = []string{"ok.example.com", "a_b.example.com"} }, "sans", `label "a_b" has a character that is not a letter, digit or hyphen`},
-		{"a URL as a SAN", func(r *csrgen.Request) { r.SANs = []string{"https://example.com/"} }, "sans", "not a letter, digit or hyphen"},
+		{"a URL as a SAN", func(r *csrgen.Request) { r.SANs = []string{"https://example.com/"} }, "sans", `remove "https://"`},
 		{"101 names counting the CN", func(r *csrgen.Request) { r.SANs = manySANs }, "sans", "at most 100"},
 	}
 	for _, tt := range tests {
