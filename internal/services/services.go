@@ -13,6 +13,7 @@ import (
 	"github.com/certportal/certportal/internal/certs"
 	"github.com/certportal/certportal/internal/clients"
 	"github.com/certportal/certportal/internal/dashboard"
+	"github.com/certportal/certportal/internal/installs"
 	"github.com/certportal/certportal/internal/keystore"
 	"github.com/certportal/certportal/internal/opensrs"
 	"github.com/certportal/certportal/internal/orders"
@@ -32,7 +33,9 @@ type Config struct {
 	PollInterval time.Duration
 	// SubmitTimeout and PollTimeout bound provider calls (0: the orders defaults).
 	SubmitTimeout, PollTimeout time.Duration
-	Logger                     *slog.Logger
+	// Installs tunes install checks (resolver, time-outs, concurrency).
+	Installs installs.Config
+	Logger   *slog.Logger
 }
 
 // Set is every domain service, connected.
@@ -44,6 +47,7 @@ type Set struct {
 	Certs     *certs.Service
 	Orders    *orders.OrderService
 	Dashboard *dashboard.Service
+	Installs  *installs.Service
 }
 
 // New builds the services over pool. Orders are gated by the projects'
@@ -67,5 +71,10 @@ func New(pool *pgxpool.Pool, cfg Config) *Set {
 		Logger:        cfg.Logger,
 	})
 	s.Dashboard = dashboard.NewService(pool, s.Clients, s.Projects, s.Orders)
+	installsCfg := cfg.Installs
+	if installsCfg.Logger == nil {
+		installsCfg.Logger = cfg.Logger
+	}
+	s.Installs = installs.NewService(pool, s.Certs, installsCfg)
 	return s
 }

@@ -61,6 +61,9 @@ func (s *Server) certificateViewModel(r *http.Request, id int64, form *pages.Upl
 	if ch.Root != nil {
 		v.Chain = append(v.Chain, link("Root (kept for reference; never served)", bundle.Inspect(ch.Root)))
 	}
+	if v.Installs, err = s.installsCard(r, c.ID, c.SANs, nil); err != nil {
+		return v, err
+	}
 	return v, nil
 }
 

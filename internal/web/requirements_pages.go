@@ -194,6 +194,17 @@ func (s *Server) requirementView(w http.ResponseWriter, r *http.Request) {
 			Title: checkTitle(it.Key), Reason: it.Reason})
 	}
 	v.Internal = projects.InternalNames(q.Hostnames)
+	gate, err := s.installs.Gate(r.Context(), id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	list, err := s.installs.ForRequirements(r.Context(), id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v.Gate, v.Installs = gateView(gate), installRows(list)
 	for _, d := range snaps {
 		v.Snapshots = append(v.Snapshots, snapshotRow(d))
 	}

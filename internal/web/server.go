@@ -18,6 +18,7 @@ import (
 	"github.com/certportal/certportal/internal/certs"
 	"github.com/certportal/certportal/internal/clients"
 	"github.com/certportal/certportal/internal/dashboard"
+	"github.com/certportal/certportal/internal/installs"
 	"github.com/certportal/certportal/internal/orders"
 	"github.com/certportal/certportal/internal/projects"
 	"github.com/certportal/certportal/internal/services"
@@ -70,6 +71,9 @@ type Server struct {
 	orders         *orders.OrderService
 	orderSimulator OrderSimulator
 
+	// Installs, their checks and the staging gate.
+	installs *installs.Service
+
 	routes  []route
 	handler http.Handler
 }
@@ -99,6 +103,9 @@ func New(cfg Config, d Deps) *Server {
 		// Orders and providers.
 		orders:         d.Services.Orders,
 		orderSimulator: d.OrderSimulator,
+
+		// Installs, their checks and the staging gate.
+		installs: d.Services.Installs,
 	}
 
 	// pgxstore's own cleanup goroutine races with its StopCleanup and logs with the
