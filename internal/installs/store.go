@@ -68,10 +68,10 @@ func getInstall(ctx context.Context, q db.DBTX, id int64) (*Install, error) {
 
 // listFilter narrows listInstalls; zero fields do not filter.
 type listFilter struct {
-	certificateID int64
+	certificateID  int64
 	requirementIDs []int64
-	activeOnly    bool
-	failedOnly    bool // active installs whose last check, a scheduled one, failed
+	activeOnly     bool
+	failedOnly     bool // active installs whose last check, a scheduled one, failed
 }
 
 func listInstalls(ctx context.Context, q db.DBTX, f listFilter) ([]Install, error) {
