@@ -55,6 +55,9 @@ type Config struct {
 	PollInterval time.Duration
 	// PollWorkers caps concurrent provider calls per process (PORTAL_POLL_WORKERS, default 10).
 	PollWorkers int
+
+	// Installs: live checks of installs.
+	Installs InstallConfig
 }
 
 // Production reports whether the portal runs with production rules.
@@ -122,6 +125,9 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	}
 
 	// Orders, providers and background jobs.
+	if err := c.readInstallConfig(getenv); err != nil {
+		return c, err
+	}
 	if err := c.readOrderConfig(getenv); err != nil {
 		return c, err
 	}

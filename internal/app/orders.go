@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/certportal/certportal/internal/installs"
 	"github.com/certportal/certportal/internal/jobs"
 	"github.com/certportal/certportal/internal/keystore"
 	"github.com/certportal/certportal/internal/opensrs"
@@ -42,9 +43,11 @@ func (a *App) openOrders(ctx context.Context, ring *keystore.Ring) error {
 		Keys:         ring,
 		OpenSRS:      client,
 		PollInterval: a.cfg.PollInterval,
+		Installs:     installs.Config{CheckConcurrency: a.cfg.Installs.CheckConcurrency},
 		Logger:       a.log,
 	})
-	r, err := jobs.New(a.Pool, a.Orders, jobs.Config{PollInterval: a.cfg.PollInterval, PollWorkers: a.cfg.PollWorkers, Logger: a.log})
+	r, err := jobs.New(a.Pool, a.Orders, jobs.Config{PollInterval: a.cfg.PollInterval, PollWorkers: a.cfg.PollWorkers,
+		Installs: a.Installs, InstallCheckInterval: a.cfg.Installs.CheckInterval, Logger: a.log})
 	if err != nil {
 		return err
 	}

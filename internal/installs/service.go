@@ -172,7 +172,7 @@ func (s *Service) Check(ctx context.Context, actor audit.Actor, id int64, trustR
 	if trustRootsPEM != "" {
 		roots = trustRootsPEM
 	}
-	rec, err := s.check(ctx, in, roots, TriggerManual)
+	rec, err := s.check(ctx, in, roots, TriggerManual, s.leaf)
 	if err != nil {
 		return nil, err
 	}
@@ -201,6 +201,21 @@ func (s *Service) CheckAll(ctx context.Context) (CheckSummary, error) {
 		wg  sync.WaitGroup
 		sem = make(chan struct{}, s.cfg.CheckConcurrency)
 	)
+	// Installs of one certificate share its parsed leaf for the sweep.
+	var leavesMu sync.Mutex
+	leaves := map[int64]*x509.Certificate{}
+	leaf := func(ctx context.Context, id int64) (*x509.Certificate, error) {
+		leavesMu.Lock()
+		defer leavesMu.Unlock()
+		if l, ok := leaves[id]; ok {
+			return l, nil
+		}
+		l, err := s.leaf(ctx, id)
+		if err == nil {
+			leaves[id] = l
+		}
+		return l, err
+	}
 	for i := range list {
 		if ctx.Err() != nil {
 			break
@@ -211,7 +226,7 @@ func (s *Service) CheckAll(ctx context.Context) (CheckSummary, error) {
 			defer wg.Done()
 			defer func() { <-sem }()
 			in := &list[i]
-			rec, err := s.check(ctx, in, in.TrustRootsPEM, TriggerScheduled)
+			rec, err := s.check(ctx, in, in.TrustRootsPEM, TriggerScheduled, leaf)
 			if err == nil {
 				err = insertCheck(ctx, s.pool, rec, 0)
 			}
@@ -239,12 +254,9 @@ func (s *Service) CheckAll(ctx context.Context) (CheckSummary, error) {
 // check runs tlscheck on the install. Typed addresses with an IP are dialed
 // as typed; typed addresses with a hostname go through publicResolver like
 // the install's own hostname, so only an explicit IP reaches a private host.
-func (s *Service) check(ctx context.Context, in *Install, rootsPEM, trigger string) (*CheckRecord, error) {
-	cert, err := s.certs.Certificate(ctx, in.CertificateID)
-	if err != nil {
-		return nil, err
-	}
-	leaf, err := parseLeaf(cert)
+func (s *Service) check(ctx context.Context, in *Install, rootsPEM, trigger string,
+	leafOf func(context.Context, int64) (*x509.Certificate, error)) (*CheckRecord, error) {
+	leaf, err := leafOf(ctx, in.CertificateID)
 	if err != nil {
 		return nil, err
 	}
@@ -294,6 +306,15 @@ func (s *Service) check(ctx context.Context, in *Install, rootsPEM, trigger stri
 		res.Passed, res.ServedMatches = false, false
 	}
 	return &CheckRecord{InstallID: in.ID, Trigger: trigger, Result: *res}, nil
+}
+
+// leaf is the issued leaf of a certificate.
+func (s *Service) leaf(ctx context.Context, certificateID int64) (*x509.Certificate, error) {
+	cert, err := s.certs.Certificate(ctx, certificateID)
+	if err != nil {
+		return nil, err
+	}
+	return parseLeaf(cert)
 }
 
 func parseLeaf(c *certs.Certificate) (*x509.Certificate, error) {

@@ -4,7 +4,8 @@
 // number of portal processes on one database poll each order once per
 // interval; a periodic sweep, which River runs on its elected leader only,
 // re-creates missing poll jobs and turns submissions left behind by a dead
-// process into "unknown".
+// process into "unknown". Another periodic job checks every active install
+// once per PORTAL_INSTALL_CHECK_INTERVAL (installs.go).
 package jobs
 
 import (
@@ -45,7 +46,10 @@ type Config struct {
 	// (defaults 10ms and 1s).
 	FetchCooldown     time.Duration
 	FetchPollInterval time.Duration
-	Logger            *slog.Logger
+	// Installs, when set, is checked every InstallCheckInterval (default 24h).
+	Installs             InstallChecker
+	InstallCheckInterval time.Duration
+	Logger               *slog.Logger
 }
 
 // OrderPollArgs is one order's poll job. Only the order id makes it unique.
@@ -108,6 +112,9 @@ func New(pool *pgxpool.Pool, svc *orders.OrderService, cfg Config) (*Runner, err
 	if cfg.FetchCooldown <= 0 {
 		cfg.FetchCooldown = 10 * time.Millisecond
 	}
+	if cfg.InstallCheckInterval <= 0 {
+		cfg.InstallCheckInterval = 24 * time.Hour
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -120,22 +127,31 @@ func New(pool *pgxpool.Pool, svc *orders.OrderService, cfg Config) (*Runner, err
 		return nil, fmt.Errorf("jobs: %w", err)
 	}
 	sweepEvery := cfg.SweepInterval
+	periodic := []*river.PeriodicJob{
+		river.NewPeriodicJob(river.PeriodicInterval(sweepEvery), func() (river.JobArgs, *river.InsertOpts) {
+			// Only the leader enqueues periodic jobs; the unique period
+			// (River's minimum is a second) also covers a change of leader.
+			return OrderSweepArgs{}, &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByPeriod: max(sweepEvery, time.Second)}}
+		}, &river.PeriodicJobOpts{ID: "order_poll_sweep", RunOnStart: true}),
+	}
+	queues := map[string]river.QueueConfig{
+		river.QueueDefault: {MaxWorkers: 2},
+		QueueOrderPoll:     {MaxWorkers: cfg.PollWorkers},
+	}
+	if cfg.Installs != nil {
+		if err := river.AddWorkerSafely(workers, &installCheckWorker{r: r}); err != nil {
+			return nil, fmt.Errorf("jobs: %w", err)
+		}
+		queues[QueueInstalls] = river.QueueConfig{MaxWorkers: 1}
+		periodic = append(periodic, r.installPeriodicJob())
+	}
 	client, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
-		Queues: map[string]river.QueueConfig{
-			river.QueueDefault: {MaxWorkers: 2},
-			QueueOrderPoll:     {MaxWorkers: cfg.PollWorkers},
-		},
+		Queues:            queues,
 		Workers:           workers,
 		FetchCooldown:     cfg.FetchCooldown,
 		FetchPollInterval: cfg.FetchPollInterval,
 		Logger:            cfg.Logger.With("component", "river"),
-		PeriodicJobs: []*river.PeriodicJob{
-			river.NewPeriodicJob(river.PeriodicInterval(sweepEvery), func() (river.JobArgs, *river.InsertOpts) {
-				// Only the leader enqueues periodic jobs; the unique period
-				// (River's minimum is a second) also covers a change of leader.
-				return OrderSweepArgs{}, &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByPeriod: max(sweepEvery, time.Second)}}
-			}, &river.PeriodicJobOpts{ID: "order_poll_sweep", RunOnStart: true}),
-		},
+		PeriodicJobs:      periodic,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("jobs: river client: %w", err)
