@@ -13,6 +13,7 @@ import (
 	"github.com/certportal/certportal/internal/opensrs"
 	"github.com/certportal/certportal/internal/opensrs/opensrstest"
 	"github.com/certportal/certportal/internal/services"
+	"github.com/certportal/certportal/internal/ssllabs"
 	"github.com/certportal/certportal/internal/verify"
 	"github.com/certportal/certportal/internal/web"
 )
@@ -38,16 +39,27 @@ func (a *App) openOrders(ctx context.Context, ring *keystore.Ring) error {
 	default:
 		a.log.Warn("OPENSRS_URL is not set: only manual orders can be placed")
 	}
+	var labs *ssllabs.Client
+	if a.cfg.Installs.SSLLabsEmail != "" {
+		var err error
+		if labs, err = ssllabs.New(ssllabs.Config{BaseURL: a.cfg.Installs.SSLLabsURL, Email: a.cfg.Installs.SSLLabsEmail}); err != nil {
+			return err
+		}
+	} else {
+		a.log.Info("SSLLABS_EMAIL is not set: SSL Labs scans are off (local testssl scans still run)")
+	}
 	a.Set = services.New(a.Pool, services.Config{
 		Lookup:       verify.NewLookup(a.cfg.Verify),
 		Keys:         ring,
 		OpenSRS:      client,
 		PollInterval: a.cfg.PollInterval,
-		Installs:     installs.Config{CheckConcurrency: a.cfg.Installs.CheckConcurrency},
+		Installs:     installs.Config{CheckConcurrency: a.cfg.Installs.CheckConcurrency, ScanTimeout: a.cfg.Installs.ScanTimeout},
+		SSLLabs:      labs,
 		Logger:       a.log,
 	})
 	r, err := jobs.New(a.Pool, a.Orders, jobs.Config{PollInterval: a.cfg.PollInterval, PollWorkers: a.cfg.PollWorkers,
-		Installs: a.Installs, InstallCheckInterval: a.cfg.Installs.CheckInterval, Logger: a.log})
+		Installs: a.Installs, InstallCheckInterval: a.cfg.Installs.CheckInterval,
+		Scans: a.Installs, ScanWorkers: a.cfg.Installs.ScanWorkers, ScanTimeout: a.cfg.Installs.ScanTimeout, Logger: a.log})
 	if err != nil {
 		return err
 	}

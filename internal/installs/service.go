@@ -38,8 +38,10 @@ type Config struct {
 	// CheckConcurrency caps the installs checked at once by CheckAll
 	// (default 16).
 	CheckConcurrency int
-	Now              func() time.Time
-	Logger           *slog.Logger
+	// ScanTimeout bounds one scan (default DefaultScanTimeout).
+	ScanTimeout time.Duration
+	Now         func() time.Time
+	Logger      *slog.Logger
 }
 
 // Service records and checks installs.
@@ -50,6 +52,10 @@ type Service struct {
 	resolve tlscheck.Resolver
 	cfg     Config
 	log     *slog.Logger
+
+	// Scanners and the job queue, connected by SetScanners.
+	testssl, ssllabs Scanner
+	queue            ScanQueue
 }
 
 // NewService builds the service.

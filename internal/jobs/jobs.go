@@ -23,6 +23,7 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/rivertype"
 
+	"github.com/certportal/certportal/internal/installs"
 	"github.com/certportal/certportal/internal/orders"
 )
 
@@ -49,7 +50,12 @@ type Config struct {
 	// Installs, when set, is checked every InstallCheckInterval (default 24h).
 	Installs             InstallChecker
 	InstallCheckInterval time.Duration
-	Logger               *slog.Logger
+	// Scans, when set, runs TLS scans, ScanWorkers at once per process
+	// (default 1), each bounded by ScanTimeout (default installs.DefaultScanTimeout).
+	Scans       ScanRunner
+	ScanWorkers int
+	ScanTimeout time.Duration
+	Logger      *slog.Logger
 }
 
 // OrderPollArgs is one order's poll job. Only the order id makes it unique.
@@ -115,6 +121,12 @@ func New(pool *pgxpool.Pool, svc *orders.OrderService, cfg Config) (*Runner, err
 	if cfg.InstallCheckInterval <= 0 {
 		cfg.InstallCheckInterval = 24 * time.Hour
 	}
+	if cfg.ScanWorkers <= 0 {
+		cfg.ScanWorkers = 1
+	}
+	if cfg.ScanTimeout <= 0 {
+		cfg.ScanTimeout = installs.DefaultScanTimeout
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -145,6 +157,12 @@ func New(pool *pgxpool.Pool, svc *orders.OrderService, cfg Config) (*Runner, err
 		queues[QueueInstalls] = river.QueueConfig{MaxWorkers: 1}
 		periodic = append(periodic, r.installPeriodicJob())
 	}
+	if cfg.Scans != nil {
+		if err := river.AddWorkerSafely(workers, &scanWorker{r: r}); err != nil {
+			return nil, fmt.Errorf("jobs: %w", err)
+		}
+		queues[QueueScans] = river.QueueConfig{MaxWorkers: cfg.ScanWorkers}
+	}
 	client, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
 		Queues:            queues,
 		Workers:           workers,
@@ -158,6 +176,9 @@ func New(pool *pgxpool.Pool, svc *orders.OrderService, cfg Config) (*Runner, err
 	}
 	r.client = client
 	svc.SetPollScheduler(r)
+	if cfg.Scans != nil {
+		cfg.Scans.SetScanQueue(r)
+	}
 	return r, nil
 }
 

@@ -18,6 +18,7 @@ import (
 	"github.com/certportal/certportal/internal/opensrs"
 	"github.com/certportal/certportal/internal/orders"
 	"github.com/certportal/certportal/internal/projects"
+	"github.com/certportal/certportal/internal/ssllabs"
 	"github.com/certportal/certportal/internal/verify"
 )
 
@@ -35,7 +36,12 @@ type Config struct {
 	SubmitTimeout, PollTimeout time.Duration
 	// Installs tunes install checks (resolver, time-outs, concurrency).
 	Installs installs.Config
-	Logger   *slog.Logger
+	// TestsslPath is the testssl.sh binary ("" = testssl on PATH); when it is
+	// missing, local scans say so.
+	TestsslPath string
+	// SSLLabs assesses public hosts; nil = not configured (SSLLABS_EMAIL unset).
+	SSLLabs *ssllabs.Client
+	Logger  *slog.Logger
 }
 
 // Set is every domain service, connected.
@@ -76,5 +82,14 @@ func New(pool *pgxpool.Pool, cfg Config) *Set {
 		installsCfg.Logger = cfg.Logger
 	}
 	s.Installs = installs.NewService(pool, s.Certs, installsCfg)
+	// Typed nils would look present through the Scanner interface.
+	var local, remote installs.Scanner
+	if t := installs.NewTestssl(cfg.TestsslPath); t != nil {
+		local = t
+	}
+	if cfg.SSLLabs != nil {
+		remote = &installs.SSLLabs{Client: cfg.SSLLabs}
+	}
+	s.Installs.SetScanners(local, remote)
 	return s
 }
