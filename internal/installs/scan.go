@@ -98,6 +98,9 @@ func (s *Service) SetScanners(testssl, ssllabs Scanner) {
 // SetScanQueue connects the background jobs that run scans.
 func (s *Service) SetScanQueue(queue ScanQueue) { s.queue = queue }
 
+// TestsslAvailable reports whether local scans can run.
+func (s *Service) TestsslAvailable() bool { return s.testssl != nil }
+
 // SSLLabsConfigured reports whether SSL Labs scans can run.
 func (s *Service) SSLLabsConfigured() bool { return s.ssllabs != nil }
 

@@ -35,15 +35,24 @@ func addressesText(in *installs.Install) string {
 	return strings.Join(in.Addresses, ", ")
 }
 
-func installRows(list []installs.Install) []pages.InstallRow {
+// installRows are installs as list rows, each with its latest grade.
+func (s *Server) installRows(r *http.Request, list []installs.Install) ([]pages.InstallRow, error) {
+	ids := make([]int64, len(list))
+	for i, in := range list {
+		ids[i] = in.ID
+	}
+	grades, err := s.installs.LatestGrades(r.Context(), ids...)
+	if err != nil {
+		return nil, err
+	}
 	rows := make([]pages.InstallRow, 0, len(list))
 	for i := range list {
 		in := &list[i]
 		status, label, at := installStatus(in)
 		rows = append(rows, pages.InstallRow{ID: in.ID, Environment: in.Environment, Hostname: in.Hostname,
-			Addresses: addressesText(in), Status: status, StatusLabel: label, LastChecked: at, Retired: !in.Active()})
+			Addresses: addressesText(in), Status: status, StatusLabel: label, LastChecked: at, Retired: !in.Active(), Grade: grades[in.ID]})
 	}
-	return rows
+	return rows, nil
 }
 
 // installsCard is the installs section of the certificate page.
@@ -52,7 +61,11 @@ func (s *Server) installsCard(r *http.Request, certificateID int64, sans []strin
 	if err != nil {
 		return pages.InstallsCard{}, err
 	}
-	v := pages.InstallsCard{CertificateID: certificateID, Rows: installRows(list), InProduction: installs.InProduction(list),
+	rows, err := s.installRows(r, list)
+	if err != nil {
+		return pages.InstallsCard{}, err
+	}
+	v := pages.InstallsCard{CertificateID: certificateID, Rows: rows, InProduction: installs.InProduction(list),
 		CanWrite: canWriteInstalls(r), Hostnames: sans, Form: pages.InstallForm{Environment: installs.Staging, Errors: view.FieldErrors{}}}
 	if form != nil {
 		v.Form = *form
@@ -127,6 +140,20 @@ func (s *Server) installView(w http.ResponseWriter, r *http.Request) {
 			}
 			v.Results = append(v.Results, av)
 		}
+	}
+	scans, err := s.installs.Scans(r.Context(), id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v.ScanChoices = pages.ScanChoices{CanScan: v.CanWrite && in.Active(), TestsslAvailable: s.installs.TestsslAvailable(),
+		SSLLabsOffered: in.PublicFacing, SSLLabsConfigured: s.installs.SSLLabsConfigured()}
+	for _, sc := range scans {
+		if sc.Live() && v.ScanChoices.LiveScanID == 0 {
+			v.ScanChoices.LiveScanID = sc.ID
+		}
+		v.Scans = append(v.Scans, pages.ScanRow{ID: sc.ID, Scanner: sc.Scanner, Status: sc.Status, StatusTone: scanTone(sc.Status),
+			Grade: sc.Grade, When: fmtTime(sc.CreatedAt), RequestedBy: sc.RequestedBy})
 	}
 	s.render(w, r, pages.InstallPage(s.pageData(r, "Install #"+view.Itoa(id)), v))
 }

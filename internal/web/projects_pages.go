@@ -229,5 +229,14 @@ func (s *Server) projectView(w http.ResponseWriter, r *http.Request) {
 			Validation: strings.ToUpper(q.Validation), Public: yesNo(q.PublicFacing), NeededBy: fields.FormatDate(q.NeededBy),
 			Gate: gateView(gates[q.ID])})
 	}
+	list, err := s.installs.ForRequirements(r.Context(), ids...)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if v.Installs, err = s.installRows(r, list); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	s.render(w, r, pages.ProjectPage(s.pageData(r, p.Name), v))
 }

@@ -204,7 +204,11 @@ func (s *Server) requirementView(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	v.Gate, v.Installs = gateView(gate), installRows(list)
+	v.Gate = gateView(gate)
+	if v.Installs, err = s.installRows(r, list); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	for _, d := range snaps {
 		v.Snapshots = append(v.Snapshots, snapshotRow(d))
 	}
