@@ -1,7 +1,13 @@
 package installs
 
 import (
+	"cmp"
 	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // Gates returns the staging gate of each requirement, from its installs.
@@ -67,4 +73,67 @@ func InProduction(list []Install) bool {
 		}
 	}
 	return false
+}
+
+// GateRow is one requirement with a certificate, and its staging gate.
+type GateRow struct {
+	Gate
+	Hostnames   []string   `json:"hostnames"`
+	ProjectID   int64      `json:"project_id"`
+	ProjectName string     `json:"project_name"`
+	ClientID    int64      `json:"client_id"`
+	ClientName  string     `json:"client_name"`
+	StagingOn   *time.Time `json:"staging_on"` // the project's staging date
+}
+
+// StagingBoard is the staging gate of every requirement that has an issued
+// certificate (of one client when clientID is not 0): closed gates first,
+// the nearest staging date first among them.
+func (s *Service) StagingBoard(ctx context.Context, clientID int64) ([]GateRow, error) {
+	rows, err := s.pool.Query(ctx, `SELECT r.id, r.hostnames, p.id, p.name, cl.id, cl.display_name, p.staging_on
+		FROM requirements r
+		JOIN projects p ON p.id = r.project_id
+		JOIN clients cl ON cl.id = p.client_id
+		WHERE EXISTS (SELECT 1 FROM certificates c WHERE c.requirement_id = r.id)
+		  AND ($1 = 0 OR cl.id = $1)`, clientID)
+	if err != nil {
+		return nil, fmt.Errorf("installs: staging board: %w", err)
+	}
+	list, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (GateRow, error) {
+		var g GateRow
+		err := row.Scan(&g.RequirementID, &g.Hostnames, &g.ProjectID, &g.ProjectName, &g.ClientID, &g.ClientName, &g.StagingOn)
+		return g, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("installs: staging board: %w", err)
+	}
+	ids := make([]int64, len(list))
+	for i, g := range list {
+		ids[i] = g.RequirementID
+	}
+	gates, err := s.Gates(ctx, ids...)
+	if err != nil {
+		return nil, err
+	}
+	for i := range list {
+		list[i].Gate = gates[list[i].RequirementID]
+	}
+	slices.SortFunc(list, func(a, b GateRow) int {
+		if a.InstalledOnStaging != b.InstalledOnStaging {
+			if a.InstalledOnStaging {
+				return 1
+			}
+			return -1
+		}
+		switch {
+		case a.StagingOn == nil && b.StagingOn != nil:
+			return 1
+		case a.StagingOn != nil && b.StagingOn == nil:
+			return -1
+		case a.StagingOn != nil && !a.StagingOn.Equal(*b.StagingOn):
+			return a.StagingOn.Compare(*b.StagingOn)
+		}
+		return cmp.Compare(a.RequirementID, b.RequirementID)
+	})
+	return list, nil
 }

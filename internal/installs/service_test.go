@@ -375,3 +375,42 @@ func BenchmarkCheckAll(b *testing.B) {
 		})
 	}
 }
+
+func TestTheStagingBoardListsRequirementsWithACertificateClosedGatesFirst(t *testing.T) {
+	t.Parallel()
+	b := setup(t, nil)
+	ctx := context.Background()
+	addr := installstest.StartServer(t, b.pki.FullChain, installstest.HSTSYear)
+	open := b.record(t, "staging", addr)
+	if rec, err := b.svc.Check(ctx, b.actor, open.ID, ""); err != nil || !rec.Passed {
+		t.Fatalf("check = %+v, %v", rec, err)
+	}
+	// A second requirement with a certificate and no install, and a third
+	// with no certificate at all (it has nothing to install yet).
+	otherPKI := installstest.NewPKI(t, "shop.example.com")
+	closedReq := installstest.Requirement(t, b.pool, true, "shop.example.com")
+	installstest.Certificate(t, b.pool, closedReq, otherPKI)
+	noCert := installstest.Requirement(t, b.pool, true, "later.example.com")
+
+	board, err := b.svc.StagingBoard(ctx, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []int64
+	for _, g := range board {
+		got = append(got, g.RequirementID)
+		if g.RequirementID == noCert {
+			t.Errorf("requirement %d without a certificate is listed", noCert)
+		}
+	}
+	if len(board) != 2 || board[0].RequirementID != closedReq || board[0].InstalledOnStaging || board[1].RequirementID != b.reqID || !board[1].InstalledOnStaging {
+		t.Fatalf("board = %v; want [%d (closed), %d (open)]", got, closedReq, b.reqID)
+	}
+	if board[0].Reason != "no install on staging is recorded" || board[1].ClientName == "" || len(board[1].Hostnames) != 2 {
+		t.Errorf("board rows = %+v", board)
+	}
+	mine, _ := b.svc.StagingBoard(ctx, board[1].ClientID)
+	if len(mine) != 1 || mine[0].RequirementID != b.reqID {
+		t.Errorf("board of one client = %+v", mine)
+	}
+}

@@ -84,6 +84,10 @@ func (s *Server) dashboardPage(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	if d.Staging, err = s.stagingBoardRows(r, sum.ClientID); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	s.render(w, r, pages.DashboardPage(s.pageData(r, "Dashboard"), d))
 }
 

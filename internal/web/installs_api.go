@@ -129,3 +129,22 @@ func (s *Server) apiRequirementInstalls(w http.ResponseWriter, r *http.Request) 
 	}
 	s.writeJSON(w, http.StatusOK, map[string]any{"gate": gate, "installs": list})
 }
+
+// apiStagingBoard is the staging gate of every requirement with a
+// certificate, ?client_id= to narrow it to one client.
+func (s *Server) apiStagingBoard(w http.ResponseWriter, r *http.Request) {
+	f, err := summaryFilter(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	board, err := s.installs.StagingBoard(r.Context(), f.ClientID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if board == nil {
+		board = []installs.GateRow{}
+	}
+	s.writeJSON(w, http.StatusOK, map[string]any{"requirements": board})
+}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/certportal/certportal/internal/accounts"
 	"github.com/certportal/certportal/internal/errs"
+	"github.com/certportal/certportal/internal/fields"
 	"github.com/certportal/certportal/internal/installs"
 	"github.com/certportal/certportal/internal/tlscheck"
 	"github.com/certportal/certportal/web/templates/pages"
@@ -221,4 +222,23 @@ func firstProblem(rec *installs.CheckRecord) string {
 		}
 	}
 	return ""
+}
+
+// stagingBoardRows is the dashboard's staging gate table.
+func (s *Server) stagingBoardRows(r *http.Request, clientID int64) ([]pages.DashboardItemRow, error) {
+	board, err := s.installs.StagingBoard(r.Context(), clientID)
+	if err != nil {
+		return nil, err
+	}
+	rows := make([]pages.DashboardItemRow, 0, len(board))
+	for _, g := range board {
+		row := pages.DashboardItemRow{Href: "/requirements/" + view.Itoa(g.RequirementID), Ref: "#" + view.Itoa(g.RequirementID),
+			Client: g.ClientName, Project: g.ProjectName, What: strings.Join(g.Hostnames, ", "),
+			Status: "red", StatusLabel: "Not installed", Number: fields.FormatDate(g.StagingOn), Detail: g.Reason}
+		if g.InstalledOnStaging {
+			row.Status, row.StatusLabel = "green", "Installed"
+		}
+		rows = append(rows, row)
+	}
+	return rows, nil
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -210,8 +211,16 @@ func TestTheCertificatePageRecordsAndChecksAnInstallAndTheOtherPagesShowTheGate(
 		t.Fatal(err)
 	}
 	_, page = br.get(fmt.Sprintf("/projects/%d", projectID))
-	if !strings.Contains(page, "Installed on staging") {
-		t.Errorf("project page does not show the open gate")
+	if !strings.Contains(page, "Installed on staging") || !strings.Contains(page, `data-testid="install-row"`) {
+		t.Errorf("project page does not show the open gate and its installs")
+	}
+	_, page = br.get("/dashboard")
+	if !strings.Contains(page, `data-testid="staging-board-table"`) || !regexp.MustCompile(`(?s)#`+fmt.Sprint(f.reqID)+`</a>.*?Installed<`).MatchString(page) {
+		t.Errorf("the dashboard does not show the requirement installed on staging")
+	}
+	resp, out := b.api("GET", "/api/v1/staging-gate", b.token(b.user("am@example.com", accounts.RoleAM)), "")
+	if resp.StatusCode != 200 || !strings.Contains(out, fmt.Sprintf(`"requirement_id":%d,"installed_on_staging":true`, f.reqID)) {
+		t.Errorf("staging gate API: %d %s", resp.StatusCode, out)
 	}
 	_, page = br.get(certPath)
 	if !strings.Contains(page, `data-testid="install-row"`) || !strings.Contains(page, "Passed") {

@@ -27,6 +27,7 @@ func (s *Server) installRoutes() []route {
 		{"DELETE", "/api/v1/installs/{id}", writers, s.apiInstallRetire},
 		{"POST", "/api/v1/installs/{id}/check", writers, s.apiInstallCheck},
 		{"GET", "/api/v1/requirements/{id}/installs", signedIn, s.apiRequirementInstalls},
+		{"GET", "/api/v1/staging-gate", signedIn, s.apiStagingBoard},
 		{"POST", "/api/v1/installs/{id}/scans", writers, s.apiScanCreate},
 		{"GET", "/api/v1/installs/{id}/scans", signedIn, s.apiScanList},
 		{"GET", "/api/v1/scans/{id}", signedIn, s.apiScanGet},
