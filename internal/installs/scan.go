@@ -133,6 +133,12 @@ func (s *Service) StartScan(ctx context.Context, actor audit.Actor, installID in
 	}
 	var id int64
 	err = db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+		// A scan still "running" well past its limit lost its process (a
+		// crash, a kill): its worker would have ended it. It must not
+		// block the install for ever.
+		if err := failStaleScans(ctx, tx, installID, s.cfg.Now().Add(-s.scanTimeout()-2*time.Minute), s.cfg.Now()); err != nil {
+			return err
+		}
 		var err error
 		if id, err = insertScan(ctx, tx, installID, scanner, actor.ID); err != nil {
 			if db.IsUniqueViolation(err, "install_scans_one_live") {
@@ -203,10 +209,7 @@ func (s *Service) RunScan(ctx context.Context, id int64) error {
 	if err != nil {
 		return err
 	}
-	timeout := s.cfg.ScanTimeout
-	if timeout <= 0 {
-		timeout = DefaultScanTimeout
-	}
+	timeout := s.scanTimeout()
 	runCtx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	// A cancel is a flag in the database, so any portal process can ask;
@@ -244,12 +247,22 @@ func (s *Service) RunScan(ctx context.Context, id int64) error {
 		return finishScan(ctx, s.pool, id, ScanFailed, nil, fmt.Sprintf("the scan took longer than its limit of %s and was stopped", timeout), now)
 	case scanErr != nil:
 		if ctx.Err() != nil {
-			// The portal is stopping: leave the scan for River to retry.
+			// The portal is stopping: queue the scan again for River's retry.
+			if err := requeueScan(context.WithoutCancel(ctx), s.pool, id); err != nil {
+				return err
+			}
 			return ctx.Err()
 		}
 		return finishScan(ctx, s.pool, id, ScanFailed, nil, scanErr.Error(), now)
 	}
 	return finishScan(ctx, s.pool, id, ScanDone, outcome, "", now)
+}
+
+func (s *Service) scanTimeout() time.Duration {
+	if s.cfg.ScanTimeout > 0 {
+		return s.cfg.ScanTimeout
+	}
+	return DefaultScanTimeout
 }
 
 func (s *Service) runScanner(ctx context.Context, scanner string, in *Install, progress func(string)) (*ScanOutcome, error) {

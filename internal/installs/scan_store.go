@@ -152,3 +152,26 @@ func finishScan(ctx context.Context, q db.DBTX, id int64, status string, out *Sc
 	}
 	return nil
 }
+
+// requeueScan puts a scan interrupted by the portal's shutdown back in the
+// queue, for the job's retry.
+func requeueScan(ctx context.Context, q db.DBTX, id int64) error {
+	_, err := q.Exec(ctx, `UPDATE install_scans SET status = 'queued', started_at = NULL, progress = '{}'
+		WHERE id = $1 AND status = 'running'`, id)
+	if err != nil {
+		return fmt.Errorf("installs: requeue scan %d: %w", id, err)
+	}
+	return nil
+}
+
+// failStaleScans ends the install's scans that started before cutoff and
+// still say running.
+func failStaleScans(ctx context.Context, q db.DBTX, installID int64, cutoff, now time.Time) error {
+	_, err := q.Exec(ctx, `UPDATE install_scans SET status = 'failed', finished_at = $3,
+			error = 'the portal stopped while this scan ran; start a new one'
+		WHERE install_id = $1 AND status = 'running' AND started_at < $2`, installID, cutoff, now)
+	if err != nil {
+		return fmt.Errorf("installs: fail stale scans of %d: %w", installID, err)
+	}
+	return nil
+}

@@ -222,3 +222,57 @@ func TestAnSSLLabsErrorFailsTheScanWithItsReason(t *testing.T) {
 		t.Errorf("scan = %+v; want failed with SSL Labs' reason", sc)
 	}
 }
+
+func TestAScanLeftRunningByADeadProcessDoesNotBlockTheInstall(t *testing.T) {
+	t.Parallel()
+	b := setup(t, nil)
+	ctx := context.Background()
+	b.svc.SetScanners(&fakeScanner{}, nil)
+	b.svc.SetScanQueue(&heldQueue{})
+	in := b.record(t, "staging", "127.0.0.1:8443")
+	sc, err := b.svc.StartScan(ctx, b.actor, in.ID, installs.ScannerTestssl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Started long ago by a process that died: still "running".
+	if _, err := b.pool.Exec(ctx, `UPDATE install_scans SET status = 'running', started_at = now() - interval '1 hour' WHERE id = $1`, sc.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.svc.StartScan(ctx, b.actor, in.ID, installs.ScannerTestssl); err != nil {
+		t.Fatalf("a new scan after a stale one: %v", err)
+	}
+	old, _ := b.svc.GetScan(ctx, sc.ID)
+	if old.Status != installs.ScanFailed || !strings.Contains(old.Error, "portal stopped") {
+		t.Errorf("stale scan = %+v; want failed, saying why", old)
+	}
+}
+
+func TestAScanInterruptedByShutdownIsQueuedAgain(t *testing.T) {
+	t.Parallel()
+	b := setup(t, nil)
+	started := make(chan struct{})
+	b.svc.SetScanners(blockUntilCancelled{started}, nil)
+	b.svc.SetScanQueue(&heldQueue{})
+	in := b.record(t, "staging", "127.0.0.1:8443")
+	sc, err := b.svc.StartScan(context.Background(), b.actor, in.ID, installs.ScannerTestssl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	go func() { <-started; stop() }()
+	if err := b.svc.RunScan(ctx, sc.ID); err == nil {
+		t.Fatal("RunScan during shutdown returned nil; River must retry it")
+	}
+	again, _ := b.svc.GetScan(context.Background(), sc.ID)
+	if again.Status != installs.ScanQueued || again.StartedAt != nil {
+		t.Errorf("interrupted scan = %+v; want queued again", again)
+	}
+}
+
+type blockUntilCancelled struct{ started chan struct{} }
+
+func (b blockUntilCancelled) Scan(ctx context.Context, _ installs.ScanTarget, _ func(string)) (*installs.ScanOutcome, error) {
+	close(b.started)
+	<-ctx.Done()
+	return nil, ctx.Err()
+}
