@@ -226,6 +226,15 @@ func TestTheCertificatePageRecordsAndChecksAnInstallAndTheOtherPagesShowTheGate(
 	if !strings.Contains(page, `data-testid="install-row"`) || !strings.Contains(page, "Passed") {
 		t.Errorf("certificate page does not list the checked install")
 	}
+	br.get(loc)
+	resp, _ = br.post(loc+"/retire", nil)
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != certPath {
+		t.Fatalf("retire: %d to %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	_, page = br.get(fmt.Sprintf("/requirements/%d", f.reqID))
+	if !strings.Contains(page, "Not installed on staging") || !strings.Contains(page, "(retired)") {
+		t.Errorf("requirement page after the only staging install was retired does not show the gate closed")
+	}
 }
 
 func TestTheDashboardShowsAnInstallThatFailedItsScheduledCheck(t *testing.T) {
