@@ -131,7 +131,10 @@ func (s *Service) StartScan(ctx context.Context, actor audit.Actor, installID in
 	if s.queue == nil {
 		return nil, errs.New(errs.Unavailable, "Background jobs are not running in this portal, so scans cannot run.")
 	}
-	var id int64
+	var (
+		id int64
+		sc *Scan
+	)
 	err = db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 		// A scan still "running" well past its limit lost its process (a
 		// crash, a kill): its worker would have ended it. It must not
@@ -149,12 +152,17 @@ func (s *Service) StartScan(ctx context.Context, actor audit.Actor, installID in
 		if err := audit.Record(ctx, tx, actor, "install.scan", installSubject(installID), map[string]any{"scan_id": id, "scanner": scanner}); err != nil {
 			return err
 		}
+		// Read inside the transaction: once it commits, the job may start
+		// at once, and the answer is the scan as queued.
+		if sc, err = getScan(ctx, tx, id); err != nil {
+			return err
+		}
 		return s.queue.EnqueueScanTx(ctx, tx, id)
 	})
 	if err != nil {
 		return nil, err
 	}
-	return getScan(ctx, s.pool, id)
+	return sc, nil
 }
 
 // GetScan returns one scan.
