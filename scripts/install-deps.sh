@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what a clean Debian machine with Go lacks for building and testing the
 # portal: PostgreSQL's server binaries, openssl, and for the tests Chromium (browser
-# tests) and nginx (the generated nginx snippet must pass `nginx -t`).
+# tests), nginx (the generated nginx snippet must pass `nginx -t`; install checks run
+# against it) and testssl.sh (local TLS scans).
 # As root it installs them with apt-get; otherwise it prints the command to run.
 set -euo pipefail
 
@@ -16,6 +17,7 @@ command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 if [ "${1:-}" != "--no-browser" ]; then
   command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || missing+=(chromium)
   command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx-light)
+  command -v testssl >/dev/null 2>&1 || missing+=(testssl.sh)
 fi
 
 if [ ${#missing[@]} -eq 0 ]; then

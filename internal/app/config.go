@@ -63,6 +63,8 @@ type Config struct {
 	// PasswordHashMemory is the memory concurrent password hashing may use, in bytes
 	// (PORTAL_PASSWORD_HASH_MEMORY, default 256MiB: 13 hashes of 19 MiB at once).
 	PasswordHashMemory int64
+	// Installs: live checks of installs.
+	Installs InstallConfig
 }
 
 // Production reports whether the portal runs with production rules.
@@ -130,6 +132,9 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	}
 
 	// Orders, providers and background jobs.
+	if err := c.readInstallConfig(getenv); err != nil {
+		return c, err
+	}
 	if err := c.readOrderConfig(getenv); err != nil {
 		return c, err
 	}

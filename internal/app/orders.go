@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/certportal/certportal/internal/accounts"
+	"github.com/certportal/certportal/internal/installs"
 	"github.com/certportal/certportal/internal/jobs"
 	"github.com/certportal/certportal/internal/keystore"
 	"github.com/certportal/certportal/internal/opensrs"
@@ -15,6 +16,7 @@ import (
 	"github.com/certportal/certportal/internal/orders"
 	"github.com/certportal/certportal/internal/providers/opensrsprovider"
 	"github.com/certportal/certportal/internal/services"
+	"github.com/certportal/certportal/internal/ssllabs"
 	"github.com/certportal/certportal/internal/web"
 )
 
@@ -47,6 +49,15 @@ func (a *App) openOrders(ctx context.Context, ring *keystore.Ring) error {
 	default:
 		a.log.Warn("OPENSRS_URL is not set: only manual orders can be placed")
 	}
+	var labs *ssllabs.Client
+	if a.cfg.Installs.SSLLabsEmail != "" {
+		var err error
+		if labs, err = ssllabs.New(ssllabs.Config{BaseURL: a.cfg.Installs.SSLLabsURL, Email: a.cfg.Installs.SSLLabsEmail}); err != nil {
+			return err
+		}
+	} else {
+		a.log.Info("SSLLABS_EMAIL is not set: SSL Labs scans are off (local testssl scans still run)")
+	}
 	a.Set = services.New(a.Pool, services.Config{
 		Lookup:       lookup(a.cfg.Verify),
 		Hashing:      accounts.NewHashLimiter(a.cfg.PasswordHashMemory),
@@ -55,10 +66,14 @@ func (a *App) openOrders(ctx context.Context, ring *keystore.Ring) error {
 		PollInterval: a.cfg.PollInterval,
 		Notify:       a.cfg.Lifecycle.Notify,
 		Thresholds:   a.cfg.Lifecycle.Thresholds,
+		Installs:     installs.Config{CheckConcurrency: a.cfg.Installs.CheckConcurrency, ScanTimeout: a.cfg.Installs.ScanTimeout},
+		SSLLabs:      labs,
 		Logger:       a.log,
 	})
 	r, err := jobs.New(a.Pool, a.Orders, jobs.Config{PollInterval: a.cfg.PollInterval, PollWorkers: a.cfg.PollWorkers, Logger: a.log,
-		Lifecycle: a.Lifecycle, Notify: a.Notify, ReminderInterval: a.cfg.Lifecycle.ReminderInterval})
+		Lifecycle: a.Lifecycle, Notify: a.Notify, ReminderInterval: a.cfg.Lifecycle.ReminderInterval,
+		Installs: a.Installs, InstallCheckInterval: a.cfg.Installs.CheckInterval,
+		Scans: a.Installs, ScanWorkers: a.cfg.Installs.ScanWorkers, ScanTimeout: a.cfg.Installs.ScanTimeout})
 	if err != nil {
 		return err
 	}

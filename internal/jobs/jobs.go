@@ -4,7 +4,9 @@
 // number of portal processes on one database poll each order once per
 // interval; a periodic sweep, which River runs on its elected leader only,
 // re-creates missing poll jobs, and a shorter periodic job turns submissions
-// left behind by a dead process into "unknown".
+// left behind by a dead process into "unknown". Other periodic jobs check every
+// active install once per PORTAL_INSTALL_CHECK_INTERVAL (installs.go) and sweep
+// renewal reminders (lifecycle.go).
 package jobs
 
 import (
@@ -22,6 +24,7 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/rivertype"
 
+	"github.com/certportal/certportal/internal/installs"
 	"github.com/certportal/certportal/internal/lifecycle"
 	"github.com/certportal/certportal/internal/notify"
 	"github.com/certportal/certportal/internal/orders"
@@ -50,7 +53,6 @@ type Config struct {
 	// (defaults 10ms and 1s).
 	FetchCooldown     time.Duration
 	FetchPollInterval time.Duration
-	Logger            *slog.Logger
 
 	// Lifecycle and Notify, when set, add the reminder sweep and the
 	// notification deliveries.
@@ -62,6 +64,15 @@ type Config struct {
 	// DeliveryRetryDelay, when set, replaces River's backoff between
 	// delivery attempts (tests).
 	DeliveryRetryDelay time.Duration
+	// Installs, when set, is checked every InstallCheckInterval (default 24h).
+	Installs             InstallChecker
+	InstallCheckInterval time.Duration
+	// Scans, when set, runs TLS scans, ScanWorkers at once per process
+	// (default 1), each bounded by ScanTimeout (default installs.DefaultScanTimeout).
+	Scans       ScanRunner
+	ScanWorkers int
+	ScanTimeout time.Duration
+	Logger      *slog.Logger
 }
 
 // OrderPollArgs is one order's poll job. Only the order id makes it unique.
@@ -134,6 +145,15 @@ func New(pool *pgxpool.Pool, svc *orders.OrderService, cfg Config) (*Runner, err
 	if cfg.FetchCooldown <= 0 {
 		cfg.FetchCooldown = 10 * time.Millisecond
 	}
+	if cfg.InstallCheckInterval <= 0 {
+		cfg.InstallCheckInterval = 24 * time.Hour
+	}
+	if cfg.ScanWorkers <= 0 {
+		cfg.ScanWorkers = 1
+	}
+	if cfg.ScanTimeout <= 0 {
+		cfg.ScanTimeout = installs.DefaultScanTimeout
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -156,27 +176,42 @@ func New(pool *pgxpool.Pool, svc *orders.OrderService, cfg Config) (*Runner, err
 		return nil, err
 	}
 	sweepEvery, recoverEvery := cfg.SweepInterval, cfg.RecoverInterval
+	periodic = append(periodic,
+		river.NewPeriodicJob(river.PeriodicInterval(sweepEvery), func() (river.JobArgs, *river.InsertOpts) {
+			// Only the leader enqueues periodic jobs; the unique period
+			// (River's minimum is a second) also covers a change of leader.
+			return OrderSweepArgs{}, &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByPeriod: max(sweepEvery, time.Second)}}
+		}, &river.PeriodicJobOpts{ID: "order_poll_sweep", RunOnStart: true}),
+		// A crash mid-submission blocks the order until this runs, so it
+		// runs often and on its own: the sweep may be a quarter hour apart.
+		river.NewPeriodicJob(river.PeriodicInterval(recoverEvery), func() (river.JobArgs, *river.InsertOpts) {
+			return OrderRecoverArgs{}, &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByPeriod: max(recoverEvery, time.Second)}}
+		}, &river.PeriodicJobOpts{ID: "order_recover_submissions", RunOnStart: true}),
+	)
+	queues := map[string]river.QueueConfig{
+		river.QueueDefault: {MaxWorkers: 2},
+		QueueOrderPoll:     {MaxWorkers: cfg.PollWorkers},
+	}
+	if cfg.Installs != nil {
+		if err := river.AddWorkerSafely(workers, &installCheckWorker{r: r}); err != nil {
+			return nil, fmt.Errorf("jobs: %w", err)
+		}
+		queues[QueueInstalls] = river.QueueConfig{MaxWorkers: 1}
+		periodic = append(periodic, r.installPeriodicJob())
+	}
+	if cfg.Scans != nil {
+		if err := river.AddWorkerSafely(workers, &scanWorker{r: r}); err != nil {
+			return nil, fmt.Errorf("jobs: %w", err)
+		}
+		queues[QueueScans] = river.QueueConfig{MaxWorkers: cfg.ScanWorkers}
+	}
 	client, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
-		Queues: map[string]river.QueueConfig{
-			river.QueueDefault: {MaxWorkers: 2},
-			QueueOrderPoll:     {MaxWorkers: cfg.PollWorkers},
-		},
+		Queues:            queues,
 		Workers:           workers,
 		FetchCooldown:     cfg.FetchCooldown,
 		FetchPollInterval: cfg.FetchPollInterval,
 		Logger:            cfg.Logger.With("component", "river"),
-		PeriodicJobs: append(periodic,
-			river.NewPeriodicJob(river.PeriodicInterval(sweepEvery), func() (river.JobArgs, *river.InsertOpts) {
-				// Only the leader enqueues periodic jobs; the unique period
-				// (River's minimum is a second) also covers a change of leader.
-				return OrderSweepArgs{}, &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByPeriod: max(sweepEvery, time.Second)}}
-			}, &river.PeriodicJobOpts{ID: "order_poll_sweep", RunOnStart: true}),
-			// A crash mid-submission blocks the order until this runs, so it
-			// runs often and on its own: the sweep may be a quarter hour apart.
-			river.NewPeriodicJob(river.PeriodicInterval(recoverEvery), func() (river.JobArgs, *river.InsertOpts) {
-				return OrderRecoverArgs{}, &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByPeriod: max(recoverEvery, time.Second)}}
-			}, &river.PeriodicJobOpts{ID: "order_recover_submissions", RunOnStart: true}),
-		),
+		PeriodicJobs:      periodic,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("jobs: river client: %w", err)
@@ -185,6 +220,9 @@ func New(pool *pgxpool.Pool, svc *orders.OrderService, cfg Config) (*Runner, err
 	svc.SetPollScheduler(r)
 	if cfg.Notify != nil {
 		cfg.Notify.SetEnqueuer(r)
+	}
+	if cfg.Scans != nil {
+		cfg.Scans.SetScanQueue(r)
 	}
 	return r, nil
 }

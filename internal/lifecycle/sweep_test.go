@@ -2,7 +2,6 @@ package lifecycle_test
 
 import (
 	"context"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -218,9 +217,16 @@ func TestSweepSendsNothingForASupersededCertificate(t *testing.T) {
 	nb := day(2026, 4, 1)
 	old := b.certificate(t, nb, nb.AddDate(0, 0, 200))
 	newer := b.certificate(t, nb.AddDate(0, 0, 120), nb.AddDate(0, 0, 320))
-	// Stand in for the installs migration: the newer one is installed and passing.
-	if _, err := b.pool.Exec(ctx, `CREATE OR REPLACE FUNCTION certificate_installed_and_passing(certificate_id bigint)
-		RETURNS boolean LANGUAGE sql STABLE AS $$ SELECT certificate_id = `+strconv.FormatInt(newer, 10)+` $$`); err != nil {
+	// The newer one is installed, and its install passed its last check.
+	var install int64
+	if err := b.pool.QueryRow(ctx, `INSERT INTO installs (certificate_id, environment, hostname)
+		VALUES ($1, 'production', 'www.example.com') RETURNING id`, newer).Scan(&install); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.pool.Exec(ctx, `
+		WITH c AS (INSERT INTO install_checks (install_id, checked_at, passed, served_matches, result, trigger)
+			VALUES ($1, now(), true, true, '{}', 'manual') RETURNING id)
+		UPDATE installs SET last_check_id = c.id FROM c WHERE installs.id = $1`, install); err != nil {
 		t.Fatal(err)
 	}
 	b.clock.Set(nb.AddDate(0, 0, 195))

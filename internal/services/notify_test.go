@@ -2,9 +2,13 @@ package services_test
 
 import (
 	"context"
+	"fmt"
+	"net/netip"
 	"testing"
 
 	"github.com/certportal/certportal/internal/audit"
+	"github.com/certportal/certportal/internal/installs"
+	"github.com/certportal/certportal/internal/installs/installstest"
 	"github.com/certportal/certportal/internal/notify"
 	"github.com/certportal/certportal/internal/orders"
 	"github.com/certportal/certportal/internal/orders/ordertest"
@@ -56,5 +60,48 @@ func TestAnOrderStateChangeIsAnnouncedThroughTheNotifier(t *testing.T) {
 	}
 	if n := deliveries(string(notify.OrderDeclined)); n != 1 {
 		t.Errorf("after a move to declined: %d deliveries to the portal's webhook, want 1", n)
+	}
+}
+
+// A scheduled install check that fails is announced; one that passes is not.
+func TestAFailedScheduledInstallCheckIsAnnounced(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := pgtest.Pool(t)
+	set := services.New(pool, services.Config{
+		Notify:   notify.Config{WebhookURL: "https://hooks.example.com/certportal", WebhookSecret: "s3cret"},
+		Installs: installs.Config{Lookup: func(context.Context, string) ([]netip.Addr, error) { return nil, nil }},
+	})
+	p := installstest.NewPKI(t, "www.example.com")
+	req := installstest.Requirement(t, pool, true, "www.example.com")
+	certID := installstest.Certificate(t, pool, req, p)
+	good := installstest.StartServer(t, p.FullChain, installstest.HSTSYear)
+	bad := installstest.StartServer(t, p.LeafOnly, installstest.HSTSYear)
+	ids := map[string]int64{}
+	for name, addr := range map[string]string{"good": good, "bad": bad} {
+		in, err := set.Installs.Record(ctx, audit.System, certID, installs.NewInstall{Environment: "production",
+			Hostname: "www.example.com", Addresses: []string{addr}, TrustRootsPEM: p.RootPEM})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids[name] = in.ID
+	}
+	if _, err := set.Installs.CheckAll(ctx); err != nil {
+		t.Fatal(err)
+	}
+	count := func(install int64) int {
+		t.Helper()
+		var n int
+		if err := pool.QueryRow(ctx, `SELECT count(*) FROM notification_deliveries WHERE event = $1 AND payload->>'link' = $2`,
+			string(notify.InstallCheckFailed), fmt.Sprintf("/installs/%d", install)).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if n := count(ids["bad"]); n != 1 {
+		t.Errorf("the install serving the leaf alone: %d install_check_failed deliveries, want 1", n)
+	}
+	if n := count(ids["good"]); n != 0 {
+		t.Errorf("the passing install: %d deliveries, want 0", n)
 	}
 }

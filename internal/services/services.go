@@ -5,6 +5,7 @@ package services
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 	"github.com/certportal/certportal/internal/certs"
 	"github.com/certportal/certportal/internal/clients"
 	"github.com/certportal/certportal/internal/dashboard"
+	"github.com/certportal/certportal/internal/installs"
 	"github.com/certportal/certportal/internal/keystore"
 	"github.com/certportal/certportal/internal/lifecycle"
 	"github.com/certportal/certportal/internal/lifetimes"
@@ -24,6 +26,7 @@ import (
 	"github.com/certportal/certportal/internal/projects"
 	"github.com/certportal/certportal/internal/providers/manual"
 	"github.com/certportal/certportal/internal/providers/opensrsprovider"
+	"github.com/certportal/certportal/internal/ssllabs"
 	"github.com/certportal/certportal/internal/verify"
 )
 
@@ -46,9 +49,16 @@ type Config struct {
 	Notify notify.Config
 	// Thresholds are the reminder thresholds (nil: the lifetimes defaults).
 	Thresholds []lifetimes.Threshold
-	Logger     *slog.Logger
 	// Now is the clock of the record services (nil: time.Now); tests pin it.
 	Now func() time.Time
+	// Installs tunes install checks (resolver, time-outs, concurrency).
+	Installs installs.Config
+	// TestsslPath is the testssl.sh binary ("" = testssl on PATH); when it is
+	// missing, local scans say so.
+	TestsslPath string
+	// SSLLabs assesses public hosts; nil = not configured (SSLLABS_EMAIL unset).
+	SSLLabs *ssllabs.Client
+	Logger  *slog.Logger
 }
 
 // Set is every domain service, connected.
@@ -62,6 +72,7 @@ type Set struct {
 	Dashboard *dashboard.Service
 	Notify    *notify.Notifier
 	Lifecycle *lifecycle.Service
+	Installs  *installs.Service
 }
 
 // New builds the services over pool. Orders are gated by the projects'
@@ -106,6 +117,26 @@ func New(pool *pgxpool.Pool, cfg Config) *Set {
 	s.Dashboard = dashboard.NewService(pool, s.Clients, s.Projects, s.Orders)
 	s.Lifecycle = lifecycle.NewService(pool, lifecycle.Config{Thresholds: cfg.Thresholds, Notifier: s.Notify,
 		Renewals: lifecycle.NewRenewals(s.Orders, s.Certs), Logger: cfg.Logger, Now: cfg.Now})
+	installsCfg := cfg.Installs
+	if installsCfg.Logger == nil {
+		installsCfg.Logger = cfg.Logger
+	}
+	installsCfg.OnScheduledFailure = func(ctx context.Context, tx pgx.Tx, in *installs.Install, rec *installs.CheckRecord) error {
+		return s.Notify.NotifyTx(ctx, tx, notify.Event{Type: notify.InstallCheckFailed, CertificateID: in.CertificateID,
+			Subject: fmt.Sprintf("Install check failed: %s (%s)", in.Hostname, in.Environment),
+			Text:    fmt.Sprintf("The scheduled check of %s (%s) failed: %s", in.Hostname, in.Environment, rec.Summary()),
+			Link:    fmt.Sprintf("/installs/%d", in.ID), At: rec.CheckedAt})
+	}
+	s.Installs = installs.NewService(pool, s.Certs, installsCfg)
+	// Typed nils would look present through the Scanner interface.
+	var local, remote installs.Scanner
+	if t := installs.NewTestssl(cfg.TestsslPath); t != nil {
+		local = t
+	}
+	if cfg.SSLLabs != nil {
+		remote = &installs.SSLLabs{Client: cfg.SSLLabs}
+	}
+	s.Installs.SetScanners(local, remote)
 	return s
 }
 

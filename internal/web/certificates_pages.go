@@ -63,6 +63,9 @@ func (s *Server) certificateViewModel(r *http.Request, id int64, form *pages.Upl
 	}
 	plan, err := s.lifecycle.Plan(r.Context(), c.ID)
 	v.Renewal = s.renewalView(r, plan, err)
+	if v.Installs, err = s.installsCard(r, c.ID, c.SANs, nil); err != nil {
+		return v, err
+	}
 	return v, nil
 }
 

@@ -80,6 +80,14 @@ func (s *Server) dashboardPage(w http.ResponseWriter, r *http.Request) {
 			StatusLabel: c.Label, Count: strconv.Itoa(c.Count), Href: "/orders?state=" + urlQueryEscape(string(c.State))})
 	}
 	d.ExpiryChart = expiryChart(sum.ExpiriesByMonth)
+	if d.FailedInstalls, err = s.failedInstallRows(r, sum.ClientID); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if d.Staging, err = s.stagingBoardRows(r, sum.ClientID); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	s.render(w, r, pages.DashboardPage(s.pageData(r, "Dashboard"), d))
 }
 

@@ -121,13 +121,21 @@ func (s *Server) logRequest(next http.Handler) http.Handler {
 		s.log.LogAttrs(r.Context(), slog.LevelInfo, "request",
 			slog.String("id", requestIDFrom(r.Context())),
 			slog.String("method", r.Method),
-			slog.String("path", r.URL.Path),
+			slog.String("path", loggedPath(r.URL.Path)),
 			slog.Int("status", rec.status),
 			slog.Int("bytes", rec.bytes),
 			slog.Int64("user", info.userID),
 			slog.Duration("took", time.Since(start)),
 		)
 	})
+}
+
+// loggedPath hides the token of a shared report link: the path is the secret.
+func loggedPath(path string) string {
+	if strings.HasPrefix(path, "/reports/") {
+		return "/reports/[redacted]"
+	}
+	return path
 }
 
 func setLogUser(r *http.Request, id int64) {

@@ -215,9 +215,28 @@ func (s *Server) projectView(w http.ResponseWriter, r *http.Request) {
 	for _, f := range p.Flags {
 		v.Flags = append(v.Flags, f.Reason)
 	}
+	ids := make([]int64, len(reqs))
+	for i, q := range reqs {
+		ids[i] = q.ID
+	}
+	gates, err := s.installs.Gates(r.Context(), ids...)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	for _, q := range reqs {
 		v.Requirements = append(v.Requirements, pages.RequirementRow{ID: q.ID, Hostnames: strings.Join(q.Hostnames, ", "),
-			Validation: strings.ToUpper(q.Validation), Public: yesNo(q.PublicFacing), NeededBy: fields.FormatDate(q.NeededBy)})
+			Validation: strings.ToUpper(q.Validation), Public: yesNo(q.PublicFacing), NeededBy: fields.FormatDate(q.NeededBy),
+			Gate: gateView(gates[q.ID])})
+	}
+	list, err := s.installs.ForRequirements(r.Context(), ids...)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if v.Installs, err = s.installRows(r, list); err != nil {
+		s.fail(w, r, err)
+		return
 	}
 	s.render(w, r, pages.ProjectPage(s.pageData(r, p.Name), v))
 }

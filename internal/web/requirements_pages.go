@@ -202,6 +202,21 @@ func (s *Server) requirementView(w http.ResponseWriter, r *http.Request) {
 		}}
 	v.Checklist = checklistItems(rep)
 	v.Internal = projects.InternalNames(q.Hostnames)
+	gate, err := s.installs.Gate(r.Context(), id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	list, err := s.installs.ForRequirements(r.Context(), id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v.Gate = gateView(gate)
+	if v.Installs, err = s.installRows(r, list); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	for _, d := range snaps {
 		v.Snapshots = append(v.Snapshots, snapshotRow(d))
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/certportal/certportal/internal/certs"
 	"github.com/certportal/certportal/internal/clients"
 	"github.com/certportal/certportal/internal/dashboard"
+	"github.com/certportal/certportal/internal/installs"
 	"github.com/certportal/certportal/internal/lifecycle"
 	"github.com/certportal/certportal/internal/notify"
 	"github.com/certportal/certportal/internal/orders"
@@ -78,6 +79,8 @@ type Server struct {
 	// Renewals, reminders and notifications.
 	lifecycle *lifecycle.Service
 	notify    *notify.Notifier
+	// Installs, their checks and the staging gate.
+	installs *installs.Service
 
 	routes  []route
 	handler http.Handler
@@ -115,6 +118,8 @@ func New(cfg Config, d Deps) *Server {
 		// Renewals, reminders and notifications.
 		lifecycle: d.Services.Lifecycle,
 		notify:    d.Services.Notify,
+		// Installs, their checks and the staging gate.
+		installs: d.Services.Installs,
 	}
 
 	// pgxstore's own cleanup goroutine races with its StopCleanup and logs with the

@@ -1,0 +1,54 @@
+package installs
+
+import (
+	"context"
+	"net/netip"
+	"strings"
+	"testing"
+
+	"github.com/certportal/certportal/internal/netguard"
+)
+
+func TestOnlyGlobalUnicastAddressesArePublic(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		addr   string
+		public bool
+	}{
+		{"93.184.215.14", true},
+		{"2606:2800:21f:cb07:6820:80da:af6b:8b2c", true},
+		{"127.0.0.1", false},
+		{"::1", false},
+		{"10.0.0.1", false},
+		{"172.16.5.4", false},
+		{"192.168.1.1", false},
+		{"169.254.169.254", false}, // cloud metadata
+		{"100.64.0.1", false},
+		{"0.0.0.0", false},
+		{"::", false},
+		{"fd00::1", false},
+		{"fe80::1", false},
+		{"::ffff:10.0.0.1", false},
+		{"::ffff:127.0.0.1", false},
+		{"224.0.0.1", false},
+		{"255.255.255.255", false},
+		{"192.0.2.10", false},
+		{"2001:db8::1", false},
+	}
+	for _, tt := range tests {
+		if got := netguard.IsPublic(netip.MustParseAddr(tt.addr)); got != tt.public {
+			t.Errorf("netguard.IsPublic(%s) = %v, want %v", tt.addr, got, tt.public)
+		}
+	}
+}
+
+func TestPublicResolverRefusesANameWithAnyNonPublicAddress(t *testing.T) {
+	t.Parallel()
+	resolve := publicResolver(func(context.Context, string) ([]netip.Addr, error) {
+		return []netip.Addr{netip.MustParseAddr("93.184.215.14"), netip.MustParseAddr("10.0.0.7")}, nil
+	})
+	_, err := resolve(context.Background(), "mixed.example.com")
+	if err == nil || !strings.Contains(err.Error(), "10.0.0.7, which is not a public address") {
+		t.Errorf("resolve = %v; want a refusal naming 10.0.0.7", err)
+	}
+}

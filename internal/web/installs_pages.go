@@ -1,0 +1,244 @@
+package web
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/certportal/certportal/internal/accounts"
+	"github.com/certportal/certportal/internal/errs"
+	"github.com/certportal/certportal/internal/fields"
+	"github.com/certportal/certportal/internal/installs"
+	"github.com/certportal/certportal/internal/tlscheck"
+	"github.com/certportal/certportal/web/templates/pages"
+	"github.com/certportal/certportal/web/templates/view"
+)
+
+func canWriteInstalls(r *http.Request) bool {
+	return currentUser(r).Has(accounts.RoleEngineer, accounts.RolePO)
+}
+
+// installStatus is an install's last check as a status and words.
+func installStatus(in *installs.Install) (status, label, checkedAt string) {
+	switch {
+	case in.LastCheck == nil:
+		return "amber", "Not checked yet", ""
+	case in.LastCheck.Passed:
+		return "green", "Passed", fmtTime(in.LastCheck.CheckedAt)
+	default:
+		return "red", "Failed", fmtTime(in.LastCheck.CheckedAt)
+	}
+}
+
+func addressesText(in *installs.Install) string {
+	if len(in.Addresses) == 0 {
+		return "resolved from the hostname"
+	}
+	return strings.Join(in.Addresses, ", ")
+}
+
+// installRows are installs as list rows, each with its latest grade.
+func (s *Server) installRows(r *http.Request, list []installs.Install) ([]pages.InstallRow, error) {
+	ids := make([]int64, len(list))
+	for i, in := range list {
+		ids[i] = in.ID
+	}
+	grades, err := s.installs.LatestGrades(r.Context(), ids...)
+	if err != nil {
+		return nil, err
+	}
+	rows := make([]pages.InstallRow, 0, len(list))
+	for i := range list {
+		in := &list[i]
+		status, label, at := installStatus(in)
+		rows = append(rows, pages.InstallRow{ID: in.ID, Environment: in.Environment, Hostname: in.Hostname,
+			Addresses: addressesText(in), Status: status, StatusLabel: label, LastChecked: at, Retired: !in.Active(), Grade: grades[in.ID]})
+	}
+	return rows, nil
+}
+
+// installsCard is the installs section of the certificate page.
+func (s *Server) installsCard(r *http.Request, certificateID int64, sans []string, form *pages.InstallForm) (pages.InstallsCard, error) {
+	list, err := s.installs.List(r.Context(), certificateID)
+	if err != nil {
+		return pages.InstallsCard{}, err
+	}
+	rows, err := s.installRows(r, list)
+	if err != nil {
+		return pages.InstallsCard{}, err
+	}
+	v := pages.InstallsCard{CertificateID: certificateID, Rows: rows, InProduction: installs.InProduction(list),
+		CanWrite: canWriteInstalls(r), Hostnames: sans, Form: pages.InstallForm{Environment: installs.Staging, Errors: view.FieldErrors{}}}
+	if form != nil {
+		v.Form = *form
+	}
+	return v, nil
+}
+
+func gateView(g installs.Gate) pages.GateView {
+	return pages.GateView{Open: g.InstalledOnStaging, Reason: g.Reason, InProduction: g.InProduction}
+}
+
+// installCreatePost records an install from the certificate page.
+func (s *Server) installCreatePost(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if !parseForm(w, r, s) {
+		return
+	}
+	form := pages.InstallForm{Environment: r.PostFormValue("environment"), Hostname: r.PostFormValue("hostname"),
+		Addresses: r.PostFormValue("addresses"), TrustRootsPEM: r.PostFormValue("trust_roots_pem"), Errors: view.FieldErrors{}}
+	in, err := s.installs.Record(r.Context(), actor(r), id, installs.NewInstall{
+		Environment: form.Environment, Hostname: form.Hostname, TrustRootsPEM: form.TrustRootsPEM,
+		Addresses: strings.FieldsFunc(form.Addresses, func(c rune) bool { return c == '\n' || c == '\r' || c == ',' }),
+	})
+	if err != nil {
+		e, ok := errs.As(err)
+		if !ok || len(e.Fields) == 0 {
+			s.fail(w, r, err)
+			return
+		}
+		form.Errors = e.Fields
+		v, verr := s.certificateViewModel(r, id, nil)
+		if verr != nil {
+			s.fail(w, r, verr)
+			return
+		}
+		if v.Installs, verr = s.installsCard(r, id, v.SANs, &form); verr != nil {
+			s.fail(w, r, verr)
+			return
+		}
+		s.renderStatus(w, r, http.StatusUnprocessableEntity, pages.CertificatePage(s.pageData(r, "Certificate #"+view.Itoa(id)), v))
+		return
+	}
+	s.flash(r, "ok", "Install recorded. Check it to see what the server sends.")
+	http.Redirect(w, r, "/installs/"+view.Itoa(in.ID), http.StatusSeeOther)
+}
+
+func (s *Server) installView(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	in, err := s.installs.Get(r.Context(), id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	status, label, at := installStatus(in)
+	v := pages.InstallView{ID: in.ID, CertificateID: in.CertificateID, RequirementID: in.RequirementID, Environment: in.Environment,
+		Hostname: in.Hostname, Addresses: addressesText(in), CreatedBy: in.CreatedBy, CreatedAt: fmtTime(in.CreatedAt),
+		Retired: fmtTimePtr(in.RetiredAt, ""), Status: status, StatusLabel: label, CheckedAt: at, CanWrite: canWriteInstalls(r)}
+	if in.LastCheck != nil {
+		v.Trigger = "(" + in.LastCheck.Trigger + ")"
+		for _, a := range in.LastCheck.Addresses {
+			av := pages.AddressView{Address: a.Address, Passed: a.Passed}
+			for _, c := range a.Checks {
+				av.Checks = append(av.Checks, pages.CheckView{Key: c.Key, OK: c.OK, Warning: c.Severity == tlscheck.SeverityWarning, Message: c.Message})
+			}
+			v.Results = append(v.Results, av)
+		}
+	}
+	scans, err := s.installs.Scans(r.Context(), id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v.ScanChoices = pages.ScanChoices{CanScan: v.CanWrite && in.Active(), TestsslAvailable: s.installs.TestsslAvailable(),
+		SSLLabsOffered: in.PublicFacing, SSLLabsConfigured: s.installs.SSLLabsConfigured()}
+	for _, sc := range scans {
+		if sc.Live() && v.ScanChoices.LiveScanID == 0 {
+			v.ScanChoices.LiveScanID = sc.ID
+		}
+		v.Scans = append(v.Scans, pages.ScanRow{ID: sc.ID, Scanner: sc.Scanner, Status: sc.Status, StatusTone: scanTone(sc.Status),
+			Grade: sc.Grade, When: fmtTime(sc.CreatedAt), RequestedBy: sc.RequestedBy})
+	}
+	s.render(w, r, pages.InstallPage(s.pageData(r, "Install #"+view.Itoa(id)), v))
+}
+
+func (s *Server) installCheckPost(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	rec, err := s.installs.Check(r.Context(), actor(r), id, "")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if rec.Passed {
+		s.flash(r, "ok", "The install passed every check.")
+	} else {
+		s.flash(r, "error", "The install failed its check: see the findings below.")
+	}
+	http.Redirect(w, r, "/installs/"+view.Itoa(id), http.StatusSeeOther)
+}
+
+func (s *Server) installRetirePost(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	in, err := s.installs.Retire(r.Context(), actor(r), id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.flash(r, "ok", "Install retired: it is no longer checked and no longer counts for the staging gate.")
+	http.Redirect(w, r, "/certificates/"+view.Itoa(in.CertificateID), http.StatusSeeOther)
+}
+
+// failedInstallRows are the installs whose last scheduled check failed, for
+// the dashboard (of one client when clientID is not 0).
+func (s *Server) failedInstallRows(r *http.Request, clientID int64) ([]pages.DashboardItemRow, error) {
+	list, err := s.installs.FailedScheduled(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	var rows []pages.DashboardItemRow
+	for _, in := range list {
+		if clientID != 0 && in.ClientID != clientID {
+			continue
+		}
+		rows = append(rows, pages.DashboardItemRow{Href: "/installs/" + view.Itoa(in.ID), Ref: in.Hostname,
+			Client: in.ClientName, Project: in.ProjectName, What: in.Environment, Status: "red", StatusLabel: "Failed",
+			Number: fmtTime(in.LastCheck.CheckedAt), Detail: firstProblem(in.LastCheck)})
+	}
+	return rows, nil
+}
+
+// firstProblem is the message of the first failed check of a result.
+func firstProblem(rec *installs.CheckRecord) string {
+	for _, a := range rec.Addresses {
+		for _, c := range a.Checks {
+			if !c.OK && c.Severity == tlscheck.SeverityError {
+				return c.Message
+			}
+		}
+	}
+	return ""
+}
+
+// stagingBoardRows is the dashboard's staging gate table.
+func (s *Server) stagingBoardRows(r *http.Request, clientID int64) ([]pages.DashboardItemRow, error) {
+	board, err := s.installs.StagingBoard(r.Context(), clientID)
+	if err != nil {
+		return nil, err
+	}
+	rows := make([]pages.DashboardItemRow, 0, len(board))
+	for _, g := range board {
+		row := pages.DashboardItemRow{Href: "/requirements/" + view.Itoa(g.RequirementID), Ref: "#" + view.Itoa(g.RequirementID),
+			Client: g.ClientName, Project: g.ProjectName, What: strings.Join(g.Hostnames, ", "),
+			Status: "red", StatusLabel: "Not installed", Number: fields.FormatDate(g.StagingOn), Detail: g.Reason}
+		if g.InstalledOnStaging {
+			row.Status, row.StatusLabel = "green", "Installed"
+		}
+		rows = append(rows, row)
+	}
+	return rows, nil
+}

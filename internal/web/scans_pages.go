@@ -1,0 +1,205 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/certportal/certportal/internal/accounts"
+	"github.com/certportal/certportal/internal/installs"
+	"github.com/certportal/certportal/internal/tlscheck"
+	"github.com/certportal/certportal/web/templates/pages"
+	"github.com/certportal/certportal/web/templates/view"
+)
+
+// Who may share a report with the client: the AM above all (DESIGN.md),
+// and the engineers and POs who ran the scan.
+func canShareReports(r *http.Request) bool {
+	return currentUser(r).Has(accounts.RoleAM, accounts.RoleEngineer, accounts.RolePO)
+}
+
+func scanTone(status string) string {
+	switch status {
+	case installs.ScanDone:
+		return "green"
+	case installs.ScanFailed:
+		return "red"
+	case installs.ScanCancelled:
+		return "grey"
+	}
+	return "amber"
+}
+
+// reportView shapes a report for the page; it carries only what the client
+// may see.
+func reportView(rep *installs.Report) *pages.ReportView {
+	v := &pages.ReportView{Hostname: rep.Hostname, Environment: rep.Environment, Scanner: scannerName(rep.Scanner),
+		Date: fmtTime(rep.Date), Grade: rep.Grade, PreviousGrade: rep.PreviousGrade, PreviousDate: fmtTimePtr(rep.PreviousDate, ""),
+		ChecksAt: fmtTimePtr(rep.ChecksAt, ""), Fixed: rep.Fixed, New: rep.New}
+	for _, e := range rep.Endpoints {
+		v.Endpoints = append(v.Endpoints, pages.EndpointView{Address: e.Address, Grade: e.Grade, GradeIgnoringTrust: e.GradeIgnoringTrust,
+			Findings: e.Findings, Error: e.Error})
+	}
+	for _, a := range rep.Checks {
+		av := pages.AddressView{Address: a.Address, Passed: a.Passed}
+		for _, c := range a.Checks {
+			av.Checks = append(av.Checks, pages.CheckView{Key: c.Key, OK: c.OK, Warning: c.Severity == tlscheck.SeverityWarning, Message: c.Message})
+		}
+		v.Checks = append(v.Checks, av)
+	}
+	return v
+}
+
+func scannerName(s string) string {
+	if s == installs.ScannerSSLLabs {
+		return "Qualys SSL Labs"
+	}
+	return "testssl.sh, graded with the SSL Labs rating guide"
+}
+
+// installScanPost queues a scan from the install page.
+func (s *Server) installScanPost(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if !parseForm(w, r, s) {
+		return
+	}
+	sc, err := s.installs.StartScan(r.Context(), actor(r), id, r.PostFormValue("scanner"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.flash(r, "ok", "Scan queued.")
+	http.Redirect(w, r, "/scans/"+view.Itoa(sc.ID), http.StatusSeeOther)
+}
+
+func (s *Server) scanViewModel(r *http.Request, id int64) (pages.ScanView, error) {
+	sc, err := s.installs.GetScan(r.Context(), id)
+	if err != nil {
+		return pages.ScanView{}, err
+	}
+	in, err := s.installs.Get(r.Context(), sc.InstallID)
+	if err != nil {
+		return pages.ScanView{}, err
+	}
+	v := pages.ScanView{ID: sc.ID, InstallID: sc.InstallID, Hostname: in.Hostname, Scanner: scannerName(sc.Scanner), Status: sc.Status,
+		StatusTone: scanTone(sc.Status), Live: sc.Live(), Progress: sc.Progress, Error: sc.Error,
+		CanCancel: canWriteInstalls(r), CanShare: canShareReports(r)}
+	if sc.Status != installs.ScanDone {
+		return v, nil
+	}
+	rep, err := s.installs.ScanReport(r.Context(), id)
+	if err != nil {
+		return v, err
+	}
+	v.Report = reportView(rep)
+	shares, err := s.installs.Shares(r.Context(), id)
+	if err != nil {
+		return v, err
+	}
+	now := s.cfg.Now()
+	for _, sh := range shares {
+		row := pages.ShareRow{ID: sh.ID, CreatedBy: sh.CreatedBy, CreatedAt: fmtTime(sh.CreatedAt), ExpiresAt: fmtTime(sh.ExpiresAt), Active: sh.Active(now)}
+		switch {
+		case sh.RevokedAt != nil:
+			row.State = "revoked " + fmtTime(*sh.RevokedAt)
+		case !row.Active:
+			row.State = "expired"
+		default:
+			row.State = "active"
+		}
+		v.Shares = append(v.Shares, row)
+	}
+	return v, nil
+}
+
+func (s *Server) scanView(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v, err := s.scanViewModel(r, id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, pages.ScanPage(s.pageData(r, "Scan #"+view.Itoa(id)), v))
+}
+
+func (s *Server) scanCancelPost(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if _, err := s.installs.CancelScan(r.Context(), actor(r), id); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.flash(r, "ok", "Cancel requested: the scan stops within a few seconds.")
+	http.Redirect(w, r, "/scans/"+view.Itoa(id), http.StatusSeeOther)
+}
+
+// shareURL is the link a share token opens, absolute when the request says
+// where the portal is.
+func shareURL(r *http.Request, token string) string {
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host + "/reports/" + token
+}
+
+// scanSharePost creates a link and shows it once, on the page itself (not
+// in a flash or a redirect, which would store or log it).
+func (s *Server) scanSharePost(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	sh, err := s.installs.ShareReport(r.Context(), actor(r), id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v, err := s.scanViewModel(r, id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v.NewShareURL = shareURL(r, sh.Token)
+	w.Header().Set("Cache-Control", "no-store")
+	s.render(w, r, pages.ScanPage(s.pageData(r, "Scan #"+view.Itoa(id)), v))
+}
+
+func (s *Server) shareRevokePost(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	sh, err := s.installs.RevokeShare(r.Context(), actor(r), id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.flash(r, "ok", "Link revoked: it no longer opens the report.")
+	http.Redirect(w, r, "/scans/"+view.Itoa(sh.ScanID), http.StatusSeeOther)
+}
+
+// sharedReport is the page a shared link opens, without sign-in.
+func (s *Server) sharedReport(w http.ResponseWriter, r *http.Request) {
+	rep, err := s.installs.SharedReport(r.Context(), chi.URLParam(r, "token"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Referrer-Policy", "no-referrer")
+	s.render(w, r, pages.SharedReportPage(*reportView(rep)))
+}
