@@ -32,6 +32,8 @@ type SweepResult struct {
 	Due       int // certificates with a reminder due now
 	Sent      int // messages recorded for delivery (new recipients only)
 	Escalated int // escalation messages recorded
+	// OrderAlerts counts the order overdue and approval pending messages recorded.
+	OrderAlerts int
 }
 
 // Sweep refreshes stale renewal plans and sends the reminders that are due:
@@ -70,6 +72,9 @@ func (s *Service) Sweep(ctx context.Context) (SweepResult, error) {
 		}
 		res.Sent += sent
 		res.Escalated += escalated
+	}
+	if res.OrderAlerts, err = s.alertOrders(ctx, aud); err != nil {
+		return res, err
 	}
 	return res, nil
 }
