@@ -3,6 +3,7 @@ package app
 import (
 	"fmt"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -66,6 +67,10 @@ func dayList(name, v, def string) ([]int, error) {
 		n, err := strconv.Atoi(strings.TrimSpace(part))
 		if err != nil || n < 1 || n > 365 {
 			return nil, fmt.Errorf("%s must be whole days from 1 to 365 separated by commas, such as %s", name, def)
+		}
+		// A day twice would be one threshold under two records.
+		if slices.Contains(out, n) {
+			return nil, fmt.Errorf("%s lists %d days twice", name, n)
 		}
 		out = append(out, n)
 	}

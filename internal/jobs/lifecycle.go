@@ -69,13 +69,17 @@ func (w *reminderSweepWorker) Work(ctx context.Context, job *river.Job[ReminderS
 }
 
 // EnqueueDeliveriesTx implements notify.Enqueuer: the jobs are inserted in
-// the transaction that records the deliveries.
+// the transaction that records the deliveries, all at once (COPY), since a
+// sweep may record thousands.
 func (r *Runner) EnqueueDeliveriesTx(ctx context.Context, tx pgx.Tx, ids []int64) error {
 	params := make([]river.InsertManyParams, 0, len(ids))
 	for _, id := range ids {
 		params = append(params, river.InsertManyParams{Args: DeliveryArgs{DeliveryID: id}})
 	}
-	if _, err := r.client.InsertManyTx(ctx, tx, params); err != nil {
+	if len(params) == 0 {
+		return nil
+	}
+	if _, err := r.client.InsertManyFastTx(ctx, tx, params); err != nil {
 		return fmt.Errorf("jobs: schedule deliveries: %w", err)
 	}
 	return nil

@@ -13,5 +13,5 @@ import (
 // event, and recording the messages in the sweep's transaction.
 type Notifier interface {
 	Recipients(ctx context.Context, q db.DBTX, ev *notify.Event) ([]notify.Recipient, error)
-	SendTx(ctx context.Context, tx pgx.Tx, ev notify.Event, to []notify.Recipient) ([]int64, error)
+	SendManyTx(ctx context.Context, tx pgx.Tx, out []notify.Outgoing) ([]int64, error)
 }

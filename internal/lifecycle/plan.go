@@ -60,9 +60,10 @@ JOIN requirements r ON r.id = c.requirement_id
 LEFT JOIN LATERAL (
     SELECT o.id, o.period_years, o.approver_email, COALESCE(o.submitted_at, o.created_at) AS started
     FROM orders o
-    WHERE o.certificate_id = c.id
-       OR o.id = (SELECT ri.order_id FROM reissues ri WHERE ri.csr_id = c.csr_id ORDER BY ri.id DESC LIMIT 1)
-    ORDER BY o.id DESC LIMIT 1
+    -- The later of the two, each found by its index (an OR here would scan
+    -- every order for every certificate).
+    WHERE o.id = greatest((SELECT max(oc.id) FROM orders oc WHERE oc.certificate_id = c.id),
+                          (SELECT ri.order_id FROM reissues ri WHERE ri.csr_id = c.csr_id ORDER BY ri.id DESC LIMIT 1))
 ) o ON true
 `
 

@@ -3,19 +3,25 @@ package lifecycle
 import (
 	"context"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/certportal/certportal/internal/db"
 	"github.com/certportal/certportal/internal/lifetimes"
 	"github.com/certportal/certportal/internal/notify"
 )
 
 // Plans are refreshed once a day, and at once for a certificate never planned.
 const (
-	planMaxAge     = 24 * time.Hour
-	planBatchSize  = 5000
+	planMaxAge    = 24 * time.Hour
+	planBatchSize = 5000
+	// remindBatchSize bounds one transaction of the sweep: its reminders,
+	// deliveries and jobs.
+	remindBatchSize = 5000
+	// reissueDueKey records the one reissue-due reminder of a certificate
+	// whose next step is a reissue, in place of its renew-by thresholds.
+	reissueDueKey  = "reissue-due"
 	escalateOwners = "escalate-owners"
 	escalateAdmins = "escalate-admins"
 )
@@ -26,14 +32,22 @@ type SweepResult struct {
 	Due       int // certificates with a reminder due now
 	Sent      int // messages recorded for delivery (new recipients only)
 	Escalated int // escalation messages recorded
+	// OrderAlerts counts the order overdue and approval pending messages recorded.
+	OrderAlerts int
 }
 
 // Sweep refreshes stale renewal plans and sends the reminders that are due:
 // per certificate the most urgent threshold whose time has come (a late sweep
 // skips the missed, less urgent ones), to each recipient at most once ever,
-// and escalations when the renew-by date passed with no renewal under way.
-// Any number of sweeps may run at once: the unique record of each reminder
-// (fingerprint, threshold, recipient) lets exactly one of them send it.
+// and escalations when the renew-by date passed with no renewal under way;
+// then the order alerts (overdue at the CA, approval email waiting), once per
+// order. Any number of sweeps may run at once: the unique record of each
+// reminder (fingerprint, threshold, recipient) and of each order alert (order,
+// event) lets exactly one of them send it.
+//
+// Everything is set-based: one query finds what is due, and each batch of
+// due rows is recorded with one insert of the reminders, one of the
+// deliveries and one of their jobs, in one transaction.
 func (s *Service) Sweep(ctx context.Context) (SweepResult, error) {
 	var res SweepResult
 	n, err := s.refreshPlans(ctx)
@@ -45,36 +59,48 @@ func (s *Service) Sweep(ctx context.Context) (SweepResult, error) {
 	if err != nil {
 		return res, err
 	}
-	res.Due = len(due)
-	for _, d := range due {
-		sent, err := s.remind(ctx, d)
+	for i := range due {
+		if i == 0 || due[i].CertificateID != due[i-1].CertificateID {
+			res.Due++
+		}
+	}
+	aud := newAudience(s.cfg.Notifier)
+	for start := 0; start < len(due); start += remindBatchSize {
+		sent, escalated, err := s.remind(ctx, aud, due[start:min(start+remindBatchSize, len(due))])
 		if err != nil {
 			return res, err
 		}
-		if d.Threshold == escalateOwners || d.Threshold == escalateAdmins {
-			res.Escalated += sent
-		} else {
-			res.Sent += sent
-		}
+		res.Sent += sent
+		res.Escalated += escalated
+	}
+	if res.OrderAlerts, err = s.alertOrders(ctx, aud); err != nil {
+		return res, err
 	}
 	return res, nil
 }
 
-// refreshPlans plans every live certificate whose plan is missing or older
-// than a day, in batches: one read, the planner in memory, one write.
+// refreshPlans plans every live certificate that may come due before the
+// next refresh and whose plan is missing or older than a day, in batches: one
+// read, the planner in memory, one write. The plans are the sweep's own
+// (pages plan on the fly), so a certificate whose earliest possible renew-by
+// date, less the largest threshold, is further away than the next refresh
+// needs none yet: most certificates, most of the time.
 func (s *Service) refreshPlans(ctx context.Context) (int, error) {
 	now := s.now()
 	past, err := s.pastLeadDays(ctx, s.pool)
 	if err != nil {
 		return 0, err
 	}
+	horizon := now.Add(planMaxAge + 24*time.Hour)
 	total := 0
 	var after int64
 	for {
 		rows, err := s.pool.Query(ctx, planInputSQL+`
 			LEFT JOIN certificate_plans p ON p.certificate_id = c.id
 			WHERE c.id > $1 AND c.not_after > $2 AND (p.certificate_id IS NULL OR p.planned_at < $3)
-			ORDER BY c.id LIMIT $4`, after, now.Add(-24*time.Hour), now.Add(-planMaxAge), planBatchSize)
+			  AND c.not_after - greatest((c.not_after - c.not_before) / 3, make_interval(days => $5)) - make_interval(days => $6) <= $7
+			ORDER BY c.id LIMIT $4`, after, now.Add(-24*time.Hour), now.Add(-planMaxAge), planBatchSize,
+			s.leadCalendarDaysBound(past), s.maxThresholdDays(), horizon)
 		if err != nil {
 			return total, fmt.Errorf("lifecycle: read certificates to plan: %w", err)
 		}
@@ -113,6 +139,31 @@ func (s *Service) refreshPlans(ctx context.Context) (int, error) {
 	}
 }
 
+// leadCalendarDaysBound is more calendar days than any certificate's lead
+// time can span: the longest verification time of any level (default or past
+// orders) plus the install buffer, in business days, doubled for weekends and
+// holidays, plus two weeks.
+func (s *Service) leadCalendarDaysBound(past map[lifetimes.Validation][]int) int {
+	longest := 0
+	for level, days := range s.planner.VerificationDays {
+		longest = max(longest, days)
+		for _, d := range past[level] {
+			longest = max(longest, d)
+		}
+	}
+	return 2*(longest+s.planner.InstallBufferDays) + 14
+}
+
+// maxThresholdDays is the earliest any threshold falls before its anchor
+// (scaling only brings thresholds closer).
+func (s *Service) maxThresholdDays() int {
+	days := 0
+	for _, t := range s.cfg.Thresholds {
+		days = max(days, t.DaysBefore)
+	}
+	return days
+}
+
 // dueReminder is one certificate's reminder to send now.
 type dueReminder struct {
 	CertificateID int64
@@ -124,6 +175,8 @@ type dueReminder struct {
 	NotAfter      time.Time
 	RenewBy       time.Time
 	Kind          string
+	ProjectID     int64
+	ClientID      int64
 }
 
 // dueSQL picks, in one set-based query, each live, not superseded
@@ -136,15 +189,19 @@ const dueSQL = `
 WITH th AS (
     SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::int[]) AS t(key, anchor, days, ord)
 ), live AS (
-    SELECT c.id, c.fingerprint_sha256, c.common_name, c.requirement_id, c.not_before, c.not_after, p.renew_by, p.renewal_kind
+    SELECT c.id, c.fingerprint_sha256, c.common_name, c.requirement_id, c.not_before, c.not_after, p.renew_by, p.renewal_kind,
+           r.project_id, pj.client_id
     FROM certificate_plans p
     JOIN certificates c ON c.id = p.certificate_id
+    JOIN requirements r ON r.id = c.requirement_id
+    JOIN projects pj ON pj.id = r.project_id
     WHERE p.renew_by <= $5::timestamptz + make_interval(days => $6::int) AND c.not_after > $5::timestamptz
       AND NOT EXISTS (SELECT 1 FROM certificates n
                       WHERE n.requirement_id = c.requirement_id AND n.not_after > c.not_after
                         AND certificate_installed_and_passing(n.id))
 ), reminders AS (
-    SELECT DISTINCT ON (l.id) l.*, t.key, t.anchor
+    SELECT DISTINCT ON (l.id) l.*,
+           CASE WHEN l.renewal_kind = 'reissue' AND t.anchor = 'renew_by' THEN '` + reissueDueKey + `' ELSE t.key END AS key, t.anchor
     FROM live l CROSS JOIN th t
     CROSS JOIN LATERAL (SELECT CASE WHEN l.not_after - l.not_before < interval '100 days'
         THEN greatest(1, floor(t.days * extract(epoch FROM l.not_after - l.not_before) / 8640000.0 + 0.5)::int)
@@ -159,12 +216,14 @@ WITH th AS (
                       AND o.certificate_id IS DISTINCT FROM l.id AND o.state NOT IN ('cancelled', 'declined'))
       AND NOT EXISTS (SELECT 1 FROM reissues ri WHERE ri.certificate_id = l.id)
 )
-SELECT id, fingerprint_sha256, common_name, requirement_id, key, anchor, not_after, renew_by, renewal_kind FROM reminders
+SELECT id, fingerprint_sha256, common_name, requirement_id, key, anchor, not_after, renew_by, renewal_kind, project_id, client_id
+FROM reminders
 UNION ALL
 SELECT id, fingerprint_sha256, common_name, requirement_id,
        CASE WHEN renew_by + $7::interval <= $5::timestamptz THEN '` + escalateAdmins + `' ELSE '` + escalateOwners + `' END,
-       'escalation', not_after, renew_by, renewal_kind
-FROM stalled`
+       'escalation', not_after, renew_by, renewal_kind, project_id, client_id
+FROM stalled
+ORDER BY 1, 5`
 
 func (s *Service) dueReminders(ctx context.Context) ([]dueReminder, error) {
 	keys, anchors, days, ords := []string{}, []string{}, []int32{}, []int32{}
@@ -180,7 +239,7 @@ func (s *Service) dueReminders(ctx context.Context) ([]dueReminder, error) {
 	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (dueReminder, error) {
 		var d dueReminder
 		err := row.Scan(&d.CertificateID, &d.Fingerprint, &d.CommonName, &d.RequirementID, &d.Threshold, &d.Anchor,
-			&d.NotAfter, &d.RenewBy, &d.Kind)
+			&d.NotAfter, &d.RenewBy, &d.Kind, &d.ProjectID, &d.ClientID)
 		return d, err
 	})
 	if err != nil {
@@ -190,7 +249,7 @@ func (s *Service) dueReminders(ctx context.Context) ([]dueReminder, error) {
 }
 
 func (s *Service) event(d dueReminder) notify.Event {
-	ev := notify.Event{CertificateID: d.CertificateID, RequirementID: d.RequirementID, At: s.now(),
+	ev := notify.Event{CertificateID: d.CertificateID, RequirementID: d.RequirementID, ProjectID: d.ProjectID, ClientID: d.ClientID, At: s.now(),
 		Link: fmt.Sprintf("/certificates/%d", d.CertificateID)}
 	day := func(t time.Time) string { return t.UTC().Format(time.DateOnly) }
 	next := "a renewal order"
@@ -209,11 +268,13 @@ func (s *Service) event(d dueReminder) notify.Event {
 		ev.Subject = fmt.Sprintf("%s expires on %s", d.CommonName, day(d.NotAfter))
 		ev.Text = fmt.Sprintf("The certificate for %s expires on %s. Its renew-by date was %s: start %s now if it is not under way.",
 			d.CommonName, day(d.NotAfter), day(d.RenewBy), next)
+	case d.Threshold == reissueDueKey:
+		ev.Type = notify.ReissueDue
+		ev.Subject = fmt.Sprintf("Reissue %s by %s", d.CommonName, day(d.RenewBy))
+		ev.Text = fmt.Sprintf("The certificate for %s expires on %s, inside its paid subscription: the next step is a reissue with a new key and CSR "+
+			"(Renew on the certificate's page), to start by %s.", d.CommonName, day(d.NotAfter), day(d.RenewBy))
 	default:
 		ev.Type = notify.RenewalDue
-		if d.Kind == string(lifetimes.Reissue) {
-			ev.Type = notify.ReissueDue
-		}
 		ev.Subject = fmt.Sprintf("Renew %s by %s", d.CommonName, day(d.RenewBy))
 		ev.Text = fmt.Sprintf("The certificate for %s expires on %s; the next step is %s, to start by %s.",
 			d.CommonName, day(d.NotAfter), next, day(d.RenewBy))
@@ -221,51 +282,104 @@ func (s *Service) event(d dueReminder) notify.Event {
 	return ev
 }
 
-// remind records the reminder for each recipient that has not had it (the
-// unique rule decides, so two sweeps at once send it once) and the messages
-// for those, in one transaction; it returns how many were recorded.
-func (s *Service) remind(ctx context.Context, d dueReminder) (int, error) {
-	ev := s.event(d)
-	sent := 0
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		if s.cfg.Notifier == nil {
+// audience remembers who hears of an event of a kind in a place: every due
+// row of a sweep with the same event type, project, client and escalation
+// goes to the same people and channels, so they are asked for once.
+type audience struct {
+	n    Notifier
+	seen map[audienceKey][]notify.Recipient
+}
+
+type audienceKey struct {
+	Type              notify.EventType
+	Project, Client   int64
+	Admins, OnlyHuman bool
+}
+
+func newAudience(n Notifier) *audience {
+	return &audience{n: n, seen: map[audienceKey][]notify.Recipient{}}
+}
+
+func (a *audience) of(ctx context.Context, q db.DBTX, ev *notify.Event) ([]notify.Recipient, error) {
+	k := audienceKey{ev.Type, ev.ProjectID, ev.ClientID, ev.AlsoAdmins, ev.OnlyPeople}
+	if to, ok := a.seen[k]; ok {
+		return to, nil
+	}
+	to, err := a.n.Recipients(ctx, q, ev)
+	if err != nil {
+		return nil, err
+	}
+	a.seen[k] = to
+	return to, nil
+}
+
+// remind records one batch of due reminders: one insert claims each
+// (fingerprint, threshold, recipient) that has not had it (the unique rule
+// decides, so two sweeps at once send each once), and one insert records the
+// messages of the claims that came back, with their jobs, in the same
+// transaction. It returns the reminder and escalation messages recorded.
+// The batch is in (certificate, threshold) order, so sweeps running at once
+// take their claims in the same order and cannot deadlock.
+func (s *Service) remind(ctx context.Context, aud *audience, due []dueReminder) (sent, escalated int, err error) {
+	if s.cfg.Notifier == nil {
+		return 0, 0, nil
+	}
+	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		events := make([]notify.Event, len(due))
+		var (
+			fingerprints, thresholds, keys []string
+			certificateIDs                 []int64
+			claims                         []notify.Outgoing
+		)
+		for i, d := range due {
+			events[i] = s.event(d)
+			to, err := aud.of(ctx, tx, &events[i])
+			if err != nil {
+				return err
+			}
+			for _, r := range to {
+				fingerprints, thresholds, keys = append(fingerprints, d.Fingerprint), append(thresholds, d.Threshold), append(keys, r.Key())
+				certificateIDs = append(certificateIDs, d.CertificateID)
+				claims = append(claims, notify.Outgoing{Event: &events[i], To: r})
+			}
+		}
+		if len(claims) == 0 {
 			return nil
-		}
-		to, err := s.cfg.Notifier.Recipients(ctx, tx, &ev)
-		if err != nil {
-			return err
-		}
-		if len(to) == 0 {
-			return nil
-		}
-		keys := make([]string, len(to))
-		for i, r := range to {
-			keys[i] = r.Key()
 		}
 		rows, err := tx.Query(ctx, `
 			INSERT INTO reminders_sent (fingerprint_sha256, certificate_id, threshold, recipient, sent_at)
-			SELECT $1, $2, $3, k, $5 FROM unnest($4::text[]) k
+			SELECT f, c, t, r, $5 FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[]) AS x(f, c, t, r)
 			ON CONFLICT ON CONSTRAINT reminders_sent_once DO NOTHING
-			RETURNING recipient`, d.Fingerprint, d.CertificateID, d.Threshold, keys, s.now())
+			RETURNING fingerprint_sha256, threshold, recipient`, fingerprints, certificateIDs, thresholds, keys, s.now())
 		if err != nil {
 			return err
 		}
-		fresh, err := pgx.CollectRows(rows, pgx.RowTo[string])
-		if err != nil {
+		type claim struct{ fingerprint, threshold, recipient string }
+		won := map[claim]bool{}
+		var c claim
+		if _, err := pgx.ForEachRow(rows, []any{&c.fingerprint, &c.threshold, &c.recipient}, func() error {
+			won[c] = true
+			return nil
+		}); err != nil {
 			return err
 		}
-		var send []notify.Recipient
-		for _, r := range to {
-			if slices.Contains(fresh, r.Key()) {
-				send = append(send, r)
+		send := claims[:0]
+		for j, o := range claims {
+			if !won[claim{fingerprints[j], thresholds[j], keys[j]}] {
+				continue
+			}
+			send = append(send, o)
+			if thresholds[j] == escalateOwners || thresholds[j] == escalateAdmins {
+				escalated++
+			} else {
+				sent++
 			}
 		}
-		ids, err := s.cfg.Notifier.SendTx(ctx, tx, ev, send)
-		sent = len(ids)
+		_, err = s.cfg.Notifier.SendManyTx(ctx, tx, send)
 		return err
 	})
 	if err != nil {
-		return 0, fmt.Errorf("lifecycle: remind certificate %d (%s): %w", d.CertificateID, d.Threshold, err)
+		return 0, 0, fmt.Errorf("lifecycle: record %d reminders from certificate %d: %w", len(due), due[0].CertificateID, err)
 	}
-	return sent, nil
+	return sent, escalated, nil
 }

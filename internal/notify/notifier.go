@@ -186,31 +186,60 @@ func (n *Notifier) NotifyTx(ctx context.Context, tx pgx.Tx, ev Event) error {
 // SendTx records one delivery per recipient in tx and schedules their jobs;
 // it returns the delivery ids.
 func (n *Notifier) SendTx(ctx context.Context, tx pgx.Tx, ev Event, to []Recipient) ([]int64, error) {
-	if len(to) == 0 {
+	out := make([]Outgoing, len(to))
+	for i, r := range to {
+		out[i] = Outgoing{Event: &ev, To: r}
+	}
+	return n.SendManyTx(ctx, tx, out)
+}
+
+// Outgoing is one message to one recipient. Many messages may share one event.
+type Outgoing struct {
+	Event *Event
+	To    Recipient
+}
+
+// SendManyTx records the deliveries of many messages in tx with one insert
+// and schedules their jobs with one bulk insert; it returns the delivery ids
+// (in no particular order). The sweeps send thousands at once through it.
+func (n *Notifier) SendManyTx(ctx context.Context, tx pgx.Tx, out []Outgoing) ([]int64, error) {
+	if len(out) == 0 {
 		return nil, nil
 	}
-	if ev.At.IsZero() {
-		ev.At = n.cfg.Now().UTC()
+	now := n.cfg.Now().UTC()
+	events, channels, recipients, subjects, payloads := make([]string, len(out)), make([]string, len(out)),
+		make([]string, len(out)), make([]string, len(out)), make([]string, len(out))
+	users := make([]*int64, len(out))
+	encoded := map[*Event]string{}
+	for i, o := range out {
+		if o.Event.At.IsZero() {
+			o.Event.At = now
+		}
+		payload, ok := encoded[o.Event]
+		if !ok {
+			b, err := json.Marshal(o.Event)
+			if err != nil {
+				return nil, fmt.Errorf("notify: encode %s: %w", o.Event.Type, err)
+			}
+			payload = string(b)
+			encoded[o.Event] = payload
+		}
+		events[i], channels[i], recipients[i], subjects[i], payloads[i] = string(o.Event.Type), o.To.Channel, o.To.Address, o.Event.Subject, payload
+		if o.To.UserID != 0 {
+			users[i] = &o.To.UserID
+		}
 	}
-	payload, err := json.Marshal(ev)
+	rows, err := tx.Query(ctx, `
+		INSERT INTO notification_deliveries (event, channel, recipient, user_id, subject, payload, created_at)
+		SELECT e, c, r, u, s, p::jsonb, $7
+		FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::text[]) AS x(e, c, r, u, s, p)
+		RETURNING id`, events, channels, recipients, users, subjects, payloads, now)
 	if err != nil {
-		return nil, fmt.Errorf("notify: encode %s: %w", ev.Type, err)
+		return nil, fmt.Errorf("notify: record %d messages: %w", len(out), err)
 	}
-	ids := make([]int64, 0, len(to))
-	for _, r := range to {
-		var userID *int64
-		if r.UserID != 0 {
-			userID = &r.UserID
-		}
-		var id int64
-		err := tx.QueryRow(ctx, `
-			INSERT INTO notification_deliveries (event, channel, recipient, user_id, subject, payload, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
-			string(ev.Type), r.Channel, r.Address, userID, ev.Subject, payload, n.cfg.Now().UTC()).Scan(&id)
-		if err != nil {
-			return nil, fmt.Errorf("notify: record %s to %s: %w", ev.Type, r.Channel, err)
-		}
-		ids = append(ids, id)
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return nil, fmt.Errorf("notify: record %d messages: %w", len(out), err)
 	}
 	if n.enqueuer != nil {
 		if err := n.enqueuer.EnqueueDeliveriesTx(ctx, tx, ids); err != nil {

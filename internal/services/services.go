@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/certportal/certportal/internal/accounts"
+	"github.com/certportal/certportal/internal/calendar"
 	"github.com/certportal/certportal/internal/certs"
 	"github.com/certportal/certportal/internal/clients"
 	"github.com/certportal/certportal/internal/dashboard"
@@ -92,6 +93,9 @@ func New(pool *pgxpool.Pool, cfg Config) *Set {
 		ncfg.Now = cfg.Now
 	}
 	s.Notify = notify.New(pool, ncfg)
+	// One business-day calendar for the orders' clock and the sweep's order
+	// alerts, so "overdue" means the same on the order page and in the message.
+	cal := calendar.NewUS(nil)
 	s.Keys = keystore.NewStore(pool, cfg.Keys)
 	s.Certs = certs.NewService(pool, s.Keys)
 	s.Orders = orders.NewOrderService(pool, orders.OrderServiceConfig{
@@ -100,6 +104,7 @@ func New(pool *pgxpool.Pool, cfg Config) *Set {
 		Providers:     providers(cfg),
 		Readiness:     s.Projects,
 		Intake:        s.Certs,
+		Calendar:      cal,
 		PollInterval:  cfg.PollInterval,
 		SubmitTimeout: cfg.SubmitTimeout,
 		PollTimeout:   cfg.PollTimeout,
@@ -115,7 +120,7 @@ func New(pool *pgxpool.Pool, cfg Config) *Set {
 		},
 	})
 	s.Dashboard = dashboard.NewService(pool, s.Clients, s.Projects, s.Orders)
-	s.Lifecycle = lifecycle.NewService(pool, lifecycle.Config{Thresholds: cfg.Thresholds, Notifier: s.Notify,
+	s.Lifecycle = lifecycle.NewService(pool, lifecycle.Config{Thresholds: cfg.Thresholds, Notifier: s.Notify, Calendar: cal,
 		Renewals: lifecycle.NewRenewals(s.Orders, s.Certs), Logger: cfg.Logger, Now: cfg.Now})
 	installsCfg := cfg.Installs
 	if installsCfg.Logger == nil {

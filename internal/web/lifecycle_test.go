@@ -108,3 +108,71 @@ func TestAdminsSeeFailingDeliveriesAndOthersCannot(t *testing.T) {
 		t.Errorf("API: %d %s", resp.StatusCode, body)
 	}
 }
+
+func TestRenewInsideTheSubscriptionStartsOneReissueAndRefusesASecond(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := context.Background()
+	pool := b.srv.pool
+	f := ordertest.New(t, pool, ordertest.Options{})
+	now := time.Now().UTC()
+	certID := ordertest.AddCertificate(t, pool, f.RequirementID, f.CSRID, now.AddDate(0, 0, 100))
+	// A two-year OpenSRS subscription bought a month ago: the certificate
+	// expires long before it ends, so the next step is a reissue.
+	submitted := now.AddDate(0, -1, 0)
+	orderID := ordertest.AddOrder(t, pool, f, f.RequirementID, "issued", &submitted, 0)
+	if _, err := pool.Exec(ctx, `UPDATE orders SET certificate_id = $1, period_years = 2, provider = 'opensrs',
+		provider_order_id = '7654321' WHERE id = $2`, certID, orderID); err != nil {
+		t.Fatal(err)
+	}
+	tok := b.token(b.user("po@agency.example", accounts.RolePO))
+	path := fmt.Sprintf("/api/v1/certificates/%d/renew", certID)
+
+	resp, body := b.api("POST", path, tok, "")
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("renew: %d %s, want 201", resp.StatusCode, body)
+	}
+	var res struct {
+		Kind    string          `json:"renewal_kind"`
+		Order   json.RawMessage `json:"order"`
+		Reissue struct {
+			ID            int64  `json:"id"`
+			CertificateID int64  `json:"certificate_id"`
+			OrderID       int64  `json:"order_id"`
+			Instructions  string `json:"instructions"`
+			CSR           struct {
+				ID int64 `json:"id"`
+			} `json:"csr"`
+		} `json:"reissue"`
+	}
+	if err := json.Unmarshal([]byte(body), &res); err != nil {
+		t.Fatal(err)
+	}
+	r := res.Reissue
+	if res.Kind != "reissue" || res.Order != nil || r.ID == 0 || r.CertificateID != certID || r.OrderID != orderID ||
+		r.CSR.ID == 0 || r.CSR.ID == f.CSRID {
+		t.Fatalf("reissue %s, want a reissue task for certificate %d under order %d with a new CSR", body, certID, orderID)
+	}
+	if !strings.Contains(r.Instructions, "OpenSRS order 7654321") || !strings.Contains(r.Instructions, fmt.Sprintf("/csrs/%d", r.CSR.ID)) {
+		t.Errorf("instructions %q, want the OpenSRS order id and the new CSR's page", r.Instructions)
+	}
+	var orders, reissues int
+	if err := pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM orders), (SELECT count(*) FROM reissues WHERE certificate_id = $1)`,
+		certID).Scan(&orders, &reissues); err != nil {
+		t.Fatal(err)
+	}
+	if orders != 1 || reissues != 1 {
+		t.Errorf("%d orders and %d reissues, want no new order and one reissue", orders, reissues)
+	}
+
+	resp, body = b.api("POST", path, tok, "")
+	if resp.StatusCode != http.StatusConflict || !strings.Contains(body, "already under way") {
+		t.Errorf("second renew: %d %s, want 409 saying a reissue is already under way", resp.StatusCode, body)
+	}
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM reissues WHERE certificate_id = $1`, certID).Scan(&reissues); err != nil {
+		t.Fatal(err)
+	}
+	if reissues != 1 {
+		t.Errorf("%d reissues after the refused second one, want 1", reissues)
+	}
+}
