@@ -136,6 +136,7 @@ func (a *App) Serve(ctx context.Context) error {
 		return err
 	}
 	defer a.stopJobs()
+	a.seedDemoOnFirstStart(ctx)
 	if n, err := a.Accounts.CountUsers(ctx); err == nil && n == 0 {
 		a.log.Warn("no users yet: create the first administrator with: go run ./cmd/portal user add --email you@example.com --name 'Your Name' --role admin --password-stdin")
 	}

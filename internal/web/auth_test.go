@@ -313,3 +313,47 @@ func TestAKeyDownloadAsksForThePasswordAgainAfterTenMinutes(t *testing.T) {
 		t.Errorf("%d reauth_failed audit records, want 1", failed)
 	}
 }
+
+func TestAnonymousSignInPageWritesNoSessionRowAndItsFormStillWorks(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.user("po@example.com", accounts.RolePO)
+	countSessions := func() int {
+		var n int
+		if err := b.srv.pool.QueryRow(context.Background(), `SELECT count(*) FROM sessions`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	for range 5 {
+		if resp, _ := b.browser().get("/login"); resp.StatusCode != http.StatusOK {
+			t.Fatalf("GET /login: %d", resp.StatusCode)
+		}
+	}
+	// A visitor sent to sign in from a protected page, and one coming back.
+	br := b.browser()
+	br.get("/certificates")
+	br.get("/login?next=/certificates")
+	br.get("/login")
+	if n := countSessions(); n != 0 {
+		t.Fatalf("anonymous page loads wrote %d session rows, want 0", n)
+	}
+	// The sign-in form's token must match the visitor's own cookie.
+	other := b.browser()
+	other.get("/login")
+	resp, _ := other.post("/login", url.Values{"email": {"po@example.com"}, "password": {testPassword}, "csrf_token": {br.csrf}})
+	if resp.StatusCode != http.StatusForbidden {
+		t.Errorf("sign-in with another visitor's token: %d, want 403", resp.StatusCode)
+	}
+	resp, _ = b.browser().post("/login", url.Values{"email": {"po@example.com"}, "password": {testPassword}, "csrf_token": {br.csrf}})
+	if resp.StatusCode != http.StatusForbidden {
+		t.Errorf("sign-in without the token cookie: %d, want 403", resp.StatusCode)
+	}
+	resp, body := br.post("/login", url.Values{"email": {"po@example.com"}, "password": {testPassword}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("sign in: %d\n%s", resp.StatusCode, body)
+	}
+	if n := countSessions(); n != 1 {
+		t.Errorf("after signing in there are %d session rows, want 1", n)
+	}
+}
