@@ -114,11 +114,25 @@ func TestEveryResponseCarriesTheSecurityHeaders(t *testing.T) {
 func TestSessionCookieIsHttpOnlyAndLax(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
+	b.user("po@example.com", accounts.RolePO)
 	resp, err := http.Get(b.ts.URL + "/login")
 	if err != nil {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
+	for _, c := range resp.Cookies() {
+		switch c.Name {
+		case "certportal_session":
+			t.Error("anonymous GET /login set a session cookie; it must start no session")
+		case anonCSRFCookie:
+			if !c.HttpOnly || c.SameSite != http.SameSiteStrictMode {
+				t.Errorf("sign-in CSRF cookie HttpOnly=%v SameSite=%v, want HttpOnly and Strict", c.HttpOnly, c.SameSite)
+			}
+		}
+	}
+	br := b.browser()
+	br.get("/login")
+	resp, _ = br.post("/login", url.Values{"email": {"po@example.com"}, "password": {testPassword}})
 	var found bool
 	for _, c := range resp.Cookies() {
 		if c.Name == "certportal_session" {
@@ -129,7 +143,7 @@ func TestSessionCookieIsHttpOnlyAndLax(t *testing.T) {
 		}
 	}
 	if !found {
-		t.Error("GET /login set no session cookie")
+		t.Error("signing in set no session cookie")
 	}
 }
 
