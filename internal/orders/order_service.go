@@ -18,8 +18,8 @@ import (
 	"github.com/certportal/certportal/internal/calendar"
 	"github.com/certportal/certportal/internal/clients"
 	"github.com/certportal/certportal/internal/errs"
-	"github.com/certportal/certportal/internal/page"
 	"github.com/certportal/certportal/internal/opensrs"
+	"github.com/certportal/certportal/internal/page"
 	"github.com/certportal/certportal/internal/projects"
 	"github.com/certportal/certportal/internal/verify"
 )

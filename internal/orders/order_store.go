@@ -13,8 +13,8 @@ import (
 
 	"github.com/certportal/certportal/internal/clients"
 	"github.com/certportal/certportal/internal/db"
-	"github.com/certportal/certportal/internal/page"
 	"github.com/certportal/certportal/internal/errs"
+	"github.com/certportal/certportal/internal/page"
 	"github.com/certportal/certportal/internal/projects"
 	"github.com/certportal/certportal/internal/verify"
 )

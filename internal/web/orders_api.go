@@ -6,8 +6,8 @@ import (
 	"strconv"
 
 	"github.com/certportal/certportal/internal/errs"
-	"github.com/certportal/certportal/internal/page"
 	"github.com/certportal/certportal/internal/orders"
+	"github.com/certportal/certportal/internal/page"
 )
 
 // OrderSimulator is the dev-only OpenSRS simulator as the dev page uses it.
