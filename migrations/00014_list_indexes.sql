@@ -5,8 +5,20 @@ CREATE INDEX certificates_not_after_id_idx ON certificates (not_after, id);
 DROP INDEX certificates_not_after_idx;
 CREATE INDEX certificates_common_name_id_idx ON certificates (common_name, id);
 CREATE INDEX certificates_issuer_id_idx ON certificates (issuer, id);
+CREATE INDEX clients_name_id_idx ON clients (lower(display_name), id);
+CREATE INDEX clients_legal_name_id_idx ON clients (lower(legal_name), id);
+CREATE INDEX projects_name_id_idx ON projects (lower(name), id);
+CREATE INDEX projects_staging_id_idx ON projects ((COALESCE(staging_on, 'infinity'::date)), id);
+CREATE INDEX projects_po_idx ON projects (po_id) WHERE po_id IS NOT NULL;
+CREATE INDEX projects_am_idx ON projects (am_id) WHERE am_id IS NOT NULL;
 
 -- +goose Down
+DROP INDEX projects_am_idx;
+DROP INDEX projects_po_idx;
+DROP INDEX projects_staging_id_idx;
+DROP INDEX projects_name_id_idx;
+DROP INDEX clients_legal_name_id_idx;
+DROP INDEX clients_name_id_idx;
 DROP INDEX certificates_issuer_id_idx;
 DROP INDEX certificates_common_name_id_idx;
 CREATE INDEX certificates_not_after_idx ON certificates (not_after);
