@@ -9,8 +9,8 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/certportal/certportal/internal/db"
-	"github.com/certportal/certportal/internal/page"
 	"github.com/certportal/certportal/internal/errs"
+	"github.com/certportal/certportal/internal/page"
 	"github.com/certportal/certportal/internal/verify"
 )
 

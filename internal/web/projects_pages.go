@@ -6,8 +6,8 @@ import (
 	"strings"
 
 	"github.com/certportal/certportal/internal/accounts"
-	"github.com/certportal/certportal/internal/fields"
 	"github.com/certportal/certportal/internal/errs"
+	"github.com/certportal/certportal/internal/fields"
 	"github.com/certportal/certportal/internal/projects"
 	"github.com/certportal/certportal/web/templates/pages"
 )
