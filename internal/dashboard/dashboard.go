@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/certportal/certportal/internal/certs"
@@ -41,9 +42,10 @@ type Service struct {
 	now      func() time.Time
 
 	// The whole book's summary, cached per data version and minute (see full).
-	mu        sync.Mutex
-	cached    *book
-	computeMu sync.Mutex
+	mu         sync.Mutex
+	cached     *book
+	computeMu  sync.Mutex
+	refreshing atomic.Bool
 }
 
 // NewService returns a dashboard over pool; the domain services supply the rules.
@@ -207,11 +209,16 @@ type book struct {
 	overdue, stuck []AttentionOrder
 	latest         []ExpiringCertificate // latest per requirement, expiring before the chart's end
 	orderCounts    []orderCount
+
+	// cuts memoizes cut per filter: the book never changes once built.
+	cutsMu sync.Mutex
+	cuts   map[SummaryFilter]*Summary
 }
 
 // full returns the book, from the cache when nothing it reads has changed since
-// (the data version, bumped by triggers in the writing transaction) and the
-// minute is the same (ages and the business-day clock move with time).
+// (the data version, bumped by triggers in the writing transaction). Ages and
+// the business-day clock move with time: a book from an earlier minute is still
+// answered once while a fresh one is computed.
 func (s *Service) full(ctx context.Context) (*book, error) {
 	v, err := dataVersion(ctx, s.pool)
 	if err != nil {
@@ -219,21 +226,34 @@ func (s *Service) full(ctx context.Context) (*book, error) {
 	}
 	now := s.now().UTC()
 	minute := now.Truncate(time.Minute)
-	fresh := func() *book {
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		if b := s.cached; b != nil && b.version == v && b.minute.Equal(minute) {
-			return b
+	s.mu.Lock()
+	b := s.cached
+	s.mu.Unlock()
+	if b != nil && b.version == v {
+		if !b.minute.Equal(minute) && s.refreshing.CompareAndSwap(false, true) {
+			// Same data, a new minute: answer with it and bring the clock-driven
+			// parts (days left, business days) up to date in the background.
+			go func() {
+				defer s.refreshing.Store(false)
+				ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+				defer cancel()
+				_, _ = s.recompute(ctx, v, minute, now)
+			}()
 		}
-		return nil
-	}
-	if b := fresh(); b != nil {
 		return b, nil
 	}
-	// One computation at a time: concurrent readers wait for it and share it.
+	return s.recompute(ctx, v, minute, now)
+}
+
+// recompute reads the book afresh; one computation runs at a time and readers
+// waiting for it share its result.
+func (s *Service) recompute(ctx context.Context, v int64, minute, now time.Time) (*book, error) {
 	s.computeMu.Lock()
 	defer s.computeMu.Unlock()
-	if b := fresh(); b != nil {
+	s.mu.Lock()
+	b := s.cached
+	s.mu.Unlock()
+	if b != nil && b.version == v && b.minute.Equal(minute) {
 		return b, nil
 	}
 	b, err := s.compute(ctx, now)
@@ -245,7 +265,9 @@ func (s *Service) full(ctx context.Context) (*book, error) {
 	// saw the data of version v.
 	if after, err := dataVersion(ctx, s.pool); err == nil && after == v {
 		s.mu.Lock()
-		s.cached = b
+		if s.cached == nil || s.cached.version <= v {
+			s.cached = b
+		}
 		s.mu.Unlock()
 	}
 	return b, nil
@@ -299,8 +321,27 @@ func (s *Service) Summary(ctx context.Context, f SummaryFilter) (*Summary, error
 	if err != nil {
 		return nil, err
 	}
-	sum := b.cut(f)
-	return sum, nil
+	return b.cached(f), nil
+}
+
+// maxCuts bounds the memo of filtered views kept with one book.
+const maxCuts = 256
+
+// cached is cut(f), computed once per book and filter. Callers get their own
+// copy of the top-level struct; the lists are shared and must not be changed.
+func (b *book) cached(f SummaryFilter) *Summary {
+	b.cutsMu.Lock()
+	defer b.cutsMu.Unlock()
+	sum, ok := b.cuts[f]
+	if !ok {
+		sum = b.cut(f)
+		if b.cuts == nil || len(b.cuts) >= maxCuts {
+			b.cuts = map[SummaryFilter]*Summary{}
+		}
+		b.cuts[f] = sum
+	}
+	out := *sum
+	return &out
 }
 
 // cut filters the book and keeps the top f.Limit of each list.
