@@ -234,9 +234,22 @@ func (s *Server) projectView(w http.ResponseWriter, r *http.Request) {
 	for _, f := range p.Flags {
 		v.Flags = append(v.Flags, f.Reason)
 	}
+	steps := map[int64]string{}
+	if st, err := s.dashboard.ProjectStatus(r.Context(), id); err == nil {
+		for _, ps := range st.Projects {
+			for _, rs := range ps.Requirements {
+				steps[rs.RequirementID] = rs.Step.Label + " (next: " + ownerWords[rs.Step.Owner] + ")"
+			}
+		}
+	} else {
+		s.fail(w, r, err)
+		return
+	}
+	v.Facts = append(v.Facts, pages.Fact{Label: "Status page", Value: "/projects/" + strconv.FormatInt(id, 10) + "/status"})
 	for _, q := range reqs {
 		v.Requirements = append(v.Requirements, pages.RequirementRow{ID: q.ID, Hostnames: strings.Join(q.Hostnames, ", "),
-			Validation: strings.ToUpper(q.Validation), Public: yesNo(q.PublicFacing), NeededBy: fields.FormatDate(q.NeededBy)})
+			Validation: strings.ToUpper(q.Validation), Public: yesNo(q.PublicFacing), NeededBy: fields.FormatDate(q.NeededBy),
+			Step: steps[q.ID]})
 	}
 	s.render(w, r, pages.ProjectPage(s.pageData(r, p.Name), v))
 }

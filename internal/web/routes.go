@@ -83,6 +83,7 @@ func (s *Server) routeTable() []route {
 	rs = append(rs, s.certRoutes()...)
 	rs = append(rs, s.orderRoutes()...)
 	rs = append(rs, s.dashboardRoutes()...)
+	rs = append(rs, s.statusRoutes()...)
 	return rs
 }
 

@@ -28,7 +28,22 @@ CREATE TRIGGER orders_dashboard AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON 
 CREATE TRIGGER certificates_dashboard AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON certificates FOR EACH STATEMENT EXECUTE FUNCTION dashboard_bump();
 CREATE TRIGGER settings_dashboard AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON settings FOR EACH STATEMENT EXECUTE FUNCTION dashboard_bump();
 
+-- Links that show a client its status page without signing in: the token is
+-- 256 random bits, stored only as its SHA-256; 30 days; revocable.
+CREATE TABLE client_shares (
+    id         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    client_id  bigint NOT NULL REFERENCES clients (id) ON DELETE CASCADE,
+    token_hash bytea NOT NULL,
+    created_by bigint REFERENCES users (id) ON DELETE SET NULL,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    expires_at timestamptz NOT NULL,
+    revoked_at timestamptz
+);
+CREATE UNIQUE INDEX client_shares_token_key ON client_shares (token_hash);
+CREATE INDEX client_shares_client_idx ON client_shares (client_id, id DESC);
+
 -- +goose Down
+DROP TABLE client_shares;
 DROP TRIGGER settings_dashboard ON settings;
 DROP TRIGGER certificates_dashboard ON certificates;
 DROP TRIGGER orders_dashboard ON orders;
