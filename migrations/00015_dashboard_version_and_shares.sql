@@ -42,7 +42,20 @@ CREATE TABLE client_shares (
 CREATE UNIQUE INDEX client_shares_token_key ON client_shares (token_hash);
 CREATE INDEX client_shares_client_idx ON client_shares (client_id, id DESC);
 
+-- Secret calendar addresses a calendar app subscribes to (one user's view):
+-- 256-bit token stored as its SHA-256, revocable.
+CREATE TABLE calendar_feeds (
+    id         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    user_id    bigint NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    token_hash bytea NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    revoked_at timestamptz
+);
+CREATE UNIQUE INDEX calendar_feeds_token_key ON calendar_feeds (token_hash);
+CREATE INDEX calendar_feeds_user_idx ON calendar_feeds (user_id, id DESC);
+
 -- +goose Down
+DROP TABLE calendar_feeds;
 DROP TABLE client_shares;
 DROP TRIGGER settings_dashboard ON settings;
 DROP TRIGGER certificates_dashboard ON certificates;

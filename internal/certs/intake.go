@@ -245,3 +245,9 @@ func (s *Service) CertificatePage(ctx context.Context, f Filter, req page.Reques
 func (s *Service) EachCertificate(ctx context.Context, f Filter, fn func(*Certificate) error) error {
 	return streamCertificates(ctx, s.pool, f, s.now(), fn)
 }
+
+// EachLatestCertificate streams each requirement's latest certificate (clientID
+// 0: every client), soonest expiry first.
+func (s *Service) EachLatestCertificate(ctx context.Context, clientID int64, fn func(*Certificate) error) error {
+	return streamLatestCertificates(ctx, s.pool, clientID, fn)
+}

@@ -322,3 +322,35 @@ func streamCertificates(ctx context.Context, q db.DBTX, f Filter, now time.Time,
 	}
 	return nil
 }
+
+// streamLatestCertificates calls fn for each requirement's latest certificate
+// (the one that expires last), soonest expiry first: the calendar's events.
+func streamLatestCertificates(ctx context.Context, q db.DBTX, clientID int64, fn func(*Certificate) error) error {
+	rows, err := q.Query(ctx, `
+		SELECT l.id, r.id, p.id, p.name, cl.id, cl.display_name, l.common_name, l.sans, l.not_before, l.not_after
+		FROM requirements r
+		JOIN projects p ON p.id = r.project_id
+		JOIN clients cl ON cl.id = p.client_id
+		CROSS JOIN LATERAL (SELECT ce.id, ce.common_name, ce.sans, ce.not_before, ce.not_after FROM certificates ce
+			WHERE ce.requirement_id = r.id ORDER BY ce.not_after DESC, ce.id DESC LIMIT 1) l
+		WHERE ($1 = 0 OR p.client_id = $1)
+		ORDER BY l.not_after, l.id`, clientID)
+	if err != nil {
+		return fmt.Errorf("certs: latest certificates: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var c Certificate
+		if err := rows.Scan(&c.ID, &c.RequirementID, &c.ProjectID, &c.ProjectName, &c.ClientID, &c.ClientName,
+			&c.CommonName, &c.SANs, &c.NotBefore, &c.NotAfter); err != nil {
+			return fmt.Errorf("certs: latest certificates: %w", err)
+		}
+		if err := fn(&c); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("certs: latest certificates: %w", err)
+	}
+	return nil
+}

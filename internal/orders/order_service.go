@@ -267,6 +267,14 @@ func (s *OrderService) Page(ctx context.Context, f OrderFilter, req page.Request
 	return orderPage(ctx, s.pool, f, req)
 }
 
+// EachOrder streams every order the filter keeps, newest first (exports).
+func (s *OrderService) EachOrder(ctx context.Context, f OrderFilter, fn func(*Order) error) error {
+	if f.State != "" && !f.State.Valid() {
+		return errs.Field("state", "state must be one of the order states.")
+	}
+	return orderStream(ctx, s.pool, f, fn)
+}
+
 // List returns orders, newest first (at most f.Limit; lists use Page).
 func (s *OrderService) List(ctx context.Context, f OrderFilter) ([]Order, error) {
 	if f.State != "" && !f.State.Valid() {

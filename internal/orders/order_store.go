@@ -422,3 +422,27 @@ func orderPage(ctx context.Context, q db.DBTX, f OrderFilter, req page.Request) 
 		return strconv.FormatInt(o.ID, 10), o.ID
 	}), nil
 }
+
+// orderStream calls fn for every order the filter keeps, newest first (exports).
+func orderStream(ctx context.Context, q db.DBTX, f OrderFilter, fn func(*Order) error) error {
+	rows, err := q.Query(ctx, `SELECT `+orderColumns+orderFrom+`
+		WHERE ($1 = '' OR o.state = $1) AND ($2 = 0 OR o.requirement_id = $2)
+		ORDER BY o.id DESC`, string(f.State), f.RequirementID)
+	if err != nil {
+		return fmt.Errorf("orders: export orders: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		o, err := orderScan(rows)
+		if err != nil {
+			return fmt.Errorf("orders: export orders: %w", err)
+		}
+		if err := fn(o); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("orders: export orders: %w", err)
+	}
+	return nil
+}

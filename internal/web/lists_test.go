@@ -118,3 +118,30 @@ func TestCSVSafeEscapesFormulaStarts(t *testing.T) {
 		}
 	}
 }
+
+func TestOrdersCSVExportHasEveryOrderOfTheFilter(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := context.Background()
+	if _, err := seed.Load(ctx, b.srv.pool, seed.Options{Clients: 2, Certificates: 20}); err != nil {
+		t.Fatal(err)
+	}
+	tok := b.token(b.user("am@example.com", accounts.RoleAM))
+	for _, state := range []string{"", "issued"} {
+		var want int
+		if err := b.srv.pool.QueryRow(ctx, `SELECT count(*) FROM orders WHERE $1 = '' OR state = $1`, state).Scan(&want); err != nil {
+			t.Fatal(err)
+		}
+		resp, body := b.api("GET", "/api/v1/orders?format=csv&state="+state, tok, "")
+		recs, err := csv.NewReader(strings.NewReader(body)).ReadAll()
+		if resp.StatusCode != 200 || err != nil {
+			t.Fatalf("orders CSV (state %q): %d %v", state, resp.StatusCode, err)
+		}
+		if len(recs) != want+1 || strings.Join(recs[0], ",") != strings.Join(orderCSVHeader, ",") {
+			t.Errorf("orders CSV (state %q): %d records, want %d under the header", state, len(recs)-1, want)
+		}
+	}
+	if resp, body := b.api("GET", "/api/v1/orders?format=csv&state=bogus", tok, ""); resp.StatusCode < 400 || !strings.Contains(body, `"state"`) {
+		t.Errorf("bad state: %d %s, want 4xx naming state", resp.StatusCode, body)
+	}
+}

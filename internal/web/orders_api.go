@@ -89,6 +89,10 @@ func (s *Server) apiOrders(w http.ResponseWriter, r *http.Request) {
 		}
 		f.RequirementID = n
 	}
+	if r.URL.Query().Get("format") == "csv" {
+		s.ordersCSV(w, r, f)
+		return
+	}
 	req, err := page.ParseNewestFirst(r.URL.Query().Get, orders.OrderSorts, true)
 	if err != nil {
 		s.fail(w, r, err)

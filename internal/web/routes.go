@@ -84,6 +84,7 @@ func (s *Server) routeTable() []route {
 	rs = append(rs, s.orderRoutes()...)
 	rs = append(rs, s.dashboardRoutes()...)
 	rs = append(rs, s.statusRoutes()...)
+	rs = append(rs, s.calendarRoutes()...)
 	return rs
 }
 
