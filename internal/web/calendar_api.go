@@ -12,18 +12,6 @@ import (
 	"github.com/certportal/certportal/web/templates/pages"
 )
 
-// calendarRoutes: the certificate calendar for signed-in users and API tokens,
-// and the secret addresses calendar apps subscribe to.
-func (s *Server) calendarRoutes() []route {
-	return []route{
-		{"POST", "/profile/calendars", signedIn, s.calendarCreatePost},
-		{"POST", "/profile/calendars/{id}/revoke", signedIn, s.calendarRevokePost},
-		{"GET", "/calendar/{token}", public, s.calendarFeed},
-
-		{"GET", "/api/v1/calendar.ics", signedIn, s.apiCalendar},
-	}
-}
-
 // writeCalendar streams an event per certificate expiry and per renew-by date
 // of each requirement's latest certificate (?client_id= narrows it).
 func (s *Server) writeCalendar(w http.ResponseWriter, r *http.Request) {

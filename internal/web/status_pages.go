@@ -15,22 +15,6 @@ import (
 	"github.com/certportal/certportal/web/templates/view"
 )
 
-// statusRoutes are the status pages per client and project, and the client's
-// shared (signed-out) version.
-func (s *Server) statusRoutes() []route {
-	sharers := only(accounts.RolePO, accounts.RoleAM)
-	return []route{
-		{"GET", "/clients/{id}/status", readClients, s.clientStatus},
-		{"GET", "/projects/{id}/status", readClients, s.projectStatus},
-		{"POST", "/clients/{id}/shares", sharers, s.shareCreatePost},
-		{"POST", "/clients/{id}/shares/{share}/revoke", sharers, s.shareRevokePost},
-		{"GET", "/shared/status/{token}", public, s.sharedStatus},
-
-		{"GET", "/api/v1/clients/{id}/status", readClients, s.apiClientStatus},
-		{"GET", "/api/v1/projects/{id}/status", readClients, s.apiProjectStatus},
-	}
-}
-
 var stepTones = map[projects.StepKey]string{
 	projects.StepRequirement: "red", projects.StepChecklist: "amber", projects.StepCSR: "amber", projects.StepOrdered: "amber",
 	projects.StepVerifying: "amber", projects.StepIssued: "green", projects.StepStaging: "green", projects.StepChecked: "green",
