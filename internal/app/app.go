@@ -145,6 +145,7 @@ func (a *App) Serve(ctx context.Context) error {
 		return err
 	}
 	defer a.stopJobs()
+	a.seedDemoOnFirstStart(ctx)
 	a.log.Info("serving", "url", "http://"+a.Addr()+"/", "env", a.cfg.Env)
 	if a.setupCode != "" {
 		a.log.Warn("no users yet: open http://" + a.Addr() + "/setup and enter the setup code " + a.setupCode + " (it works once)")

@@ -32,6 +32,9 @@ commands:
   keys new --id ID                  (prints a new master key entry "ID:base64" for PORTAL_MASTER_KEYS)
   keys status                       (how many private keys each master key version wraps)
   keys rotate [--batch N]           (rewrap every data key under the current master key; resumable)
+  seed --demo                       (a few friendly clients at every step of the workflow)
+  seed --remove-demo                (delete the demo data again)
+  seed --clients N --certificates M (synthetic load data, written with COPY)
 `
 
 // ErrUsage is returned for a command line that does not parse.
@@ -63,7 +66,7 @@ func RunCommand(ctx context.Context, cfg Config, args []string, stdin io.Reader,
 			// Needs no database and no configured key: it makes the first one.
 			return keysNew(args[1:], stdout, stderr)
 		}
-	case "serve", "migrate", "user", "token":
+	case "serve", "migrate", "user", "token", "seed":
 	default:
 		fmt.Fprint(stderr, usage)
 		return fmt.Errorf("unknown command %q", cmd)
@@ -85,6 +88,8 @@ func RunCommand(ctx context.Context, cfg Config, args []string, stdin io.Reader,
 		return a.tokenCommand(ctx, args, stdout, stderr)
 	case "keys":
 		return a.keysCommand(ctx, args, stdout, stderr)
+	case "seed":
+		return a.seedCommand(ctx, args, stdout, stderr)
 	}
 	return nil
 }

@@ -28,6 +28,9 @@ type Config struct {
 	Env string
 	// LogFormat is "text" or "json" (PORTAL_LOG_FORMAT; default text in dev, json in production).
 	LogFormat string
+	// DemoOnFirstStart loads the demo data when the portal serves an empty
+	// database that never had it (PORTAL_DEMO: on by default in dev, never in production).
+	DemoOnFirstStart bool
 
 	// Clients, projects, requirements, readiness.
 	// Verify says where domain registration data is looked up (RDAP_URL, WHOIS_SERVER).
@@ -96,6 +99,14 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		if c.Production() {
 			c.LogFormat = "json"
 		}
+	}
+	switch demo := strings.ToLower(getenv("PORTAL_DEMO")); demo {
+	case "":
+		c.DemoOnFirstStart = !c.Production()
+	case "on", "off":
+		c.DemoOnFirstStart = demo == "on" && !c.Production()
+	default:
+		return c, fmt.Errorf("PORTAL_DEMO must be on or off, not %q", demo)
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return c, fmt.Errorf("PORTAL_LOG_FORMAT must be text or json, not %q", c.LogFormat)

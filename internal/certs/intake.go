@@ -15,6 +15,7 @@ import (
 	"github.com/certportal/certportal/internal/audit"
 	"github.com/certportal/certportal/internal/bundle"
 	"github.com/certportal/certportal/internal/errs"
+	"github.com/certportal/certportal/internal/page"
 )
 
 // Intake stores the certificate issued for a CSR, from whatever the user has:
@@ -299,4 +300,21 @@ func cleanDetail(s string) string {
 		s = s[:200]
 	}
 	return s
+}
+
+// CertificatePage is one page of the certificate list (no PEMs in the items).
+func (s *Service) CertificatePage(ctx context.Context, f Filter, req page.Request) (page.Result[Certificate], error) {
+	return listCertificatePage(ctx, s.pool, f, req, s.now())
+}
+
+// EachCertificate streams every certificate the filter keeps, soonest expiry
+// first, to fn (exports); PEMs are left out.
+func (s *Service) EachCertificate(ctx context.Context, f Filter, fn func(*Certificate) error) error {
+	return streamCertificates(ctx, s.pool, f, s.now(), fn)
+}
+
+// EachLatestCertificate streams each requirement's latest certificate (clientID
+// 0: every client), soonest expiry first.
+func (s *Service) EachLatestCertificate(ctx context.Context, clientID int64, fn func(*Certificate) error) error {
+	return streamLatestCertificates(ctx, s.pool, clientID, fn)
 }

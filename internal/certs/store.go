@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/certportal/certportal/internal/db"
 	"github.com/certportal/certportal/internal/errs"
+	"github.com/certportal/certportal/internal/page"
 )
 
 func nullableUser(id int64) *int64 {
@@ -213,4 +215,143 @@ func nonNil(s []string) []string {
 		return []string{}
 	}
 	return s
+}
+
+// certListColumns are certColumns without the PEM blocks: a list item carries
+// none (the detail answer does), so a 500-item page stays small.
+const certListColumns = `c.id, c.csr_id, c.requirement_id, p.id, p.name, cl.id, cl.display_name, c.serial, c.issuer, c.subject,
+	c.common_name, c.sans, c.not_before, c.not_after, c.fingerprint_sha256, c.key_type, c.public_key_sha256,
+	'', '', '', c.missing_issuer, c.missing_issuer_urls, c.warnings,
+	c.source, c.source_detail, COALESCE(u.email, ''), c.created_at, COALESCE(s.private_key_id, 0)`
+
+// CertificateSorts are the certificate list's sort keys, the default first; an
+// index on (column, id) serves each (migration 00014).
+var CertificateSorts = []string{"expires", "name", "issuer"}
+
+var certificateSortColumns = map[string]page.Column{
+	"expires": {Expr: "c.not_after", Cast: "timestamptz"},
+	"name":    {Expr: "c.common_name", Cast: "text"},
+	"issuer":  {Expr: "c.issuer", Cast: "text"},
+}
+
+// certificateSortValue is a certificate's cursor value for a sort key.
+func certificateSortValue(sort string, c *Certificate) string {
+	switch sort {
+	case "name":
+		return c.CommonName
+	case "issuer":
+		return c.Issuer
+	}
+	return c.NotAfter.UTC().Format(time.RFC3339Nano)
+}
+
+// certificateFilterSQL is the WHERE of a certificate list; only the filters
+// given appear, so the planner sees plain conditions it can use indexes for.
+func certificateFilterSQL(f Filter, now time.Time) (conds []string, args []any) {
+	if f.ClientID != 0 {
+		args = append(args, f.ClientID)
+		conds = append(conds, fmt.Sprintf(`c.requirement_id IN (SELECT r2.id FROM requirements r2 JOIN projects p2 ON p2.id = r2.project_id WHERE p2.client_id = $%d)`, len(args)))
+	}
+	if f.RequirementID != 0 {
+		args = append(args, f.RequirementID)
+		conds = append(conds, fmt.Sprintf("c.requirement_id = $%d", len(args)))
+	}
+	if f.CSRID != 0 {
+		args = append(args, f.CSRID)
+		conds = append(conds, fmt.Sprintf("c.csr_id = $%d", len(args)))
+	}
+	if f.ExpiringWithinDays != nil {
+		args = append(args, now.Add(time.Duration(*f.ExpiringWithinDays)*24*time.Hour))
+		conds = append(conds, fmt.Sprintf("c.not_after <= $%d", len(args)))
+	}
+	return conds, args
+}
+
+func listCertificatePage(ctx context.Context, q db.DBTX, f Filter, req page.Request, now time.Time) (page.Result[Certificate], error) {
+	conds, args := certificateFilterSQL(f, now)
+	where, orderLimit, args := req.SQL(certificateSortColumns, "c.id", args)
+	if where != "" {
+		conds = append(conds, where)
+	}
+	sql := `SELECT ` + certListColumns + certFrom
+	if len(conds) > 0 {
+		sql += " WHERE " + strings.Join(conds, " AND ")
+	}
+	rows, err := q.Query(ctx, sql+orderLimit, args...)
+	if err != nil {
+		return page.Result[Certificate]{}, fmt.Errorf("certs: list certificates: %w", err)
+	}
+	defer rows.Close()
+	out := []Certificate{}
+	for rows.Next() {
+		c, err := scanCertificate(rows)
+		if err != nil {
+			return page.Result[Certificate]{}, fmt.Errorf("certs: list certificates: %w", err)
+		}
+		out = append(out, *c)
+	}
+	if err := rows.Err(); err != nil {
+		return page.Result[Certificate]{}, fmt.Errorf("certs: list certificates: %w", err)
+	}
+	return page.Finish(req, out, func(c Certificate) (string, int64) { return certificateSortValue(req.Sort, &c), c.ID }), nil
+}
+
+// streamCertificates calls fn for every certificate the filter keeps, in expiry
+// order, without holding them all (exports).
+func streamCertificates(ctx context.Context, q db.DBTX, f Filter, now time.Time, fn func(*Certificate) error) error {
+	conds, args := certificateFilterSQL(f, now)
+	sql := `SELECT ` + certListColumns + certFrom
+	if len(conds) > 0 {
+		sql += " WHERE " + strings.Join(conds, " AND ")
+	}
+	rows, err := q.Query(ctx, sql+" ORDER BY c.not_after, c.id", args...)
+	if err != nil {
+		return fmt.Errorf("certs: export certificates: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		c, err := scanCertificate(rows)
+		if err != nil {
+			return fmt.Errorf("certs: export certificates: %w", err)
+		}
+		if err := fn(c); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("certs: export certificates: %w", err)
+	}
+	return nil
+}
+
+// streamLatestCertificates calls fn for each requirement's latest certificate
+// (the one that expires last), soonest expiry first: the calendar's events.
+func streamLatestCertificates(ctx context.Context, q db.DBTX, clientID int64, fn func(*Certificate) error) error {
+	rows, err := q.Query(ctx, `
+		SELECT l.id, r.id, p.id, p.name, cl.id, cl.display_name, l.common_name, l.sans, l.not_before, l.not_after
+		FROM requirements r
+		JOIN projects p ON p.id = r.project_id
+		JOIN clients cl ON cl.id = p.client_id
+		CROSS JOIN LATERAL (SELECT ce.id, ce.common_name, ce.sans, ce.not_before, ce.not_after FROM certificates ce
+			WHERE ce.requirement_id = r.id ORDER BY ce.not_after DESC, ce.id DESC LIMIT 1) l
+		WHERE ($1 = 0 OR p.client_id = $1)
+		ORDER BY l.not_after, l.id`, clientID)
+	if err != nil {
+		return fmt.Errorf("certs: latest certificates: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var c Certificate
+		if err := rows.Scan(&c.ID, &c.RequirementID, &c.ProjectID, &c.ProjectName, &c.ClientID, &c.ClientName,
+			&c.CommonName, &c.SANs, &c.NotBefore, &c.NotAfter); err != nil {
+			return fmt.Errorf("certs: latest certificates: %w", err)
+		}
+		if err := fn(&c); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("certs: latest certificates: %w", err)
+	}
+	return nil
 }

@@ -122,8 +122,8 @@ type Certificate struct {
 	FingerprintSHA256 string    `json:"fingerprint_sha256"`
 	KeyType           string    `json:"key_type"`
 	PublicKeySHA256   string    `json:"public_key_sha256"`
-	LeafPEM           string    `json:"leaf_pem"`
-	IntermediatesPEM  string    `json:"intermediates_pem"`
+	LeafPEM           string    `json:"leaf_pem,omitempty"`
+	IntermediatesPEM  string    `json:"intermediates_pem,omitempty"`
 	RootPEM           string    `json:"root_pem,omitempty"`
 	MissingIssuer     string    `json:"missing_issuer,omitempty"`
 	MissingIssuerURLs []string  `json:"missing_issuer_urls,omitempty"`
@@ -168,4 +168,11 @@ type File struct {
 	Name        string
 	ContentType string
 	Data        []byte
+}
+
+// RenewBy is when a certificate should be renewed: a third of its lifetime
+// before it expires, for now. The renewal planner (internal/lifecycle) will
+// replace this one function with lead times per provider.
+func RenewBy(notBefore, notAfter time.Time) time.Time {
+	return notAfter.Add(-notAfter.Sub(notBefore) / 3)
 }

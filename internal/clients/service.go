@@ -7,6 +7,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/certportal/certportal/internal/audit"
+	"github.com/certportal/certportal/internal/page"
 )
 
 func clientSubject(c *Client) string { return fmt.Sprintf("client %d %s", c.ID, c.DisplayName) }
@@ -81,6 +82,11 @@ func changedFields(a, b ClientInput) []string {
 // GetClient returns one client.
 func (s *Service) GetClient(ctx context.Context, id int64) (*Client, error) {
 	return getClient(ctx, s.pool, id)
+}
+
+// ClientPage is one page of the client list.
+func (s *Service) ClientPage(ctx context.Context, f ClientFilter, req page.Request) (page.Result[ClientRow], error) {
+	return clientPage(ctx, s.pool, f, req)
 }
 
 // ListClients returns every client by name, with project counts and the standing

@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/certportal/certportal/internal/db"
 	"github.com/certportal/certportal/internal/errs"
+	"github.com/certportal/certportal/internal/page"
 	"github.com/certportal/certportal/internal/verify"
 )
 
@@ -302,4 +304,65 @@ func (s *Service) ContactsByClient(ctx context.Context, clientID int64) (map[int
 		return nil, fmt.Errorf("clients: contacts: %w", err)
 	}
 	return out, nil
+}
+
+// ClientSorts are the client list's sort keys, the default first; indexes on
+// (lower(display_name), id) and (lower(legal_name), id) serve them (00014).
+var ClientSorts = []string{"name", "legal"}
+
+var clientSortColumns = map[string]page.Column{
+	"name":  {Expr: "lower(c.display_name)", Cast: "text"},
+	"legal": {Expr: "lower(c.legal_name)", Cast: "text"},
+}
+
+// ClientFilter narrows the client list: Query matches part of the display or
+// legal name, case-insensitively.
+type ClientFilter struct {
+	Query string
+}
+
+func clientPage(ctx context.Context, q db.DBTX, f ClientFilter, req page.Request) (page.Result[ClientRow], error) {
+	var conds []string
+	var args []any
+	if f.Query != "" {
+		args = append(args, "%"+strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(strings.ToLower(f.Query))+"%")
+		conds = append(conds, fmt.Sprintf("(lower(c.display_name) LIKE $%d OR lower(c.legal_name) LIKE $%d)", len(args), len(args)))
+	}
+	where, orderLimit, args := req.SQL(clientSortColumns, "c.id", args)
+	if where != "" {
+		conds = append(conds, where)
+	}
+	sql := `
+		SELECT ` + prefixed("c.", clientColumns) + `,
+			(SELECT count(*) FROM projects p WHERE p.client_id = c.id),
+			COALESCE(gs.status, ''), gs.checked_on
+		FROM clients c
+		LEFT JOIN LATERAL (
+			SELECT status, checked_on FROM good_standing g
+			WHERE g.client_id = c.id ORDER BY checked_on DESC, id DESC LIMIT 1
+		) gs ON true`
+	if len(conds) > 0 {
+		sql += " WHERE " + strings.Join(conds, " AND ")
+	}
+	rows, err := q.Query(ctx, sql+orderLimit, args...)
+	if err != nil {
+		return page.Result[ClientRow]{}, fmt.Errorf("clients: list clients: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (ClientRow, error) {
+		var r ClientRow
+		c := &r.Client
+		err := row.Scan(&c.ID, &c.DisplayName, &c.LegalName, &c.Jurisdiction, &c.RegistrationNumber, &c.Address1,
+			&c.Address2, &c.City, &c.State, &c.PostalCode, &c.Country, &c.Phone, &c.CreatedAt, &c.UpdatedAt,
+			&r.Projects, &r.StandingStatus, &r.StandingCheckedOn)
+		return r, err
+	})
+	if err != nil {
+		return page.Result[ClientRow]{}, fmt.Errorf("clients: list clients: %w", err)
+	}
+	return page.Finish(req, out, func(r ClientRow) (string, int64) {
+		if req.Sort == "legal" {
+			return strings.ToLower(r.LegalName), r.ID
+		}
+		return strings.ToLower(r.DisplayName), r.ID
+	}), nil
 }

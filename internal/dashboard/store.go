@@ -32,7 +32,7 @@ var orderStatesUnderWay = []string{string(orders.OrderSubmitting), string(orders
 // and no order under way.
 func dashboardOpenRequirements(ctx context.Context, q db.DBTX, clientID int64, now time.Time) ([]dashboardRequirement, error) {
 	rows, err := q.Query(ctx, `
-		SELECT r.id, r.project_id, p.name, c.id, c.display_name, r.hostnames,
+		SELECT r.id, r.project_id, p.name, c.id, c.display_name, COALESCE(p.am_id, 0), COALESCE(p.po_id, 0), r.hostnames,
 			c.legal_name, c.address1, c.city, c.state, c.postal_code, c.country, c.phone
 		FROM requirements r
 		JOIN projects p ON p.id = r.project_id
@@ -47,7 +47,7 @@ func dashboardOpenRequirements(ctx context.Context, q db.DBTX, clientID int64, n
 	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (dashboardRequirement, error) {
 		var r dashboardRequirement
 		c := &r.client
-		err := row.Scan(&r.RequirementID, &r.ProjectID, &r.ProjectName, &r.ClientID, &r.ClientName, &r.Hostnames,
+		err := row.Scan(&r.RequirementID, &r.ProjectID, &r.ProjectName, &r.ClientID, &r.ClientName, &r.AMID, &r.POID, &r.Hostnames,
 			&c.LegalName, &c.Address1, &c.City, &c.State, &c.PostalCode, &c.Country, &c.Phone)
 		return r, err
 	})
@@ -69,7 +69,8 @@ type dashboardOrder struct {
 // of the overdue ones: the business-day clock decides).
 func dashboardOrders(ctx context.Context, q db.DBTX, clientID int64, submittedBefore time.Time) ([]dashboardOrder, error) {
 	rows, err := q.Query(ctx, `
-		SELECT o.id, o.requirement_id, p.id, p.name, c.id, c.display_name, s.common_name, o.product, o.state,
+		SELECT o.id, o.requirement_id, p.id, p.name, c.id, c.display_name, COALESCE(p.am_id, 0), COALESCE(p.po_id, 0),
+			s.common_name, o.product, o.state,
 			o.submitted_at, o.approver_email, o.last_error,
 			COALESCE(NULLIF(trim(ac.first_name || ' ' || ac.last_name), ''), ''), COALESCE(ac.email, '')
 		FROM orders o
@@ -92,7 +93,7 @@ func dashboardOrders(ctx context.Context, q db.DBTX, clientID int64, submittedBe
 		a := &d.AttentionOrder
 		var state, adminName, adminEmail string
 		err := row.Scan(&a.OrderID, &a.RequirementID, &a.ProjectID, &a.ProjectName, &a.ClientID, &a.ClientName,
-			&a.CommonName, &a.Product, &state, &a.SubmittedAt, &d.order.ApproverEmail, &d.order.LastError,
+			&a.AMID, &a.POID, &a.CommonName, &a.Product, &state, &a.SubmittedAt, &d.order.ApproverEmail, &d.order.LastError,
 			&adminName, &adminEmail)
 		a.State = orders.OrderState(state)
 		d.order.ID, d.order.State, d.order.SubmittedAt = a.OrderID, a.State, a.SubmittedAt
@@ -105,24 +106,31 @@ func dashboardOrders(ctx context.Context, q db.DBTX, clientID int64, submittedBe
 	return out, nil
 }
 
-// dashboardOrderCounts counts orders by state.
-func dashboardOrderCounts(ctx context.Context, q db.DBTX, clientID int64) (map[orders.OrderState]int, error) {
+// orderCount is how many orders of one client, AM and PO are in a state.
+type orderCount struct {
+	clientID, amID, poID int64
+	state                orders.OrderState
+	n                    int
+}
+
+// dashboardOrderCounts counts orders by client, AM, PO and state: a few rows
+// per client, so any filter's counts add up in memory.
+func dashboardOrderCounts(ctx context.Context, q db.DBTX) ([]orderCount, error) {
 	rows, err := q.Query(ctx, `
-		SELECT o.state, count(*)
+		SELECT p.client_id, COALESCE(p.am_id, 0), COALESCE(p.po_id, 0), o.state, count(*)
 		FROM orders o
 		JOIN requirements r ON r.id = o.requirement_id
 		JOIN projects p ON p.id = r.project_id
-		WHERE ($1::bigint = 0 OR p.client_id = $1)
-		GROUP BY o.state`, clientID)
+		GROUP BY 1, 2, 3, 4`)
 	if err != nil {
 		return nil, fmt.Errorf("dashboard: order counts: %w", err)
 	}
-	out := map[orders.OrderState]int{}
-	var state string
-	var n int
-	_, err = pgx.ForEachRow(rows, []any{&state, &n}, func() error {
-		out[orders.OrderState(state)] = n
-		return nil
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (orderCount, error) {
+		var c orderCount
+		var state string
+		err := row.Scan(&c.clientID, &c.amID, &c.poID, &state, &c.n)
+		c.state = orders.OrderState(state)
+		return c, err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("dashboard: order counts: %w", err)
@@ -131,25 +139,27 @@ func dashboardOrderCounts(ctx context.Context, q db.DBTX, clientID int64) (map[o
 }
 
 // dashboardLatestCertificates returns, for each requirement, its latest
-// certificate (the one that expires last) when that expires before before.
-func dashboardLatestCertificates(ctx context.Context, q db.DBTX, clientID int64, before time.Time) ([]ExpiringCertificate, error) {
+// certificate (the one that expires last) when that expires before before. One
+// index probe per requirement on certificates(requirement_id, not_after DESC,
+// id DESC): the cost grows with requirements, and with certificates only by
+// the depth of that index.
+func dashboardLatestCertificates(ctx context.Context, q db.DBTX, before time.Time) ([]ExpiringCertificate, error) {
 	rows, err := q.Query(ctx, `
-		SELECT l.id, l.requirement_id, p.id, p.name, c.id, c.display_name, l.common_name, l.not_after
-		FROM (SELECT DISTINCT ON (ce.requirement_id) ce.id, ce.requirement_id, ce.common_name, ce.not_after
-			FROM certificates ce
-			ORDER BY ce.requirement_id, ce.not_after DESC, ce.id DESC) l
-		JOIN requirements r ON r.id = l.requirement_id
+		SELECT l.id, r.id, p.id, p.name, c.id, c.display_name, COALESCE(p.am_id, 0), COALESCE(p.po_id, 0), l.common_name, l.not_after
+		FROM requirements r
 		JOIN projects p ON p.id = r.project_id
 		JOIN clients c ON c.id = p.client_id
-		WHERE ($1::bigint = 0 OR p.client_id = $1) AND l.not_after < $2
-		ORDER BY l.not_after, l.id`, clientID, before)
+		CROSS JOIN LATERAL (SELECT ce.id, ce.common_name, ce.not_after FROM certificates ce
+			WHERE ce.requirement_id = r.id ORDER BY ce.not_after DESC, ce.id DESC LIMIT 1) l
+		WHERE l.not_after < $1
+		ORDER BY l.not_after, l.id`, before)
 	if err != nil {
 		return nil, fmt.Errorf("dashboard: certificates: %w", err)
 	}
 	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (ExpiringCertificate, error) {
 		var e ExpiringCertificate
 		err := row.Scan(&e.CertificateID, &e.RequirementID, &e.ProjectID, &e.ProjectName, &e.ClientID, &e.ClientName,
-			&e.CommonName, &e.NotAfter)
+			&e.AMID, &e.POID, &e.CommonName, &e.NotAfter)
 		e.NotAfter = e.NotAfter.UTC()
 		return e, err
 	})
@@ -157,4 +167,13 @@ func dashboardLatestCertificates(ctx context.Context, q db.DBTX, clientID int64,
 		return nil, fmt.Errorf("dashboard: %w", err)
 	}
 	return out, nil
+}
+
+// dataVersion is the dashboard's data version (migration 00015).
+func dataVersion(ctx context.Context, q db.DBTX) (int64, error) {
+	var v int64
+	if err := q.QueryRow(ctx, `SELECT version FROM dashboard_state`).Scan(&v); err != nil {
+		return 0, fmt.Errorf("dashboard: data version: %w", err)
+	}
+	return v, nil
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -13,6 +14,7 @@ import (
 	"github.com/certportal/certportal/internal/clients"
 	"github.com/certportal/certportal/internal/db"
 	"github.com/certportal/certportal/internal/errs"
+	"github.com/certportal/certportal/internal/page"
 	"github.com/certportal/certportal/internal/projects"
 	"github.com/certportal/certportal/internal/verify"
 )
@@ -407,4 +409,75 @@ func nullID(id int64) *int64 {
 		return nil
 	}
 	return &id
+}
+
+// OrderSorts are the order list's sort keys, the default (newest first) first;
+// the primary key and orders_state_idx (state, id) serve them.
+var OrderSorts = []string{"id", "state"}
+
+var orderSortColumns = map[string]page.Column{
+	"id":    {Expr: "o.id", Cast: "bigint"},
+	"state": {Expr: "o.state", Cast: "text"},
+}
+
+func orderPage(ctx context.Context, q db.DBTX, f OrderFilter, req page.Request) (page.Result[Order], error) {
+	var conds []string
+	var args []any
+	if f.State != "" {
+		args = append(args, string(f.State))
+		conds = append(conds, fmt.Sprintf("o.state = $%d", len(args)))
+	}
+	if f.RequirementID != 0 {
+		args = append(args, f.RequirementID)
+		conds = append(conds, fmt.Sprintf("o.requirement_id = $%d", len(args)))
+	}
+	where, orderLimit, args := req.SQL(orderSortColumns, "o.id", args)
+	if where != "" {
+		conds = append(conds, where)
+	}
+	sql := `SELECT ` + orderColumns + orderFrom
+	if len(conds) > 0 {
+		sql += " WHERE " + strings.Join(conds, " AND ")
+	}
+	rows, err := q.Query(ctx, sql+orderLimit, args...)
+	if err != nil {
+		return page.Result[Order]{}, fmt.Errorf("orders: list orders: %w", err)
+	}
+	out, err := db.Collect(rows, orderScan)
+	if err != nil {
+		return page.Result[Order]{}, fmt.Errorf("orders: list orders: %w", err)
+	}
+	if out == nil {
+		out = []Order{}
+	}
+	return page.Finish(req, out, func(o Order) (string, int64) {
+		if req.Sort == "state" {
+			return string(o.State), o.ID
+		}
+		return strconv.FormatInt(o.ID, 10), o.ID
+	}), nil
+}
+
+// orderStream calls fn for every order the filter keeps, newest first (exports).
+func orderStream(ctx context.Context, q db.DBTX, f OrderFilter, fn func(*Order) error) error {
+	rows, err := q.Query(ctx, `SELECT `+orderColumns+orderFrom+`
+		WHERE ($1::text = '' OR o.state = $1) AND ($2::bigint = 0 OR o.requirement_id = $2)
+		ORDER BY o.id DESC`, string(f.State), f.RequirementID)
+	if err != nil {
+		return fmt.Errorf("orders: export orders: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		o, err := orderScan(rows)
+		if err != nil {
+			return fmt.Errorf("orders: export orders: %w", err)
+		}
+		if err := fn(o); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("orders: export orders: %w", err)
+	}
+	return nil
 }

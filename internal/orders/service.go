@@ -12,6 +12,7 @@ import (
 	"github.com/certportal/certportal/internal/calendar"
 	"github.com/certportal/certportal/internal/clients"
 	"github.com/certportal/certportal/internal/errs"
+	"github.com/certportal/certportal/internal/page"
 	"github.com/certportal/certportal/internal/projects"
 	"github.com/certportal/certportal/internal/verify"
 )
@@ -227,7 +228,23 @@ func (s *OrderService) Clock(o *Order) OrderClock {
 	return orderClock(s.cfg.Calendar, o.State, submitted, s.now())
 }
 
-// List returns orders, newest first.
+// Page is one page of the order list.
+func (s *OrderService) Page(ctx context.Context, f OrderFilter, req page.Request) (page.Result[Order], error) {
+	if f.State != "" && !f.State.Valid() {
+		return page.Result[Order]{}, errs.Field("state", "state must be one of the order states.")
+	}
+	return orderPage(ctx, s.pool, f, req)
+}
+
+// EachOrder streams every order the filter keeps, newest first (exports).
+func (s *OrderService) EachOrder(ctx context.Context, f OrderFilter, fn func(*Order) error) error {
+	if f.State != "" && !f.State.Valid() {
+		return errs.Field("state", "state must be one of the order states.")
+	}
+	return orderStream(ctx, s.pool, f, fn)
+}
+
+// List returns orders, newest first (at most f.Limit; lists use Page).
 func (s *OrderService) List(ctx context.Context, f OrderFilter) ([]Order, error) {
 	if f.State != "" && !f.State.Valid() {
 		return nil, errs.Field("state", "Unknown state "+string(f.State)+".")

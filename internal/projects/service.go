@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/certportal/certportal/internal/audit"
+	"github.com/certportal/certportal/internal/page"
 )
 
 func projectSubject(p *Project) string { return fmt.Sprintf("project %d %s", p.ID, p.Name) }
@@ -97,6 +98,19 @@ func (s *Service) GetProject(ctx context.Context, id int64) (*Project, error) {
 	}
 	p.Flags = SprintOneFlags(p, s.today())
 	return p, nil
+}
+
+// ProjectPage is one page of the project list, with flags.
+func (s *Service) ProjectPage(ctx context.Context, f ProjectFilter, req page.Request) (page.Result[Project], error) {
+	res, err := projectPage(ctx, s.pool, f, req)
+	if err != nil {
+		return res, err
+	}
+	today := s.today()
+	for i := range res.Items {
+		res.Items[i].Flags = SprintOneFlags(&res.Items[i], today)
+	}
+	return res, nil
 }
 
 // ListProjects returns every project (clientID 0) or one client's, with flags.

@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/certportal/certportal/internal/db"
 	"github.com/certportal/certportal/internal/errs"
+	"github.com/certportal/certportal/internal/page"
 )
 
 const projectSelect = `
@@ -111,4 +113,57 @@ func listProjects(ctx context.Context, q db.DBTX, clientID int64) ([]Project, er
 		return nil, fmt.Errorf("projects: list projects: %w", err)
 	}
 	return out, nil
+}
+
+// ProjectSorts are the project list's sort keys, the default first; indexes on
+// (lower(name), id) and (staging_on, id) serve them (00014).
+var ProjectSorts = []string{"name", "staging"}
+
+var projectSortColumns = map[string]page.Column{
+	"name":    {Expr: "lower(p.name)", Cast: "text"},
+	"staging": {Expr: "COALESCE(p.staging_on, 'infinity'::date)", Cast: "date"},
+}
+
+// ProjectFilter narrows the project list (0: any).
+type ProjectFilter struct {
+	ClientID, POID, AMID int64
+}
+
+func projectPage(ctx context.Context, q db.DBTX, f ProjectFilter, req page.Request) (page.Result[Project], error) {
+	var conds []string
+	var args []any
+	for _, c := range []struct {
+		col string
+		v   int64
+	}{{"p.client_id", f.ClientID}, {"p.po_id", f.POID}, {"p.am_id", f.AMID}} {
+		if c.v != 0 {
+			args = append(args, c.v)
+			conds = append(conds, fmt.Sprintf("%s = $%d", c.col, len(args)))
+		}
+	}
+	where, orderLimit, args := req.SQL(projectSortColumns, "p.id", args)
+	if where != "" {
+		conds = append(conds, where)
+	}
+	sql := projectSelect
+	if len(conds) > 0 {
+		sql += " WHERE " + strings.Join(conds, " AND ")
+	}
+	rows, err := q.Query(ctx, sql+orderLimit, args...)
+	if err != nil {
+		return page.Result[Project]{}, fmt.Errorf("projects: list projects: %w", err)
+	}
+	out, err := db.Collect(rows, scanProject)
+	if err != nil {
+		return page.Result[Project]{}, fmt.Errorf("projects: list projects: %w", err)
+	}
+	return page.Finish(req, out, func(p Project) (string, int64) {
+		if req.Sort == "staging" {
+			if p.StagingOn == nil {
+				return "infinity", p.ID
+			}
+			return p.StagingOn.Format("2006-01-02"), p.ID
+		}
+		return strings.ToLower(p.Name), p.ID
+	}), nil
 }

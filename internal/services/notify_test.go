@@ -105,3 +105,46 @@ func TestAFailedScheduledInstallCheckIsAnnounced(t *testing.T) {
 		t.Errorf("the passing install: %d deliveries, want 0", n)
 	}
 }
+
+// The one step definition sees installs: issued, then installed on staging
+// once a staging install passed its check, then in production.
+func TestTheRequirementStepFollowsItsInstalls(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := pgtest.Pool(t)
+	set := services.New(pool, services.Config{
+		Installs: installs.Config{Lookup: func(context.Context, string) ([]netip.Addr, error) { return nil, nil }},
+	})
+	p := installstest.NewPKI(t, "www.example.com")
+	req := installstest.Requirement(t, pool, true, "www.example.com")
+	certID := installstest.Certificate(t, pool, req, p)
+	good := installstest.StartServer(t, p.FullChain, installstest.HSTSYear)
+	step := func() string {
+		t.Helper()
+		st, err := set.Dashboard.RequirementStep(ctx, req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(st.Key)
+	}
+	if got := step(); got != "issued" {
+		t.Fatalf("a certificate with no install: step %q, want issued", got)
+	}
+	for _, env := range []string{"staging", "production"} {
+		in, err := set.Installs.Record(ctx, audit.System, certID, installs.NewInstall{Environment: env,
+			Hostname: "www.example.com", Addresses: []string{good}, TrustRootsPEM: p.RootPEM})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := step(); env == "staging" && got != "issued" {
+			t.Fatalf("a staging install not yet checked: step %q, want issued", got)
+		}
+		if _, err := set.Installs.Check(ctx, audit.System, in.ID, ""); err != nil {
+			t.Fatal(err)
+		}
+		want := map[string]string{"staging": "staging", "production": "production"}[env]
+		if got := step(); got != want {
+			t.Errorf("after the %s install passed its check: step %q, want %q", env, got, want)
+		}
+	}
+}

@@ -54,6 +54,7 @@ func (s *Server) loginPost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.sessions.Remove(r.Context(), sessCSRF)
+	http.SetCookie(w, &http.Cookie{Name: anonCSRFCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: s.cfg.Production})
 	s.sessions.Put(r.Context(), sessUserID, u.ID)
 	s.sessions.Put(r.Context(), sessGeneration, u.SessionGeneration)
 	s.sessions.Put(r.Context(), sessReauthAt, s.cfg.Now().Unix())

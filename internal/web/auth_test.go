@@ -115,11 +115,25 @@ func TestEveryResponseCarriesTheSecurityHeaders(t *testing.T) {
 func TestSessionCookieIsHttpOnlyAndLax(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
+	b.user("po@example.com", accounts.RolePO)
 	resp, err := http.Get(b.ts.URL + "/login")
 	if err != nil {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
+	for _, c := range resp.Cookies() {
+		switch c.Name {
+		case "certportal_session":
+			t.Error("anonymous GET /login set a session cookie; it must start no session")
+		case anonCSRFCookie:
+			if !c.HttpOnly || c.SameSite != http.SameSiteStrictMode {
+				t.Errorf("sign-in CSRF cookie HttpOnly=%v SameSite=%v, want HttpOnly and Strict", c.HttpOnly, c.SameSite)
+			}
+		}
+	}
+	br := b.browser()
+	br.get("/login")
+	resp, _ = br.post("/login", url.Values{"email": {"po@example.com"}, "password": {testPassword}})
 	var found bool
 	for _, c := range resp.Cookies() {
 		if c.Name == "certportal_session" {
@@ -130,7 +144,7 @@ func TestSessionCookieIsHttpOnlyAndLax(t *testing.T) {
 		}
 	}
 	if !found {
-		t.Error("GET /login set no session cookie")
+		t.Error("signing in set no session cookie")
 	}
 }
 
@@ -313,5 +327,49 @@ func TestAKeyDownloadAsksForThePasswordAgainAfterTenMinutes(t *testing.T) {
 	b.srv.pool.QueryRow(context.Background(), `SELECT count(*) FROM audit_log WHERE action = 'auth.reauth_failed'`).Scan(&failed)
 	if failed != 1 {
 		t.Errorf("%d reauth_failed audit records, want 1", failed)
+	}
+}
+
+func TestAnonymousSignInPageWritesNoSessionRowAndItsFormStillWorks(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.user("po@example.com", accounts.RolePO)
+	countSessions := func() int {
+		var n int
+		if err := b.srv.pool.QueryRow(context.Background(), `SELECT count(*) FROM sessions`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	for range 5 {
+		if resp, _ := b.browser().get("/login"); resp.StatusCode != http.StatusOK {
+			t.Fatalf("GET /login: %d", resp.StatusCode)
+		}
+	}
+	// A visitor sent to sign in from a protected page, and one coming back.
+	br := b.browser()
+	br.get("/certificates")
+	br.get("/login?next=/certificates")
+	br.get("/login")
+	if n := countSessions(); n != 0 {
+		t.Fatalf("anonymous page loads wrote %d session rows, want 0", n)
+	}
+	// The sign-in form's token must match the visitor's own cookie.
+	other := b.browser()
+	other.get("/login")
+	resp, _ := other.post("/login", url.Values{"email": {"po@example.com"}, "password": {testPassword}, "csrf_token": {br.csrf}})
+	if resp.StatusCode != http.StatusForbidden {
+		t.Errorf("sign-in with another visitor's token: %d, want 403", resp.StatusCode)
+	}
+	resp, _ = b.browser().post("/login", url.Values{"email": {"po@example.com"}, "password": {testPassword}, "csrf_token": {br.csrf}})
+	if resp.StatusCode != http.StatusForbidden {
+		t.Errorf("sign-in without the token cookie: %d, want 403", resp.StatusCode)
+	}
+	resp, body := br.post("/login", url.Values{"email": {"po@example.com"}, "password": {testPassword}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("sign in: %d\n%s", resp.StatusCode, body)
+	}
+	if n := countSessions(); n != 1 {
+		t.Errorf("after signing in there are %d session rows, want 1", n)
 	}
 }

@@ -1,10 +1,8 @@
 package web
 
 import (
-	"cmp"
 	"fmt"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -12,7 +10,6 @@ import (
 	"github.com/certportal/certportal/internal/certs"
 	"github.com/certportal/certportal/internal/errs"
 	"github.com/certportal/certportal/web/templates/pages"
-	"github.com/certportal/certportal/web/templates/view"
 )
 
 const dateLayout = "2006-01-02"
@@ -72,57 +69,40 @@ func (s *Server) certificatesList(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	all, err := s.certs.Certificates(r.Context(), certs.Filter{})
+	req, err := readPage(r, certs.CertificateSorts)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	list, err := s.certs.Certificates(r.Context(), f)
+	res, err := s.certs.CertificatePage(r.Context(), f, req)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	sort := readSort(r, []string{"name", "client", "project", "issuer", "expires"}, "expires")
-	slices.SortStableFunc(list, func(a, b certs.Certificate) int {
-		var c int
-		switch sort.Key {
-		case "name":
-			c = strings.Compare(a.CommonName, b.CommonName)
-		case "client":
-			c = strings.Compare(strings.ToLower(a.ClientName), strings.ToLower(b.ClientName))
-		case "project":
-			c = strings.Compare(strings.ToLower(a.ProjectName), strings.ToLower(b.ProjectName))
-		case "issuer":
-			c = strings.Compare(a.Issuer, b.Issuer)
-		default:
-			c = a.NotAfter.Compare(b.NotAfter)
-		}
-		if sort.Desc {
-			c = -c
-		}
-		return cmp.Or(c, cmp.Compare(a.ID, b.ID))
-	})
+	sort := sortSpec{Key: req.Sort, Desc: req.Desc}
 	v := pages.Certificates{
-		Columns: columns(r, sort, [][2]string{{"", "Certificate"}, {"name", "Common name"}, {"client", "Client"}, {"project", "Project"},
+		Columns: columns(r, sort, [][2]string{{"", "Certificate"}, {"name", "Common name"}, {"", "Client"}, {"", "Project"},
 			{"issuer", "Issuer"}, {"expires", "Expires"}, {"", "Days left"}, {"", "State"}}),
-		Rows:         s.certificateRows(list),
+		Rows:         s.certificateRows(res.Items),
 		ClientID:     r.URL.Query().Get("client_id"),
 		ExpiringDays: r.URL.Query().Get("expiring_within_days"),
 	}
+	v.Prev, v.Next = pageLinks(r, res.Next, res.Prev)
+	csv := r.URL.Query()
+	for _, k := range []string{"after", "before", "limit", "sort", "dir"} {
+		csv.Del(k)
+	}
+	csv.Set("format", "csv")
+	v.CSVHref = "/certificates/export?" + csv.Encode()
 	for i := range v.Columns {
 		if v.Columns[i].Key == "" {
 			v.Columns[i].Href = ""
 		}
 	}
-	seen := map[int64]bool{}
-	for _, c := range all {
-		if !seen[c.ClientID] {
-			seen[c.ClientID] = true
-			v.Clients = append(v.Clients, pages.Option{Value: view.Itoa(c.ClientID), Label: c.ClientName})
+	if f.ClientID != 0 {
+		if c, err := s.clients.GetClient(r.Context(), f.ClientID); err == nil {
+			v.ClientName = c.DisplayName
 		}
 	}
-	slices.SortFunc(v.Clients, func(a, b pages.Option) int {
-		return strings.Compare(strings.ToLower(a.Label), strings.ToLower(b.Label))
-	})
 	s.render(w, r, pages.CertificatesPage(s.pageData(r, "Certificates"), v))
 }

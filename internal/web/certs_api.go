@@ -252,16 +252,28 @@ func (s *Server) apiCertificates(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	list, err := s.certs.Certificates(r.Context(), f)
+	if r.URL.Query().Get("format") == "csv" {
+		s.certificatesCSV(w, r, f)
+		return
+	}
+	req, err := readPage(r, certs.CertificateSorts)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	out := make([]apiCertificate, 0, len(list))
-	for i := range list {
-		out = append(out, toAPICertificate(&list[i]))
+	res, err := s.certs.CertificatePage(r.Context(), f, req)
+	if err != nil {
+		s.fail(w, r, err)
+		return
 	}
-	s.writeJSON(w, http.StatusOK, map[string]any{"certificates": out})
+	out := make([]apiCertificate, 0, len(res.Items))
+	for i := range res.Items {
+		out = append(out, toAPICertificate(&res.Items[i]))
+	}
+	s.writeJSON(w, http.StatusOK, struct {
+		Certificates []apiCertificate `json:"certificates"`
+		pageCursors
+	}{out, pageCursors{res.Next, res.Prev}})
 }
 
 // apiKey returns the PKCS#8 PEM; the reason is required and audited with the

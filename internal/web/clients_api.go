@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/certportal/certportal/internal/clients"
@@ -28,15 +29,20 @@ func toAPIStanding(g *clients.Standing) apiStanding {
 }
 
 func (s *Server) apiClients(w http.ResponseWriter, r *http.Request) {
-	rows, err := s.clients.ListClients(r.Context())
+	req, err := readPage(r, clients.ClientSorts)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	if rows == nil {
-		rows = []clients.ClientRow{}
+	res, err := s.clients.ClientPage(r.Context(), clients.ClientFilter{Query: strings.TrimSpace(r.URL.Query().Get("q"))}, req)
+	if err != nil {
+		s.fail(w, r, err)
+		return
 	}
-	s.writeJSON(w, http.StatusOK, map[string]any{"clients": rows})
+	s.writeJSON(w, http.StatusOK, struct {
+		Clients []clients.ClientRow `json:"clients"`
+		pageCursors
+	}{res.Items, pageCursors{res.Next, res.Prev}})
 }
 
 func (s *Server) apiClientCreate(w http.ResponseWriter, r *http.Request) {
@@ -221,16 +227,30 @@ func (s *Server) apiProjects(w http.ResponseWriter, r *http.Request) {
 		}
 		clientID = n
 	}
-	ps, err := s.projects.ListProjects(r.Context(), clientID)
+	f, err := readProjectFilter(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	f.ClientID = clientID
+	req, err := readPage(r, projects.ProjectSorts)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	res, err := s.projects.ProjectPage(r.Context(), f, req)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	out := []apiProject{}
-	for i := range ps {
-		out = append(out, toAPIProject(&ps[i]))
+	for i := range res.Items {
+		out = append(out, toAPIProject(&res.Items[i]))
 	}
-	s.writeJSON(w, http.StatusOK, map[string]any{"projects": out})
+	s.writeJSON(w, http.StatusOK, struct {
+		Projects []apiProject `json:"projects"`
+		pageCursors
+	}{out, pageCursors{res.Next, res.Prev}})
 }
 
 func (s *Server) apiProjectCreate(w http.ResponseWriter, r *http.Request) {

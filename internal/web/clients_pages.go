@@ -3,7 +3,6 @@ package web
 import (
 	"fmt"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -68,40 +67,31 @@ func standingStatus(status string, checkedOn *time.Time, now time.Time) (string,
 }
 
 func (s *Server) clientList(w http.ResponseWriter, r *http.Request) {
-	rows, err := s.clients.ListClients(r.Context())
+	req, err := readPage(r, clients.ClientSorts)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	sort := readSort(r, []string{"name", "legal", "country", "projects"}, "name")
-	slices.SortStableFunc(rows, func(a, b clients.ClientRow) int {
-		var c int
-		switch sort.Key {
-		case "legal":
-			c = strings.Compare(strings.ToLower(a.LegalName), strings.ToLower(b.LegalName))
-		case "country":
-			c = strings.Compare(a.Country+a.City, b.Country+b.City)
-		case "projects":
-			c = a.Projects - b.Projects
-		default:
-			c = strings.Compare(strings.ToLower(a.DisplayName), strings.ToLower(b.DisplayName))
-		}
-		if sort.Desc {
-			c = -c
-		}
-		return c
-	})
-	v := pages.Clients{
-		Columns:  columns(r, sort, [][2]string{{"name", "Client"}, {"legal", "Legal name"}, {"country", "Where"}, {"projects", "Projects"}, {"", "Good standing"}}, "projects"),
-		CanWrite: canWriteClients(r),
+	q := strings.TrimSpace(r.URL.Query().Get("q"))
+	res, err := s.clients.ClientPage(r.Context(), clients.ClientFilter{Query: q}, req)
+	if err != nil {
+		s.fail(w, r, err)
+		return
 	}
+	v := pages.Clients{
+		Columns: columns(r, sortSpec{Key: req.Sort, Desc: req.Desc}, [][2]string{{"name", "Client"}, {"legal", "Legal name"},
+			{"", "Where"}, {"", "Projects"}, {"", "Good standing"}}),
+		CanWrite: canWriteClients(r),
+		Query:    q,
+	}
+	v.Prev, v.Next = pageLinks(r, res.Next, res.Prev)
 	for i := range v.Columns {
 		if v.Columns[i].Key == "" {
 			v.Columns[i].Href = ""
 		}
 	}
 	now := time.Now()
-	for _, c := range rows {
+	for _, c := range res.Items {
 		st, label := standingStatus(c.StandingStatus, c.StandingCheckedOn, now)
 		place := strings.Trim(strings.Join([]string{c.City, c.State, c.Country}, ", "), ", ")
 		v.Rows = append(v.Rows, pages.ClientRow{ID: c.ID, Name: c.DisplayName, LegalName: c.LegalName, Place: place,

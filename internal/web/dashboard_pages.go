@@ -3,31 +3,56 @@ package web
 import (
 	"cmp"
 	"fmt"
+	"math"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/go-chi/chi/v5"
+
 	"github.com/certportal/certportal/internal/dashboard"
 	"github.com/certportal/certportal/internal/errs"
 	"github.com/certportal/certportal/internal/orders"
+	"github.com/certportal/certportal/internal/page"
 	"github.com/certportal/certportal/web/templates/components"
 	"github.com/certportal/certportal/web/templates/pages"
 	"github.com/certportal/certportal/web/templates/view"
 )
 
-// summaryFilter reads ?client_id= (empty: every client).
+// summaryFilter reads ?client_id=&am_id=&po_id= (empty: any).
 func summaryFilter(r *http.Request) (dashboard.SummaryFilter, error) {
 	var f dashboard.SummaryFilter
-	if v := strings.TrimSpace(r.URL.Query().Get("client_id")); v != "" {
-		id, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || id <= 0 {
-			return f, errs.New(errs.BadRequest, "client_id must be a client's id, a positive whole number.")
+	for _, p := range []struct {
+		name, what string
+		dst        *int64
+	}{{"client_id", "a client's id", &f.ClientID}, {"am_id", "a user's id", &f.AMID}, {"po_id", "a user's id", &f.POID}} {
+		if v := strings.TrimSpace(r.URL.Query().Get(p.name)); v != "" {
+			id, err := strconv.ParseInt(v, 10, 64)
+			if err != nil || id <= 0 {
+				return f, &errs.Error{Code: errs.BadRequest, Message: p.name + " must be " + p.what + ", a positive whole number.",
+					Fields: map[string]string{p.name: "Give " + p.what + "."}}
+			}
+			*p.dst = id
 		}
-		f.ClientID = id
 	}
 	return f, nil
+}
+
+// filterQuery is the request's dashboard filter as a query string.
+func filterQuery(r *http.Request) string {
+	q := url.Values{}
+	for _, k := range []string{"client_id", "am_id", "po_id"} {
+		if v := r.URL.Query().Get(k); v != "" {
+			q.Set(k, v)
+		}
+	}
+	if len(q) == 0 {
+		return ""
+	}
+	return "?" + q.Encode()
 }
 
 // summary answers the dashboard's service call for the request's filter.
@@ -60,15 +85,26 @@ func (s *Server) dashboardPage(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	clients, err := s.clients.ListClients(r.Context())
-	if err != nil {
-		s.fail(w, r, err)
-		return
+	q := r.URL.Query()
+	d := pages.Dashboard{ClientID: sum.ClientID, AsOf: fmtTime(sum.AsOf),
+		ClientIDText: q.Get("client_id"), AMIDText: q.Get("am_id"), POIDText: q.Get("po_id"), AllLinks: map[string][]pages.DashboardLink{}}
+	fq := filterQuery(r)
+	if sum.ClientID != 0 {
+		if c, err := s.clients.GetClient(r.Context(), sum.ClientID); err == nil {
+			d.ClientName = c.DisplayName
+		}
 	}
-	d := pages.Dashboard{ClientID: sum.ClientID, AsOf: fmtTime(sum.AsOf)}
-	for _, c := range clients {
-		d.Clients = append(d.Clients, pages.Option{Value: strconv.FormatInt(c.ID, 10), Label: c.DisplayName, Selected: c.ID == sum.ClientID})
+	see := func(section, list string, shown, all int, what string) {
+		if all > shown {
+			d.AllLinks[section] = append(d.AllLinks[section], pages.DashboardLink{
+				Label: fmt.Sprintf("Showing the %d most urgent of %d %s: see them all", shown, all, what), Href: "/dashboard/" + list + fq})
+		}
 	}
+	see("blocked", "blocked", len(sum.BlockedRequirements), sum.Counts.Blocked, "blocked requirements")
+	see("flagged", "flagged", len(sum.FlaggedProjects), sum.Counts.Flagged, "flagged projects")
+	see("orders", "overdue", len(sum.OverdueOrders), sum.Counts.Overdue, "overdue orders")
+	see("orders", "stuck", len(sum.StuckOrders), sum.Counts.Stuck, "unknown or declined orders")
+	see("certs", "expiring", len(sum.ExpiringCertificates), sum.Counts.Expiring+sum.Counts.Expired, "expiring or expired certificates")
 	d.Tiles = dashboardTiles(sum)
 	d.ClientCols, d.ClientRows = dashboardClients(r, sum.Clients)
 	d.BlockedCols, d.Blocked = dashboardBlocked(r, sum.BlockedRequirements)
@@ -117,19 +153,14 @@ func dashboardTiles(sum *dashboard.Summary) []pages.DashboardTile {
 		}
 		return t
 	}
-	expired := 0
-	for _, c := range sum.ExpiringCertificates {
-		if c.Expired {
-			expired++
-		}
-	}
+	n := sum.Counts
 	return []pages.DashboardTile{
-		tile("Blocked requirements", len(sum.BlockedRequirements), "blocked", "red", "Blocked"),
-		tile("Flagged projects", len(sum.FlaggedProjects), "flagged", "amber", "Flagged"),
-		tile("Overdue orders", len(sum.OverdueOrders), "orders", "red", "Overdue"),
-		tile("Unknown or declined orders", len(sum.StuckOrders), "orders", "red", "Needs a person"),
-		tile("Expiring within 30 days", len(sum.ExpiringCertificates)-expired, "certs", "amber", "Renew"),
-		tile("Expired", expired, "certs", "red", "Expired"),
+		tile("Blocked requirements", n.Blocked, "blocked", "red", "Blocked"),
+		tile("Flagged projects", n.Flagged, "flagged", "amber", "Flagged"),
+		tile("Overdue orders", n.Overdue, "orders", "red", "Overdue"),
+		tile("Unknown or declined orders", n.Stuck, "orders", "red", "Needs a person"),
+		tile("Expiring within 30 days", n.Expiring, "certs", "amber", "Renew"),
+		tile("Expired", n.Expired, "certs", "red", "Expired"),
 	}
 }
 
@@ -259,4 +290,148 @@ func needsAttention(sum *dashboard.Summary) *pages.NeedsAttention {
 		}
 	}
 	return a
+}
+
+// dashboardLists are the dashboard's lists that have a full, paged page.
+var dashboardLists = map[string]struct{ title, empty string }{
+	"blocked":  {"Blocked requirements", "No requirement is blocked."},
+	"flagged":  {"Projects flagged at sprint one", "No project is flagged."},
+	"overdue":  {"Orders overdue at the CA", "No order is overdue."},
+	"stuck":    {"Orders of unknown outcome or declined", "No order needs a person."},
+	"expiring": {"Certificates expiring or expired", "No certificate expires in the next 30 days."},
+}
+
+// dashboardListItems is one page of a full dashboard list, in the order the
+// dashboard shows it (most urgent first); the cursor is the last item's id.
+func (s *Server) dashboardListItems(r *http.Request) (name string, items any, ids []int64, res page.Result[int], err error) {
+	name = chi.URLParam(r, "list")
+	if _, ok := dashboardLists[name]; !ok {
+		return name, nil, nil, res, notFound("There is no such dashboard list.")
+	}
+	if s.orders == nil {
+		return name, nil, nil, res, errs.New(errs.Unavailable, "The dashboard is not available in this portal.")
+	}
+	f, err := summaryFilter(r)
+	if err != nil {
+		return name, nil, nil, res, err
+	}
+	req, err := readPage(r, []string{name})
+	if err != nil {
+		return name, nil, nil, res, err
+	}
+	f.Limit = math.MaxInt
+	sum, err := s.dashboard.Summary(r.Context(), f)
+	if err != nil {
+		return name, nil, nil, res, err
+	}
+	switch name {
+	case "blocked":
+		for _, b := range sum.BlockedRequirements {
+			ids = append(ids, b.RequirementID)
+		}
+	case "flagged":
+		for _, p := range sum.FlaggedProjects {
+			ids = append(ids, p.ProjectID)
+		}
+	case "overdue":
+		for _, o := range sum.OverdueOrders {
+			ids = append(ids, o.OrderID)
+		}
+	case "stuck":
+		for _, o := range sum.StuckOrders {
+			ids = append(ids, o.OrderID)
+		}
+	case "expiring":
+		for _, c := range sum.ExpiringCertificates {
+			ids = append(ids, c.CertificateID)
+		}
+	}
+	// Positions into the list; the cursor names the item, not a position, so an
+	// item that moves does not shift the pages around it.
+	start, end := 0, len(ids)
+	if req.After != nil {
+		start = slices.Index(ids, req.After.ID) + 1
+	}
+	if req.Before != nil {
+		if end = slices.Index(ids, req.Before.ID); end < 0 {
+			end = 0
+		}
+		start = max(0, end-req.Limit)
+	}
+	stop := min(len(ids), start+req.Limit)
+	if req.Before != nil {
+		stop = end
+	}
+	var positions []int
+	for i := start; i < stop; i++ {
+		positions = append(positions, i)
+	}
+	cursor := func(i int) string { return page.Cursor{Sort: name, ID: ids[i]}.Encode() }
+	res.Items = positions
+	if stop < len(ids) && len(positions) > 0 {
+		res.Next = cursor(stop - 1)
+	}
+	if start > 0 && len(positions) > 0 {
+		res.Prev = cursor(start)
+	}
+	switch name {
+	case "blocked":
+		items = pick(sum.BlockedRequirements, positions)
+	case "flagged":
+		items = pick(sum.FlaggedProjects, positions)
+	case "overdue":
+		items = pick(sum.OverdueOrders, positions)
+	case "stuck":
+		items = pick(sum.StuckOrders, positions)
+	case "expiring":
+		items = pick(sum.ExpiringCertificates, positions)
+	}
+	return name, items, ids, res, nil
+}
+
+func pick[T any](list []T, positions []int) []T {
+	out := make([]T, 0, len(positions))
+	for _, i := range positions {
+		out = append(out, list[i])
+	}
+	return out
+}
+
+// apiDashboardList is GET /api/v1/dashboard/{list}: a full list, paged.
+func (s *Server) apiDashboardList(w http.ResponseWriter, r *http.Request) {
+	_, items, _, res, err := s.dashboardListItems(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.writeJSON(w, http.StatusOK, struct {
+		Items any `json:"items"`
+		pageCursors
+	}{items, pageCursors{res.Next, res.Prev}})
+}
+
+// dashboardListPage is GET /dashboard/{list}.
+func (s *Server) dashboardListPage(w http.ResponseWriter, r *http.Request) {
+	name, items, _, res, err := s.dashboardListItems(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	meta := dashboardLists[name]
+	l := pages.DashboardList{ID: name, Title: meta.title, Empty: meta.empty}
+	switch v := items.(type) {
+	case []dashboard.BlockedRequirement:
+		l.Cols, l.Rows = dashboardBlocked(r, v)
+	case []dashboard.FlaggedProject:
+		l.Cols, l.Rows = dashboardFlagged(r, v)
+	case []dashboard.AttentionOrder:
+		l.Cols, l.Rows = dashboardOrders(r, v)
+	case []dashboard.ExpiringCertificate:
+		l.Cols, l.Rows = dashboardCerts(r, v)
+	}
+	for i := range l.Cols {
+		l.Cols[i].Href = "" // a full list keeps the dashboard's order
+	}
+	l.Prev, l.Next = pageLinks(r, res.Next, res.Prev)
+	s.render(w, r, pages.DashboardListPage(s.pageData(r, meta.title), l))
 }

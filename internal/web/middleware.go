@@ -28,6 +28,7 @@ const (
 	ctxToken
 	ctxLogInfo
 	ctxSession
+	ctxResponse
 )
 
 // logInfo is filled in by inner handlers for the access log line.
@@ -296,6 +297,9 @@ func (s *Server) checkCSRF(next http.Handler) http.Handler {
 			return
 		}
 		want := s.sessions.GetString(r.Context(), sessCSRF)
+		if want == "" && currentUser(r) == nil {
+			want = anonymousCSRFWant(r)
+		}
 		got := r.Header.Get("X-CSRF-Token")
 		if got == "" {
 			var err error

@@ -7,6 +7,7 @@ import (
 
 	"github.com/certportal/certportal/internal/errs"
 	"github.com/certportal/certportal/internal/orders"
+	"github.com/certportal/certportal/internal/page"
 )
 
 // OrderSimulator is the dev-only OpenSRS simulator as the dev page uses it.
@@ -88,15 +89,24 @@ func (s *Server) apiOrders(w http.ResponseWriter, r *http.Request) {
 		}
 		f.RequirementID = n
 	}
-	list, err := s.orders.List(r.Context(), f)
+	if r.URL.Query().Get("format") == "csv" {
+		s.ordersCSV(w, r, f)
+		return
+	}
+	req, err := page.ParseNewestFirst(r.URL.Query().Get, orders.OrderSorts, true)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	if list == nil {
-		list = []orders.Order{}
+	res, err := s.orders.Page(r.Context(), f, req)
+	if err != nil {
+		s.fail(w, r, err)
+		return
 	}
-	s.writeJSON(w, http.StatusOK, map[string]any{"orders": list})
+	s.writeJSON(w, http.StatusOK, struct {
+		Orders []orders.Order `json:"orders"`
+		pageCursors
+	}{res.Items, pageCursors{res.Next, res.Prev}})
 }
 
 func (s *Server) apiOrder(w http.ResponseWriter, r *http.Request) {

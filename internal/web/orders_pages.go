@@ -11,6 +11,7 @@ import (
 
 	"github.com/certportal/certportal/internal/errs"
 	"github.com/certportal/certportal/internal/orders"
+	"github.com/certportal/certportal/internal/page"
 	"github.com/certportal/certportal/web/templates/components"
 	"github.com/certportal/certportal/web/templates/pages"
 	"github.com/certportal/certportal/web/templates/view"
@@ -24,59 +25,37 @@ func (s *Server) orderList(w http.ResponseWriter, r *http.Request) {
 	if state != "" && !state.Valid() {
 		state = ""
 	}
-	list, err := s.orders.List(r.Context(), orders.OrderFilter{State: state})
+	req, err := page.ParseNewestFirst(r.URL.Query().Get, orders.OrderSorts, true)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	type row struct {
-		pages.OrderRow
-		waiting   int
-		submitted string
+	res, err := s.orders.Page(r.Context(), orders.OrderFilter{State: state}, req)
+	if err != nil {
+		s.fail(w, r, err)
+		return
 	}
-	rows := make([]row, 0, len(list))
+	list := res.Items
+	rows := make([]pages.OrderRow, 0, len(list))
 	for i := range list {
 		o := &list[i]
 		c := s.orders.Clock(o)
-		rr := row{OrderRow: pages.OrderRow{ID: o.ID, Client: o.ClientName, Project: o.ProjectName, CommonName: o.CommonName,
+		rr := pages.OrderRow{ID: o.ID, Client: o.ClientName, Project: o.ProjectName, CommonName: o.CommonName,
 			Product: o.Product, State: string(o.State), StateLabel: o.State.Label(), StateTone: o.State.Tone(),
-			Submitted: fmtTimePtr(o.SubmittedAt, "—"), Overdue: c.Overdue}, waiting: -1}
+			Submitted: fmtTimePtr(o.SubmittedAt, "—"), Overdue: c.Overdue}
 		if c.Started {
-			rr.waiting = c.BusinessDaysWaiting
 			rr.Waiting = strconv.Itoa(c.BusinessDaysWaiting)
-		}
-		if o.SubmittedAt != nil {
-			rr.submitted = o.SubmittedAt.UTC().Format("2006-01-02T15:04:05")
 		}
 		rows = append(rows, rr)
 	}
-	sort := readSort(r, []string{"id", "client", "product", "state", "submitted", "waiting"}, "id")
-	slices.SortStableFunc(rows, func(a, b row) int {
-		var c int
-		switch sort.Key {
-		case "client":
-			c = strings.Compare(strings.ToLower(a.Client+a.Project), strings.ToLower(b.Client+b.Project))
-		case "product":
-			c = strings.Compare(a.Product, b.Product)
-		case "state":
-			c = strings.Compare(a.State, b.State)
-		case "submitted":
-			c = strings.Compare(a.submitted, b.submitted)
-		case "waiting":
-			c = a.waiting - b.waiting
-		default:
-			c = int(a.ID - b.ID)
-		}
-		if sort.Desc {
-			c = -c
-		}
-		return c
-	})
+	sort := sortSpec{Key: req.Sort, Desc: req.Desc}
 	v := pages.OrderList{
-		Columns: columns(r, sort, [][2]string{{"id", "Order"}, {"client", "Client"}, {"", "Common name"}, {"product", "Product"},
-			{"state", "State"}, {"submitted", "Submitted"}, {"waiting", "Business days"}}, "id", "waiting"),
+		Columns: columns(r, sort, [][2]string{{"id", "Order"}, {"", "Client"}, {"", "Common name"}, {"", "Product"},
+			{"state", "State"}, {"", "Submitted"}, {"", "Business days"}}, "id"),
 		CanOrder: orderWriters.allows(currentUser(r)),
+		Rows:     rows,
 	}
+	v.Prev, v.Next = pageLinks(r, res.Next, res.Prev)
 	for i := range v.Columns {
 		if v.Columns[i].Key == "" {
 			v.Columns[i].Href = ""
@@ -84,9 +63,6 @@ func (s *Server) orderList(w http.ResponseWriter, r *http.Request) {
 	}
 	for _, st := range orders.OrderStates() {
 		v.States = append(v.States, pages.Option{Value: string(st), Label: st.Label(), Selected: st == state})
-	}
-	for _, rr := range rows {
-		v.Rows = append(v.Rows, rr.OrderRow)
 	}
 	s.render(w, r, pages.OrderListPage(s.pageData(r, "Orders"), v))
 }

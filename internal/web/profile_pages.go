@@ -24,6 +24,13 @@ func (s *Server) profileView(r *http.Request, u *accounts.User) (pages.Profile, 
 			LastUsed: fmtTimePtr(t.LastUsedAt, "never"), Revoked: fmtTimePtr(t.RevokedAt, ""),
 		})
 	}
+	feeds, err := s.accounts.CalendarFeeds(r.Context(), u.ID)
+	if err != nil {
+		return pages.Profile{}, err
+	}
+	for _, f := range feeds {
+		pr.Calendars = append(pr.Calendars, pages.CalendarRow{ID: f.ID, Created: fmtTime(f.CreatedAt), Revoked: fmtTimePtr(f.RevokedAt, "")})
+	}
 	return pr, nil
 }
 

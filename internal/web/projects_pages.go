@@ -2,11 +2,11 @@ package web
 
 import (
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/certportal/certportal/internal/accounts"
+	"github.com/certportal/certportal/internal/errs"
 	"github.com/certportal/certportal/internal/fields"
 	"github.com/certportal/certportal/internal/projects"
 	"github.com/certportal/certportal/web/templates/pages"
@@ -32,42 +32,61 @@ func flagLabel(key string) string {
 }
 
 func (s *Server) projectList(w http.ResponseWriter, r *http.Request) {
-	ps, err := s.projects.ListProjects(r.Context(), 0)
+	f, err := readProjectFilter(r)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	sort := readSort(r, []string{"name", "client", "po", "kickoff", "staging", "flags"}, "name")
-	slices.SortStableFunc(ps, func(a, b projects.Project) int {
-		var c int
-		switch sort.Key {
-		case "client":
-			c = strings.Compare(strings.ToLower(a.ClientName), strings.ToLower(b.ClientName))
-		case "po":
-			c = strings.Compare(a.POName, b.POName)
-		case "kickoff":
-			c = strings.Compare(dateKey(a.KickoffOn), dateKey(b.KickoffOn))
-		case "staging":
-			c = strings.Compare(dateKey(a.StagingOn), dateKey(b.StagingOn))
-		case "flags":
-			c = len(a.Flags) - len(b.Flags)
-		default:
-			c = strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name))
+	if v := r.URL.Query().Get("client_id"); v != "" {
+		if f.ClientID = formID(v); f.ClientID <= 0 {
+			s.fail(w, r, errs.Field("client_id", "client_id must be a client's id."))
+			return
 		}
-		if sort.Desc {
-			c = -c
-		}
-		return c
-	})
+	}
+	req, err := readPage(r, projects.ProjectSorts)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	res, err := s.projects.ProjectPage(r.Context(), f, req)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	v := pages.Projects{
-		Columns: columns(r, sort, [][2]string{{"name", "Project"}, {"client", "Client"}, {"po", "PO"}, {"kickoff", "Kickoff"},
-			{"staging", "Staging"}, {"flags", "Flags"}}),
+		Columns: columns(r, sortSpec{Key: req.Sort, Desc: req.Desc}, [][2]string{{"name", "Project"}, {"", "Client"}, {"", "PO"}, {"", "Kickoff"},
+			{"staging", "Staging"}, {"", "Flags"}}),
 		CanWrite: canWriteClients(r),
 	}
-	for i := range ps {
-		v.Rows = append(v.Rows, projectRow(&ps[i]))
+	v.Prev, v.Next = pageLinks(r, res.Next, res.Prev)
+	for i := range v.Columns {
+		if v.Columns[i].Key == "" {
+			v.Columns[i].Href = ""
+		}
+	}
+	for i := range res.Items {
+		v.Rows = append(v.Rows, projectRow(&res.Items[i]))
 	}
 	s.render(w, r, pages.ProjectsPage(s.pageData(r, "Projects"), v))
+}
+
+// readProjectFilter reads ?po_id=&am_id= (the client filter has its own rules
+// on each caller).
+func readProjectFilter(r *http.Request) (projects.ProjectFilter, error) {
+	var f projects.ProjectFilter
+	for _, p := range []struct {
+		name string
+		dst  *int64
+	}{{"po_id", &f.POID}, {"am_id", &f.AMID}} {
+		if v := r.URL.Query().Get(p.name); v != "" {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil || n <= 0 {
+				return f, errs.Field(p.name, p.name+" must be a user's id.")
+			}
+			*p.dst = n
+		}
+	}
+	return f, nil
 }
 
 var projectFields = []string{"client_id", "name", "po_id", "am_id", "kickoff_on", "sprint_one_ends_on", "staging_on", "production_on"}
@@ -224,10 +243,22 @@ func (s *Server) projectView(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	steps := map[int64]string{}
+	st, err := s.dashboard.ProjectStatus(r.Context(), id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	for _, ps := range st.Projects {
+		for _, rs := range ps.Requirements {
+			steps[rs.RequirementID] = rs.Step.Label + " (next: " + ownerWords[rs.Step.Owner] + ")"
+		}
+	}
+	v.Facts = append(v.Facts, pages.Fact{Label: "Status page", Value: "/projects/" + strconv.FormatInt(id, 10) + "/status"})
 	for _, q := range reqs {
 		v.Requirements = append(v.Requirements, pages.RequirementRow{ID: q.ID, Hostnames: strings.Join(q.Hostnames, ", "),
 			Validation: strings.ToUpper(q.Validation), Public: yesNo(q.PublicFacing), NeededBy: fields.FormatDate(q.NeededBy),
-			Gate: gateView(gates[q.ID])})
+			Gate: gateView(gates[q.ID]), Step: steps[q.ID]})
 	}
 	list, err := s.installs.ForRequirements(r.Context(), ids...)
 	if err != nil {

@@ -220,19 +220,60 @@ const (
 	sessReauthAt  = "reauth_at"
 )
 
-// csrfToken returns the session's token, creating one on first use.
+// csrfToken returns the session's token, creating one on first use. Anonymous
+// visitors (the sign-in form) get a token in a cookie of its own instead: putting
+// it in the session would write a session row for every anonymous GET.
 func (s *Server) csrfToken(r *http.Request) string {
 	if !hasSession(r) {
 		return ""
 	}
 	tok := s.sessions.GetString(r.Context(), sessCSRF)
-	if tok == "" {
-		b := make([]byte, 32)
-		_, _ = rand.Read(b)
-		tok = base64.RawURLEncoding.EncodeToString(b)
-		s.sessions.Put(r.Context(), sessCSRF, tok)
+	if tok != "" {
+		return tok
 	}
+	if currentUser(r) == nil {
+		return s.anonymousCSRFToken(r)
+	}
+	tok = newCSRFToken()
+	s.sessions.Put(r.Context(), sessCSRF, tok)
 	return tok
+}
+
+// anonCSRFCookie holds an anonymous visitor's CSRF token (double-submit): a
+// cross-site page can neither read it nor set it, and it costs no database write.
+const anonCSRFCookie = "certportal_csrf"
+
+func (s *Server) anonymousCSRFToken(r *http.Request) string {
+	if c, err := r.Cookie(anonCSRFCookie); err == nil && validCSRFToken(c.Value) {
+		return c.Value
+	}
+	w, _ := r.Context().Value(ctxResponse).(http.ResponseWriter)
+	if w == nil {
+		return ""
+	}
+	tok := newCSRFToken()
+	http.SetCookie(w, &http.Cookie{Name: anonCSRFCookie, Value: tok, Path: "/", HttpOnly: true,
+		Secure: s.cfg.Production, SameSite: http.SameSiteStrictMode, MaxAge: 12 * 3600})
+	return tok
+}
+
+// anonymousCSRFWant is the token an anonymous visitor's form must carry.
+func anonymousCSRFWant(r *http.Request) string {
+	if c, err := r.Cookie(anonCSRFCookie); err == nil && validCSRFToken(c.Value) {
+		return c.Value
+	}
+	return ""
+}
+
+func newCSRFToken() string {
+	b := make([]byte, 32)
+	_, _ = rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func validCSRFToken(tok string) bool {
+	b, err := base64.RawURLEncoding.DecodeString(tok)
+	return err == nil && len(b) == 32
 }
 
 func (s *Server) flash(r *http.Request, kind, msg string) {
@@ -272,7 +313,8 @@ func hasSession(r *http.Request) bool {
 
 func (s *Server) markSession(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), ctxSession, true)))
+		ctx := context.WithValue(r.Context(), ctxSession, true)
+		next.ServeHTTP(w, r.WithContext(context.WithValue(ctx, ctxResponse, w)))
 	})
 }
 

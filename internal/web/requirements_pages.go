@@ -190,9 +190,15 @@ func (s *Server) requirementView(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	step, err := s.dashboard.RequirementStep(r.Context(), id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	v := pages.RequirementView{ID: q.ID, ProjectID: q.ProjectID, ProjectName: q.ProjectName, ClientID: q.ClientID,
 		ClientName: q.ClientName, Hostnames: q.Hostnames, Advice: q.Advice(), Ready: rep.Ready, CanWrite: canWriteClients(r),
 		Facts: []pages.Fact{
+			{Label: "Step", Value: step.Label + ": " + ownerWords[step.Owner] + ", " + step.Next},
 			{Label: "Public-facing", Value: yesNo(q.PublicFacing)},
 			{Label: "Takes payments", Value: yesNo(q.TakesPayments)},
 			{Label: "Validation", Value: strings.ToUpper(q.Validation)},

@@ -85,6 +85,8 @@ func (s *Server) routeTable() []route {
 	rs = append(rs, s.dashboardRoutes()...)
 	rs = append(rs, s.lifecycleRoutes()...)
 	rs = append(rs, s.installRoutes()...)
+	rs = append(rs, s.statusRoutes()...)
+	rs = append(rs, s.calendarRoutes()...)
 	return rs
 }
 

@@ -16,6 +16,7 @@ func (s *Server) certRoutes() []route {
 		{"GET", "/csrs/{id}/download", signedIn, s.csrDownload},
 		{"POST", "/csrs/{id}/certificate", makers, s.certificateCreatePost},
 		{"GET", "/certificates", signedIn, s.certificatesList},
+		{"GET", "/certificates/export", signedIn, s.certificatesExport},
 		{"GET", "/certificates/{id}", signedIn, s.certificateView},
 		{"POST", "/certificates/{id}/intermediates", makers, s.intermediatesPost},
 		{"GET", "/certificates/{id}/bundle", signedIn, s.certificateBundle},

@@ -5,7 +5,9 @@ package web
 func (s *Server) dashboardRoutes() []route {
 	return []route{
 		{"GET", "/dashboard", signedIn, s.dashboardPage},
+		{"GET", "/dashboard/{list}", signedIn, s.dashboardListPage},
 
 		{"GET", "/api/v1/dashboard", signedIn, s.apiDashboard},
+		{"GET", "/api/v1/dashboard/{list}", signedIn, s.apiDashboardList},
 	}
 }

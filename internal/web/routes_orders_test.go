@@ -286,7 +286,7 @@ func TestOrderPagesWalkAnOrderWithForms(t *testing.T) {
 			t.Errorf("order page lacks %q", want)
 		}
 	}
-	_, body = br.get("/orders?sort=waiting&dir=desc&state=pending")
+	_, body = br.get("/orders?sort=state&dir=desc&state=pending")
 	if !strings.Contains(body, `href="`+loc+`"`) || !strings.Contains(body, `aria-sort="descending"`) {
 		t.Errorf("order list filtered by pending does not show the order sorted")
 	}

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/certportal/certportal/internal/page"
 	"github.com/certportal/certportal/web/templates/view"
 )
 
@@ -36,6 +37,8 @@ func columns(r *http.Request, cur sortSpec, defs [][2]string, numeric ...string)
 			q[k] = v
 		}
 		q.Set("sort", d[0])
+		q.Del("after") // a cursor belongs to one sort order
+		q.Del("before")
 		dir := "asc"
 		sorted := ""
 		if cur.Key == d[0] {
@@ -71,3 +74,39 @@ func sortItems[T any](r *http.Request, items []T, def string, by map[string]func
 }
 
 func byName(a, b string) int { return strings.Compare(strings.ToLower(a), strings.ToLower(b)) }
+
+// readPage reads a paged list's ?limit=&sort=&dir=&after=&before=.
+func readPage(r *http.Request, sorts []string) (page.Request, error) {
+	return page.Parse(r.URL.Query().Get, sorts)
+}
+
+// pageLinks are the addresses of the pages around a result, keeping the
+// request's filters and sort.
+func pageLinks(r *http.Request, next, prev string) (prevHref, nextHref string) {
+	link := func(param, cursor string) string {
+		if cursor == "" {
+			return ""
+		}
+		q := r.URL.Query()
+		q.Del("after")
+		q.Del("before")
+		q.Set(param, cursor)
+		return r.URL.Path + "?" + q.Encode()
+	}
+	prevHref = link("before", prev)
+	if prevHref == "" && (r.URL.Query().Get("after") != "" || r.URL.Query().Get("before") != "") {
+		// Back at the start: the first page needs no cursor.
+		q := r.URL.Query()
+		q.Del("after")
+		q.Del("before")
+		prevHref = r.URL.Path + "?" + q.Encode()
+	}
+	return prevHref, link("after", next)
+}
+
+// pageCursors are a paged API answer's links: pass next as ?after= (prev as
+// ?before=) with the same filters and sort; absent at either end.
+type pageCursors struct {
+	Next string `json:"next,omitempty"`
+	Prev string `json:"prev,omitempty"`
+}

@@ -1,0 +1,102 @@
+package accounts
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/certportal/certportal/internal/audit"
+	"github.com/certportal/certportal/internal/errs"
+)
+
+// CalendarFeed is a secret calendar address of a user's.
+type CalendarFeed struct {
+	ID        int64      `json:"id"`
+	CreatedAt time.Time  `json:"created_at"`
+	RevokedAt *time.Time `json:"revoked_at,omitempty"`
+}
+
+func feedHash(token string) []byte {
+	sum := sha256.Sum256([]byte(token))
+	return sum[:]
+}
+
+// CreateCalendarFeed makes a secret calendar address for the user and returns
+// its token once (only the hash is kept). Audited.
+func (s *Service) CreateCalendarFeed(ctx context.Context, actor audit.Actor, userID int64) (string, *CalendarFeed, error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", nil, fmt.Errorf("accounts: calendar token: %w", err)
+	}
+	token := base64.RawURLEncoding.EncodeToString(b)
+	f := &CalendarFeed{}
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if err := tx.QueryRow(ctx, `INSERT INTO calendar_feeds (user_id, token_hash) VALUES ($1, $2) RETURNING id, created_at`,
+			userID, feedHash(token)).Scan(&f.ID, &f.CreatedAt); err != nil {
+			return fmt.Errorf("accounts: create calendar feed: %w", err)
+		}
+		return audit.Record(ctx, tx, actor, "calendar.create", fmt.Sprintf("calendar feed %d of user %d", f.ID, userID), nil)
+	})
+	if err != nil {
+		return "", nil, err
+	}
+	return token, f, nil
+}
+
+// RevokeCalendarFeed stops one of the user's calendar addresses. Audited.
+func (s *Service) RevokeCalendarFeed(ctx context.Context, actor audit.Actor, userID, feedID int64) error {
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE calendar_feeds SET revoked_at = COALESCE(revoked_at, now()) WHERE id = $1 AND user_id = $2`, feedID, userID)
+		if err != nil {
+			return fmt.Errorf("accounts: revoke calendar feed: %w", err)
+		}
+		if tag.RowsAffected() == 0 {
+			return errs.NotFoundf("You have no calendar address %d.", feedID)
+		}
+		return audit.Record(ctx, tx, actor, "calendar.revoke", fmt.Sprintf("calendar feed %d of user %d", feedID, userID), nil)
+	})
+}
+
+// CalendarFeeds lists the user's calendar addresses, newest first.
+func (s *Service) CalendarFeeds(ctx context.Context, userID int64) ([]CalendarFeed, error) {
+	rows, err := s.pool.Query(ctx, `SELECT id, created_at, revoked_at FROM calendar_feeds WHERE user_id = $1 ORDER BY id DESC LIMIT 50`, userID)
+	if err != nil {
+		return nil, fmt.Errorf("accounts: calendar feeds: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (CalendarFeed, error) {
+		var f CalendarFeed
+		err := row.Scan(&f.ID, &f.CreatedAt, &f.RevokedAt)
+		return f, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("accounts: calendar feeds: %w", err)
+	}
+	return out, nil
+}
+
+// UserForCalendarFeed is the active user behind a live calendar token; a wrong
+// or revoked token, or a disabled user, is NotFound.
+func (s *Service) UserForCalendarFeed(ctx context.Context, token string) (*User, error) {
+	var userID int64
+	err := s.pool.QueryRow(ctx, `SELECT user_id FROM calendar_feeds WHERE token_hash = $1 AND revoked_at IS NULL`, feedHash(token)).Scan(&userID)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, errs.NotFoundf("This calendar address does not work: it is wrong or was revoked.")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("accounts: calendar feed: %w", err)
+	}
+	u, err := s.GetUser(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	if u.DisabledAt != nil {
+		return nil, errs.NotFoundf("This calendar address does not work: it is wrong or was revoked.")
+	}
+	return u, nil
+}

@@ -1,0 +1,130 @@
+package dashboard_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/certportal/certportal/internal/dashboard"
+	"github.com/certportal/certportal/internal/pgtest"
+	"github.com/certportal/certportal/internal/seed"
+)
+
+func TestDashboardCountsMatchSQLAfterSeedingAndFollowAChangeAtOnce(t *testing.T) {
+	t.Parallel()
+	pool := pgtest.Pool(t)
+	ctx := context.Background()
+	if _, err := seed.Load(ctx, pool, seed.Options{Clients: 30, Certificates: 900}); err != nil {
+		t.Fatal(err)
+	}
+	svc := newDashboard(pool)
+	const limit = 5
+	count := func(sql string, args ...any) int {
+		t.Helper()
+		var n int
+		if err := pool.QueryRow(ctx, sql, args...).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	check := func(label string, f dashboard.SummaryFilter, where string, args ...any) {
+		t.Helper()
+		f.Limit = limit
+		sum, err := svc.Summary(ctx, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		latest := `SELECT count(*) FROM requirements r JOIN projects p ON p.id = r.project_id
+			CROSS JOIN LATERAL (SELECT not_after FROM certificates c WHERE c.requirement_id = r.id ORDER BY not_after DESC LIMIT 1) l
+			WHERE ` + where + ` AND l.not_after `
+		wantExpired := count(latest+`<= now()`, args...)
+		wantExpiring := count(latest+`> now() AND l.not_after < now() + interval '30 days'`, args...)
+		orderFrom := ` FROM orders o JOIN requirements r ON r.id = o.requirement_id JOIN projects p ON p.id = r.project_id WHERE ` + where
+		wantStuck := count(`SELECT count(*)`+orderFrom+` AND (o.state = 'unknown' OR (o.state = 'declined'
+			AND NOT EXISTS (SELECT 1 FROM orders n WHERE n.replaces_order_id = o.id)))`, args...)
+		wantOrders := count(`SELECT count(*)`+orderFrom, args...)
+		if sum.Counts.Expired != wantExpired || sum.Counts.Expiring != wantExpiring || sum.Counts.Stuck != wantStuck {
+			t.Errorf("%s: counts %+v; SQL says expired %d, expiring %d, stuck %d", label, sum.Counts, wantExpired, wantExpiring, wantStuck)
+		}
+		if where == "true" && (wantExpired+wantExpiring == 0 || wantStuck == 0) {
+			t.Errorf("%s: the seed gave nothing to count (expired %d, expiring %d, stuck %d)", label, wantExpired, wantExpiring, wantStuck)
+		}
+		total := 0
+		for _, s := range sum.OrdersByState {
+			total += s.Count
+		}
+		if total != wantOrders {
+			t.Errorf("%s: orders by state add up to %d, SQL counts %d", label, total, wantOrders)
+		}
+		for name, n := range map[string]int{"expiring": len(sum.ExpiringCertificates), "stuck": len(sum.StuckOrders),
+			"blocked": len(sum.BlockedRequirements), "clients": len(sum.Clients)} {
+			if n > limit {
+				t.Errorf("%s: %s list has %d items, want at most %d", label, name, n, limit)
+			}
+		}
+		if len(sum.ExpiringCertificates) != min(limit, wantExpired+wantExpiring) {
+			t.Errorf("%s: expiring list has %d items, want the top %d of %d", label, len(sum.ExpiringCertificates), limit, wantExpired+wantExpiring)
+		}
+	}
+	check("every client", dashboard.SummaryFilter{}, "true")
+	var clientID, amID int64
+	if err := pool.QueryRow(ctx, `SELECT p.client_id, p.am_id FROM projects p JOIN requirements r ON r.project_id = p.id
+		JOIN orders o ON o.requirement_id = r.id WHERE o.state = 'declined' AND p.am_id IS NOT NULL LIMIT 1`).Scan(&clientID, &amID); err != nil {
+		t.Fatal(err)
+	}
+	check("one client", dashboard.SummaryFilter{ClientID: clientID}, "p.client_id = $1", clientID)
+	check("one AM", dashboard.SummaryFilter{AMID: amID}, "p.am_id = $1", amID)
+
+	// A change shows at once, cache or not.
+	before, err := svc.Summary(ctx, dashboard.SummaryFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pool.Exec(ctx, `UPDATE orders SET state = 'unknown' WHERE id = (SELECT min(id) FROM orders WHERE state = 'issued')`); err != nil {
+		t.Fatal(err)
+	}
+	after, err := svc.Summary(ctx, dashboard.SummaryFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after.Counts.Stuck != before.Counts.Stuck+1 {
+		t.Errorf("after an order became unknown: stuck %d, want %d", after.Counts.Stuck, before.Counts.Stuck+1)
+	}
+	check("after the change", dashboard.SummaryFilter{}, "true")
+}
+
+func TestDashboardCostDoesNotGrowWithCertificates(t *testing.T) {
+	if testing.Short() {
+		t.Skip("seeds 5,500 certificates")
+	}
+	t.Parallel()
+	took := map[int]time.Duration{}
+	for _, n := range []int{500, 5_000} {
+		pool := pgtest.Pool(t)
+		ctx := context.Background()
+		if _, err := seed.Load(ctx, pool, seed.Options{Clients: 40, Certificates: n}); err != nil {
+			t.Fatal(err)
+		}
+		svc := newDashboard(pool)
+		best := time.Hour
+		for i := range 5 {
+			// A write between reads: every read recomputes the whole book.
+			if _, err := pool.Exec(ctx, `UPDATE clients SET phone = phone WHERE id = (SELECT min(id) FROM clients)`); err != nil {
+				t.Fatal(err)
+			}
+			start := time.Now()
+			if _, err := svc.Summary(ctx, dashboard.SummaryFilter{}); err != nil {
+				t.Fatal(err)
+			}
+			if d := time.Since(start); d < best && i > 0 {
+				best = d
+			}
+		}
+		took[n] = best
+	}
+	t.Logf("uncached dashboard over 400 requirements: %s with 500 certificates, %s with 5,000", took[500], took[5_000])
+	// Ten times the certificates may cost an index level, not ten times the time.
+	if took[5_000] > 3*took[500]+20*time.Millisecond {
+		t.Errorf("dashboard took %s with 5,000 certificates vs %s with 500: it grows with the certificates", took[5_000], took[500])
+	}
+}

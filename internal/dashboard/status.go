@@ -1,0 +1,204 @@
+package dashboard
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/certportal/certportal/internal/certs"
+	"github.com/certportal/certportal/internal/errs"
+	"github.com/certportal/certportal/internal/orders"
+	"github.com/certportal/certportal/internal/projects"
+)
+
+// Status is a client's (or one project's) requirements, each at its step, read
+// top to bottom by an account manager or, shared, by the client.
+type Status struct {
+	ClientID   int64           `json:"client_id"`
+	ClientName string          `json:"client_name"`
+	AsOf       time.Time       `json:"as_of"`
+	Projects   []ProjectStatus `json:"projects"`
+}
+
+// ProjectStatus is one project on a status page.
+type ProjectStatus struct {
+	ProjectID    int64               `json:"project_id"`
+	Name         string              `json:"name"`
+	POName       string              `json:"po_name,omitempty"` // internal only
+	AMName       string              `json:"am_name,omitempty"` // internal only
+	StagingOn    *time.Time          `json:"staging_on,omitempty"`
+	ProductionOn *time.Time          `json:"production_on,omitempty"`
+	Requirements []RequirementStatus `json:"requirements"`
+}
+
+// RequirementStatus is one requirement's line.
+type RequirementStatus struct {
+	RequirementID int64         `json:"requirement_id"`
+	Hostnames     []string      `json:"hostnames"`
+	Step          projects.Step `json:"step"`
+	NeededBy      *time.Time    `json:"needed_by,omitempty"`
+	CertificateID int64         `json:"certificate_id,omitempty"`
+	NotAfter      *time.Time    `json:"expires,omitempty"`
+	RenewBy       *time.Time    `json:"renew_by,omitempty"`
+	// Grade is the latest finished scan's grade of the certificate's installs
+	// from internal/installs.
+	Grade string `json:"grade,omitempty"`
+	Notes string `json:"notes,omitempty"` // internal only
+}
+
+// ClientFacing drops what the client must not see: internal notes and the
+// agency's people.
+func (st *Status) ClientFacing() *Status {
+	out := *st
+	out.Projects = make([]ProjectStatus, len(st.Projects))
+	for i, p := range st.Projects {
+		p.POName, p.AMName = "", ""
+		reqs := make([]RequirementStatus, len(p.Requirements))
+		for j, r := range p.Requirements {
+			r.Notes = ""
+			reqs[j] = r
+		}
+		p.Requirements = reqs
+		out.Projects[i] = p
+	}
+	return &out
+}
+
+// ClientStatus is the status page of a client.
+func (s *Service) ClientStatus(ctx context.Context, clientID int64) (*Status, error) {
+	c, err := s.clients.GetClient(ctx, clientID)
+	if err != nil {
+		return nil, err
+	}
+	return s.status(ctx, c.ID, c.DisplayName, 0)
+}
+
+// ProjectStatus is the status page of one project.
+func (s *Service) ProjectStatus(ctx context.Context, projectID int64) (*Status, error) {
+	p, err := s.projects.GetProject(ctx, projectID)
+	if err != nil {
+		return nil, err
+	}
+	return s.status(ctx, p.ClientID, p.ClientName, p.ID)
+}
+
+// RequirementStep is one requirement's step (the requirement page).
+func (s *Service) RequirementStep(ctx context.Context, requirementID int64) (projects.Step, error) {
+	r, err := s.projects.GetRequirement(ctx, requirementID)
+	if err != nil {
+		return projects.Step{}, err
+	}
+	st, err := s.status(ctx, 0, "", r.ProjectID)
+	if err != nil {
+		return projects.Step{}, err
+	}
+	for _, p := range st.Projects {
+		for _, rs := range p.Requirements {
+			if rs.RequirementID == requirementID {
+				return rs.Step, nil
+			}
+		}
+	}
+	return projects.Step{}, errs.NotFoundf("There is no requirement %d.", requirementID)
+}
+
+func (s *Service) status(ctx context.Context, clientID int64, clientName string, projectID int64) (*Status, error) {
+	b, err := s.full(ctx)
+	if err != nil {
+		return nil, err
+	}
+	red := map[int64]bool{}
+	for _, r := range b.blocked {
+		red[r.RequirementID] = true
+	}
+	now := s.now().UTC()
+	rows, err := s.pool.Query(ctx, `
+		SELECT p.id, p.name, COALESCE(po.name, ''), COALESCE(am.name, ''), p.staging_on, p.production_on,
+			r.id, r.hostnames, r.needed_by, r.notes,
+			EXISTS (SELECT 1 FROM csrs s WHERE s.requirement_id = r.id),
+			lc.id, lc.not_before, lc.not_after,
+			lo.id, lo.state, lo.submitted_at,
+			COALESCE(inst.staging_passed, false), COALESCE(inst.staging_graded, false), COALESCE(inst.production_passed, false),
+			COALESCE(inst.grade, '')
+		FROM projects p
+		LEFT JOIN users po ON po.id = p.po_id
+		LEFT JOIN users am ON am.id = p.am_id
+		LEFT JOIN requirements r ON r.project_id = p.id
+		LEFT JOIN LATERAL (SELECT ce.id, ce.not_before, ce.not_after FROM certificates ce
+			WHERE ce.requirement_id = r.id ORDER BY ce.not_after DESC, ce.id DESC LIMIT 1) lc ON true
+		LEFT JOIN LATERAL (SELECT o.id, o.state, o.submitted_at FROM orders o
+			WHERE o.requirement_id = r.id ORDER BY o.id DESC LIMIT 1) lo ON true
+		LEFT JOIN LATERAL (
+			-- The staging gate and production, as internal/installs defines them:
+			-- an active install whose last check passed; checked = also graded.
+			SELECT bool_or(i.environment = 'staging' AND c.passed) AS staging_passed,
+				bool_or(i.environment = 'staging' AND c.passed AND EXISTS (
+					SELECT 1 FROM install_scans sc WHERE sc.install_id = i.id AND sc.status = 'done')) AS staging_graded,
+				bool_or(i.environment = 'production' AND c.passed) AS production_passed,
+				(SELECT sc.grade FROM install_scans sc JOIN installs i2 ON i2.id = sc.install_id
+					WHERE i2.certificate_id = lc.id AND sc.status = 'done' AND sc.grade <> ''
+					ORDER BY sc.finished_at DESC NULLS LAST, sc.id DESC LIMIT 1) AS grade
+			FROM installs i JOIN install_checks c ON c.id = i.last_check_id
+			WHERE i.certificate_id = lc.id AND i.retired_at IS NULL) inst ON true
+		WHERE ($1::bigint = 0 OR p.client_id = $1) AND ($2::bigint = 0 OR p.id = $2)
+		ORDER BY lower(p.name), p.id, r.id`, clientID, projectID)
+	if err != nil {
+		return nil, fmt.Errorf("dashboard: status: %w", err)
+	}
+	st := &Status{ClientID: clientID, ClientName: clientName, AsOf: now, Projects: []ProjectStatus{}}
+	var (
+		pid                              int64
+		pname, poName, amName            string
+		staging, production              *time.Time
+		rid, certID, orderID             *int64
+		hosts                            []string
+		neededBy                         *time.Time
+		notes                            *string
+		hasCSR                           bool
+		notBefore, notAfter, submittedAt *time.Time
+		orderState                       *string
+		stagingPassed, stagingGraded     bool
+		inProduction                     bool
+		grade                            string
+	)
+	_, err = pgx.ForEachRow(rows, []any{&pid, &pname, &poName, &amName, &staging, &production, &rid, &hosts, &neededBy, &notes,
+		&hasCSR, &certID, &notBefore, &notAfter, &orderID, &orderState, &submittedAt,
+		&stagingPassed, &stagingGraded, &inProduction, &grade}, func() error {
+		if n := len(st.Projects); n == 0 || st.Projects[n-1].ProjectID != pid {
+			st.Projects = append(st.Projects, ProjectStatus{ProjectID: pid, Name: pname, POName: poName, AMName: amName,
+				StagingOn: staging, ProductionOn: production, Requirements: []RequirementStatus{}})
+		}
+		if rid == nil {
+			return nil
+		}
+		in := projects.StepInput{ChecklistRed: red[*rid], HasCSR: hasCSR}
+		rs := RequirementStatus{RequirementID: *rid, Hostnames: hosts, NeededBy: neededBy}
+		if notes != nil {
+			rs.Notes = *notes
+		}
+		if certID != nil {
+			rs.CertificateID = *certID
+			na, nb := notAfter.UTC(), notBefore.UTC()
+			renew := certs.RenewBy(nb, na)
+			rs.NotAfter, rs.RenewBy = &na, &renew
+			in.HasValidCertificate = na.After(now) && !nb.After(now)
+			in.StagingPassed, in.StagingChecked, in.InProduction = stagingPassed, stagingGraded, inProduction
+			rs.Grade = grade
+		}
+		if orderState != nil {
+			o := orders.Order{State: orders.OrderState(*orderState), SubmittedAt: submittedAt}
+			c := s.orders.Clock(&o)
+			in.OrderState, in.BusinessDaysWaiting, in.Overdue = *orderState, c.BusinessDaysWaiting, c.Overdue
+		}
+		rs.Step = projects.RequirementStep(in)
+		p := &st.Projects[len(st.Projects)-1]
+		p.Requirements = append(p.Requirements, rs)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("dashboard: status: %w", err)
+	}
+	return st, nil
+}

@@ -1,0 +1,208 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/certportal/certportal/internal/accounts"
+	"github.com/certportal/certportal/internal/dashboard"
+	"github.com/certportal/certportal/internal/projects"
+	"github.com/certportal/certportal/web/templates/pages"
+	"github.com/certportal/certportal/web/templates/view"
+)
+
+var stepTones = map[projects.StepKey]string{
+	projects.StepRequirement: "red", projects.StepChecklist: "amber", projects.StepCSR: "amber", projects.StepOrdered: "amber",
+	projects.StepVerifying: "amber", projects.StepIssued: "green", projects.StepStaging: "green", projects.StepChecked: "green",
+	projects.StepProduction: "green",
+}
+
+var ownerWords = map[string]string{"po": "Project owner", "engineer": "Engineer", "ca": "Certificate authority", "client": "Client"}
+
+func statusDate(t *time.Time) string {
+	if t == nil {
+		return "—"
+	}
+	return t.Format(dateLayout)
+}
+
+// statusView shapes a status for the page; shared leaves out links and notes.
+func statusView(st *dashboard.Status, heading string, shared bool) pages.StatusView {
+	v := pages.StatusView{Heading: heading, AsOf: fmtTime(st.AsOf), Shared: shared}
+	steps := strconv.Itoa(len(projects.Steps()))
+	for _, p := range st.Projects {
+		pv := pages.StatusProject{Name: p.Name, Staging: statusDate(p.StagingOn), Production: statusDate(p.ProductionOn)}
+		if !shared {
+			pv.Href = "/projects/" + strconv.FormatInt(p.ProjectID, 10) + "/status"
+			var people []string
+			if p.POName != "" {
+				people = append(people, "PO "+p.POName)
+			}
+			if p.AMName != "" {
+				people = append(people, "AM "+p.AMName)
+			}
+			pv.People = strings.Join(people, ", ")
+		}
+		for _, r := range p.Requirements {
+			rv := pages.StatusRequirement{Hostnames: strings.Join(r.Hostnames, ", "), Step: r.Step.Label,
+				StepTone: stepTones[r.Step.Key], Owner: ownerWords[r.Step.Owner], Next: r.Step.Next,
+				StepIndex: strconv.Itoa(r.Step.Index), StepCount: steps,
+				NeededBy: statusDate(r.NeededBy), Expires: statusDate(r.NotAfter), RenewBy: statusDate(r.RenewBy), Grade: r.Grade}
+			if rv.Grade == "" {
+				rv.Grade = "—"
+			}
+			if !shared {
+				rv.Href = "/requirements/" + strconv.FormatInt(r.RequirementID, 10)
+				rv.Notes = r.Notes
+			}
+			pv.Requirements = append(pv.Requirements, rv)
+		}
+		v.Projects = append(v.Projects, pv)
+	}
+	return v
+}
+
+func (s *Server) clientStatus(w http.ResponseWriter, r *http.Request) {
+	s.renderClientStatus(w, r, "")
+}
+
+func (s *Server) renderClientStatus(w http.ResponseWriter, r *http.Request, newShareURL string) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	st, err := s.dashboard.ClientStatus(r.Context(), id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v := statusView(st, st.ClientName+": status", false)
+	if u := currentUser(r); u.Has(accounts.RolePO, accounts.RoleAM) {
+		v.CanShare, v.ShareFor, v.ShareURL = true, id, newShareURL
+		shares, err := s.clients.Shares(r.Context(), id)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		now := time.Now()
+		for _, sh := range shares {
+			state := "active"
+			switch {
+			case sh.RevokedAt != nil:
+				state = "withdrawn " + fmtTime(*sh.RevokedAt)
+			case !sh.Active(now):
+				state = "expired"
+			}
+			v.ShareLinks = append(v.ShareLinks, pages.StatusShare{ID: sh.ID, CreatedBy: sh.CreatedBy, Created: fmtTime(sh.CreatedAt),
+				Expires: fmtTime(sh.ExpiresAt), Status: state, Active: sh.Active(now)})
+		}
+	}
+	s.render(w, r, pages.StatusPage(s.pageData(r, st.ClientName+": status"), v))
+}
+
+func (s *Server) projectStatus(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	st, err := s.dashboard.ProjectStatus(r.Context(), id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	name := st.ClientName
+	if len(st.Projects) == 1 {
+		name += " · " + st.Projects[0].Name
+	}
+	s.render(w, r, pages.StatusPage(s.pageData(r, name+": status"), statusView(st, name+": status", false)))
+}
+
+func (s *Server) shareCreatePost(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	token, _, err := s.clients.CreateShare(r.Context(), actor(r), id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	scheme := "http"
+	if s.cfg.Production || r.TLS != nil {
+		scheme = "https"
+	}
+	// Shown once, on this answer; never stored in a flash or a log.
+	s.renderClientStatus(w, r, scheme+"://"+r.Host+"/shared/status/"+token)
+}
+
+func (s *Server) clientShareRevokePost(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	shareID, err := pathID(r, "share")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if err := s.clients.RevokeShare(r.Context(), actor(r), id, shareID); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.flash(r, "ok", "The share link is withdrawn.")
+	http.Redirect(w, r, "/clients/"+strconv.FormatInt(id, 10)+"/status", http.StatusSeeOther)
+}
+
+// sharedStatus is the client-facing status page behind a share link: no
+// session, no internal notes, no agency people, nothing of another client.
+func (s *Server) sharedStatus(w http.ResponseWriter, r *http.Request) {
+	clientID, err := s.clients.ClientForShare(r.Context(), chi.URLParam(r, "token"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	st, err := s.dashboard.ClientStatus(r.Context(), clientID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	p := view.PageData{Title: st.ClientName + ": certificate status", Env: s.cfg.Env, RequestID: requestIDFrom(r.Context())}
+	w.Header().Set("Referrer-Policy", "no-referrer") // the token is in the address
+	s.render(w, r, pages.StatusPage(p, statusView(st.ClientFacing(), st.ClientName+": certificate status", true)))
+}
+
+func (s *Server) apiClientStatus(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	st, err := s.dashboard.ClientStatus(r.Context(), id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.writeJSON(w, http.StatusOK, st)
+}
+
+func (s *Server) apiProjectStatus(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	st, err := s.dashboard.ProjectStatus(r.Context(), id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.writeJSON(w, http.StatusOK, st)
+}

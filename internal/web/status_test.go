@@ -1,0 +1,151 @@
+package web
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/certportal/certportal/internal/accounts"
+	"github.com/certportal/certportal/internal/dashboard"
+	"github.com/certportal/certportal/internal/seed"
+)
+
+func TestSharedClientStatusShowsOnlyThatClientUntilWithdrawn(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := context.Background()
+	pool := b.srv.pool
+	if _, err := seed.Demo(ctx, pool, time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	var harbor, juniper int64
+	if err := pool.QueryRow(ctx, `SELECT (SELECT id FROM clients WHERE display_name = 'Harbor Dental'),
+		(SELECT id FROM clients WHERE display_name = 'Juniper Outfitters')`).Scan(&harbor, &juniper); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pool.Exec(ctx, `UPDATE requirements SET notes = 'internal: client pays late' WHERE project_id IN (SELECT id FROM projects WHERE client_id = $1)`, harbor); err != nil {
+		t.Fatal(err)
+	}
+	am := b.user("am@example.com", accounts.RoleAM)
+	br := b.browser()
+	br.signIn(am.Email)
+	resp, page := br.get("/clients/" + strconv.FormatInt(harbor, 10) + "/status")
+	if resp.StatusCode != 200 || !strings.Contains(page, "internal: client pays late") || !strings.Contains(page, "Verifying") || !strings.Contains(page, "CSR ready") {
+		t.Fatalf("internal status page: %d; want notes and each requirement's step\n%s", resp.StatusCode, page)
+	}
+	resp, page = br.post("/clients/"+strconv.FormatInt(harbor, 10)+"/shares", nil)
+	m := regexp.MustCompile(`data-testid="share-url">[^<]*/shared/status/([A-Za-z0-9_-]+)<`).FindStringSubmatch(page)
+	if resp.StatusCode != 200 || m == nil {
+		t.Fatalf("making a share link: %d, no link shown", resp.StatusCode)
+	}
+	token := m[1]
+	if len(token) < 43 {
+		t.Errorf("token %d characters, want at least 128 bits", len(token))
+	}
+	var stored []byte
+	var audits int
+	if err := pool.QueryRow(ctx, `SELECT token_hash, (SELECT count(*) FROM audit_log WHERE action = 'client.share.create') FROM client_shares`).Scan(&stored, &audits); err != nil {
+		t.Fatal(err)
+	}
+	if sum := sha256.Sum256([]byte(token)); string(stored) != string(sum[:]) || audits != 1 {
+		t.Errorf("stored %x (want the token's SHA-256 only), %d audit records (want 1)", stored, audits)
+	}
+
+	var sessionsBefore int
+	_ = pool.QueryRow(ctx, `SELECT count(*) FROM sessions`).Scan(&sessionsBefore)
+	anon := &http.Client{}
+	get := func() (int, string) {
+		resp, err := anon.Get(b.ts.URL + "/shared/status/" + token)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var sb strings.Builder
+		buf := make([]byte, 4096)
+		for {
+			n, err := resp.Body.Read(buf)
+			sb.Write(buf[:n])
+			if err != nil {
+				break
+			}
+		}
+		return resp.StatusCode, sb.String()
+	}
+	code, shared := get()
+	if code != 200 || !strings.Contains(shared, "Harbor Dental") || !strings.Contains(shared, "harbordental.example") {
+		t.Fatalf("shared page: %d\n%s", code, shared)
+	}
+	for _, leak := range []string{"Juniper", "juniperoutfitters", "internal: client pays late", "PO ", "AM ", "seed.invalid", "/requirements/"} {
+		if strings.Contains(shared, leak) {
+			t.Errorf("the shared page shows %q", leak)
+		}
+	}
+	var sessionsAfter int
+	_ = pool.QueryRow(ctx, `SELECT count(*) FROM sessions`).Scan(&sessionsAfter)
+	if sessionsAfter != sessionsBefore {
+		t.Errorf("the shared page wrote %d session rows", sessionsAfter-sessionsBefore)
+	}
+	if code, _ := (func() (int, string) {
+		tok := token
+		token = "x" + tok[1:]
+		defer func() { token = tok }()
+		return get()
+	})(); code != http.StatusNotFound {
+		t.Errorf("a wrong token answered %d, want 404", code)
+	}
+
+	var shareID int64
+	_ = pool.QueryRow(ctx, `SELECT id FROM client_shares`).Scan(&shareID)
+	resp, _ = br.post("/clients/"+strconv.FormatInt(harbor, 10)+"/shares/"+strconv.FormatInt(shareID, 10)+"/revoke", nil)
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("withdraw: %d", resp.StatusCode)
+	}
+	if code, _ := get(); code != http.StatusNotFound {
+		t.Errorf("after withdrawal the link answered %d, want 404", code)
+	}
+	// Another client's share cannot be withdrawn through this client.
+	resp, _ = br.post("/clients/"+strconv.FormatInt(juniper, 10)+"/shares/"+strconv.FormatInt(shareID, 10)+"/revoke", nil)
+	if resp.StatusCode != http.StatusNotFound {
+		t.Errorf("withdrawing through another client: %d, want 404", resp.StatusCode)
+	}
+}
+
+func TestRequirementProjectAndStatusPagesShowTheSameStep(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := context.Background()
+	if _, err := seed.Demo(ctx, b.srv.pool, time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	am := b.user("am@example.com", accounts.RoleAM)
+	tok := b.token(am)
+	var clientID int64
+	_ = b.srv.pool.QueryRow(ctx, `SELECT id FROM clients WHERE display_name = 'Juniper Outfitters'`).Scan(&clientID)
+	_, body := b.api("GET", "/api/v1/clients/"+strconv.FormatInt(clientID, 10)+"/status", tok, "")
+	var st dashboard.Status
+	if err := json.Unmarshal([]byte(body), &st); err != nil || len(st.Projects) == 0 {
+		t.Fatalf("status API: %v %s", err, body)
+	}
+	br := b.browser()
+	br.signIn(am.Email)
+	keys := map[string]bool{}
+	for _, p := range st.Projects {
+		_, projectPage := br.get("/projects/" + strconv.FormatInt(p.ProjectID, 10))
+		for _, r := range p.Requirements {
+			keys[string(r.Step.Key)] = true
+			_, reqPage := br.get("/requirements/" + strconv.FormatInt(r.RequirementID, 10))
+			if !strings.Contains(reqPage, r.Step.Label) || !strings.Contains(projectPage, r.Step.Label) {
+				t.Errorf("requirement %d: status says %q; the requirement or project page does not", r.RequirementID, r.Step.Label)
+			}
+		}
+	}
+	if len(keys) < 3 {
+		t.Errorf("the demo client's requirements cover steps %v, want three different ones", keys)
+	}
+}
