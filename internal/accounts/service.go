@@ -220,7 +220,7 @@ func (s *Service) GetUser(ctx context.Context, id int64) (*User, error) {
 // ListUsers returns every user, by name.
 func (s *Service) ListUsers(ctx context.Context) ([]User, error) { return listUsers(ctx, s.pool) }
 
-// CountUsers tells whether the portal has been set up.
+// CountUsers counts the users who can sign in: zero means the portal is not set up.
 func (s *Service) CountUsers(ctx context.Context) (int, error) { return countUsers(ctx, s.pool) }
 
 // Authenticate checks an email and password coming from source (the client's

@@ -10,6 +10,13 @@ import (
 // (data folder, and the database URL and master keys by reference, never their
 // secret values) and names the built binary.
 func firstAdminCommand(cfg Config) string {
+	return portalCommand(cfg, "user add --email you@example.com --name 'Your Name' --role admin --password-stdin")
+}
+
+// portalCommand is the command line that runs ./bin/portal with args against
+// the database this server uses: its data folder, or its DATABASE_URL and
+// master keys by reference (never their values).
+func portalCommand(cfg Config, args string) string {
 	var env []string
 	if cfg.DatabaseURL != "" {
 		// A secret: the shell that runs the command must have it set as the server had.
@@ -30,7 +37,7 @@ func firstAdminCommand(cfg Config) string {
 	if cfg.Env != "" && cfg.Env != "dev" {
 		env = append(env, "PORTAL_ENV="+shellQuote(cfg.Env))
 	}
-	return strings.Join(env, " ") + " ./bin/portal user add --email you@example.com --name 'Your Name' --role admin --password-stdin"
+	return strings.Join(env, " ") + " ./bin/portal " + args
 }
 
 // shellQuote quotes s for a POSIX shell when it needs it.

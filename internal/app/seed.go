@@ -69,6 +69,6 @@ func (a *App) seedDemoOnFirstStart(ctx context.Context) {
 		}
 		return
 	}
-	a.log.Info("empty database: loaded the demo data; remove it with: go run ./cmd/portal seed --remove-demo (PORTAL_DEMO=off skips it)",
+	a.log.Info("empty database: loaded the demo data; remove it with: "+portalCommand(a.cfg, "seed --remove-demo")+" (PORTAL_DEMO=off skips it)",
 		"clients", res.Clients, "certificates", res.Certificates)
 }
