@@ -174,3 +174,23 @@ func TestRefreshOverTheAPIAnswersTheOrderDetailLikeGet(t *testing.T) {
 		t.Errorf("refresh: %d %s, want the detail with blocking, next_action and allowed_actions", resp.StatusCode, body)
 	}
 }
+
+func TestTheOrderListOfARequirementIsNewestFirstAndItsNewOrderKeepsTheRequirement(t *testing.T) {
+	t.Parallel()
+	b := setupOrders(t)
+	var ids []string
+	for range 2 {
+		_, body := b.api("POST", "/api/v1/orders", b.poToken, b.createBody())
+		ids = append(ids, fmt.Sprint(int64(decodeAs[map[string]any](t, body)["id"].(float64))))
+	}
+	br := b.browser()
+	br.signIn(b.po.Email)
+	_, page := br.get(fmt.Sprintf("/orders?requirement_id=%d", b.fx.RequirementID))
+	first, second := strings.Index(page, `href="/orders/`+ids[1]+`"`), strings.Index(page, `href="/orders/`+ids[0]+`"`)
+	if first < 0 || second < 0 || first > second {
+		t.Errorf("order %s (newer) at %d, order %s at %d: want the newest first", ids[1], first, ids[0], second)
+	}
+	if want := fmt.Sprintf(`href="/orders/new?requirement_id=%d"`, b.fx.RequirementID); !strings.Contains(page, want) {
+		t.Errorf("the requirement's order list does not offer %s", want)
+	}
+}

@@ -25,7 +25,11 @@ func (s *Server) orderList(w http.ResponseWriter, r *http.Request) {
 	if state != "" && !state.Valid() {
 		state = ""
 	}
-	list, err := s.orders.List(r.Context(), orders.OrderFilter{State: state})
+	reqID := formID(r.URL.Query().Get("requirement_id"))
+	if reqID < 0 {
+		reqID = 0
+	}
+	list, err := s.orders.List(r.Context(), orders.OrderFilter{State: state, RequirementID: reqID})
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -52,6 +56,9 @@ func (s *Server) orderList(w http.ResponseWriter, r *http.Request) {
 		rows = append(rows, rr)
 	}
 	sort := readSort(r, []string{"id", "client", "product", "state", "submitted", "waiting"}, "id")
+	if r.URL.Query().Get("sort") == "" {
+		sort.Desc = true // newest first until someone sorts
+	}
 	slices.SortStableFunc(rows, func(a, b row) int {
 		var c int
 		switch sort.Key {
@@ -77,6 +84,10 @@ func (s *Server) orderList(w http.ResponseWriter, r *http.Request) {
 		Columns: columns(r, sort, [][2]string{{"id", "Order"}, {"client", "Client"}, {"", "Common name"}, {"product", "Product"},
 			{"state", "State"}, {"submitted", "Submitted"}, {"waiting", "Business days"}}, "id", "waiting"),
 		CanOrder: orderWriters.allows(currentUser(r)),
+		NewOrder: "/orders/new",
+	}
+	if reqID > 0 {
+		v.NewOrder += "?requirement_id=" + strconv.FormatInt(reqID, 10)
 	}
 	for i := range v.Columns {
 		if v.Columns[i].Key == "" {
