@@ -114,6 +114,10 @@ func pickLeaf(certs []*x509.Certificate, wantHash string, l *links) (*x509.Certi
 				matches = append(matches, c)
 			}
 		}
+		if len(matches) == 0 && len(endEntities) == 0 {
+			// Only CA certificates (an intermediate pasted alone): not a wrong key.
+			return nil, nil, fmt.Errorf("bundle: build chain: %w", ErrNoLeaf)
+		}
 		if len(matches) == 0 {
 			mismatch := &KeyMismatchError{Want: wantHash}
 			if len(endEntities) > 0 {

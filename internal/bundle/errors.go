@@ -36,9 +36,9 @@ type KeyMismatchError struct {
 
 func (e *KeyMismatchError) Error() string {
 	if e.Subject == "" {
-		return fmt.Sprintf("%v: no certificate supplied holds the public key of this order's CSR (key SHA-256 %s)", ErrKeyMismatch, e.Want)
+		return fmt.Sprintf("%v: no certificate supplied holds the public key of this CSR (key SHA-256 %s)", ErrKeyMismatch, e.Want)
 	}
-	return fmt.Sprintf("%v: %q holds public key SHA-256 %s, but this order's CSR was made with key %s; check that this is the certificate for this order, or re-issue it with this order's CSR",
+	return fmt.Sprintf("%v: %q holds public key SHA-256 %s, but this CSR was made with key %s; check that it is the certificate issued for this CSR, or have it re-issued with this CSR",
 		ErrKeyMismatch, e.Subject, e.Got, e.Want)
 }
 

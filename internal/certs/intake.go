@@ -57,6 +57,9 @@ func (s *Service) intake(ctx context.Context, actor audit.Actor, csrID int64, da
 		return nil, inputError(err)
 	}
 	chain, err := bundle.BuildChain(parsed, csr.PublicKeySHA256)
+	if errors.Is(err, bundle.ErrNoLeaf) {
+		return nil, errs.Field("certificate", "This is a CA certificate (an intermediate or root), not a server certificate: paste the certificate issued for "+csr.CommonName+", with its intermediates if you have them.")
+	}
 	if err != nil {
 		return nil, inputError(err)
 	}
@@ -94,7 +97,7 @@ func (s *Service) intake(ctx context.Context, actor audit.Actor, csrID int64, da
 		if id, err := certificateByFingerprint(ctx, tx, c.FingerprintSHA256); err != nil {
 			return err
 		} else if id != 0 {
-			return errs.Conflictf("This certificate is already stored as certificate %d.", id)
+			return &AlreadyStoredError{ID: id}
 		}
 		if err := insertCertificate(ctx, tx, c, actor.ID); err != nil {
 			return err
@@ -257,6 +260,18 @@ func (s *Service) Certificates(ctx context.Context, f Filter) ([]Certificate, er
 	return listCertificates(ctx, s.pool, f, s.now())
 }
 
+// AlreadyStoredError is an upload of a certificate the portal holds already:
+// a conflict that names it, so pages can link to it.
+type AlreadyStoredError struct{ ID int64 }
+
+func (e *AlreadyStoredError) Error() string { return e.errs().Error() }
+
+func (e *AlreadyStoredError) Unwrap() error { return e.errs() }
+
+func (e *AlreadyStoredError) errs() *errs.Error {
+	return errs.Conflictf("This certificate is already stored as certificate %d: open it there instead of storing it again.", e.ID)
+}
+
 // inputError maps bundle's errors about the input to 4xx errors with a message
 // the person who pasted it can act on.
 func inputError(err error) error {
@@ -266,8 +281,8 @@ func inputError(err error) error {
 	case errors.Is(err, bundle.ErrEmptyInput):
 		return &errs.Error{Code: errs.BadRequest, Message: "The upload is empty: send the certificate (PEM, DER or PKCS#7).",
 			Fields: map[string]string{"certificate": "Paste the certificate or choose a file."}}
-	case errors.Is(err, bundle.ErrKeyMismatch):
-		return errs.Field("certificate", "The certificate was issued for a different key than this CSR's. "+userMessage(err))
+	case errors.Is(err, bundle.ErrNoLeaf):
+		return errs.Field("certificate", "This is a CA certificate (an intermediate or root), not the server certificate: paste the certificate the CA issued for this CSR's name, with its intermediates if you have them.")
 	}
 	return errs.Field("certificate", userMessage(err))
 }

@@ -120,6 +120,9 @@ func (s *OrderService) Replace(ctx context.Context, actor audit.Actor, id int64)
 		if o.State == OrderDraft || o.State == OrderSubmitting {
 			return errs.Conflictf("Order %d is %s: edit or submit it instead of replacing it.", id, o.State)
 		}
+		if o.State == OrderIssued {
+			return errs.Conflictf("Order %d is issued: renew or reissue its certificate instead of replacing the order.", id)
+		}
 		if !o.State.Final() {
 			// A copy of an order the provider may still fill is a second paid order.
 			return errs.Conflictf("Order %d is %s: cancel it first (or wait for the CA to decline it), then replace it.", id, o.State)

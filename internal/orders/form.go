@@ -202,6 +202,8 @@ type OrderFormOptions struct {
 	AgencyBilling *clients.AgencyBillingContact
 	ClientName    string
 	Hostnames     []string
+	// Validation is the requirement's validation level (dv, ov or ev).
+	Validation string
 }
 
 // FormOptions lists the requirements, and for the chosen one its CSRs and
@@ -222,7 +224,7 @@ func (s *OrderService) FormOptions(ctx context.Context, requirementID int64) (Or
 	if err != nil {
 		return f, err
 	}
-	f.ClientName, f.Hostnames = req.ClientName, req.Hostnames
+	f.ClientName, f.Hostnames, f.Validation = req.ClientName, req.Hostnames, req.Validation
 	if f.CSRs, err = orderListCSRs(ctx, s.pool, requirementID); err != nil {
 		return f, err
 	}

@@ -20,7 +20,28 @@ const (
 // OrderServerTypes are the server_type values offered: the server software
 // the certificate is for, as CAs ask for it.
 func OrderServerTypes() []string {
-	return []string{"other", "apache2", "apacheopenssl", "iis5", "tomcat", "cpanel", "plesk"}
+	return []string{"apacheopenssl", "apache2", "iis5", "other", "tomcat", "cpanel", "plesk"}
+}
+
+// ServerTypeLabel is a server_type in words.
+func ServerTypeLabel(t string) string {
+	switch t {
+	case "apacheopenssl":
+		return "nginx (or another OpenSSL-based server)"
+	case "apache2":
+		return "Apache"
+	case "iis5":
+		return "Microsoft IIS"
+	case "tomcat":
+		return "Tomcat"
+	case "cpanel":
+		return "cPanel"
+	case "plesk":
+		return "Plesk"
+	case "other":
+		return "Other"
+	}
+	return t
 }
 
 // Order is a certificate order for a requirement's CSR.

@@ -186,9 +186,10 @@ func orderClock(cal *calendar.Calendar, state OrderState, submittedAt, now time.
 }
 
 // orderBlocking says in plain words what an order is waiting for, naming the
-// people who can move it. approver is the approver email, admin the client's
-// authorized contact ("Ada Admin <ada@example.com>").
-func orderBlocking(o *Order, admin string) string {
+// people who can move it. admin is the client's authorized contact ("Ada
+// Admin <ada@example.com>"), validation the product's level: a
+// domain-validated order waits for no organization check.
+func orderBlocking(o *Order, admin string, validation Validation) string {
 	switch o.State {
 	case OrderDraft:
 		return "Nothing has been sent to the CA yet."
@@ -197,6 +198,10 @@ func orderBlocking(o *Order, admin string) string {
 	case OrderUnknown:
 		return "Submission outcome unknown: check the reseller panel before retrying. If the order is there, attach its order id; if it is not, confirm a resubmit."
 	case OrderPending, OrderInProgress:
+		if validation == ValidationDomain {
+			return "The CA is checking the order; next it emails " + orDefault(o.ApproverEmail, "the approver") +
+				" a link that proves control of the domain. There is no organization check for a domain-validated certificate."
+		}
 		who := "the client"
 		if admin != "" {
 			who = admin

@@ -60,12 +60,58 @@ func TestTheClockCountsBusinessDaysAndFlagsOverdueOrders(t *testing.T) {
 func TestBlockingNamesWhoCanMoveTheOrder(t *testing.T) {
 	t.Parallel()
 	o := &Order{State: OrderAwaitingApproval, ApproverEmail: "admin@example.com"}
-	if got := orderBlocking(o, ""); !strings.Contains(got, "admin@example.com must click the approval link") {
+	if got := orderBlocking(o, "", ValidationDomain); !strings.Contains(got, "admin@example.com must click the approval link") {
 		t.Errorf("awaiting approval: %q", got)
 	}
 	o.State = OrderInProgress
-	if got := orderBlocking(o, "Ada Admin <ada@example.com>"); !strings.Contains(got, "make sure Ada Admin <ada@example.com> answers the CA's calls and emails") {
+	if got := orderBlocking(o, "Ada Admin <ada@example.com>", ValidationOrganization); !strings.Contains(got, "make sure Ada Admin <ada@example.com> answers the CA's calls and emails") {
 		t.Errorf("in progress: %q", got)
+	}
+}
+
+func TestADomainValidatedOrderIsNotWaitingForOrganizationVerification(t *testing.T) {
+	t.Parallel()
+	for _, st := range []OrderState{OrderPending, OrderInProgress} {
+		o := &Order{State: st, ApproverEmail: "admin@example.com"}
+		got := orderBlocking(o, "Ada Admin <ada@example.com>", ValidationDomain)
+		if strings.Contains(got, "verifying the organization") || !strings.Contains(got, "admin@example.com") {
+			t.Errorf("%s DV order: %q, want the approver email and no organization check", st, got)
+		}
+		for _, v := range []Validation{ValidationOrganization, ValidationExtended} {
+			if got := orderBlocking(o, "", v); !strings.Contains(got, "verifying the organization") {
+				t.Errorf("%s %s order: %q, want the organization check", st, v, got)
+			}
+		}
+	}
+}
+
+func TestProductsForARequirementFitItsNamesAndValidation(t *testing.T) {
+	t.Parallel()
+	info := ProviderInfo{Products: []Product{
+		{Code: "dv", Validation: ValidationDomain},
+		{Code: "ov", Validation: ValidationOrganization},
+		{Code: "ovwild", Validation: ValidationOrganization, Wildcard: true},
+		{Code: "ev", Validation: ValidationExtended},
+	}}
+	tests := []struct {
+		names      []string
+		validation string
+		want       string
+	}{
+		{[]string{"*.example.com"}, "ov", "ovwild"},
+		{[]string{"www.example.com"}, "ov", "ov"},
+		{[]string{"www.example.com"}, "dv", "dv"},
+		{[]string{"www.example.com"}, "ev", "ev"},
+		{[]string{"*.example.com"}, "ev", "dv,ov,ovwild,ev"}, // nothing fits: everything
+	}
+	for _, tt := range tests {
+		var got []string
+		for _, p := range info.ProductsFor(tt.names, tt.validation) {
+			got = append(got, p.Code)
+		}
+		if strings.Join(got, ",") != tt.want {
+			t.Errorf("ProductsFor(%v, %s) = %v, want %s", tt.names, tt.validation, got, tt.want)
+		}
 	}
 }
 
@@ -117,13 +163,14 @@ func TestAllowedActionsFollowTheStateAndTheProvider(t *testing.T) {
 		o    Order
 		want []Action
 	}{
-		{Order{State: OrderDraft}, []Action{ActionSubmit, ActionCancel}},
+		{Order{State: OrderDraft}, []Action{ActionSubmit, ActionEdit, ActionCancel}},
 		{Order{State: OrderUnknown}, []Action{ActionResubmit, ActionAttach, ActionCancel}},
 		{Order{State: OrderAwaitingApproval, ProviderOrderID: "1"}, []Action{ActionRefresh, ActionResendApproval, ActionCancel}},
 		{Order{State: OrderAwaitingApproval, byHand: true}, []Action{ActionCancel, ActionSetState}},
 		{Order{State: OrderCompleted, ProviderOrderID: "1"}, []Action{ActionRefresh}},
 		{Order{State: OrderSubmitting}, []Action{}},
-		{Order{State: OrderIssued}, []Action{ActionReplace}},
+		{Order{State: OrderIssued}, []Action{}},
+		{Order{State: OrderDeclined}, []Action{ActionReplace}},
 	}
 	for _, tt := range tests {
 		if got := tt.o.AllowedActions(); !slices.Equal(got, tt.want) {

@@ -3,6 +3,7 @@ package orders
 import (
 	"context"
 	"errors"
+	"strings"
 
 	"github.com/certportal/certportal/internal/clients"
 )
@@ -69,6 +70,27 @@ func (p ProviderInfo) ProductCodes() []string {
 	return out
 }
 
+// ProductsFor are the catalogue's products that fit a requirement: a
+// wildcard product when a name is a wildcard (and only then), at the
+// requirement's validation level (dv, ov or ev). With nothing that fits,
+// the whole catalogue, so the form never offers nothing.
+func (p ProviderInfo) ProductsFor(hostnames []string, validation string) []Product {
+	wild := false
+	for _, h := range hostnames {
+		wild = wild || strings.HasPrefix(h, "*.")
+	}
+	var out []Product
+	for _, pr := range p.Products {
+		if pr.Wildcard == wild && (validation == "" || string(pr.Validation) == validation) {
+			out = append(out, pr)
+		}
+	}
+	if len(out) == 0 {
+		return p.Products
+	}
+	return out
+}
+
 // Validation is how much a CA checks before issuing.
 type Validation string
 
@@ -81,13 +103,26 @@ const (
 
 // Product is one certificate a provider sells.
 type Product struct {
-	Code       string
+	Code string
+	// Label is the product in words, as the CA sells it: "Thawte SSL Web
+	// Server Wildcard (OV)".
+	Label      string
 	Validation Validation
 	// Wildcard products are for a CSR whose common name starts with "*."
 	// and only for those: a wildcard CSR needs a wildcard product.
 	Wildcard bool
 	// SANs allows names beyond the common name (subject alternative names).
 	SANs bool
+	// Price is the price in words when the provider says it ("" when not).
+	Price string
+}
+
+// Name is the product in words, or its code when the catalogue has none.
+func (p Product) Name() string {
+	if p.Label != "" {
+		return p.Label
+	}
+	return p.Code
 }
 
 // ProviderStatus is where a provider's order stands.

@@ -205,7 +205,13 @@ func (s *OrderService) detail(o *Order, hist []OrderHistory, replaced []int64, a
 	if clock.Started {
 		d.ExpectedBy = &clock.ExpectedBy
 	}
-	d.Blocking = orderBlocking(o, admin)
+	var validation Validation
+	if p := s.provider(o.Provider); p != nil {
+		if pr, ok := p.Info().Product(o.Product); ok {
+			validation = pr.Validation
+		}
+	}
+	d.Blocking = orderBlocking(o, admin, validation)
 	if d.Overdue {
 		d.Blocking = fmt.Sprintf("Overdue: %d business days since submission (the CA takes 2–5). %s", clock.BusinessDaysWaiting, d.Blocking)
 	}

@@ -115,6 +115,7 @@ type Action string
 // Actions.
 const (
 	ActionSubmit         Action = "submit"
+	ActionEdit           Action = "edit"     // drafts only: after a submission, corrections mean replace
 	ActionResubmit       Action = "resubmit" // after the outcome was unknown, with confirmation
 	ActionAttach         Action = "attach"
 	ActionRefresh        Action = "refresh"
@@ -134,12 +135,14 @@ func (o *Order) AllowedActions() []Action {
 		}
 	}
 	add(o.State == OrderDraft, ActionSubmit)
+	add(o.State == OrderDraft, ActionEdit)
 	add(o.State == OrderUnknown, ActionResubmit)
 	add(o.State == OrderUnknown, ActionAttach)
 	add(o.ProviderOrderID != "" && o.State.AtProvider() && !o.byHand, ActionRefresh)
 	add(o.ProviderOrderID != "" && o.State == OrderAwaitingApproval && !o.byHand, ActionResendApproval)
 	add(o.State == OrderDraft || o.State == OrderUnknown || (o.State.AtProvider() && o.State != OrderCompleted), ActionCancel)
-	add(o.State.Final(), ActionReplace)
+	// An issued certificate is renewed or reissued, not replaced by a copy.
+	add(o.State == OrderDeclined || o.State == OrderCancelled, ActionReplace)
 	add(o.byHand && o.State != OrderDraft && o.State != OrderSubmitting && !o.State.Final(), ActionSetState)
 	if out == nil {
 		out = []Action{}

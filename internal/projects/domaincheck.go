@@ -3,6 +3,8 @@ package projects
 import (
 	"context"
 	"fmt"
+	"net/mail"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -10,6 +12,8 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/certportal/certportal/internal/audit"
+	"github.com/certportal/certportal/internal/errs"
+	"github.com/certportal/certportal/internal/fields"
 	"github.com/certportal/certportal/internal/verify"
 )
 
@@ -88,9 +92,11 @@ func (s *Service) lookupDomain(ctx context.Context, requirementID int64, domain 
 	defer cancel()
 	reg, err := s.lookup.Domain(ctx, domain)
 	if err != nil {
-		msg := err.Error()
+		// Shown to people: without the package's "verify: look up d:" prefix.
+		msg := strings.TrimPrefix(err.Error(), "verify: ")
+		msg = strings.TrimPrefix(msg, "look up "+domain+": ")
 		if ctx.Err() != nil {
-			msg = fmt.Sprintf("verify: look up %s: the registries did not answer within %s", domain, s.domainCheckTimeout)
+			msg = fmt.Sprintf("the registries did not answer within %s", s.domainCheckTimeout)
 		}
 		snap.Error = strings.TrimSpace(msg)
 		return snap
@@ -109,4 +115,68 @@ func (s *Service) DomainChecks(ctx context.Context, requirementID int64) ([]Doma
 		return nil, err
 	}
 	return listSnapshots(ctx, s.pool, requirementID, false)
+}
+
+// ManualRegistration is a domain's registration as a person read it
+// somewhere (the registrar's panel, a WHOIS page, the client's invoice) when
+// the lookup failed or the registrar publishes nothing.
+type ManualRegistration struct {
+	Domain        string `json:"domain"`
+	RegistrantOrg string `json:"registrant_org"`
+	AdminEmail    string `json:"admin_email"`
+	Expires       string `json:"expires"`  // YYYY-MM-DD
+	Evidence      string `json:"evidence"` // a link, or where it was read in words
+}
+
+// RecordRegistration keeps a registration entered by hand as the domain's
+// newest snapshot, marked with who entered it (enteredBy, a name fit to
+// show) and when; the checklist treats it like a lookup, in amber.
+func (s *Service) RecordRegistration(ctx context.Context, actor audit.Actor, enteredBy string, requirementID int64, in ManualRegistration) (*DomainSnapshot, error) {
+	r, err := getRequirement(ctx, s.pool, requirementID)
+	if err != nil {
+		return nil, err
+	}
+	domains, _ := registrableDomains(r.Hostnames)
+	in.Domain = strings.ToLower(strings.TrimSuffix(strings.TrimSpace(in.Domain), "."))
+	if in.Domain == "" && len(domains) == 1 {
+		in.Domain = domains[0]
+	}
+	in.RegistrantOrg = strings.TrimSpace(in.RegistrantOrg)
+	in.AdminEmail = strings.ToLower(strings.TrimSpace(in.AdminEmail))
+	in.Evidence = strings.TrimSpace(in.Evidence)
+	f := errs.FieldErrors{}
+	f.Check(slices.Contains(domains, in.Domain), "domain", "Choose one of this requirement's domains: "+strings.Join(domains, ", ")+".")
+	f.Check(in.RegistrantOrg != "" && len(in.RegistrantOrg) <= 200, "registrant_org", "Enter the registrant organization as the record shows it (up to 200 characters).")
+	if p := fields.TextProblem(in.RegistrantOrg, false); p != "" && in.RegistrantOrg != "" {
+		f.Add("registrant_org", p)
+	}
+	if a, err := mail.ParseAddress(in.AdminEmail); err != nil || a.Address != in.AdminEmail {
+		f.Add("admin_email", "Enter the admin (or registrant) email from the record, like hostmaster@example.com.")
+	}
+	expires, err := time.Parse(time.DateOnly, strings.TrimSpace(in.Expires))
+	f.Check(err == nil, "expires", "Enter the registration's expiry date as YYYY-MM-DD.")
+	f.Check(in.Evidence != "" && len(in.Evidence) <= 500, "evidence", "Say where this was read: a link to the record, or the source in words (up to 500 characters).")
+	if p := fields.TextProblem(in.Evidence, false); p != "" && in.Evidence != "" {
+		f.Add("evidence", p)
+	}
+	if err := f.Err(); err != nil {
+		return nil, err
+	}
+	now := s.now().UTC()
+	expires = expires.UTC()
+	snap := DomainSnapshot{RequirementID: requirementID, Domain: in.Domain, CheckedAt: now, Source: verify.SourceManual,
+		Registration: &verify.Registration{Domain: in.Domain, Source: verify.SourceManual, RegistrantOrg: in.RegistrantOrg,
+			AdminEmail: in.AdminEmail, Expires: &expires, Evidence: in.Evidence, EnteredBy: enteredBy, FetchedAt: now},
+		CheckedByName: enteredBy}
+	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if snap.ID, err = insertSnapshot(ctx, tx, snap, actor.ID); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, actor, "domain.record", requirementSubject(r),
+			map[string]any{"domain": in.Domain, "evidence": in.Evidence})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &snap, nil
 }

@@ -169,3 +169,10 @@ func InternalNames(hostnames []string) []string {
 	_, internal := registrableDomains(hostnames)
 	return internal
 }
+
+// RegistrableDomains are the registrable domains of hostnames (example.com
+// for www.example.com), the ones a domain check looks up.
+func RegistrableDomains(hostnames []string) []string {
+	d, _ := registrableDomains(hostnames)
+	return d
+}

@@ -317,6 +317,11 @@ func domainItem(d DomainCheck, legalName string, subscriptionYears int, now time
 	for _, w := range r.Warnings {
 		flag(Amber, w)
 	}
+	if r.Source == SourceManual {
+		// Nobody asked a registry: the CA will, and may find otherwise.
+		flag(Amber, fmt.Sprintf("Entered by hand by %s on %s from %s: the CA checks the registry itself, so make sure this matches it.",
+			firstNonEmpty(r.EnteredBy, "someone"), r.FetchedAt.Format(time.DateOnly), firstNonEmpty(r.Evidence, "an unnamed source")))
+	}
 
 	if !r.FetchedAt.IsZero() && now.Sub(r.FetchedAt) > RegistrationMaxAge {
 		flag(Amber, fmt.Sprintf("This registration data is from %s: look it up again before ordering.", r.FetchedAt.Format(time.DateOnly)))

@@ -240,3 +240,20 @@ func TestTheDomainMustOutliveTheCertificateIssuedTodayBy30Days(t *testing.T) {
 		})
 	}
 }
+
+func TestARegistrationEnteredByHandCountsButIsAmberAndSaysWhoEnteredIt(t *testing.T) {
+	t.Parallel()
+	in := readyInput()
+	reg := in.Domains[0].Registration
+	reg.Source, reg.EnteredBy, reg.Evidence = SourceManual, "Paula PO", "https://registrar.example/whois/examplebiz.com"
+	r := Readiness(in)
+	it := item(t, r, "domain:examplebiz.com")
+	if it.Status != Amber || !r.Ready {
+		t.Errorf("a hand-entered registration: %s (ready %v), want amber and still ready", it.Status, r.Ready)
+	}
+	for _, want := range []string{"Entered by hand", "Paula PO", readyNow.AddDate(0, 0, -1).Format(time.DateOnly), "registrar.example"} {
+		if !strings.Contains(it.Reason, want) {
+			t.Errorf("reason %q lacks %q", it.Reason, want)
+		}
+	}
+}

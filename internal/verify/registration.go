@@ -10,6 +10,9 @@ import (
 const (
 	SourceRDAP  = "rdap"
 	SourceWHOIS = "whois"
+	// SourceManual is a registration a person entered by hand when the
+	// registries could not be asked or had no answer.
+	SourceManual = "manual"
 )
 
 // Registration is a dated snapshot of a domain's registration data, as one
@@ -37,7 +40,11 @@ type Registration struct {
 	ExpiryUnread string `json:"expiry_unread,omitempty"`
 	// Warnings are sentences for the checklist about how the data was
 	// fetched: a redirect or referral that was not followed.
-	Warnings  []string  `json:"warnings,omitempty"`
+	Warnings []string `json:"warnings,omitempty"`
+	// Evidence is where a registration entered by hand was read (a link
+	// or the source in words), EnteredBy who entered it; FetchedAt is when.
+	Evidence  string    `json:"evidence,omitempty"`
+	EnteredBy string    `json:"entered_by,omitempty"`
 	RawSize   int       `json:"raw_size"`
 	FetchedAt time.Time `json:"fetched_at"`
 }

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -132,18 +133,21 @@ func (s *Server) certificateCreatePost(w http.ResponseWriter, r *http.Request) {
 	}
 	c, err := s.certs.Intake(r.Context(), actor(r), id, data, name)
 	if err != nil {
+		// Refused: back to the CSR page (post/redirect/get) with the text and
+		// the message, so Back never asks to send the form again.
+		var dup *certs.AlreadyStoredError
 		e, ok := errs.As(err)
-		if !ok || len(e.Fields) == 0 {
+		switch {
+		case errors.As(err, &dup):
+			s.keepForm(r, uploadFormKey(id), url.Values{"certificate_text": {keptText(text)}, "already_stored": {strconv.FormatInt(dup.ID, 10)}},
+				map[string]string{"certificate": e.Message}, "")
+		case ok && len(e.Fields) > 0:
+			s.keepForm(r, uploadFormKey(id), url.Values{"certificate_text": {keptText(text)}}, e.Fields, "")
+		default:
 			s.fail(w, r, err)
 			return
 		}
-		form := pages.UploadForm{Text: text, Errors: e.Fields}
-		v, verr := s.csrViewModel(r, id, &form)
-		if verr != nil {
-			s.fail(w, r, verr)
-			return
-		}
-		s.renderStatus(w, r, http.StatusUnprocessableEntity, pages.CSRPage(s.pageData(r, "CSR #"+view.Itoa(id)), v))
+		http.Redirect(w, r, "/csrs/"+view.Itoa(id), http.StatusSeeOther)
 		return
 	}
 	msg := "Stored the certificate for " + c.CommonName + "."
@@ -189,6 +193,17 @@ func (s *Server) intermediatesPost(w http.ResponseWriter, r *http.Request) {
 		s.flash(r, "ok", "The chain is complete.")
 	}
 	http.Redirect(w, r, "/certificates/"+view.Itoa(c.ID), http.StatusSeeOther)
+}
+
+func uploadFormKey(csrID int64) string { return "certificate-upload:" + strconv.FormatInt(csrID, 10) }
+
+// keptText is pasted text worth keeping across a redirect: a bundle is a few
+// KiB; anything far larger is not carried in the session.
+func keptText(text string) string {
+	if len(text) > 64<<10 {
+		return ""
+	}
+	return text
 }
 
 // certificateBundle downloads public material (page and API share it).

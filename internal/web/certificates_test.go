@@ -176,9 +176,13 @@ func TestTheBrowserUploadsACertificateDrawsTheChainAndGuardsTheKey(t *testing.T)
 	br := b.browser()
 	br.signIn("po@example.com")
 	br.get(fmt.Sprintf("/csrs/%d", csrID))
-	resp, body := br.post(fmt.Sprintf("/csrs/%d/certificate", csrID), url.Values{"certificate_text": {"junk"}})
+	resp, _ := br.post(fmt.Sprintf("/csrs/%d/certificate", csrID), url.Values{"certificate_text": {"junk"}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("junk paste: %d, want 303 back to the CSR", resp.StatusCode)
+	}
+	resp, body := br.get(resp.Header.Get("Location"))
 	if resp.StatusCode != 422 || !strings.Contains(body, `data-testid="error-certificate"`) {
-		t.Fatalf("junk paste: %d", resp.StatusCode)
+		t.Fatalf("the CSR page after a junk paste: %d", resp.StatusCode)
 	}
 	email := "Hello,\n\n" + string(root) + "\nyour cert:\n" + string(leafPEM) + "\n" + string(inter)
 	resp, _ = br.post(fmt.Sprintf("/csrs/%d/certificate", csrID), url.Values{"certificate_text": {email}})

@@ -440,6 +440,27 @@ func (s *Server) apiDomainCheck(w http.ResponseWriter, r *http.Request) {
 	s.writeJSON(w, http.StatusOK, map[string]any{"checks": checks, "internal": internal})
 }
 
+// apiManualRegistration records a registration entered by hand: 201 with
+// the snapshot, which the checklist then reads like a lookup.
+func (s *Server) apiManualRegistration(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var in projects.ManualRegistration
+	if err := decodeJSON(r, &in); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	d, err := s.projects.RecordRegistration(r.Context(), actor(r), enteredBy(r), id, in)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.writeJSON(w, http.StatusCreated, apiSnapshot{ID: d.ID, Domain: d.Domain, CheckedAt: d.CheckedAt, Source: d.Source, Registration: d.Registration})
+}
+
 // apiReadiness answers the checklist; ?period=1 or 2 is the subscription period in
 // years (2 by default). The domain expiry is measured against the certificate that
 // would be issued today inside it, at most the CA/Browser Forum limit.

@@ -3,6 +3,7 @@ package web
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -267,22 +268,49 @@ func (s *Server) clientView(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	v, err := s.clientPageView(r, id, clientPageForms{})
-	if err != nil {
-		s.fail(w, r, err)
-		return
+	forms, status := clientPageForms{}, http.StatusOK
+	if vals, fieldErrs, _, ok := s.takeForm(r, clientFormKey(id)); ok {
+		status = http.StatusUnprocessableEntity
+		f := pages.Form{Values: map[string]string{}, Errors: fieldErrs}
+		for k := range vals {
+			f.Values[k] = vals.Get(k)
+		}
+		switch which := vals.Get("_form"); {
+		case which == "contact":
+			forms.contact = f
+		case which == "standing":
+			forms.standing = f
+		case strings.HasPrefix(which, "verify:"):
+			forms.verifyFor, _ = strconv.ParseInt(strings.TrimPrefix(which, "verify:"), 10, 64)
+			forms.verify = f
+		}
 	}
-	s.render(w, r, pages.ClientPage(s.pageData(r, v.Name), v))
-}
-
-// clientPageRefused shows the client page again with a refused form, with 422.
-func (s *Server) clientPageRefused(w http.ResponseWriter, r *http.Request, id int64, forms clientPageForms) {
 	v, err := s.clientPageView(r, id, forms)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	s.renderStatus(w, r, http.StatusUnprocessableEntity, pages.ClientPage(s.pageData(r, v.Name), v))
+	s.renderStatus(w, r, status, pages.ClientPage(s.pageData(r, v.Name), v))
+}
+
+func clientFormKey(clientID int64) string { return "client:" + strconv.FormatInt(clientID, 10) }
+
+// clientPageRefused sends a refused form of the client page back to it
+// (post/redirect/get), its values and errors kept for one showing, with 422.
+func (s *Server) clientPageRefused(w http.ResponseWriter, r *http.Request, id int64, forms clientPageForms) {
+	f, which := forms.contact, "contact"
+	switch {
+	case forms.standing.Values != nil:
+		f, which = forms.standing, "standing"
+	case forms.verifyFor != 0:
+		f, which = forms.verify, "verify:"+strconv.FormatInt(forms.verifyFor, 10)
+	}
+	vals := url.Values{"_form": {which}}
+	for k, v := range f.Values {
+		vals.Set(k, v)
+	}
+	s.keepForm(r, clientFormKey(id), vals, f.Errors, "")
+	http.Redirect(w, r, "/clients/"+strconv.FormatInt(id, 10), http.StatusSeeOther)
 }
 
 var contactFields = []string{"role", "first_name", "last_name", "title", "email", "phone"}

@@ -3,6 +3,7 @@ package web
 import (
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/certportal/certportal/internal/accounts"
@@ -92,12 +93,21 @@ func (s *Server) csrView(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	v, err := s.csrViewModel(r, id, nil)
+	var upload *pages.UploadForm
+	status := http.StatusOK
+	if vals, fieldErrs, _, ok := s.takeForm(r, uploadFormKey(id)); ok {
+		status = http.StatusUnprocessableEntity
+		upload = &pages.UploadForm{Text: vals.Get("certificate_text"), Errors: fieldErrs}
+		if n, err := strconv.ParseInt(vals.Get("already_stored"), 10, 64); err == nil {
+			upload.AlreadyStored, status = n, http.StatusConflict
+		}
+	}
+	v, err := s.csrViewModel(r, id, upload)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	s.render(w, r, pages.CSRPage(s.pageData(r, "CSR #"+view.Itoa(id)), v))
+	s.renderStatus(w, r, status, pages.CSRPage(s.pageData(r, "CSR #"+view.Itoa(id)), v))
 }
 
 // csrDownload sends the request as a .csr file named after its common name.

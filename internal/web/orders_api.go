@@ -63,17 +63,49 @@ func (s *Server) apiOrderCreate(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	o, err := s.orders.Create(r.Context(), actor(r), orders.OrderInput{
-		RequirementID: int64(req.RequirementID), CSRID: int64(req.CSRID), Provider: req.Provider, Product: req.Product,
-		PeriodYears: req.PeriodYears, RegType: req.RegType, ApproverEmail: req.ApproverEmail,
-		Contacts:   orders.OrderRefs{Admin: int64(req.Contacts.Admin), Billing: int64(req.Contacts.Billing), Tech: int64(req.Contacts.Tech)},
-		ServerType: req.ServerType, SpecialInstructions: req.SpecialInstructions,
-	})
+	o, err := s.orders.Create(r.Context(), actor(r), req.input())
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	s.writeJSON(w, http.StatusCreated, o)
+}
+
+// apiOrderUpdate edits a draft: the fields given replace the order's, the
+// others stay; any other state is 409.
+func (s *Server) apiOrderUpdate(w http.ResponseWriter, r *http.Request) {
+	id, ok := s.orderIDFrom(w, r)
+	if !ok {
+		return
+	}
+	d, err := s.orders.Get(r.Context(), id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	cur := d.Input()
+	req := orderCreateRequest{RequirementID: FlexID(cur.RequirementID), CSRID: FlexID(cur.CSRID), Provider: cur.Provider,
+		Product: cur.Product, PeriodYears: cur.PeriodYears, RegType: cur.RegType, ApproverEmail: cur.ApproverEmail,
+		ServerType: cur.ServerType, SpecialInstructions: cur.SpecialInstructions}
+	req.Contacts.Admin, req.Contacts.Billing, req.Contacts.Tech = FlexID(cur.Contacts.Admin), FlexID(cur.Contacts.Billing), FlexID(cur.Contacts.Tech)
+	if err := decodeJSON(r, &req); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if _, err := s.orders.Update(r.Context(), actor(r), id, req.input()); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.apiOrder(w, r)
+}
+
+func (req orderCreateRequest) input() orders.OrderInput {
+	return orders.OrderInput{
+		RequirementID: int64(req.RequirementID), CSRID: int64(req.CSRID), Provider: req.Provider, Product: req.Product,
+		PeriodYears: req.PeriodYears, RegType: req.RegType, ApproverEmail: req.ApproverEmail,
+		Contacts:   orders.OrderRefs{Admin: int64(req.Contacts.Admin), Billing: int64(req.Contacts.Billing), Tech: int64(req.Contacts.Tech)},
+		ServerType: req.ServerType, SpecialInstructions: req.SpecialInstructions,
+	}
 }
 
 func (s *Server) apiOrders(w http.ResponseWriter, r *http.Request) {
@@ -180,12 +212,11 @@ func (s *Server) apiOrderRefresh(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	o, err := s.orders.Refresh(r.Context(), actor(r), id)
-	if err != nil {
+	if _, err := s.orders.Refresh(r.Context(), actor(r), id); err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	s.writeJSON(w, http.StatusOK, o)
+	s.apiOrder(w, r) // the detail, with blocking and next_action, as GET gives it
 }
 
 func (s *Server) apiOrderAttach(w http.ResponseWriter, r *http.Request) {

@@ -3,6 +3,7 @@ package web
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -26,11 +27,15 @@ func (s *Server) orderList(w http.ResponseWriter, r *http.Request) {
 		state = ""
 	}
 	req, err := page.ParseNewestFirst(r.URL.Query().Get, orders.OrderSorts, true)
+	reqID := formID(r.URL.Query().Get("requirement_id"))
+	if reqID < 0 {
+		reqID = 0
+	}
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	res, err := s.orders.Page(r.Context(), orders.OrderFilter{State: state}, req)
+	res, err := s.orders.Page(r.Context(), orders.OrderFilter{State: state, RequirementID: reqID}, req)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -54,6 +59,10 @@ func (s *Server) orderList(w http.ResponseWriter, r *http.Request) {
 			{"state", "State"}, {"", "Submitted"}, {"", "Business days"}}, "id"),
 		CanOrder: orderWriters.allows(currentUser(r)),
 		Rows:     rows,
+		NewOrder: "/orders/new",
+	}
+	if reqID > 0 {
+		v.NewOrder += "?requirement_id=" + strconv.FormatInt(reqID, 10)
 	}
 	v.Prev, v.Next = pageLinks(r, res.Next, res.Prev)
 	for i := range v.Columns {
@@ -88,10 +97,18 @@ func (s *Server) readiness(r *http.Request, requirementID int64, period int) ([]
 }
 
 func (s *Server) renderOrderNew(w http.ResponseWriter, r *http.Request, status int, form pages.OrderForm) {
+	s.renderOrderForm(w, r, status, form, 0)
+}
+
+// renderOrderForm shows the new-order form, or the edit form of draft
+// orderID. It guides the choices: products that fit the requirement, in
+// words; its only CSR and its verified contacts chosen; what the approver
+// email means for the chosen product.
+func (s *Server) renderOrderForm(w http.ResponseWriter, r *http.Request, status int, form pages.OrderForm, orderID int64) {
 	reqID, _ := strconv.ParseInt(form.RequirementID, 10, 64)
 	opts, err := s.orders.FormOptions(r.Context(), reqID)
 	if err != nil {
-		if e, ok := errs.As(err); ok && e.Code == errs.Invalid {
+		if e, ok := errs.As(err); ok && e.Code == errs.Invalid && orderID == 0 {
 			opts, err = s.orders.FormOptions(r.Context(), 0)
 			form.RequirementID = ""
 		}
@@ -100,14 +117,35 @@ func (s *Server) renderOrderNew(w http.ResponseWriter, r *http.Request, status i
 			return
 		}
 	}
-	v := pages.OrderNew{Form: form}
+	v := pages.OrderNew{Form: form, Heading: "New order", Action: "/orders", SubmitLabel: "Save draft"}
+	if orderID != 0 {
+		v.Heading, v.Action, v.SubmitLabel = fmt.Sprintf("Edit order %d", orderID), fmt.Sprintf("/orders/%d/edit", orderID), "Save changes"
+		v.Editing = true
+	}
 	for _, o := range opts.Requirements {
 		v.Requirements = append(v.Requirements, pages.Option{Value: strconv.FormatInt(o.ID, 10), Label: o.Label, Selected: o.ID == reqID})
+	}
+	if form.CSRID == "" && len(opts.CSRs) == 1 {
+		form.CSRID = strconv.FormatInt(opts.CSRs[0].ID, 10)
 	}
 	for _, c := range opts.CSRs {
 		id := strconv.FormatInt(c.ID, 10)
 		v.CSRs = append(v.CSRs, pages.Option{Value: id, Label: fmt.Sprintf("#%d %s (%s, %s)", c.ID, c.CommonName, c.KeyType, c.CreatedAt.UTC().Format("2006-01-02")), Selected: id == form.CSRID})
 	}
+	// With nothing chosen yet, the one verified contact of a role is the choice.
+	verified := map[string][]string{}
+	for _, c := range opts.Contacts {
+		if c.Verified {
+			verified[c.Role] = append(verified[c.Role], strconv.FormatInt(c.ID, 10))
+		}
+	}
+	pick := func(cur, role string) string {
+		if cur == "" && len(verified[role]) == 1 {
+			return verified[role][0]
+		}
+		return cur
+	}
+	form.Admin, form.Tech = pick(form.Admin, "admin"), pick(form.Tech, "tech")
 	for _, c := range opts.Contacts {
 		id := strconv.FormatInt(c.ID, 10)
 		label := c.NameAndEmail()
@@ -127,28 +165,64 @@ func (s *Server) renderOrderNew(w http.ResponseWriter, r *http.Request, status i
 	if a := opts.AgencyBilling; a != nil {
 		v.AgencyBilling = strings.TrimSpace(a.FirstName+" "+a.LastName) + " <" + a.Email + ">"
 	}
-	for _, p := range s.orders.DefaultProvider().ProductCodes() {
-		v.Products = append(v.Products, pages.Option{Value: p, Label: p, Selected: p == form.Product})
+	info := s.orders.DefaultProvider()
+	products := info.ProductsFor(opts.Hostnames, opts.Validation)
+	if _, fits := info.Product(form.Product); !fits && len(products) > 0 {
+		form.Product = products[0].Code
+	}
+	for _, p := range products {
+		v.Products = append(v.Products, pages.Option{Value: p.Code, Label: p.Name(), Selected: p.Code == form.Product})
+	}
+	if p, ok := info.Product(form.Product); ok {
+		v.ApproverHint = approverHint(p)
 	}
 	for _, t := range orders.OrderServerTypes() {
-		v.ServerTypes = append(v.ServerTypes, pages.Option{Value: t, Label: t, Selected: t == form.ServerType})
+		v.ServerTypes = append(v.ServerTypes, pages.Option{Value: t, Label: orders.ServerTypeLabel(t), Selected: t == form.ServerType})
 	}
 	if len(opts.CSRs) > 0 {
 		csrID := opts.CSRs[0].ID
 		if n, err := strconv.ParseInt(form.CSRID, 10, 64); err == nil && n > 0 {
 			csrID = n
 		}
-		if list, err := s.orders.ApproverChoices(r.Context(), csrID, ""); err == nil {
+		if list, err := s.orders.ApproverChoices(r.Context(), csrID, form.Product); err == nil {
 			for _, a := range list {
 				v.Approvers = append(v.Approvers, pages.Option{Value: a.Email, Label: a.Email + " (" + a.Source + ")", Selected: a.Email == form.ApproverEmail})
 			}
 		}
 	}
+	v.Form = form
 	if reqID > 0 {
 		period, _ := strconv.Atoi(form.PeriodYears)
 		v.Readiness, v.Ready, v.ReadinessNote = s.readiness(r, reqID, period)
 	}
-	s.renderStatus(w, r, status, pages.OrderNewPage(s.pageData(r, "New order"), v))
+	s.renderStatus(w, r, status, pages.OrderNewPage(s.pageData(r, v.Heading), v))
+}
+
+// approverHint says what the approver email is for with product p.
+func approverHint(p orders.Product) string {
+	if p.Validation == orders.ValidationDomain {
+		return p.Name() + " is domain-validated: the CA emails the approver a link, and clicking it proves control of the domain. Choose an address the client reads; the certificate waits until they click."
+	}
+	return p.Name() + " is organization-validated: the CA checks the organization by phone and documents with the admin contact. An approver email is optional; if given, the CA may send it the order's approval request."
+}
+
+// orderFormFrom reads the order form's fields.
+func orderFormFrom(f url.Values) pages.OrderForm {
+	return pages.OrderForm{RequirementID: f.Get("requirement_id"), CSRID: f.Get("csr_id"), Provider: f.Get("provider"),
+		Product: f.Get("product"), PeriodYears: f.Get("period_years"), ApproverEmail: f.Get("approver_email"),
+		Admin: f.Get("contacts.admin"), Tech: f.Get("contacts.tech"), Billing: f.Get("contacts.billing"),
+		ServerType: f.Get("server_type"), SpecialInstructions: f.Get("special_instructions"), Errors: view.FieldErrors{}}
+}
+
+// orderInputFrom is the order the form gives.
+func orderInputFrom(form pages.OrderForm) orders.OrderInput {
+	period, _ := strconv.Atoi(form.PeriodYears)
+	return orders.OrderInput{
+		RequirementID: formID(form.RequirementID), CSRID: formID(form.CSRID), Provider: form.Provider, Product: form.Product,
+		PeriodYears: period, ApproverEmail: form.ApproverEmail,
+		Contacts:   orders.OrderRefs{Admin: formID(form.Admin), Tech: formID(form.Tech), Billing: formID(form.Billing)},
+		ServerType: form.ServerType, SpecialInstructions: form.SpecialInstructions,
+	}
 }
 
 func (s *Server) orderCreatePost(w http.ResponseWriter, r *http.Request) {
@@ -159,18 +233,8 @@ func (s *Server) orderCreatePost(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, errs.New(errs.BadRequest, "The form could not be read."))
 		return
 	}
-	f := r.PostForm
-	form := pages.OrderForm{RequirementID: f.Get("requirement_id"), CSRID: f.Get("csr_id"), Provider: f.Get("provider"),
-		Product: f.Get("product"), PeriodYears: f.Get("period_years"), ApproverEmail: f.Get("approver_email"),
-		Admin: f.Get("contacts.admin"), Tech: f.Get("contacts.tech"), Billing: f.Get("contacts.billing"),
-		ServerType: f.Get("server_type"), SpecialInstructions: f.Get("special_instructions"), Errors: view.FieldErrors{}}
-	period, _ := strconv.Atoi(form.PeriodYears)
-	o, err := s.orders.Create(r.Context(), actor(r), orders.OrderInput{
-		RequirementID: formID(r.PostForm.Get("requirement_id")), CSRID: formID(r.PostForm.Get("csr_id")), Provider: form.Provider, Product: form.Product,
-		PeriodYears: period, ApproverEmail: form.ApproverEmail,
-		Contacts:   orders.OrderRefs{Admin: formID(r.PostForm.Get("contacts.admin")), Tech: formID(r.PostForm.Get("contacts.tech")), Billing: formID(r.PostForm.Get("contacts.billing"))},
-		ServerType: form.ServerType, SpecialInstructions: form.SpecialInstructions,
-	})
+	form := orderFormFrom(r.PostForm)
+	o, err := s.orders.Create(r.Context(), actor(r), orderInputFrom(form))
 	if err != nil {
 		e, ok := errs.As(err)
 		if !ok || e.Code != errs.Invalid {
@@ -186,6 +250,53 @@ func (s *Server) orderCreatePost(w http.ResponseWriter, r *http.Request) {
 	}
 	s.flash(r, "ok", fmt.Sprintf("Saved order %d as a draft. Check it, then submit it.", o.ID))
 	http.Redirect(w, r, fmt.Sprintf("/orders/%d", o.ID), http.StatusSeeOther)
+}
+
+// orderEdit shows a draft's form with its values; other states go back to
+// the order, which says why.
+func (s *Server) orderEdit(w http.ResponseWriter, r *http.Request) {
+	id, ok := s.orderIDFrom(w, r)
+	if !ok {
+		return
+	}
+	d, err := s.orders.Get(r.Context(), id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if d.State != orders.OrderDraft {
+		s.flash(r, "error", fmt.Sprintf("Order %d is %s: only a draft can be edited.", id, d.State.Label()))
+		http.Redirect(w, r, fmt.Sprintf("/orders/%d", id), http.StatusSeeOther)
+		return
+	}
+	id64 := func(n int64) string {
+		if n == 0 {
+			return ""
+		}
+		return strconv.FormatInt(n, 10)
+	}
+	form := pages.OrderForm{RequirementID: id64(d.RequirementID), CSRID: id64(d.CSRID), Provider: d.Provider, Product: d.Product,
+		PeriodYears: strconv.Itoa(d.PeriodYears), ApproverEmail: d.ApproverEmail, Admin: id64(d.Contacts.Admin),
+		Tech: id64(d.Contacts.Tech), Billing: id64(d.Contacts.Billing), ServerType: d.ServerType,
+		SpecialInstructions: d.SpecialInstructions, Errors: view.FieldErrors{}}
+	s.renderOrderForm(w, r, http.StatusOK, form, id)
+}
+
+// orderEditPost saves a draft; refused values re-render at the form's own
+// address (GET and POST share it), so Back never resubmits.
+func (s *Server) orderEditPost(w http.ResponseWriter, r *http.Request) {
+	id, ok := s.orderPostID(w, r)
+	if !ok {
+		return
+	}
+	form := orderFormFrom(r.PostForm)
+	_, err := s.orders.Update(r.Context(), actor(r), id, orderInputFrom(form))
+	if e, ok := errs.As(err); ok && e.Code == errs.Invalid {
+		form.Errors = e.Fields
+		s.renderOrderForm(w, r, http.StatusUnprocessableEntity, form, id)
+		return
+	}
+	s.orderActionDone(w, r, id, err, "Saved the draft. Check it, then submit it.")
 }
 
 func (s *Server) orderView(w http.ResponseWriter, r *http.Request) {
@@ -222,7 +333,7 @@ func (s *Server) renderOrder(w http.ResponseWriter, r *http.Request, status int,
 		if d.Overdue {
 			v.Clock = fmt.Sprintf("Overdue: %d business days since submission; the CA takes 2–5.", d.BusinessDaysWaiting)
 		}
-		if d.ExpectedBy != nil {
+		if d.ExpectedBy != nil && (d.State.AtProvider() && d.State != orders.OrderCompleted || d.State == orders.OrderUnknown) {
 			v.ExpectedBy = d.ExpectedBy.UTC().Format("Mon 2 Jan 2006")
 		}
 	}
@@ -241,6 +352,10 @@ func (s *Server) renderOrder(w http.ResponseWriter, r *http.Request, status int,
 		}
 		v.Timeline = append(v.Timeline, pages.TimelineRow{At: fmtTime(h.At), From: string(h.From), To: string(h.To), By: by, Note: h.Note})
 	}
+	v.CanEdit = canOrder && allowed(orders.ActionEdit)
+	if d.State == orders.OrderDraft {
+		v.Review = s.orderReview(r, d)
+	}
 	v.CanSubmit = canOrder && allowed(orders.ActionSubmit)
 	v.CanResubmit = canOrder && allowed(orders.ActionResubmit)
 	v.CanAttach = canOrder && allowed(orders.ActionAttach)
@@ -258,6 +373,47 @@ func (s *Server) renderOrder(w http.ResponseWriter, r *http.Request, status int,
 		v.Readiness, v.Ready, _ = s.readiness(r, d.RequirementID, d.PeriodYears)
 	}
 	s.renderStatus(w, r, status, pages.OrderPage(s.pageData(r, v.Title), v))
+}
+
+// orderReview is what submitting draft d would send, in words.
+func (s *Server) orderReview(r *http.Request, d *orders.OrderDetail) *pages.OrderReview {
+	p, err := s.orders.Preview(r.Context(), d.ID)
+	if err != nil {
+		msg := "What will be sent could not be put together: "
+		if e, ok := errs.As(err); ok && e.Code != errs.Internal {
+			msg += e.Message
+		} else {
+			s.log.Error("web: order preview", "order", d.ID, "err", err)
+			msg += "see the server log."
+		}
+		return &pages.OrderReview{Note: msg}
+	}
+	rv := &pages.OrderReview{Provider: p.ProviderLabel, Product: orDash(p.Product.Name()), Price: "not given by the provider",
+		Period: fmt.Sprintf("%d year(s), %s", d.PeriodYears, d.RegType), ServerType: orders.ServerTypeLabel(d.ServerType),
+		ApproverEmail: orDash(d.ApproverEmail), CommonName: p.CommonName, ExtraNames: p.ExtraNames, CSRSubject: orDash(p.CSRSubject)}
+	if p.Product.Code == "" {
+		rv.Product = d.Product
+	}
+	if p.Product.Price != "" {
+		rv.Price = p.Product.Price
+	}
+	party := func(role string, c orders.Contact) pages.ReviewParty {
+		addr := strings.Join(slices.DeleteFunc([]string{c.Address1, c.Address2, c.City, c.State, c.PostalCode, c.Country},
+			func(s string) bool { return s == "" }), ", ")
+		return pages.ReviewParty{Role: role, Name: orDash(strings.TrimSpace(c.FirstName + " " + c.LastName)), Org: orDash(c.OrgName),
+			Email: orDash(c.Email), Phone: orDash(c.Phone), Address: orDash(addr)}
+	}
+	cs := p.Contacts
+	rv.Parties = []pages.ReviewParty{party("Organization", cs.Organization), party("Admin (authorized contact)", cs.Admin),
+		party("Technical", cs.Tech), party("Billing", cs.Billing)}
+	return rv
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "—"
+	}
+	return s
 }
 
 // orderActionDone flashes the outcome of a page action and returns to the order.

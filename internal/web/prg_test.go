@@ -1,12 +1,14 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
 
 	"github.com/certportal/certportal/internal/accounts"
+	"github.com/certportal/certportal/internal/bundle/bundletest"
 )
 
 // TestANewTokenIsShownOnceAfterARedirectAndAReloadCreatesNothing: creating a
@@ -65,5 +67,75 @@ func TestOpeningAPostOnlyAddressLeadsToItsForm(t *testing.T) {
 	}
 	if resp, _ := b.api("GET", "/api/v1/tokens/5", "", ""); resp.StatusCode == http.StatusSeeOther {
 		t.Error("the API redirects a wrong method instead of answering it")
+	}
+}
+
+// TestARefusedCertificateOrVerificationComesBackToItsFormAfterARedirect:
+// every refused POST answers 303 to the page holding the form, which shows
+// the message once, so Back never asks to resubmit.
+func TestARefusedCertificateOrVerificationComesBackToItsFormAfterARedirect(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	po := b.user("po@example.com", accounts.RolePO)
+	csrID, _, leafPEM := b.signedFor(b.token(po), "rsa-2048", "www.example.com")
+	inter, _ := testPKI.Read(bundletest.InterCert)
+	br := b.browser()
+	br.signIn("po@example.com")
+	csrPage := fmt.Sprintf("/csrs/%d", csrID)
+	resp, _ := br.post(csrPage+"/certificate", url.Values{"certificate_text": {string(leafPEM) + string(inter)}})
+	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "/certificates/") {
+		t.Fatalf("first paste: %d %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	stored := resp.Header.Get("Location")
+
+	tests := []struct {
+		name, text     string
+		status         int
+		want, notWants []string
+	}{
+		{"the same certificate again", string(leafPEM), http.StatusConflict,
+			[]string{`data-testid="already-stored"`, `href="` + stored + `"`}, []string{"Back to the start page"}},
+		{"only the intermediate", string(inter), http.StatusUnprocessableEntity,
+			[]string{"This is a CA certificate", "www.example.com"}, []string{"different key"}},
+		{"junk", "junk", http.StatusUnprocessableEntity, []string{`data-testid="error-certificate"`}, nil},
+	}
+	for _, tt := range tests {
+		resp, _ := br.post(csrPage+"/certificate", url.Values{"certificate_text": {tt.text}})
+		if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != csrPage {
+			t.Errorf("%s: %d to %q, want 303 to %s", tt.name, resp.StatusCode, resp.Header.Get("Location"), csrPage)
+			continue
+		}
+		resp, page := br.get(csrPage)
+		if resp.StatusCode != tt.status {
+			t.Errorf("%s: the CSR page answered %d, want %d", tt.name, resp.StatusCode, tt.status)
+		}
+		for _, w := range tt.want {
+			if !strings.Contains(page, w) {
+				t.Errorf("%s: the CSR page lacks %q", tt.name, w)
+			}
+		}
+		for _, w := range tt.notWants {
+			if strings.Contains(page, w) {
+				t.Errorf("%s: the CSR page says %q", tt.name, w)
+			}
+		}
+		if resp, _ := br.get(csrPage); resp.StatusCode != http.StatusOK {
+			t.Errorf("%s: a reload still shows the refusal (%d)", tt.name, resp.StatusCode)
+		}
+	}
+
+	// Verifying a contact without a method goes back to the client page.
+	tok := b.token(po)
+	c := b.call("POST", "/api/v1/clients", tok, `{"display_name":"ExampleBiz"}`, 201)
+	cid := idOf(t, c)
+	ct := b.call("POST", "/api/v1/clients/"+cid+"/contacts", tok, `{"role":"admin","first_name":"Ada","last_name":"Admin","email":"ada@example.com","phone":"+1.3125550123"}`, 201)
+	br.get("/clients/" + cid)
+	resp, body := br.post("/contacts/"+idOf(t, ct)+"/verify", url.Values{"method": {""}, "note": {"called"}})
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/clients/"+cid {
+		t.Fatalf("a refused verification: %d to %q, want 303 to the client\n%s", resp.StatusCode, resp.Header.Get("Location"), body)
+	}
+	resp, page := br.get("/clients/" + cid)
+	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(page, `data-testid="error-method"`) {
+		t.Errorf("the client page after a refused verification: %d, want 422 with the method marked", resp.StatusCode)
 	}
 }

@@ -6,11 +6,13 @@ import (
 	"strings"
 	"time"
 
+	"github.com/certportal/certportal/internal/errs"
 	"github.com/certportal/certportal/internal/fields"
 	"github.com/certportal/certportal/internal/projects"
 	"github.com/certportal/certportal/internal/verify"
 	"github.com/certportal/certportal/web/templates/components"
 	"github.com/certportal/certportal/web/templates/pages"
+	"github.com/certportal/certportal/web/templates/view"
 )
 
 var requirementFields = []string{"hostnames", "public_facing", "takes_payments", "validation", "obtained_by", "needed_by", "notes"}
@@ -139,6 +141,9 @@ func statusWord(status string) string {
 func snapshotRow(d projects.DomainSnapshot) pages.SnapshotRow {
 	row := pages.SnapshotRow{Domain: d.Domain, CheckedAt: d.CheckedAt.UTC().Format(dateTimeLayout), Source: strings.ToUpper(d.Source),
 		CheckedBy: d.CheckedByName}
+	if d.Source == verify.SourceManual {
+		row.Source = "entered by hand by"
+	}
 	reg := d.Registration
 	if reg == nil {
 		row.Failed = true
@@ -161,6 +166,9 @@ func snapshotRow(d projects.DomainSnapshot) pages.SnapshotRow {
 	}
 	row.Emails = strings.Join(emails, ", ")
 	row.Registrar = reg.Registrar
+	if reg.Evidence != "" {
+		row.Registrar = strings.TrimSpace(reg.Registrar + " (from " + reg.Evidence + ")")
+	}
 	if reg.Expires != nil {
 		row.Expires = reg.Expires.UTC().Format(time.DateOnly)
 	}
@@ -228,7 +236,68 @@ func (s *Server) requirementView(w http.ResponseWriter, r *http.Request) {
 	}
 	plan, err := s.lifecycle.RequirementPlan(r.Context(), id)
 	v.Renewal = s.renewalView(r, plan, err)
-	s.render(w, r, pages.RequirementPage(s.pageData(r, "Requirement "+strconv.FormatInt(id, 10)), v))
+	status := http.StatusOK
+	v.Manual = pages.ManualRegistrationForm{Errors: view.FieldErrors{}}
+	chosen := ""
+	if vals, fieldErrs, _, ok := s.takeForm(r, manualRegistrationKey(id)); ok {
+		status = http.StatusUnprocessableEntity
+		v.Manual = pages.ManualRegistrationForm{Open: true, RegistrantOrg: vals.Get("registrant_org"), AdminEmail: vals.Get("admin_email"),
+			Expires: vals.Get("expires"), Evidence: vals.Get("evidence"), Errors: fieldErrs}
+		chosen = vals.Get("domain")
+	}
+	for _, it := range rep.Items {
+		v.Manual.Open = v.Manual.Open || (strings.HasPrefix(it.Key, "domain:") && it.Status == verify.Red)
+	}
+	for _, d := range projects.RegistrableDomains(q.Hostnames) {
+		v.Manual.Domains = append(v.Manual.Domains, pages.Option{Value: d, Label: d, Selected: d == chosen})
+	}
+	s.renderStatus(w, r, status, pages.RequirementPage(s.pageData(r, "Requirement "+strconv.FormatInt(id, 10)), v))
+}
+
+func manualRegistrationKey(requirementID int64) string {
+	return "manual-registration:" + strconv.FormatInt(requirementID, 10)
+}
+
+// manualRegistrationPost records a registration entered by hand; a refused
+// form goes back to the requirement page with its values and errors.
+func (s *Server) manualRegistrationPost(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if err := r.ParseForm(); err != nil {
+		s.fail(w, r, errs.New(errs.BadRequest, "The form could not be read."))
+		return
+	}
+	f := r.PostForm
+	page := "/requirements/" + strconv.FormatInt(id, 10)
+	snap, err := s.projects.RecordRegistration(r.Context(), actor(r), enteredBy(r), id, projects.ManualRegistration{
+		Domain: f.Get("domain"), RegistrantOrg: f.Get("registrant_org"), AdminEmail: f.Get("admin_email"),
+		Expires: f.Get("expires"), Evidence: f.Get("evidence")})
+	if e, ok := errs.As(err); ok && e.Code == errs.Invalid {
+		s.keepForm(r, manualRegistrationKey(id), f, e.Fields, e.Message)
+		http.Redirect(w, r, page+"#manual-registration", http.StatusSeeOther)
+		return
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.flash(r, "ok", "Recorded the registration of "+snap.Domain+" as entered by hand.")
+	http.Redirect(w, r, page, http.StatusSeeOther)
+}
+
+// enteredBy names the signed-in person for records they make by hand.
+func enteredBy(r *http.Request) string {
+	u := currentUser(r)
+	if u == nil {
+		return ""
+	}
+	if u.Name != "" {
+		return u.Name
+	}
+	return u.Email
 }
 
 func (s *Server) domainCheckPost(w http.ResponseWriter, r *http.Request) {

@@ -36,6 +36,7 @@ func (s *Server) clientRoutes() []route {
 		{"GET", "/requirements/{id}/edit", writeClients, s.requirementEdit},
 		{"POST", "/requirements/{id}", writeClients, s.requirementEditPost},
 		{"POST", "/requirements/{id}/domain-check", writeClients, s.domainCheckPost},
+		{"POST", "/requirements/{id}/domain-checks/manual", writeClients, s.manualRegistrationPost},
 		{"GET", "/settings/billing-contact", admin, s.billingContact},
 		{"POST", "/settings/billing-contact", admin, s.billingContactPost},
 
@@ -55,6 +56,7 @@ func (s *Server) clientRoutes() []route {
 		{"GET", "/api/v1/requirements/{id}", readClients, s.apiRequirement},
 		{"PATCH", "/api/v1/requirements/{id}", writeClients, s.apiRequirementUpdate},
 		{"POST", "/api/v1/requirements/{id}/domain-check", writeClients, s.apiDomainCheck},
+		{"POST", "/api/v1/requirements/{id}/domain-checks/manual", writeClients, s.apiManualRegistration},
 		{"GET", "/api/v1/requirements/{id}/readiness", readClients, s.apiReadiness},
 		{"GET", "/api/v1/settings/billing-contact", admin, s.apiBillingContact},
 		{"PUT", "/api/v1/settings/billing-contact", admin, s.apiBillingContactUpdate},

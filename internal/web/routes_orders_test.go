@@ -149,9 +149,10 @@ func TestTheOrdersAPIPlacesAndFollowsAnOrder(t *testing.T) {
 		t.Errorf("list of drafts: %d %s", resp.StatusCode, body)
 	}
 
+	// An issued certificate is renewed or reissued, not replaced by a copy.
 	resp, body = b.api("POST", path+"/replace", b.poToken, "")
-	if resp.StatusCode != http.StatusCreated || decodeAs[map[string]any](t, body)["replaces_order_id"] != float64(id) {
-		t.Errorf("replace: %d %s", resp.StatusCode, body)
+	if resp.StatusCode != http.StatusConflict || !strings.Contains(body, "renew or reissue") {
+		t.Errorf("replace an issued order: %d %s, want 409 pointing to renew or reissue", resp.StatusCode, body)
 	}
 }
 
@@ -356,7 +357,15 @@ func TestTheOrderPageShowsTimelineClockAndNextActionInABrowser(t *testing.T) {
 		}
 		return out
 	}
-	if got := text(`[data-testid="order-state"]`); got != "pending" {
+	state := func() string {
+		t.Helper()
+		attrs, err := chromedp.Run(bctx, chromedp.Attributes(chromedp.CSS(`[data-testid="order-state"]`)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return attrs["data-state"]
+	}
+	if got := state(); got != "pending" {
 		t.Errorf("state %q, want pending", got)
 	}
 	if got := text(`[data-testid="clock"]`); !strings.Contains(got, "0 business day(s) since submission") {
@@ -373,7 +382,7 @@ func TestTheOrderPageShowsTimelineClockAndNextActionInABrowser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := text(`[data-testid="order-state"]`); got != "awaiting-approval" {
+	if got := state(); got != "awaiting-approval" {
 		t.Errorf("after Check now: state %q, want awaiting-approval", got)
 	}
 	if got := text(`[data-testid="next-action"]`); !strings.Contains(got, "Ask admin@example.com to approve") {
@@ -409,8 +418,8 @@ func TestTheOrderAnswerListsTheActionsItsStateAllows(t *testing.T) {
 		}
 		return got.AllowedActions
 	}
-	if got := actions(); !slices.Equal(got, []string{"submit", "cancel"}) {
-		t.Errorf("a draft allows %v, want [submit cancel]", got)
+	if got := actions(); !slices.Equal(got, []string{"submit", "edit", "cancel"}) {
+		t.Errorf("a draft allows %v, want [submit edit cancel]", got)
 	}
 	if resp, body := b.api("POST", path+"/submit", b.poToken, ""); resp.StatusCode != http.StatusOK {
 		t.Fatalf("submit: %d %s", resp.StatusCode, body)

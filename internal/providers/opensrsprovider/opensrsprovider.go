@@ -31,10 +31,10 @@ var _ orders.Provider = (*Provider)(nil)
 // catalogue is the Thawte products sold through the reseller account, in
 // price order.
 var catalogue = []orders.Product{
-	{Code: opensrs.ProductSSL123, Validation: orders.ValidationDomain, SANs: true},
-	{Code: opensrs.ProductSSLWebServer, Validation: orders.ValidationOrganization, SANs: true},
-	{Code: opensrs.ProductSSLWebServerWildcard, Validation: orders.ValidationOrganization, Wildcard: true, SANs: true},
-	{Code: opensrs.ProductSSLWebServerEV, Validation: orders.ValidationExtended, SANs: true},
+	{Code: opensrs.ProductSSL123, Label: "Thawte SSL 123 (DV)", Validation: orders.ValidationDomain, SANs: true},
+	{Code: opensrs.ProductSSLWebServer, Label: "Thawte SSL Web Server (OV)", Validation: orders.ValidationOrganization, SANs: true},
+	{Code: opensrs.ProductSSLWebServerWildcard, Label: "Thawte SSL Web Server Wildcard (OV)", Validation: orders.ValidationOrganization, Wildcard: true, SANs: true},
+	{Code: opensrs.ProductSSLWebServerEV, Label: "Thawte SSL Web Server with EV (EV)", Validation: orders.ValidationExtended, SANs: true},
 }
 
 // Info describes OpenSRS.
