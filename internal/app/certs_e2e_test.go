@@ -8,8 +8,6 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/certportal/certportal/internal/accounts"
-	"github.com/certportal/certportal/internal/audit"
 	"github.com/certportal/certportal/internal/browsertest"
 )
 
@@ -17,14 +15,9 @@ func TestAPOGeneratesAKeyAndCSRInTheBrowserAndSeesItDecoded(t *testing.T) {
 	t.Parallel()
 	a, base := start(t)
 	ctx := context.Background()
-	_, err := a.Accounts.CreateUser(ctx, audit.Actor{Email: "cli"}, accounts.NewUser{
-		Email: "po@example.com", Name: "Pat Owner", Roles: []accounts.Role{accounts.RolePO}, Password: "correct horse battery",
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	addPO(t, a, "po@example.com")
 	var req int64
-	err = a.Pool.QueryRow(ctx, `WITH c AS (INSERT INTO clients (display_name, legal_name, city, state, country)
+	err := a.Pool.QueryRow(ctx, `WITH c AS (INSERT INTO clients (display_name, legal_name, city, state, country)
 			VALUES ('Müller', 'Müller & Söhne GmbH', 'München', 'Bayern', 'DE') RETURNING id),
 		p AS (INSERT INTO projects (client_id, name) SELECT id, 'Shop' FROM c RETURNING id)
 		INSERT INTO requirements (project_id, hostnames) SELECT id, '{shop.example.de,example.de}' FROM p RETURNING id`).Scan(&req)
@@ -34,10 +27,7 @@ func TestAPOGeneratesAKeyAndCSRInTheBrowserAndSeesItDecoded(t *testing.T) {
 	bctx := browsertest.New(t)
 	err = chromedp.Do(bctx,
 		chromedp.Navigate(fmt.Sprintf("%s/requirements/%d/csrs", base, req)),
-		chromedp.WaitVisible(chromedp.CSS(`[data-testid="login-form"]`)),
-		chromedp.SendKeys(chromedp.CSS(`#email`), "po@example.com"),
-		chromedp.SendKeys(chromedp.CSS(`#password`), "correct horse battery"),
-		chromedp.Click(chromedp.CSS(`button[type=submit]`)),
+		signIn("po@example.com", poPassword),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="csr-form"]`)),
 		chromedp.SetValue(chromedp.CSS(`#key_type`), "ecdsa-p256"),
 		chromedp.Click(chromedp.CSS(`[data-testid="csr-form"] button[type=submit]`)),
@@ -68,14 +58,9 @@ func TestALongRunningFormShowsProgressAndCannotBeSentTwice(t *testing.T) {
 	t.Parallel()
 	a, base := start(t)
 	ctx := context.Background()
-	_, err := a.Accounts.CreateUser(ctx, audit.Actor{Email: "cli"}, accounts.NewUser{
-		Email: "po@example.com", Name: "Pat Owner", Roles: []accounts.Role{accounts.RolePO}, Password: "correct horse battery",
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	addPO(t, a, "po@example.com")
 	var req int64
-	err = a.Pool.QueryRow(ctx, `WITH c AS (INSERT INTO clients (display_name, legal_name, country) VALUES ('Acme', 'Acme Inc', 'US') RETURNING id),
+	err := a.Pool.QueryRow(ctx, `WITH c AS (INSERT INTO clients (display_name, legal_name, country) VALUES ('Acme', 'Acme Inc', 'US') RETURNING id),
 		p AS (INSERT INTO projects (client_id, name) SELECT id, 'Site' FROM c RETURNING id)
 		INSERT INTO requirements (project_id, hostnames) SELECT id, '{www.example.com}' FROM p RETURNING id`).Scan(&req)
 	if err != nil {
@@ -84,10 +69,7 @@ func TestALongRunningFormShowsProgressAndCannotBeSentTwice(t *testing.T) {
 	bctx := browsertest.New(t)
 	err = chromedp.Do(bctx,
 		chromedp.Navigate(fmt.Sprintf("%s/requirements/%d/csrs", base, req)),
-		chromedp.WaitVisible(chromedp.CSS(`[data-testid="login-form"]`)),
-		chromedp.SendKeys(chromedp.CSS(`#email`), "po@example.com"),
-		chromedp.SendKeys(chromedp.CSS(`#password`), "correct horse battery"),
-		chromedp.Click(chromedp.CSS(`button[type=submit]`)),
+		signIn("po@example.com", poPassword),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="csr-form"]`)),
 	)
 	if err != nil {
