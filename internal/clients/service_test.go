@@ -8,6 +8,7 @@ import (
 
 	"github.com/certportal/certportal/internal/accounts"
 	"github.com/certportal/certportal/internal/audit"
+	"github.com/certportal/certportal/internal/domaintest"
 	"github.com/certportal/certportal/internal/errs"
 	"github.com/certportal/certportal/internal/pgtest"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -30,14 +31,9 @@ func setup(t *testing.T) (*Service, *testBundle) {
 func setupWith(t *testing.T) (*Service, *testBundle) {
 	t.Helper()
 	pool := pgtest.Pool(t)
-	acc := accounts.NewService(pool)
-	u, err := acc.CreateUser(context.Background(), audit.Actor{Email: "test"}, accounts.NewUser{
-		Email: "po@example.com", Name: "Pat Owner", Roles: []accounts.Role{accounts.RolePO}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	acc, actor := domaintest.PO(t, pool)
 	svc := NewService(pool)
-	return svc, &testBundle{t: t, svc: svc, pool: pool, acc: acc, actor: audit.Actor{ID: u.ID, Email: u.Email, Via: "test"}}
+	return svc, &testBundle{t: t, svc: svc, pool: pool, acc: acc, actor: actor}
 }
 
 func (b *testBundle) client(name string) *Client {
@@ -52,26 +48,7 @@ func (b *testBundle) client(name string) *Client {
 	return c
 }
 
-func (b *testBundle) count(table string) int {
-	b.t.Helper()
-	var n int
-	if err := b.pool.QueryRow(context.Background(), "SELECT count(*) FROM "+table).Scan(&n); err != nil {
-		b.t.Fatal(err)
-	}
-	return n
-}
-
-// wantField checks err is a 422-kind error naming field.
-func wantField(t *testing.T, err error, field string) {
-	t.Helper()
-	e, ok := errs.As(err)
-	if !ok || e.Code != errs.Invalid {
-		t.Fatalf("error %v, want an invalid-input error on %q", err, field)
-	}
-	if _, ok := e.Fields[field]; !ok {
-		t.Fatalf("field errors %v, want one on %q", e.Fields, field)
-	}
-}
+func (b *testBundle) count(table string) int { return domaintest.Count(b.t, b.pool, table) }
 
 func TestCreatingAClientStoresItsNormalizedDetails(t *testing.T) {
 	t.Parallel()
@@ -98,14 +75,10 @@ func TestCreatingAClientStoresItsNormalizedDetails(t *testing.T) {
 func TestAClientWithABadPhoneIsRefused(t *testing.T) {
 	t.Parallel()
 	svc, b := setup(t)
-	for _, phone := range []string{"3125550100", "+1-312-555-0100", "+1.31a5550100", "+.3125550100", "+1.12", "+12345.3125550100", "1.3125550100"} {
+	domaintest.WantEachRefused(t, "phone", []string{"3125550100", "+1-312-555-0100", "+1.31a5550100", "+.3125550100", "+1.12", "+12345.3125550100", "1.3125550100"}, func(phone string) error {
 		_, err := svc.CreateClient(context.Background(), b.actor, ClientInput{DisplayName: "Acme " + phone, Phone: phone})
-		if err == nil {
-			t.Errorf("phone %q was accepted", phone)
-			continue
-		}
-		wantField(t, err, "phone")
-	}
+		return err
+	})
 	if n := b.count("clients"); n != 0 {
 		t.Errorf("%d clients stored, want none", n)
 	}
@@ -114,14 +87,10 @@ func TestAClientWithABadPhoneIsRefused(t *testing.T) {
 func TestAClientWithABadCountryIsRefused(t *testing.T) {
 	t.Parallel()
 	svc, b := setup(t)
-	for _, country := range []string{"USA", "XX", "U", "UK", "1A", "United States"} {
+	domaintest.WantEachRefused(t, "country", []string{"USA", "XX", "U", "UK", "1A", "United States"}, func(country string) error {
 		_, err := svc.CreateClient(context.Background(), b.actor, ClientInput{DisplayName: "Acme " + country, Country: country})
-		if err == nil {
-			t.Errorf("country %q was accepted", country)
-			continue
-		}
-		wantField(t, err, "country")
-	}
+		return err
+	})
 	_, err := svc.CreateClient(context.Background(), b.actor, ClientInput{DisplayName: "Acme UK", Country: "UK"})
 	if e, _ := errs.As(err); e == nil || !strings.Contains(e.Fields["country"], "GB") {
 		t.Errorf("UK: error %v, want a hint that the code is GB", err)
@@ -131,24 +100,20 @@ func TestAClientWithABadCountryIsRefused(t *testing.T) {
 func TestAClientWithABadJurisdictionIsRefused(t *testing.T) {
 	t.Parallel()
 	svc, b := setup(t)
-	for _, j := range []string{"Illinois", "US_IL", "XX-IL", "US-ILLINOIS", "-IL"} {
+	domaintest.WantEachRefused(t, "jurisdiction", []string{"Illinois", "US_IL", "XX-IL", "US-ILLINOIS", "-IL"}, func(j string) error {
 		_, err := svc.CreateClient(context.Background(), b.actor, ClientInput{DisplayName: "Acme " + j, Jurisdiction: j})
-		if err == nil {
-			t.Errorf("jurisdiction %q was accepted", j)
-			continue
-		}
-		wantField(t, err, "jurisdiction")
-	}
+		return err
+	})
 }
 
 func TestAClientNeedsADisplayNameOfItsOwn(t *testing.T) {
 	t.Parallel()
 	svc, b := setup(t)
 	_, err := svc.CreateClient(context.Background(), b.actor, ClientInput{DisplayName: "   "})
-	wantField(t, err, "display_name")
+	domaintest.WantField(t, err, "display_name")
 	b.client("ExampleBiz")
 	_, err = svc.CreateClient(context.Background(), b.actor, ClientInput{DisplayName: "examplebiz"})
-	wantField(t, err, "display_name")
+	domaintest.WantField(t, err, "display_name")
 }
 
 func TestUpdatingAClientChangesItAndAuditsWhichFields(t *testing.T) {
@@ -184,14 +149,10 @@ func TestAContactWithAnUnknownRoleIsRefused(t *testing.T) {
 	t.Parallel()
 	svc, b := setup(t)
 	c := b.client("ExampleBiz")
-	for _, role := range []string{"", "owner", "administrator", "technical"} {
+	domaintest.WantEachRefused(t, "role", []string{"", "owner", "administrator", "technical"}, func(role string) error {
 		_, err := svc.AddContact(context.Background(), b.actor, c.ID, validContact(role))
-		if err == nil {
-			t.Errorf("role %q was accepted", role)
-			continue
-		}
-		wantField(t, err, "role")
-	}
+		return err
+	})
 	if n := b.count("contacts"); n != 0 {
 		t.Errorf("%d contacts stored, want none", n)
 	}
@@ -204,16 +165,16 @@ func TestAContactWithABadPhoneOrEmailIsRefused(t *testing.T) {
 	in := validContact(ContactAdmin)
 	in.Phone = "(312) 555-0100"
 	_, err := svc.AddContact(context.Background(), b.actor, c.ID, in)
-	wantField(t, err, "phone")
+	domaintest.WantField(t, err, "phone")
 	in = validContact(ContactAdmin)
 	in.Email = "pat at examplebiz"
 	_, err = svc.AddContact(context.Background(), b.actor, c.ID, in)
-	wantField(t, err, "email")
+	domaintest.WantField(t, err, "email")
 	in = validContact(ContactAdmin)
 	in.Email, in.Phone = "", ""
 	_, err = svc.AddContact(context.Background(), b.actor, c.ID, in)
-	wantField(t, err, "email")
-	wantField(t, err, "phone")
+	domaintest.WantField(t, err, "email")
+	domaintest.WantField(t, err, "phone")
 }
 
 func TestAContactForAMissingClientIsNotFound(t *testing.T) {
@@ -253,14 +214,10 @@ func TestAContactVerificationWithAnUnknownMethodIsRefused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, m := range []string{"", "fax", "carrier pigeon", "inperson"} {
+	domaintest.WantEachRefused(t, "method", []string{"", "fax", "carrier pigeon", "inperson"}, func(m string) error {
 		_, err := svc.VerifyContact(context.Background(), b.actor, ct.ID, VerifyInput{Method: m})
-		if err == nil {
-			t.Errorf("method %q was accepted", m)
-			continue
-		}
-		wantField(t, err, "method")
-	}
+		return err
+	})
 	got, _ := svc.GetContact(context.Background(), ct.ID)
 	if got.Verified {
 		t.Error("a refused verification left the contact verified")
@@ -312,14 +269,10 @@ func TestAStandingWithABadStatusIsRefused(t *testing.T) {
 	t.Parallel()
 	svc, b := setup(t)
 	c := b.client("ExampleBiz")
-	for _, st := range []string{"", "ok", "bad", "not good standing", "active"} {
+	domaintest.WantEachRefused(t, "status", []string{"", "ok", "bad", "not good standing", "active"}, func(st string) error {
 		_, err := svc.RecordStanding(context.Background(), b.actor, c.ID, StandingInput{Status: st, Source: "https://apps.ilsos.gov/corporatellc/", CheckedOn: "2026-01-05"})
-		if err == nil {
-			t.Errorf("status %q was accepted", st)
-			continue
-		}
-		wantField(t, err, "status")
-	}
+		return err
+	})
 	if n := b.count("good_standing"); n != 0 {
 		t.Errorf("%d records stored, want none", n)
 	}
@@ -330,28 +283,20 @@ func TestAStandingWithABadDateIsRefused(t *testing.T) {
 	svc, b := setup(t)
 	c := b.client("ExampleBiz")
 	future := time.Now().AddDate(0, 0, 3).Format(time.DateOnly)
-	for _, d := range []string{"", "yesterday", "2026-13-01", "2026-02-30", "01/05/2026", future} {
+	domaintest.WantEachRefused(t, "checked_on", []string{"", "yesterday", "2026-13-01", "2026-02-30", "01/05/2026", future}, func(d string) error {
 		_, err := svc.RecordStanding(context.Background(), b.actor, c.ID, StandingInput{Status: "good", Source: "https://apps.ilsos.gov/", CheckedOn: d})
-		if err == nil {
-			t.Errorf("date %q was accepted", d)
-			continue
-		}
-		wantField(t, err, "checked_on")
-	}
+		return err
+	})
 }
 
 func TestAStandingSourceMustBeALinkToTheRegisteringAgency(t *testing.T) {
 	t.Parallel()
 	svc, b := setup(t)
 	c := b.client("ExampleBiz")
-	for _, src := range []string{"", "Illinois SOS", "ftp://sos.example/", "javascript:alert(1)"} {
+	domaintest.WantEachRefused(t, "source", []string{"", "Illinois SOS", "ftp://sos.example/", "javascript:alert(1)"}, func(src string) error {
 		_, err := svc.RecordStanding(context.Background(), b.actor, c.ID, StandingInput{Status: "good", Source: src, CheckedOn: "2026-01-05"})
-		if err == nil {
-			t.Errorf("source %q was accepted", src)
-			continue
-		}
-		wantField(t, err, "source")
-	}
+		return err
+	})
 	// Unknown standing may be recorded before anyone found the record.
 	if _, err := svc.RecordStanding(context.Background(), b.actor, c.ID, StandingInput{Status: "unknown", CheckedOn: "2026-01-05"}); err != nil {
 		t.Errorf("unknown without a source: %v", err)
@@ -409,6 +354,6 @@ func TestTheAgencyBillingContactIsKeptUnderItsSettingsKey(t *testing.T) {
 	bad.Phone, bad.Country, bad.Email = "312", "ZZ", "nope"
 	_, err := svc.SetAgencyBillingContact(context.Background(), b.actor, bad)
 	for _, f := range []string{"phone", "country", "email"} {
-		wantField(t, err, f)
+		domaintest.WantField(t, err, f)
 	}
 }
