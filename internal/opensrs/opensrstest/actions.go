@@ -313,17 +313,26 @@ func (s *Server) approverEmails(domain string) []string {
 	return out
 }
 
+// checkProduct checks product_type is given and is one of the reseller's
+// products; bad says rep is the reply to give instead.
+func checkProduct(a map[string]any) (rep reply, bad bool) {
+	product := stringAt(a, "product_type")
+	if product == "" {
+		return missing("product_type"), true
+	}
+	if !slices.Contains(opensrs.ThawteProducts(), product) {
+		return invalid("product_type", "%q is not a product of this reseller", product), true
+	}
+	return reply{}, false
+}
+
 func (s *Server) queryApproverList(a map[string]any) reply {
 	domain := strings.ToLower(strings.TrimSpace(stringAt(a, "domain")))
 	if domain == "" {
 		return missing("domain")
 	}
-	product := stringAt(a, "product_type")
-	if product == "" {
-		return missing("product_type")
-	}
-	if !slices.Contains(opensrs.ThawteProducts(), product) {
-		return invalid("product_type", "%q is not a product of this reseller", product)
+	if rep, bad := checkProduct(a); bad {
+		return rep
 	}
 	if err := validHostname(strings.TrimPrefix(domain, "*.")); err != nil {
 		return invalid("domain", "%q: %v", domain, err)
@@ -366,12 +375,8 @@ func (s *Server) parseCSR(a map[string]any) reply {
 	if strings.TrimSpace(text) == "" {
 		return missing("csr")
 	}
-	product := stringAt(a, "product_type")
-	if product == "" {
-		return missing("product_type")
-	}
-	if !slices.Contains(opensrs.ThawteProducts(), product) {
-		return invalid("product_type", "%q is not a product of this reseller", product)
+	if rep, bad := checkProduct(a); bad {
+		return rep
 	}
 	csr, rep, bad := parseCSR(text)
 	if bad {
