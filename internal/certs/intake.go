@@ -48,12 +48,9 @@ func (s *Service) intake(ctx context.Context, actor audit.Actor, csrID int64, da
 	if err != nil {
 		return nil, err
 	}
-	parsed, _, err := bundle.Parse(data)
+	parsed, err := parseUpload(data)
 	if err != nil {
-		return nil, inputError(err)
-	}
-	if err := bundle.CheckNames(parsed...); err != nil {
-		return nil, inputError(err)
+		return nil, err
 	}
 	chain, err := bundle.BuildChain(parsed, csr.PublicKeySHA256)
 	if err != nil {
@@ -209,12 +206,9 @@ func (s *Service) AddIntermediates(ctx context.Context, actor audit.Actor, certi
 	if err != nil {
 		return nil, err
 	}
-	parsed, _, err := bundle.Parse(data)
+	parsed, err := parseUpload(data)
 	if err != nil {
-		return nil, inputError(err)
-	}
-	if err := bundle.CheckNames(parsed...); err != nil {
-		return nil, inputError(err)
+		return nil, err
 	}
 	chain, err := c.rebuildChain()
 	if err != nil {
@@ -254,6 +248,19 @@ func (s *Service) Certificate(ctx context.Context, id int64) (*Certificate, erro
 // Certificates lists certificates, soonest expiry first.
 func (s *Service) Certificates(ctx context.Context, f Filter) ([]Certificate, error) {
 	return listCertificates(ctx, s.pool, f, s.now())
+}
+
+// parseUpload reads the certificates of an upload and checks their names, with
+// errors the person who sent it can act on.
+func parseUpload(data []byte) ([]*x509.Certificate, error) {
+	parsed, _, err := bundle.Parse(data)
+	if err != nil {
+		return nil, inputError(err)
+	}
+	if err := bundle.CheckNames(parsed...); err != nil {
+		return nil, inputError(err)
+	}
+	return parsed, nil
 }
 
 // inputError maps bundle's errors about the input to 4xx errors with a message
