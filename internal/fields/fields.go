@@ -132,27 +132,26 @@ func CheckChoice(fe errs.FieldErrors, field string, v *string, choices []string,
 // valid phone number, or is empty and missing is not "" (a required phone).
 func CheckPhone(fe errs.FieldErrors, field string, v *string, missing string) {
 	*v = NormalizePhone(*v)
-	switch {
-	case *v == "":
-		if missing != "" {
-			fe.Add(field, missing)
-		}
-	case !ValidPhone(*v):
-		fe.Add(field, PhoneHelp)
-	}
+	checkGiven(fe, field, *v, missing, ValidPhone(*v), PhoneHelp)
 }
 
 // CheckCountry upper-cases and trims *v and records an error when it is not an
 // ISO 3166-1 alpha-2 code, or is empty and missing is not "" (a required country).
 func CheckCountry(fe errs.FieldErrors, field string, v *string, missing string) {
 	*v = strings.ToUpper(strings.TrimSpace(*v))
+	checkGiven(fe, field, *v, missing, ValidCountry(*v), CountryProblem(*v))
+}
+
+// checkGiven records missing for an empty v when missing is not "", and problem
+// for a v that is given but not valid.
+func checkGiven(fe errs.FieldErrors, field, v, missing string, valid bool, problem string) {
 	switch {
-	case *v == "":
+	case v == "":
 		if missing != "" {
 			fe.Add(field, missing)
 		}
-	case !ValidCountry(*v):
-		fe.Add(field, CountryProblem(*v))
+	case !valid:
+		fe.Add(field, problem)
 	}
 }
 
