@@ -8,15 +8,12 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-
-	"github.com/certportal/certportal/internal/pgtest"
 )
 
 func TestPortalUserPasswdEndsTheUsersSignedInSessions(t *testing.T) {
 	t.Parallel()
-	dbURL := pgtest.URL(t)
-	_, base := startWithEnv(t, map[string]string{"DATABASE_URL": dbURL})
-	cli := portalCLI(t, dbURL)
+	// The command line, against the same database, while the portal serves.
+	base, cli := startWithCLI(t)
 	cli("correct horse battery\n", "user", "add", "--email", "ada@example.com", "--name", "Ada", "--role", "engineer", "--password-stdin")
 
 	jar, _ := cookiejar.New(nil)

@@ -9,15 +9,12 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/certportal/certportal/internal/browsertest"
-	"github.com/certportal/certportal/internal/pgtest"
 )
 
 func TestAUserCreatedFromTheCommandLineSignsInWithABrowser(t *testing.T) {
 	t.Parallel()
-	dbURL := pgtest.URL(t)
-	_, base := startWithEnv(t, map[string]string{"DATABASE_URL": dbURL})
 	// The command line, against the same database, while the portal serves.
-	cli := portalCLI(t, dbURL)
+	base, cli := startWithCLI(t)
 	out := cli("correct horse battery\n", "user", "add", "--email", "ada@example.com", "--name", "Ada Lovelace", "--role", "admin", "--password-stdin")
 	if !strings.Contains(out, "created user") {
 		t.Errorf("user add printed %q", out)

@@ -79,6 +79,15 @@ func portalCLI(t *testing.T, dbURL string) func(stdin string, args ...string) st
 	}
 }
 
+// startWithCLI runs a whole portal on a fresh database and gives a portalCLI
+// against the same database.
+func startWithCLI(t *testing.T) (base string, cli func(stdin string, args ...string) string) {
+	t.Helper()
+	dbURL := pgtest.URL(t)
+	_, base = startWithEnv(t, map[string]string{"DATABASE_URL": dbURL})
+	return base, portalCLI(t, dbURL)
+}
+
 // poPassword is the password addPO gives its project owner.
 const poPassword = "correct horse battery"
 
