@@ -94,15 +94,8 @@ ssl_prefer_server_ciphers on;
 EOF
 		;;
 	nointermediate)
-		cat <<EOF
-ssl_certificate $pki/leaf.pem;
-ssl_certificate_key $pki/leaf.key;
-ssl_protocols TLSv1.2 TLSv1.3;
-ssl_ecdh_curve X25519:prime256v1:secp384r1;
-ssl_ciphers $intermediate_ciphers;
-ssl_prefer_server_ciphers off;
-ssl_dhparam $pki/ffdhe2048.pem;
-EOF
+		# The intermediate block serving the leaf alone, without its chain.
+		tls_block intermediate | sed "s|^ssl_certificate $pki/fullchain.pem;|ssl_certificate $pki/leaf.pem;|"
 		;;
 	*)
 		echo "unknown config $1" >&2

@@ -18,6 +18,18 @@ import (
 const rightPassword = "correct horse battery"
 
 // setupWith is setup with a chosen hashing limiter, the pool and a user to sign in as.
+// wrongPasswords signs in n times with a wrong password from src and fails the
+// test unless each attempt is checked and refused as bad credentials; when says
+// which attempts these are in the failure message.
+func wrongPasswords(t *testing.T, svc *accounts.Service, email, src string, n int, when string) {
+	t.Helper()
+	for i := range n {
+		if _, err := svc.Authenticate(context.Background(), email, "not the password", src); !errors.Is(err, accounts.ErrBadCredentials) {
+			t.Fatalf("wrong password %d%s from %s: %v, want it checked and refused", i+1, when, src, err)
+		}
+	}
+}
+
 func setupWith(t *testing.T, hashing *accounts.HashLimiter) (*accounts.Service, *pgxpool.Pool, *accounts.User) {
 	t.Helper()
 	pool := pgtest.Pool(t)
@@ -83,11 +95,7 @@ func TestFailuresCountPerAccountAndAddressSoTheOwnerElsewhereIsNotLockedOut(t *t
 	svc, _, owner := setupWith(t, nil)
 	ctx := context.Background()
 	const attacker, office = "203.0.113.9", "198.51.100.7"
-	for i := range 5 {
-		if _, err := svc.Authenticate(ctx, owner.Email, "not the password", attacker); !errors.Is(err, accounts.ErrBadCredentials) {
-			t.Fatalf("wrong password %d: %v", i+1, err)
-		}
-	}
+	wrongPasswords(t, svc, owner.Email, attacker, 5, "")
 	_, err := svc.Authenticate(ctx, owner.Email, rightPassword, attacker)
 	if e, ok := errs.As(err); !ok || e.Code != errs.TooMany || e.RetryAfter <= 0 {
 		t.Fatalf("right password from the guessing address: %v, want TooMany with a RetryAfter", err)
@@ -122,20 +130,12 @@ func TestARightPasswordClearsOnlyItsOwnAccountsFailures(t *testing.T) {
 	svc, _, owner := setupWith(t, nil)
 	ctx := context.Background()
 	const src = "192.0.2.10"
-	for range 4 {
-		if _, err := svc.Authenticate(ctx, owner.Email, "not the password", src); !errors.Is(err, accounts.ErrBadCredentials) {
-			t.Fatal(err)
-		}
-	}
+	wrongPasswords(t, svc, owner.Email, src, 4, "")
 	if _, err := svc.Authenticate(ctx, owner.Email, rightPassword, src); err != nil {
 		t.Fatalf("fifth attempt, right password: %v", err)
 	}
 	// The four failures are forgotten: five more wrong passwords are checked again.
-	for i := range 5 {
-		if _, err := svc.Authenticate(ctx, owner.Email, "not the password", src); !errors.Is(err, accounts.ErrBadCredentials) {
-			t.Fatalf("wrong password %d after signing in: %v, want it checked", i+1, err)
-		}
-	}
+	wrongPasswords(t, svc, owner.Email, src, 5, " after signing in")
 }
 
 func TestALockoutEndsWhenItsWaitHasPassed(t *testing.T) {
@@ -267,9 +267,7 @@ func TestFailuresOlderThanTheWindowAreForgotten(t *testing.T) {
 	svc, pool, owner := setupWith(t, nil)
 	ctx := context.Background()
 	for _, src := range []string{"192.0.2.20", "192.0.2.21"} {
-		if _, err := svc.Authenticate(ctx, owner.Email, "not the password", src); !errors.Is(err, accounts.ErrBadCredentials) {
-			t.Fatal(err)
-		}
+		wrongPasswords(t, svc, owner.Email, src, 1, "")
 	}
 	// Each attempt left a pair row and a source row; age those of the first address.
 	if _, err := pool.Exec(ctx, `UPDATE sign_in_failures SET last_at = now() - interval '16 minutes' WHERE source = '192.0.2.20'`); err != nil {

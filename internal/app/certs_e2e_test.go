@@ -8,37 +8,42 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/certportal/certportal/internal/accounts"
-	"github.com/certportal/certportal/internal/audit"
 	"github.com/certportal/certportal/internal/browsertest"
 )
 
-func TestAPOGeneratesAKeyAndCSRInTheBrowserAndSeesItDecoded(t *testing.T) {
-	t.Parallel()
+// csrPageAsPO runs a portal holding a client (inserted by insertClient, a
+// statement returning its id) with one project and one requirement for hostnames
+// (a PostgreSQL array literal), and returns a browser with a project owner signed
+// in on the requirement's CSR page.
+func csrPageAsPO(t *testing.T, insertClient, project, hostnames string) context.Context {
+	t.Helper()
 	a, base := start(t)
-	ctx := context.Background()
-	_, err := a.Accounts.CreateUser(ctx, audit.Actor{Email: "cli"}, accounts.NewUser{
-		Email: "po@example.com", Name: "Pat Owner", Roles: []accounts.Role{accounts.RolePO}, Password: "correct horse battery",
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	addPO(t, a, "po@example.com")
 	var req int64
-	err = a.Pool.QueryRow(ctx, `WITH c AS (INSERT INTO clients (display_name, legal_name, city, state, country)
-			VALUES ('Müller', 'Müller & Söhne GmbH', 'München', 'Bayern', 'DE') RETURNING id),
-		p AS (INSERT INTO projects (client_id, name) SELECT id, 'Shop' FROM c RETURNING id)
-		INSERT INTO requirements (project_id, hostnames) SELECT id, '{shop.example.de,example.de}' FROM p RETURNING id`).Scan(&req)
+	err := a.Pool.QueryRow(context.Background(), `WITH c AS (`+insertClient+`),
+		p AS (INSERT INTO projects (client_id, name) SELECT id, $1 FROM c RETURNING id)
+		INSERT INTO requirements (project_id, hostnames) SELECT id, $2 FROM p RETURNING id`, project, hostnames).Scan(&req)
 	if err != nil {
 		t.Fatal(err)
 	}
 	bctx := browsertest.New(t)
 	err = chromedp.Do(bctx,
 		chromedp.Navigate(fmt.Sprintf("%s/requirements/%d/csrs", base, req)),
-		chromedp.WaitVisible(chromedp.CSS(`[data-testid="login-form"]`)),
-		chromedp.SendKeys(chromedp.CSS(`#email`), "po@example.com"),
-		chromedp.SendKeys(chromedp.CSS(`#password`), "correct horse battery"),
-		chromedp.Click(chromedp.CSS(`button[type=submit]`)),
+		signIn("po@example.com", poPassword),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="csr-form"]`)),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bctx
+}
+
+func TestAPOGeneratesAKeyAndCSRInTheBrowserAndSeesItDecoded(t *testing.T) {
+	t.Parallel()
+	bctx := csrPageAsPO(t, `INSERT INTO clients (display_name, legal_name, city, state, country)
+			VALUES ('Müller', 'Müller & Söhne GmbH', 'München', 'Bayern', 'DE') RETURNING id`,
+		"Shop", "{shop.example.de,example.de}")
+	err := chromedp.Do(bctx,
 		chromedp.SetValue(chromedp.CSS(`#key_type`), "ecdsa-p256"),
 		chromedp.Click(chromedp.CSS(`[data-testid="csr-form"] button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="csr-decoded"]`)),
@@ -66,33 +71,8 @@ func TestAPOGeneratesAKeyAndCSRInTheBrowserAndSeesItDecoded(t *testing.T) {
 // shows a progress bar, and refuses a second submit while the first is under way.
 func TestALongRunningFormShowsProgressAndCannotBeSentTwice(t *testing.T) {
 	t.Parallel()
-	a, base := start(t)
-	ctx := context.Background()
-	_, err := a.Accounts.CreateUser(ctx, audit.Actor{Email: "cli"}, accounts.NewUser{
-		Email: "po@example.com", Name: "Pat Owner", Roles: []accounts.Role{accounts.RolePO}, Password: "correct horse battery",
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var req int64
-	err = a.Pool.QueryRow(ctx, `WITH c AS (INSERT INTO clients (display_name, legal_name, country) VALUES ('Acme', 'Acme Inc', 'US') RETURNING id),
-		p AS (INSERT INTO projects (client_id, name) SELECT id, 'Site' FROM c RETURNING id)
-		INSERT INTO requirements (project_id, hostnames) SELECT id, '{www.example.com}' FROM p RETURNING id`).Scan(&req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	bctx := browsertest.New(t)
-	err = chromedp.Do(bctx,
-		chromedp.Navigate(fmt.Sprintf("%s/requirements/%d/csrs", base, req)),
-		chromedp.WaitVisible(chromedp.CSS(`[data-testid="login-form"]`)),
-		chromedp.SendKeys(chromedp.CSS(`#email`), "po@example.com"),
-		chromedp.SendKeys(chromedp.CSS(`#password`), "correct horse battery"),
-		chromedp.Click(chromedp.CSS(`button[type=submit]`)),
-		chromedp.WaitVisible(chromedp.CSS(`[data-testid="csr-form"]`)),
-	)
-	if err != nil {
-		t.Fatal(err)
-	}
+	bctx := csrPageAsPO(t, `INSERT INTO clients (display_name, legal_name, country) VALUES ('Acme', 'Acme Inc', 'US') RETURNING id`,
+		"Site", "{www.example.com}")
 	// A dispatched submit event runs the page's handler without navigating away.
 	const submit = `document.querySelector('[data-testid="csr-form"]').dispatchEvent(new Event('submit', {bubbles: true, cancelable: true}))`
 	first, err := chromedp.Run(bctx, chromedp.Evaluate[bool](submit))

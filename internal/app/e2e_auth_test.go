@@ -1,7 +1,6 @@
 package app_test
 
 import (
-	"context"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -9,28 +8,12 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-
-	"github.com/certportal/certportal/internal/app"
-	"github.com/certportal/certportal/internal/pgtest"
 )
 
 func TestPortalUserPasswdEndsTheUsersSignedInSessions(t *testing.T) {
 	t.Parallel()
-	dbURL := pgtest.URL(t)
-	_, base := startWithEnv(t, map[string]string{"DATABASE_URL": dbURL})
-	cli := func(stdin string, args ...string) {
-		t.Helper()
-		cfg, err := app.ConfigFromEnv(func(k string) string {
-			return map[string]string{"DATABASE_URL": dbURL, "PORTAL_DATA_DIR": t.TempDir()}[k]
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		var out, errOut strings.Builder
-		if err := app.RunCommand(context.Background(), cfg, args, strings.NewReader(stdin), &out, &errOut); err != nil {
-			t.Fatalf("portal %s: %v\n%s", strings.Join(args, " "), err, errOut.String())
-		}
-	}
+	// The command line, against the same database, while the portal serves.
+	base, cli := startWithCLI(t)
 	cli("correct horse battery\n", "user", "add", "--email", "ada@example.com", "--name", "Ada", "--role", "engineer", "--password-stdin")
 
 	jar, _ := cookiejar.New(nil)

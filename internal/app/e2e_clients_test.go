@@ -1,54 +1,16 @@
 package app_test
 
 import (
-	"context"
-	"io"
-	"log/slog"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/certportal/certportal/internal/accounts"
 	"github.com/certportal/certportal/internal/app"
-	"github.com/certportal/certportal/internal/audit"
 	"github.com/certportal/certportal/internal/browsertest"
-	"github.com/certportal/certportal/internal/pgtest"
 	"github.com/certportal/certportal/internal/verify/verifytest"
 )
-
-// startWithEnv runs a whole portal on port 0 with extra environment variables.
-func startWithEnv(t *testing.T, env map[string]string) (*app.App, string) {
-	t.Helper()
-	// The dev master key is created in PORTAL_DATA_DIR: keep it out of the source tree.
-	vars := map[string]string{"DATABASE_URL": pgtest.URL(t), "PORTAL_ADDR": "127.0.0.1:0", "PORTAL_ENV": "dev", "PORTAL_DATA_DIR": t.TempDir()}
-	for k, v := range env {
-		vars[k] = v
-	}
-	cfg, err := app.ConfigFromEnv(func(k string) string { return vars[k] })
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	a, err := app.Open(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := a.Listen(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- a.Serve(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("serve: %v", err)
-		}
-		a.Close(context.Background())
-	})
-	return a, "http://" + a.Addr()
-}
 
 func TestAProjectOwnerFilesAClientAndARequirementAndSeesTheChecklist(t *testing.T) {
 	t.Parallel()
@@ -56,19 +18,11 @@ func TestAProjectOwnerFilesAClientAndARequirementAndSeesTheChecklist(t *testing.
 		"examplebiz.com": verifytest.RedactedRecord("examplebiz.com", "Example Registrar, Inc.", time.Now().AddDate(5, 0, 0)),
 	})
 	a, base := startWithEnv(t, map[string]string{"RDAP_URL": rdap.BaseURL(), "WHOIS_SERVER": "127.0.0.1:1"})
-	_, err := a.Accounts.CreateUser(context.Background(), audit.Actor{Email: "cli"}, accounts.NewUser{
-		Email: "pat@example.com", Name: "Pat Owner", Roles: []accounts.Role{accounts.RolePO}, Password: "correct horse battery",
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	addPO(t, a, "pat@example.com")
 	ctx := browsertest.New(t)
-	err = chromedp.Do(ctx,
+	err := chromedp.Do(ctx,
 		chromedp.Navigate(base+"/clients/new"),
-		chromedp.WaitVisible(chromedp.CSS(`[data-testid="login-form"]`)),
-		chromedp.SendKeys(chromedp.CSS(`#email`), "pat@example.com"),
-		chromedp.SendKeys(chromedp.CSS(`#password`), "correct horse battery"),
-		chromedp.Click(chromedp.CSS(`[data-testid="login-form"] button[type=submit]`)),
+		signIn("pat@example.com", poPassword),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="client-form"]`)),
 		// A bad phone first: the form comes back with the error and the values kept.
 		chromedp.SendKeys(chromedp.CSS(`#display_name`), "ExampleBiz"),

@@ -1,7 +1,6 @@
 package app_test
 
 import (
-	"context"
 	"io"
 	"net/http"
 	"strings"
@@ -9,36 +8,13 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/certportal/certportal/internal/app"
 	"github.com/certportal/certportal/internal/browsertest"
-	"github.com/certportal/certportal/internal/pgtest"
 )
-
-// start runs a whole portal on port 0 against a fresh database.
-func start(t *testing.T) (*app.App, string) {
-	t.Helper()
-	return startWithEnv(t, nil)
-}
 
 func TestAUserCreatedFromTheCommandLineSignsInWithABrowser(t *testing.T) {
 	t.Parallel()
-	dbURL := pgtest.URL(t)
-	_, base := startWithEnv(t, map[string]string{"DATABASE_URL": dbURL})
 	// The command line, against the same database, while the portal serves.
-	cli := func(stdin string, args ...string) string {
-		t.Helper()
-		cfg, err := app.ConfigFromEnv(func(k string) string {
-			return map[string]string{"DATABASE_URL": dbURL, "PORTAL_DATA_DIR": t.TempDir()}[k]
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		var out, errOut strings.Builder
-		if err := app.RunCommand(context.Background(), cfg, args, strings.NewReader(stdin), &out, &errOut); err != nil {
-			t.Fatalf("portal %s: %v\n%s", strings.Join(args, " "), err, errOut.String())
-		}
-		return out.String()
-	}
+	base, cli := startWithCLI(t)
 	out := cli("correct horse battery\n", "user", "add", "--email", "ada@example.com", "--name", "Ada Lovelace", "--role", "admin", "--password-stdin")
 	if !strings.Contains(out, "created user") {
 		t.Errorf("user add printed %q", out)
@@ -58,10 +34,7 @@ func TestAUserCreatedFromTheCommandLineSignsInWithABrowser(t *testing.T) {
 	ctx := browsertest.New(t)
 	err = chromedp.Do(ctx,
 		chromedp.Navigate(base+"/profile"),
-		chromedp.WaitVisible(chromedp.CSS(`[data-testid="login-form"]`)),
-		chromedp.SendKeys(chromedp.CSS(`#email`), "ada@example.com"),
-		chromedp.SendKeys(chromedp.CSS(`#password`), "wrong password"),
-		chromedp.Click(chromedp.CSS(`button[type=submit]`)),
+		signIn("ada@example.com", "wrong password"),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="form-error"]`)),
 	)
 	if err != nil {

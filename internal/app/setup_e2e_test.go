@@ -2,8 +2,6 @@ package app_test
 
 import (
 	"bytes"
-	"context"
-	"log/slog"
 	"net/http"
 	"regexp"
 	"strings"
@@ -38,29 +36,9 @@ func (l *lockedBuffer) String() string {
 // startLogged is startWithEnv keeping the server's log.
 func startLogged(t *testing.T, vars map[string]string) (*app.App, string, *lockedBuffer) {
 	t.Helper()
-	cfg, err := app.ConfigFromEnv(func(k string) string { return vars[k] })
-	if err != nil {
-		t.Fatal(err)
-	}
 	logs := &lockedBuffer{}
-	ctx, cancel := context.WithCancel(context.Background())
-	a, err := app.Open(ctx, cfg, slog.New(slog.NewTextHandler(logs, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := a.Listen(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- a.Serve(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("serve: %v", err)
-		}
-		a.Close(context.Background())
-	})
-	return a, "http://" + a.Addr(), logs
+	a, base := serve(t, vars, logs)
+	return a, base, logs
 }
 
 var setupCodeInLog = regexp.MustCompile(`setup code ([A-Z2-7]{6}-[A-Z2-7]{6}-[A-Z2-7]{6}-[A-Z2-7]{6})`)
@@ -108,10 +86,7 @@ func TestTheFirstAdministratorIsCreatedOnTheSetupPageWithTheCodeFromTheLog(t *te
 		t.Fatal(err)
 	}
 	if err := chromedp.Do(ctx, append(fill(strings.ToLower(code)),
-		chromedp.WaitVisible(chromedp.CSS(`[data-testid="login-form"]`)),
-		chromedp.SendKeys(chromedp.CSS(`#email`), "ada@example.com"),
-		chromedp.SendKeys(chromedp.CSS(`#password`), "correct horse battery"),
-		chromedp.Click(chromedp.CSS(`button[type=submit]`)),
+		signIn("ada@example.com", "correct horse battery"),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="current-user"]`)),
 	)...); err != nil {
 		t.Fatal(err)

@@ -204,13 +204,7 @@ func TestZipNodeSnippetServesTheFullChain(t *testing.T) {
 	if _, err := exec.LookPath("node"); err != nil {
 		t.Skip("node is not installed")
 	}
-	chain := buildChain(t, sharedPKI.LeafKeySHA256, bundletest.EmailText)
-	archive, err := bundle.Zip(loadKey(t, bundletest.LeafKey), chain, "*.example.com")
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	unzip(t, archive, dir)
+	dir := unzippedWildcardZip(t)
 	if out, err := exec.Command("node", "--check", filepath.Join(dir, "server.js")).CombinedOutput(); err != nil {
 		t.Fatalf("node --check server.js: %v\n%s", err, out)
 	}
@@ -284,6 +278,19 @@ func TestKeyPEMRoundTripsThroughParsePKCS8(t *testing.T) {
 	}
 }
 
+// unzippedWildcardZip is the download of the shared PKI's *.example.com
+// certificate and key, unpacked into a new folder.
+func unzippedWildcardZip(tb testing.TB) string {
+	tb.Helper()
+	archive, err := bundle.Zip(loadKey(tb, bundletest.LeafKey), buildChain(tb, sharedPKI.LeafKeySHA256, bundletest.EmailText), "*.example.com")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	dir := tb.TempDir()
+	unzip(tb, archive, dir)
+	return dir
+}
+
 func unzip(tb testing.TB, archive []byte, dir string) map[string]*zip.File {
 	tb.Helper()
 	zr, err := zip.NewReader(bytes.NewReader(archive), int64(len(archive)))
@@ -324,13 +331,7 @@ func freePort(tb testing.TB) int {
 func TestZipNginxSnippetPassesNginxT(t *testing.T) {
 	t.Parallel()
 	nginx := nginxBinary(t)
-	chain := buildChain(t, sharedPKI.LeafKeySHA256, bundletest.EmailText)
-	archive, err := bundle.Zip(loadKey(t, bundletest.LeafKey), chain, "*.example.com")
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	unzip(t, archive, dir)
+	dir := unzippedWildcardZip(t)
 	if out, err := nginxT(t, nginx, dir); err != nil {
 		t.Errorf("nginx -t: %v\n%s", err, out)
 	}

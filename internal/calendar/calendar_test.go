@@ -16,11 +16,17 @@ func chicago(t *testing.T) *time.Location {
 	return loc
 }
 
+// chicagoCalendar is the US calendar in Chicago time and a way to write an hour
+// of a day there.
+func chicagoCalendar(t *testing.T) (*Calendar, func(y int, m time.Month, d, h int) time.Time) {
+	t.Helper()
+	loc := chicago(t)
+	return NewUS(loc), func(y int, m time.Month, d, h int) time.Time { return time.Date(y, m, d, h, 0, 0, 0, loc) }
+}
+
 func TestBusinessDaysBetweenSkipsWeekendsAndObservedHolidays(t *testing.T) {
 	t.Parallel()
-	loc := chicago(t)
-	c := NewUS(loc)
-	at := func(y int, m time.Month, d, h int) time.Time { return time.Date(y, m, d, h, 0, 0, 0, loc) }
+	c, at := chicagoCalendar(t)
 	tests := []struct {
 		name     string
 		from, to time.Time
@@ -88,9 +94,7 @@ func TestIsBusinessDay(t *testing.T) {
 
 func TestAddBusinessDays(t *testing.T) {
 	t.Parallel()
-	loc := chicago(t)
-	c := NewUS(loc)
-	at := func(y int, m time.Month, d, h int) time.Time { return time.Date(y, m, d, h, 0, 0, 0, loc) }
+	c, at := chicagoCalendar(t)
 	tests := []struct {
 		name string
 		from time.Time

@@ -16,7 +16,6 @@ import (
 
 	"github.com/certportal/certportal/internal/bundle/bundletest"
 	"github.com/certportal/certportal/internal/certs"
-	"github.com/certportal/certportal/internal/csrgen"
 	"github.com/certportal/certportal/internal/errs"
 )
 
@@ -24,19 +23,15 @@ func TestARootSentWithTheFirstUploadIsKeptWhenTheMissingIntermediateArrives(t *t
 	t.Parallel()
 	b := setup(t)
 	ctx := context.Background()
-	csr := b.newCSR(t, csrgen.ECDSAP256, "www.example.com")
-	is := issue(t, csr.PEM, 365, "www.example.com")
+	csr, is := b.issuedForWWW(t)
 	root, _ := is.pki.Read(bundletest.RootCert)
 	inter, _ := is.pki.Read(bundletest.InterCert)
 
-	c, err := b.svc.Intake(ctx, b.actor, csr.ID, append(is.read(t, "leaf.pem"), root...), "leaf and root")
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := b.intake(t, csr.ID, append(is.read(t, "leaf.pem"), root...), "leaf and root")
 	if c.MissingIssuer == "" || c.RootPEM != "" {
 		t.Fatalf("leaf and root: missing issuer %q, root %q; want the intermediate missing and no root yet", c.MissingIssuer, c.RootPEM)
 	}
-	c, err = b.svc.AddIntermediates(ctx, b.actor, c.ID, inter)
+	c, err := b.svc.AddIntermediates(ctx, b.actor, c.ID, inter)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,12 +63,8 @@ func TestViewsAndDownloadsServeTheChainOrderStoredAtIntake(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	ctx := context.Background()
-	csr := b.newCSR(t, csrgen.ECDSAP256, "www.example.com")
-	is := issue(t, csr.PEM, 365, "www.example.com")
-	c, err := b.svc.Intake(ctx, b.actor, csr.ID, is.read(t, "email.txt"), "email")
-	if err != nil {
-		t.Fatal(err)
-	}
+	csr, is := b.issuedForWWW(t)
+	c := b.intake(t, csr.ID, is.read(t, "email.txt"), "email")
 	// A stored order is served as stored, even one the chain builder would
 	// not make today (here with an extra certificate after the
 	// intermediate): reading it must cost no chain building.
@@ -132,8 +123,7 @@ func TestIntakeRefusesMoreThan20CertificatesNamingTheLimit(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	ctx := context.Background()
-	csr := b.newCSR(t, csrgen.ECDSAP256, "www.example.com")
-	is := issue(t, csr.PEM, 365, "www.example.com")
+	csr, is := b.issuedForWWW(t)
 	body := append(is.read(t, "email.txt"), sameNameCAs(t, 18)...)
 	_, err := b.svc.Intake(ctx, b.actor, csr.ID, body, "padded")
 	if errs.CodeOf(err) != errs.Invalid {

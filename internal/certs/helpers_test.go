@@ -102,3 +102,13 @@ func writeFile(t testing.TB, dir, name string, data []byte) string {
 	}
 	return p
 }
+
+// intake stores the CA's answer data for the CSR and fails the test if it is refused.
+func (b *testBundle) intake(t testing.TB, csrID int64, data []byte, name string) *certs.Certificate {
+	t.Helper()
+	c, err := b.svc.Intake(context.Background(), b.actor, csrID, data, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}

@@ -49,12 +49,9 @@ func (s *Service) intake(ctx context.Context, actor audit.Actor, csrID int64, da
 	if err != nil {
 		return nil, err
 	}
-	parsed, _, err := bundle.Parse(data)
+	parsed, err := parseUpload(data)
 	if err != nil {
-		return nil, inputError(err)
-	}
-	if err := bundle.CheckNames(parsed...); err != nil {
-		return nil, inputError(err)
+		return nil, err
 	}
 	chain, err := bundle.BuildChain(parsed, csr.PublicKeySHA256)
 	if errors.Is(err, bundle.ErrNoLeaf) {
@@ -213,12 +210,9 @@ func (s *Service) AddIntermediates(ctx context.Context, actor audit.Actor, certi
 	if err != nil {
 		return nil, err
 	}
-	parsed, _, err := bundle.Parse(data)
+	parsed, err := parseUpload(data)
 	if err != nil {
-		return nil, inputError(err)
-	}
-	if err := bundle.CheckNames(parsed...); err != nil {
-		return nil, inputError(err)
+		return nil, err
 	}
 	chain, err := c.rebuildChain()
 	if err != nil {
@@ -270,6 +264,19 @@ func (e *AlreadyStoredError) Unwrap() error { return e.errs() }
 
 func (e *AlreadyStoredError) errs() *errs.Error {
 	return errs.Conflictf("This certificate is already stored as certificate %d: open it there instead of storing it again.", e.ID)
+}
+
+// parseUpload reads the certificates of an upload and checks their names, with
+// errors the person who sent it can act on.
+func parseUpload(data []byte) ([]*x509.Certificate, error) {
+	parsed, _, err := bundle.Parse(data)
+	if err != nil {
+		return nil, inputError(err)
+	}
+	if err := bundle.CheckNames(parsed...); err != nil {
+		return nil, inputError(err)
+	}
+	return parsed, nil
 }
 
 // inputError maps bundle's errors about the input to 4xx errors with a message

@@ -16,6 +16,14 @@ import (
 )
 
 // newCSR makes a requirement for the hostnames and a portal-generated CSR for it.
+// issuedForWWW is a P-256 CSR for www.example.com and the test CA's answer to it,
+// valid for a year.
+func (b *testBundle) issuedForWWW(t testing.TB) (*certs.CSR, *issued) {
+	t.Helper()
+	csr := b.newCSR(t, csrgen.ECDSAP256, "www.example.com")
+	return csr, issue(t, csr.PEM, 365, "www.example.com")
+}
+
 func (b *testBundle) newCSR(t testing.TB, kt csrgen.KeyType, hostnames ...string) *certs.CSR {
 	t.Helper()
 	req := b.requirement(t, "ExampleBiz LLC", hostnames...)
@@ -43,10 +51,7 @@ func TestIntakeTakesEveryFormatOrdersTheChainAndOpenSSLVerifiesTheFullchain(t *t
 			} else {
 				data = is.read(t, input)
 			}
-			c, err := b.svc.Intake(ctx, b.actor, csr.ID, data, input)
-			if err != nil {
-				t.Fatal(err)
-			}
+			c := b.intake(t, csr.ID, data, input)
 			if c.MissingIssuer != "" || len(c.Warnings) != 0 || c.Source != "upload" || c.CommonName != input+".example.com" {
 				t.Errorf("stored %+v", c)
 			}
@@ -105,12 +110,8 @@ func TestIntakeWithoutTheIntermediateWarnsNamingItAndTakesItLater(t *testing.T) 
 	t.Parallel()
 	b := setup(t)
 	ctx := context.Background()
-	csr := b.newCSR(t, csrgen.ECDSAP256, "www.example.com")
-	is := issue(t, csr.PEM, 365, "www.example.com")
-	c, err := b.svc.Intake(ctx, b.actor, csr.ID, is.read(t, "leaf.der"), "leaf.der")
-	if err != nil {
-		t.Fatal(err)
-	}
+	csr, is := b.issuedForWWW(t)
+	c := b.intake(t, csr.ID, is.read(t, "leaf.der"), "leaf.der")
 	if !strings.Contains(c.MissingIssuer, "Certportal Test Intermediate CA") || len(c.MissingIssuerURLs) != 1 ||
 		c.MissingIssuerURLs[0] != bundletest.InterCAIssuersURL || len(c.Warnings) != 1 || !strings.Contains(c.Warnings[0], bundletest.InterCAIssuersURL) {
 		t.Fatalf("missing issuer %q %v, warnings %q", c.MissingIssuer, c.MissingIssuerURLs, c.Warnings)
@@ -120,7 +121,7 @@ func TestIntakeWithoutTheIntermediateWarnsNamingItAndTakesItLater(t *testing.T) 
 		t.Errorf("adding an unrelated CA: %v, want invalid", err)
 	}
 	inter, _ := is.pki.Read(bundletest.InterCert)
-	c, err = b.svc.AddIntermediates(ctx, b.actor, c.ID, inter)
+	c, err := b.svc.AddIntermediates(ctx, b.actor, c.ID, inter)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -141,15 +142,12 @@ func TestIntakeWarnsAboutUncoveredHostnamesAndLittleTimeAndRefusesExpired(t *tes
 	// The CA issued for www only, for 10 days.
 	is := issue(t, csr.PEM, 10, "www.example.com")
 	inter, _ := is.pki.Read(bundletest.InterCert)
-	c, err := b.svc.Intake(ctx, b.actor, csr.ID, append(is.read(t, "leaf.pem"), inter...), "leaf.pem")
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := b.intake(t, csr.ID, append(is.read(t, "leaf.pem"), inter...), "leaf.pem")
 	all := strings.Join(c.Warnings, "\n")
 	if !strings.Contains(all, `"shop.example.com" is not covered`) || !strings.Contains(all, "expires in 9 days") && !strings.Contains(all, "expires in 10 days") {
 		t.Errorf("warnings: %s", all)
 	}
-	_, err = b.svc.Intake(ctx, b.actor, csr.ID, expiredFor(t, csr.PEM), "expired.pem")
+	_, err := b.svc.Intake(ctx, b.actor, csr.ID, expiredFor(t, csr.PEM), "expired.pem")
 	if e, ok := errs.As(err); !ok || e.Code != errs.Invalid || !strings.Contains(e.Fields["certificate"], "expired") {
 		t.Errorf("an expired certificate: %v", err)
 	}
@@ -194,8 +192,7 @@ func TestIntakeRefusesJunkWithA4xxAndStoresNothing(t *testing.T) {
 func TestIntakeFromProviderRecordsTheSource(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	csr := b.newCSR(t, csrgen.ECDSAP256, "www.example.com")
-	is := issue(t, csr.PEM, 365, "www.example.com")
+	csr, is := b.issuedForWWW(t)
 	id, err := b.svc.IntakeFromProvider(context.Background(), csr.ID, is.read(t, "email.txt"), "opensrs order 123")
 	if err != nil {
 		t.Fatal(err)
@@ -213,10 +210,7 @@ func TestCertificatesFilterByClientAndExpiry(t *testing.T) {
 	short := b.newCSR(t, csrgen.ECDSAP256, "short.example.com")
 	long := b.newCSR(t, csrgen.ECDSAP256, "long.example.com")
 	inter, _ := testPKI(t).Read(bundletest.InterCert)
-	cs, err := b.svc.Intake(ctx, b.actor, short.ID, append(issue(t, short.PEM, 20, "short.example.com").read(t, "leaf.pem"), inter...), "")
-	if err != nil {
-		t.Fatal(err)
-	}
+	cs := b.intake(t, short.ID, append(issue(t, short.PEM, 20, "short.example.com").read(t, "leaf.pem"), inter...), "")
 	if _, err := b.svc.Intake(ctx, b.actor, long.ID, append(issue(t, long.PEM, 365, "long.example.com").read(t, "leaf.pem"), inter...), ""); err != nil {
 		t.Fatal(err)
 	}
@@ -251,10 +245,7 @@ func TestEveryKeyReadLeavesExactlyOneAuditRecordAndNoPEMInTheLog(t *testing.T) {
 	ctx := context.Background()
 	csr := b.newCSR(t, csrgen.RSA2048, "www.example.com")
 	is := issue(t, csr.PEM, 365, "www.example.com")
-	c, err := b.svc.Intake(ctx, b.actor, csr.ID, is.read(t, "bundle.p7b"), "bundle.p7b")
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := b.intake(t, csr.ID, is.read(t, "bundle.p7b"), "bundle.p7b")
 	engineer := audit.Actor{ID: b.actor.ID, Email: b.actor.Email, Via: "api token deploy"}
 	dir := t.TempDir()
 	reads := []struct {
@@ -367,10 +358,7 @@ func TestAPastedCSRsCertificateHasNoKeyToHandOut(t *testing.T) {
 	}
 	leaf, _ := p.Read(bundletest.LeafCert)
 	inter, _ := p.Read(bundletest.InterCert)
-	c, err := b.svc.Intake(ctx, b.actor, csr.ID, append(leaf, inter...), "")
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := b.intake(t, csr.ID, append(leaf, inter...), "")
 	if !c.KeyHeldOutside {
 		t.Error("not marked key held outside")
 	}

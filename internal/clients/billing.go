@@ -34,23 +34,11 @@ func (c *AgencyBillingContact) Validate() error {
 	fields.CheckText(fe, "address1", &c.Address1, true, fields.MaxShortText, "Enter the street address.")
 	fields.CheckText(fe, "address2", &c.Address2, false, fields.MaxShortText, "")
 	fields.CheckText(fe, "city", &c.City, true, fields.MaxShortText, "Enter the city.")
-	c.Country = strings.ToUpper(strings.TrimSpace(c.Country))
-	switch {
-	case c.Country == "":
-		fe.Add("country", "Enter the two-letter country code, such as US.")
-	case !fields.ValidCountry(c.Country):
-		fe.Add("country", fields.CountryProblem(c.Country))
-	}
+	fields.CheckCountry(fe, "country", &c.Country, "Enter the two-letter country code, such as US.")
 	needsState := c.Country == "US" || c.Country == "CA" || c.Country == "AU"
 	fields.CheckText(fe, "state", &c.State, needsState, fields.MaxShortText, "Enter the state or province.")
 	fields.CheckText(fe, "postal_code", &c.PostalCode, true, 20, "Enter the postal code.")
-	c.Phone = fields.NormalizePhone(c.Phone)
-	switch {
-	case c.Phone == "":
-		fe.Add("phone", "Enter a phone number. "+fields.PhoneHelp)
-	case !fields.ValidPhone(c.Phone):
-		fe.Add("phone", fields.PhoneHelp)
-	}
+	fields.CheckPhone(fe, "phone", &c.Phone, "Enter a phone number. "+fields.PhoneHelp)
 	c.Email = strings.ToLower(strings.TrimSpace(c.Email))
 	if !fields.ValidEmail(c.Email) {
 		fe.Add("email", "Enter an email address such as billing@agency.example.")

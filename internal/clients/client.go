@@ -70,14 +70,8 @@ func (in *ClientInput) Validate() error {
 	if in.Jurisdiction != "" && !fields.ValidJurisdiction(in.Jurisdiction) {
 		fe.Add("jurisdiction", "Write where the company is registered as a country code and optional region, such as US-IL or GB.")
 	}
-	in.Country = strings.ToUpper(strings.TrimSpace(in.Country))
-	if in.Country != "" && !fields.ValidCountry(in.Country) {
-		fe.Add("country", fields.CountryProblem(in.Country))
-	}
-	in.Phone = fields.NormalizePhone(in.Phone)
-	if in.Phone != "" && !fields.ValidPhone(in.Phone) {
-		fe.Add("phone", fields.PhoneHelp)
-	}
+	fields.CheckCountry(fe, "country", &in.Country, "")
+	fields.CheckPhone(fe, "phone", &in.Phone, "")
 	return fe.Err()
 }
 
@@ -177,14 +171,7 @@ type ContactInput struct {
 // and phone are required: the CA will not issue without verifiable contact details.
 func (in *ContactInput) Validate() error {
 	fe := errs.FieldErrors{}
-	in.Role = strings.ToLower(strings.TrimSpace(in.Role))
-	known := false
-	for _, r := range ContactRoles() {
-		known = known || r == in.Role
-	}
-	if !known {
-		fe.Add("role", "Choose the contact's role: admin, billing, tech or organization.")
-	}
+	fields.CheckChoice(fe, "role", &in.Role, ContactRoles(), "Choose the contact's role: admin, billing, tech or organization.")
 	fields.CheckText(fe, "first_name", &in.FirstName, true, fields.MaxShortText, "Enter the first name.")
 	fields.CheckText(fe, "last_name", &in.LastName, true, fields.MaxShortText, "Enter the last name.")
 	fields.CheckText(fe, "title", &in.Title, false, fields.MaxShortText, "")
@@ -195,13 +182,7 @@ func (in *ContactInput) Validate() error {
 	case !fields.ValidEmail(in.Email):
 		fe.Add("email", "Enter an email address such as pat@example.com.")
 	}
-	in.Phone = fields.NormalizePhone(in.Phone)
-	switch {
-	case in.Phone == "":
-		fe.Add("phone", "Enter a phone number the CA can call. "+fields.PhoneHelp)
-	case !fields.ValidPhone(in.Phone):
-		fe.Add("phone", fields.PhoneHelp)
-	}
+	fields.CheckPhone(fe, "phone", &in.Phone, "Enter a phone number the CA can call. "+fields.PhoneHelp)
 	return fe.Err()
 }
 
@@ -214,14 +195,7 @@ type VerifyInput struct {
 // Validate checks the method is one of VerifyMethods.
 func (in *VerifyInput) Validate() error {
 	fe := errs.FieldErrors{}
-	in.Method = strings.ToLower(strings.TrimSpace(in.Method))
-	ok := false
-	for _, m := range VerifyMethods() {
-		ok = ok || m == in.Method
-	}
-	if !ok {
-		fe.Add("method", "Say how the details were confirmed: phone, email or in person.")
-	}
+	fields.CheckChoice(fe, "method", &in.Method, VerifyMethods(), "Say how the details were confirmed: phone, email or in person.")
 	fields.CheckText(fe, "note", &in.Note, false, maxVerifyNoteChars, "")
 	return fe.Err()
 }
@@ -269,12 +243,8 @@ type StandingInput struct {
 // and returns the parsed date.
 func (in *StandingInput) validate(today time.Time) (time.Time, error) {
 	fe := errs.FieldErrors{}
-	in.Status = strings.ToLower(strings.TrimSpace(in.Status))
-	switch in.Status {
-	case verify.StandingGood, verify.StandingNGS, verify.StandingUnknown:
-	default:
-		fe.Add("status", "Choose good, ngs (not good standing) or unknown.")
-	}
+	fields.CheckChoice(fe, "status", &in.Status, []string{verify.StandingGood, verify.StandingNGS, verify.StandingUnknown},
+		"Choose good, ngs (not good standing) or unknown.")
 	in.Source = strings.TrimSpace(in.Source)
 	switch {
 	case in.Source == "" && in.Status != verify.StandingUnknown:

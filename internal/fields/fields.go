@@ -7,6 +7,7 @@ import (
 	"net/mail"
 	"net/url"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -115,6 +116,42 @@ func CheckText(fe errs.FieldErrors, field string, v *string, required bool, max 
 		if p := TextProblem(*v, max > MaxShortText); p != "" {
 			fe.Add(field, p)
 		}
+	}
+}
+
+// CheckChoice lower-cases and trims *v and records problem when it is not one of
+// choices (include "" to allow an empty value).
+func CheckChoice(fe errs.FieldErrors, field string, v *string, choices []string, problem string) {
+	*v = strings.ToLower(strings.TrimSpace(*v))
+	if !slices.Contains(choices, *v) {
+		fe.Add(field, problem)
+	}
+}
+
+// CheckPhone normalizes *v (NormalizePhone) and records an error when it is not a
+// valid phone number, or is empty and missing is not "" (a required phone).
+func CheckPhone(fe errs.FieldErrors, field string, v *string, missing string) {
+	*v = NormalizePhone(*v)
+	checkGiven(fe, field, *v, missing, ValidPhone(*v), PhoneHelp)
+}
+
+// CheckCountry upper-cases and trims *v and records an error when it is not an
+// ISO 3166-1 alpha-2 code, or is empty and missing is not "" (a required country).
+func CheckCountry(fe errs.FieldErrors, field string, v *string, missing string) {
+	*v = strings.ToUpper(strings.TrimSpace(*v))
+	checkGiven(fe, field, *v, missing, ValidCountry(*v), CountryProblem(*v))
+}
+
+// checkGiven records missing for an empty v when missing is not "", and problem
+// for a v that is given but not valid.
+func checkGiven(fe errs.FieldErrors, field, v, missing string, valid bool, problem string) {
+	switch {
+	case v == "":
+		if missing != "" {
+			fe.Add(field, missing)
+		}
+	case !valid:
+		fe.Add(field, problem)
 	}
 }
 

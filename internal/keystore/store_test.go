@@ -17,6 +17,14 @@ import (
 )
 
 // putKeys stores n random stand-in keys and returns their ids and plaintexts.
+// storeWithK1 is a fresh database and a Store sealing with the master key "k1".
+func storeWithK1(t *testing.T) (*pgxpool.Pool, *keystore.Store) {
+	t.Helper()
+	pool := pgtest.Pool(t)
+	k1, _ := masterKey(t, "k1")
+	return pool, keystore.NewStore(pool, ring(t, k1))
+}
+
 func putKeys(t *testing.T, pool *pgxpool.Pool, st *keystore.Store, n int) ([]int64, [][]byte) {
 	t.Helper()
 	ctx := context.Background()
@@ -41,9 +49,7 @@ func putKeys(t *testing.T, pool *pgxpool.Pool, st *keystore.Store, n int) ([]int
 
 func TestStorePutThenOpenGivesBackTheKeyAndStoresNoPlaintext(t *testing.T) {
 	t.Parallel()
-	pool := pgtest.Pool(t)
-	k1, _ := masterKey(t, "k1")
-	st := keystore.NewStore(pool, ring(t, k1))
+	pool, st := storeWithK1(t)
 	ids, plains := putKeys(t, pool, st, 2)
 
 	got, err := st.Open(context.Background(), pool, ids[1])
@@ -68,9 +74,7 @@ func TestStorePutThenOpenGivesBackTheKeyAndStoresNoPlaintext(t *testing.T) {
 
 func TestStoreRefusesASealedKeyCopiedIntoAnotherRow(t *testing.T) {
 	t.Parallel()
-	pool := pgtest.Pool(t)
-	k1, _ := masterKey(t, "k1")
-	st := keystore.NewStore(pool, ring(t, k1))
+	pool, st := storeWithK1(t)
 	ids, _ := putKeys(t, pool, st, 2)
 	// An attacker with write access to the table swaps the victim's sealed key
 	// into a row they may read: the associated data names the row, so it fails.
@@ -90,9 +94,7 @@ func TestStoreRefusesASealedKeyCopiedIntoAnotherRow(t *testing.T) {
 
 func TestStoreRefusesATamperedCiphertext(t *testing.T) {
 	t.Parallel()
-	pool := pgtest.Pool(t)
-	k1, _ := masterKey(t, "k1")
-	st := keystore.NewStore(pool, ring(t, k1))
+	pool, st := storeWithK1(t)
 	ids, _ := putKeys(t, pool, st, 1)
 	_, err := pool.Exec(context.Background(),
 		`UPDATE private_keys SET ciphertext = overlay(ciphertext placing '\xff'::bytea from 10 for 1) WHERE id = $1`, ids[0])

@@ -67,21 +67,15 @@ func (in *RequirementInput) validate() (*time.Time, error) {
 	case len(names) > MaxHostnames:
 		fe.Add("hostnames", "One certificate can list at most 100 hostnames: split them across requirements.")
 	}
-	in.Validation = strings.ToLower(strings.TrimSpace(in.Validation))
-	switch in.Validation {
-	case "":
+	fields.CheckChoice(fe, "validation", &in.Validation, []string{"", verify.ValidationDV, verify.ValidationOV, verify.ValidationEV},
+		"Choose the validation level: dv, ov or ev.")
+	if in.Validation == "" {
 		in.Validation = verify.ValidationOV
-	case verify.ValidationDV, verify.ValidationOV, verify.ValidationEV:
-	default:
-		fe.Add("validation", "Choose the validation level: dv, ov or ev.")
 	}
-	in.ObtainedBy = strings.ToLower(strings.TrimSpace(in.ObtainedBy))
-	switch in.ObtainedBy {
-	case "":
+	fields.CheckChoice(fe, "obtained_by", &in.ObtainedBy, []string{"", ObtainedByAgency, ObtainedByClient},
+		"Say who obtains the certificate: agency or client.")
+	if in.ObtainedBy == "" {
 		in.ObtainedBy = ObtainedByAgency
-	case ObtainedByAgency, ObtainedByClient:
-	default:
-		fe.Add("obtained_by", "Say who obtains the certificate: agency or client.")
 	}
 	needed := fields.ParseDate(fe, "needed_by", in.NeededBy)
 	in.NeededBy = orKeep(needed, in.NeededBy)

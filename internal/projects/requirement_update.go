@@ -120,19 +120,14 @@ func (s *Service) UpdateRequirement(ctx context.Context, actor audit.Actor, id i
 // normalized. A new order of the same hostnames counts as a change: the first
 // name is the one a CSR is usually made for.
 func changedRequirementFields(a, b RequirementInput) []string {
-	var out []string
-	add := func(name string, differ bool) {
-		if differ {
-			out = append(out, name)
-		}
-	}
-	add("hostnames", !slices.Equal(a.Hostnames, b.Hostnames))
-	add("public_facing", a.PublicFacing != b.PublicFacing)
-	add("takes_payments", a.TakesPayments != b.TakesPayments)
-	add("validation", a.Validation != b.Validation)
-	add("obtained_by", a.ObtainedBy != b.ObtainedBy)
-	add("needed_by", a.NeededBy != b.NeededBy)
-	add("notes", a.Notes != b.Notes)
+	var out changes
+	out.add("hostnames", !slices.Equal(a.Hostnames, b.Hostnames))
+	out.add("public_facing", a.PublicFacing != b.PublicFacing)
+	out.add("takes_payments", a.TakesPayments != b.TakesPayments)
+	out.add("validation", a.Validation != b.Validation)
+	out.add("obtained_by", a.ObtainedBy != b.ObtainedBy)
+	out.add("needed_by", a.NeededBy != b.NeededBy)
+	out.add("notes", a.Notes != b.Notes)
 	return out
 }
 

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/certportal/certportal/internal/domaintest"
 	"github.com/certportal/certportal/internal/errs"
 	"github.com/certportal/certportal/internal/fields"
 )
@@ -78,7 +79,7 @@ func TestEachBadRequirementEditIsRefusedAndChangesNothing(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			before := b.snapshot(r.ID)
 			_, err := svc.UpdateRequirement(context.Background(), b.actor, r.ID, tc.u)
-			wantField(t, err, tc.field)
+			domaintest.WantField(t, err, tc.field)
 			if after := b.snapshot(r.ID); after != before {
 				t.Errorf("the refused edit changed the requirement:\n got %s\nwant %s", after, before)
 			}

@@ -73,20 +73,15 @@ func (s *Service) UpdateProject(ctx context.Context, actor audit.Actor, id int64
 
 // changedProjectFields names the fields that differ, for the audit record.
 func changedProjectFields(a, b ProjectInput) []string {
-	var out []string
-	add := func(name string, differ bool) {
-		if differ {
-			out = append(out, name)
-		}
-	}
-	add("client_id", a.ClientID != b.ClientID)
-	add("name", a.Name != b.Name)
-	add("po_id", a.POID != b.POID)
-	add("am_id", a.AMID != b.AMID)
-	add("kickoff_on", a.KickoffOn != b.KickoffOn)
-	add("sprint_one_ends_on", a.SprintOneEndsOn != b.SprintOneEndsOn)
-	add("staging_on", a.StagingOn != b.StagingOn)
-	add("production_on", a.ProductionOn != b.ProductionOn)
+	var out changes
+	out.add("client_id", a.ClientID != b.ClientID)
+	out.add("name", a.Name != b.Name)
+	out.add("po_id", a.POID != b.POID)
+	out.add("am_id", a.AMID != b.AMID)
+	out.add("kickoff_on", a.KickoffOn != b.KickoffOn)
+	out.add("sprint_one_ends_on", a.SprintOneEndsOn != b.SprintOneEndsOn)
+	out.add("staging_on", a.StagingOn != b.StagingOn)
+	out.add("production_on", a.ProductionOn != b.ProductionOn)
 	return out
 }
 
@@ -168,4 +163,13 @@ func (s *Service) ListRequirements(ctx context.Context, projectID int64) ([]Requ
 		return nil, err
 	}
 	return listRequirements(ctx, s.pool, projectID)
+}
+
+// changes collects the names of the fields an edit changed, in the order checked.
+type changes []string
+
+func (c *changes) add(name string, differ bool) {
+	if differ {
+		*c = append(*c, name)
+	}
 }

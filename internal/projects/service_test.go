@@ -10,6 +10,7 @@ import (
 	"github.com/certportal/certportal/internal/accounts"
 	"github.com/certportal/certportal/internal/audit"
 	"github.com/certportal/certportal/internal/clients"
+	"github.com/certportal/certportal/internal/domaintest"
 	"github.com/certportal/certportal/internal/errs"
 	"github.com/certportal/certportal/internal/fields"
 	"github.com/certportal/certportal/internal/pgtest"
@@ -36,15 +37,10 @@ func setup(t *testing.T) (*Service, *testBundle) {
 func setupWithLookup(t *testing.T, l *verify.Lookup) (*Service, *testBundle) {
 	t.Helper()
 	pool := pgtest.Pool(t)
-	acc := accounts.NewService(pool)
-	u, err := acc.CreateUser(context.Background(), audit.Actor{Email: "test"}, accounts.NewUser{
-		Email: "po@example.com", Name: "Pat Owner", Roles: []accounts.Role{accounts.RolePO}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	acc, actor := domaintest.PO(t, pool)
 	cl := clients.NewService(pool)
 	svc := NewService(pool, cl, l)
-	return svc, &testBundle{t: t, svc: svc, cl: cl, pool: pool, acc: acc, actor: audit.Actor{ID: u.ID, Email: u.Email, Via: "test"}}
+	return svc, &testBundle{t: t, svc: svc, cl: cl, pool: pool, acc: acc, actor: actor}
 }
 
 func (b *testBundle) client(name string) *clients.Client {
@@ -81,40 +77,9 @@ func (b *testBundle) requirement(p *Project, hostnames ...string) *Requirement {
 	return r
 }
 
-func (b *testBundle) count(table string) int {
-	b.t.Helper()
-	var n int
-	if err := b.pool.QueryRow(context.Background(), "SELECT count(*) FROM "+table).Scan(&n); err != nil {
-		b.t.Fatal(err)
-	}
-	return n
-}
+func (b *testBundle) count(table string) int { return domaintest.Count(b.t, b.pool, table) }
 
-// wantField checks err is a 422-kind error naming field.
-func wantField(t *testing.T, err error, field string) {
-	t.Helper()
-	e, ok := errs.As(err)
-	if !ok || e.Code != errs.Invalid {
-		t.Fatalf("error %v, want an invalid-input error on %q", err, field)
-	}
-	if _, ok := e.Fields[field]; !ok {
-		t.Fatalf("field errors %v, want one on %q", e.Fields, field)
-	}
-}
-
-func TestAProjectForAMissingClientIsRefused(t *testing.T) {
-	t.Parallel()
-	svc, b := setup(t)
-	_, err := svc.CreateProject(context.Background(), b.actor, ProjectInput{ClientID: 999999, Name: "Website"})
-	wantField(t, err, "client_id")
-	_, err = svc.CreateProject(context.Background(), b.actor, ProjectInput{Name: "Website"})
-	wantField(t, err, "client_id")
-	if n := b.count("projects"); n != 0 {
-		t.Errorf("%d projects stored, want none", n)
-	}
-}
-
-func TestAProjectWithBadDatesIsRefused(t *testing.T) {
+func TestAProjectForAMissingClientOrWithBadDatesIsRefused(t *testing.T) {
 	t.Parallel()
 	svc, b := setup(t)
 	c := b.client("ExampleBiz")
@@ -122,6 +87,8 @@ func TestAProjectWithBadDatesIsRefused(t *testing.T) {
 		in    ProjectInput
 		field string
 	}{
+		{ProjectInput{ClientID: 999999}, "client_id"},
+		{ProjectInput{}, "client_id"}, // no client at all
 		{ProjectInput{KickoffOn: "2026-02-31"}, "kickoff_on"},
 		{ProjectInput{StagingOn: "next week"}, "staging_on"},
 		{ProjectInput{KickoffOn: "2026-03-01", SprintOneEndsOn: "2026-02-14"}, "sprint_one_ends_on"},
@@ -129,13 +96,16 @@ func TestAProjectWithBadDatesIsRefused(t *testing.T) {
 		{ProjectInput{KickoffOn: "2026-03-01", StagingOn: "2026-02-01"}, "staging_on"},
 	}
 	for _, tc := range cases {
-		tc.in.ClientID, tc.in.Name = c.ID, "Website"
+		if tc.field != "client_id" {
+			tc.in.ClientID = c.ID
+		}
+		tc.in.Name = "Website"
 		_, err := svc.CreateProject(context.Background(), b.actor, tc.in)
 		if err == nil {
 			t.Errorf("%+v was accepted", tc.in)
 			continue
 		}
-		wantField(t, err, tc.field)
+		domaintest.WantField(t, err, tc.field)
 	}
 	if n := b.count("projects"); n != 0 {
 		t.Errorf("%d projects stored, want none", n)
@@ -151,8 +121,8 @@ func TestAProjectsOwnerAndAccountManagerMustHoldTheirRoles(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = svc.CreateProject(context.Background(), b.actor, ProjectInput{ClientID: c.ID, Name: "Website", POID: eng.ID, AMID: eng.ID})
-	wantField(t, err, "po_id")
-	wantField(t, err, "am_id")
+	domaintest.WantField(t, err, "po_id")
+	domaintest.WantField(t, err, "am_id")
 	p, err := svc.CreateProject(context.Background(), b.actor, ProjectInput{ClientID: c.ID, Name: "Website", POID: b.actor.ID})
 	if err != nil {
 		t.Fatal(err)
@@ -218,20 +188,16 @@ func TestARequirementWithABadHostnameIsRefused(t *testing.T) {
 	t.Parallel()
 	svc, b := setup(t)
 	p := b.project(b.client("ExampleBiz"), ProjectInput{})
-	for _, h := range []string{
+	domaintest.WantEachRefused(t, "hostnames", []string{
 		"*.*.example.com", "a.*.example.com", "*example.com", "w*w.example.com", "*.com", "*.co.uk",
 		"exa mple.com", "-www.example.com", "www-.example.com", "a..example.com", ".example.com",
 		"192.0.2.1", "localhost", "ex_ample.com", "bücher.de", strings.Repeat("a", 64) + ".example.com",
-	} {
+	}, func(h string) error {
 		_, err := svc.CreateRequirement(context.Background(), b.actor, p.ID, RequirementInput{Hostnames: []string{"www.example.com", h}})
-		if err == nil {
-			t.Errorf("hostname %q was accepted", h)
-			continue
-		}
-		wantField(t, err, "hostnames")
-	}
+		return err
+	})
 	_, err := svc.CreateRequirement(context.Background(), b.actor, p.ID, RequirementInput{Hostnames: []string{" ", ""}})
-	wantField(t, err, "hostnames")
+	domaintest.WantField(t, err, "hostnames")
 	if n := b.count("requirements"); n != 0 {
 		t.Errorf("%d requirements stored, want none", n)
 	}
@@ -245,11 +211,11 @@ func TestARequirementWithABadValidationLevelOrDateIsRefused(t *testing.T) {
 	svc, b := setup(t)
 	p := b.project(b.client("ExampleBiz"), ProjectInput{})
 	_, err := svc.CreateRequirement(context.Background(), b.actor, p.ID, RequirementInput{Hostnames: []string{"www.example.com"}, Validation: "xv"})
-	wantField(t, err, "validation")
+	domaintest.WantField(t, err, "validation")
 	_, err = svc.CreateRequirement(context.Background(), b.actor, p.ID, RequirementInput{Hostnames: []string{"www.example.com"}, NeededBy: "2026-02-30"})
-	wantField(t, err, "needed_by")
+	domaintest.WantField(t, err, "needed_by")
 	_, err = svc.CreateRequirement(context.Background(), b.actor, p.ID, RequirementInput{Hostnames: []string{"www.example.com"}, ObtainedBy: "reseller"})
-	wantField(t, err, "obtained_by")
+	domaintest.WantField(t, err, "obtained_by")
 	_, err = svc.CreateRequirement(context.Background(), b.actor, 999999, RequirementInput{Hostnames: []string{"www.example.com"}})
 	if errs.CodeOf(err) != errs.NotFound {
 		t.Errorf("a requirement for a missing project: %v, want not found", err)

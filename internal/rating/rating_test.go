@@ -115,6 +115,10 @@ func TestRateAppliesEachRuleToARealCapture(t *testing.T) {
 			return slices.DeleteFunc(fs, func(f rating.Finding) bool { return f.ID == id })
 		}
 	}
+	// vulnerable marks the finding id VULNERABLE with the severity testssl gives it.
+	vulnerable := func(id, severity string) func([]rating.Finding) []rating.Finding {
+		return replace(id, func(f *rating.Finding) { f.Severity, f.Finding = severity, "VULNERABLE (NOT ok)" })
+	}
 	addCipher := func(id, line string) func([]rating.Finding) []rating.Finding {
 		return func(fs []rating.Finding) []rating.Finding {
 			return append(fs, rating.Finding{ID: id, Severity: "INFO", Finding: line})
@@ -130,15 +134,9 @@ func TestRateAppliesEachRuleToARealCapture(t *testing.T) {
 		{"short HSTS is not enough for A+", "modern", replace("HSTS_time", func(f *rating.Finding) {
 			f.Finding = "90 days (=7776000 seconds) < 15552000 seconds"
 		}), "A", "hsts"},
-		{"Heartbleed is F", "intermediate", replace("heartbleed", func(f *rating.Finding) {
-			f.Severity, f.Finding = "CRITICAL", "VULNERABLE (NOT ok)"
-		}), "F", "vulnerable"},
-		{"ROBOT is F", "intermediate", replace("ROBOT", func(f *rating.Finding) {
-			f.Severity, f.Finding = "HIGH", "VULNERABLE (NOT ok)"
-		}), "F", "vulnerable"},
-		{"CCS injection is F", "intermediate", replace("CCS", func(f *rating.Finding) {
-			f.Severity, f.Finding = "HIGH", "VULNERABLE (NOT ok)"
-		}), "F", "vulnerable"},
+		{"Heartbleed is F", "intermediate", vulnerable("heartbleed", "CRITICAL"), "F", "vulnerable"},
+		{"ROBOT is F", "intermediate", vulnerable("ROBOT", "HIGH"), "F", "vulnerable"},
+		{"CCS injection is F", "intermediate", vulnerable("CCS", "HIGH"), "F", "vulnerable"},
 		{"3DES with TLS 1.2 is C", "intermediate", addCipher("cipher-tls1_2_xa",
 			"TLS 1.2   xa      DES-CBC3-SHA                      RSA        3DES        168      TLS_RSA_WITH_3DES_EDE_CBC_SHA"), "C", "3des"},
 		{"RC4 with TLS 1.2 is C", "intermediate", addCipher("cipher-tls1_2_x5",

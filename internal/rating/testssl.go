@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/certportal/certportal/internal/jsondepth"
 )
 
 // Bounds on testssl output, which comes from outside: a full scan is about 100 KB.
@@ -33,8 +35,8 @@ func ParseTestssl(data []byte) ([]Finding, error) {
 	if len(data) > MaxInputBytes {
 		return nil, fmt.Errorf("rating: parse testssl JSON: %d bytes is over the %d-byte limit", len(data), MaxInputBytes)
 	}
-	if err := checkDepth(data, maxJSONDepth); err != nil {
-		return nil, fmt.Errorf("rating: parse testssl JSON: %w", err)
+	if jsondepth.Exceeds(data, maxJSONDepth) {
+		return nil, fmt.Errorf("rating: parse testssl JSON: JSON nested more than %d levels", maxJSONDepth)
 	}
 	var findings []Finding
 	if err := json.Unmarshal(data, &findings); err != nil {
@@ -52,36 +54,6 @@ func ParseTestssl(data []byte) ([]Finding, error) {
 		return nil, errors.New("rating: parse testssl JSON: no findings")
 	}
 	return findings, nil
-}
-
-func checkDepth(data []byte, maxDepth int) error {
-	depth := 0
-	inString, escaped := false, false
-	for _, b := range data {
-		if inString {
-			switch {
-			case escaped:
-				escaped = false
-			case b == '\\':
-				escaped = true
-			case b == '"':
-				inString = false
-			}
-			continue
-		}
-		switch b {
-		case '"':
-			inString = true
-		case '{', '[':
-			depth++
-			if depth > maxDepth {
-				return fmt.Errorf("JSON nested more than %d levels", maxDepth)
-			}
-		case '}', ']':
-			depth--
-		}
-	}
-	return nil
 }
 
 // Cipher is one cipher suite the server accepted, from a `cipher-<proto>_x<hex>` (testssl -E)

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/certportal/certportal/internal/jsondepth"
 )
 
 // Host statuses of the analyze answer.
@@ -133,41 +135,11 @@ func msTime(ms int64) time.Time {
 // decodeBounded checks the nesting depth before handing data to encoding/json, so a
 // deeply nested answer costs a linear scan and nothing more.
 func decodeBounded(data []byte, maxDepth int, v any) error {
-	if err := checkDepth(data, maxDepth); err != nil {
-		return err
+	if jsondepth.Exceeds(data, maxDepth) {
+		return fmt.Errorf("%w (more than %d levels)", ErrTooDeep, maxDepth)
 	}
 	if err := json.Unmarshal(data, v); err != nil {
 		return fmt.Errorf("invalid JSON: %w", err)
-	}
-	return nil
-}
-
-func checkDepth(data []byte, maxDepth int) error {
-	depth := 0
-	inString, escaped := false, false
-	for _, b := range data {
-		if inString {
-			switch {
-			case escaped:
-				escaped = false
-			case b == '\\':
-				escaped = true
-			case b == '"':
-				inString = false
-			}
-			continue
-		}
-		switch b {
-		case '"':
-			inString = true
-		case '{', '[':
-			depth++
-			if depth > maxDepth {
-				return fmt.Errorf("%w (more than %d levels)", ErrTooDeep, maxDepth)
-			}
-		case '}', ']':
-			depth--
-		}
 	}
 	return nil
 }

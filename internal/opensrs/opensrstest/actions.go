@@ -208,7 +208,9 @@ func parseCSR(text string) (*x509.CertificateRequest, reply, bool) {
 	return csr, reply{}, false
 }
 
-func (s *Server) getOrderInfo(a map[string]any) reply {
+// withOrder runs f on the order the request's order_id names, with the server
+// locked; a missing or unknown order_id is the reply instead.
+func (s *Server) withOrder(a map[string]any, f func(id string, o *order) reply) reply {
 	id := strings.TrimSpace(stringAt(a, "order_id"))
 	if id == "" {
 		return missing("order_id")
@@ -219,14 +221,20 @@ func (s *Server) getOrderInfo(a map[string]any) reply {
 	if !ok {
 		return failure(opensrs.CodeNotFound, "Order %s not found", id)
 	}
-	if s.opts.AdvanceOnPoll {
-		if next, ok := nextState(o.State); ok {
-			if err := s.setStateLocked(o, next); err != nil {
-				return failure(opensrs.CodeInternalError, "Internal error")
+	return f(id, o)
+}
+
+func (s *Server) getOrderInfo(a map[string]any) reply {
+	return s.withOrder(a, func(_ string, o *order) reply {
+		if s.opts.AdvanceOnPoll {
+			if next, ok := nextState(o.State); ok {
+				if err := s.setStateLocked(o, next); err != nil {
+					return failure(opensrs.CodeInternalError, "Internal error")
+				}
 			}
 		}
-	}
-	return success(orderAttrs(o))
+		return success(orderAttrs(o))
+	})
 }
 
 func (s *Server) getCert(a map[string]any) reply {
@@ -305,17 +313,26 @@ func (s *Server) approverEmails(domain string) []string {
 	return out
 }
 
+// checkProduct checks product_type is given and is one of the reseller's
+// products; bad says rep is the reply to give instead.
+func checkProduct(a map[string]any) (rep reply, bad bool) {
+	product := stringAt(a, "product_type")
+	if product == "" {
+		return missing("product_type"), true
+	}
+	if !slices.Contains(opensrs.ThawteProducts(), product) {
+		return invalid("product_type", "%q is not a product of this reseller", product), true
+	}
+	return reply{}, false
+}
+
 func (s *Server) queryApproverList(a map[string]any) reply {
 	domain := strings.ToLower(strings.TrimSpace(stringAt(a, "domain")))
 	if domain == "" {
 		return missing("domain")
 	}
-	product := stringAt(a, "product_type")
-	if product == "" {
-		return missing("product_type")
-	}
-	if !slices.Contains(opensrs.ThawteProducts(), product) {
-		return invalid("product_type", "%q is not a product of this reseller", product)
+	if rep, bad := checkProduct(a); bad {
+		return rep
 	}
 	if err := validHostname(strings.TrimPrefix(domain, "*.")); err != nil {
 		return invalid("domain", "%q: %v", domain, err)
@@ -332,41 +349,25 @@ func (s *Server) queryApproverList(a map[string]any) reply {
 }
 
 func (s *Server) cancelOrder(a map[string]any) reply {
-	id := strings.TrimSpace(stringAt(a, "order_id"))
-	if id == "" {
-		return missing("order_id")
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	o, ok := s.orders[id]
-	if !ok {
-		return failure(opensrs.CodeNotFound, "Order %s not found", id)
-	}
-	if opensrs.IsFinalState(o.State) {
-		return failure(opensrs.CodeInvalidData, "Order %s is %s and cannot be cancelled", id, o.State)
-	}
-	if err := s.setStateLocked(o, opensrs.StateCancelled); err != nil {
-		return failure(opensrs.CodeInternalError, "Internal error")
-	}
-	return success(map[string]any{"order_id": o.ID, "domain": o.Domain, "state": o.State})
+	return s.withOrder(a, func(id string, o *order) reply {
+		if opensrs.IsFinalState(o.State) {
+			return failure(opensrs.CodeInvalidData, "Order %s is %s and cannot be cancelled", id, o.State)
+		}
+		if err := s.setStateLocked(o, opensrs.StateCancelled); err != nil {
+			return failure(opensrs.CodeInternalError, "Internal error")
+		}
+		return success(map[string]any{"order_id": o.ID, "domain": o.Domain, "state": o.State})
+	})
 }
 
 func (s *Server) resendApproveEmail(a map[string]any) reply {
-	id := strings.TrimSpace(stringAt(a, "order_id"))
-	if id == "" {
-		return missing("order_id")
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	o, ok := s.orders[id]
-	if !ok {
-		return failure(opensrs.CodeNotFound, "Order %s not found", id)
-	}
-	if o.State != opensrs.StateAwaitingApproval {
-		return failure(opensrs.CodeInvalidData, "Order %s is %s: the approval email can only be resent while awaiting approval", id, o.State)
-	}
-	o.ApprovalEmailsSent++
-	return success(map[string]any{"order_id": o.ID})
+	return s.withOrder(a, func(id string, o *order) reply {
+		if o.State != opensrs.StateAwaitingApproval {
+			return failure(opensrs.CodeInvalidData, "Order %s is %s: the approval email can only be resent while awaiting approval", id, o.State)
+		}
+		o.ApprovalEmailsSent++
+		return success(map[string]any{"order_id": o.ID})
+	})
 }
 
 func (s *Server) parseCSR(a map[string]any) reply {
@@ -374,12 +375,8 @@ func (s *Server) parseCSR(a map[string]any) reply {
 	if strings.TrimSpace(text) == "" {
 		return missing("csr")
 	}
-	product := stringAt(a, "product_type")
-	if product == "" {
-		return missing("product_type")
-	}
-	if !slices.Contains(opensrs.ThawteProducts(), product) {
-		return invalid("product_type", "%q is not a product of this reseller", product)
+	if rep, bad := checkProduct(a); bad {
+		return rep
 	}
 	csr, rep, bad := parseCSR(text)
 	if bad {
