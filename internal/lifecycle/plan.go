@@ -49,12 +49,20 @@ type planInput struct {
 // planInputSQL reads plan inputs. The subscription is the order that brought
 // the certificate, or the order of the reissue it came from; it starts when the
 // order was submitted (else when it was created) and lasts period_years.
+// newerPassingInstall finds, for the certificate c of the outer query, an
+// active install of a newer certificate of the same requirement whose last
+// check passed serving it (internal/installs' tables): c is then superseded.
+// It starts from the installs, which are few, so that a requirement with many
+// certificates costs no pairwise comparison.
+const newerPassingInstall = `SELECT 1 FROM installs i
+    JOIN install_checks k ON k.id = i.last_check_id AND k.passed AND k.served_matches
+    JOIN certificates n ON n.id = i.certificate_id
+    WHERE i.retired_at IS NULL AND n.requirement_id = c.requirement_id AND n.not_after > c.not_after`
+
 const planInputSQL = `
 SELECT c.id, c.fingerprint_sha256, c.requirement_id, c.csr_id, c.not_before, c.not_after, r.validation,
        o.id, o.started + make_interval(years => o.period_years), COALESCE(o.approver_email, ''),
-       EXISTS (SELECT 1 FROM certificates n
-               WHERE n.requirement_id = c.requirement_id AND n.id <> c.id AND n.not_after > c.not_after
-                 AND certificate_installed_and_passing(n.id))
+       EXISTS (` + newerPassingInstall + `)
 FROM certificates c
 JOIN requirements r ON r.id = c.requirement_id
 LEFT JOIN LATERAL (

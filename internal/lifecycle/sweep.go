@@ -196,9 +196,7 @@ WITH th AS (
     JOIN requirements r ON r.id = c.requirement_id
     JOIN projects pj ON pj.id = r.project_id
     WHERE p.renew_by <= $5::timestamptz + make_interval(days => $6::int) AND c.not_after > $5::timestamptz
-      AND NOT EXISTS (SELECT 1 FROM certificates n
-                      WHERE n.requirement_id = c.requirement_id AND n.not_after > c.not_after
-                        AND certificate_installed_and_passing(n.id))
+      AND NOT EXISTS (` + newerPassingInstall + `)
 ), reminders AS (
     SELECT DISTINCT ON (l.id) l.*,
            CASE WHEN l.renewal_kind = 'reissue' AND t.anchor = 'renew_by' THEN '` + reissueDueKey + `' ELSE t.key END AS key, t.anchor
