@@ -22,6 +22,8 @@ type Renewals interface {
 	CreateOrder(ctx context.Context, actor audit.Actor, in orders.OrderInput) (*orders.Order, error)
 	// NewCSR makes a new key and CSR for the requirement, pre-filled from it.
 	NewCSR(ctx context.Context, actor audit.Actor, requirementID int64) (*certs.CSR, error)
+	// NoteTx records an event in the order's history, in tx.
+	NoteTx(ctx context.Context, tx pgx.Tx, actor audit.Actor, orderID int64, note string) error
 }
 
 type renewals struct {
@@ -44,6 +46,10 @@ func (r renewals) Order(ctx context.Context, id int64) (*orders.Order, error) {
 
 func (r renewals) CreateOrder(ctx context.Context, actor audit.Actor, in orders.OrderInput) (*orders.Order, error) {
 	return r.orders.Create(ctx, actor, in)
+}
+
+func (r renewals) NoteTx(ctx context.Context, tx pgx.Tx, actor audit.Actor, orderID int64, note string) error {
+	return r.orders.NoteTx(ctx, tx, actor, orderID, note)
 }
 
 func (r renewals) NewCSR(ctx context.Context, actor audit.Actor, requirementID int64) (*certs.CSR, error) {
@@ -149,6 +155,10 @@ func (s *Service) reissue(ctx context.Context, actor audit.Actor, in *planInput,
 	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		if err := tx.QueryRow(ctx, `INSERT INTO reissues (certificate_id, order_id, csr_id, created_by, created_at)
 			VALUES ($1, $2, $3, $4, $5) RETURNING id`, in.CertificateID, from.ID, csr.ID, nullable(actor.ID), s.now()).Scan(&t.ID); err != nil {
+			return err
+		}
+		if err := s.cfg.Renewals.NoteTx(ctx, tx, actor, from.ID, fmt.Sprintf(
+			"reissue %d started inside the subscription: certificate %d to be replaced, new CSR %d", t.ID, in.CertificateID, csr.ID)); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, actor, "certificate.reissue", fmt.Sprintf("certificate %d", in.CertificateID),

@@ -204,3 +204,14 @@ func (s *OrderService) SetManualState(ctx context.Context, actor audit.Actor, id
 	}
 	return out, nil
 }
+
+// NoteTx records an event in an order's history without moving it (a reissue
+// inside its subscription, for one): a history row from its state to the same
+// state, with the note, in the caller's transaction.
+func (s *OrderService) NoteTx(ctx context.Context, tx pgx.Tx, actor audit.Actor, id int64, note string) error {
+	o, err := s.get(ctx, tx, id, true)
+	if err != nil {
+		return err
+	}
+	return orderAddHistory(ctx, tx, id, s.now(), o.State, o.State, actor.ID, false, note)
+}

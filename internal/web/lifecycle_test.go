@@ -164,6 +164,14 @@ func TestRenewInsideTheSubscriptionStartsOneReissueAndRefusesASecond(t *testing.
 	if orders != 1 || reissues != 1 {
 		t.Errorf("%d orders and %d reissues, want no new order and one reissue", orders, reissues)
 	}
+	var notes int
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM order_history WHERE order_id = $1 AND note LIKE 'reissue % started inside the subscription%'`,
+		orderID).Scan(&notes); err != nil {
+		t.Fatal(err)
+	}
+	if notes != 1 {
+		t.Errorf("the order's history has %d reissue notes, want 1", notes)
+	}
 
 	resp, body = b.api("POST", path, tok, "")
 	if resp.StatusCode != http.StatusConflict || !strings.Contains(body, "already under way") {
