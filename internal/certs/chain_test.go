@@ -51,9 +51,18 @@ func TestARootSentWithTheFirstUploadIsKeptWhenTheMissingIntermediateArrives(t *t
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The root that was sent is downloadable on its own, and the full chain
+	// verifies against it.
+	rf, err := b.svc.Bundle(ctx, c.ID, certs.FormatRoot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(rf.Data) != string(root) || !strings.HasSuffix(rf.Name, "-root.pem") {
+		t.Errorf("root download %s = %q, want the root sent", rf.Name, rf.Data)
+	}
 	dir := t.TempDir()
 	writeFile(t, dir, "fullchain.pem", f.Data)
-	writeFile(t, dir, "root.pem", root)
+	writeFile(t, dir, "root.pem", rf.Data)
 	if out := openssl(t, dir, "verify", "-CAfile", "root.pem", "-untrusted", "fullchain.pem", "fullchain.pem"); !strings.Contains(out, "fullchain.pem: OK") {
 		t.Errorf("openssl verify: %s", out)
 	}
@@ -139,5 +148,16 @@ func TestIntakeRefusesMoreThan20CertificatesNamingTheLimit(t *testing.T) {
 	// Twenty is fine.
 	if _, err := b.svc.Intake(ctx, b.actor, csr.ID, append(is.read(t, "email.txt"), sameNameCAs(t, 17)...), "padded"); err != nil {
 		t.Errorf("20 certificates: %v", err)
+	}
+}
+
+func TestARootDownloadOfAChainWithoutARootIsNotFound(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	csr, is := b.issuedForWWW(t)
+	c := b.intake(t, csr.ID, is.read(t, "leaf.pem"), "leaf.pem")
+	_, err := b.svc.Bundle(context.Background(), c.ID, certs.FormatRoot)
+	if e, ok := errs.As(err); !ok || e.Code != errs.NotFound || !strings.Contains(e.Message, "no root") {
+		t.Errorf("root of a chain without one: %v, want not found saying there is no root", err)
 	}
 }

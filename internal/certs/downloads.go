@@ -2,6 +2,7 @@ package certs
 
 import (
 	"context"
+	"encoding/pem"
 	"fmt"
 	"strings"
 	"unicode/utf8"
@@ -19,6 +20,7 @@ const (
 	FormatChain     = "chain"     // the intermediates alone
 	FormatFullChain = "fullchain" // leaf then intermediates, never the root
 	FormatP7B       = "p7b"       // certs-only PKCS#7 of leaf and intermediates
+	FormatRoot      = "root"      // the root, when the provider or the uploader sent one
 )
 
 // baseName is the file-name stem of a certificate's downloads.
@@ -47,6 +49,11 @@ func (s *Service) Bundle(ctx context.Context, id int64, format string) (*File, e
 		return &File{Name: name + "-chain.pem", ContentType: "application/x-pem-file", Data: ch.ChainPEM()}, nil
 	case FormatFullChain, "":
 		return &File{Name: name + "-fullchain.pem", ContentType: "application/x-pem-file", Data: ch.FullChainPEM()}, nil
+	case FormatRoot:
+		if ch.Root == nil {
+			return nil, errs.NotFoundf("Certificate %d's chain has no root: neither the provider nor the upload sent one (clients have it in their trust stores).", id)
+		}
+		return &File{Name: name + "-root.pem", ContentType: "application/x-pem-file", Data: encodeRoot(ch)}, nil
 	case FormatP7B:
 		p7, err := ch.PKCS7()
 		if err != nil {
@@ -54,7 +61,7 @@ func (s *Service) Bundle(ctx context.Context, id int64, format string) (*File, e
 		}
 		return &File{Name: name + ".p7b", ContentType: "application/x-pkcs7-certificates", Data: p7}, nil
 	}
-	return nil, errs.Field("format", "Choose a format: cert, chain, fullchain or p7b.")
+	return nil, errs.Field("format", "Choose a format: cert, chain, fullchain, p7b or root.")
 }
 
 // maxReasonLength keeps reasons to a sentence or two.
@@ -201,4 +208,9 @@ func (s *Service) Export(ctx context.Context, actor audit.Actor, id int64, req E
 		return nil, fmt.Errorf("certs: export certificate %d: %w", id, err)
 	}
 	return f, nil
+}
+
+// encodeRoot is the chain's root as PEM.
+func encodeRoot(ch *bundle.Chain) []byte {
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ch.Root.Raw})
 }

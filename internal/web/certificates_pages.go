@@ -37,7 +37,7 @@ func (s *Server) certificateViewModel(r *http.Request, id int64, form *pages.Upl
 		NotBefore: fmtTime(c.NotBefore), NotAfter: fmtTime(c.NotAfter), DaysLeft: c.DaysLeft(now), Status: status, StatusLabel: label,
 		FingerprintSHA256: c.FingerprintSHA256, KeyType: c.KeyType, Source: source + ", " + fmtTime(c.CreatedAt),
 		ClientName: c.ClientName, ProjectName: c.ProjectName, Warnings: c.Warnings,
-		MissingIssuer: c.MissingIssuer != "", KeyHeldOutside: c.KeyHeldOutside,
+		MissingIssuer: c.MissingIssuer != "", KeyHeldOutside: c.KeyHeldOutside, HasRoot: c.RootPEM != "",
 		CanReadKey:         u.Has(accounts.RoleEngineer),
 		CanAddIntermediate: u.Has(accounts.RolePO, accounts.RoleEngineer),
 		Intermediate:       pages.UploadForm{Errors: view.FieldErrors{}},
