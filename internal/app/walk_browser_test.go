@@ -2,6 +2,8 @@ package app_test
 
 import (
 	"context"
+	"crypto/tls"
+	"encoding/pem"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -14,6 +16,7 @@ import (
 	"github.com/certportal/certportal/internal/accounts"
 	"github.com/certportal/certportal/internal/audit"
 	"github.com/certportal/certportal/internal/browsertest"
+	"github.com/certportal/certportal/internal/installs/installstest"
 	"github.com/certportal/certportal/internal/pgtest"
 )
 
@@ -36,11 +39,15 @@ func (w *walker) screen() string {
 	firstErr, _ := chromedp.Run(w.ctx, chromedp.Evaluate[string](
 		`(document.querySelector('.error-summary, [data-testid^="error-"], .field-error, .flash-error, .status-red')||{}).textContent||''`))
 	loc, _ := chromedp.Run(w.ctx, chromedp.Location())
-	return fmt.Sprintf("at %s: title %q, h1 %q, first error %q", loc, strings.TrimSpace(title), strings.TrimSpace(h1), strings.Join(strings.Fields(firstErr), " "))
+	text, _ := chromedp.Run(w.ctx, chromedp.Evaluate[string](`((document.querySelector('main')||document.body||{}).innerText||'').slice(0, 600)`))
+	return fmt.Sprintf("at %s: title %q, h1 %q, first error %q\npage text: %s", loc, strings.TrimSpace(title), strings.TrimSpace(h1),
+		strings.Join(strings.Fields(firstErr), " "), strings.Join(strings.Fields(text), " "))
 }
 
 func (w *walker) step(name string, actions ...act) {
 	w.t.Helper()
+	start := time.Now()
+	defer func() { w.t.Logf("step %q: %s", name, time.Since(start).Round(time.Millisecond)) }()
 	ctx, cancel := context.WithTimeout(w.ctx, 20*time.Second)
 	defer cancel()
 	if err := chromedp.Do(ctx, actions...); err != nil {
@@ -51,7 +58,9 @@ func (w *walker) step(name string, actions ...act) {
 		if err := chromedp.Do(w.ctx, chromedp.EmulateViewport(width, 900)); err != nil {
 			w.t.Fatal(err)
 		}
-		png, err := chromedp.Run(w.ctx, chromedp.FullScreenshot(80))
+		sctx, scancel := context.WithTimeout(w.ctx, 15*time.Second)
+		png, err := chromedp.Run(sctx, chromedp.FullScreenshot(80))
+		scancel()
 		if err != nil {
 			w.t.Fatalf("step %q: screenshot at %d px: %v", name, width, err)
 		}
@@ -83,6 +92,14 @@ func waitSel(sel string) act {
 			}
 		}
 	})
+}
+
+// clickAndLoad clicks the element and waits for the next document to load.
+func clickAndLoad(sel string) act {
+	return chromedp.Steps(
+		js("click "+sel, fmt.Sprintf(`(() => { const e = document.querySelector(%q); if (!e) return false; window.__walkOld = true; e.click(); return true })()`, sel)),
+		waitJS("the next page loaded after clicking "+sel, `!window.__walkOld && document.readyState === 'complete'`),
+	)
 }
 
 // js runs a script that must return true.
@@ -208,15 +225,18 @@ func TestTheRunbookInChromiumAsThreePeople(t *testing.T) {
 		waitSel(`[data-testid="login-form"]`),
 	)
 	w.step("admin signs in", w.signIn("ada@agency.example")...)
-	// The other two people: accounts as the admin would make them.
+	// The other people: accounts as the admin would make them.
+	users := map[string]*accounts.User{}
 	for _, u := range []accounts.NewUser{
 		{Email: "pat@agency.example", Name: "Pat Owner", Roles: []accounts.Role{accounts.RolePO}, Password: "correct horse battery"},
 		{Email: "eve@agency.example", Name: "Eve Engineer", Roles: []accounts.Role{accounts.RoleEngineer}, Password: "correct horse battery"},
 		{Email: "amy@agency.example", Name: "Amy Manager", Roles: []accounts.Role{accounts.RoleAM}, Password: "correct horse battery"},
 	} {
-		if _, err := a.Accounts.CreateUser(context.Background(), audit.Actor{Email: "ada@agency.example"}, u); err != nil {
+		made, err := a.Accounts.CreateUser(context.Background(), audit.Actor{Email: "ada@agency.example"}, u)
+		if err != nil {
 			t.Fatal(err)
 		}
+		users[u.Email] = made
 	}
 
 	w.step("admin enters the agency's billing contact",
@@ -251,6 +271,7 @@ func TestTheRunbookInChromiumAsThreePeople(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`[data-testid="client-form"] button[type=submit]`)),
 		waitSel(`[data-testid="client-facts"]`),
 	)
+	clientURL, _ := chromedp.Run(ctx, chromedp.Location())
 	for _, role := range []string{"admin", "tech"} {
 		w.step("PO adds the "+role+" contact",
 			chromedp.SetValue(chromedp.CSS(`[data-testid="contact-form"] #role`), role),
@@ -291,6 +312,7 @@ func TestTheRunbookInChromiumAsThreePeople(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`[data-testid="requirement-form"] button[type=submit]`)),
 		waitSel(`[data-testid="requirement-step"]`),
 	)
+	reqURL, _ := chromedp.Run(ctx, chromedp.Location())
 	w.step("PO looks up the domain registration",
 		chromedp.Click(chromedp.CSS(`[data-testid="domain-check"]`)),
 		waitSel(`[data-testid="snapshot-example.com"]`),
@@ -333,12 +355,81 @@ func TestTheRunbookInChromiumAsThreePeople(t *testing.T) {
 			break
 		}
 		w.step(fmt.Sprintf("admin advances the order %d", i+1),
-			chromedp.Click(chromedp.CSS(`[data-testid="dev-orders"] form button`)),
-			waitJS("the page is back", `document.readyState === 'complete' && !!document.querySelector('[data-testid="dev-orders"]')`),
+			clickAndLoad(`[data-testid="dev-orders"] form button`),
 		)
 	}
 	w.step("PO sees the order issued", append(w.signIn("pat@agency.example"),
 		chromedp.Navigate(orderURL),
 		waitJS("the order is issued", `(() => { const s = document.querySelector('[data-testid="order-state"]'); if (s && s.dataset.state === 'issued') return true; setTimeout(() => location.reload(), 500); return false })()`),
 	)...)
+
+	// The engineer: the certificate from the requirement's step, the zip.
+	w.step("engineer opens the issued certificate from the requirement", append(w.signIn("eve@agency.example"),
+		chromedp.Navigate(reqURL),
+		waitSel(`[data-testid="step-link"]`),
+		chromedp.Click(chromedp.CSS(`[data-testid="step-link"]`)),
+		waitSel(`[data-testid="install-form"]`),
+	)...)
+	certURL, _ := chromedp.Run(ctx, chromedp.Location())
+	certURL = strings.SplitN(certURL, "#", 2)[0]
+	certID := certURL[strings.LastIndex(certURL, "/")+1:]
+	w.step("engineer downloads the zip",
+		chromedp.Click(chromedp.CSS(`[data-testid="key-download"]`)),
+		waitSel(`[data-testid="key-form"]`),
+		js("the zip download answers a zip", `(async () => { const f = document.querySelector('[data-testid="key-form"]'); const d = new FormData(f);
+			d.set('format', 'zip'); d.set('reason', 'install on staging');
+			const r = await fetch(f.action, {method: 'POST', body: d}); const b = new Uint8Array(await r.arrayBuffer());
+			return r.ok && b.length > 100 && b[0] === 0x50 && b[1] === 0x4b })()`),
+	)
+	// The staging server serves the issued chain with its key (fetched as the
+	// engineer's downloads would be); the simulator's root is its trust root.
+	tok, _, err := a.Accounts.CreateToken(context.Background(), audit.Actor{Email: "eve@agency.example"}, users["eve@agency.example"].ID, "walk")
+	if err != nil {
+		t.Fatal(err)
+	}
+	engAPI := apiClient{t: t, base: base, token: tok}
+	_, fullchain := engAPI.call("GET", "/api/v1/certificates/"+certID+"/bundle?format=fullchain", "", 200)
+	_, keyPEM := engAPI.call("GET", "/api/v1/certificates/"+certID+"/key?reason=install+on+staging", "", 200)
+	pair, err := tls.X509KeyPair(fullchain, keyPEM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	staging := installstest.StartServer(t, pair, "")
+	root := string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: a.OrderSimulator.RootCertificate().Raw}))
+	w.step("engineer records the staging install and its check passes",
+		chromedp.Navigate(certURL+"#installs"),
+		waitSel(`[data-testid="install-record"]`),
+		chromedp.Click(chromedp.CSS(`[data-testid="install-record"]`)),
+		chromedp.SetValue(chromedp.CSS(`#environment`), "staging"),
+		chromedp.SetValue(chromedp.CSS(`#hostname`), "www.example.com"),
+		chromedp.SetValue(chromedp.CSS(`#addresses`), staging),
+		chromedp.SetValue(chromedp.CSS(`#trust_roots_pem`), root),
+		clickAndLoad(`[data-testid="install-form"] button[type=submit]`),
+		waitSel(`[data-testid="install-check"]`),
+		clickAndLoad(`[data-testid="install-check"]`),
+		waitJS("the install's check passed", `(() => { if (document.querySelector('[data-testid="install-facts"] .status-green')) return true;
+			if (document.readyState === 'complete' && document.querySelector('[data-testid="install-facts"]') && !window.__reloading) { window.__reloading = true; setTimeout(() => location.reload(), 500) } return false })()`),
+	)
+	// No scan: testssl takes one to two minutes, beyond this walk's budget.
+
+	// The account manager: the dashboard, the client's status page, the share
+	// link opened signed out.
+	w.step("AM opens the dashboard", append(w.signIn("amy@agency.example"), chromedp.Navigate(base+"/"), waitSel(`h1`))...)
+	w.step("AM opens the client's status page",
+		chromedp.Navigate(clientURL+"/status"),
+		waitSel(`[data-testid="share-create"]`),
+	)
+	w.step("AM makes a share link",
+		chromedp.Click(chromedp.CSS(`[data-testid="share-create"]`)),
+		waitSel(`[data-testid="share-url"]`),
+	)
+	shareURL, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`[data-testid="share-url"]`)))
+	if err != nil || !strings.Contains(shareURL, "/shared/status/") {
+		t.Fatalf("share link %q (%v)", shareURL, err)
+	}
+	w.step("anyone opens the shared status signed out",
+		w.signOut(),
+		chromedp.Navigate(strings.TrimSpace(shareURL)),
+		waitText("Installed on staging"),
+	)
 }
