@@ -15,6 +15,13 @@ import (
 // with a clear line when Chromium is not installed (make test installs it).
 func New(t testing.TB) context.Context {
 	t.Helper()
+	return NewFor(t, 60*time.Second)
+}
+
+// NewFor is New with the whole browser session bounded by d instead of a minute
+// (a long walk through many pages).
+func NewFor(t testing.TB, d time.Duration) context.Context {
+	t.Helper()
 	path := ""
 	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
 		if p, err := exec.LookPath(name); err == nil {
@@ -40,7 +47,7 @@ func New(t testing.TB) context.Context {
 	)
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelCtx := chromedp.NewContext(allocCtx)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 60*time.Second)
+	ctx, cancelTimeout := context.WithTimeout(ctx, d)
 	t.Cleanup(func() {
 		cancelTimeout()
 		cancelCtx()

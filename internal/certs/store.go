@@ -218,7 +218,8 @@ func nonNil(s []string) []string {
 }
 
 // certListColumns are certColumns without the PEM blocks: a list item carries
-// none (the detail answer does), so a 500-item page stays small.
+// none (the detail answer does), so a 500-item page stays small. The PEM
+// columns and supplied_pem read as empty so scanCertificate serves both.
 const certListColumns = `c.id, c.csr_id, c.requirement_id, p.id, p.name, cl.id, cl.display_name, c.serial, c.issuer, c.subject,
 	c.common_name, c.sans, c.not_before, c.not_after, c.fingerprint_sha256, c.key_type, c.public_key_sha256,
 	'', '', '', c.missing_issuer, c.missing_issuer_urls, c.warnings,

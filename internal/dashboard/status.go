@@ -40,8 +40,10 @@ type RequirementStatus struct {
 	Step          projects.Step `json:"step"`
 	NeededBy      *time.Time    `json:"needed_by,omitempty"`
 	CertificateID int64         `json:"certificate_id,omitempty"`
-	NotAfter      *time.Time    `json:"expires,omitempty"`
-	RenewBy       *time.Time    `json:"renew_by,omitempty"`
+	// OrderID is the latest order (0: none); internal, for the requirement page.
+	OrderID  int64      `json:"-"`
+	NotAfter *time.Time `json:"expires,omitempty"`
+	RenewBy  *time.Time `json:"renew_by,omitempty"`
 	// Grade is the latest finished scan's grade of the certificate's installs
 	// from internal/installs.
 	Grade string `json:"grade,omitempty"`
@@ -86,22 +88,32 @@ func (s *Service) ProjectStatus(ctx context.Context, projectID int64) (*Status, 
 
 // RequirementStep is one requirement's step (the requirement page).
 func (s *Service) RequirementStep(ctx context.Context, requirementID int64) (projects.Step, error) {
-	r, err := s.projects.GetRequirement(ctx, requirementID)
+	rs, err := s.RequirementStatus(ctx, requirementID)
 	if err != nil {
 		return projects.Step{}, err
 	}
+	return rs.Step, nil
+}
+
+// RequirementStatus is one requirement's step with its latest certificate and
+// order, which the requirement page links to.
+func (s *Service) RequirementStatus(ctx context.Context, requirementID int64) (RequirementStatus, error) {
+	r, err := s.projects.GetRequirement(ctx, requirementID)
+	if err != nil {
+		return RequirementStatus{}, err
+	}
 	st, err := s.status(ctx, 0, "", r.ProjectID)
 	if err != nil {
-		return projects.Step{}, err
+		return RequirementStatus{}, err
 	}
 	for _, p := range st.Projects {
 		for _, rs := range p.Requirements {
 			if rs.RequirementID == requirementID {
-				return rs.Step, nil
+				return rs, nil
 			}
 		}
 	}
-	return projects.Step{}, errs.NotFoundf("There is no requirement %d.", requirementID)
+	return RequirementStatus{}, errs.NotFoundf("There is no requirement %d.", requirementID)
 }
 
 func (s *Service) status(ctx context.Context, clientID int64, clientName string, projectID int64) (*Status, error) {
@@ -186,6 +198,9 @@ func (s *Service) status(ctx context.Context, clientID int64, clientName string,
 			in.HasValidCertificate = na.After(now) && !nb.After(now)
 			in.StagingPassed, in.StagingChecked, in.InProduction = stagingPassed, stagingGraded, inProduction
 			rs.Grade = grade
+		}
+		if orderID != nil {
+			rs.OrderID = *orderID
 		}
 		if orderState != nil {
 			o := orders.Order{State: orders.OrderState(*orderState), SubmittedAt: submittedAt}

@@ -26,8 +26,9 @@ type Project struct {
 	CreatedAt       time.Time
 	// Requirements counts the project's certificate requirements.
 	Requirements int
-	// HasCertificate tells whether any requirement has an issued certificate that
-	// has not expired.
+	// HasCertificate tells whether every requirement (at least one) has an issued
+	// certificate that has not expired: one requirement lacking its certificate
+	// is enough for the staging flag.
 	HasCertificate bool
 	// Flags are the sprint-one warnings as of the day it was read.
 	Flags []ProjectFlag

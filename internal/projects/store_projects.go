@@ -18,8 +18,9 @@ const projectSelect = `
 		COALESCE(p.am_id, 0), COALESCE(am.name, ''), p.kickoff_on, p.sprint_one_ends_on, p.staging_on,
 		p.production_on, p.created_at,
 		(SELECT count(*) FROM requirements r WHERE r.project_id = p.id),
-		EXISTS (SELECT 1 FROM certificates ce JOIN requirements r ON r.id = ce.requirement_id
-			WHERE r.project_id = p.id AND ce.not_after > now())
+		EXISTS (SELECT 1 FROM requirements r WHERE r.project_id = p.id) AND NOT EXISTS (
+			SELECT 1 FROM requirements r WHERE r.project_id = p.id AND NOT EXISTS (
+				SELECT 1 FROM certificates ce WHERE ce.requirement_id = r.id AND ce.not_after > now()))
 	FROM projects p
 	JOIN clients c ON c.id = p.client_id
 	LEFT JOIN users po ON po.id = p.po_id

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/certportal/certportal/internal/dashboard"
 	"github.com/certportal/certportal/internal/errs"
 	"github.com/certportal/certportal/internal/fields"
 	"github.com/certportal/certportal/internal/projects"
@@ -198,11 +199,12 @@ func (s *Server) requirementView(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	step, err := s.dashboard.RequirementStep(r.Context(), id)
+	rs, err := s.dashboard.RequirementStatus(r.Context(), id)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
+	step := rs.Step
 	v := pages.RequirementView{ID: q.ID, ProjectID: q.ProjectID, ProjectName: q.ProjectName, ClientID: q.ClientID,
 		ClientName: q.ClientName, Hostnames: q.Hostnames, Advice: q.Advice(), Ready: rep.Ready, CanWrite: canWriteClients(r),
 		Facts: []pages.Fact{
@@ -215,6 +217,8 @@ func (s *Server) requirementView(w http.ResponseWriter, r *http.Request) {
 			{Label: "Notes", Value: q.Notes},
 		}}
 	v.Checklist = checklistItems(rep)
+	v.Step = stepView(id, rs)
+	v.History = step.Index >= stepIndex(projects.StepIssued)
 	v.Internal = projects.InternalNames(q.Hostnames)
 	gate, err := s.installs.Gate(r.Context(), id)
 	if err != nil {
@@ -326,4 +330,40 @@ func (s *Server) domainCheckPost(w http.ResponseWriter, r *http.Request) {
 		s.flash(r, "ok", "Looked up "+strconv.Itoa(len(res.Snapshots))+" domain(s).")
 	}
 	http.Redirect(w, r, "/requirements/"+strconv.FormatInt(id, 10), http.StatusSeeOther)
+}
+
+func stepIndex(k projects.StepKey) int {
+	for i, s := range projects.Steps() {
+		if s == k {
+			return i + 1
+		}
+	}
+	return 0
+}
+
+// stepView links a requirement's step to the page where its next action is
+// done: the checklist, the CSR page, the order form, the order, the
+// certificate's install form, the certificate.
+func stepView(id int64, rs dashboard.RequirementStatus) pages.StepView {
+	st := rs.Step
+	v := pages.StepView{Label: st.Label, Index: st.Index, Total: len(projects.Steps()), Owner: ownerWords[st.Owner], Next: st.Next}
+	rid := strconv.FormatInt(id, 10)
+	cert := "/certificates/" + strconv.FormatInt(rs.CertificateID, 10)
+	switch st.Key {
+	case projects.StepRequirement:
+		v.LinkHref, v.LinkText = "/requirements/"+rid+"#readiness", "See the red checklist items"
+	case projects.StepChecklist:
+		v.LinkHref, v.LinkText = "/requirements/"+rid+"/csrs", "Generate the key and CSR"
+	case projects.StepCSR:
+		v.LinkHref, v.LinkText = "/orders/new?requirement_id="+rid, "Place an order"
+	case projects.StepOrdered, projects.StepVerifying:
+		if rs.OrderID != 0 {
+			v.LinkHref, v.LinkText = "/orders/"+strconv.FormatInt(rs.OrderID, 10), "See the order"
+		}
+	case projects.StepIssued:
+		v.LinkHref, v.LinkText = cert+"#installs", "Record the staging install"
+	default:
+		v.LinkHref, v.LinkText = cert, "See the certificate"
+	}
+	return v
 }
