@@ -126,6 +126,11 @@ func (in *ProjectInput) Validate() error {
 type ProjectFlag struct {
 	Key    string `json:"key"`
 	Reason string `json:"reason"`
+	// Overdue is true when the date the flag is about has passed; false for
+	// one still ahead ("due in 8 days").
+	Overdue bool `json:"overdue"`
+	// DueInDays is how many days remain to that date (0 when overdue).
+	DueInDays int `json:"due_in_days,omitempty"`
 }
 
 // Sprint-one flag keys.
@@ -143,7 +148,7 @@ const (
 func SprintOneFlags(p *Project, today time.Time) []ProjectFlag {
 	var flags []ProjectFlag
 	if p.SprintOneEndsOn != nil && today.After(*p.SprintOneEndsOn) && p.Requirements == 0 {
-		flags = append(flags, ProjectFlag{Key: FlagNoRequirement, Reason: fmt.Sprintf(
+		flags = append(flags, ProjectFlag{Key: FlagNoRequirement, Overdue: true, Reason: fmt.Sprintf(
 			"Sprint one ended on %s and no certificate requirement is filed: file one now, or the production deploy will wait for the CA.",
 			p.SprintOneEndsOn.Format(time.DateOnly))})
 	}
@@ -151,11 +156,11 @@ func SprintOneFlags(p *Project, today time.Time) []ProjectFlag {
 		days := int(p.StagingOn.Sub(today).Hours() / 24)
 		switch {
 		case days < 0:
-			flags = append(flags, ProjectFlag{Key: FlagStagingWithoutCert, Reason: fmt.Sprintf(
+			flags = append(flags, ProjectFlag{Key: FlagStagingWithoutCert, Overdue: true, Reason: fmt.Sprintf(
 				"The staging date %s has passed and no certificate is issued: staging should never run without one.",
 				p.StagingOn.Format(time.DateOnly))})
 		case days <= StagingWarningDays:
-			flags = append(flags, ProjectFlag{Key: FlagStagingWithoutCert, Reason: fmt.Sprintf(
+			flags = append(flags, ProjectFlag{Key: FlagStagingWithoutCert, DueInDays: days, Reason: fmt.Sprintf(
 				"Staging is due on %s (in %d days) and no certificate is issued yet: the CA takes 2–5 business days once an order is placed.",
 				p.StagingOn.Format(time.DateOnly), days)})
 		}

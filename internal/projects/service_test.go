@@ -294,3 +294,29 @@ func TestReadinessOfAMissingRequirementIsNotFound(t *testing.T) {
 		t.Errorf("error %v, want not found", err)
 	}
 }
+
+// A flag says whether its date has passed or how far ahead it is: a staging
+// date 8 days away is due, not overdue.
+func TestASprintOneFlagSaysOverdueOnlyOnceItsDateHasPassed(t *testing.T) {
+	t.Parallel()
+	today := time.Date(2026, 3, 10, 0, 0, 0, 0, time.UTC)
+	day := func(offset int) *time.Time { d := today.AddDate(0, 0, offset); return &d }
+	for _, tc := range []struct {
+		name    string
+		p       Project
+		overdue bool
+		dueIn   int
+	}{
+		{"staging in 8 days", Project{Requirements: 1, StagingOn: day(8)}, false, 8},
+		{"staging passed", Project{Requirements: 1, StagingOn: day(-2)}, true, 0},
+		{"sprint one ended without a requirement", Project{SprintOneEndsOn: day(-1)}, true, 0},
+	} {
+		flags := SprintOneFlags(&tc.p, today)
+		if len(flags) != 1 {
+			t.Fatalf("%s: %d flags, want 1", tc.name, len(flags))
+		}
+		if f := flags[0]; f.Overdue != tc.overdue || f.DueInDays != tc.dueIn {
+			t.Errorf("%s: overdue %v, due in %d days; want %v, %d", tc.name, f.Overdue, f.DueInDays, tc.overdue, tc.dueIn)
+		}
+	}
+}

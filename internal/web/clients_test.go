@@ -531,6 +531,13 @@ func TestTheProjectPageFlagsAProjectPastSprintOneWithoutARequirement(t *testing.
 	if strings.Count(page, `data-testid="flag"`) != 2 || !strings.Contains(page, "no certificate requirement is filed") || !strings.Contains(page, "no certificate is issued") {
 		t.Errorf("the project page does not show both sprint-one flags")
 	}
+	// Sprint one is past (overdue); staging is still ahead (due, not overdue).
+	if strings.Count(page, "Overdue") != 1 {
+		t.Errorf("the project page says Overdue %d times, want once (sprint one)", strings.Count(page, "Overdue"))
+	}
+	if !strings.Contains(page, "Due in 9 days") && !strings.Contains(page, "Due in 10 days") {
+		t.Error("the staging flag does not say how many days remain")
+	}
 	if strings.Contains(page, "New certificate requirement") {
 		t.Error("an account manager is offered a write action")
 	}

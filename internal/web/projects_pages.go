@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -232,7 +233,8 @@ func (s *Server) projectView(w http.ResponseWriter, r *http.Request) {
 			{Label: "Certificate issued", Value: yesNo(p.HasCertificate)},
 		}}
 	for _, f := range p.Flags {
-		v.Flags = append(v.Flags, f.Reason)
+		v.Flags = append(v.Flags, pages.FlagView{Overdue: f.Overdue, Text: f.Reason,
+			DueLabel: fmt.Sprintf("Due in %d days", f.DueInDays)})
 	}
 	ids := make([]int64, len(reqs))
 	for i, q := range reqs {
