@@ -86,16 +86,28 @@ type GateRow struct {
 	StagingOn   *time.Time `json:"staging_on"` // the project's staging date
 }
 
-// StagingBoard is the staging gate of every requirement that has an issued
+// StagingBoardLimit is how many rows the staging board shows: the most urgent.
+const StagingBoardLimit = 50
+
+// StagingBoard is the staging gate of the requirements that have an issued
 // certificate (of one client when clientID is not 0): closed gates first,
-// the nearest staging date first among them.
+// the nearest staging date first among them, at most StagingBoardLimit rows
+// so that the answer does not grow with the database. The open/closed order
+// is decided in SQL by the same rule as Gates (an active staging install
+// whose last check passed); Gates then words each row.
 func (s *Service) StagingBoard(ctx context.Context, clientID int64) ([]GateRow, error) {
 	rows, err := s.pool.Query(ctx, `SELECT r.id, r.hostnames, p.id, p.name, cl.id, cl.display_name, p.staging_on
 		FROM requirements r
 		JOIN projects p ON p.id = r.project_id
 		JOIN clients cl ON cl.id = p.client_id
 		WHERE EXISTS (SELECT 1 FROM certificates c WHERE c.requirement_id = r.id)
-		  AND ($1 = 0 OR cl.id = $1)`, clientID)
+		  AND ($1::bigint = 0 OR cl.id = $1)
+		ORDER BY EXISTS (SELECT 1 FROM certificates c
+				JOIN installs i ON i.certificate_id = c.id AND i.environment = 'staging' AND i.retired_at IS NULL
+				JOIN install_checks k ON k.id = i.last_check_id AND k.passed
+				WHERE c.requirement_id = r.id),
+			p.staging_on NULLS LAST, r.id
+		LIMIT $2`, clientID, StagingBoardLimit)
 	if err != nil {
 		return nil, fmt.Errorf("installs: staging board: %w", err)
 	}
