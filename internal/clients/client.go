@@ -102,7 +102,7 @@ func ContactRoleLabel(role string) string {
 	case ContactAdmin:
 		return "Admin (authorized company contact)"
 	case ContactBilling:
-		return "Billing"
+		return "Billing (used only when the agency has no billing contact set)"
 	case ContactTech:
 		return "Technical"
 	case ContactOrganization:

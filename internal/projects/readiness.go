@@ -90,8 +90,8 @@ func (src ReadinessSources) Input(snaps []DomainSnapshot) verify.ReadinessInput 
 	in.Tech = bestContact(src.Contacts, clients.ContactTech)
 	in.Billing = bestContact(src.Contacts, clients.ContactBilling)
 	if src.HasAgencyBilling {
-		// The agency vouches for its own contact.
-		in.Billing = verify.Contact{Present: true, Verified: true, Email: src.AgencyBilling}
+		// The agency's own contact, as the runbook fills Billing.
+		in.Billing = verify.Contact{Present: true, Verified: true, Agency: true, Email: src.AgencyBilling}
 	}
 	latest := map[string]DomainSnapshot{}
 	for _, d := range snaps {

@@ -257,3 +257,20 @@ func TestARegistrationEnteredByHandCountsButIsAmberAndSaysWhoEnteredIt(t *testin
 		}
 	}
 }
+
+// The agency's billing contact is said to be the agency's, not "verified":
+// nobody verifies it per client.
+func TestTheAgencysBillingContactIsNamedAsTheAgencysNotAsVerified(t *testing.T) {
+	t.Parallel()
+	rep := Readiness(ReadinessInput{Billing: Contact{Present: true, Verified: true, Agency: true, Email: "billing@agency.example"}})
+	for _, it := range rep.Items {
+		if it.Key != "contact_billing" {
+			continue
+		}
+		if it.Status != Green || !strings.Contains(it.Reason, "agency's own") || strings.Contains(it.Reason, "is verified") {
+			t.Errorf("billing item %s %q, want green naming the agency's own contact and no verification", it.Status, it.Reason)
+		}
+		return
+	}
+	t.Error("no billing item")
+}
