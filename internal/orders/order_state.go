@@ -231,9 +231,9 @@ func orderNextAction(o *Order) string {
 	switch o.State {
 	case OrderDraft:
 		if o.LastError != "" {
-			return "Correct the order and submit it again."
+			return "Edit the draft where the provider refused it, then submit it again."
 		}
-		return "Check the readiness checklist, then submit the order."
+		return "Review what will be sent (the organization, the contacts, the names and the product) and the readiness checklist, edit the draft if anything is wrong, then submit it."
 	case OrderSubmitting:
 		return "Wait a moment and reload the page."
 	case OrderUnknown:

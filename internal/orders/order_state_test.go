@@ -190,3 +190,15 @@ func TestPollDelayDoublesPerFailureWithACap(t *testing.T) {
 		t.Errorf("an hour after 6 failures: %v, want the one-day cap", got)
 	}
 }
+
+// A draft's next action is the runbook's step 14: review what will be sent,
+// edit, then submit; a refused draft is edited where the provider refused it.
+func TestADraftsNextActionIsToReviewEditAndSubmit(t *testing.T) {
+	t.Parallel()
+	if got := orderNextAction(&Order{State: OrderDraft}); !strings.Contains(got, "Review what will be sent") || !strings.Contains(got, "edit the draft") {
+		t.Errorf("draft: %q, want review, edit, submit", got)
+	}
+	if got := orderNextAction(&Order{State: OrderDraft, LastError: "refused"}); !strings.Contains(got, "Edit the draft where the provider refused it") {
+		t.Errorf("refused draft: %q", got)
+	}
+}
