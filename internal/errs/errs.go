@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -127,4 +128,20 @@ func (f FieldErrors) Err() error {
 		return nil
 	}
 	return Fields("Please correct the highlighted fields.", f)
+}
+
+// packagePrefix is a Go error prefix such as "opensrs: " or "orders: submit 12: ".
+var packagePrefix = regexp.MustCompile(`^[a-z][a-z0-9]*(?: [a-z0-9_.-]+)*: `)
+
+// UserText is err's text for a person: the Go package prefixes that wrapping
+// adds ("orders: submit 12: opensrs: …") are dropped, the rest kept.
+func UserText(err error) string {
+	msg := err.Error()
+	for {
+		loc := packagePrefix.FindStringIndex(msg)
+		if loc == nil || loc[1] >= len(msg) || len(msg[:loc[1]]) > 40 {
+			return msg
+		}
+		msg = msg[loc[1]:]
+	}
 }

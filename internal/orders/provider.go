@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/certportal/certportal/internal/clients"
+	"github.com/certportal/certportal/internal/errs"
 )
 
 // Provider is what orders needs from a certificate provider. An adapter
@@ -216,7 +217,7 @@ func failureOf(err error) *ProviderError {
 	if errors.As(err, &pe) {
 		return pe
 	}
-	return &ProviderError{Kind: FailUnknown, Reason: err.Error(), Err: err}
+	return &ProviderError{Kind: FailUnknown, Reason: errs.UserText(err), Err: err}
 }
 
 // rateLimited reports whether err asked the portal to slow down.

@@ -10,7 +10,7 @@ import (
 
 // orderShortErr is an error's text, bounded for messages and the history.
 func orderShortErr(err error) string {
-	msg := err.Error()
+	msg := errs.UserText(err)
 	if len(msg) > 300 {
 		msg = msg[:300] + "…"
 	}

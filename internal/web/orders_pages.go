@@ -574,7 +574,7 @@ func (s *Server) devOrderAdvancePost(w http.ResponseWriter, r *http.Request) {
 	id := strings.TrimSpace(chi.URLParam(r, "id"))
 	state, err := s.orderSimulator.Advance(id)
 	if err != nil {
-		s.flash(r, "error", err.Error())
+		s.flash(r, "error", errs.UserText(err))
 	} else {
 		s.flash(r, "ok", "Simulated order "+id+" is now "+state+" at the provider.")
 	}
