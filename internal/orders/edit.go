@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/certportal/certportal/internal/audit"
+	"github.com/certportal/certportal/internal/db"
 	"github.com/certportal/certportal/internal/errs"
 )
 
@@ -52,7 +53,7 @@ func (s *OrderService) Update(ctx context.Context, actor audit.Actor, id int64, 
 				updated_at = now()
 			WHERE id = $1 AND state = 'draft'`,
 			id, in.CSRID, in.Provider, in.Product, in.PeriodYears, in.RegType, in.ApproverEmail,
-			nullID(in.Contacts.Admin), nullID(in.Contacts.Billing), nullID(in.Contacts.Tech),
+			db.NullID(in.Contacts.Admin), db.NullID(in.Contacts.Billing), db.NullID(in.Contacts.Tech),
 			in.ServerType, in.SpecialInstructions)
 		if err != nil {
 			return fmt.Errorf("orders: edit order %d: %w", id, err)

@@ -70,8 +70,8 @@ func orderInsert(ctx context.Context, q db.DBTX, in OrderInput, createdBy, repla
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
 		RETURNING id`,
 		in.RequirementID, in.CSRID, in.Provider, in.Product, in.PeriodYears, in.RegType,
-		in.ApproverEmail, nullID(in.Contacts.Admin), nullID(in.Contacts.Billing), nullID(in.Contacts.Tech),
-		in.ServerType, in.SpecialInstructions, nullID(replaces), nullID(createdBy)).Scan(&id)
+		in.ApproverEmail, db.NullID(in.Contacts.Admin), db.NullID(in.Contacts.Billing), db.NullID(in.Contacts.Tech),
+		in.ServerType, in.SpecialInstructions, db.NullID(replaces), db.NullID(createdBy)).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("orders: insert order: %w", err)
 	}
@@ -160,7 +160,7 @@ func orderAddHistory(ctx context.Context, q db.DBTX, orderID int64, at time.Time
 	_, err := q.Exec(ctx, `
 		INSERT INTO order_history (order_id, at, from_state, to_state, by_user_id, by_poll, note)
 		VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-		orderID, at, string(from), string(to), nullID(byUser), byPoll, note)
+		orderID, at, string(from), string(to), db.NullID(byUser), byPoll, note)
 	if err != nil {
 		return fmt.Errorf("orders: history of order %d: %w", orderID, err)
 	}
@@ -402,13 +402,6 @@ func certificateCSR(ctx context.Context, q db.DBTX, certificateID int64) (int64,
 		return 0, fmt.Errorf("orders: certificate %d: %w", certificateID, err)
 	}
 	return csrID, nil
-}
-
-func nullID(id int64) *int64 {
-	if id == 0 {
-		return nil
-	}
-	return &id
 }
 
 // OrderSorts are the order list's sort keys, the default (newest first) first;

@@ -94,7 +94,7 @@ func orderUpdate(ctx context.Context, tx pgx.Tx, o *Order, from OrderState) erro
 			next_poll_at = $14, poll_failures = $15, contact_set = COALESCE($16, contact_set),
 			updated_at = now()
 		WHERE id = $1 AND state = $2`,
-		o.ID, string(from), string(o.State), nullText(o.ProviderOrderID), o.ProviderProductID, nullID(o.CertificateID),
+		o.ID, string(from), string(o.State), nullText(o.ProviderOrderID), o.ProviderProductID, db.NullID(o.CertificateID),
 		o.submittingSince, o.SubmittedAt, o.OverrideReason, o.CancelReason, o.LastError, o.LastErrorField,
 		o.PolledAt, o.NextPollAt, o.PollFailures, o.contactSet)
 	if db.IsUniqueViolation(err, "orders_provider_order_key") {

@@ -220,23 +220,14 @@ func (s *Server) apiOrderRefresh(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiOrderAttach(w http.ResponseWriter, r *http.Request) {
-	id, ok := s.orderIDFrom(w, r)
-	if !ok {
+	if !s.ordersOn(w, r) {
 		return
 	}
-	var req struct {
+	serveByID(s, w, r, http.StatusOK, nil, func(id int64, in struct {
 		ProviderOrderID string `json:"provider_order_id"`
-	}
-	if err := decodeJSON(r, &req); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	o, err := s.orders.Attach(r.Context(), actor(r), id, req.ProviderOrderID)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.writeJSON(w, http.StatusOK, o)
+	}) (*orders.Order, error) {
+		return s.orders.Attach(r.Context(), actor(r), id, in.ProviderOrderID)
+	})
 }
 
 func (s *Server) apiOrderResend(w http.ResponseWriter, r *http.Request) {
@@ -252,23 +243,14 @@ func (s *Server) apiOrderResend(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiOrderCancel(w http.ResponseWriter, r *http.Request) {
-	id, ok := s.orderIDFrom(w, r)
-	if !ok {
+	if !s.ordersOn(w, r) {
 		return
 	}
-	var req struct {
+	serveByID(s, w, r, http.StatusOK, nil, func(id int64, in struct {
 		Reason string `json:"reason"`
-	}
-	if err := decodeJSON(r, &req); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	o, err := s.orders.Cancel(r.Context(), actor(r), id, req.Reason)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.writeJSON(w, http.StatusOK, o)
+	}) (*orders.Order, error) {
+		return s.orders.Cancel(r.Context(), actor(r), id, in.Reason)
+	})
 }
 
 func (s *Server) apiOrderReplace(w http.ResponseWriter, r *http.Request) {
