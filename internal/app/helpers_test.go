@@ -94,12 +94,19 @@ const poPassword = "correct horse battery"
 // addPO creates a project owner "Pat Owner" with the given email and poPassword.
 func addPO(t *testing.T, a *app.App, email string) {
 	t.Helper()
-	_, err := a.Accounts.CreateUser(context.Background(), audit.Actor{Email: "cli"}, accounts.NewUser{
-		Email: email, Name: "Pat Owner", Roles: []accounts.Role{accounts.RolePO}, Password: poPassword,
+	addUser(t, a, email, "Pat Owner", accounts.RolePO)
+}
+
+// addUser creates a user with one role and poPassword, as an admin would.
+func addUser(t *testing.T, a *app.App, email, name string, role accounts.Role) *accounts.User {
+	t.Helper()
+	u, err := a.Accounts.CreateUser(context.Background(), audit.Actor{Email: "cli"}, accounts.NewUser{
+		Email: email, Name: name, Roles: []accounts.Role{role}, Password: poPassword,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
+	return u
 }
 
 // signIn waits for the sign-in form and sends it with email and password.

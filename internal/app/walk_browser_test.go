@@ -17,7 +17,6 @@ import (
 
 	"github.com/certportal/certportal/internal/accounts"
 	"github.com/certportal/certportal/internal/audit"
-	"github.com/certportal/certportal/internal/browsertest"
 	"github.com/certportal/certportal/internal/installs/installstest"
 	"github.com/certportal/certportal/internal/pgtest"
 	"github.com/certportal/certportal/internal/verify/verifytest"
@@ -62,11 +61,8 @@ func TestTheRunbookInChromiumAsThreePeople(t *testing.T) {
 		t.Fatal("the log prints no setup code")
 	}
 	// Eight minutes: the testssl grade alone takes one to two.
-	ctx := browsertest.NewFor(t, 8*time.Minute)
-	if err := chromedp.Do(ctx); err != nil { // start the browser on the long-lived context
-		t.Fatal(err)
-	}
-	w := &walker{t: t, ctx: ctx, base: base, dir: dir}
+	w := newWalker(t, base, dir, 8*time.Minute)
+	ctx := w.ctx
 
 	w.step("admin completes first-run setup",
 		chromedp.Navigate(base+"/"),
@@ -81,18 +77,9 @@ func TestTheRunbookInChromiumAsThreePeople(t *testing.T) {
 	)
 	w.step("admin signs in", w.signIn("ada@agency.example")...)
 	// The other people: accounts as the admin would make them.
-	users := map[string]*accounts.User{}
-	for _, u := range []accounts.NewUser{
-		{Email: "pat@agency.example", Name: "Pat Owner", Roles: []accounts.Role{accounts.RolePO}, Password: "correct horse battery"},
-		{Email: "eve@agency.example", Name: "Eve Engineer", Roles: []accounts.Role{accounts.RoleEngineer}, Password: "correct horse battery"},
-		{Email: "amy@agency.example", Name: "Amy Manager", Roles: []accounts.Role{accounts.RoleAM}, Password: "correct horse battery"},
-	} {
-		made, err := a.Accounts.CreateUser(context.Background(), audit.Actor{Email: "ada@agency.example"}, u)
-		if err != nil {
-			t.Fatal(err)
-		}
-		users[u.Email] = made
-	}
+	addPO(t, a, "pat@agency.example")
+	engineer := addUser(t, a, "eve@agency.example", "Eve Engineer", accounts.RoleEngineer)
+	addUser(t, a, "amy@agency.example", "Amy Manager", accounts.RoleAM)
 
 	w.step("admin enters the agency's billing contact",
 		chromedp.Navigate(base+"/settings/billing-contact"),
@@ -171,6 +158,7 @@ func TestTheRunbookInChromiumAsThreePeople(t *testing.T) {
 	w.step("PO looks up the domain registration and both registries fail",
 		clickAndLoad(`[data-testid="domain-check"]`),
 		waitSel(`[data-testid="snapshot-example.com"] .status-red`),
+		js("the failed lookup says why", `document.querySelector('[data-testid="snapshot-example.com"]').textContent.includes('503 Service Unavailable')`),
 		waitSel(`[data-testid="check-domain:example.com"] .status-red`),
 		waitText("Not ready"),
 	)
@@ -254,7 +242,7 @@ func TestTheRunbookInChromiumAsThreePeople(t *testing.T) {
 	)
 	// The staging server serves the issued chain with its key (fetched as the
 	// engineer's downloads would be); the simulator's root is its trust root.
-	tok, _, err := a.Accounts.CreateToken(context.Background(), audit.Actor{Email: "eve@agency.example"}, users["eve@agency.example"].ID, "walk")
+	tok, _, err := a.Accounts.CreateToken(context.Background(), audit.Actor{Email: "eve@agency.example"}, engineer.ID, "walk")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -281,6 +269,10 @@ func TestTheRunbookInChromiumAsThreePeople(t *testing.T) {
 		waitJS("the install's check passed", `(() => { if (document.querySelector('[data-testid="install-facts"] .status-green')) return true;
 			if (document.readyState === 'complete' && document.querySelector('[data-testid="install-facts"]') && !window.__reloading) { window.__reloading = true; setTimeout(() => location.reload(), 500) } return false })()`),
 	)
+	lastCheck, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`[data-testid="install-last-check"]`)))
+	if !regexp.MustCompile(`Passed\s*\d{4}-\d{2}-\d{2} \d{2}:\d{2}`).MatchString(lastCheck) {
+		t.Errorf("the install's last check reads %q, want passed with its time\n%s", lastCheck, w.screen())
+	}
 	// The local grade: testssl.sh runs the whole scan against the staging
 	// server (one to two minutes); the scan page shows its sections as they
 	// come and refreshes itself until the report is there.
@@ -290,6 +282,7 @@ func TestTheRunbookInChromiumAsThreePeople(t *testing.T) {
 	)
 	w.stepWithin("engineer watches the scan's progress", 3*time.Minute,
 		waitSel(`[data-testid="scan-progress"] li`),
+		js("the scan says it is running", `document.querySelector('[data-testid="scan-status"] .status').textContent.trim() === 'running'`),
 	)
 	w.stepWithin("engineer sees the grade", 5*time.Minute,
 		waitSel(`[data-testid="report-grade"]`),

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/certportal/certportal/internal/browsertest"
 )
 
 type act = chromedp.Action[chromedp.Void]
@@ -23,6 +25,15 @@ type walker struct {
 	base string
 	dir  string
 	n    int
+}
+
+// newWalker starts Chromium for at most limit.
+func newWalker(t *testing.T, base, dir string, limit time.Duration) *walker {
+	ctx := browsertest.NewFor(t, limit)
+	if err := chromedp.Do(ctx); err != nil { // start the browser on the long-lived context
+		t.Fatal(err)
+	}
+	return &walker{t: t, ctx: ctx, base: base, dir: dir}
 }
 
 func (w *walker) screen() string {
@@ -58,13 +69,13 @@ func (w *walker) stepWithin(name string, limit time.Duration, actions ...act) {
 			w.t.Fatal(err)
 		}
 		sctx, scancel := context.WithTimeout(w.ctx, 15*time.Second)
-		png, err := chromedp.Run(sctx, chromedp.FullScreenshot(80))
+		jpeg, err := chromedp.Run(sctx, chromedp.FullScreenshot(80)) // below 100: a JPEG
 		scancel()
 		if err != nil {
 			w.t.Fatalf("step %q: screenshot at %d px: %v", name, width, err)
 		}
-		file := filepath.Join(w.dir, fmt.Sprintf("%02d-%s-%d.png", w.n, strings.ReplaceAll(name, " ", "-"), width))
-		if err := os.WriteFile(file, png, 0o600); err != nil {
+		file := filepath.Join(w.dir, fmt.Sprintf("%02d-%s-%d.jpg", w.n, strings.ReplaceAll(name, " ", "-"), width))
+		if err := os.WriteFile(file, jpeg, 0o600); err != nil {
 			w.t.Fatal(err)
 		}
 	}

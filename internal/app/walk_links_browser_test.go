@@ -11,8 +11,6 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/certportal/certportal/internal/accounts"
-	"github.com/certportal/certportal/internal/audit"
-	"github.com/certportal/certportal/internal/browsertest"
 )
 
 // pageFacts is what the link walk checks on each page.
@@ -64,10 +62,8 @@ func TestTheRunbookPagesReachedByLinksAreSoundForEveryRoleAtBothWidths(t *testin
 	rdap := registryForRunbook(t)
 	a, base := startWithEnv(t, map[string]string{"RDAP_URL": rdap.BaseURL(), "PORTAL_POLL_INTERVAL": "1s", "PORTAL_DEMO": "off"})
 	runbook(t, a, base, a.OrderSimulator)
-	ctx := browsertest.NewFor(t, 170*time.Second)
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatal(err)
-	}
+	w := newWalker(t, base, t.TempDir(), 170*time.Second)
+	ctx := w.ctx
 	var (
 		mu      sync.Mutex
 		current string
@@ -85,14 +81,10 @@ func TestTheRunbookPagesReachedByLinksAreSoundForEveryRoleAtBothWidths(t *testin
 			}
 		}
 	}()
-	w := &walker{t: t, ctx: ctx, base: base, dir: t.TempDir()}
 	const maxPaths = 40
 	for _, role := range []accounts.Role{accounts.RoleAdmin, accounts.RolePO, accounts.RoleEngineer, accounts.RoleAM} {
 		email := "walk-" + string(role) + "@agency.example"
-		if _, err := a.Accounts.CreateUser(context.Background(), audit.Actor{Email: "cli"}, accounts.NewUser{
-			Email: email, Name: "Walk " + string(role), Roles: []accounts.Role{role}, Password: "correct horse battery"}); err != nil {
-			t.Fatal(err)
-		}
+		addUser(t, a, email, "Walk "+string(role), role)
 		if err := chromedp.Do(ctx, w.signIn(email)...); err != nil {
 			t.Fatalf("%s signs in: %v\n%s", role, err, w.screen())
 		}
