@@ -65,9 +65,7 @@ func TestOffSiteRedirectAfterSignInIsRefused(t *testing.T) {
 func TestStateChangesWithoutTheCSRFTokenOrFromAnotherSiteAreRefused(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	b.user("po@example.com", accounts.RolePO)
-	br := b.browser()
-	br.signIn("po@example.com")
+	br := b.signedIn("po@example.com", accounts.RolePO)
 
 	resp, _ := br.post("/profile/tokens", url.Values{"name": {"x"}, "csrf_token": {"forged"}})
 	if resp.StatusCode != http.StatusForbidden {
@@ -217,8 +215,7 @@ func TestAPIMeUsersAndAudit(t *testing.T) {
 	if !strings.Contains(body, "root@example.com") || !strings.Contains(body, "po@example.com") {
 		t.Errorf("users: %s", body)
 	}
-	br := b.browser()
-	br.signIn("po@example.com")
+	b.browserAs("po@example.com") // the sign-in the audit shows on top
 	resp, body = b.api("GET", "/api/v1/audit?limit=2", adminTok, "")
 	var out struct {
 		Records []struct {
@@ -271,9 +268,7 @@ func TestAPIBadInputGetsAClearError(t *testing.T) {
 func TestAdminAddsAUserFromThePageWithInlineErrors(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	b.user("root@example.com", accounts.RoleAdmin)
-	br := b.browser()
-	br.signIn("root@example.com")
+	br := b.signedIn("root@example.com", accounts.RoleAdmin)
 	resp, body := br.post("/users", url.Values{"email": {"bad"}, "name": {"Keep Me"}})
 	if resp.StatusCode != 422 || !strings.Contains(body, `data-testid="error-email"`) || !strings.Contains(body, `data-testid="error-roles"`) || !strings.Contains(body, `value="Keep Me"`) {
 		t.Errorf("bad form: status %d; want 422, errors at email and roles, the name kept", resp.StatusCode)
@@ -295,9 +290,7 @@ func TestAdminAddsAUserFromThePageWithInlineErrors(t *testing.T) {
 func TestAKeyDownloadAsksForThePasswordAgainAfterTenMinutes(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	b.user("eng@example.com", accounts.RoleEngineer)
-	br := b.browser()
-	br.signIn("eng@example.com")
+	br := b.signedIn("eng@example.com", accounts.RoleEngineer)
 	// Signed in just now: the gate lets the engineer through (to a certificate that does not exist).
 	if resp, _ := br.get("/certificates/999999/key"); resp.StatusCode != http.StatusNotFound {
 		t.Fatalf("fresh sign-in: status %d, want 404 past the gate", resp.StatusCode)

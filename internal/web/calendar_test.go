@@ -58,8 +58,7 @@ func TestCalendarHasAnEventPerExpiryAndRenewByAndItsSecretAddressCanBeRevoked(t 
 		}
 	}
 
-	br := b.browser()
-	br.signIn(am.Email)
+	br := b.browserAs(am.Email)
 	_, page := br.post("/profile/calendars", nil)
 	m := regexp.MustCompile(`data-testid="new-calendar">[^<]*(/calendar/[A-Za-z0-9_-]+)<`).FindStringSubmatch(page)
 	if m == nil {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"mime/multipart"
 	"net/http"
 	"net/url"
@@ -55,22 +54,6 @@ func (b *testBundle) signedFor(token string, kt string, host string) (csrID int6
 	der, _ = os.ReadFile(filepath.Join(dir, "leaf.der"))
 	leafPEM, _ = os.ReadFile(filepath.Join(dir, "leaf.pem"))
 	return c.ID, der, leafPEM
-}
-
-func (b *testBundle) rawAPI(method, path, token, contentType string, body []byte) (*http.Response, string) {
-	b.t.Helper()
-	req, _ := http.NewRequest(method, b.ts.URL+path, bytes.NewReader(body))
-	if contentType != "" {
-		req.Header.Set("Content-Type", contentType)
-	}
-	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	out, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	return resp, string(out)
 }
 
 func TestAPITakesACertificateInAnyFormatAndHandsTheKeyOnlyToEngineers(t *testing.T) {
@@ -173,8 +156,7 @@ func TestTheBrowserUploadsACertificateDrawsTheChainAndGuardsTheKey(t *testing.T)
 	inter, _ := testPKI.Read(bundletest.InterCert)
 	root, _ := testPKI.Read(bundletest.RootCert)
 
-	br := b.browser()
-	br.signIn("po@example.com")
+	br := b.browserAs("po@example.com")
 	br.get(fmt.Sprintf("/csrs/%d", csrID))
 	resp, _ := br.post(fmt.Sprintf("/csrs/%d/certificate", csrID), url.Values{"certificate_text": {"junk"}})
 	if resp.StatusCode != http.StatusSeeOther {
@@ -200,8 +182,7 @@ func TestTheBrowserUploadsACertificateDrawsTheChainAndGuardsTheKey(t *testing.T)
 		t.Error("a PO is offered the key, or not offered the fullchain")
 	}
 
-	eng := b.browser()
-	eng.signIn("eng@example.com")
+	eng := b.browserAs("eng@example.com")
 	_, body = eng.get(certPage)
 	if !strings.Contains(body, `data-testid="key-download"`) {
 		t.Fatal("an engineer is not offered the key")

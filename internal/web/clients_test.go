@@ -170,8 +170,7 @@ func TestARedactedRegistrationIsAmberAndNamesWhatWasRedacted(t *testing.T) {
 		t.Error("an amber item should not block readiness")
 	}
 	// The page names the redacted fields in the snapshots table.
-	br := b.browser()
-	br.signIn("po@example.com")
+	br := b.browserAs("po@example.com")
 	_, page := br.get("/requirements/" + id)
 	if !strings.Contains(page, "Registrant Email") || !strings.Contains(page, "status-amber") || !strings.Contains(page, "Check") {
 		t.Error("the requirement page does not show the redacted fields and the amber item in words")
@@ -216,8 +215,7 @@ func TestADomainMustOutliveTheCertificateIssuedTodayNotTheWholeSubscription(t *t
 		t.Errorf("period=5: %d %s, want 422 naming period as the subscription's years", resp.StatusCode, body)
 	}
 	// The requirement page shows the same sentence.
-	br := b.browser()
-	br.signIn("po@example.com")
+	br := b.browserAs("po@example.com")
 	if _, page := br.get("/requirements/" + id); !strings.Contains(page, "can last at most 200 days (CA/Browser Forum limit), until 2027-06-11") {
 		t.Error("the requirement page does not say how long today's certificate can last")
 	}
@@ -434,8 +432,7 @@ func TestEditingAContactsEmailOnThePageClearsItsVerification(t *testing.T) {
 		`{"role":"admin","first_name":"Ann","last_name":"Lee","email":"ann@acme.example","phone":"+1.3125550100"}`, 201))
 	b.call("POST", "/api/v1/contacts/"+ctid+"/verify", tok, `{"method":"in person","note":"met"}`, 200)
 
-	br := b.browser()
-	br.signIn("po@example.com")
+	br := b.browserAs("po@example.com")
 	_, page := br.get("/contacts/" + ctid + "/edit")
 	if !strings.Contains(page, "clears the verification") {
 		t.Error("the edit form does not warn that a new email or phone clears the verification")
@@ -459,9 +456,7 @@ func TestEditingAContactsEmailOnThePageClearsItsVerification(t *testing.T) {
 func TestARefusedClientFormIsShownAgainWith422InlineErrorsAndTheValuesTyped(t *testing.T) {
 	t.Parallel()
 	b := setupWithLookup(t, nowhere())
-	b.user("po@example.com", accounts.RolePO)
-	br := b.browser()
-	br.signIn("po@example.com")
+	br := b.signedIn("po@example.com", accounts.RolePO)
 	br.get("/clients/new")
 	resp, page := br.post("/clients", url.Values{"display_name": {"Acme Widgets"}, "legal_name": {"Acme Widgets LLC"},
 		"country": {"USA"}, "phone": {"555 0100"}})
@@ -489,8 +484,7 @@ func TestARequirementFormWithBadHostnamesIsShownAgainWithTheNamesTyped(t *testin
 	tok := b.token(b.user("po@example.com", accounts.RolePO))
 	cid := idOf(t, b.call("POST", "/api/v1/clients", tok, `{"display_name":"Acme"}`, 201))
 	pid := idOf(t, b.call("POST", "/api/v1/projects", tok, `{"client_id":`+cid+`,"name":"App"}`, 201))
-	br := b.browser()
-	br.signIn("po@example.com")
+	br := b.browserAs("po@example.com")
 	br.get("/projects/" + pid + "/requirements/new")
 	resp, page := br.post("/projects/"+pid+"/requirements", url.Values{"hostnames": {"www.acme.example\na.*.acme.example"},
 		"validation": {"ev"}, "public_facing": {"1"}})
@@ -525,8 +519,7 @@ func TestTheProjectPageFlagsAProjectPastSprintOneWithoutARequirement(t *testing.
 	soon := time.Now().AddDate(0, 0, 10)
 	pid := idOf(t, b.call("POST", "/api/v1/projects", tok, fmt.Sprintf(`{"client_id":%s,"name":"App","am_id":"%d","kickoff_on":"%s","sprint_one_ends_on":"%s","staging_on":"%s"}`,
 		cid, am.ID, past.Format(time.DateOnly), past.AddDate(0, 0, 14).Format(time.DateOnly), soon.Format(time.DateOnly)), 201))
-	br := b.browser()
-	br.signIn("am@example.com")
+	br := b.browserAs("am@example.com")
 	_, page := br.get("/projects/" + pid)
 	if strings.Count(page, `data-testid="flag"`) != 2 || !strings.Contains(page, "no certificate requirement is filed") || !strings.Contains(page, "no certificate is issued") {
 		t.Errorf("the project page does not show both sprint-one flags")
@@ -550,9 +543,7 @@ func TestTheProjectPageFlagsAProjectPastSprintOneWithoutARequirement(t *testing.
 func TestTheBillingContactSettingsPageKeepsValuesOnError(t *testing.T) {
 	t.Parallel()
 	b := setupWithLookup(t, nowhere())
-	b.user("admin@example.com", accounts.RoleAdmin)
-	br := b.browser()
-	br.signIn("admin@example.com")
+	br := b.signedIn("admin@example.com", accounts.RoleAdmin)
 	br.get("/settings/billing-contact")
 	resp, page := br.post("/settings/billing-contact", url.Values{"first_name": {"Austin"}, "email": {"not-an-email"}})
 	if resp.StatusCode != 422 || !strings.Contains(page, `value="Austin"`) || !strings.Contains(page, `data-testid="error-email"`) {

@@ -13,9 +13,7 @@ import (
 func TestAPOGeneratesACSRFromThePrefilledFormAndSeesItDecoded(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	b.user("po@example.com", accounts.RolePO)
-	br := b.browser()
-	br.signIn("po@example.com")
+	br := b.signedIn("po@example.com", accounts.RolePO)
 	req := b.requirement("*.example.com", "example.com")
 	page := fmt.Sprintf("/requirements/%d/csrs", req)
 
@@ -72,9 +70,7 @@ func TestAPOGeneratesACSRFromThePrefilledFormAndSeesItDecoded(t *testing.T) {
 func TestAnAccountManagerReadsCSRsButGetsNoForms(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	b.user("am@example.com", accounts.RoleAM)
-	br := b.browser()
-	br.signIn("am@example.com")
+	br := b.signedIn("am@example.com", accounts.RoleAM)
 	req := b.requirement("www.example.com")
 	_, body := br.get(fmt.Sprintf("/requirements/%d/csrs", req))
 	if strings.Contains(body, `data-testid="csr-form"`) || strings.Contains(body, `data-testid="paste-csr-form"`) {

@@ -77,8 +77,7 @@ func TestTheDashboardFiltersByClientAndRefusesABadClient(t *testing.T) {
 	b := setup(t)
 	s := seedDashboard(t, b)
 	am := b.user("am@example.com", accounts.RoleAM)
-	br := b.browser()
-	br.signIn(am.Email)
+	br := b.browserAs(am.Email)
 	_, body := br.get(fmt.Sprintf("/dashboard?client_id=%d", s.calm.ClientID))
 	if strings.Contains(body, fmt.Sprintf(`href="/orders/%d"`, s.overdueOrder)) {
 		t.Error("Calm Co's dashboard shows Acme's overdue order")
@@ -102,8 +101,7 @@ func TestTheDashboardTablesSortByTheirOwnColumns(t *testing.T) {
 	submitted := time.Now().AddDate(0, 0, -30)
 	older := ordertest.AddOrder(t, b.srv.pool, other, other.RequirementID, "pending", &submitted, 0)
 	am := b.user("am@example.com", accounts.RoleAM)
-	br := b.browser()
-	br.signIn(am.Email)
+	br := b.browserAs(am.Email)
 	order := func(path string) (first, second int) {
 		_, body := br.get(path)
 		return strings.Index(body, fmt.Sprintf(`href="/orders/%d"`, s.overdueOrder)), strings.Index(body, fmt.Sprintf(`href="/orders/%d"`, older))
@@ -140,8 +138,7 @@ func TestTheExpiryChartIsAnSVGWithOneBarPerMonthInProportion(t *testing.T) {
 	b := setup(t)
 	s := seedDashboard(t, b)
 	am := b.user("am@example.com", accounts.RoleAM)
-	br := b.browser()
-	br.signIn(am.Email)
+	br := b.browserAs(am.Email)
 	_, body := br.get("/dashboard")
 	raw := svgRe.FindString(body)
 	if raw == "" {

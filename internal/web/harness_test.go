@@ -138,16 +138,8 @@ var csrfRe = regexp.MustCompile(`name="csrf_token" value="([^"]+)"`)
 // get fetches a page and remembers the CSRF token it carries.
 func (br *browser) get(path string) (*http.Response, string) {
 	br.b.t.Helper()
-	resp, err := br.client.Get(br.b.ts.URL + path)
-	if err != nil {
-		br.b.t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if m := csrfRe.FindSubmatch(body); m != nil {
-		br.csrf = string(m[1])
-	}
-	return resp, string(body)
+	req, _ := http.NewRequest("GET", br.b.ts.URL+path, nil)
+	return br.do(req)
 }
 
 // post submits a form with the remembered CSRF token (unless the form sets one).
@@ -164,6 +156,8 @@ func (br *browser) post(path string, form url.Values) (*http.Response, string) {
 	return br.do(req)
 }
 
+// do sends the request with the browser's cookies and remembers the CSRF
+// token the answer carries.
 func (br *browser) do(req *http.Request) (*http.Response, string) {
 	br.b.t.Helper()
 	resp, err := br.client.Do(req)
@@ -189,16 +183,37 @@ func (br *browser) signIn(email string) {
 	br.get("/")
 }
 
+// signedIn creates a user with the roles and answers a browser signed in as them.
+func (b *testBundle) signedIn(email string, roles ...accounts.Role) *browser {
+	b.t.Helper()
+	b.user(email, roles...)
+	return b.browserAs(email)
+}
+
+// browserAs is a browser signed in as the existing user email.
+func (b *testBundle) browserAs(email string) *browser {
+	b.t.Helper()
+	br := b.browser()
+	br.signIn(email)
+	return br
+}
+
 // api calls the JSON API with a bearer token (empty: anonymous).
 func (b *testBundle) api(method, path, token, body string) (*http.Response, string) {
 	b.t.Helper()
-	var rd io.Reader
+	contentType := ""
 	if body != "" {
-		rd = strings.NewReader(body)
+		contentType = "application/json"
 	}
-	req, _ := http.NewRequest(method, b.ts.URL+path, rd)
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
+	return b.rawAPI(method, path, token, contentType, []byte(body))
+}
+
+// rawAPI calls the API with a body of any type.
+func (b *testBundle) rawAPI(method, path, token, contentType string, body []byte) (*http.Response, string) {
+	b.t.Helper()
+	req, _ := http.NewRequest(method, b.ts.URL+path, bytes.NewReader(body))
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
 	}
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)

@@ -73,8 +73,7 @@ func TestCertificateAPIShowsTheRenewalPlanAndRenewMakesADraftOrder(t *testing.T)
 		t.Errorf("renewal %+v, want a draft with a new CSR, the same product and contacts", res)
 	}
 
-	br := b.browser()
-	br.signIn("po@agency.example")
+	br := b.browserAs("po@agency.example")
 	// The seeded certificate has no real PEM, so its own page cannot build a
 	// chain; the requirement page shows the same renewal card.
 	_, page := br.get(fmt.Sprintf("/requirements/%d", f.RequirementID))
@@ -97,8 +96,7 @@ func TestAdminsSeeFailingDeliveriesAndOthersCannot(t *testing.T) {
 		VALUES ('order_overdue', 'email', 'po2@agency.example', 'Order 1 overdue', '{}', 'failed', 12, 'notify: email is not configured (SMTP_URL)')`); err != nil {
 		t.Fatal(err)
 	}
-	br := b.browser()
-	br.signIn(admin.Email)
+	br := b.browserAs(admin.Email)
 	_, page := br.get("/notifications")
 	if !strings.Contains(page, `data-testid="delivery-failure"`) || !strings.Contains(page, "SMTP_URL") || !strings.Contains(page, `data-testid="delivery-retry"`) {
 		t.Errorf("failures page lacks the failed delivery, its error or the retry button")

@@ -50,8 +50,7 @@ func TestARegistrationEnteredByHandUnblocksTheChecklistWhenTheRegistriesFail(t *
 	}
 
 	// The page form: a refused entry comes back to the requirement page with its values.
-	br := b.browser()
-	br.signIn("po@example.com")
+	br := b.browserAs("po@example.com")
 	_, page := br.get("/requirements/" + id)
 	if !strings.Contains(page, `data-testid="manual-registration"`) {
 		t.Fatal("the requirement page offers no hand entry after a failed lookup")

@@ -147,22 +147,18 @@ func (s *Server) projectNew(w http.ResponseWriter, r *http.Request) {
 	s.renderProjectForm(w, r, http.StatusOK, "New project", "/projects", "Create project", f)
 }
 
+func projectHref(id int64) string { return "/projects/" + strconv.FormatInt(id, 10) }
+
 func (s *Server) projectCreatePost(w http.ResponseWriter, r *http.Request) {
-	if !parseForm(w, r, s) {
-		return
-	}
-	f := postedForm(r, projectFields...)
-	p, err := s.projects.CreateProject(r.Context(), actor(r), projectInputFrom(f))
-	if err != nil {
-		if invalid(err, &f) {
-			s.renderProjectForm(w, r, http.StatusUnprocessableEntity, "New project", "/projects", "Create project", f)
-			return
+	s.postForm(w, r, projectFields, func(f pages.Form) (formDone, error) {
+		p, err := s.projects.CreateProject(r.Context(), actor(r), projectInputFrom(f))
+		if err != nil {
+			return formDone{}, err
 		}
-		s.fail(w, r, err)
-		return
-	}
-	s.flash(r, "ok", "Created project "+p.Name+". Next: file its certificate requirement.")
-	http.Redirect(w, r, "/projects/"+strconv.FormatInt(p.ID, 10), http.StatusSeeOther)
+		return flashTo("Created project "+p.Name+". Next: file its certificate requirement.", projectHref(p.ID)), nil
+	}, func(f pages.Form) {
+		s.renderProjectForm(w, r, http.StatusUnprocessableEntity, "New project", "/projects", "Create project", f)
+	})
 }
 
 func (s *Server) projectEdit(w http.ResponseWriter, r *http.Request) {
@@ -184,26 +180,15 @@ func (s *Server) projectEdit(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) projectEditPost(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if !parseForm(w, r, s) {
-		return
-	}
-	f := postedForm(r, projectFields...)
-	p, err := s.projects.UpdateProject(r.Context(), actor(r), id, projectInputFrom(f))
-	if err != nil {
-		if invalid(err, &f) {
-			s.renderProjectForm(w, r, http.StatusUnprocessableEntity, "Edit project", "/projects/"+strconv.FormatInt(id, 10), "Save project", f)
-			return
+	s.postFormID(w, r, projectFields, func(id int64, f pages.Form) (formDone, error) {
+		p, err := s.projects.UpdateProject(r.Context(), actor(r), id, projectInputFrom(f))
+		if err != nil {
+			return formDone{}, err
 		}
-		s.fail(w, r, err)
-		return
-	}
-	s.flash(r, "ok", "Saved project "+p.Name+".")
-	http.Redirect(w, r, "/projects/"+strconv.FormatInt(p.ID, 10), http.StatusSeeOther)
+		return flashTo("Saved project "+p.Name+".", projectHref(p.ID)), nil
+	}, func(id int64, f pages.Form) {
+		s.renderProjectForm(w, r, http.StatusUnprocessableEntity, "Edit project", projectHref(id), "Save project", f)
+	})
 }
 
 func (s *Server) projectView(w http.ResponseWriter, r *http.Request) {

@@ -2,7 +2,6 @@ package web
 
 import (
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/certportal/certportal/internal/fields"
@@ -44,42 +43,27 @@ func (s *Server) requirementEdit(w http.ResponseWriter, r *http.Request) {
 // requirementEditPost saves the whole form. New hostnames that leave existing CSRs
 // out of step are saved all the same, with a warning in the flash.
 func (s *Server) requirementEditPost(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if !parseForm(w, r, s) {
-		return
-	}
-	q, err := s.projects.GetRequirement(r.Context(), id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	f := postedForm(r, requirementFields...)
-	hostnames := projects.SplitHostnames(f.V("hostnames"))
-	publicFacing, takesPayments := f.Checked("public_facing"), f.Checked("takes_payments")
-	validation, obtainedBy, neededBy, notes := f.V("validation"), f.V("obtained_by"), f.V("needed_by"), f.V("notes")
-	edit, err := s.projects.UpdateRequirement(r.Context(), actor(r), id, projects.RequirementUpdate{
-		Hostnames: &hostnames, PublicFacing: &publicFacing, TakesPayments: &takesPayments,
-		Validation: &validation, ObtainedBy: &obtainedBy, NeededBy: &neededBy, Notes: &notes,
-	})
-	if err != nil {
-		if invalid(err, &f) {
-			s.renderRequirementEditForm(w, r, http.StatusUnprocessableEntity, q, f)
-			return
+	var q *projects.Requirement
+	s.postFormID(w, r, requirementFields, func(id int64, f pages.Form) (formDone, error) {
+		var err error
+		if q, err = s.projects.GetRequirement(r.Context(), id); err != nil {
+			return formDone{}, err
 		}
-		s.fail(w, r, err)
-		return
-	}
-	switch {
-	case len(edit.Warnings) > 0:
-		s.flash(r, "warn", "Saved the requirement. "+strings.Join(edit.Warnings, " "))
-	case len(edit.Changed) == 0:
-		s.flash(r, "ok", "Nothing changed.")
-	default:
-		s.flash(r, "ok", "Saved the requirement.")
-	}
-	http.Redirect(w, r, "/requirements/"+strconv.FormatInt(id, 10), http.StatusSeeOther)
+		hostnames := projects.SplitHostnames(f.V("hostnames"))
+		publicFacing, takesPayments := f.Checked("public_facing"), f.Checked("takes_payments")
+		validation, obtainedBy, neededBy, notes := f.V("validation"), f.V("obtained_by"), f.V("needed_by"), f.V("notes")
+		edit, err := s.projects.UpdateRequirement(r.Context(), actor(r), id, projects.RequirementUpdate{
+			Hostnames: &hostnames, PublicFacing: &publicFacing, TakesPayments: &takesPayments,
+			Validation: &validation, ObtainedBy: &obtainedBy, NeededBy: &neededBy, Notes: &notes,
+		})
+		switch {
+		case err != nil:
+			return formDone{}, err
+		case len(edit.Warnings) > 0:
+			return formDone{"Saved the requirement. " + strings.Join(edit.Warnings, " "), requirementHref(id), "warn"}, nil
+		case len(edit.Changed) == 0:
+			return flashTo("Nothing changed.", requirementHref(id)), nil
+		}
+		return flashTo("Saved the requirement.", requirementHref(id)), nil
+	}, func(_ int64, f pages.Form) { s.renderRequirementEditForm(w, r, http.StatusUnprocessableEntity, q, f) })
 }

@@ -164,8 +164,7 @@ func TestNewHostnamesWarnThatExistingCSRsNoLongerMatch(t *testing.T) {
 	}
 
 	// The page says the same in its flash.
-	br := b.browser()
-	br.signIn("po@example.com")
+	br := b.browserAs("po@example.com")
 	br.get("/requirements/" + rid + "/edit")
 	resp, _ := br.post("/requirements/"+rid, url.Values{"hostnames": {"www.example.com\nblog.example.com"}, "validation": {"ov"}, "obtained_by": {"agency"}})
 	if resp.StatusCode != 303 {
@@ -188,8 +187,7 @@ func TestTheRequirementEditPageKeepsValuesAndShowsInlineErrors(t *testing.T) {
 	b := setupWithLookup(t, nowhere())
 	tok := b.token(b.user("po@example.com", accounts.RolePO))
 	_, rid := filedRequirement(t, b, tok)
-	br := b.browser()
-	br.signIn("po@example.com")
+	br := b.browserAs("po@example.com")
 
 	_, page := br.get("/requirements/" + rid)
 	if !strings.Contains(page, `href="/requirements/`+rid+`/edit"`) {
@@ -330,8 +328,7 @@ func TestAProjectIsEditedFromItsPage(t *testing.T) {
 	tok := b.token(b.user("po@example.com", accounts.RolePO))
 	cid := idOf(t, b.call("POST", "/api/v1/clients", tok, `{"display_name":"Acme"}`, 201))
 	pid := idOf(t, b.call("POST", "/api/v1/projects", tok, `{"client_id":`+cid+`,"name":"App","kickoff_on":"2026-01-05"}`, 201))
-	br := b.browser()
-	br.signIn("po@example.com")
+	br := b.browserAs("po@example.com")
 	_, page := br.get("/projects/" + pid)
 	if !strings.Contains(page, `href="/projects/`+pid+`/edit"`) {
 		t.Fatal("the project page has no Edit link for a project owner")

@@ -62,36 +62,25 @@ func (s *Server) requirementNew(w http.ResponseWriter, r *http.Request) {
 		"validation": verify.ValidationOV, "obtained_by": projects.ObtainedByAgency, "needed_by": fields.FormatDate(p.StagingOn)}))
 }
 
+func requirementHref(id int64) string { return "/requirements/" + strconv.FormatInt(id, 10) }
+
 func (s *Server) requirementCreatePost(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if !parseForm(w, r, s) {
-		return
-	}
-	p, err := s.projects.GetProject(r.Context(), id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	f := postedForm(r, requirementFields...)
-	q, err := s.projects.CreateRequirement(r.Context(), actor(r), id, projects.RequirementInput{
-		Hostnames: projects.SplitHostnames(f.V("hostnames")), PublicFacing: f.Checked("public_facing"),
-		TakesPayments: f.Checked("takes_payments"), Validation: f.V("validation"), ObtainedBy: f.V("obtained_by"),
-		NeededBy: f.V("needed_by"), Notes: f.V("notes"),
-	})
-	if err != nil {
-		if invalid(err, &f) {
-			s.renderRequirementForm(w, r, http.StatusUnprocessableEntity, p, f)
-			return
+	var p *projects.Project
+	s.postFormID(w, r, requirementFields, func(id int64, f pages.Form) (formDone, error) {
+		var err error
+		if p, err = s.projects.GetProject(r.Context(), id); err != nil {
+			return formDone{}, err
 		}
-		s.fail(w, r, err)
-		return
-	}
-	s.flash(r, "ok", "Filed the certificate requirement. Next: look up the domain registration and work through the checklist.")
-	http.Redirect(w, r, "/requirements/"+strconv.FormatInt(q.ID, 10), http.StatusSeeOther)
+		q, err := s.projects.CreateRequirement(r.Context(), actor(r), id, projects.RequirementInput{
+			Hostnames: projects.SplitHostnames(f.V("hostnames")), PublicFacing: f.Checked("public_facing"),
+			TakesPayments: f.Checked("takes_payments"), Validation: f.V("validation"), ObtainedBy: f.V("obtained_by"),
+			NeededBy: f.V("needed_by"), Notes: f.V("notes"),
+		})
+		if err != nil {
+			return formDone{}, err
+		}
+		return flashTo("Filed the certificate requirement. Next: look up the domain registration and work through the checklist.", requirementHref(q.ID)), nil
+	}, func(_ int64, f pages.Form) { s.renderRequirementForm(w, r, http.StatusUnprocessableEntity, p, f) })
 }
 
 // checkTitle names a checklist item for people.

@@ -76,6 +76,17 @@ func (b *orderBundle) createBody() string {
 		b.fx.RequirementID, b.fx.CSRID, b.fx.AdminID, b.fx.TechID)
 }
 
+// draft places a draft order through the API as the PO: its id and its API address.
+func (b *orderBundle) draft() (int64, string) {
+	b.t.Helper()
+	resp, body := b.api("POST", "/api/v1/orders", b.poToken, b.createBody())
+	if resp.StatusCode != http.StatusCreated {
+		b.t.Fatalf("create a draft: %d %s", resp.StatusCode, body)
+	}
+	id := int64(decodeAs[map[string]any](b.t, body)["id"].(float64))
+	return id, fmt.Sprintf("/api/v1/orders/%d", id)
+}
+
 func decodeAs[T any](t *testing.T, body string) T {
 	t.Helper()
 	var v T
@@ -192,9 +203,7 @@ func TestTheOrdersAPIRejectsBadInput(t *testing.T) {
 		}
 	}
 
-	_, body := b.api("POST", "/api/v1/orders", b.poToken, b.createBody())
-	id := int64(decodeAs[map[string]any](t, body)["id"].(float64))
-	path := fmt.Sprintf("/api/v1/orders/%d", id)
+	_, path := b.draft()
 	if resp, body := b.api("POST", path+"/cancel", b.poToken, `{"reason":""}`); resp.StatusCode != 422 || !strings.Contains(body, `"reason"`) {
 		t.Errorf("cancel without a reason: %d %s", resp.StatusCode, body)
 	}
@@ -210,8 +219,7 @@ func TestTheAPIGateRefusesARedChecklistUnlessOverridden(t *testing.T) {
 	t.Parallel()
 	b := setupOrders(t)
 	b.readiness.SetReady(false)
-	_, body := b.api("POST", "/api/v1/orders", b.poToken, b.createBody())
-	id := int64(decodeAs[map[string]any](t, body)["id"].(float64))
+	id, _ := b.draft()
 	path := fmt.Sprintf("/api/v1/orders/%d/submit", id)
 	resp, body := b.api("POST", path, b.poToken, `{}`)
 	if resp.StatusCode != http.StatusConflict {
@@ -234,9 +242,7 @@ func TestTheAPIGateRefusesARedChecklistUnlessOverridden(t *testing.T) {
 func TestALostAnswerIsAcceptedAsUnknownAndSettledByAttach(t *testing.T) {
 	t.Parallel()
 	b := setupOrders(t)
-	_, body := b.api("POST", "/api/v1/orders", b.poToken, b.createBody())
-	id := int64(decodeAs[map[string]any](t, body)["id"].(float64))
-	path := fmt.Sprintf("/api/v1/orders/%d", id)
+	_, path := b.draft()
 	b.sim.SetFaultTimes("sw_register", opensrstest.FaultDropAfterProcessing, 1)
 	resp, body := b.api("POST", path+"/submit", b.poToken, "")
 	if resp.StatusCode != http.StatusAccepted || decodeAs[map[string]any](t, body)["state"] != "unknown" {
@@ -258,8 +264,7 @@ func TestALostAnswerIsAcceptedAsUnknownAndSettledByAttach(t *testing.T) {
 func TestOrderPagesWalkAnOrderWithForms(t *testing.T) {
 	t.Parallel()
 	b := setupOrders(t)
-	br := b.browser()
-	br.signIn(b.po.Email)
+	br := b.browserAs(b.po.Email)
 
 	resp, body := br.get(fmt.Sprintf("/orders/new?requirement_id=%d", b.fx.RequirementID))
 	if resp.StatusCode != 200 || !strings.Contains(body, `data-testid="readiness"`) || !strings.Contains(body, "admin@example.com (opensrs)") {
@@ -301,8 +306,7 @@ func TestOrderPagesWalkAnOrderWithForms(t *testing.T) {
 	}
 
 	// The dev page moves the simulated order along for an admin.
-	admin := b.browser()
-	admin.signIn(b.user("admin@example.com", accounts.RoleAdmin).Email)
+	admin := b.browserAs(b.user("admin@example.com", accounts.RoleAdmin).Email)
 	resp, body = admin.get("/dev/orders")
 	if resp.StatusCode != 200 || !strings.Contains(body, "Advance") {
 		t.Fatalf("dev orders page: %d", resp.StatusCode)
@@ -399,11 +403,7 @@ func TestTheOrderPageShowsTimelineClockAndNextActionInABrowser(t *testing.T) {
 func TestTheOrderAnswerListsTheActionsItsStateAllows(t *testing.T) {
 	t.Parallel()
 	b := setupOrders(t)
-	resp, body := b.api("POST", "/api/v1/orders", b.poToken, b.createBody())
-	if resp.StatusCode != http.StatusCreated {
-		t.Fatalf("create: %d %s", resp.StatusCode, body)
-	}
-	path := fmt.Sprintf("/api/v1/orders/%d", int64(decodeAs[map[string]any](t, body)["id"].(float64)))
+	_, path := b.draft()
 	actions := func() []string {
 		t.Helper()
 		resp, body := b.api("GET", path, b.amToken, "")

@@ -287,9 +287,7 @@ func TestASignInPastTheHashingLimitGets503WithRetryAfter(t *testing.T) {
 func TestFiveWrongPasswordsAtReauthSignTheSessionOut(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	b.user("eng@example.com", accounts.RoleEngineer)
-	br := b.browser()
-	br.signIn("eng@example.com")
+	br := b.signedIn("eng@example.com", accounts.RoleEngineer)
 	br.get("/reauth?next=%2Fprofile")
 	for i := range 4 {
 		resp, _ := br.post("/reauth", url.Values{"password": {"not it at all"}, "next": {"/profile"}})

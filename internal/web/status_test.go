@@ -33,8 +33,7 @@ func TestSharedClientStatusShowsOnlyThatClientUntilWithdrawn(t *testing.T) {
 		t.Fatal(err)
 	}
 	am := b.user("am@example.com", accounts.RoleAM)
-	br := b.browser()
-	br.signIn(am.Email)
+	br := b.browserAs(am.Email)
 	resp, page := br.get("/clients/" + strconv.FormatInt(harbor, 10) + "/status")
 	if resp.StatusCode != 200 || !strings.Contains(page, "internal: client pays late") || !strings.Contains(page, "Verifying") || !strings.Contains(page, "CSR ready") {
 		t.Fatalf("internal status page: %d; want notes and each requirement's step\n%s", resp.StatusCode, page)
@@ -132,8 +131,7 @@ func TestRequirementProjectAndStatusPagesShowTheSameStep(t *testing.T) {
 	if err := json.Unmarshal([]byte(body), &st); err != nil || len(st.Projects) == 0 {
 		t.Fatalf("status API: %v %s", err, body)
 	}
-	br := b.browser()
-	br.signIn(am.Email)
+	br := b.browserAs(am.Email)
 	keys := map[string]bool{}
 	for _, p := range st.Projects {
 		_, projectPage := br.get("/projects/" + strconv.FormatInt(p.ProjectID, 10))

@@ -45,8 +45,7 @@ func TestNULAndControlCharactersAnswer4xxNamingTheFieldNot500(t *testing.T) {
 			t.Errorf("%s: %d %s, want %d naming %q", tt.name, resp.StatusCode, body, tt.status, tt.field)
 		}
 	}
-	br := b.browser()
-	br.signIn("admin@example.com")
+	br := b.browserAs("admin@example.com")
 	if resp, body := br.get("/audit?action=auth.login%00"); resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "The query parameter action has a NUL character.") {
 		t.Errorf("the audit page with NUL in its filter: %d, want 400 naming action\n%s", resp.StatusCode, body)
 	}

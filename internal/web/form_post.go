@@ -1,0 +1,56 @@
+// The shape of a form's POST (post/redirect/get): read the form, make one
+// service call, then either show the form again with the user's values and
+// the messages for the refused fields, or leave a flash and answer 303.
+
+package web
+
+import (
+	"net/http"
+
+	"github.com/certportal/certportal/web/templates/pages"
+)
+
+// formDone is where an accepted form goes: the flash it leaves and the page
+// it answers 303 to; the flash is "ok" unless kind says otherwise ("warn").
+type formDone struct {
+	flash, to, kind string
+}
+
+// flashTo is an accepted form's "ok" flash and the page it goes to.
+func flashTo(flash, to string) formDone { return formDone{flash: flash, to: to} }
+
+// postForm reads the named fields and hands them to call. A refusal at fields
+// (errs.Invalid) goes to refused with the typed values and the messages;
+// any other error is the error page.
+func (s *Server) postForm(w http.ResponseWriter, r *http.Request, names []string,
+	call func(f pages.Form) (formDone, error), refused func(f pages.Form)) {
+	if !parseForm(w, r, s) {
+		return
+	}
+	f := postedForm(r, names...)
+	done, err := call(f)
+	if err != nil {
+		if invalid(err, &f) {
+			refused(f)
+			return
+		}
+		s.fail(w, r, err)
+		return
+	}
+	if done.kind == "" {
+		done.kind = "ok"
+	}
+	s.flash(r, done.kind, done.flash)
+	http.Redirect(w, r, done.to, http.StatusSeeOther)
+}
+
+// postFormID is postForm for a form about the {id} in the path.
+func (s *Server) postFormID(w http.ResponseWriter, r *http.Request, names []string,
+	call func(id int64, f pages.Form) (formDone, error), refused func(id int64, f pages.Form)) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.postForm(w, r, names, func(f pages.Form) (formDone, error) { return call(id, f) }, func(f pages.Form) { refused(id, f) })
+}
