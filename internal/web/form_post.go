@@ -37,11 +37,32 @@ func (s *Server) postForm(w http.ResponseWriter, r *http.Request, names []string
 		s.fail(w, r, err)
 		return
 	}
+	s.finish(w, r, done)
+}
+
+// finish leaves the flash and answers 303 to the page done names.
+func (s *Server) finish(w http.ResponseWriter, r *http.Request, done formDone) {
 	if done.kind == "" {
 		done.kind = "ok"
 	}
 	s.flash(r, done.kind, done.flash)
 	http.Redirect(w, r, done.to, http.StatusSeeOther)
+}
+
+// postAction is the shape of a button's POST about the {id}: one service
+// call, then its flash and 303; an error is the error page.
+func (s *Server) postAction(w http.ResponseWriter, r *http.Request, call func(id int64) (formDone, error)) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	done, err := call(id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.finish(w, r, done)
 }
 
 // postFormID is postForm for a form about the {id} in the path.

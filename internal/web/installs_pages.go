@@ -160,37 +160,27 @@ func (s *Server) installView(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) installCheckPost(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	rec, err := s.installs.Check(r.Context(), actor(r), id, "")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if rec.Passed {
-		s.flash(r, "ok", "The install passed every check.")
-	} else {
-		s.flash(r, "error", "The install failed its check: see the findings below.")
-	}
-	http.Redirect(w, r, "/installs/"+view.Itoa(id), http.StatusSeeOther)
+	s.postAction(w, r, func(id int64) (formDone, error) {
+		rec, err := s.installs.Check(r.Context(), actor(r), id, "")
+		switch {
+		case err != nil:
+			return formDone{}, err
+		case rec.Passed:
+			return flashTo("The install passed every check.", "/installs/"+view.Itoa(id)), nil
+		}
+		return formDone{"The install failed its check: see the findings below.", "/installs/" + view.Itoa(id), "error"}, nil
+	})
 }
 
 func (s *Server) installRetirePost(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	in, err := s.installs.Retire(r.Context(), actor(r), id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.flash(r, "ok", "Install retired: it is no longer checked and no longer counts for the staging gate.")
-	http.Redirect(w, r, "/certificates/"+view.Itoa(in.CertificateID), http.StatusSeeOther)
+	s.postAction(w, r, func(id int64) (formDone, error) {
+		in, err := s.installs.Retire(r.Context(), actor(r), id)
+		if err != nil {
+			return formDone{}, err
+		}
+		return flashTo("Install retired: it is no longer checked and no longer counts for the staging gate.",
+			"/certificates/"+view.Itoa(in.CertificateID)), nil
+	})
 }
 
 // failedInstallRows are the installs whose last scheduled check failed, for

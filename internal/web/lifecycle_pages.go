@@ -129,15 +129,8 @@ func (s *Server) notificationDeliveries(w http.ResponseWriter, r *http.Request) 
 }
 
 func (s *Server) notificationRetryPost(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if err := s.notify.Retry(r.Context(), id); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.flash(r, "ok", fmt.Sprintf("Delivery %d will be tried again.", id))
-	http.Redirect(w, r, "/notifications", http.StatusSeeOther)
+	s.postAction(w, r, func(id int64) (formDone, error) {
+		err := s.notify.Retry(r.Context(), id)
+		return flashTo(fmt.Sprintf("Delivery %d will be tried again.", id), "/notifications"), err
+	})
 }

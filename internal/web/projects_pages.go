@@ -22,12 +22,17 @@ func projectRow(p *projects.Project) pages.ProjectRow {
 	return row
 }
 
-func flagLabel(key string) string {
-	switch key {
-	case projects.FlagNoRequirement:
-		return "No requirement after sprint one"
-	case projects.FlagStagingWithoutCert:
-		return "Staging near, no certificate"
+var flagLabels = map[string]string{
+	projects.FlagNoRequirement:      "No requirement after sprint one",
+	projects.FlagStagingWithoutCert: "Staging near, no certificate",
+}
+
+func flagLabel(key string) string { return labelOr(flagLabels, key) }
+
+// labelOr is the label the map gives key, or key itself when it has none.
+func labelOr(labels map[string]string, key string) string {
+	if l, ok := labels[key]; ok {
+		return l
 	}
 	return key
 }

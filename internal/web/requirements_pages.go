@@ -83,26 +83,21 @@ func (s *Server) requirementCreatePost(w http.ResponseWriter, r *http.Request) {
 	}, func(_ int64, f pages.Form) { s.renderRequirementForm(w, r, http.StatusUnprocessableEntity, p, f) })
 }
 
+var checkTitles = map[string]string{
+	"client_details":  "Organization details",
+	"good_standing":   "Good standing",
+	"contact_admin":   "Admin contact",
+	"contact_billing": "Billing contact",
+	"contact_tech":    "Technical contact",
+	"domains":         "Domain registration",
+}
+
 // checkTitle names a checklist item for people.
 func checkTitle(key string) string {
-	switch key {
-	case "client_details":
-		return "Organization details"
-	case "good_standing":
-		return "Good standing"
-	case "contact_admin":
-		return "Admin contact"
-	case "contact_billing":
-		return "Billing contact"
-	case "contact_tech":
-		return "Technical contact"
-	case "domains":
-		return "Domain registration"
-	}
 	if d, ok := strings.CutPrefix(key, "domain:"); ok {
 		return "Domain " + d
 	}
-	return key
+	return labelOr(checkTitles, key)
 }
 
 // checklistItems words a readiness report for the one checklist component.
@@ -115,18 +110,10 @@ func checklistItems(rep verify.Report) []components.CheckItem {
 	return items
 }
 
+var statusWords = map[string]string{verify.Green: "OK", verify.Amber: "Check", verify.Red: "Blocking"}
+
 // statusWord says a status in words, so colour is never the only signal.
-func statusWord(status string) string {
-	switch status {
-	case verify.Green:
-		return "OK"
-	case verify.Amber:
-		return "Check"
-	case verify.Red:
-		return "Blocking"
-	}
-	return status
-}
+func statusWord(status string) string { return labelOr(statusWords, status) }
 
 func snapshotRow(d projects.DomainSnapshot) pages.SnapshotRow {
 	row := pages.SnapshotRow{Domain: d.Domain, CheckedAt: d.CheckedAt.UTC().Format(dateTimeLayout), Source: strings.ToUpper(d.Source),
@@ -259,8 +246,7 @@ func (s *Server) manualRegistrationPost(w http.ResponseWriter, r *http.Request) 
 		s.fail(w, r, err)
 		return
 	}
-	if err := r.ParseForm(); err != nil {
-		s.fail(w, r, errs.New(errs.BadRequest, "The form could not be read."))
+	if !parseForm(w, r, s) {
 		return
 	}
 	f := r.PostForm

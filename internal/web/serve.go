@@ -1,11 +1,13 @@
-// The shapes the JSON API handlers share: read the {id} and/or the body, make
-// one service call, write its answer or the error. Each handler then says only
-// which call it makes and how its answer looks.
+// The shapes the handlers share: read the {id} and/or the body, make one
+// service call, write its answer (JSON, or a page) or the error. Each handler
+// then says only which call it makes and how its answer looks.
 
 package web
 
 import (
 	"net/http"
+
+	"github.com/a-h/templ"
 
 	"github.com/certportal/certportal/web/templates/view"
 )
@@ -28,6 +30,31 @@ func serveID[Out any](s *Server, w http.ResponseWriter, r *http.Request, status 
 		return
 	}
 	serve(s, w, r, status, func() (Out, error) { return call(id) })
+}
+
+// showByID renders the page show builds for the {id}, or the error page.
+func (s *Server) showByID(w http.ResponseWriter, r *http.Request, show func(id int64) (templ.Component, error)) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	page, err := show(id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, page)
+}
+
+// absoluteURL is path on this portal as a link to hand out: https in
+// production or when the request came over TLS.
+func (s *Server) absoluteURL(r *http.Request, path string) string {
+	scheme := "http"
+	if s.cfg.Production || r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host + path
 }
 
 // serveBody is serve for a handler that takes a JSON body and no {id}.

@@ -134,31 +134,19 @@ func (s *Server) shareCreatePost(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	scheme := "http"
-	if s.cfg.Production || r.TLS != nil {
-		scheme = "https"
-	}
 	// Shown once, on this answer; never stored in a flash or a log.
-	s.renderClientStatus(w, r, scheme+"://"+r.Host+"/shared/status/"+token)
+	s.renderClientStatus(w, r, s.absoluteURL(r, "/shared/status/"+token))
 }
 
 func (s *Server) clientShareRevokePost(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	shareID, err := pathID(r, "share")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if err := s.clients.RevokeShare(r.Context(), actor(r), id, shareID); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.flash(r, "ok", "The share link is withdrawn.")
-	http.Redirect(w, r, "/clients/"+strconv.FormatInt(id, 10)+"/status", http.StatusSeeOther)
+	s.postAction(w, r, func(id int64) (formDone, error) {
+		shareID, err := pathID(r, "share")
+		if err != nil {
+			return formDone{}, err
+		}
+		err = s.clients.RevokeShare(r.Context(), actor(r), id, shareID)
+		return flashTo("The share link is withdrawn.", "/clients/"+strconv.FormatInt(id, 10)+"/status"), err
+	})
 }
 
 // sharedStatus is the client-facing status page behind a share link: no
@@ -180,29 +168,9 @@ func (s *Server) sharedStatus(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiClientStatus(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	st, err := s.dashboard.ClientStatus(r.Context(), id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.writeJSON(w, http.StatusOK, st)
+	serveID(s, w, r, http.StatusOK, func(id int64) (any, error) { return s.dashboard.ClientStatus(r.Context(), id) })
 }
 
 func (s *Server) apiProjectStatus(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	st, err := s.dashboard.ProjectStatus(r.Context(), id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.writeJSON(w, http.StatusOK, st)
+	serveID(s, w, r, http.StatusOK, func(id int64) (any, error) { return s.dashboard.ProjectStatus(r.Context(), id) })
 }
