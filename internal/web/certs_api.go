@@ -220,12 +220,7 @@ func (s *Server) apiCertificates(w http.ResponseWriter, r *http.Request) {
 		s.certificatesCSV(w, r, f)
 		return
 	}
-	req, err := readPage(r, certs.CertificateSorts)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	res, err := s.certs.CertificatePage(r.Context(), f, req)
+	res, _, err := fetchPage(r, certs.CertificateSorts, f, s.certs.CertificatePage)
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -29,12 +29,7 @@ func toAPIStanding(g *clients.Standing) apiStanding {
 }
 
 func (s *Server) apiClients(w http.ResponseWriter, r *http.Request) {
-	req, err := readPage(r, clients.ClientSorts)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	res, err := s.clients.ClientPage(r.Context(), clients.ClientFilter{Query: strings.TrimSpace(r.URL.Query().Get("q"))}, req)
+	res, _, err := fetchPage(r, clients.ClientSorts, clients.ClientFilter{Query: strings.TrimSpace(r.URL.Query().Get("q"))}, s.clients.ClientPage)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -78,13 +73,7 @@ func (s *Server) apiClient(w http.ResponseWriter, r *http.Request) {
 
 // apiClientUpdate changes the fields the body names and keeps the others.
 func (s *Server) apiClientUpdate(w http.ResponseWriter, r *http.Request) {
-	current := func(id int64) (clients.ClientInput, error) {
-		c, err := s.clients.GetClient(r.Context(), id)
-		if err != nil {
-			return clients.ClientInput{}, err
-		}
-		return c.Input(), nil
-	}
+	current := inputOf(r.Context(), s.clients.GetClient, (*clients.Client).Input)
 	serveByID(s, w, r, http.StatusOK, current, func(id int64, in clients.ClientInput) (*clients.Client, error) {
 		return s.clients.UpdateClient(r.Context(), actor(r), id, in)
 	})
@@ -99,13 +88,7 @@ func (s *Server) apiContactCreate(w http.ResponseWriter, r *http.Request) {
 // apiContactUpdate changes the fields the body names; a new email or phone clears
 // the verification.
 func (s *Server) apiContactUpdate(w http.ResponseWriter, r *http.Request) {
-	current := func(id int64) (clients.ContactInput, error) {
-		c, err := s.clients.GetContact(r.Context(), id)
-		if err != nil {
-			return clients.ContactInput{}, err
-		}
-		return c.Input(), nil
-	}
+	current := inputOf(r.Context(), s.clients.GetContact, (*clients.Contact).Input)
 	serveByID(s, w, r, http.StatusOK, current, func(id int64, in clients.ContactInput) (*clients.Contact, error) {
 		return s.clients.UpdateContact(r.Context(), actor(r), id, in)
 	})
@@ -200,12 +183,7 @@ func (s *Server) apiProjects(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f.ClientID = clientID
-	req, err := readPage(r, projects.ProjectSorts)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	res, err := s.projects.ProjectPage(r.Context(), f, req)
+	res, _, err := fetchPage(r, projects.ProjectSorts, f, s.projects.ProjectPage)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -248,15 +226,11 @@ func (s *Server) apiProject(w http.ResponseWriter, r *http.Request) {
 
 // apiProjectUpdate changes the fields the body names and keeps the others.
 func (s *Server) apiProjectUpdate(w http.ResponseWriter, r *http.Request) {
-	current := func(id int64) (apiProjectIn, error) {
-		p, err := s.projects.GetProject(r.Context(), id)
-		if err != nil {
-			return apiProjectIn{}, err
-		}
+	current := inputOf(r.Context(), s.projects.GetProject, func(p *projects.Project) apiProjectIn {
 		cur := p.Input()
 		return apiProjectIn{ClientID: FlexID(cur.ClientID), Name: cur.Name, POID: FlexID(cur.POID), AMID: FlexID(cur.AMID),
-			KickoffOn: cur.KickoffOn, SprintOneEndsOn: cur.SprintOneEndsOn, StagingOn: cur.StagingOn, ProductionOn: cur.ProductionOn}, nil
-	}
+			KickoffOn: cur.KickoffOn, SprintOneEndsOn: cur.SprintOneEndsOn, StagingOn: cur.StagingOn, ProductionOn: cur.ProductionOn}
+	})
 	serveByID(s, w, r, http.StatusOK, current, func(id int64, in apiProjectIn) (any, error) {
 		return projectOrError(s.projects.UpdateProject(r.Context(), actor(r), id, in.input()))
 	})

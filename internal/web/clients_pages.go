@@ -68,29 +68,19 @@ func standingStatus(status string, checkedOn *time.Time, now time.Time) (string,
 }
 
 func (s *Server) clientList(w http.ResponseWriter, r *http.Request) {
-	req, err := readPage(r, clients.ClientSorts)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
 	q := strings.TrimSpace(r.URL.Query().Get("q"))
-	res, err := s.clients.ClientPage(r.Context(), clients.ClientFilter{Query: q}, req)
+	res, req, err := fetchPage(r, clients.ClientSorts, clients.ClientFilter{Query: q}, s.clients.ClientPage)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	v := pages.Clients{
-		Columns: columns(r, sortSpec{Key: req.Sort, Desc: req.Desc}, [][2]string{{"name", "Client"}, {"legal", "Legal name"},
+		Columns: pagedColumns(r, req, [][2]string{{"name", "Client"}, {"legal", "Legal name"},
 			{"", "Where"}, {"", "Projects"}, {"", "Good standing"}}),
 		CanWrite: canWriteClients(r),
 		Query:    q,
 	}
 	v.Prev, v.Next = pageLinks(r, res.Next, res.Prev)
-	for i := range v.Columns {
-		if v.Columns[i].Key == "" {
-			v.Columns[i].Href = ""
-		}
-	}
 	now := time.Now()
 	for _, c := range res.Items {
 		st, label := standingStatus(c.StandingStatus, c.StandingCheckedOn, now)
@@ -125,17 +115,9 @@ func (s *Server) clientCreatePost(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) clientEdit(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	c, err := s.clients.GetClient(r.Context(), id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.renderClientForm(w, r, http.StatusOK, "Edit "+c.DisplayName, clientHref(id), "Save client", pages.NewForm(clientFormValues(c.Input())))
+	withRecord(s, w, r, s.clients.GetClient, func(id int64, c *clients.Client) {
+		s.renderClientForm(w, r, http.StatusOK, "Edit "+c.DisplayName, clientHref(id), "Save client", pages.NewForm(clientFormValues(c.Input())))
+	})
 }
 
 func (s *Server) clientEditPost(w http.ResponseWriter, r *http.Request) {
@@ -316,20 +298,12 @@ func (s *Server) contactCreatePost(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) contactEdit(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	ct, err := s.clients.GetContact(r.Context(), id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	in := ct.Input()
-	f := pages.NewForm(map[string]string{"role": in.Role, "first_name": in.FirstName, "last_name": in.LastName,
-		"title": in.Title, "email": in.Email, "phone": in.Phone})
-	s.renderContactForm(w, r, http.StatusOK, ct, f)
+	withRecord(s, w, r, s.clients.GetContact, func(id int64, ct *clients.Contact) {
+		in := ct.Input()
+		f := pages.NewForm(map[string]string{"role": in.Role, "first_name": in.FirstName, "last_name": in.LastName,
+			"title": in.Title, "email": in.Email, "phone": in.Phone})
+		s.renderContactForm(w, r, http.StatusOK, ct, f)
+	})
 }
 
 func (s *Server) renderContactForm(w http.ResponseWriter, r *http.Request, status int, ct *clients.Contact, f pages.Form) {

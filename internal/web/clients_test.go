@@ -42,6 +42,23 @@ func idOf(t *testing.T, m map[string]any) string {
 	return fmt.Sprint(int64(id))
 }
 
+// acmeClient files a client "Acme" through the API and returns its id.
+func (b *testBundle) acmeClient(tok string) string {
+	b.t.Helper()
+	return idOf(b.t, b.call("POST", "/api/v1/clients", tok, `{"display_name":"Acme"}`, 201))
+}
+
+// auditChanged is the "changed" list of the one audit record of action.
+func (b *testBundle) auditChanged(action string) string {
+	b.t.Helper()
+	var changed string
+	if err := b.srv.pool.QueryRow(context.Background(),
+		`SELECT details->>'changed' FROM audit_log WHERE action = $1`, action).Scan(&changed); err != nil {
+		b.t.Fatal(err)
+	}
+	return changed
+}
+
 // fullClient files, through the API, a client the CA would accept: details, verified
 // admin and tech contacts, a fresh good standing, the agency billing contact, and a
 // project with a requirement for hostnames. It returns the requirement's id.
@@ -365,7 +382,7 @@ func TestTheAPIRefusesEachBadInputWith422NamingTheField(t *testing.T) {
 	t.Parallel()
 	b := setupWithLookup(t, nowhere())
 	tok := b.token(b.user("po@example.com", accounts.RolePO))
-	cid := idOf(t, b.call("POST", "/api/v1/clients", tok, `{"display_name":"Acme"}`, 201))
+	cid := b.acmeClient(tok)
 	ctid := idOf(t, b.call("POST", "/api/v1/clients/"+cid+"/contacts", tok,
 		`{"role":"admin","first_name":"A","last_name":"B","email":"a@acme.example","phone":"+1.3125550100"}`, 201))
 	pid := idOf(t, b.call("POST", "/api/v1/projects", tok, `{"client_id":`+cid+`,"name":"App"}`, 201))
@@ -427,7 +444,7 @@ func TestEditingAContactsEmailOnThePageClearsItsVerification(t *testing.T) {
 	t.Parallel()
 	b := setupWithLookup(t, nowhere())
 	tok := b.token(b.user("po@example.com", accounts.RolePO))
-	cid := idOf(t, b.call("POST", "/api/v1/clients", tok, `{"display_name":"Acme"}`, 201))
+	cid := b.acmeClient(tok)
 	ctid := idOf(t, b.call("POST", "/api/v1/clients/"+cid+"/contacts", tok,
 		`{"role":"admin","first_name":"Ann","last_name":"Lee","email":"ann@acme.example","phone":"+1.3125550100"}`, 201))
 	b.call("POST", "/api/v1/contacts/"+ctid+"/verify", tok, `{"method":"in person","note":"met"}`, 200)
@@ -482,7 +499,7 @@ func TestARequirementFormWithBadHostnamesIsShownAgainWithTheNamesTyped(t *testin
 	t.Parallel()
 	b := setupWithLookup(t, nowhere())
 	tok := b.token(b.user("po@example.com", accounts.RolePO))
-	cid := idOf(t, b.call("POST", "/api/v1/clients", tok, `{"display_name":"Acme"}`, 201))
+	cid := b.acmeClient(tok)
 	pid := idOf(t, b.call("POST", "/api/v1/projects", tok, `{"client_id":`+cid+`,"name":"App"}`, 201))
 	br := b.browserAs("po@example.com")
 	br.get("/projects/" + pid + "/requirements/new")
@@ -514,7 +531,7 @@ func TestTheProjectPageFlagsAProjectPastSprintOneWithoutARequirement(t *testing.
 	b := setupWithLookup(t, nowhere())
 	tok := b.token(b.user("po@example.com", accounts.RolePO))
 	am := b.user("am@example.com", accounts.RoleAM)
-	cid := idOf(t, b.call("POST", "/api/v1/clients", tok, `{"display_name":"Acme"}`, 201))
+	cid := b.acmeClient(tok)
 	past := time.Now().AddDate(0, 0, -30)
 	soon := time.Now().AddDate(0, 0, 10)
 	pid := idOf(t, b.call("POST", "/api/v1/projects", tok, fmt.Sprintf(`{"client_id":%s,"name":"App","am_id":"%d","kickoff_on":"%s","sprint_one_ends_on":"%s","staging_on":"%s"}`,

@@ -110,12 +110,8 @@ func (s *Server) csrFormRefused(w http.ResponseWriter, r *http.Request, id int64
 // csrCreatePost generates a key and CSR from the form; bad fields re-render the
 // form with 422 and the user's values.
 func (s *Server) csrCreatePost(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if !parseForm(w, r, s) {
+	id, ok := s.postedID(w, r)
+	if !ok {
 		return
 	}
 	f := r.PostForm
@@ -139,16 +135,13 @@ func (s *Server) csrCreatePost(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) csrPastePost(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if !parseForm(w, r, s) {
+	id, ok := s.postedID(w, r)
+	if !ok {
 		return
 	}
 	paste := pages.PasteCSRForm{PEM: r.PostForm.Get("csr_pem"), Errors: view.FieldErrors{}}
 	var c *certs.CSR
+	var err error
 	if strings.TrimSpace(paste.PEM) == "" {
 		// Checked here too so that a missing requirement still answers 404 first.
 		if _, err := s.certs.Requirement(r.Context(), id); err != nil {

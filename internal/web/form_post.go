@@ -65,6 +65,17 @@ func (s *Server) postAction(w http.ResponseWriter, r *http.Request, call func(id
 	s.finish(w, r, done)
 }
 
+// postedID reads the {id} from the path and the posted form; when either
+// cannot be read it has answered with the error page.
+func (s *Server) postedID(w http.ResponseWriter, r *http.Request) (int64, bool) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.fail(w, r, err)
+		return 0, false
+	}
+	return id, parseForm(w, r, s)
+}
+
 // postFormID is postForm for a form about the {id} in the path.
 func (s *Server) postFormID(w http.ResponseWriter, r *http.Request, names []string,
 	call func(id int64, f pages.Form) (formDone, error), refused func(id int64, f pages.Form)) {

@@ -20,6 +20,7 @@ import (
 	"github.com/certportal/certportal/internal/audit"
 	"github.com/certportal/certportal/internal/keystore"
 	"github.com/certportal/certportal/internal/pgtest"
+	"github.com/certportal/certportal/internal/seed"
 	"github.com/certportal/certportal/internal/services"
 	"github.com/certportal/certportal/internal/verify"
 )
@@ -181,6 +182,22 @@ func (br *browser) signIn(email string) {
 		br.b.t.Fatalf("sign in as %s: status %d\n%s", email, resp.StatusCode, body)
 	}
 	br.get("/")
+}
+
+// seed loads generated clients, projects and certificates.
+func (b *testBundle) seed(opts seed.Options) {
+	b.t.Helper()
+	if _, err := seed.Load(context.Background(), b.srv.pool, opts); err != nil {
+		b.t.Fatal(err)
+	}
+}
+
+// seedDemo loads the demo data set (its dates relative to now).
+func (b *testBundle) seedDemo() {
+	b.t.Helper()
+	if _, err := seed.Demo(context.Background(), b.srv.pool, time.Time{}); err != nil {
+		b.t.Fatal(err)
+	}
 }
 
 // signedIn creates a user with the roles and answers a browser signed in as them.

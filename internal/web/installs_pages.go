@@ -80,12 +80,8 @@ func gateView(g installs.Gate) pages.GateView {
 
 // installCreatePost records an install from the certificate page.
 func (s *Server) installCreatePost(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if !parseForm(w, r, s) {
+	id, ok := s.postedID(w, r)
+	if !ok {
 		return
 	}
 	form := pages.InstallForm{Environment: r.PostFormValue("environment"), Hostname: r.PostFormValue("hostname"),
@@ -118,45 +114,37 @@ func (s *Server) installCreatePost(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) installView(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	in, err := s.installs.Get(r.Context(), id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	status, label, at := installStatus(in)
-	v := pages.InstallView{ID: in.ID, CertificateID: in.CertificateID, RequirementID: in.RequirementID, Environment: in.Environment,
-		Hostname: in.Hostname, Addresses: addressesText(in), CreatedBy: in.CreatedBy, CreatedAt: fmtTime(in.CreatedAt),
-		Retired: fmtTimePtr(in.RetiredAt, ""), Status: status, StatusLabel: label, CheckedAt: at, CanWrite: canWriteInstalls(r)}
-	if in.LastCheck != nil {
-		v.Trigger = "(" + in.LastCheck.Trigger + ")"
-		for _, a := range in.LastCheck.Addresses {
-			av := pages.AddressView{Address: a.Address, Passed: a.Passed}
-			for _, c := range a.Checks {
-				av.Checks = append(av.Checks, pages.CheckView{Key: c.Key, OK: c.OK, Warning: c.Severity == tlscheck.SeverityWarning, Message: c.Message})
+	withRecord(s, w, r, s.installs.Get, func(id int64, in *installs.Install) {
+		status, label, at := installStatus(in)
+		v := pages.InstallView{ID: in.ID, CertificateID: in.CertificateID, RequirementID: in.RequirementID, Environment: in.Environment,
+			Hostname: in.Hostname, Addresses: addressesText(in), CreatedBy: in.CreatedBy, CreatedAt: fmtTime(in.CreatedAt),
+			Retired: fmtTimePtr(in.RetiredAt, ""), Status: status, StatusLabel: label, CheckedAt: at, CanWrite: canWriteInstalls(r)}
+		if in.LastCheck != nil {
+			v.Trigger = "(" + in.LastCheck.Trigger + ")"
+			for _, a := range in.LastCheck.Addresses {
+				av := pages.AddressView{Address: a.Address, Passed: a.Passed}
+				for _, c := range a.Checks {
+					av.Checks = append(av.Checks, pages.CheckView{Key: c.Key, OK: c.OK, Warning: c.Severity == tlscheck.SeverityWarning, Message: c.Message})
+				}
+				v.Results = append(v.Results, av)
 			}
-			v.Results = append(v.Results, av)
 		}
-	}
-	scans, err := s.installs.Scans(r.Context(), id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	v.ScanChoices = pages.ScanChoices{CanScan: v.CanWrite && in.Active(), TestsslAvailable: s.installs.TestsslAvailable(),
-		SSLLabsOffered: in.PublicFacing, SSLLabsConfigured: s.installs.SSLLabsConfigured()}
-	for _, sc := range scans {
-		if sc.Live() && v.ScanChoices.LiveScanID == 0 {
-			v.ScanChoices.LiveScanID = sc.ID
+		scans, err := s.installs.Scans(r.Context(), id)
+		if err != nil {
+			s.fail(w, r, err)
+			return
 		}
-		v.Scans = append(v.Scans, pages.ScanRow{ID: sc.ID, Scanner: sc.Scanner, Status: sc.Status, StatusTone: scanTone(sc.Status),
-			Grade: sc.Grade, When: fmtTime(sc.CreatedAt), RequestedBy: sc.RequestedBy})
-	}
-	s.render(w, r, pages.InstallPage(s.pageData(r, "Install #"+view.Itoa(id)), v))
+		v.ScanChoices = pages.ScanChoices{CanScan: v.CanWrite && in.Active(), TestsslAvailable: s.installs.TestsslAvailable(),
+			SSLLabsOffered: in.PublicFacing, SSLLabsConfigured: s.installs.SSLLabsConfigured()}
+		for _, sc := range scans {
+			if sc.Live() && v.ScanChoices.LiveScanID == 0 {
+				v.ScanChoices.LiveScanID = sc.ID
+			}
+			v.Scans = append(v.Scans, pages.ScanRow{ID: sc.ID, Scanner: sc.Scanner, Status: sc.Status, StatusTone: scanTone(sc.Status),
+				Grade: sc.Grade, When: fmtTime(sc.CreatedAt), RequestedBy: sc.RequestedBy})
+		}
+		s.render(w, r, pages.InstallPage(s.pageData(r, "Install #"+view.Itoa(id)), v))
+	})
 }
 
 func (s *Server) installCheckPost(w http.ResponseWriter, r *http.Request) {

@@ -52,6 +52,21 @@ func serveOrderBody[In, Out any](s *Server, w http.ResponseWriter, r *http.Reque
 	}
 }
 
+// The bodies of the order actions that take one.
+type (
+	attachBody struct {
+		ProviderOrderID string `json:"provider_order_id"`
+	}
+	cancelBody struct {
+		Reason string `json:"reason"`
+	}
+	manualStateBody struct {
+		State         string `json:"state"`
+		Note          string `json:"note"`
+		CertificateID FlexID `json:"certificate_id"`
+	}
+)
+
 type orderCreateRequest struct {
 	RequirementID FlexID `json:"requirement_id"`
 	CSRID         FlexID `json:"csr_id"`
@@ -83,18 +98,14 @@ func (s *Server) apiOrderUpdate(w http.ResponseWriter, r *http.Request) {
 	if !s.ordersOn(w, r) {
 		return
 	}
-	current := func(id int64) (orderCreateRequest, error) {
-		d, err := s.orders.Get(r.Context(), id)
-		if err != nil {
-			return orderCreateRequest{}, err
-		}
+	current := inputOf(r.Context(), s.orders.Get, func(d *orders.OrderDetail) orderCreateRequest {
 		cur := d.Input()
 		req := orderCreateRequest{RequirementID: FlexID(cur.RequirementID), CSRID: FlexID(cur.CSRID), Provider: cur.Provider,
 			Product: cur.Product, PeriodYears: cur.PeriodYears, RegType: cur.RegType, ApproverEmail: cur.ApproverEmail,
 			ServerType: cur.ServerType, SpecialInstructions: cur.SpecialInstructions}
 		req.Contacts.Admin, req.Contacts.Billing, req.Contacts.Tech = FlexID(cur.Contacts.Admin), FlexID(cur.Contacts.Billing), FlexID(cur.Contacts.Tech)
-		return req, nil
-	}
+		return req
+	})
 	serveByID(s, w, r, http.StatusOK, current, func(id int64, req orderCreateRequest) (any, error) {
 		if _, err := s.orders.Update(r.Context(), actor(r), id, req.input()); err != nil {
 			return nil, err
@@ -212,10 +223,6 @@ func (s *Server) apiOrderRefresh(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-type attachBody struct {
-	ProviderOrderID string `json:"provider_order_id"`
-}
-
 func (s *Server) apiOrderAttach(w http.ResponseWriter, r *http.Request) {
 	serveOrderBody(s, w, r, func(id int64, in attachBody) (*orders.Order, error) {
 		return s.orders.Attach(r.Context(), actor(r), id, in.ProviderOrderID)
@@ -228,10 +235,6 @@ func (s *Server) apiOrderResend(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-type cancelBody struct {
-	Reason string `json:"reason"`
-}
-
 func (s *Server) apiOrderCancel(w http.ResponseWriter, r *http.Request) {
 	serveOrderBody(s, w, r, func(id int64, in cancelBody) (*orders.Order, error) {
 		return s.orders.Cancel(r.Context(), actor(r), id, in.Reason)
@@ -240,12 +243,6 @@ func (s *Server) apiOrderCancel(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) apiOrderReplace(w http.ResponseWriter, r *http.Request) {
 	serveOrder(s, w, r, http.StatusCreated, func(id int64) (*orders.Order, error) { return s.orders.Replace(r.Context(), actor(r), id) })
-}
-
-type manualStateBody struct {
-	State         string `json:"state"`
-	Note          string `json:"note"`
-	CertificateID FlexID `json:"certificate_id"`
 }
 
 func (s *Server) apiOrderState(w http.ResponseWriter, r *http.Request) {

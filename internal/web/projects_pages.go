@@ -49,27 +49,17 @@ func (s *Server) projectList(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	req, err := readPage(r, projects.ProjectSorts)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	res, err := s.projects.ProjectPage(r.Context(), f, req)
+	res, req, err := fetchPage(r, projects.ProjectSorts, f, s.projects.ProjectPage)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	v := pages.Projects{
-		Columns: columns(r, sortSpec{Key: req.Sort, Desc: req.Desc}, [][2]string{{"name", "Project"}, {"", "Client"}, {"", "PO"}, {"", "Kickoff"},
+		Columns: pagedColumns(r, req, [][2]string{{"name", "Project"}, {"", "Client"}, {"", "PO"}, {"", "Kickoff"},
 			{"staging", "Staging"}, {"", "Flags"}}),
 		CanWrite: canWriteClients(r),
 	}
 	v.Prev, v.Next = pageLinks(r, res.Next, res.Prev)
-	for i := range v.Columns {
-		if v.Columns[i].Key == "" {
-			v.Columns[i].Href = ""
-		}
-	}
 	for i := range res.Items {
 		v.Rows = append(v.Rows, projectRow(&res.Items[i]))
 	}
@@ -167,21 +157,13 @@ func (s *Server) projectCreatePost(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) projectEdit(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	p, err := s.projects.GetProject(r.Context(), id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	in := p.Input()
-	f := pages.NewForm(map[string]string{"client_id": strconv.FormatInt(in.ClientID, 10), "name": in.Name,
-		"po_id": idValue(in.POID), "am_id": idValue(in.AMID), "kickoff_on": in.KickoffOn, "sprint_one_ends_on": in.SprintOneEndsOn,
-		"staging_on": in.StagingOn, "production_on": in.ProductionOn})
-	s.renderProjectForm(w, r, http.StatusOK, "Edit "+p.Name, "/projects/"+strconv.FormatInt(id, 10), "Save project", f)
+	withRecord(s, w, r, s.projects.GetProject, func(id int64, p *projects.Project) {
+		in := p.Input()
+		f := pages.NewForm(map[string]string{"client_id": strconv.FormatInt(in.ClientID, 10), "name": in.Name,
+			"po_id": idValue(in.POID), "am_id": idValue(in.AMID), "kickoff_on": in.KickoffOn, "sprint_one_ends_on": in.SprintOneEndsOn,
+			"staging_on": in.StagingOn, "production_on": in.ProductionOn})
+		s.renderProjectForm(w, r, http.StatusOK, "Edit "+p.Name, "/projects/"+strconv.FormatInt(id, 10), "Save project", f)
+	})
 }
 
 func (s *Server) projectEditPost(w http.ResponseWriter, r *http.Request) {
@@ -197,69 +179,61 @@ func (s *Server) projectEditPost(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) projectView(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	p, err := s.projects.GetProject(r.Context(), id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	reqs, err := s.projects.ListRequirements(r.Context(), id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	v := pages.ProjectView{ID: p.ID, Name: p.Name, ClientID: p.ClientID, ClientName: p.ClientName, CanWrite: canWriteClients(r),
-		Facts: []pages.Fact{
-			{Label: "Project owner", Value: p.POName},
-			{Label: "Account manager", Value: p.AMName},
-			{Label: "Kickoff", Value: fields.FormatDate(p.KickoffOn)},
-			{Label: "End of sprint one", Value: fields.FormatDate(p.SprintOneEndsOn)},
-			{Label: "Staging", Value: fields.FormatDate(p.StagingOn)},
-			{Label: "Production", Value: fields.FormatDate(p.ProductionOn)},
-			{Label: "Certificate issued", Value: yesNo(p.HasCertificate)},
-		}}
-	for _, f := range p.Flags {
-		v.Flags = append(v.Flags, pages.FlagView{Overdue: f.Overdue, Text: f.Reason,
-			DueLabel: fmt.Sprintf("Due in %d days", f.DueInDays)})
-	}
-	ids := make([]int64, len(reqs))
-	for i, q := range reqs {
-		ids[i] = q.ID
-	}
-	gates, err := s.installs.Gates(r.Context(), ids...)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	steps := map[int64]string{}
-	st, err := s.dashboard.ProjectStatus(r.Context(), id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	for _, ps := range st.Projects {
-		for _, rs := range ps.Requirements {
-			steps[rs.RequirementID] = rs.Step.Label + " (next: " + ownerWords[rs.Step.Owner] + ")"
+	withRecord(s, w, r, s.projects.GetProject, func(id int64, p *projects.Project) {
+		reqs, err := s.projects.ListRequirements(r.Context(), id)
+		if err != nil {
+			s.fail(w, r, err)
+			return
 		}
-	}
-	v.Facts = append(v.Facts, pages.Fact{Label: "Status page", Value: "/projects/" + strconv.FormatInt(id, 10) + "/status"})
-	for _, q := range reqs {
-		v.Requirements = append(v.Requirements, pages.RequirementRow{ID: q.ID, Hostnames: strings.Join(q.Hostnames, ", "),
-			Validation: strings.ToUpper(q.Validation), Public: yesNo(q.PublicFacing), NeededBy: fields.FormatDate(q.NeededBy),
-			Gate: gateView(gates[q.ID]), Step: steps[q.ID]})
-	}
-	list, err := s.installs.ForRequirements(r.Context(), ids...)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if v.Installs, err = s.installRows(r, list); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.render(w, r, pages.ProjectPage(s.pageData(r, p.Name), v))
+		v := pages.ProjectView{ID: p.ID, Name: p.Name, ClientID: p.ClientID, ClientName: p.ClientName, CanWrite: canWriteClients(r),
+			Facts: []pages.Fact{
+				{Label: "Project owner", Value: p.POName},
+				{Label: "Account manager", Value: p.AMName},
+				{Label: "Kickoff", Value: fields.FormatDate(p.KickoffOn)},
+				{Label: "End of sprint one", Value: fields.FormatDate(p.SprintOneEndsOn)},
+				{Label: "Staging", Value: fields.FormatDate(p.StagingOn)},
+				{Label: "Production", Value: fields.FormatDate(p.ProductionOn)},
+				{Label: "Certificate issued", Value: yesNo(p.HasCertificate)},
+			}}
+		for _, f := range p.Flags {
+			v.Flags = append(v.Flags, pages.FlagView{Overdue: f.Overdue, Text: f.Reason,
+				DueLabel: fmt.Sprintf("Due in %d days", f.DueInDays)})
+		}
+		ids := make([]int64, len(reqs))
+		for i, q := range reqs {
+			ids[i] = q.ID
+		}
+		gates, err := s.installs.Gates(r.Context(), ids...)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		steps := map[int64]string{}
+		st, err := s.dashboard.ProjectStatus(r.Context(), id)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		for _, ps := range st.Projects {
+			for _, rs := range ps.Requirements {
+				steps[rs.RequirementID] = rs.Step.Label + " (next: " + ownerWords[rs.Step.Owner] + ")"
+			}
+		}
+		v.Facts = append(v.Facts, pages.Fact{Label: "Status page", Value: "/projects/" + strconv.FormatInt(id, 10) + "/status"})
+		for _, q := range reqs {
+			v.Requirements = append(v.Requirements, pages.RequirementRow{ID: q.ID, Hostnames: strings.Join(q.Hostnames, ", "),
+				Validation: strings.ToUpper(q.Validation), Public: yesNo(q.PublicFacing), NeededBy: fields.FormatDate(q.NeededBy),
+				Gate: gateView(gates[q.ID]), Step: steps[q.ID]})
+		}
+		list, err := s.installs.ForRequirements(r.Context(), ids...)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		if v.Installs, err = s.installRows(r, list); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		s.render(w, r, pages.ProjectPage(s.pageData(r, p.Name), v))
+	})
 }

@@ -23,21 +23,13 @@ func (s *Server) renderRequirementEditForm(w http.ResponseWriter, r *http.Reques
 
 // requirementEdit shows the requirement form filled with what is filed.
 func (s *Server) requirementEdit(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	q, err := s.projects.GetRequirement(r.Context(), id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.renderRequirementEditForm(w, r, http.StatusOK, q, pages.NewForm(map[string]string{
-		"hostnames": strings.Join(q.Hostnames, "\n"), "public_facing": checkboxValue(q.PublicFacing),
-		"takes_payments": checkboxValue(q.TakesPayments), "validation": q.Validation, "obtained_by": q.ObtainedBy,
-		"needed_by": fields.FormatDate(q.NeededBy), "notes": q.Notes,
-	}))
+	withRecord(s, w, r, s.projects.GetRequirement, func(id int64, q *projects.Requirement) {
+		s.renderRequirementEditForm(w, r, http.StatusOK, q, pages.NewForm(map[string]string{
+			"hostnames": strings.Join(q.Hostnames, "\n"), "public_facing": checkboxValue(q.PublicFacing),
+			"takes_payments": checkboxValue(q.TakesPayments), "validation": q.Validation, "obtained_by": q.ObtainedBy,
+			"needed_by": fields.FormatDate(q.NeededBy), "notes": q.Notes,
+		}))
+	})
 }
 
 // requirementEditPost saves the whole form. New hostnames that leave existing CSRs

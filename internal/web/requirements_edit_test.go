@@ -16,7 +16,7 @@ import (
 // for www and api under acme.example, and returns the project's and requirement's ids.
 func filedRequirement(t *testing.T, b *testBundle, tok string) (pid, rid string) {
 	t.Helper()
-	cid := idOf(t, b.call("POST", "/api/v1/clients", tok, `{"display_name":"Acme"}`, 201))
+	cid := b.acmeClient(tok)
 	pid = idOf(t, b.call("POST", "/api/v1/projects", tok, `{"client_id":`+cid+`,"name":"App","staging_on":"2026-06-01"}`, 201))
 	rid = idOf(t, b.call("POST", "/api/v1/projects/"+pid+"/requirements", tok,
 		`{"hostnames":["www.acme.example","api.acme.example"],"public_facing":true,"validation":"ov","needed_by":"2026-05-01","notes":"storefront"}`, 201))
@@ -61,11 +61,7 @@ func TestAPartialRequirementPatchChangesOnlyTheFieldsSent(t *testing.T) {
 	if stored["takes_payments"] != true || stored["validation"] != "ov" {
 		t.Errorf("stored %v, want the patch kept", stored)
 	}
-	var changed string
-	if err := b.srv.pool.QueryRow(context.Background(),
-		`SELECT details->>'changed' FROM audit_log WHERE action = 'requirement.update'`).Scan(&changed); err != nil {
-		t.Fatal(err)
-	}
+	changed := b.auditChanged("requirement.update")
 	if changed != `["takes_payments", "notes"]` {
 		t.Errorf("audit names %s as changed, want takes_payments and notes", changed)
 	}
@@ -276,7 +272,7 @@ func TestAPartialProjectPatchChangesOnlyTheFieldsSent(t *testing.T) {
 	b := setupWithLookup(t, nowhere())
 	po := b.user("po@example.com", accounts.RolePO)
 	tok := b.token(po)
-	cid := idOf(t, b.call("POST", "/api/v1/clients", tok, `{"display_name":"Acme"}`, 201))
+	cid := b.acmeClient(tok)
 	pid := idOf(t, b.call("POST", "/api/v1/projects", tok, fmt.Sprintf(`{"client_id":%s,"name":"App","po_id":%d,"kickoff_on":"2026-01-05","staging_on":"2026-06-01"}`, cid, po.ID), 201))
 	got := b.call("PATCH", "/api/v1/projects/"+pid, tok, `{"name":"App v2","production_on":"2026-07-01"}`, 200)
 	if got["name"] != "App v2" || got["production_on"] != "2026-07-01" {
@@ -286,11 +282,7 @@ func TestAPartialProjectPatchChangesOnlyTheFieldsSent(t *testing.T) {
 		got["kickoff_on"] != "2026-01-05" || got["staging_on"] != "2026-06-01" {
 		t.Errorf("fields not sent changed: %v", got)
 	}
-	var changed string
-	if err := b.srv.pool.QueryRow(context.Background(),
-		`SELECT details->>'changed' FROM audit_log WHERE action = 'project.update'`).Scan(&changed); err != nil {
-		t.Fatal(err)
-	}
+	changed := b.auditChanged("project.update")
 	if changed != `["name", "production_on"]` {
 		t.Errorf("audit names %s as changed, want name and production_on", changed)
 	}
@@ -326,7 +318,7 @@ func TestAProjectIsEditedFromItsPage(t *testing.T) {
 	t.Parallel()
 	b := setupWithLookup(t, nowhere())
 	tok := b.token(b.user("po@example.com", accounts.RolePO))
-	cid := idOf(t, b.call("POST", "/api/v1/clients", tok, `{"display_name":"Acme"}`, 201))
+	cid := b.acmeClient(tok)
 	pid := idOf(t, b.call("POST", "/api/v1/projects", tok, `{"client_id":`+cid+`,"name":"App","kickoff_on":"2026-01-05"}`, 201))
 	br := b.browserAs("po@example.com")
 	_, page := br.get("/projects/" + pid)

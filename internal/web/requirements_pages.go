@@ -48,18 +48,10 @@ func (s *Server) renderRequirementForm(w http.ResponseWriter, r *http.Request, s
 }
 
 func (s *Server) requirementNew(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	p, err := s.projects.GetProject(r.Context(), id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.renderRequirementForm(w, r, http.StatusOK, p, pages.NewForm(map[string]string{
-		"validation": verify.ValidationOV, "obtained_by": projects.ObtainedByAgency, "needed_by": fields.FormatDate(p.StagingOn)}))
+	withRecord(s, w, r, s.projects.GetProject, func(id int64, p *projects.Project) {
+		s.renderRequirementForm(w, r, http.StatusOK, p, pages.NewForm(map[string]string{
+			"validation": verify.ValidationOV, "obtained_by": projects.ObtainedByAgency, "needed_by": fields.FormatDate(p.StagingOn)}))
+	})
 }
 
 func requirementHref(id int64) string { return "/requirements/" + strconv.FormatInt(id, 10) }
@@ -155,83 +147,75 @@ func snapshotRow(d projects.DomainSnapshot) pages.SnapshotRow {
 }
 
 func (s *Server) requirementView(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	q, err := s.projects.GetRequirement(r.Context(), id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	rep, err := s.projects.Readiness(r.Context(), id, 0)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	snaps, err := s.projects.DomainChecks(r.Context(), id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	rs, err := s.dashboard.RequirementStatus(r.Context(), id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	step := rs.Step
-	v := pages.RequirementView{ID: q.ID, ProjectID: q.ProjectID, ProjectName: q.ProjectName, ClientID: q.ClientID,
-		ClientName: q.ClientName, Hostnames: q.Hostnames, Advice: q.Advice(), Ready: rep.Ready, CanWrite: canWriteClients(r),
-		Facts: []pages.Fact{
-			{Label: "Step", Value: step.Label + ": " + ownerWords[step.Owner] + ", " + step.Next},
-			{Label: "Public-facing", Value: yesNo(q.PublicFacing)},
-			{Label: "Takes payments", Value: yesNo(q.TakesPayments)},
-			{Label: "Validation", Value: strings.ToUpper(q.Validation)},
-			{Label: "Obtained by", Value: q.ObtainedBy},
-			{Label: "Needed by", Value: fields.FormatDate(q.NeededBy)},
-			{Label: "Notes", Value: q.Notes},
-		}}
-	v.Checklist = checklistItems(rep)
-	v.Step = stepView(id, rs)
-	v.History = step.Index >= stepIndex(projects.StepIssued)
-	v.Internal = projects.InternalNames(q.Hostnames)
-	gate, err := s.installs.Gate(r.Context(), id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	list, err := s.installs.ForRequirements(r.Context(), id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	v.Gate = gateView(gate)
-	if v.Installs, err = s.installRows(r, list); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	for _, d := range snaps {
-		v.Snapshots = append(v.Snapshots, snapshotRow(d))
-	}
-	plan, err := s.lifecycle.RequirementPlan(r.Context(), id)
-	v.Renewal = s.renewalView(r, plan, err)
-	status := http.StatusOK
-	v.Manual = pages.ManualRegistrationForm{Errors: view.FieldErrors{}}
-	chosen := ""
-	if vals, fieldErrs, _, ok := s.takeForm(r, manualRegistrationKey(id)); ok {
-		status = http.StatusUnprocessableEntity
-		v.Manual = pages.ManualRegistrationForm{Open: true, RegistrantOrg: vals.Get("registrant_org"), AdminEmail: vals.Get("admin_email"),
-			Expires: vals.Get("expires"), Evidence: vals.Get("evidence"), Errors: fieldErrs}
-		chosen = vals.Get("domain")
-	}
-	for _, it := range rep.Items {
-		v.Manual.Open = v.Manual.Open || (strings.HasPrefix(it.Key, "domain:") && it.Status == verify.Red)
-	}
-	for _, d := range projects.RegistrableDomains(q.Hostnames) {
-		v.Manual.Domains = append(v.Manual.Domains, pages.Option{Value: d, Label: d, Selected: d == chosen})
-	}
-	s.renderStatus(w, r, status, pages.RequirementPage(s.pageData(r, "Requirement "+strconv.FormatInt(id, 10)), v))
+	withRecord(s, w, r, s.projects.GetRequirement, func(id int64, q *projects.Requirement) {
+		rep, err := s.projects.Readiness(r.Context(), id, 0)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		snaps, err := s.projects.DomainChecks(r.Context(), id)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		rs, err := s.dashboard.RequirementStatus(r.Context(), id)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		step := rs.Step
+		v := pages.RequirementView{ID: q.ID, ProjectID: q.ProjectID, ProjectName: q.ProjectName, ClientID: q.ClientID,
+			ClientName: q.ClientName, Hostnames: q.Hostnames, Advice: q.Advice(), Ready: rep.Ready, CanWrite: canWriteClients(r),
+			Facts: []pages.Fact{
+				{Label: "Step", Value: step.Label + ": " + ownerWords[step.Owner] + ", " + step.Next},
+				{Label: "Public-facing", Value: yesNo(q.PublicFacing)},
+				{Label: "Takes payments", Value: yesNo(q.TakesPayments)},
+				{Label: "Validation", Value: strings.ToUpper(q.Validation)},
+				{Label: "Obtained by", Value: q.ObtainedBy},
+				{Label: "Needed by", Value: fields.FormatDate(q.NeededBy)},
+				{Label: "Notes", Value: q.Notes},
+			}}
+		v.Checklist = checklistItems(rep)
+		v.Step = stepView(id, rs)
+		v.History = step.Index >= stepIndex(projects.StepIssued)
+		v.Internal = projects.InternalNames(q.Hostnames)
+		gate, err := s.installs.Gate(r.Context(), id)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		list, err := s.installs.ForRequirements(r.Context(), id)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		v.Gate = gateView(gate)
+		if v.Installs, err = s.installRows(r, list); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		for _, d := range snaps {
+			v.Snapshots = append(v.Snapshots, snapshotRow(d))
+		}
+		plan, err := s.lifecycle.RequirementPlan(r.Context(), id)
+		v.Renewal = s.renewalView(r, plan, err)
+		status := http.StatusOK
+		v.Manual = pages.ManualRegistrationForm{Errors: view.FieldErrors{}}
+		chosen := ""
+		if vals, fieldErrs, _, ok := s.takeForm(r, manualRegistrationKey(id)); ok {
+			status = http.StatusUnprocessableEntity
+			v.Manual = pages.ManualRegistrationForm{Open: true, RegistrantOrg: vals.Get("registrant_org"), AdminEmail: vals.Get("admin_email"),
+				Expires: vals.Get("expires"), Evidence: vals.Get("evidence"), Errors: fieldErrs}
+			chosen = vals.Get("domain")
+		}
+		for _, it := range rep.Items {
+			v.Manual.Open = v.Manual.Open || (strings.HasPrefix(it.Key, "domain:") && it.Status == verify.Red)
+		}
+		for _, d := range projects.RegistrableDomains(q.Hostnames) {
+			v.Manual.Domains = append(v.Manual.Domains, pages.Option{Value: d, Label: d, Selected: d == chosen})
+		}
+		s.renderStatus(w, r, status, pages.RequirementPage(s.pageData(r, "Requirement "+strconv.FormatInt(id, 10)), v))
+	})
 }
 
 func manualRegistrationKey(requirementID int64) string {
@@ -241,12 +225,8 @@ func manualRegistrationKey(requirementID int64) string {
 // manualRegistrationPost records a registration entered by hand; a refused
 // form goes back to the requirement page with its values and errors.
 func (s *Server) manualRegistrationPost(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if !parseForm(w, r, s) {
+	id, ok := s.postedID(w, r)
+	if !ok {
 		return
 	}
 	f := r.PostForm

@@ -5,6 +5,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/a-h/templ"
@@ -47,6 +48,23 @@ func (s *Server) showByID(w http.ResponseWriter, r *http.Request, show func(id i
 	s.render(w, r, page)
 }
 
+// withRecord loads the {id}'s record with get and hands it to use; a bad id
+// or a missing record is the error page.
+func withRecord[T any](s *Server, w http.ResponseWriter, r *http.Request,
+	get func(ctx context.Context, id int64) (T, error), use func(id int64, rec T)) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	rec, err := get(r.Context(), id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	use(id, rec)
+}
+
 // absoluteURL is path on this portal as a link to hand out: https in
 // production or when the request came over TLS.
 func (s *Server) absoluteURL(r *http.Request, path string) string {
@@ -65,6 +83,19 @@ func serveBody[In, Out any](s *Server, w http.ResponseWriter, r *http.Request, s
 		return
 	}
 	serve(s, w, r, status, func() (Out, error) { return call(in) })
+}
+
+// inputOf is serveByID's start for a partial update: the record's current
+// values, read with get and turned into the body's shape by input.
+func inputOf[R, In any](ctx context.Context, get func(ctx context.Context, id int64) (R, error), input func(R) In) func(id int64) (In, error) {
+	return func(id int64) (In, error) {
+		rec, err := get(ctx, id)
+		if err != nil {
+			var none In
+			return none, err
+		}
+		return input(rec), nil
+	}
 }
 
 // serveList answers {key: [...]} with the records under the {id}; exists

@@ -106,21 +106,13 @@ func (s *Server) renderClientStatus(w http.ResponseWriter, r *http.Request, newS
 }
 
 func (s *Server) projectStatus(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	st, err := s.dashboard.ProjectStatus(r.Context(), id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	name := st.ClientName
-	if len(st.Projects) == 1 {
-		name += " · " + st.Projects[0].Name
-	}
-	s.render(w, r, pages.StatusPage(s.pageData(r, name+": status"), statusView(st, name+": status", false)))
+	withRecord(s, w, r, s.dashboard.ProjectStatus, func(id int64, st *dashboard.Status) {
+		name := st.ClientName
+		if len(st.Projects) == 1 {
+			name += " · " + st.Projects[0].Name
+		}
+		s.render(w, r, pages.StatusPage(s.pageData(r, name+": status"), statusView(st, name+": status", false)))
+	})
 }
 
 func (s *Server) shareCreatePost(w http.ResponseWriter, r *http.Request) {

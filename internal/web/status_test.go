@@ -9,21 +9,17 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/certportal/certportal/internal/accounts"
 	"github.com/certportal/certportal/internal/dashboard"
-	"github.com/certportal/certportal/internal/seed"
 )
 
 func TestSharedClientStatusShowsOnlyThatClientUntilWithdrawn(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
+	b.seedDemo()
 	ctx := context.Background()
 	pool := b.srv.pool
-	if _, err := seed.Demo(ctx, pool, time.Time{}); err != nil {
-		t.Fatal(err)
-	}
 	var harbor, juniper int64
 	if err := pool.QueryRow(ctx, `SELECT (SELECT id FROM clients WHERE display_name = 'Harbor Dental'),
 		(SELECT id FROM clients WHERE display_name = 'Juniper Outfitters')`).Scan(&harbor, &juniper); err != nil {
@@ -118,10 +114,8 @@ func TestSharedClientStatusShowsOnlyThatClientUntilWithdrawn(t *testing.T) {
 func TestRequirementProjectAndStatusPagesShowTheSameStep(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
+	b.seedDemo()
 	ctx := context.Background()
-	if _, err := seed.Demo(ctx, b.srv.pool, time.Time{}); err != nil {
-		t.Fatal(err)
-	}
 	am := b.user("am@example.com", accounts.RoleAM)
 	tok := b.token(am)
 	var clientID int64
