@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/a-h/templ"
 	"github.com/certportal/certportal/internal/accounts"
 	"github.com/certportal/certportal/internal/bundle"
 	"github.com/certportal/certportal/internal/certs"
@@ -70,18 +71,18 @@ func (s *Server) certificateViewModel(r *http.Request, id int64, form *pages.Upl
 	return v, nil
 }
 
+// certificatePage is the certificate's page; upload is a refused upload of
+// intermediates to show again (or nil).
+func (s *Server) certificatePage(r *http.Request, id int64, upload *pages.UploadForm) (templ.Component, error) {
+	v, err := s.certificateViewModel(r, id, upload)
+	if err != nil {
+		return nil, err
+	}
+	return pages.CertificatePage(s.pageData(r, "Certificate #"+view.Itoa(id)), v), nil
+}
+
 func (s *Server) certificateView(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	v, err := s.certificateViewModel(r, id, nil)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.render(w, r, pages.CertificatePage(s.pageData(r, "Certificate #"+view.Itoa(id)), v))
+	s.showByID(w, r, func(id int64) (templ.Component, error) { return s.certificatePage(r, id, nil) })
 }
 
 // readUploadForm takes the certificate from a form's file (preferred) or text
@@ -178,13 +179,12 @@ func (s *Server) intermediatesPost(w http.ResponseWriter, r *http.Request) {
 			s.fail(w, r, err)
 			return
 		}
-		form := pages.UploadForm{Text: text, Errors: e.Fields}
-		v, verr := s.certificateViewModel(r, id, &form)
-		if verr != nil {
-			s.fail(w, r, verr)
+		page, err := s.certificatePage(r, id, &pages.UploadForm{Text: text, Errors: e.Fields})
+		if err != nil {
+			s.fail(w, r, err)
 			return
 		}
-		s.renderStatus(w, r, http.StatusUnprocessableEntity, pages.CertificatePage(s.pageData(r, "Certificate #"+view.Itoa(id)), v))
+		s.renderStatus(w, r, http.StatusUnprocessableEntity, page)
 		return
 	}
 	if c.MissingIssuer != "" {
@@ -208,17 +208,9 @@ func keptText(text string) string {
 
 // certificateBundle downloads public material (page and API share it).
 func (s *Server) certificateBundle(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	f, err := s.certs.Bundle(r.Context(), id, r.URL.Query().Get("format"))
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	sendFile(w, f)
+	s.serveFile(w, r, func(id int64) (*certs.File, error) {
+		return s.certs.Bundle(r.Context(), id, r.URL.Query().Get("format"))
+	})
 }
 
 func keyFormatOptions() []pages.Option {

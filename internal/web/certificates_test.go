@@ -56,6 +56,21 @@ func (b *testBundle) signedFor(token string, kt string, host string) (csrID int6
 	return c.ID, der, leafPEM
 }
 
+// poWithCSR is a PO's API token and a CSR of keyType for www.example.com,
+// with the leaf the test CA signed for it (DER and PEM).
+func (b *testBundle) poWithCSR(keyType string) (po string, csrID int64, der, leafPEM []byte) {
+	b.t.Helper()
+	po = b.token(b.user("po@example.com", accounts.RolePO))
+	csrID, der, leafPEM = b.signedFor(po, keyType, "www.example.com")
+	return po, csrID, der, leafPEM
+}
+
+// upload posts a certificate for the CSR through the API.
+func (b *testBundle) upload(token string, csrID int64, contentType string, body []byte) (*http.Response, string) {
+	b.t.Helper()
+	return b.rawAPI("POST", fmt.Sprintf("/api/v1/csrs/%d/certificate", csrID), token, contentType, body)
+}
+
 func TestAPITakesACertificateInAnyFormatAndHandsTheKeyOnlyToEngineers(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
@@ -66,7 +81,7 @@ func TestAPITakesACertificateInAnyFormatAndHandsTheKeyOnlyToEngineers(t *testing
 	csrID, der, _ := b.signedFor(po, "ecdsa-p256", "www.example.com")
 
 	// DER with no Content-Type hint: content sniffing; the intermediate is missing.
-	resp, body := b.rawAPI("POST", fmt.Sprintf("/api/v1/csrs/%d/certificate", csrID), po, "application/octet-stream", der)
+	resp, body := b.upload(po, csrID, "application/octet-stream", der)
 	if resp.StatusCode != http.StatusCreated || !strings.Contains(body, `"missing_issuer":"CN=Certportal Test Intermediate CA`) {
 		t.Fatalf("DER upload: %d %s", resp.StatusCode, body)
 	}
@@ -140,7 +155,7 @@ func TestAPITakesACertificateInAnyFormatAndHandsTheKeyOnlyToEngineers(t *testing
 		"junk":      {[]byte("not a certificate"), 422},
 		"oversized": {bytes.Repeat([]byte("A"), 3<<20), 413},
 	} {
-		resp, body := b.rawAPI("POST", fmt.Sprintf("/api/v1/csrs/%d/certificate", csrID), po, "text/plain", tc.body)
+		resp, body := b.upload(po, csrID, "text/plain", tc.body)
 		if resp.StatusCode != tc.status {
 			t.Errorf("%s: %d %s, want %d", name, resp.StatusCode, body, tc.status)
 		}

@@ -225,25 +225,12 @@ func (s *Server) apiCertificates(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.writeJSON(w, http.StatusOK, struct {
-		Certificates []apiCertificate `json:"certificates"`
-		pageCursors
-	}{mapEach(res.Items, toAPICertificate), pageCursors{res.Next, res.Prev}})
+	s.writeJSON(w, http.StatusOK, pagedAnswer("certificates", mapEach(res.Items, toAPICertificate), res.Next, res.Prev))
 }
 
 // serveFile answers with the file call makes for the {id}: a key or an export.
 func (s *Server) serveFile(w http.ResponseWriter, r *http.Request, call func(id int64) (*certs.File, error)) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	f, err := call(id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	sendFile(w, f)
+	answerID(s, w, r, call, func(_ int64, f *certs.File) { sendFile(w, f) })
 }
 
 // apiKey returns the PKCS#8 PEM; the reason is required and audited with the

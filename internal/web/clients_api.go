@@ -34,10 +34,7 @@ func (s *Server) apiClients(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.writeJSON(w, http.StatusOK, struct {
-		Clients []clients.ClientRow `json:"clients"`
-		pageCursors
-	}{res.Items, pageCursors{res.Next, res.Prev}})
+	s.writeJSON(w, http.StatusOK, pagedAnswer("clients", res.Items, res.Next, res.Prev))
 }
 
 func (s *Server) apiClientCreate(w http.ResponseWriter, r *http.Request) {
@@ -188,10 +185,7 @@ func (s *Server) apiProjects(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.writeJSON(w, http.StatusOK, struct {
-		Projects []apiProject `json:"projects"`
-		pageCursors
-	}{mapEach(res.Items, toAPIProject), pageCursors{res.Next, res.Prev}})
+	s.writeJSON(w, http.StatusOK, pagedAnswer("projects", mapEach(res.Items, toAPIProject), res.Next, res.Prev))
 }
 
 func (s *Server) apiProjectCreate(w http.ResponseWriter, r *http.Request) {

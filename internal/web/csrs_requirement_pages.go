@@ -93,12 +93,12 @@ func (s *Server) requirementCSRs(w http.ResponseWriter, r *http.Request) {
 // at fields is the error page.
 func (s *Server) csrFormRefused(w http.ResponseWriter, r *http.Request, id int64, err error, errors *view.FieldErrors,
 	create *pages.CSRForm, paste *pages.PasteCSRForm) {
-	e, ok := errs.As(err)
-	if !ok || e.Code != errs.Invalid {
+	fields, ok := fieldErrors(err)
+	if !ok {
 		s.fail(w, r, err)
 		return
 	}
-	*errors = e.Fields
+	*errors = fields
 	v, err := s.requirementCSRsView(r, id, create, paste)
 	if err != nil {
 		s.fail(w, r, err)

@@ -267,25 +267,8 @@ func TestTheDashboardShowsTheChartAndAnOverdueOrderInABrowser(t *testing.T) {
 	s := seedDashboard(t, b)
 	am := b.user("am@example.com", accounts.RoleAM)
 	bctx := browsertest.New(t)
-	err := chromedp.Do(bctx,
-		chromedp.Navigate(b.ts.URL+"/dashboard"),
-		chromedp.WaitVisible(chromedp.CSS(`#email`)),
-		chromedp.SendKeys(chromedp.CSS(`#email`), am.Email),
-		chromedp.SendKeys(chromedp.CSS(`#password`), testPassword),
-		chromedp.Click(chromedp.CSS(`button[type=submit]`)),
-		chromedp.WaitVisible(chromedp.CSS(`[data-testid="expiry-chart"] svg`)),
-	)
-	if err != nil {
-		t.Fatal(err)
-	}
-	text := func(sel string) string {
-		t.Helper()
-		out, err := chromedp.Run(bctx, chromedp.Text(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatalf("%s: %v", sel, err)
-		}
-		return out
-	}
+	b.chromeSignIn(bctx, "/dashboard", am.Email, `[data-testid="expiry-chart"] svg`)
+	text := func(sel string) string { t.Helper(); return chromeText(t, bctx, sel) }
 	if got := text(`[data-testid="orders-table"]`); !strings.Contains(got, fmt.Sprintf("#%d", s.overdueOrder)) || !strings.Contains(got, "Overdue: Awaiting approval") {
 		t.Errorf("orders table %q: want the overdue order in words", got)
 	}

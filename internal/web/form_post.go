@@ -7,6 +7,9 @@ package web
 import (
 	"net/http"
 
+	"github.com/certportal/certportal/internal/errs"
+	"github.com/certportal/certportal/web/templates/view"
+
 	"github.com/certportal/certportal/web/templates/pages"
 )
 
@@ -14,6 +17,16 @@ import (
 // it answers 303 to; the flash is "ok" unless kind says otherwise ("warn").
 type formDone struct {
 	flash, to, kind string
+}
+
+// fieldErrors are the messages of a refusal at fields (errs.Invalid); false
+// for any other error.
+func fieldErrors(err error) (view.FieldErrors, bool) {
+	e, ok := errs.As(err)
+	if !ok || e.Code != errs.Invalid {
+		return nil, false
+	}
+	return e.Fields, true
 }
 
 // flashTo is an accepted form's "ok" flash and the page it goes to.
@@ -52,17 +65,7 @@ func (s *Server) finish(w http.ResponseWriter, r *http.Request, done formDone) {
 // postAction is the shape of a button's POST about the {id}: one service
 // call, then its flash and 303; an error is the error page.
 func (s *Server) postAction(w http.ResponseWriter, r *http.Request, call func(id int64) (formDone, error)) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	done, err := call(id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.finish(w, r, done)
+	answerID(s, w, r, call, func(_ int64, done formDone) { s.finish(w, r, done) })
 }
 
 // postedID reads the {id} from the path and the posted form; when either

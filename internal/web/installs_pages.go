@@ -56,6 +56,15 @@ func (s *Server) installRows(r *http.Request, list []installs.Install) ([]pages.
 	return rows, nil
 }
 
+// requirementInstallRows are the installs of the requirements' certificates, for their pages.
+func (s *Server) requirementInstallRows(r *http.Request, requirementIDs ...int64) ([]pages.InstallRow, error) {
+	list, err := s.installs.ForRequirements(r.Context(), requirementIDs...)
+	if err != nil {
+		return nil, err
+	}
+	return s.installRows(r, list)
+}
+
 // installsCard is the installs section of the certificate page.
 func (s *Server) installsCard(r *http.Request, certificateID int64, sans []string, form *pages.InstallForm) (pages.InstallsCard, error) {
 	list, err := s.installs.List(r.Context(), certificateID)

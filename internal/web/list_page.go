@@ -23,6 +23,19 @@ func fetchPage[F, T any](r *http.Request, sorts []string, f F,
 	return res, req, err
 }
 
+// pagedAnswer is a page of a list as the API answers it: {key: [...]} and
+// the cursors of the pages around it (see pageCursors), left out at the ends.
+func pagedAnswer[T any](key string, items []T, next, prev string) map[string]any {
+	out := map[string]any{key: items}
+	if next != "" {
+		out["next"] = next
+	}
+	if prev != "" {
+		out["prev"] = prev
+	}
+	return out
+}
+
 // pagedColumns are the heads of a paged table sorted as req says; a head
 // with no key cannot sort the table, so it links nowhere.
 func pagedColumns(r *http.Request, req page.Request, defs [][2]string, numeric ...string) []view.Column {

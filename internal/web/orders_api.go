@@ -150,10 +150,7 @@ func (s *Server) apiOrders(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.writeJSON(w, http.StatusOK, struct {
-		Orders []orders.Order `json:"orders"`
-		pageCursors
-	}{res.Items, pageCursors{res.Next, res.Prev}})
+	s.writeJSON(w, http.StatusOK, pagedAnswer("orders", res.Items, res.Next, res.Prev))
 }
 
 func (s *Server) apiOrder(w http.ResponseWriter, r *http.Request) {

@@ -176,15 +176,12 @@ func (s *Server) orderCreatePost(w http.ResponseWriter, r *http.Request) {
 	form := orderFormFrom(r.PostForm)
 	o, err := s.orders.Create(r.Context(), actor(r), orderInputFrom(form))
 	if err != nil {
-		e, ok := errs.As(err)
-		if !ok || e.Code != errs.Invalid {
+		fields, ok := fieldErrors(err)
+		if !ok {
 			s.fail(w, r, err)
 			return
 		}
-		form.Errors = e.Fields
-		if _, has := e.Fields["requirement_id"]; has {
-			form.Message = e.Fields["requirement_id"]
-		}
+		form.Errors, form.Message = fields, fields["requirement_id"]
 		s.renderOrderNew(w, r, http.StatusUnprocessableEntity, form)
 		return
 	}
@@ -231,8 +228,8 @@ func (s *Server) orderEditPost(w http.ResponseWriter, r *http.Request) {
 	}
 	form := orderFormFrom(r.PostForm)
 	_, err := s.orders.Update(r.Context(), actor(r), id, orderInputFrom(form))
-	if e, ok := errs.As(err); ok && e.Code == errs.Invalid {
-		form.Errors = e.Fields
+	if fields, ok := fieldErrors(err); ok {
+		form.Errors = fields
 		s.renderOrderForm(w, r, http.StatusUnprocessableEntity, form, id)
 		return
 	}

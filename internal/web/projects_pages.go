@@ -225,12 +225,7 @@ func (s *Server) projectView(w http.ResponseWriter, r *http.Request) {
 				Validation: strings.ToUpper(q.Validation), Public: yesNo(q.PublicFacing), NeededBy: fields.FormatDate(q.NeededBy),
 				Gate: gateView(gates[q.ID]), Step: steps[q.ID]})
 		}
-		list, err := s.installs.ForRequirements(r.Context(), ids...)
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		if v.Installs, err = s.installRows(r, list); err != nil {
+		if v.Installs, err = s.requirementInstallRows(r, ids...); err != nil {
 			s.fail(w, r, err)
 			return
 		}

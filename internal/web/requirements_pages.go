@@ -184,13 +184,8 @@ func (s *Server) requirementView(w http.ResponseWriter, r *http.Request) {
 			s.fail(w, r, err)
 			return
 		}
-		list, err := s.installs.ForRequirements(r.Context(), id)
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
 		v.Gate = gateView(gate)
-		if v.Installs, err = s.installRows(r, list); err != nil {
+		if v.Installs, err = s.requirementInstallRows(r, id); err != nil {
 			s.fail(w, r, err)
 			return
 		}

@@ -341,26 +341,8 @@ func TestTheOrderPageShowsTimelineClockAndNextActionInABrowser(t *testing.T) {
 	b.sim.SetState(o.ProviderOrderID, opensrs.StateAwaitingApproval)
 
 	bctx := browsertest.New(t)
-	page := fmt.Sprintf("%s/orders/%d", b.ts.URL, o.ID)
-	err = chromedp.Do(bctx,
-		chromedp.Navigate(page),
-		chromedp.WaitVisible(chromedp.CSS(`#email`)),
-		chromedp.SendKeys(chromedp.CSS(`#email`), b.po.Email),
-		chromedp.SendKeys(chromedp.CSS(`#password`), testPassword),
-		chromedp.Click(chromedp.CSS(`button[type=submit]`)),
-		chromedp.WaitVisible(chromedp.CSS(`[data-testid="timeline"]`)),
-	)
-	if err != nil {
-		t.Fatal(err)
-	}
-	text := func(sel string) string {
-		t.Helper()
-		out, err := chromedp.Run(bctx, chromedp.Text(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatalf("%s: %v", sel, err)
-		}
-		return out
-	}
+	b.chromeSignIn(bctx, fmt.Sprintf("/orders/%d", o.ID), b.po.Email, `[data-testid="timeline"]`)
+	text := func(sel string) string { t.Helper(); return chromeText(t, bctx, sel) }
 	state := func() string {
 		t.Helper()
 		attrs, err := chromedp.Run(bctx, chromedp.Attributes(chromedp.CSS(`[data-testid="order-state"]`)))

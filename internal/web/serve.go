@@ -23,46 +23,38 @@ func serve[Out any](s *Server, w http.ResponseWriter, r *http.Request, status in
 	s.writeJSON(w, status, out)
 }
 
-// serveID is serve for a handler that needs only the {id} from the path.
-func serveID[Out any](s *Server, w http.ResponseWriter, r *http.Request, status int, call func(id int64) (Out, error)) {
+// answerID is the shape under the handlers about the {id}: the id from the
+// path, one call, then write with its result; a bad id or an error from call
+// is the error page.
+func answerID[T any](s *Server, w http.ResponseWriter, r *http.Request, call func(id int64) (T, error), write func(id int64, out T)) {
 	id, err := pathID(r, "id")
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	serve(s, w, r, status, func() (Out, error) { return call(id) })
+	out, err := call(id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	write(id, out)
+}
+
+// serveID is serve for a handler that needs only the {id} from the path.
+func serveID[Out any](s *Server, w http.ResponseWriter, r *http.Request, status int, call func(id int64) (Out, error)) {
+	answerID(s, w, r, call, func(_ int64, out Out) { s.writeJSON(w, status, out) })
 }
 
 // showByID renders the page show builds for the {id}, or the error page.
 func (s *Server) showByID(w http.ResponseWriter, r *http.Request, show func(id int64) (templ.Component, error)) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	page, err := show(id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.render(w, r, page)
+	answerID(s, w, r, show, func(_ int64, page templ.Component) { s.render(w, r, page) })
 }
 
 // withRecord loads the {id}'s record with get and hands it to use; a bad id
 // or a missing record is the error page.
 func withRecord[T any](s *Server, w http.ResponseWriter, r *http.Request,
 	get func(ctx context.Context, id int64) (T, error), use func(id int64, rec T)) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	rec, err := get(r.Context(), id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	use(id, rec)
+	answerID(s, w, r, func(id int64) (T, error) { return get(r.Context(), id) }, use)
 }
 
 // absoluteURL is path on this portal as a link to hand out: https in
