@@ -316,9 +316,7 @@ func TestAKeyDownloadAsksForThePasswordAgainAfterTenMinutes(t *testing.T) {
 	if resp, _ := br.get("/certificates/999999/key"); resp.StatusCode != http.StatusNotFound {
 		t.Errorf("after confirming: status %d, want 404 past the gate", resp.StatusCode)
 	}
-	var failed int
-	b.srv.pool.QueryRow(context.Background(), `SELECT count(*) FROM audit_log WHERE action = 'auth.reauth_failed'`).Scan(&failed)
-	if failed != 1 {
+	if failed := b.audited("auth.reauth_failed"); failed != 1 {
 		t.Errorf("%d reauth_failed audit records, want 1", failed)
 	}
 }

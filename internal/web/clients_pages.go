@@ -319,12 +319,7 @@ func (s *Server) renderContactForm(w http.ResponseWriter, r *http.Request, statu
 // contactEditPost keeps the contact as it was before the edit, for the form
 // shown again and to say when the edit cleared its verification.
 func (s *Server) contactEditPost(w http.ResponseWriter, r *http.Request) {
-	var before *clients.Contact
-	s.postFormID(w, r, contactFields, func(id int64, f pages.Form) (formDone, error) {
-		var err error
-		if before, err = s.clients.GetContact(r.Context(), id); err != nil {
-			return formDone{}, err
-		}
+	postFormFor(s, w, r, contactFields, s.clients.GetContact, func(before *clients.Contact, id int64, f pages.Form) (formDone, error) {
 		ct, err := s.clients.UpdateContact(r.Context(), actor(r), id, contactInputFrom(f))
 		if err != nil {
 			return formDone{}, err
@@ -334,22 +329,19 @@ func (s *Server) contactEditPost(w http.ResponseWriter, r *http.Request) {
 			msg += " The email or phone changed, so the contact needs verifying again."
 		}
 		return flashTo(msg, clientHref(ct.ClientID)), nil
-	}, func(_ int64, f pages.Form) { s.renderContactForm(w, r, http.StatusUnprocessableEntity, before, f) })
+	}, func(before *clients.Contact, _ int64, f pages.Form) {
+		s.renderContactForm(w, r, http.StatusUnprocessableEntity, before, f)
+	})
 }
 
 func (s *Server) contactVerifyPost(w http.ResponseWriter, r *http.Request) {
-	var before *clients.Contact
-	s.postFormID(w, r, []string{"method", "note"}, func(id int64, f pages.Form) (formDone, error) {
-		var err error
-		if before, err = s.clients.GetContact(r.Context(), id); err != nil {
-			return formDone{}, err
-		}
+	postFormFor(s, w, r, []string{"method", "note"}, s.clients.GetContact, func(_ *clients.Contact, id int64, f pages.Form) (formDone, error) {
 		ct, err := s.clients.VerifyContact(r.Context(), actor(r), id, clients.VerifyInput{Method: f.V("method"), Note: f.V("note")})
 		if err != nil {
 			return formDone{}, err
 		}
 		return flashTo("Marked "+ct.Name()+" as verified.", clientHref(ct.ClientID)), nil
-	}, func(id int64, f pages.Form) {
+	}, func(before *clients.Contact, id int64, f pages.Form) {
 		s.clientPageRefused(w, r, before.ClientID, clientPageForms{verifyFor: id, verify: f})
 	})
 }

@@ -5,6 +5,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/certportal/certportal/internal/errs"
@@ -88,4 +89,20 @@ func (s *Server) postFormID(w http.ResponseWriter, r *http.Request, names []stri
 		return
 	}
 	s.postForm(w, r, names, func(f pages.Form) (formDone, error) { return call(id, f) }, func(f pages.Form) { refused(id, f) })
+}
+
+// postFormFor is postFormID for a form about an existing record: get loads it
+// first (a missing one is the error page), and call and refused see it as it
+// was before the post.
+func postFormFor[T any](s *Server, w http.ResponseWriter, r *http.Request, names []string,
+	get func(ctx context.Context, id int64) (T, error),
+	call func(before T, id int64, f pages.Form) (formDone, error), refused func(before T, id int64, f pages.Form)) {
+	var before T
+	s.postFormID(w, r, names, func(id int64, f pages.Form) (formDone, error) {
+		var err error
+		if before, err = get(r.Context(), id); err != nil {
+			return formDone{}, err
+		}
+		return call(before, id, f)
+	}, func(id int64, f pages.Form) { refused(before, id, f) })
 }

@@ -35,12 +35,7 @@ func (s *Server) requirementEdit(w http.ResponseWriter, r *http.Request) {
 // requirementEditPost saves the whole form. New hostnames that leave existing CSRs
 // out of step are saved all the same, with a warning in the flash.
 func (s *Server) requirementEditPost(w http.ResponseWriter, r *http.Request) {
-	var q *projects.Requirement
-	s.postFormID(w, r, requirementFields, func(id int64, f pages.Form) (formDone, error) {
-		var err error
-		if q, err = s.projects.GetRequirement(r.Context(), id); err != nil {
-			return formDone{}, err
-		}
+	postFormFor(s, w, r, requirementFields, s.projects.GetRequirement, func(_ *projects.Requirement, id int64, f pages.Form) (formDone, error) {
 		hostnames := projects.SplitHostnames(f.V("hostnames"))
 		publicFacing, takesPayments := f.Checked("public_facing"), f.Checked("takes_payments")
 		validation, obtainedBy, neededBy, notes := f.V("validation"), f.V("obtained_by"), f.V("needed_by"), f.V("notes")
@@ -57,5 +52,7 @@ func (s *Server) requirementEditPost(w http.ResponseWriter, r *http.Request) {
 			return flashTo("Nothing changed.", requirementHref(id)), nil
 		}
 		return flashTo("Saved the requirement.", requirementHref(id)), nil
-	}, func(_ int64, f pages.Form) { s.renderRequirementEditForm(w, r, http.StatusUnprocessableEntity, q, f) })
+	}, func(q *projects.Requirement, _ int64, f pages.Form) {
+		s.renderRequirementEditForm(w, r, http.StatusUnprocessableEntity, q, f)
+	})
 }

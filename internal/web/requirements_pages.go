@@ -57,12 +57,7 @@ func (s *Server) requirementNew(w http.ResponseWriter, r *http.Request) {
 func requirementHref(id int64) string { return "/requirements/" + strconv.FormatInt(id, 10) }
 
 func (s *Server) requirementCreatePost(w http.ResponseWriter, r *http.Request) {
-	var p *projects.Project
-	s.postFormID(w, r, requirementFields, func(id int64, f pages.Form) (formDone, error) {
-		var err error
-		if p, err = s.projects.GetProject(r.Context(), id); err != nil {
-			return formDone{}, err
-		}
+	postFormFor(s, w, r, requirementFields, s.projects.GetProject, func(_ *projects.Project, id int64, f pages.Form) (formDone, error) {
 		q, err := s.projects.CreateRequirement(r.Context(), actor(r), id, projects.RequirementInput{
 			Hostnames: projects.SplitHostnames(f.V("hostnames")), PublicFacing: f.Checked("public_facing"),
 			TakesPayments: f.Checked("takes_payments"), Validation: f.V("validation"), ObtainedBy: f.V("obtained_by"),
@@ -72,7 +67,9 @@ func (s *Server) requirementCreatePost(w http.ResponseWriter, r *http.Request) {
 			return formDone{}, err
 		}
 		return flashTo("Filed the certificate requirement. Next: look up the domain registration and work through the checklist.", requirementHref(q.ID)), nil
-	}, func(_ int64, f pages.Form) { s.renderRequirementForm(w, r, http.StatusUnprocessableEntity, p, f) })
+	}, func(p *projects.Project, _ int64, f pages.Form) {
+		s.renderRequirementForm(w, r, http.StatusUnprocessableEntity, p, f)
+	})
 }
 
 var checkTitles = map[string]string{
