@@ -170,12 +170,12 @@ func (s *Server) intermediatesPost(w http.ResponseWriter, r *http.Request) {
 	s.postUpload(w, r, func(id int64, up formUpload) {
 		c, err := s.certs.AddIntermediates(r.Context(), actor(r), id, up.data)
 		if err != nil {
-			e, ok := errs.As(err)
-			if !ok || len(e.Fields) == 0 {
+			fields, ok := fieldsOf(err)
+			if !ok {
 				s.fail(w, r, err)
 				return
 			}
-			page, err := s.certificatePage(r, id, &pages.UploadForm{Text: up.text, Errors: e.Fields})
+			page, err := s.certificatePage(r, id, &pages.UploadForm{Text: up.text, Errors: fields})
 			if err != nil {
 				s.fail(w, r, err)
 				return
@@ -282,17 +282,16 @@ func (s *Server) keyDownloadPost(w http.ResponseWriter, r *http.Request) {
 		err = errs.Field("format", "Choose what to download.")
 	}
 	if err != nil {
-		e, ok := errs.As(err)
-		if !ok || len(e.Fields) == 0 {
+		var ok bool
+		if form.Errors, ok = fieldsOf(err); !ok {
 			s.fail(w, r, err)
 			return
 		}
-		c, cerr := s.certs.Certificate(r.Context(), id)
-		if cerr != nil {
-			s.fail(w, r, cerr)
+		c, err := s.certs.Certificate(r.Context(), id)
+		if err != nil {
+			s.fail(w, r, err)
 			return
 		}
-		form.Errors = e.Fields
 		s.renderKeyDownload(w, r, http.StatusUnprocessableEntity, c, form)
 		return
 	}

@@ -133,9 +133,7 @@ func TestAPITakesACertificateInAnyFormatAndHandsTheKeyOnlyToEngineers(t *testing
 		t.Errorf("p12 export: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
 	}
 	resp, _ = b.api("POST", fmt.Sprintf("/api/v1/certificates/%d/export", c.ID), eng, `{"format":"zip"}`)
-	if resp.StatusCode != 400 {
-		t.Errorf("zip without a reason: %d, want 400", resp.StatusCode)
-	}
+	wantStatus(t, resp, 400, "zip without a reason: %d, want 400")
 	var n int
 	b.srv.pool.QueryRow(context.Background(), `SELECT count(*) FROM audit_log WHERE action IN ('key.read','key.export') AND actor_email = 'eng@example.com'
 		AND details->>'via' = 'api token test'`).Scan(&n)
@@ -174,18 +172,14 @@ func TestTheBrowserUploadsACertificateDrawsTheChainAndGuardsTheKey(t *testing.T)
 	br := b.browserAs("po@example.com")
 	br.get(fmt.Sprintf("/csrs/%d", csrID))
 	resp, _ := br.post(fmt.Sprintf("/csrs/%d/certificate", csrID), url.Values{"certificate_text": {"junk"}})
-	if resp.StatusCode != http.StatusSeeOther {
-		t.Fatalf("junk paste: %d, want 303 back to the CSR", resp.StatusCode)
-	}
+	mustStatus(t, resp, http.StatusSeeOther, "junk paste: %d, want 303 back to the CSR")
 	resp, body := br.get(resp.Header.Get("Location"))
 	if resp.StatusCode != 422 || !strings.Contains(body, `data-testid="error-certificate"`) {
 		t.Fatalf("the CSR page after a junk paste: %d", resp.StatusCode)
 	}
 	email := "Hello,\n\n" + string(root) + "\nyour cert:\n" + string(leafPEM) + "\n" + string(inter)
 	resp, _ = br.post(fmt.Sprintf("/csrs/%d/certificate", csrID), url.Values{"certificate_text": {email}})
-	if resp.StatusCode != http.StatusSeeOther {
-		t.Fatalf("paste: %d", resp.StatusCode)
-	}
+	mustStatus(t, resp, http.StatusSeeOther, "paste: %d")
 	certPage := resp.Header.Get("Location")
 	_, body = br.get(certPage)
 	chain := body[strings.Index(body, `data-testid="chain"`):]

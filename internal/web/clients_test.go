@@ -456,9 +456,7 @@ func TestEditingAContactsEmailOnThePageClearsItsVerification(t *testing.T) {
 	}
 	resp, _ := br.post("/contacts/"+ctid, url.Values{"role": {"admin"}, "first_name": {"Ann"}, "last_name": {"Lee"},
 		"email": {"ann.lee@acme.example"}, "phone": {"+1.3125550100"}})
-	if resp.StatusCode != 303 {
-		t.Fatalf("saving the contact: %d, want 303", resp.StatusCode)
-	}
+	mustStatus(t, resp, 303, "saving the contact: %d, want 303")
 	got := b.call("GET", "/api/v1/clients/"+cid, tok, "", 200)
 	ct := got["contacts"].([]any)[0].(map[string]any)
 	if ct["verified"] != false || ct["email"] != "ann.lee@acme.example" {
@@ -477,9 +475,7 @@ func TestARefusedClientFormIsShownAgainWith422InlineErrorsAndTheValuesTyped(t *t
 	br.get("/clients/new")
 	resp, page := br.post("/clients", url.Values{"display_name": {"Acme Widgets"}, "legal_name": {"Acme Widgets LLC"},
 		"country": {"USA"}, "phone": {"555 0100"}})
-	if resp.StatusCode != 422 {
-		t.Fatalf("status %d, want 422", resp.StatusCode)
-	}
+	mustStatus(t, resp, 422, "status %d, want 422")
 	for _, want := range []string{`data-testid="error-country"`, `data-testid="error-phone"`, `value="Acme Widgets LLC"`, `aria-invalid="true"`} {
 		if !strings.Contains(page, want) {
 			t.Errorf("the refused form lacks %s", want)
@@ -505,9 +501,7 @@ func TestARequirementFormWithBadHostnamesIsShownAgainWithTheNamesTyped(t *testin
 	br.get("/projects/" + pid + "/requirements/new")
 	resp, page := br.post("/projects/"+pid+"/requirements", url.Values{"hostnames": {"www.acme.example\na.*.acme.example"},
 		"validation": {"ev"}, "public_facing": {"1"}})
-	if resp.StatusCode != 422 {
-		t.Fatalf("status %d, want 422", resp.StatusCode)
-	}
+	mustStatus(t, resp, 422, "status %d, want 422")
 	if !strings.Contains(page, `data-testid="error-hostnames"`) || !strings.Contains(page, "a.*.acme.example") || !strings.Contains(page, "left-most") {
 		t.Error("the refused form does not show the hostname error with the names typed")
 	}
@@ -515,9 +509,7 @@ func TestARequirementFormWithBadHostnamesIsShownAgainWithTheNamesTyped(t *testin
 		t.Error("the refused form lost the validation level or the public-facing box")
 	}
 	resp, _ = br.post("/projects/"+pid+"/requirements", url.Values{"hostnames": {"www.acme.example, api.acme.example"}, "validation": {"ov"}})
-	if resp.StatusCode != 303 {
-		t.Fatalf("a good requirement: %d, want 303", resp.StatusCode)
-	}
+	mustStatus(t, resp, 303, "a good requirement: %d, want 303")
 	_, page = br.get(resp.Header.Get("Location"))
 	for _, want := range []string{"Keys and CSRs", `href="/requirements/`, `href="/orders?requirement_id=`, `data-testid="checklist"`, "Blocking"} {
 		if !strings.Contains(page, want) {

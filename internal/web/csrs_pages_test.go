@@ -54,9 +54,7 @@ func TestAPOGeneratesACSRFromThePrefilledFormAndSeesItDecoded(t *testing.T) {
 	var c csrResponse
 	decodeInto(t, apiBody, &c)
 	resp, _ = br.post(page+"/paste", url.Values{"csr_pem": {c.CSRPEM}})
-	if resp.StatusCode != http.StatusSeeOther {
-		t.Fatalf("paste: %d", resp.StatusCode)
-	}
+	mustStatus(t, resp, http.StatusSeeOther, "paste: %d")
 	_, body = br.get(resp.Header.Get("Location"))
 	if !strings.Contains(body, `data-testid="key-held-outside"`) || !strings.Contains(body, "verify OK") {
 		t.Error("a pasted CSR is not shown as verified with its key held outside")
@@ -77,7 +75,5 @@ func TestAnAccountManagerReadsCSRsButGetsNoForms(t *testing.T) {
 		t.Error("an account manager is offered the generate or paste form")
 	}
 	resp, _ := br.post(fmt.Sprintf("/requirements/%d/csrs", req), url.Values{"country": {"US"}})
-	if resp.StatusCode != http.StatusForbidden {
-		t.Errorf("an account manager posting: %d, want 403", resp.StatusCode)
-	}
+	wantStatus(t, resp, http.StatusForbidden, "an account manager posting: %d, want 403")
 }

@@ -30,6 +30,16 @@ func fieldErrors(err error) (view.FieldErrors, bool) {
 	return e.Fields, true
 }
 
+// fieldsOf are the messages at fields an error carries, whatever its code;
+// false when it names no field.
+func fieldsOf(err error) (view.FieldErrors, bool) {
+	e, ok := errs.As(err)
+	if !ok || len(e.Fields) == 0 {
+		return nil, false
+	}
+	return e.Fields, true
+}
+
 // flashTo is an accepted form's "ok" flash and the page it goes to.
 func flashTo(flash, to string) formDone { return formDone{flash: flash, to: to} }
 

@@ -82,13 +82,20 @@ func setupWithLookupAndHashing(t *testing.T, lookup *verify.Lookup, hashing *acc
 	clock := &testClock{}
 	svc := services.New(pool, services.Config{Lookup: lookup, Hashing: hashing, Keys: testMasterKeys(t), Logger: log, Now: clock.Now})
 	acc := svc.Accounts
-	srv := New(Config{Env: "test", Now: clock.Now}, Deps{Pool: pool, Logger: log, Services: svc})
+	srv, ts := startPortal(t, Config{Env: "test", Now: clock.Now}, Deps{Pool: pool, Logger: log, Services: svc})
+	return &testBundle{t: t, srv: srv, ts: ts, acc: acc, logBuf: logBuf, clock: clock}
+}
+
+// startPortal serves a portal on a test HTTP server, both closed when the
+// test ends.
+func startPortal(tb testing.TB, cfg Config, deps Deps) (*Server, *httptest.Server) {
+	srv := New(cfg, deps)
 	ts := httptest.NewServer(srv.Handler())
-	t.Cleanup(func() {
+	tb.Cleanup(func() {
 		ts.Close()
 		_ = srv.Close(context.Background())
 	})
-	return &testBundle{t: t, srv: srv, ts: ts, acc: acc, logBuf: logBuf, clock: clock}
+	return srv, ts
 }
 
 // testClock is the server's clock in tests: real time plus an offset a test moves.
@@ -200,6 +207,22 @@ func (b *testBundle) seedDemo() {
 	}
 }
 
+// wantStatus reports msg (the status at its %d) unless resp answered want.
+func wantStatus(t *testing.T, resp *http.Response, want int, msg string) {
+	t.Helper()
+	if resp.StatusCode != want {
+		t.Errorf(msg, resp.StatusCode)
+	}
+}
+
+// mustStatus is wantStatus that stops the test.
+func mustStatus(t *testing.T, resp *http.Response, want int, msg string) {
+	t.Helper()
+	if resp.StatusCode != want {
+		t.Fatalf(msg, resp.StatusCode)
+	}
+}
+
 // signedIn creates a user with the roles and answers a browser signed in as them.
 func (b *testBundle) signedIn(email string, roles ...accounts.Role) *browser {
 	b.t.Helper()
@@ -245,7 +268,7 @@ func (b *testBundle) rawAPI(method, path, token, contentType string, body []byte
 }
 
 // testMasterKeys is a fresh master key ring for one test's key store.
-func testMasterKeys(t *testing.T) *keystore.Ring {
+func testMasterKeys(t testing.TB) *keystore.Ring {
 	t.Helper()
 	entry, err := keystore.NewMasterKey("test")
 	if err != nil {

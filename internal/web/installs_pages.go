@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	"github.com/certportal/certportal/internal/accounts"
-	"github.com/certportal/certportal/internal/errs"
 	"github.com/certportal/certportal/internal/fields"
 	"github.com/certportal/certportal/internal/installs"
 	"github.com/certportal/certportal/internal/tlscheck"
@@ -100,12 +99,10 @@ func (s *Server) installCreatePost(w http.ResponseWriter, r *http.Request) {
 		Addresses: strings.FieldsFunc(form.Addresses, func(c rune) bool { return c == '\n' || c == '\r' || c == ',' }),
 	})
 	if err != nil {
-		e, ok := errs.As(err)
-		if !ok || len(e.Fields) == 0 {
+		if form.Errors, ok = fieldsOf(err); !ok {
 			s.fail(w, r, err)
 			return
 		}
-		form.Errors = e.Fields
 		v, verr := s.certificateViewModel(r, id, nil)
 		if verr != nil {
 			s.fail(w, r, verr)
@@ -118,8 +115,7 @@ func (s *Server) installCreatePost(w http.ResponseWriter, r *http.Request) {
 		s.renderStatus(w, r, http.StatusUnprocessableEntity, pages.CertificatePage(s.pageData(r, "Certificate #"+view.Itoa(id)), v))
 		return
 	}
-	s.flash(r, "ok", "Install recorded. Check it to see what the server sends.")
-	http.Redirect(w, r, "/installs/"+view.Itoa(in.ID), http.StatusSeeOther)
+	s.finish(w, r, flashTo("Install recorded. Check it to see what the server sends.", "/installs/"+view.Itoa(in.ID)))
 }
 
 func (s *Server) installView(w http.ResponseWriter, r *http.Request) {

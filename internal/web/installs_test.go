@@ -193,9 +193,7 @@ func TestTheCertificatePageRecordsAndChecksAnInstallAndTheOtherPagesShowTheGate(
 		t.Fatalf("install page before a check:\n%s", page)
 	}
 	resp, _ = br.post(loc+"/check", nil)
-	if resp.StatusCode != http.StatusSeeOther {
-		t.Fatalf("check: %d", resp.StatusCode)
-	}
+	mustStatus(t, resp, http.StatusSeeOther, "check: %d")
 	_, page = br.get(loc)
 	if !strings.Contains(page, "The install passed every check.") || !strings.Contains(page, `data-testid="check-chain"`) {
 		t.Fatalf("install page after a check:\n%s", page)

@@ -161,20 +161,14 @@ func (s *Server) apiOrderApprovers(w http.ResponseWriter, r *http.Request) {
 	if !s.ordersOn(w, r) {
 		return
 	}
-	csrID, err := strconv.ParseInt(r.URL.Query().Get("csr_id"), 10, 64)
-	if err != nil || csrID <= 0 {
-		s.fail(w, r, errs.Field("csr_id", "Give the CSR's id: ?csr_id=N&product=ssl123."))
-		return
-	}
-	list, err := s.orders.ApproverChoices(r.Context(), csrID, r.URL.Query().Get("product"))
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if list == nil {
-		list = []orders.OrderApprover{}
-	}
-	s.writeJSON(w, http.StatusOK, map[string]any{"approvers": list})
+	serve(s, w, r, http.StatusOK, func() (map[string]any, error) {
+		csrID, err := strconv.ParseInt(r.URL.Query().Get("csr_id"), 10, 64)
+		if err != nil || csrID <= 0 {
+			return nil, errs.Field("csr_id", "Give the CSR's id: ?csr_id=N&product=ssl123.")
+		}
+		list, err := s.orders.ApproverChoices(r.Context(), csrID, r.URL.Query().Get("product"))
+		return map[string]any{"approvers": orEmpty(list)}, err
+	})
 }
 
 func (s *Server) apiOrderSubmit(w http.ResponseWriter, r *http.Request) {

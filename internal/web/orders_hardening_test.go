@@ -67,9 +67,7 @@ func TestReplaceOverHTTPRefusesALiveOrderAndASecondCopy(t *testing.T) {
 	t.Parallel()
 	b := setupOrders(t)
 	_, path := b.draft()
-	if resp, body := b.api("POST", path+"/submit", b.poToken, ""); resp.StatusCode != http.StatusOK {
-		t.Fatalf("submit: %d %s", resp.StatusCode, body)
-	}
+	b.submit(path)
 	resp, body := b.api("POST", path+"/replace", b.poToken, "")
 	if resp.StatusCode != http.StatusConflict || !strings.Contains(body, "cancel it first") {
 		t.Fatalf("replace a pending order: %d %s, want 409 saying to cancel it first", resp.StatusCode, body)

@@ -93,9 +93,7 @@ func TestADraftShowsEverythingItWillSendAndOnlyADraftCanBeEdited(t *testing.T) {
 	}
 
 	// Once sent, no edits: 409 from the API, the page sends the user back.
-	if resp, body := b.api("POST", api+"/submit", b.poToken, ""); resp.StatusCode != http.StatusOK {
-		t.Fatalf("submit: %d %s", resp.StatusCode, body)
-	}
+	b.submit(api)
 	resp, body = b.api("PATCH", api, b.poToken, `{"period_years":2}`)
 	if resp.StatusCode != http.StatusConflict || !strings.Contains(body, "only a draft can be edited") {
 		t.Errorf("PATCH a submitted order: %d %s, want 409", resp.StatusCode, body)
@@ -159,9 +157,7 @@ func TestRefreshOverTheAPIAnswersTheOrderDetailLikeGet(t *testing.T) {
 	t.Parallel()
 	b := setupOrders(t)
 	_, api := b.draft()
-	if resp, body := b.api("POST", api+"/submit", b.poToken, ""); resp.StatusCode != http.StatusOK {
-		t.Fatalf("submit: %d %s", resp.StatusCode, body)
-	}
+	b.submit(api)
 	resp, body := b.api("POST", api+"/refresh", b.poToken, "")
 	d := decodeAs[map[string]any](t, body)
 	if resp.StatusCode != http.StatusOK || d["blocking"] == nil || d["next_action"] == nil || d["allowed_actions"] == nil {

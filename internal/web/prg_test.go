@@ -34,9 +34,7 @@ func TestANewTokenIsShownOnceAfterARedirectAndAReloadCreatesNothing(t *testing.T
 	}
 	// A refused name comes back to the form's own address with its message.
 	resp, _ = br.post("/profile/tokens", url.Values{"name": {""}})
-	if resp.StatusCode != http.StatusSeeOther {
-		t.Fatalf("a refused token name answered %d, want 303 back to the form", resp.StatusCode)
-	}
+	mustStatus(t, resp, http.StatusSeeOther, "a refused token name answered %d, want 303 back to the form")
 	resp, page := br.get("/profile")
 	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(page, `data-testid="error-name"`) {
 		t.Errorf("the form after a refused name: %d, want 422 with the name field marked", resp.StatusCode)

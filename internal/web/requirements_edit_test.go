@@ -163,9 +163,7 @@ func TestNewHostnamesWarnThatExistingCSRsNoLongerMatch(t *testing.T) {
 	br := b.browserAs("po@example.com")
 	br.get("/requirements/" + rid + "/edit")
 	resp, _ := br.post("/requirements/"+rid, url.Values{"hostnames": {"www.example.com\nblog.example.com"}, "validation": {"ov"}, "obtained_by": {"agency"}})
-	if resp.StatusCode != 303 {
-		t.Fatalf("saving new hostnames on the page: %d, want 303", resp.StatusCode)
-	}
+	mustStatus(t, resp, 303, "saving new hostnames on the page: %d, want 303")
 	_, page := br.get(resp.Header.Get("Location"))
 	if !strings.Contains(page, "flash-warn") || !strings.Contains(page, "no longer matches") {
 		t.Error("the requirement page does not warn that the CSR no longer matches")
@@ -190,9 +188,7 @@ func TestTheRequirementEditPageKeepsValuesAndShowsInlineErrors(t *testing.T) {
 		t.Fatal("the requirement page has no Edit link for a project owner")
 	}
 	resp, page := br.get("/requirements/" + rid + "/edit")
-	if resp.StatusCode != 200 {
-		t.Fatalf("edit page: %d, want 200", resp.StatusCode)
-	}
+	mustStatus(t, resp, 200, "edit page: %d, want 200")
 	for _, want := range []string{"www.acme.example\napi.acme.example", `<option value="ov" selected`, `name="public_facing" value="1" checked`,
 		`value="2026-05-01"`, "storefront", `action="/requirements/` + rid + `"`, "Save requirement"} {
 		if !strings.Contains(page, want) {
@@ -203,9 +199,7 @@ func TestTheRequirementEditPageKeepsValuesAndShowsInlineErrors(t *testing.T) {
 	before := requirementState(t, b, rid)
 	resp, page = br.post("/requirements/"+rid, url.Values{"hostnames": {"www.acme.example\na.*.acme.example"},
 		"validation": {"ev"}, "obtained_by": {"client"}, "needed_by": {"someday"}, "notes": {"moved to EV"}, "takes_payments": {"1"}})
-	if resp.StatusCode != 422 {
-		t.Fatalf("a bad edit: %d, want 422", resp.StatusCode)
-	}
+	mustStatus(t, resp, 422, "a bad edit: %d, want 422")
 	for _, want := range []string{`data-testid="error-hostnames"`, `data-testid="error-needed_by"`, "a.*.acme.example", "left-most",
 		`<option value="ev" selected`, `<option value="client" selected`, `value="someday"`, "moved to EV", `name="takes_payments" value="1" checked`} {
 		if !strings.Contains(page, want) {
@@ -334,9 +328,7 @@ func TestAProjectIsEditedFromItsPage(t *testing.T) {
 		t.Errorf("staging before kickoff: %d, want 422 with the error inline and the name typed", resp.StatusCode)
 	}
 	resp, _ = br.post("/projects/"+pid, url.Values{"client_id": {cid}, "name": {"App v2"}, "kickoff_on": {"2026-01-05"}, "staging_on": {"2026-03-01"}})
-	if resp.StatusCode != 303 {
-		t.Fatalf("a good project edit: %d, want 303", resp.StatusCode)
-	}
+	mustStatus(t, resp, 303, "a good project edit: %d, want 303")
 	got := b.call("GET", "/api/v1/projects/"+pid, tok, "", 200)
 	if got["name"] != "App v2" || got["staging_on"] != "2026-03-01" {
 		t.Errorf("stored after the page edit: %v", got)

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"slices"
 	"strings"
@@ -56,12 +55,7 @@ func setupOrders(t *testing.T) *orderBundle {
 	set := services.New(pool, services.Config{Logger: log})
 	set.Orders = svc // against the simulator, with a checklist the test sets
 	acc := set.Accounts
-	srv := New(Config{Env: "test"}, Deps{Pool: pool, Logger: log, Services: set, OrderSimulator: sim})
-	ts := httptest.NewServer(srv.Handler())
-	t.Cleanup(func() {
-		ts.Close()
-		_ = srv.Close(context.Background())
-	})
+	srv, ts := startPortal(t, Config{Env: "test"}, Deps{Pool: pool, Logger: log, Services: set, OrderSimulator: sim})
 	b := &orderBundle{testBundle: &testBundle{t: t, srv: srv, ts: ts, acc: acc, logBuf: logBuf}, sim: sim, pool: pool, svc: svc, readiness: readiness}
 	b.fx = ordertest.New(t, pool, ordertest.Options{})
 	b.po = b.user("po@example.com", accounts.RolePO)
@@ -85,6 +79,14 @@ func (b *orderBundle) draft() (int64, string) {
 	}
 	id := int64(decodeAs[map[string]any](b.t, body)["id"].(float64))
 	return id, fmt.Sprintf("/api/v1/orders/%d", id)
+}
+
+// submit submits the order at path (its API address) as the PO, which must succeed.
+func (b *orderBundle) submit(path string) {
+	b.t.Helper()
+	if resp, body := b.api("POST", path+"/submit", b.poToken, ""); resp.StatusCode != http.StatusOK {
+		b.t.Fatalf("submit: %d %s", resp.StatusCode, body)
+	}
 }
 
 func decodeAs[T any](t *testing.T, body string) T {
@@ -283,9 +285,7 @@ func TestOrderPagesWalkAnOrderWithForms(t *testing.T) {
 		t.Fatalf("create: %d to %q", resp.StatusCode, loc)
 	}
 	resp, _ = br.post(loc+"/submit", nil)
-	if resp.StatusCode != http.StatusSeeOther {
-		t.Fatalf("submit: %d", resp.StatusCode)
-	}
+	mustStatus(t, resp, http.StatusSeeOther, "submit: %d")
 	_, body = br.get(loc)
 	for _, want := range []string{`data-state="pending"`, "Submitted: the provider accepted it as order", `data-testid="timeline"`, "business day(s) since submission", "Check now"} {
 		if !strings.Contains(body, want) {
@@ -301,9 +301,7 @@ func TestOrderPagesWalkAnOrderWithForms(t *testing.T) {
 		t.Error("the issued filter shows a pending order")
 	}
 	resp, _ = br.post(loc+"/cancel", url.Values{"reason": {""}})
-	if resp.StatusCode != http.StatusUnprocessableEntity {
-		t.Errorf("cancel without a reason: %d, want 422", resp.StatusCode)
-	}
+	wantStatus(t, resp, http.StatusUnprocessableEntity, "cancel without a reason: %d, want 422")
 
 	// The dev page moves the simulated order along for an admin.
 	admin := b.browserAs(b.user("admin@example.com", accounts.RoleAdmin).Email)
@@ -403,9 +401,7 @@ func TestTheOrderAnswerListsTheActionsItsStateAllows(t *testing.T) {
 	if got := actions(); !slices.Equal(got, []string{"submit", "edit", "cancel"}) {
 		t.Errorf("a draft allows %v, want [submit edit cancel]", got)
 	}
-	if resp, body := b.api("POST", path+"/submit", b.poToken, ""); resp.StatusCode != http.StatusOK {
-		t.Fatalf("submit: %d %s", resp.StatusCode, body)
-	}
+	b.submit(path)
 	if got := actions(); !slices.Equal(got, []string{"refresh", "cancel"}) {
 		t.Errorf("a pending order allows %v, want [refresh cancel]", got)
 	}

@@ -275,9 +275,7 @@ func TestASignInPastTheHashingLimitGets503WithRetryAfter(t *testing.T) {
 	}
 	release()
 	resp, _ = br.post("/login", url.Values{"email": {"po@example.com"}, "password": {testPassword}})
-	if resp.StatusCode != http.StatusSeeOther {
-		t.Errorf("sign-in once the slot is free: %d, want 303", resp.StatusCode)
-	}
+	wantStatus(t, resp, http.StatusSeeOther, "sign-in once the slot is free: %d, want 303")
 }
 
 func TestFiveWrongPasswordsAtReauthSignTheSessionOut(t *testing.T) {
@@ -329,9 +327,7 @@ func TestChangingAPasswordEndsTheUsersOtherSessions(t *testing.T) {
 	fresh := b.browser()
 	fresh.get("/login")
 	resp, _ := fresh.post("/login", url.Values{"email": {"eng@example.com"}, "password": {"a brand new passphrase"}})
-	if resp.StatusCode != http.StatusSeeOther {
-		t.Fatalf("sign-in with the new password: %d", resp.StatusCode)
-	}
+	mustStatus(t, resp, http.StatusSeeOther, "sign-in with the new password: %d")
 	if resp, _ := fresh.get("/profile"); resp.StatusCode != http.StatusOK {
 		t.Errorf("a session signed in after the change: /profile answered %d, want 200", resp.StatusCode)
 	}

@@ -98,17 +98,13 @@ func TestSharedClientStatusShowsOnlyThatClientUntilWithdrawn(t *testing.T) {
 	var shareID int64
 	_ = pool.QueryRow(ctx, `SELECT id FROM client_shares`).Scan(&shareID)
 	resp, _ = br.post("/clients/"+strconv.FormatInt(harbor, 10)+"/shares/"+strconv.FormatInt(shareID, 10)+"/revoke", nil)
-	if resp.StatusCode != http.StatusSeeOther {
-		t.Fatalf("withdraw: %d", resp.StatusCode)
-	}
+	mustStatus(t, resp, http.StatusSeeOther, "withdraw: %d")
 	if code, _ := get(); code != http.StatusNotFound {
 		t.Errorf("after withdrawal the link answered %d, want 404", code)
 	}
 	// Another client's share cannot be withdrawn through this client.
 	resp, _ = br.post("/clients/"+strconv.FormatInt(juniper, 10)+"/shares/"+strconv.FormatInt(shareID, 10)+"/revoke", nil)
-	if resp.StatusCode != http.StatusNotFound {
-		t.Errorf("withdrawing through another client: %d, want 404", resp.StatusCode)
-	}
+	wantStatus(t, resp, http.StatusNotFound, "withdrawing through another client: %d, want 404")
 }
 
 func TestRequirementProjectAndStatusPagesShowTheSameStep(t *testing.T) {
