@@ -66,31 +66,22 @@ func (s *Server) apiUserCreate(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiTokens(w http.ResponseWriter, r *http.Request) {
-	tokens, err := s.accounts.ListTokens(r.Context(), currentUser(r).ID)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if tokens == nil {
-		tokens = []accounts.Token{}
-	}
-	s.writeJSON(w, http.StatusOK, map[string]any{"tokens": tokens})
+	serve(s, w, r, http.StatusOK, func() (map[string]any, error) {
+		tokens, err := s.accounts.ListTokens(r.Context(), currentUser(r).ID)
+		return map[string]any{"tokens": orEmpty(tokens)}, err
+	})
 }
 
 func (s *Server) apiTokenCreate(w http.ResponseWriter, r *http.Request) {
-	var in struct {
+	serveBody(s, w, r, http.StatusCreated, func(in struct {
 		Name string `json:"name"`
-	}
-	if err := decodeJSON(r, &in); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	plaintext, tok, err := s.accounts.CreateToken(r.Context(), actor(r), currentUser(r).ID, in.Name)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.writeJSON(w, http.StatusCreated, map[string]any{"token": plaintext, "id": tok.ID, "name": tok.Name, "prefix": tok.Prefix})
+	}) (map[string]any, error) {
+		plaintext, tok, err := s.accounts.CreateToken(r.Context(), actor(r), currentUser(r).ID, in.Name)
+		if err != nil {
+			return nil, err
+		}
+		return map[string]any{"token": plaintext, "id": tok.ID, "name": tok.Name, "prefix": tok.Prefix}, nil
+	})
 }
 
 func (s *Server) apiTokenRevoke(w http.ResponseWriter, r *http.Request) {

@@ -26,9 +26,7 @@ func TestSignInRedirectsAndWrongPasswordKeepsTheEmail(t *testing.T) {
 		t.Errorf("wrong password: status %d; want 401 with the message and the email kept\n%s", resp.StatusCode, body)
 	}
 	resp, _ = br.post("/login", url.Values{"email": {"nobody@example.com"}, "password": {"wrong password!"}})
-	if resp.StatusCode != http.StatusUnauthorized {
-		t.Errorf("unknown email: status %d, want the same 401", resp.StatusCode)
-	}
+	wantStatus(t, resp, http.StatusUnauthorized, "unknown email: status %d, want the same 401")
 	resp, body = br.post("/login", url.Values{"email": {""}, "password": {""}})
 	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `data-testid="error-email"`) || !strings.Contains(body, `data-testid="error-password"`) {
 		t.Errorf("empty form: status %d, want 422 with a message at each field", resp.StatusCode)
@@ -42,9 +40,7 @@ func TestSignInRedirectsAndWrongPasswordKeepsTheEmail(t *testing.T) {
 		t.Errorf("home after sign-in: %d", resp.StatusCode)
 	}
 	resp, _ = br.post("/logout", nil)
-	if resp.StatusCode != http.StatusSeeOther {
-		t.Errorf("sign out: status %d", resp.StatusCode)
-	}
+	wantStatus(t, resp, http.StatusSeeOther, "sign out: status %d")
 	if resp, _ := br.get("/"); resp.StatusCode != http.StatusSeeOther {
 		t.Errorf("after sign-out / answered %d, want 303 to /login", resp.StatusCode)
 	}
@@ -65,25 +61,17 @@ func TestOffSiteRedirectAfterSignInIsRefused(t *testing.T) {
 func TestStateChangesWithoutTheCSRFTokenOrFromAnotherSiteAreRefused(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	b.user("po@example.com", accounts.RolePO)
-	br := b.browser()
-	br.signIn("po@example.com")
+	br := b.signedIn("po@example.com", accounts.RolePO)
 
 	resp, _ := br.post("/profile/tokens", url.Values{"name": {"x"}, "csrf_token": {"forged"}})
-	if resp.StatusCode != http.StatusForbidden {
-		t.Errorf("forged token: status %d, want 403", resp.StatusCode)
-	}
+	wantStatus(t, resp, http.StatusForbidden, "forged token: status %d, want 403")
 	resp, _ = br.post("/profile/tokens", url.Values{"name": {"x"}, "csrf_token": {""}})
-	if resp.StatusCode != http.StatusForbidden {
-		t.Errorf("missing token: status %d, want 403", resp.StatusCode)
-	}
+	wantStatus(t, resp, http.StatusForbidden, "missing token: status %d, want 403")
 	req, _ := http.NewRequest("POST", b.ts.URL+"/profile/tokens", strings.NewReader(url.Values{"name": {"x"}, "csrf_token": {br.csrf}}.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Sec-Fetch-Site", "cross-site")
 	resp, _ = br.do(req)
-	if resp.StatusCode != http.StatusForbidden {
-		t.Errorf("cross-site POST: status %d, want 403", resp.StatusCode)
-	}
+	wantStatus(t, resp, http.StatusForbidden, "cross-site POST: status %d, want 403")
 	resp, _ = br.post("/profile/tokens", url.Values{"name": {"deploy"}})
 	_, body := br.get("/profile")
 	if resp.StatusCode != http.StatusSeeOther || !strings.Contains(body, `data-testid="new-token"`) {
@@ -217,8 +205,7 @@ func TestAPIMeUsersAndAudit(t *testing.T) {
 	if !strings.Contains(body, "root@example.com") || !strings.Contains(body, "po@example.com") {
 		t.Errorf("users: %s", body)
 	}
-	br := b.browser()
-	br.signIn("po@example.com")
+	b.browserAs("po@example.com") // the sign-in the audit shows on top
 	resp, body = b.api("GET", "/api/v1/audit?limit=2", adminTok, "")
 	var out struct {
 		Records []struct {
@@ -271,17 +258,13 @@ func TestAPIBadInputGetsAClearError(t *testing.T) {
 func TestAdminAddsAUserFromThePageWithInlineErrors(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	b.user("root@example.com", accounts.RoleAdmin)
-	br := b.browser()
-	br.signIn("root@example.com")
+	br := b.signedIn("root@example.com", accounts.RoleAdmin)
 	resp, body := br.post("/users", url.Values{"email": {"bad"}, "name": {"Keep Me"}})
 	if resp.StatusCode != 422 || !strings.Contains(body, `data-testid="error-email"`) || !strings.Contains(body, `data-testid="error-roles"`) || !strings.Contains(body, `value="Keep Me"`) {
 		t.Errorf("bad form: status %d; want 422, errors at email and roles, the name kept", resp.StatusCode)
 	}
 	resp, _ = br.post("/users", url.Values{"email": {"eng@example.com"}, "name": {"Eng"}, "roles": {"engineer", "am"}})
-	if resp.StatusCode != 303 {
-		t.Fatalf("good form: %d", resp.StatusCode)
-	}
+	mustStatus(t, resp, 303, "good form: %d")
 	_, body = br.get("/users")
 	if !strings.Contains(body, "eng@example.com") || !strings.Contains(body, "Added Eng") {
 		t.Errorf("the list or the flash lacks the new user")
@@ -295,9 +278,7 @@ func TestAdminAddsAUserFromThePageWithInlineErrors(t *testing.T) {
 func TestAKeyDownloadAsksForThePasswordAgainAfterTenMinutes(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	b.user("eng@example.com", accounts.RoleEngineer)
-	br := b.browser()
-	br.signIn("eng@example.com")
+	br := b.signedIn("eng@example.com", accounts.RoleEngineer)
 	// Signed in just now: the gate lets the engineer through (to a certificate that does not exist).
 	if resp, _ := br.get("/certificates/999999/key"); resp.StatusCode != http.StatusNotFound {
 		t.Fatalf("fresh sign-in: status %d, want 404 past the gate", resp.StatusCode)
@@ -323,9 +304,7 @@ func TestAKeyDownloadAsksForThePasswordAgainAfterTenMinutes(t *testing.T) {
 	if resp, _ := br.get("/certificates/999999/key"); resp.StatusCode != http.StatusNotFound {
 		t.Errorf("after confirming: status %d, want 404 past the gate", resp.StatusCode)
 	}
-	var failed int
-	b.srv.pool.QueryRow(context.Background(), `SELECT count(*) FROM audit_log WHERE action = 'auth.reauth_failed'`).Scan(&failed)
-	if failed != 1 {
+	if failed := b.audited("auth.reauth_failed"); failed != 1 {
 		t.Errorf("%d reauth_failed audit records, want 1", failed)
 	}
 }
@@ -358,13 +337,9 @@ func TestAnonymousSignInPageWritesNoSessionRowAndItsFormStillWorks(t *testing.T)
 	other := b.browser()
 	other.get("/login")
 	resp, _ := other.post("/login", url.Values{"email": {"po@example.com"}, "password": {testPassword}, "csrf_token": {br.csrf}})
-	if resp.StatusCode != http.StatusForbidden {
-		t.Errorf("sign-in with another visitor's token: %d, want 403", resp.StatusCode)
-	}
+	wantStatus(t, resp, http.StatusForbidden, "sign-in with another visitor's token: %d, want 403")
 	resp, _ = b.browser().post("/login", url.Values{"email": {"po@example.com"}, "password": {testPassword}, "csrf_token": {br.csrf}})
-	if resp.StatusCode != http.StatusForbidden {
-		t.Errorf("sign-in without the token cookie: %d, want 403", resp.StatusCode)
-	}
+	wantStatus(t, resp, http.StatusForbidden, "sign-in without the token cookie: %d, want 403")
 	resp, body := br.post("/login", url.Values{"email": {"po@example.com"}, "password": {testPassword}})
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("sign in: %d\n%s", resp.StatusCode, body)

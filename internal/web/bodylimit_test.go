@@ -21,8 +21,7 @@ func TestAnOversizedUploadOnTheCSRPageAnswers413WithTheLimit(t *testing.T) {
 	b := setup(t)
 	po := b.user("po@example.com", accounts.RolePO)
 	csrID, _, _ := b.signedFor(b.token(po), "ecdsa-p256", "www.example.com")
-	br := b.browser()
-	br.signIn("po@example.com")
+	br := b.browserAs("po@example.com")
 	page := fmt.Sprintf("/csrs/%d", csrID)
 	if resp, _ := br.get(page); resp.StatusCode != http.StatusOK {
 		t.Fatalf("GET %s: %d", page, resp.StatusCode)

@@ -73,24 +73,13 @@ func (s *Server) calendarCreatePost(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	scheme := "http"
-	if s.cfg.Production || r.TLS != nil {
-		scheme = "https"
-	}
-	pr.NewCalendarURL = scheme + "://" + r.Host + "/calendar/" + token
+	pr.NewCalendarURL = s.absoluteURL(r, "/calendar/"+token)
 	s.render(w, r, pages.ProfilePage(s.pageData(r, "Profile"), pr))
 }
 
 func (s *Server) calendarRevokePost(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if err := s.accounts.RevokeCalendarFeed(r.Context(), actor(r), currentUser(r).ID, id); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.flash(r, "ok", "The calendar address is revoked.")
-	http.Redirect(w, r, "/profile", http.StatusSeeOther)
+	s.postAction(w, r, func(id int64) (formDone, error) {
+		err := s.accounts.RevokeCalendarFeed(r.Context(), actor(r), currentUser(r).ID, id)
+		return flashTo("The calendar address is revoked.", "/profile"), err
+	})
 }

@@ -18,10 +18,8 @@ import (
 func TestCalendarHasAnEventPerExpiryAndRenewByAndItsSecretAddressCanBeRevoked(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
+	b.seed(seed.Options{Clients: 2, Certificates: 40})
 	ctx := context.Background()
-	if _, err := seed.Load(ctx, b.srv.pool, seed.Options{Clients: 2, Certificates: 40}); err != nil {
-		t.Fatal(err)
-	}
 	var withCerts int
 	if err := b.srv.pool.QueryRow(ctx, `SELECT count(DISTINCT requirement_id) FROM certificates`).Scan(&withCerts); err != nil {
 		t.Fatal(err)
@@ -58,8 +56,7 @@ func TestCalendarHasAnEventPerExpiryAndRenewByAndItsSecretAddressCanBeRevoked(t 
 		}
 	}
 
-	br := b.browser()
-	br.signIn(am.Email)
+	br := b.browserAs(am.Email)
 	_, page := br.post("/profile/calendars", nil)
 	m := regexp.MustCompile(`data-testid="new-calendar">[^<]*(/calendar/[A-Za-z0-9_-]+)<`).FindStringSubmatch(page)
 	if m == nil {

@@ -69,19 +69,13 @@ func (s *Server) certificatesList(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	req, err := readPage(r, certs.CertificateSorts)
+	res, req, err := fetchPage(r, certs.CertificateSorts, f, s.certs.CertificatePage)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	res, err := s.certs.CertificatePage(r.Context(), f, req)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	sort := sortSpec{Key: req.Sort, Desc: req.Desc}
 	v := pages.Certificates{
-		Columns: columns(r, sort, [][2]string{{"", "Certificate"}, {"name", "Common name"}, {"", "Client"}, {"", "Project"},
+		Columns: pagedColumns(r, req, [][2]string{{"", "Certificate"}, {"name", "Common name"}, {"", "Client"}, {"", "Project"},
 			{"issuer", "Issuer"}, {"expires", "Expires"}, {"", "Days left"}, {"", "State"}}),
 		Rows:         s.certificateRows(res.Items),
 		ClientID:     r.URL.Query().Get("client_id"),
@@ -94,11 +88,6 @@ func (s *Server) certificatesList(w http.ResponseWriter, r *http.Request) {
 	}
 	csv.Set("format", "csv")
 	v.CSVHref = "/certificates/export?" + csv.Encode()
-	for i := range v.Columns {
-		if v.Columns[i].Key == "" {
-			v.Columns[i].Href = ""
-		}
-	}
 	if f.ClientID != 0 {
 		if c, err := s.clients.GetClient(r.Context(), f.ClientID); err == nil {
 			v.ClientName = c.DisplayName

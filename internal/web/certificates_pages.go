@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/a-h/templ"
 	"github.com/certportal/certportal/internal/accounts"
 	"github.com/certportal/certportal/internal/bundle"
 	"github.com/certportal/certportal/internal/certs"
@@ -70,18 +71,18 @@ func (s *Server) certificateViewModel(r *http.Request, id int64, form *pages.Upl
 	return v, nil
 }
 
+// certificatePage is the certificate's page; upload is a refused upload of
+// intermediates to show again (or nil).
+func (s *Server) certificatePage(r *http.Request, id int64, upload *pages.UploadForm) (templ.Component, error) {
+	v, err := s.certificateViewModel(r, id, upload)
+	if err != nil {
+		return nil, err
+	}
+	return pages.CertificatePage(s.pageData(r, "Certificate #"+view.Itoa(id)), v), nil
+}
+
 func (s *Server) certificateView(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	v, err := s.certificateViewModel(r, id, nil)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.render(w, r, pages.CertificatePage(s.pageData(r, "Certificate #"+view.Itoa(id)), v))
+	s.showByID(w, r, func(id int64) (templ.Component, error) { return s.certificatePage(r, id, nil) })
 }
 
 // readUploadForm takes the certificate from a form's file (preferred) or text
@@ -119,80 +120,75 @@ func uploadReadError(err error) error {
 	return errs.New(errs.BadRequest, "The upload could not be read.")
 }
 
+// formUpload is a certificate a form uploaded: its bytes, a name for the
+// record and the text to show again.
+type formUpload struct {
+	data       []byte
+	name, text string
+}
+
+// postUpload reads the {id} and the certificate the form uploads, for handle;
+// either unreadable is the error page.
+func (s *Server) postUpload(w http.ResponseWriter, r *http.Request, handle func(id int64, up formUpload)) {
+	answerID(s, w, r, func(int64) (formUpload, error) {
+		data, name, text, err := readUploadForm(r)
+		return formUpload{data, name, text}, err
+	}, handle)
+}
+
 // certificateCreatePost takes an issued certificate on the CSR page.
 func (s *Server) certificateCreatePost(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	data, name, text, err := readUploadForm(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	c, err := s.certs.Intake(r.Context(), actor(r), id, data, name)
-	if err != nil {
-		// Refused: back to the CSR page (post/redirect/get) with the text and
-		// the message, so Back never asks to send the form again.
-		var dup *certs.AlreadyStoredError
-		e, ok := errs.As(err)
-		switch {
-		case errors.As(err, &dup):
-			s.keepForm(r, uploadFormKey(id), url.Values{"certificate_text": {keptText(text)}, "already_stored": {strconv.FormatInt(dup.ID, 10)}},
-				map[string]string{"certificate": e.Message}, "")
-		case ok && len(e.Fields) > 0:
-			s.keepForm(r, uploadFormKey(id), url.Values{"certificate_text": {keptText(text)}}, e.Fields, "")
-		default:
-			s.fail(w, r, err)
+	s.postUpload(w, r, func(id int64, up formUpload) {
+		c, err := s.certs.Intake(r.Context(), actor(r), id, up.data, up.name)
+		if err != nil {
+			// Refused: back to the CSR page (post/redirect/get) with the text and
+			// the message, so Back never asks to send the form again.
+			var dup *certs.AlreadyStoredError
+			e, ok := errs.As(err)
+			switch {
+			case errors.As(err, &dup):
+				s.keepForm(r, uploadFormKey(id), url.Values{"certificate_text": {keptText(up.text)}, "already_stored": {strconv.FormatInt(dup.ID, 10)}},
+					map[string]string{"certificate": e.Message}, "")
+			case ok && len(e.Fields) > 0:
+				s.keepForm(r, uploadFormKey(id), url.Values{"certificate_text": {keptText(up.text)}}, e.Fields, "")
+			default:
+				s.fail(w, r, err)
+				return
+			}
+			http.Redirect(w, r, "/csrs/"+view.Itoa(id), http.StatusSeeOther)
 			return
 		}
-		http.Redirect(w, r, "/csrs/"+view.Itoa(id), http.StatusSeeOther)
-		return
-	}
-	msg := "Stored the certificate for " + c.CommonName + "."
-	kind := "ok"
-	if len(c.Warnings) > 0 {
-		msg += " Check its warnings."
-		kind = "warn"
-	}
-	s.flash(r, kind, msg)
-	http.Redirect(w, r, "/certificates/"+view.Itoa(c.ID), http.StatusSeeOther)
+		done := flashTo("Stored the certificate for "+c.CommonName+".", "/certificates/"+view.Itoa(c.ID))
+		if len(c.Warnings) > 0 {
+			done.flash, done.kind = done.flash+" Check its warnings.", "warn"
+		}
+		s.finish(w, r, done)
+	})
 }
 
 func (s *Server) intermediatesPost(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	data, _, text, err := readUploadForm(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	c, err := s.certs.AddIntermediates(r.Context(), actor(r), id, data)
-	if err != nil {
-		e, ok := errs.As(err)
-		if !ok || len(e.Fields) == 0 {
-			s.fail(w, r, err)
+	s.postUpload(w, r, func(id int64, up formUpload) {
+		c, err := s.certs.AddIntermediates(r.Context(), actor(r), id, up.data)
+		if err != nil {
+			fields, ok := fieldsOf(err)
+			if !ok {
+				s.fail(w, r, err)
+				return
+			}
+			page, err := s.certificatePage(r, id, &pages.UploadForm{Text: up.text, Errors: fields})
+			if err != nil {
+				s.fail(w, r, err)
+				return
+			}
+			s.renderStatus(w, r, http.StatusUnprocessableEntity, page)
 			return
 		}
-		form := pages.UploadForm{Text: text, Errors: e.Fields}
-		v, verr := s.certificateViewModel(r, id, &form)
-		if verr != nil {
-			s.fail(w, r, verr)
-			return
+		done := flashTo("The chain is complete.", "/certificates/"+view.Itoa(c.ID))
+		if c.MissingIssuer != "" {
+			done.flash, done.kind = "Added; the chain still lacks "+c.MissingIssuer+".", "warn"
 		}
-		s.renderStatus(w, r, http.StatusUnprocessableEntity, pages.CertificatePage(s.pageData(r, "Certificate #"+view.Itoa(id)), v))
-		return
-	}
-	if c.MissingIssuer != "" {
-		s.flash(r, "warn", "Added; the chain still lacks "+c.MissingIssuer+".")
-	} else {
-		s.flash(r, "ok", "The chain is complete.")
-	}
-	http.Redirect(w, r, "/certificates/"+view.Itoa(c.ID), http.StatusSeeOther)
+		s.finish(w, r, done)
+	})
 }
 
 func uploadFormKey(csrID int64) string { return "certificate-upload:" + strconv.FormatInt(csrID, 10) }
@@ -208,17 +204,9 @@ func keptText(text string) string {
 
 // certificateBundle downloads public material (page and API share it).
 func (s *Server) certificateBundle(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	f, err := s.certs.Bundle(r.Context(), id, r.URL.Query().Get("format"))
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	sendFile(w, f)
+	s.serveFile(w, r, func(id int64) (*certs.File, error) {
+		return s.certs.Bundle(r.Context(), id, r.URL.Query().Get("format"))
+	})
 }
 
 func keyFormatOptions() []pages.Option {
@@ -238,8 +226,7 @@ func (s *Server) keyDownload(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	if !s.recentlyAuthenticated(r) {
-		http.Redirect(w, r, "/reauth?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+	if s.reauthFirst(w, r, r.URL.RequestURI()) {
 		return
 	}
 	c, err := s.certs.Certificate(r.Context(), id)
@@ -251,10 +238,24 @@ func (s *Server) keyDownload(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, errs.Conflictf("The private key of this certificate is held outside the portal."))
 		return
 	}
-	s.render(w, r, pages.KeyDownloadPage(s.pageData(r, "Download the private key"), pages.KeyDownload{
-		CertificateID: id, CommonName: c.CommonName, Formats: keyFormatOptions(),
-		Form: pages.KeyDownloadForm{Format: "pem", Errors: view.FieldErrors{}},
+	s.renderKeyDownload(w, r, http.StatusOK, c, pages.KeyDownloadForm{Format: "pem", Errors: view.FieldErrors{}})
+}
+
+// renderKeyDownload shows the key download form of certificate c.
+func (s *Server) renderKeyDownload(w http.ResponseWriter, r *http.Request, status int, c *certs.Certificate, form pages.KeyDownloadForm) {
+	s.renderStatus(w, r, status, pages.KeyDownloadPage(s.pageData(r, "Download the private key"), pages.KeyDownload{
+		CertificateID: c.ID, CommonName: c.CommonName, Formats: keyFormatOptions(), Form: form,
 	}))
+}
+
+// reauthFirst sends a user who has not typed the password in the last 10
+// minutes to /reauth, to come back to next; it reports whether it did.
+func (s *Server) reauthFirst(w http.ResponseWriter, r *http.Request, next string) bool {
+	if s.recentlyAuthenticated(r) {
+		return false
+	}
+	http.Redirect(w, r, "/reauth?next="+url.QueryEscape(next), http.StatusSeeOther)
+	return true
 }
 
 func (s *Server) keyDownloadPost(w http.ResponseWriter, r *http.Request) {
@@ -263,12 +264,7 @@ func (s *Server) keyDownloadPost(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	if !s.recentlyAuthenticated(r) {
-		http.Redirect(w, r, "/reauth?next="+url.QueryEscape("/certificates/"+view.Itoa(id)+"/key"), http.StatusSeeOther)
-		return
-	}
-	if err := r.ParseForm(); err != nil {
-		s.fail(w, r, errs.New(errs.BadRequest, "The form could not be read."))
+	if s.reauthFirst(w, r, "/certificates/"+view.Itoa(id)+"/key") || !parseForm(w, r, s) {
 		return
 	}
 	form := pages.KeyDownloadForm{Format: r.PostForm.Get("format"), Reason: r.PostForm.Get("reason"), Errors: view.FieldErrors{}}
@@ -286,20 +282,17 @@ func (s *Server) keyDownloadPost(w http.ResponseWriter, r *http.Request) {
 		err = errs.Field("format", "Choose what to download.")
 	}
 	if err != nil {
-		e, ok := errs.As(err)
-		if !ok || len(e.Fields) == 0 {
+		var ok bool
+		if form.Errors, ok = fieldsOf(err); !ok {
 			s.fail(w, r, err)
 			return
 		}
-		c, cerr := s.certs.Certificate(r.Context(), id)
-		if cerr != nil {
-			s.fail(w, r, cerr)
+		c, err := s.certs.Certificate(r.Context(), id)
+		if err != nil {
+			s.fail(w, r, err)
 			return
 		}
-		form.Errors = e.Fields
-		s.renderStatus(w, r, http.StatusUnprocessableEntity, pages.KeyDownloadPage(s.pageData(r, "Download the private key"), pages.KeyDownload{
-			CertificateID: id, CommonName: c.CommonName, Formats: keyFormatOptions(), Form: form,
-		}))
+		s.renderKeyDownload(w, r, http.StatusUnprocessableEntity, c, form)
 		return
 	}
 	sendFile(w, f)

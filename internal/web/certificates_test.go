@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"mime/multipart"
 	"net/http"
 	"net/url"
@@ -57,20 +56,19 @@ func (b *testBundle) signedFor(token string, kt string, host string) (csrID int6
 	return c.ID, der, leafPEM
 }
 
-func (b *testBundle) rawAPI(method, path, token, contentType string, body []byte) (*http.Response, string) {
+// poWithCSR is a PO's API token and a CSR of keyType for www.example.com,
+// with the leaf the test CA signed for it (DER and PEM).
+func (b *testBundle) poWithCSR(keyType string) (po string, csrID int64, der, leafPEM []byte) {
 	b.t.Helper()
-	req, _ := http.NewRequest(method, b.ts.URL+path, bytes.NewReader(body))
-	if contentType != "" {
-		req.Header.Set("Content-Type", contentType)
-	}
-	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	out, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	return resp, string(out)
+	po = b.token(b.user("po@example.com", accounts.RolePO))
+	csrID, der, leafPEM = b.signedFor(po, keyType, "www.example.com")
+	return po, csrID, der, leafPEM
+}
+
+// upload posts a certificate for the CSR through the API.
+func (b *testBundle) upload(token string, csrID int64, contentType string, body []byte) (*http.Response, string) {
+	b.t.Helper()
+	return b.rawAPI("POST", fmt.Sprintf("/api/v1/csrs/%d/certificate", csrID), token, contentType, body)
 }
 
 func TestAPITakesACertificateInAnyFormatAndHandsTheKeyOnlyToEngineers(t *testing.T) {
@@ -83,7 +81,7 @@ func TestAPITakesACertificateInAnyFormatAndHandsTheKeyOnlyToEngineers(t *testing
 	csrID, der, _ := b.signedFor(po, "ecdsa-p256", "www.example.com")
 
 	// DER with no Content-Type hint: content sniffing; the intermediate is missing.
-	resp, body := b.rawAPI("POST", fmt.Sprintf("/api/v1/csrs/%d/certificate", csrID), po, "application/octet-stream", der)
+	resp, body := b.upload(po, csrID, "application/octet-stream", der)
 	if resp.StatusCode != http.StatusCreated || !strings.Contains(body, `"missing_issuer":"CN=Certportal Test Intermediate CA`) {
 		t.Fatalf("DER upload: %d %s", resp.StatusCode, body)
 	}
@@ -135,9 +133,7 @@ func TestAPITakesACertificateInAnyFormatAndHandsTheKeyOnlyToEngineers(t *testing
 		t.Errorf("p12 export: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
 	}
 	resp, _ = b.api("POST", fmt.Sprintf("/api/v1/certificates/%d/export", c.ID), eng, `{"format":"zip"}`)
-	if resp.StatusCode != 400 {
-		t.Errorf("zip without a reason: %d, want 400", resp.StatusCode)
-	}
+	wantStatus(t, resp, 400, "zip without a reason: %d, want 400")
 	var n int
 	b.srv.pool.QueryRow(context.Background(), `SELECT count(*) FROM audit_log WHERE action IN ('key.read','key.export') AND actor_email = 'eng@example.com'
 		AND details->>'via' = 'api token test'`).Scan(&n)
@@ -157,7 +153,7 @@ func TestAPITakesACertificateInAnyFormatAndHandsTheKeyOnlyToEngineers(t *testing
 		"junk":      {[]byte("not a certificate"), 422},
 		"oversized": {bytes.Repeat([]byte("A"), 3<<20), 413},
 	} {
-		resp, body := b.rawAPI("POST", fmt.Sprintf("/api/v1/csrs/%d/certificate", csrID), po, "text/plain", tc.body)
+		resp, body := b.upload(po, csrID, "text/plain", tc.body)
 		if resp.StatusCode != tc.status {
 			t.Errorf("%s: %d %s, want %d", name, resp.StatusCode, body, tc.status)
 		}
@@ -173,22 +169,17 @@ func TestTheBrowserUploadsACertificateDrawsTheChainAndGuardsTheKey(t *testing.T)
 	inter, _ := testPKI.Read(bundletest.InterCert)
 	root, _ := testPKI.Read(bundletest.RootCert)
 
-	br := b.browser()
-	br.signIn("po@example.com")
+	br := b.browserAs("po@example.com")
 	br.get(fmt.Sprintf("/csrs/%d", csrID))
 	resp, _ := br.post(fmt.Sprintf("/csrs/%d/certificate", csrID), url.Values{"certificate_text": {"junk"}})
-	if resp.StatusCode != http.StatusSeeOther {
-		t.Fatalf("junk paste: %d, want 303 back to the CSR", resp.StatusCode)
-	}
+	mustStatus(t, resp, http.StatusSeeOther, "junk paste: %d, want 303 back to the CSR")
 	resp, body := br.get(resp.Header.Get("Location"))
 	if resp.StatusCode != 422 || !strings.Contains(body, `data-testid="error-certificate"`) {
 		t.Fatalf("the CSR page after a junk paste: %d", resp.StatusCode)
 	}
 	email := "Hello,\n\n" + string(root) + "\nyour cert:\n" + string(leafPEM) + "\n" + string(inter)
 	resp, _ = br.post(fmt.Sprintf("/csrs/%d/certificate", csrID), url.Values{"certificate_text": {email}})
-	if resp.StatusCode != http.StatusSeeOther {
-		t.Fatalf("paste: %d", resp.StatusCode)
-	}
+	mustStatus(t, resp, http.StatusSeeOther, "paste: %d")
 	certPage := resp.Header.Get("Location")
 	_, body = br.get(certPage)
 	chain := body[strings.Index(body, `data-testid="chain"`):]
@@ -200,8 +191,7 @@ func TestTheBrowserUploadsACertificateDrawsTheChainAndGuardsTheKey(t *testing.T)
 		t.Error("a PO is offered the key, or not offered the fullchain")
 	}
 
-	eng := b.browser()
-	eng.signIn("eng@example.com")
+	eng := b.browserAs("eng@example.com")
 	_, body = eng.get(certPage)
 	if !strings.Contains(body, `data-testid="key-download"`) {
 		t.Fatal("an engineer is not offered the key")

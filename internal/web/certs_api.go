@@ -10,7 +10,6 @@ import (
 	"github.com/certportal/certportal/internal/csrgen"
 	"github.com/certportal/certportal/internal/errs"
 	"github.com/certportal/certportal/internal/lifecycle"
-	"github.com/certportal/certportal/web/templates/view"
 )
 
 // apiCSR is a CSR as the API shows it: the record and what
@@ -37,33 +36,27 @@ func toAPICSR(c *certs.CSR) apiCSR {
 // apiCSRCreate generates a key and CSR, or stores a pasted CSR when the body
 // has csr_pem. Fields left out of the body take the requirement's prefill.
 func (s *Server) apiCSRCreate(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
+	prefill := func(id int64) (csrBody, error) {
+		req, err := s.certs.Requirement(r.Context(), id)
+		if err != nil {
+			return csrBody{}, err
+		}
+		return newCSRBody(req.Prefill()), nil
 	}
-	req, err := s.certs.Requirement(r.Context(), id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	in := newCSRBody(req.Prefill())
-	if err := decodeJSON(r, &in); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	var c *certs.CSR
-	if in.CSRPEM != "" {
-		c, err = s.certs.UploadCSR(r.Context(), actor(r), id, in.CSRPEM)
-	} else {
-		c, err = s.certs.GenerateCSR(r.Context(), actor(r), id, in.request())
-	}
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	w.Header().Set("Location", "/api/v1/csrs/"+view.Itoa(c.ID))
-	s.writeJSON(w, http.StatusCreated, toAPICSR(c))
+	serveByID(s, w, r, http.StatusCreated, prefill, func(id int64, in csrBody) (any, error) {
+		var c *certs.CSR
+		var err error
+		if in.CSRPEM != "" {
+			c, err = s.certs.UploadCSR(r.Context(), actor(r), id, in.CSRPEM)
+		} else {
+			c, err = s.certs.GenerateCSR(r.Context(), actor(r), id, in.request())
+		}
+		if err != nil {
+			return nil, err
+		}
+		created(w, "/api/v1/csrs/", c.ID)
+		return toAPICSR(c), nil
+	})
 }
 
 // csrBody is the create body: csrgen.Request's fields (flat, so a type error
@@ -91,35 +84,20 @@ func (b csrBody) request() csrgen.Request {
 }
 
 func (s *Server) apiCSRGet(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	c, err := s.certs.CSR(r.Context(), id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.writeJSON(w, http.StatusOK, toAPICSR(c))
+	serveID(s, w, r, http.StatusOK, func(id int64) (any, error) {
+		c, err := s.certs.CSR(r.Context(), id)
+		if err != nil {
+			return nil, err
+		}
+		return toAPICSR(c), nil
+	})
 }
 
 func (s *Server) apiCSRList(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	list, err := s.certs.CSRs(r.Context(), id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	out := make([]apiCSR, 0, len(list))
-	for i := range list {
-		out = append(out, toAPICSR(&list[i]))
-	}
-	s.writeJSON(w, http.StatusOK, map[string]any{"csrs": out})
+	serveID(s, w, r, http.StatusOK, func(id int64) (map[string]any, error) {
+		list, err := s.certs.CSRs(r.Context(), id)
+		return map[string]any{"csrs": mapEach(list, toAPICSR)}, err
+	})
 }
 
 // apiCertificate is a stored certificate with its expiry in days.
@@ -177,73 +155,59 @@ func readUploadBody(r *http.Request) ([]byte, string, error) {
 	return b, "api upload", nil
 }
 
+// serveUpload is the shape of the certificate uploads: the {id}'s record must
+// exist (a missing one answers 404 before the body is judged), then the upload
+// read from the body goes to call.
+func (s *Server) serveUpload(w http.ResponseWriter, r *http.Request, status int, exists func(id int64) error,
+	call func(id int64, data []byte, name string) (*certs.Certificate, error)) {
+	serveID(s, w, r, status, func(id int64) (any, error) {
+		if err := exists(id); err != nil {
+			return nil, err
+		}
+		data, name, err := readUploadBody(r)
+		if err != nil {
+			return nil, err
+		}
+		c, err := call(id, data, name)
+		if err != nil {
+			return nil, err
+		}
+		return toAPICertificate(c), nil
+	})
+}
+
 func (s *Server) apiCertificateCreate(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	// A missing CSR answers 404 before the body is judged.
-	if _, err := s.certs.CSR(r.Context(), id); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	data, name, err := readUploadBody(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	c, err := s.certs.Intake(r.Context(), actor(r), id, data, name)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	w.Header().Set("Location", "/api/v1/certificates/"+view.Itoa(c.ID))
-	s.writeJSON(w, http.StatusCreated, toAPICertificate(c))
+	csrExists := func(id int64) error { _, err := s.certs.CSR(r.Context(), id); return err }
+	s.serveUpload(w, r, http.StatusCreated, csrExists, func(id int64, data []byte, name string) (*certs.Certificate, error) {
+		c, err := s.certs.Intake(r.Context(), actor(r), id, data, name)
+		if err == nil {
+			created(w, "/api/v1/certificates/", c.ID)
+		}
+		return c, err
+	})
 }
 
 func (s *Server) apiIntermediates(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if _, err := s.certs.Certificate(r.Context(), id); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	data, _, err := readUploadBody(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	c, err := s.certs.AddIntermediates(r.Context(), actor(r), id, data)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.writeJSON(w, http.StatusOK, toAPICertificate(c))
+	certificateExists := func(id int64) error { _, err := s.certs.Certificate(r.Context(), id); return err }
+	s.serveUpload(w, r, http.StatusOK, certificateExists, func(id int64, data []byte, _ string) (*certs.Certificate, error) {
+		return s.certs.AddIntermediates(r.Context(), actor(r), id, data)
+	})
 }
 
 func (s *Server) apiCertificateGet(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	c, err := s.certs.Certificate(r.Context(), id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	out := toAPICertificate(c)
-	plan, err := s.lifecycle.Plan(r.Context(), id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	out.RenewBy, out.RenewalKind, out.LeadTimeBusinessDays, out.Renewal = &plan.RenewBy, string(plan.Kind), plan.LeadTimeBusinessDays, plan
-	s.writeJSON(w, http.StatusOK, out)
+	serveID(s, w, r, http.StatusOK, func(id int64) (any, error) {
+		c, err := s.certs.Certificate(r.Context(), id)
+		if err != nil {
+			return nil, err
+		}
+		out := toAPICertificate(c)
+		plan, err := s.lifecycle.Plan(r.Context(), id)
+		if err != nil {
+			return nil, err
+		}
+		out.RenewBy, out.RenewalKind, out.LeadTimeBusinessDays, out.Renewal = &plan.RenewBy, string(plan.Kind), plan.LeadTimeBusinessDays, plan
+		return out, nil
+	})
 }
 
 func (s *Server) apiCertificates(w http.ResponseWriter, r *http.Request) {
@@ -256,60 +220,36 @@ func (s *Server) apiCertificates(w http.ResponseWriter, r *http.Request) {
 		s.certificatesCSV(w, r, f)
 		return
 	}
-	req, err := readPage(r, certs.CertificateSorts)
+	res, _, err := fetchPage(r, certs.CertificateSorts, f, s.certs.CertificatePage)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	res, err := s.certs.CertificatePage(r.Context(), f, req)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	out := make([]apiCertificate, 0, len(res.Items))
-	for i := range res.Items {
-		out = append(out, toAPICertificate(&res.Items[i]))
-	}
-	s.writeJSON(w, http.StatusOK, struct {
-		Certificates []apiCertificate `json:"certificates"`
-		pageCursors
-	}{out, pageCursors{res.Next, res.Prev}})
+	s.writeJSON(w, http.StatusOK, pagedAnswer("certificates", mapEach(res.Items, toAPICertificate), res.Next, res.Prev))
+}
+
+// serveFile answers with the file call makes for the {id}: a key or an export.
+func (s *Server) serveFile(w http.ResponseWriter, r *http.Request, call func(id int64) (*certs.File, error)) {
+	answerID(s, w, r, call, func(_ int64, f *certs.File) { sendFile(w, f) })
 }
 
 // apiKey returns the PKCS#8 PEM; the reason is required and audited with the
 // token's name.
 func (s *Server) apiKey(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	f, err := s.certs.PrivateKey(r.Context(), actor(r), id, r.URL.Query().Get("reason"))
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	sendFile(w, f)
+	s.serveFile(w, r, func(id int64) (*certs.File, error) {
+		return s.certs.PrivateKey(r.Context(), actor(r), id, r.URL.Query().Get("reason"))
+	})
 }
 
 func (s *Server) apiExport(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	var in certs.ExportRequest
-	if err := decodeJSON(r, &in); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if in.Format == "p12-legacy" {
-		in.Format, in.Legacy = certs.ExportP12, true
-	}
-	f, err := s.certs.Export(r.Context(), actor(r), id, in)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	sendFile(w, f)
+	s.serveFile(w, r, func(id int64) (*certs.File, error) {
+		var in certs.ExportRequest
+		if err := decodeJSON(r, &in); err != nil {
+			return nil, err
+		}
+		if in.Format == "p12-legacy" {
+			in.Format, in.Legacy = certs.ExportP12, true
+		}
+		return s.certs.Export(r.Context(), actor(r), id, in)
+	})
 }

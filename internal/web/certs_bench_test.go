@@ -6,7 +6,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"os/exec"
 	"strings"
 	"testing"
@@ -14,7 +13,6 @@ import (
 
 	"github.com/certportal/certportal/internal/accounts"
 	"github.com/certportal/certportal/internal/audit"
-	"github.com/certportal/certportal/internal/keystore"
 	"github.com/certportal/certportal/internal/pgtest"
 	"github.com/certportal/certportal/internal/services"
 )
@@ -24,13 +22,9 @@ import (
 func benchPortal(b *testing.B) (url, token string, requirementID int64) {
 	b.Helper()
 	pool := pgtest.Pool(b)
-	entry, _ := keystore.NewMasterKey("bench")
-	ring, _ := keystore.ParseMasterKeys(entry)
-	set := services.New(pool, services.Config{Keys: ring})
+	set := services.New(pool, services.Config{Keys: testMasterKeys(b)})
 	acc := set.Accounts
-	srv := New(Config{Env: "test"}, Deps{Pool: pool, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Services: set})
-	ts := httptest.NewServer(srv.Handler())
-	b.Cleanup(func() { ts.Close(); _ = srv.Close(context.Background()) })
+	_, ts := startPortal(b, Config{Env: "test"}, Deps{Pool: pool, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Services: set})
 	ctx := context.Background()
 	u, err := acc.CreateUser(ctx, audit.Actor{Email: "bench"}, accounts.NewUser{Email: "po@example.com", Name: "po", Roles: []accounts.Role{accounts.RolePO}})
 	if err != nil {

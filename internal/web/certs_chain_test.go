@@ -26,17 +26,11 @@ type apiCert struct {
 	Warnings         []string `json:"warnings"`
 }
 
-type apiError struct {
-	Error  string            `json:"error"`
-	Fields map[string]string `json:"fields"`
-}
-
 func TestAPIRefusesBERBombsAtOnceOnCertificateAndIntermediates(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	po := b.token(b.user("po@example.com", accounts.RolePO))
-	csrID, der, _ := b.signedFor(po, "ecdsa-p256", "www.example.com")
-	resp, body := b.rawAPI("POST", fmt.Sprintf("/api/v1/csrs/%d/certificate", csrID), po, "application/octet-stream", der)
+	po, csrID, der, _ := b.poWithCSR("ecdsa-p256")
+	resp, body := b.upload(po, csrID, "application/octet-stream", der)
 	if resp.StatusCode != http.StatusCreated {
 		t.Fatalf("the leaf: %d %s", resp.StatusCode, body)
 	}
@@ -61,9 +55,7 @@ func TestAPIRefusesBERBombsAtOnceOnCertificateAndIntermediates(t *testing.T) {
 		if took := time.Since(start); took > 5*time.Second {
 			t.Errorf("%s: answered after %v", tc.name, took)
 		}
-		var e apiError
-		decodeInto(t, body, &e)
-		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(e.Fields["certificate"], "nests deeper than any certificate bundle") {
+		if !strings.Contains(fieldRefusal(t, resp, body, "certificate"), "nests deeper than any certificate bundle") {
 			t.Errorf("%s: %d %s, want 422 naming the certificate field", tc.name, resp.StatusCode, body)
 		}
 	}
@@ -75,14 +67,11 @@ func TestAPIRefusesBERBombsAtOnceOnCertificateAndIntermediates(t *testing.T) {
 func TestAPIRefusesMoreThan20CertificatesInOneUpload(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	po := b.token(b.user("po@example.com", accounts.RolePO))
-	csrID, _, leafPEM := b.signedFor(po, "ecdsa-p256", "www.example.com")
+	po, csrID, _, leafPEM := b.poWithCSR("ecdsa-p256")
 	inter, _ := testPKI.Read(bundletest.InterCert)
 	body := append(append(leafPEM, inter...), sameSubjectCAs(t, 19)...)
-	resp, out := b.rawAPI("POST", fmt.Sprintf("/api/v1/csrs/%d/certificate", csrID), po, "text/plain", body)
-	var e apiError
-	decodeInto(t, out, &e)
-	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(e.Fields["certificate"], "holds 21 certificates; at most 20") {
+	resp, out := b.upload(po, csrID, "text/plain", body)
+	if !strings.Contains(fieldRefusal(t, resp, out, "certificate"), "holds 21 certificates; at most 20") {
 		t.Errorf("21 certificates: %d %s, want 422 saying the limit", resp.StatusCode, out)
 	}
 	if n := b.count("certificates"); n != 0 {
@@ -93,11 +82,10 @@ func TestAPIRefusesMoreThan20CertificatesInOneUpload(t *testing.T) {
 func TestAPIKeepsTheRootSentFirstWhenTheMissingIntermediateArrives(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	po := b.token(b.user("po@example.com", accounts.RolePO))
-	csrID, _, leafPEM := b.signedFor(po, "ecdsa-p256", "www.example.com")
+	po, csrID, _, leafPEM := b.poWithCSR("ecdsa-p256")
 	root, _ := testPKI.Read(bundletest.RootCert)
 	inter, _ := testPKI.Read(bundletest.InterCert)
-	resp, body := b.rawAPI("POST", fmt.Sprintf("/api/v1/csrs/%d/certificate", csrID), po, "text/plain", append(leafPEM, root...))
+	resp, body := b.upload(po, csrID, "text/plain", append(leafPEM, root...))
 	var c apiCert
 	decodeInto(t, body, &c)
 	if resp.StatusCode != http.StatusCreated || c.MissingIssuer == "" {

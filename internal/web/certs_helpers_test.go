@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"encoding/json"
+	"net/http"
 	"testing"
 )
 
@@ -33,6 +34,24 @@ func (b *testBundle) count(table string) int {
 		b.t.Fatal(err)
 	}
 	return n
+}
+
+// audited counts the audit records of action.
+func (b *testBundle) audited(action string) int {
+	b.t.Helper()
+	return b.count("audit_log WHERE action = '" + action + "'")
+}
+
+// fieldRefusal is the message an API answer of 422 gives at field; "" for
+// any other answer.
+func fieldRefusal(t testing.TB, resp *http.Response, body, field string) string {
+	t.Helper()
+	if resp.StatusCode != http.StatusUnprocessableEntity {
+		return ""
+	}
+	var e apiError
+	decodeInto(t, body, &e)
+	return e.Fields[field]
 }
 
 func decodeInto(t testing.TB, body string, v any) {

@@ -29,82 +29,48 @@ func toAPIStanding(g *clients.Standing) apiStanding {
 }
 
 func (s *Server) apiClients(w http.ResponseWriter, r *http.Request) {
-	req, err := readPage(r, clients.ClientSorts)
+	res, _, err := fetchPage(r, clients.ClientSorts, clients.ClientFilter{Query: strings.TrimSpace(r.URL.Query().Get("q"))}, s.clients.ClientPage)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	res, err := s.clients.ClientPage(r.Context(), clients.ClientFilter{Query: strings.TrimSpace(r.URL.Query().Get("q"))}, req)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.writeJSON(w, http.StatusOK, struct {
-		Clients []clients.ClientRow `json:"clients"`
-		pageCursors
-	}{res.Items, pageCursors{res.Next, res.Prev}})
+	s.writeJSON(w, http.StatusOK, pagedAnswer("clients", res.Items, res.Next, res.Prev))
 }
 
 func (s *Server) apiClientCreate(w http.ResponseWriter, r *http.Request) {
-	var in clients.ClientInput
-	if err := decodeJSON(r, &in); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	c, err := s.clients.CreateClient(r.Context(), actor(r), in)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	w.Header().Set("Location", "/api/v1/clients/"+strconv.FormatInt(c.ID, 10))
-	s.writeJSON(w, http.StatusCreated, c)
+	serveBody(s, w, r, http.StatusCreated, func(in clients.ClientInput) (*clients.Client, error) {
+		c, err := s.clients.CreateClient(r.Context(), actor(r), in)
+		if err == nil {
+			created(w, "/api/v1/clients/", c.ID)
+		}
+		return c, err
+	})
 }
 
 // apiClient answers the client with its contacts and good-standing records.
 func (s *Server) apiClient(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	c, err := s.clients.GetClient(r.Context(), id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	contacts, err := s.clients.ListContacts(r.Context(), id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	standing, err := s.clients.ListStanding(r.Context(), id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	out := struct {
+	type clientWith struct {
 		*clients.Client
 		Contacts []clients.Contact `json:"contacts"`
 		Standing []apiStanding     `json:"standing"`
-	}{Client: c, Contacts: contacts, Standing: []apiStanding{}}
-	if out.Contacts == nil {
-		out.Contacts = []clients.Contact{}
 	}
-	for i := range standing {
-		out.Standing = append(out.Standing, toAPIStanding(&standing[i]))
-	}
-	s.writeJSON(w, http.StatusOK, out)
+	serveID(s, w, r, http.StatusOK, func(id int64) (*clientWith, error) {
+		c, err := s.clients.GetClient(r.Context(), id)
+		if err != nil {
+			return nil, err
+		}
+		contacts, err := s.clients.ListContacts(r.Context(), id)
+		if err != nil {
+			return nil, err
+		}
+		standing, err := s.clients.ListStanding(r.Context(), id)
+		return &clientWith{Client: c, Contacts: orEmpty(contacts), Standing: mapEach(standing, toAPIStanding)}, err
+	})
 }
 
 // apiClientUpdate changes the fields the body names and keeps the others.
 func (s *Server) apiClientUpdate(w http.ResponseWriter, r *http.Request) {
-	current := func(id int64) (clients.ClientInput, error) {
-		c, err := s.clients.GetClient(r.Context(), id)
-		if err != nil {
-			return clients.ClientInput{}, err
-		}
-		return c.Input(), nil
-	}
+	current := inputOf(r.Context(), s.clients.GetClient, (*clients.Client).Input)
 	serveByID(s, w, r, http.StatusOK, current, func(id int64, in clients.ClientInput) (*clients.Client, error) {
 		return s.clients.UpdateClient(r.Context(), actor(r), id, in)
 	})
@@ -119,13 +85,7 @@ func (s *Server) apiContactCreate(w http.ResponseWriter, r *http.Request) {
 // apiContactUpdate changes the fields the body names; a new email or phone clears
 // the verification.
 func (s *Server) apiContactUpdate(w http.ResponseWriter, r *http.Request) {
-	current := func(id int64) (clients.ContactInput, error) {
-		c, err := s.clients.GetContact(r.Context(), id)
-		if err != nil {
-			return clients.ContactInput{}, err
-		}
-		return c.Input(), nil
-	}
+	current := inputOf(r.Context(), s.clients.GetContact, (*clients.Contact).Input)
 	serveByID(s, w, r, http.StatusOK, current, func(id int64, in clients.ContactInput) (*clients.Contact, error) {
 		return s.clients.UpdateContact(r.Context(), actor(r), id, in)
 	})
@@ -148,26 +108,13 @@ func (s *Server) apiStandingCreate(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiBillingContact(w http.ResponseWriter, r *http.Request) {
-	c, err := s.clients.AgencyBillingContact(r.Context())
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.writeJSON(w, http.StatusOK, c)
+	serve(s, w, r, http.StatusOK, func() (any, error) { return s.clients.AgencyBillingContact(r.Context()) })
 }
 
 func (s *Server) apiBillingContactUpdate(w http.ResponseWriter, r *http.Request) {
-	var in clients.AgencyBillingContact
-	if err := decodeJSON(r, &in); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	c, err := s.clients.SetAgencyBillingContact(r.Context(), actor(r), in)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.writeJSON(w, http.StatusOK, c)
+	serveBody(s, w, r, http.StatusOK, func(in clients.AgencyBillingContact) (any, error) {
+		return s.clients.SetAgencyBillingContact(r.Context(), actor(r), in)
+	})
 }
 
 type apiProject struct {
@@ -233,92 +180,54 @@ func (s *Server) apiProjects(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f.ClientID = clientID
-	req, err := readPage(r, projects.ProjectSorts)
+	res, _, err := fetchPage(r, projects.ProjectSorts, f, s.projects.ProjectPage)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	res, err := s.projects.ProjectPage(r.Context(), f, req)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	out := []apiProject{}
-	for i := range res.Items {
-		out = append(out, toAPIProject(&res.Items[i]))
-	}
-	s.writeJSON(w, http.StatusOK, struct {
-		Projects []apiProject `json:"projects"`
-		pageCursors
-	}{out, pageCursors{res.Next, res.Prev}})
+	s.writeJSON(w, http.StatusOK, pagedAnswer("projects", mapEach(res.Items, toAPIProject), res.Next, res.Prev))
 }
 
 func (s *Server) apiProjectCreate(w http.ResponseWriter, r *http.Request) {
-	var in apiProjectIn
-	if err := decodeJSON(r, &in); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	p, err := s.projects.CreateProject(r.Context(), actor(r), in.input())
+	serveBody(s, w, r, http.StatusCreated, func(in apiProjectIn) (any, error) {
+		return projectOrError(s.projects.CreateProject(r.Context(), actor(r), in.input()))
+	})
+}
+
+// projectOrError is a project service call's answer as the API shows it.
+func projectOrError(p *projects.Project, err error) (any, error) {
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return nil, err
 	}
-	s.writeJSON(w, http.StatusCreated, toAPIProject(p))
+	return toAPIProject(p), nil
 }
 
 // apiProject answers the project with its flags and requirements.
 func (s *Server) apiProject(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	p, err := s.projects.GetProject(r.Context(), id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	reqs, err := s.projects.ListRequirements(r.Context(), id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	out := struct {
+	type projectWith struct {
 		apiProject
 		RequirementList []apiRequirement `json:"requirement_list"`
-	}{apiProject: toAPIProject(p), RequirementList: []apiRequirement{}}
-	for i := range reqs {
-		out.RequirementList = append(out.RequirementList, toAPIRequirement(&reqs[i]))
 	}
-	s.writeJSON(w, http.StatusOK, out)
+	serveID(s, w, r, http.StatusOK, func(id int64) (*projectWith, error) {
+		p, err := s.projects.GetProject(r.Context(), id)
+		if err != nil {
+			return nil, err
+		}
+		reqs, err := s.projects.ListRequirements(r.Context(), id)
+		return &projectWith{apiProject: toAPIProject(p), RequirementList: mapEach(reqs, toAPIRequirement)}, err
+	})
 }
 
 // apiProjectUpdate changes the fields the body names and keeps the others.
 func (s *Server) apiProjectUpdate(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	p, err := s.projects.GetProject(r.Context(), id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	cur := p.Input()
-	in := apiProjectIn{ClientID: FlexID(cur.ClientID), Name: cur.Name, POID: FlexID(cur.POID), AMID: FlexID(cur.AMID),
-		KickoffOn: cur.KickoffOn, SprintOneEndsOn: cur.SprintOneEndsOn, StagingOn: cur.StagingOn, ProductionOn: cur.ProductionOn}
-	if err := decodeJSON(r, &in); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	p, err = s.projects.UpdateProject(r.Context(), actor(r), id, in.input())
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.writeJSON(w, http.StatusOK, toAPIProject(p))
+	current := inputOf(r.Context(), s.projects.GetProject, func(p *projects.Project) apiProjectIn {
+		cur := p.Input()
+		return apiProjectIn{ClientID: FlexID(cur.ClientID), Name: cur.Name, POID: FlexID(cur.POID), AMID: FlexID(cur.AMID),
+			KickoffOn: cur.KickoffOn, SprintOneEndsOn: cur.SprintOneEndsOn, StagingOn: cur.StagingOn, ProductionOn: cur.ProductionOn}
+	})
+	serveByID(s, w, r, http.StatusOK, current, func(id int64, in apiProjectIn) (any, error) {
+		return projectOrError(s.projects.UpdateProject(r.Context(), actor(r), id, in.input()))
+	})
 }
 
 type apiRequirement struct {
@@ -348,63 +257,42 @@ func toAPIRequirement(q *projects.Requirement) apiRequirement {
 
 func (s *Server) apiRequirementCreate(w http.ResponseWriter, r *http.Request) {
 	serveByID(s, w, r, http.StatusCreated, nil, func(id int64, in projects.RequirementInput) (any, error) {
-		q, err := s.projects.CreateRequirement(r.Context(), actor(r), id, in)
-		if err != nil {
-			return nil, err
-		}
-		return toAPIRequirement(q), nil
+		return requirementOrError(s.projects.CreateRequirement(r.Context(), actor(r), id, in))
 	})
 }
 
+// requirementOrError is a requirement service call's answer as the API shows it.
+func requirementOrError(q *projects.Requirement, err error) (any, error) {
+	if err != nil {
+		return nil, err
+	}
+	return toAPIRequirement(q), nil
+}
+
 func (s *Server) apiRequirement(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	q, err := s.projects.GetRequirement(r.Context(), id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.writeJSON(w, http.StatusOK, toAPIRequirement(q))
+	serveID(s, w, r, http.StatusOK, func(id int64) (any, error) {
+		return requirementOrError(s.projects.GetRequirement(r.Context(), id))
+	})
 }
 
 // apiRequirementUpdate changes the fields the body names and keeps the others. The
 // answer carries the fields that changed and, when new hostnames leave existing
 // CSRs out of step, a warning for each (the CSRs are not touched).
 func (s *Server) apiRequirementUpdate(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	var in projects.RequirementUpdate
-	if err := decodeJSON(r, &in); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	edit, err := s.projects.UpdateRequirement(r.Context(), actor(r), id, in)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	out := struct {
+	type requirementEdit struct {
 		apiRequirement
 		Changed   []string `json:"changed"`
 		Warnings  []string `json:"warnings"`
 		StaleCSRs []int64  `json:"stale_csr_ids"`
-	}{apiRequirement: toAPIRequirement(edit.Requirement), Changed: edit.Changed, Warnings: edit.Warnings, StaleCSRs: edit.StaleCSRs}
-	if out.Changed == nil {
-		out.Changed = []string{}
 	}
-	if out.Warnings == nil {
-		out.Warnings = []string{}
-	}
-	if out.StaleCSRs == nil {
-		out.StaleCSRs = []int64{}
-	}
-	s.writeJSON(w, http.StatusOK, out)
+	serveByID(s, w, r, http.StatusOK, nil, func(id int64, in projects.RequirementUpdate) (*requirementEdit, error) {
+		edit, err := s.projects.UpdateRequirement(r.Context(), actor(r), id, in)
+		if err != nil {
+			return nil, err
+		}
+		return &requirementEdit{apiRequirement: toAPIRequirement(edit.Requirement), Changed: orEmpty(edit.Changed),
+			Warnings: orEmpty(edit.Warnings), StaleCSRs: orEmpty(edit.StaleCSRs)}, nil
+	})
 }
 
 type apiSnapshot struct {
@@ -419,70 +307,44 @@ type apiSnapshot struct {
 // apiDomainCheck looks the requirement's domains up now. Lookup failures and
 // time-outs are reported on each domain's item with 200.
 func (s *Server) apiDomainCheck(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	res, err := s.projects.CheckDomains(r.Context(), actor(r), id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	checks := []apiSnapshot{}
-	for _, d := range res.Snapshots {
-		checks = append(checks, apiSnapshot{ID: d.ID, Domain: d.Domain, CheckedAt: d.CheckedAt, Source: d.Source, Error: d.Error, Registration: d.Registration})
-	}
-	internal := res.Internal
-	if internal == nil {
-		internal = []string{}
-	}
-	s.writeJSON(w, http.StatusOK, map[string]any{"checks": checks, "internal": internal})
+	serveID(s, w, r, http.StatusOK, func(id int64) (map[string]any, error) {
+		res, err := s.projects.CheckDomains(r.Context(), actor(r), id)
+		if err != nil {
+			return nil, err
+		}
+		checks := []apiSnapshot{}
+		for _, d := range res.Snapshots {
+			checks = append(checks, apiSnapshot{ID: d.ID, Domain: d.Domain, CheckedAt: d.CheckedAt, Source: d.Source, Error: d.Error, Registration: d.Registration})
+		}
+		return map[string]any{"checks": checks, "internal": orEmpty(res.Internal)}, nil
+	})
 }
 
 // apiManualRegistration records a registration entered by hand: 201 with
 // the snapshot, which the checklist then reads like a lookup.
 func (s *Server) apiManualRegistration(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	var in projects.ManualRegistration
-	if err := decodeJSON(r, &in); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	d, err := s.projects.RecordRegistration(r.Context(), actor(r), enteredBy(r), id, in)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.writeJSON(w, http.StatusCreated, apiSnapshot{ID: d.ID, Domain: d.Domain, CheckedAt: d.CheckedAt, Source: d.Source, Registration: d.Registration})
+	serveByID(s, w, r, http.StatusCreated, nil, func(id int64, in projects.ManualRegistration) (any, error) {
+		d, err := s.projects.RecordRegistration(r.Context(), actor(r), enteredBy(r), id, in)
+		if err != nil {
+			return nil, err
+		}
+		return apiSnapshot{ID: d.ID, Domain: d.Domain, CheckedAt: d.CheckedAt, Source: d.Source, Registration: d.Registration}, nil
+	})
 }
 
 // apiReadiness answers the checklist; ?period=1 or 2 is the subscription period in
 // years (2 by default). The domain expiry is measured against the certificate that
 // would be issued today inside it, at most the CA/Browser Forum limit.
 func (s *Server) apiReadiness(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	period := 0
-	if v := r.URL.Query().Get("period"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 2 {
-			s.fail(w, r, errs.Field("period", "period is the subscription's years: 1 or 2."))
-			return
+	serveID(s, w, r, http.StatusOK, func(id int64) (any, error) {
+		period := 0
+		if v := r.URL.Query().Get("period"); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 || n > 2 {
+				return nil, errs.Field("period", "period is the subscription's years: 1 or 2.")
+			}
+			period = n
 		}
-		period = n
-	}
-	rep, err := s.projects.Readiness(r.Context(), id, period)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.writeJSON(w, http.StatusOK, rep)
+		return s.projects.Readiness(r.Context(), id, period)
+	})
 }

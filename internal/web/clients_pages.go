@@ -68,29 +68,19 @@ func standingStatus(status string, checkedOn *time.Time, now time.Time) (string,
 }
 
 func (s *Server) clientList(w http.ResponseWriter, r *http.Request) {
-	req, err := readPage(r, clients.ClientSorts)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
 	q := strings.TrimSpace(r.URL.Query().Get("q"))
-	res, err := s.clients.ClientPage(r.Context(), clients.ClientFilter{Query: q}, req)
+	res, req, err := fetchPage(r, clients.ClientSorts, clients.ClientFilter{Query: q}, s.clients.ClientPage)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	v := pages.Clients{
-		Columns: columns(r, sortSpec{Key: req.Sort, Desc: req.Desc}, [][2]string{{"name", "Client"}, {"legal", "Legal name"},
+		Columns: pagedColumns(r, req, [][2]string{{"name", "Client"}, {"legal", "Legal name"},
 			{"", "Where"}, {"", "Projects"}, {"", "Good standing"}}),
 		CanWrite: canWriteClients(r),
 		Query:    q,
 	}
 	v.Prev, v.Next = pageLinks(r, res.Next, res.Prev)
-	for i := range v.Columns {
-		if v.Columns[i].Key == "" {
-			v.Columns[i].Href = ""
-		}
-	}
 	now := time.Now()
 	for _, c := range res.Items {
 		st, label := standingStatus(c.StandingStatus, c.StandingCheckedOn, now)
@@ -101,68 +91,45 @@ func (s *Server) clientList(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, pages.ClientsPage(s.pageData(r, "Clients"), v))
 }
 
+func clientHref(id int64) string { return "/clients/" + strconv.FormatInt(id, 10) }
+
+func (s *Server) renderClientForm(w http.ResponseWriter, r *http.Request, status int, heading, action, submit string, f pages.Form) {
+	s.renderStatus(w, r, status, pages.ClientForm(s.pageData(r, heading), pages.ClientFormPage{
+		Heading: heading, Action: action, Submit: submit, Form: f}))
+}
+
 func (s *Server) clientNew(w http.ResponseWriter, r *http.Request) {
-	s.render(w, r, pages.ClientForm(s.pageData(r, "New client"), pages.ClientFormPage{
-		Heading: "New client", Action: "/clients", Submit: "Create client", Form: pages.NewForm(nil)}))
+	s.renderClientForm(w, r, http.StatusOK, "New client", "/clients", "Create client", pages.NewForm(nil))
 }
 
 func (s *Server) clientCreatePost(w http.ResponseWriter, r *http.Request) {
-	if !parseForm(w, r, s) {
-		return
-	}
-	f := postedForm(r, clientFields...)
-	c, err := s.clients.CreateClient(r.Context(), actor(r), clientInputFrom(f))
-	if err != nil {
-		if invalid(err, &f) {
-			s.renderStatus(w, r, http.StatusUnprocessableEntity, pages.ClientForm(s.pageData(r, "New client"), pages.ClientFormPage{
-				Heading: "New client", Action: "/clients", Submit: "Create client", Form: f}))
-			return
+	s.postForm(w, r, clientFields, func(f pages.Form) (formDone, error) {
+		c, err := s.clients.CreateClient(r.Context(), actor(r), clientInputFrom(f))
+		if err != nil {
+			return formDone{}, err
 		}
-		s.fail(w, r, err)
-		return
-	}
-	s.flash(r, "ok", "Created client "+c.DisplayName+".")
-	http.Redirect(w, r, "/clients/"+strconv.FormatInt(c.ID, 10), http.StatusSeeOther)
+		return flashTo("Created client "+c.DisplayName+".", clientHref(c.ID)), nil
+	}, func(f pages.Form) {
+		s.renderClientForm(w, r, http.StatusUnprocessableEntity, "New client", "/clients", "Create client", f)
+	})
 }
 
 func (s *Server) clientEdit(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	c, err := s.clients.GetClient(r.Context(), id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.render(w, r, pages.ClientForm(s.pageData(r, "Edit "+c.DisplayName), pages.ClientFormPage{
-		Heading: "Edit " + c.DisplayName, Action: "/clients/" + strconv.FormatInt(id, 10), Submit: "Save client",
-		Form: pages.NewForm(clientFormValues(c.Input()))}))
+	withRecord(s, w, r, s.clients.GetClient, func(id int64, c *clients.Client) {
+		s.renderClientForm(w, r, http.StatusOK, "Edit "+c.DisplayName, clientHref(id), "Save client", pages.NewForm(clientFormValues(c.Input())))
+	})
 }
 
 func (s *Server) clientEditPost(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if !parseForm(w, r, s) {
-		return
-	}
-	f := postedForm(r, clientFields...)
-	c, err := s.clients.UpdateClient(r.Context(), actor(r), id, clientInputFrom(f))
-	if err != nil {
-		if invalid(err, &f) {
-			s.renderStatus(w, r, http.StatusUnprocessableEntity, pages.ClientForm(s.pageData(r, "Edit client"), pages.ClientFormPage{
-				Heading: "Edit client", Action: "/clients/" + strconv.FormatInt(id, 10), Submit: "Save client", Form: f}))
-			return
+	s.postFormID(w, r, clientFields, func(id int64, f pages.Form) (formDone, error) {
+		c, err := s.clients.UpdateClient(r.Context(), actor(r), id, clientInputFrom(f))
+		if err != nil {
+			return formDone{}, err
 		}
-		s.fail(w, r, err)
-		return
-	}
-	s.flash(r, "ok", "Saved client "+c.DisplayName+".")
-	http.Redirect(w, r, "/clients/"+strconv.FormatInt(c.ID, 10), http.StatusSeeOther)
+		return flashTo("Saved client "+c.DisplayName+".", clientHref(c.ID)), nil
+	}, func(id int64, f pages.Form) {
+		s.renderClientForm(w, r, http.StatusUnprocessableEntity, "Edit client", clientHref(id), "Save client", f)
+	})
 }
 
 func contactRoleOptions() []pages.Option {
@@ -310,7 +277,7 @@ func (s *Server) clientPageRefused(w http.ResponseWriter, r *http.Request, id in
 		vals.Set(k, v)
 	}
 	s.keepForm(r, clientFormKey(id), vals, f.Errors, "")
-	http.Redirect(w, r, "/clients/"+strconv.FormatInt(id, 10), http.StatusSeeOther)
+	http.Redirect(w, r, clientHref(id), http.StatusSeeOther)
 }
 
 var contactFields = []string{"role", "first_name", "last_name", "title", "email", "phone"}
@@ -321,43 +288,22 @@ func contactInputFrom(f pages.Form) clients.ContactInput {
 }
 
 func (s *Server) contactCreatePost(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if !parseForm(w, r, s) {
-		return
-	}
-	f := postedForm(r, contactFields...)
-	c, err := s.clients.AddContact(r.Context(), actor(r), id, contactInputFrom(f))
-	if err != nil {
-		if invalid(err, &f) {
-			s.clientPageRefused(w, r, id, clientPageForms{contact: f})
-			return
+	s.postFormID(w, r, contactFields, func(id int64, f pages.Form) (formDone, error) {
+		c, err := s.clients.AddContact(r.Context(), actor(r), id, contactInputFrom(f))
+		if err != nil {
+			return formDone{}, err
 		}
-		s.fail(w, r, err)
-		return
-	}
-	s.flash(r, "ok", "Added "+c.Name()+" as "+clients.ContactRoleLabel(c.Role)+" contact.")
-	http.Redirect(w, r, "/clients/"+strconv.FormatInt(id, 10), http.StatusSeeOther)
+		return flashTo("Added "+c.Name()+" as "+clients.ContactRoleLabel(c.Role)+" contact.", clientHref(id)), nil
+	}, func(id int64, f pages.Form) { s.clientPageRefused(w, r, id, clientPageForms{contact: f}) })
 }
 
 func (s *Server) contactEdit(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	ct, err := s.clients.GetContact(r.Context(), id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	in := ct.Input()
-	f := pages.NewForm(map[string]string{"role": in.Role, "first_name": in.FirstName, "last_name": in.LastName,
-		"title": in.Title, "email": in.Email, "phone": in.Phone})
-	s.renderContactForm(w, r, http.StatusOK, ct, f)
+	withRecord(s, w, r, s.clients.GetContact, func(id int64, ct *clients.Contact) {
+		in := ct.Input()
+		f := pages.NewForm(map[string]string{"role": in.Role, "first_name": in.FirstName, "last_name": in.LastName,
+			"title": in.Title, "email": in.Email, "phone": in.Phone})
+		s.renderContactForm(w, r, http.StatusOK, ct, f)
+	})
 }
 
 func (s *Server) renderContactForm(w http.ResponseWriter, r *http.Request, status int, ct *clients.Contact, f pages.Form) {
@@ -370,86 +316,40 @@ func (s *Server) renderContactForm(w http.ResponseWriter, r *http.Request, statu
 		ID: ct.ID, ClientID: c.ID, ClientName: c.DisplayName, Verified: ct.Verified, Form: f, RoleOptions: contactRoleOptions()}))
 }
 
+// contactEditPost keeps the contact as it was before the edit, for the form
+// shown again and to say when the edit cleared its verification.
 func (s *Server) contactEditPost(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if !parseForm(w, r, s) {
-		return
-	}
-	before, err := s.clients.GetContact(r.Context(), id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	f := postedForm(r, contactFields...)
-	ct, err := s.clients.UpdateContact(r.Context(), actor(r), id, contactInputFrom(f))
-	if err != nil {
-		if invalid(err, &f) {
-			s.renderContactForm(w, r, http.StatusUnprocessableEntity, before, f)
-			return
+	postFormFor(s, w, r, contactFields, s.clients.GetContact, func(before *clients.Contact, id int64, f pages.Form) (formDone, error) {
+		ct, err := s.clients.UpdateContact(r.Context(), actor(r), id, contactInputFrom(f))
+		if err != nil {
+			return formDone{}, err
 		}
-		s.fail(w, r, err)
-		return
-	}
-	msg := "Saved " + ct.Name() + "."
-	if before.Verified && !ct.Verified {
-		msg += " The email or phone changed, so the contact needs verifying again."
-	}
-	s.flash(r, "ok", msg)
-	http.Redirect(w, r, "/clients/"+strconv.FormatInt(ct.ClientID, 10), http.StatusSeeOther)
+		msg := "Saved " + ct.Name() + "."
+		if before.Verified && !ct.Verified {
+			msg += " The email or phone changed, so the contact needs verifying again."
+		}
+		return flashTo(msg, clientHref(ct.ClientID)), nil
+	}, func(before *clients.Contact, _ int64, f pages.Form) {
+		s.renderContactForm(w, r, http.StatusUnprocessableEntity, before, f)
+	})
 }
 
 func (s *Server) contactVerifyPost(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if !parseForm(w, r, s) {
-		return
-	}
-	before, err := s.clients.GetContact(r.Context(), id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	f := postedForm(r, "method", "note")
-	ct, err := s.clients.VerifyContact(r.Context(), actor(r), id, clients.VerifyInput{Method: f.V("method"), Note: f.V("note")})
-	if err != nil {
-		if invalid(err, &f) {
-			s.clientPageRefused(w, r, before.ClientID, clientPageForms{verifyFor: id, verify: f})
-			return
+	postFormFor(s, w, r, []string{"method", "note"}, s.clients.GetContact, func(_ *clients.Contact, id int64, f pages.Form) (formDone, error) {
+		ct, err := s.clients.VerifyContact(r.Context(), actor(r), id, clients.VerifyInput{Method: f.V("method"), Note: f.V("note")})
+		if err != nil {
+			return formDone{}, err
 		}
-		s.fail(w, r, err)
-		return
-	}
-	s.flash(r, "ok", "Marked "+ct.Name()+" as verified.")
-	http.Redirect(w, r, "/clients/"+strconv.FormatInt(ct.ClientID, 10), http.StatusSeeOther)
+		return flashTo("Marked "+ct.Name()+" as verified.", clientHref(ct.ClientID)), nil
+	}, func(before *clients.Contact, id int64, f pages.Form) {
+		s.clientPageRefused(w, r, before.ClientID, clientPageForms{verifyFor: id, verify: f})
+	})
 }
 
 func (s *Server) standingCreatePost(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if !parseForm(w, r, s) {
-		return
-	}
-	f := postedForm(r, "status", "source", "checked_on", "evidence")
-	_, err = s.clients.RecordStanding(r.Context(), actor(r), id, clients.StandingInput{
-		Status: f.V("status"), Source: f.V("source"), CheckedOn: f.V("checked_on"), Evidence: f.V("evidence")})
-	if err != nil {
-		if invalid(err, &f) {
-			s.clientPageRefused(w, r, id, clientPageForms{standing: f})
-			return
-		}
-		s.fail(w, r, err)
-		return
-	}
-	s.flash(r, "ok", "Recorded the good-standing check.")
-	http.Redirect(w, r, "/clients/"+strconv.FormatInt(id, 10), http.StatusSeeOther)
+	s.postFormID(w, r, []string{"status", "source", "checked_on", "evidence"}, func(id int64, f pages.Form) (formDone, error) {
+		_, err := s.clients.RecordStanding(r.Context(), actor(r), id, clients.StandingInput{
+			Status: f.V("status"), Source: f.V("source"), CheckedOn: f.V("checked_on"), Evidence: f.V("evidence")})
+		return flashTo("Recorded the good-standing check.", clientHref(id)), err
+	}, func(id int64, f pages.Form) { s.clientPageRefused(w, r, id, clientPageForms{standing: f}) })
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"net/url"
 	"strings"
 	"testing"
@@ -14,110 +13,6 @@ import (
 	"github.com/certportal/certportal/internal/verify"
 	"github.com/certportal/certportal/internal/verify/verifytest"
 )
-
-// nowhere is a lookup whose servers are closed ports: no test reaches a real registry.
-func nowhere() *verify.Lookup {
-	return verify.NewLookup(verify.Config{RDAPURL: "http://127.0.0.1:1/rdap", WHOISServer: "127.0.0.1:1", Timeout: time.Second})
-}
-
-// decode reads a JSON answer, failing the test on a wrong status.
-func decode(t testing.TB, resp *http.Response, body string, status int) map[string]any {
-	t.Helper()
-	if resp.StatusCode != status {
-		t.Fatalf("status %d, want %d\n%s", resp.StatusCode, status, body)
-	}
-	var m map[string]any
-	if err := json.Unmarshal([]byte(body), &m); err != nil {
-		t.Fatalf("answer is not a JSON object: %v\n%s", err, body)
-	}
-	return m
-}
-
-func idOf(t *testing.T, m map[string]any) string {
-	t.Helper()
-	id, ok := m["id"].(float64)
-	if !ok || id <= 0 {
-		t.Fatalf("no id in %v", m)
-	}
-	return fmt.Sprint(int64(id))
-}
-
-// fullClient files, through the API, a client the CA would accept: details, verified
-// admin and tech contacts, a fresh good standing, the agency billing contact, and a
-// project with a requirement for hostnames. It returns the requirement's id.
-func fullClient(t *testing.T, b *testBundle, tok, adminTok string, hostnames ...string) string {
-	t.Helper()
-	c := b.call("POST", "/api/v1/clients", tok, `{"display_name":"ExampleBiz","legal_name":"ExampleBiz LLC",
-		"jurisdiction":"US-IL","address1":"123 W Wacker Dr","city":"Chicago","state":"IL","postal_code":"60601","country":"US","phone":"+1.3125550100"}`, 201)
-	cid := idOf(t, c)
-	for _, role := range []string{"admin", "tech"} {
-		ct := b.call("POST", "/api/v1/clients/"+cid+"/contacts", tok,
-			`{"role":"`+role+`","first_name":"Pat","last_name":"Owner","email":"`+role+`@examplebiz.com","phone":"+1.3125550100"}`, 201)
-		b.call("POST", "/api/v1/contacts/"+idOf(t, ct)+"/verify", tok, `{"method":"phone","note":"called the main line"}`, 200)
-	}
-	b.call("POST", "/api/v1/clients/"+cid+"/standing", tok, `{"status":"good","source":"https://apps.ilsos.gov/corporatellc/","checked_on":"`+
-		time.Now().AddDate(0, 0, -5).Format(time.DateOnly)+`","evidence":"Active, file 01234567"}`, 201)
-	b.call("PUT", "/api/v1/settings/billing-contact", adminTok, `{"first_name":"Austin","last_name":"Sheaffer","org_name":"Agency",
-		"address1":"1 N State St","city":"Chicago","state":"IL","postal_code":"60602","country":"US","phone":"+1.3125550101","email":"billing@agency.example"}`, 200)
-	p := b.call("POST", "/api/v1/projects", tok, `{"client_id":"`+cid+`","name":"Storefront"}`, 201)
-	hs, _ := json.Marshal(hostnames)
-	r := b.call("POST", "/api/v1/projects/"+idOf(t, p)+"/requirements", tok, `{"hostnames":`+string(hs)+`,"validation":"ov"}`, 201)
-	return idOf(t, r)
-}
-
-// call is an API request whose answer must have the given status and be an object.
-func (b *testBundle) call(method, path, token, body string, status int) map[string]any {
-	b.t.Helper()
-	resp, out := b.api(method, path, token, body)
-	return decode(b.t, resp, out, status)
-}
-
-type readiness struct {
-	Ready bool `json:"ready"`
-	Items []struct {
-		Key    string `json:"key"`
-		Status string `json:"status"`
-		Reason string `json:"reason"`
-	} `json:"items"`
-}
-
-func getReadiness(t *testing.T, b *testBundle, tok, id, query string) readiness {
-	t.Helper()
-	resp, body := b.api("GET", "/api/v1/requirements/"+id+"/readiness"+query, tok, "")
-	if resp.StatusCode != 200 {
-		t.Fatalf("readiness: status %d\n%s", resp.StatusCode, body)
-	}
-	var rep readiness
-	if err := json.Unmarshal([]byte(body), &rep); err != nil {
-		t.Fatal(err)
-	}
-	return rep
-}
-
-func (r readiness) item(t *testing.T, key string) (status, reason string) {
-	t.Helper()
-	for _, it := range r.Items {
-		if it.Key == key {
-			return it.Status, it.Reason
-		}
-	}
-	t.Fatalf("no item %q in %+v", key, r.Items)
-	return "", ""
-}
-
-func poAndAdmin(b *testBundle) (string, string) {
-	return b.token(b.user("po@example.com", accounts.RolePO)), b.token(b.user("admin@example.com", accounts.RoleAdmin))
-}
-
-func fullRecord(expires time.Time) verifytest.Record {
-	return verifytest.Record{RegistrantOrg: "ExampleBiz, L.L.C.", RegistrantName: "Pat Owner", RegistrantEmail: "owner@examplebiz.com",
-		AdminEmail: "hostmaster@examplebiz.com", Registrar: "Example Registrar, Inc.", Created: time.Date(2001, 1, 1, 0, 0, 0, 0, time.UTC), Expires: expires}
-}
-
-func domainCheck(t *testing.T, b *testBundle, tok, id string) map[string]any {
-	t.Helper()
-	return b.call("POST", "/api/v1/requirements/"+id+"/domain-check", tok, "", 200)
-}
 
 func TestReadinessIsGreenWhenTheClientAndDomainAreInOrder(t *testing.T) {
 	t.Parallel()
@@ -170,8 +65,7 @@ func TestARedactedRegistrationIsAmberAndNamesWhatWasRedacted(t *testing.T) {
 		t.Error("an amber item should not block readiness")
 	}
 	// The page names the redacted fields in the snapshots table.
-	br := b.browser()
-	br.signIn("po@example.com")
+	br := b.browserAs("po@example.com")
 	_, page := br.get("/requirements/" + id)
 	if !strings.Contains(page, "Registrant Email") || !strings.Contains(page, "status-amber") || !strings.Contains(page, "Check") {
 		t.Error("the requirement page does not show the redacted fields and the amber item in words")
@@ -216,8 +110,7 @@ func TestADomainMustOutliveTheCertificateIssuedTodayNotTheWholeSubscription(t *t
 		t.Errorf("period=5: %d %s, want 422 naming period as the subscription's years", resp.StatusCode, body)
 	}
 	// The requirement page shows the same sentence.
-	br := b.browser()
-	br.signIn("po@example.com")
+	br := b.browserAs("po@example.com")
 	if _, page := br.get("/requirements/" + id); !strings.Contains(page, "can last at most 200 days (CA/Browser Forum limit), until 2027-06-11") {
 		t.Error("the requirement page does not say how long today's certificate can last")
 	}
@@ -367,7 +260,7 @@ func TestTheAPIRefusesEachBadInputWith422NamingTheField(t *testing.T) {
 	t.Parallel()
 	b := setupWithLookup(t, nowhere())
 	tok := b.token(b.user("po@example.com", accounts.RolePO))
-	cid := idOf(t, b.call("POST", "/api/v1/clients", tok, `{"display_name":"Acme"}`, 201))
+	cid := b.acmeClient(tok)
 	ctid := idOf(t, b.call("POST", "/api/v1/clients/"+cid+"/contacts", tok,
 		`{"role":"admin","first_name":"A","last_name":"B","email":"a@acme.example","phone":"+1.3125550100"}`, 201))
 	pid := idOf(t, b.call("POST", "/api/v1/projects", tok, `{"client_id":`+cid+`,"name":"App"}`, 201))
@@ -429,22 +322,19 @@ func TestEditingAContactsEmailOnThePageClearsItsVerification(t *testing.T) {
 	t.Parallel()
 	b := setupWithLookup(t, nowhere())
 	tok := b.token(b.user("po@example.com", accounts.RolePO))
-	cid := idOf(t, b.call("POST", "/api/v1/clients", tok, `{"display_name":"Acme"}`, 201))
+	cid := b.acmeClient(tok)
 	ctid := idOf(t, b.call("POST", "/api/v1/clients/"+cid+"/contacts", tok,
 		`{"role":"admin","first_name":"Ann","last_name":"Lee","email":"ann@acme.example","phone":"+1.3125550100"}`, 201))
 	b.call("POST", "/api/v1/contacts/"+ctid+"/verify", tok, `{"method":"in person","note":"met"}`, 200)
 
-	br := b.browser()
-	br.signIn("po@example.com")
+	br := b.browserAs("po@example.com")
 	_, page := br.get("/contacts/" + ctid + "/edit")
 	if !strings.Contains(page, "clears the verification") {
 		t.Error("the edit form does not warn that a new email or phone clears the verification")
 	}
 	resp, _ := br.post("/contacts/"+ctid, url.Values{"role": {"admin"}, "first_name": {"Ann"}, "last_name": {"Lee"},
 		"email": {"ann.lee@acme.example"}, "phone": {"+1.3125550100"}})
-	if resp.StatusCode != 303 {
-		t.Fatalf("saving the contact: %d, want 303", resp.StatusCode)
-	}
+	mustStatus(t, resp, 303, "saving the contact: %d, want 303")
 	got := b.call("GET", "/api/v1/clients/"+cid, tok, "", 200)
 	ct := got["contacts"].([]any)[0].(map[string]any)
 	if ct["verified"] != false || ct["email"] != "ann.lee@acme.example" {
@@ -459,15 +349,11 @@ func TestEditingAContactsEmailOnThePageClearsItsVerification(t *testing.T) {
 func TestARefusedClientFormIsShownAgainWith422InlineErrorsAndTheValuesTyped(t *testing.T) {
 	t.Parallel()
 	b := setupWithLookup(t, nowhere())
-	b.user("po@example.com", accounts.RolePO)
-	br := b.browser()
-	br.signIn("po@example.com")
+	br := b.signedIn("po@example.com", accounts.RolePO)
 	br.get("/clients/new")
 	resp, page := br.post("/clients", url.Values{"display_name": {"Acme Widgets"}, "legal_name": {"Acme Widgets LLC"},
 		"country": {"USA"}, "phone": {"555 0100"}})
-	if resp.StatusCode != 422 {
-		t.Fatalf("status %d, want 422", resp.StatusCode)
-	}
+	mustStatus(t, resp, 422, "status %d, want 422")
 	for _, want := range []string{`data-testid="error-country"`, `data-testid="error-phone"`, `value="Acme Widgets LLC"`, `aria-invalid="true"`} {
 		if !strings.Contains(page, want) {
 			t.Errorf("the refused form lacks %s", want)
@@ -487,16 +373,13 @@ func TestARequirementFormWithBadHostnamesIsShownAgainWithTheNamesTyped(t *testin
 	t.Parallel()
 	b := setupWithLookup(t, nowhere())
 	tok := b.token(b.user("po@example.com", accounts.RolePO))
-	cid := idOf(t, b.call("POST", "/api/v1/clients", tok, `{"display_name":"Acme"}`, 201))
+	cid := b.acmeClient(tok)
 	pid := idOf(t, b.call("POST", "/api/v1/projects", tok, `{"client_id":`+cid+`,"name":"App"}`, 201))
-	br := b.browser()
-	br.signIn("po@example.com")
+	br := b.browserAs("po@example.com")
 	br.get("/projects/" + pid + "/requirements/new")
 	resp, page := br.post("/projects/"+pid+"/requirements", url.Values{"hostnames": {"www.acme.example\na.*.acme.example"},
 		"validation": {"ev"}, "public_facing": {"1"}})
-	if resp.StatusCode != 422 {
-		t.Fatalf("status %d, want 422", resp.StatusCode)
-	}
+	mustStatus(t, resp, 422, "status %d, want 422")
 	if !strings.Contains(page, `data-testid="error-hostnames"`) || !strings.Contains(page, "a.*.acme.example") || !strings.Contains(page, "left-most") {
 		t.Error("the refused form does not show the hostname error with the names typed")
 	}
@@ -504,9 +387,7 @@ func TestARequirementFormWithBadHostnamesIsShownAgainWithTheNamesTyped(t *testin
 		t.Error("the refused form lost the validation level or the public-facing box")
 	}
 	resp, _ = br.post("/projects/"+pid+"/requirements", url.Values{"hostnames": {"www.acme.example, api.acme.example"}, "validation": {"ov"}})
-	if resp.StatusCode != 303 {
-		t.Fatalf("a good requirement: %d, want 303", resp.StatusCode)
-	}
+	mustStatus(t, resp, 303, "a good requirement: %d, want 303")
 	_, page = br.get(resp.Header.Get("Location"))
 	for _, want := range []string{"Keys and CSRs", `href="/requirements/`, `href="/orders?requirement_id=`, `data-testid="checklist"`, "Blocking"} {
 		if !strings.Contains(page, want) {
@@ -520,13 +401,12 @@ func TestTheProjectPageFlagsAProjectPastSprintOneWithoutARequirement(t *testing.
 	b := setupWithLookup(t, nowhere())
 	tok := b.token(b.user("po@example.com", accounts.RolePO))
 	am := b.user("am@example.com", accounts.RoleAM)
-	cid := idOf(t, b.call("POST", "/api/v1/clients", tok, `{"display_name":"Acme"}`, 201))
+	cid := b.acmeClient(tok)
 	past := time.Now().AddDate(0, 0, -30)
 	soon := time.Now().AddDate(0, 0, 10)
 	pid := idOf(t, b.call("POST", "/api/v1/projects", tok, fmt.Sprintf(`{"client_id":%s,"name":"App","am_id":"%d","kickoff_on":"%s","sprint_one_ends_on":"%s","staging_on":"%s"}`,
 		cid, am.ID, past.Format(time.DateOnly), past.AddDate(0, 0, 14).Format(time.DateOnly), soon.Format(time.DateOnly)), 201))
-	br := b.browser()
-	br.signIn("am@example.com")
+	br := b.browserAs("am@example.com")
 	_, page := br.get("/projects/" + pid)
 	if strings.Count(page, `data-testid="flag"`) != 2 || !strings.Contains(page, "no certificate requirement is filed") || !strings.Contains(page, "no certificate is issued") {
 		t.Errorf("the project page does not show both sprint-one flags")
@@ -550,9 +430,7 @@ func TestTheProjectPageFlagsAProjectPastSprintOneWithoutARequirement(t *testing.
 func TestTheBillingContactSettingsPageKeepsValuesOnError(t *testing.T) {
 	t.Parallel()
 	b := setupWithLookup(t, nowhere())
-	b.user("admin@example.com", accounts.RoleAdmin)
-	br := b.browser()
-	br.signIn("admin@example.com")
+	br := b.signedIn("admin@example.com", accounts.RoleAdmin)
 	br.get("/settings/billing-contact")
 	resp, page := br.post("/settings/billing-contact", url.Values{"first_name": {"Austin"}, "email": {"not-an-email"}})
 	if resp.StatusCode != 422 || !strings.Contains(page, `value="Austin"`) || !strings.Contains(page, `data-testid="error-email"`) {

@@ -18,8 +18,7 @@ func TestCountryFieldsOfferNamedCountriesAndRefuseCodesTheyDoNotKnow(t *testing.
 	b := setupWithLookup(t, nowhere())
 	b.user("po@example.com", accounts.RolePO)
 	b.user("admin@example.com", accounts.RoleAdmin)
-	br := b.browser()
-	br.signIn("po@example.com")
+	br := b.browserAs("po@example.com")
 	req := b.requirement("www.example.com")
 	csrForm := url.Values{"key_type": {"ecdsa-p256"}, "state": {"Dublin"}, "locality": {"Dublin"},
 		"organization": {"ExampleBiz Ltd"}, "common_name": {"www.example.com"}, "sans": {"www.example.com"}}
@@ -56,8 +55,7 @@ func TestCountryFieldsOfferNamedCountriesAndRefuseCodesTheyDoNotKnow(t *testing.
 		}
 	}
 	// The billing contact's form too.
-	admin := b.browser()
-	admin.signIn("admin@example.com")
+	admin := b.browserAs("admin@example.com")
 	if _, page := admin.get("/settings/billing-contact"); !strings.Contains(page, `<option value="IE">Ireland (IE)</option>`) {
 		t.Error("billing contact form: no country list")
 	}

@@ -112,21 +112,13 @@ func (s *Server) csrView(w http.ResponseWriter, r *http.Request) {
 
 // csrDownload sends the request as a .csr file named after its common name.
 func (s *Server) csrDownload(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	c, err := s.certs.CSR(r.Context(), id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	name := bundle.SafeName(c.CommonName)
-	if name == "" {
-		name = "csr-" + view.Itoa(c.ID)
-	}
-	sendFile(w, &certs.File{Name: name + ".csr", ContentType: "application/pkcs10", Data: []byte(c.PEM)})
+	withRecord(s, w, r, s.certs.CSR, func(id int64, c *certs.CSR) {
+		name := bundle.SafeName(c.CommonName)
+		if name == "" {
+			name = "csr-" + view.Itoa(c.ID)
+		}
+		sendFile(w, &certs.File{Name: name + ".csr", ContentType: "application/pkcs10", Data: []byte(c.PEM)})
+	})
 }
 
 // sendFile answers a download.

@@ -13,9 +13,7 @@ import (
 func TestAPOGeneratesACSRFromThePrefilledFormAndSeesItDecoded(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	b.user("po@example.com", accounts.RolePO)
-	br := b.browser()
-	br.signIn("po@example.com")
+	br := b.signedIn("po@example.com", accounts.RolePO)
 	req := b.requirement("*.example.com", "example.com")
 	page := fmt.Sprintf("/requirements/%d/csrs", req)
 
@@ -56,9 +54,7 @@ func TestAPOGeneratesACSRFromThePrefilledFormAndSeesItDecoded(t *testing.T) {
 	var c csrResponse
 	decodeInto(t, apiBody, &c)
 	resp, _ = br.post(page+"/paste", url.Values{"csr_pem": {c.CSRPEM}})
-	if resp.StatusCode != http.StatusSeeOther {
-		t.Fatalf("paste: %d", resp.StatusCode)
-	}
+	mustStatus(t, resp, http.StatusSeeOther, "paste: %d")
 	_, body = br.get(resp.Header.Get("Location"))
 	if !strings.Contains(body, `data-testid="key-held-outside"`) || !strings.Contains(body, "verify OK") {
 		t.Error("a pasted CSR is not shown as verified with its key held outside")
@@ -72,16 +68,12 @@ func TestAPOGeneratesACSRFromThePrefilledFormAndSeesItDecoded(t *testing.T) {
 func TestAnAccountManagerReadsCSRsButGetsNoForms(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	b.user("am@example.com", accounts.RoleAM)
-	br := b.browser()
-	br.signIn("am@example.com")
+	br := b.signedIn("am@example.com", accounts.RoleAM)
 	req := b.requirement("www.example.com")
 	_, body := br.get(fmt.Sprintf("/requirements/%d/csrs", req))
 	if strings.Contains(body, `data-testid="csr-form"`) || strings.Contains(body, `data-testid="paste-csr-form"`) {
 		t.Error("an account manager is offered the generate or paste form")
 	}
 	resp, _ := br.post(fmt.Sprintf("/requirements/%d/csrs", req), url.Values{"country": {"US"}})
-	if resp.StatusCode != http.StatusForbidden {
-		t.Errorf("an account manager posting: %d, want 403", resp.StatusCode)
-	}
+	wantStatus(t, resp, http.StatusForbidden, "an account manager posting: %d, want 403")
 }

@@ -88,16 +88,30 @@ func (s *Server) requirementCSRs(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, pages.RequirementCSRsPage(s.pageData(r, "CSRs"), v))
 }
 
-// csrCreatePost generates a key and CSR from the form; bad fields re-render the
-// form with 422 and the user's values.
-func (s *Server) csrCreatePost(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
+// csrFormRefused shows the CSR page again with 422, the refused form (create
+// or paste) carrying the messages into errors; an error that is not a refusal
+// at fields is the error page.
+func (s *Server) csrFormRefused(w http.ResponseWriter, r *http.Request, id int64, err error, errors *view.FieldErrors,
+	create *pages.CSRForm, paste *pages.PasteCSRForm) {
+	fields, ok := fieldErrors(err)
+	if !ok {
+		s.fail(w, r, err)
+		return
+	}
+	*errors = fields
+	v, err := s.requirementCSRsView(r, id, create, paste)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	if err := r.ParseForm(); err != nil {
-		s.fail(w, r, errs.New(errs.BadRequest, "The form could not be read."))
+	s.renderStatus(w, r, http.StatusUnprocessableEntity, pages.RequirementCSRsPage(s.pageData(r, "CSRs"), v))
+}
+
+// csrCreatePost generates a key and CSR from the form; bad fields re-render the
+// form with 422 and the user's values.
+func (s *Server) csrCreatePost(w http.ResponseWriter, r *http.Request) {
+	id, ok := s.postedID(w, r)
+	if !ok {
 		return
 	}
 	f := r.PostForm
@@ -113,18 +127,7 @@ func (s *Server) csrCreatePost(w http.ResponseWriter, r *http.Request) {
 	}
 	c, err := s.certs.GenerateCSR(r.Context(), actor(r), id, req)
 	if err != nil {
-		e, ok := errs.As(err)
-		if !ok || e.Code != errs.Invalid {
-			s.fail(w, r, err)
-			return
-		}
-		form.Errors = e.Fields
-		v, verr := s.requirementCSRsView(r, id, &form, nil)
-		if verr != nil {
-			s.fail(w, r, verr)
-			return
-		}
-		s.renderStatus(w, r, http.StatusUnprocessableEntity, pages.RequirementCSRsPage(s.pageData(r, "CSRs"), v))
+		s.csrFormRefused(w, r, id, err, &form.Errors, &form, nil)
 		return
 	}
 	s.flash(r, "ok", "Generated a "+csrgen.KeyType(c.KeyType).String()+" key and CSR for "+c.CommonName+". The key is in the encrypted store.")
@@ -132,17 +135,13 @@ func (s *Server) csrCreatePost(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) csrPastePost(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if err := r.ParseForm(); err != nil {
-		s.fail(w, r, errs.New(errs.BadRequest, "The form could not be read."))
+	id, ok := s.postedID(w, r)
+	if !ok {
 		return
 	}
 	paste := pages.PasteCSRForm{PEM: r.PostForm.Get("csr_pem"), Errors: view.FieldErrors{}}
 	var c *certs.CSR
+	var err error
 	if strings.TrimSpace(paste.PEM) == "" {
 		// Checked here too so that a missing requirement still answers 404 first.
 		if _, err := s.certs.Requirement(r.Context(), id); err != nil {
@@ -154,18 +153,7 @@ func (s *Server) csrPastePost(w http.ResponseWriter, r *http.Request) {
 		c, err = s.certs.UploadCSR(r.Context(), actor(r), id, paste.PEM)
 	}
 	if err != nil {
-		e, ok := errs.As(err)
-		if !ok || e.Code != errs.Invalid {
-			s.fail(w, r, err)
-			return
-		}
-		paste.Errors = e.Fields
-		v, verr := s.requirementCSRsView(r, id, nil, &paste)
-		if verr != nil {
-			s.fail(w, r, verr)
-			return
-		}
-		s.renderStatus(w, r, http.StatusUnprocessableEntity, pages.RequirementCSRsPage(s.pageData(r, "CSRs"), v))
+		s.csrFormRefused(w, r, id, err, &paste.Errors, nil, &paste)
 		return
 	}
 	s.flash(r, "ok", "Stored the CSR for "+c.CommonName+"; its key is held outside the portal.")

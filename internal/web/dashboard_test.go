@@ -77,8 +77,7 @@ func TestTheDashboardFiltersByClientAndRefusesABadClient(t *testing.T) {
 	b := setup(t)
 	s := seedDashboard(t, b)
 	am := b.user("am@example.com", accounts.RoleAM)
-	br := b.browser()
-	br.signIn(am.Email)
+	br := b.browserAs(am.Email)
 	_, body := br.get(fmt.Sprintf("/dashboard?client_id=%d", s.calm.ClientID))
 	if strings.Contains(body, fmt.Sprintf(`href="/orders/%d"`, s.overdueOrder)) {
 		t.Error("Calm Co's dashboard shows Acme's overdue order")
@@ -102,8 +101,7 @@ func TestTheDashboardTablesSortByTheirOwnColumns(t *testing.T) {
 	submitted := time.Now().AddDate(0, 0, -30)
 	older := ordertest.AddOrder(t, b.srv.pool, other, other.RequirementID, "pending", &submitted, 0)
 	am := b.user("am@example.com", accounts.RoleAM)
-	br := b.browser()
-	br.signIn(am.Email)
+	br := b.browserAs(am.Email)
 	order := func(path string) (first, second int) {
 		_, body := br.get(path)
 		return strings.Index(body, fmt.Sprintf(`href="/orders/%d"`, s.overdueOrder)), strings.Index(body, fmt.Sprintf(`href="/orders/%d"`, older))
@@ -140,8 +138,7 @@ func TestTheExpiryChartIsAnSVGWithOneBarPerMonthInProportion(t *testing.T) {
 	b := setup(t)
 	s := seedDashboard(t, b)
 	am := b.user("am@example.com", accounts.RoleAM)
-	br := b.browser()
-	br.signIn(am.Email)
+	br := b.browserAs(am.Email)
 	_, body := br.get("/dashboard")
 	raw := svgRe.FindString(body)
 	if raw == "" {
@@ -270,25 +267,8 @@ func TestTheDashboardShowsTheChartAndAnOverdueOrderInABrowser(t *testing.T) {
 	s := seedDashboard(t, b)
 	am := b.user("am@example.com", accounts.RoleAM)
 	bctx := browsertest.New(t)
-	err := chromedp.Do(bctx,
-		chromedp.Navigate(b.ts.URL+"/dashboard"),
-		chromedp.WaitVisible(chromedp.CSS(`#email`)),
-		chromedp.SendKeys(chromedp.CSS(`#email`), am.Email),
-		chromedp.SendKeys(chromedp.CSS(`#password`), testPassword),
-		chromedp.Click(chromedp.CSS(`button[type=submit]`)),
-		chromedp.WaitVisible(chromedp.CSS(`[data-testid="expiry-chart"] svg`)),
-	)
-	if err != nil {
-		t.Fatal(err)
-	}
-	text := func(sel string) string {
-		t.Helper()
-		out, err := chromedp.Run(bctx, chromedp.Text(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatalf("%s: %v", sel, err)
-		}
-		return out
-	}
+	b.chromeSignIn(bctx, "/dashboard", am.Email, `[data-testid="expiry-chart"] svg`)
+	text := func(sel string) string { t.Helper(); return chromeText(t, bctx, sel) }
 	if got := text(`[data-testid="orders-table"]`); !strings.Contains(got, fmt.Sprintf("#%d", s.overdueOrder)) || !strings.Contains(got, "Overdue: Awaiting approval") {
 		t.Errorf("orders table %q: want the overdue order in words", got)
 	}

@@ -29,17 +29,29 @@ var certificateCSVHeader = []string{"id", "common_name", "sans", "client", "proj
 // certificatesCSV streams the certificates the filter keeps as CSV, one row at
 // a time (the export is the one answer allowed to grow with the database).
 func (s *Server) certificatesCSV(w http.ResponseWriter, r *http.Request, f certs.Filter) {
-	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", `attachment; filename="certificates.csv"`)
-	cw := csv.NewWriter(w)
-	_ = cw.Write(certificateCSVHeader)
 	now := time.Now()
+	s.streamCSV(w, r, "certificates.csv", certificateCSVHeader, "certificate export", func(write func([]string) error) error {
+		return s.certs.EachCertificate(r.Context(), f, func(c *certs.Certificate) error {
+			return write([]string{strconv.FormatInt(c.ID, 10), c.CommonName, strings.Join(c.SANs, " "), c.ClientName, c.ProjectName,
+				c.Issuer, c.Serial, c.NotBefore.UTC().Format(time.RFC3339), c.NotAfter.UTC().Format(time.RFC3339),
+				certs.RenewBy(c.NotBefore, c.NotAfter).UTC().Format(time.RFC3339), strconv.Itoa(c.DaysLeft(now)),
+				c.FingerprintSHA256, c.KeyType, strings.Join(c.Warnings, "; ")})
+		})
+	})
+}
+
+// streamCSV writes a CSV download: the header, then each record each hands
+// to write (made formula-safe), flushed every 500 rows so the export never
+// sits in memory. Once the header is out an error can only be logged (as
+// what) and the answer cut short.
+func (s *Server) streamCSV(w http.ResponseWriter, r *http.Request, filename string, header []string, what string,
+	each func(write func(rec []string) error) error) {
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="`+filename+`"`)
+	cw := csv.NewWriter(w)
+	_ = cw.Write(header)
 	n := 0
-	err := s.certs.EachCertificate(r.Context(), f, func(c *certs.Certificate) error {
-		rec := []string{strconv.FormatInt(c.ID, 10), c.CommonName, strings.Join(c.SANs, " "), c.ClientName, c.ProjectName,
-			c.Issuer, c.Serial, c.NotBefore.UTC().Format(time.RFC3339), c.NotAfter.UTC().Format(time.RFC3339),
-			certs.RenewBy(c.NotBefore, c.NotAfter).UTC().Format(time.RFC3339), strconv.Itoa(c.DaysLeft(now)),
-			c.FingerprintSHA256, c.KeyType, strings.Join(c.Warnings, "; ")}
+	err := each(func(rec []string) error {
 		for i := range rec {
 			rec[i] = csvSafe(rec[i])
 		}
@@ -53,8 +65,7 @@ func (s *Server) certificatesCSV(w http.ResponseWriter, r *http.Request, f certs
 	})
 	cw.Flush()
 	if err != nil {
-		// The header is out: all that is left is to log and cut the answer short.
-		s.log.Error("certificate export", "id", requestIDFrom(r.Context()), "error", err.Error())
+		s.log.Error(what, "id", requestIDFrom(r.Context()), "error", err.Error())
 		panic(http.ErrAbortHandler)
 	}
 }
@@ -79,10 +90,6 @@ func (s *Server) ordersCSV(w http.ResponseWriter, r *http.Request, f orders.Orde
 		s.fail(w, r, errs.Field("state", "state must be one of the order states."))
 		return
 	}
-	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", `attachment; filename="orders.csv"`)
-	cw := csv.NewWriter(w)
-	_ = cw.Write(orderCSVHeader)
 	opt := func(t *time.Time) string {
 		if t == nil {
 			return ""
@@ -95,25 +102,11 @@ func (s *Server) ordersCSV(w http.ResponseWriter, r *http.Request, f orders.Orde
 		}
 		return strconv.FormatInt(n, 10)
 	}
-	n := 0
-	err := s.orders.EachOrder(r.Context(), f, func(o *orders.Order) error {
-		rec := []string{strconv.FormatInt(o.ID, 10), o.ClientName, o.ProjectName, o.CommonName, o.Product, strconv.Itoa(o.PeriodYears),
-			string(o.State), o.Provider, o.ProviderOrderID, opt(o.SubmittedAt), o.CreatedAt.UTC().Format(time.RFC3339),
-			o.UpdatedAt.UTC().Format(time.RFC3339), id(o.CertificateID), id(o.ReplacesOrderID)}
-		for i := range rec {
-			rec[i] = csvSafe(rec[i])
-		}
-		if err := cw.Write(rec); err != nil {
-			return err
-		}
-		if n++; n%500 == 0 {
-			cw.Flush()
-		}
-		return cw.Error()
+	s.streamCSV(w, r, "orders.csv", orderCSVHeader, "order export", func(write func([]string) error) error {
+		return s.orders.EachOrder(r.Context(), f, func(o *orders.Order) error {
+			return write([]string{strconv.FormatInt(o.ID, 10), o.ClientName, o.ProjectName, o.CommonName, o.Product, strconv.Itoa(o.PeriodYears),
+				string(o.State), o.Provider, o.ProviderOrderID, opt(o.SubmittedAt), o.CreatedAt.UTC().Format(time.RFC3339),
+				o.UpdatedAt.UTC().Format(time.RFC3339), id(o.CertificateID), id(o.ReplacesOrderID)})
+		})
 	})
-	cw.Flush()
-	if err != nil {
-		s.log.Error("order export", "id", requestIDFrom(r.Context()), "error", err.Error())
-		panic(http.ErrAbortHandler)
-	}
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/certportal/certportal/internal/audit"
 	"github.com/certportal/certportal/internal/keystore"
 	"github.com/certportal/certportal/internal/pgtest"
+	"github.com/certportal/certportal/internal/seed"
 	"github.com/certportal/certportal/internal/services"
 	"github.com/certportal/certportal/internal/verify"
 )
@@ -81,13 +82,20 @@ func setupWithLookupAndHashing(t *testing.T, lookup *verify.Lookup, hashing *acc
 	clock := &testClock{}
 	svc := services.New(pool, services.Config{Lookup: lookup, Hashing: hashing, Keys: testMasterKeys(t), Logger: log, Now: clock.Now})
 	acc := svc.Accounts
-	srv := New(Config{Env: "test", Now: clock.Now}, Deps{Pool: pool, Logger: log, Services: svc})
+	srv, ts := startPortal(t, Config{Env: "test", Now: clock.Now}, Deps{Pool: pool, Logger: log, Services: svc})
+	return &testBundle{t: t, srv: srv, ts: ts, acc: acc, logBuf: logBuf, clock: clock}
+}
+
+// startPortal serves a portal on a test HTTP server, both closed when the
+// test ends.
+func startPortal(tb testing.TB, cfg Config, deps Deps) (*Server, *httptest.Server) {
+	srv := New(cfg, deps)
 	ts := httptest.NewServer(srv.Handler())
-	t.Cleanup(func() {
+	tb.Cleanup(func() {
 		ts.Close()
 		_ = srv.Close(context.Background())
 	})
-	return &testBundle{t: t, srv: srv, ts: ts, acc: acc, logBuf: logBuf, clock: clock}
+	return srv, ts
 }
 
 // testClock is the server's clock in tests: real time plus an offset a test moves.
@@ -138,16 +146,8 @@ var csrfRe = regexp.MustCompile(`name="csrf_token" value="([^"]+)"`)
 // get fetches a page and remembers the CSRF token it carries.
 func (br *browser) get(path string) (*http.Response, string) {
 	br.b.t.Helper()
-	resp, err := br.client.Get(br.b.ts.URL + path)
-	if err != nil {
-		br.b.t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if m := csrfRe.FindSubmatch(body); m != nil {
-		br.csrf = string(m[1])
-	}
-	return resp, string(body)
+	req, _ := http.NewRequest("GET", br.b.ts.URL+path, nil)
+	return br.do(req)
 }
 
 // post submits a form with the remembered CSRF token (unless the form sets one).
@@ -164,6 +164,8 @@ func (br *browser) post(path string, form url.Values) (*http.Response, string) {
 	return br.do(req)
 }
 
+// do sends the request with the browser's cookies and remembers the CSRF
+// token the answer carries.
 func (br *browser) do(req *http.Request) (*http.Response, string) {
 	br.b.t.Helper()
 	resp, err := br.client.Do(req)
@@ -189,16 +191,69 @@ func (br *browser) signIn(email string) {
 	br.get("/")
 }
 
+// seed loads generated clients, projects and certificates.
+func (b *testBundle) seed(opts seed.Options) {
+	b.t.Helper()
+	if _, err := seed.Load(context.Background(), b.srv.pool, opts); err != nil {
+		b.t.Fatal(err)
+	}
+}
+
+// seedDemo loads the demo data set (its dates relative to now).
+func (b *testBundle) seedDemo() {
+	b.t.Helper()
+	if _, err := seed.Demo(context.Background(), b.srv.pool, time.Time{}); err != nil {
+		b.t.Fatal(err)
+	}
+}
+
+// wantStatus reports msg (the status at its %d) unless resp answered want.
+func wantStatus(t *testing.T, resp *http.Response, want int, msg string) {
+	t.Helper()
+	if resp.StatusCode != want {
+		t.Errorf(msg, resp.StatusCode)
+	}
+}
+
+// mustStatus is wantStatus that stops the test.
+func mustStatus(t *testing.T, resp *http.Response, want int, msg string) {
+	t.Helper()
+	if resp.StatusCode != want {
+		t.Fatalf(msg, resp.StatusCode)
+	}
+}
+
+// signedIn creates a user with the roles and answers a browser signed in as them.
+func (b *testBundle) signedIn(email string, roles ...accounts.Role) *browser {
+	b.t.Helper()
+	b.user(email, roles...)
+	return b.browserAs(email)
+}
+
+// browserAs is a browser signed in as the existing user email.
+func (b *testBundle) browserAs(email string) *browser {
+	b.t.Helper()
+	br := b.browser()
+	br.signIn(email)
+	return br
+}
+
 // api calls the JSON API with a bearer token (empty: anonymous).
 func (b *testBundle) api(method, path, token, body string) (*http.Response, string) {
 	b.t.Helper()
-	var rd io.Reader
+	contentType := ""
 	if body != "" {
-		rd = strings.NewReader(body)
+		contentType = "application/json"
 	}
-	req, _ := http.NewRequest(method, b.ts.URL+path, rd)
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
+	return b.rawAPI(method, path, token, contentType, []byte(body))
+}
+
+// rawAPI calls the API with a body of any type.
+func (b *testBundle) rawAPI(method, path, token, contentType string, body []byte) (*http.Response, string) {
+	b.t.Helper()
+	req, _ := http.NewRequest(method, b.ts.URL+path, bytes.NewReader(body))
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
 	}
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
@@ -213,7 +268,7 @@ func (b *testBundle) api(method, path, token, body string) (*http.Response, stri
 }
 
 // testMasterKeys is a fresh master key ring for one test's key store.
-func testMasterKeys(t *testing.T) *keystore.Ring {
+func testMasterKeys(t testing.TB) *keystore.Ring {
 	t.Helper()
 	entry, err := keystore.NewMasterKey("test")
 	if err != nil {

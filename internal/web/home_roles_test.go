@@ -41,8 +41,7 @@ func TestTheEngineersHomeListsCertificatesToInstall(t *testing.T) {
 	req := installstest.Requirement(t, b.srv.pool, true, "www.toinstall.example")
 	installstest.Certificate(t, b.srv.pool, req, p)
 	eng := b.user("eng@example.com", accounts.RoleEngineer)
-	br := b.browser()
-	br.signIn(eng.Email)
+	br := b.browserAs(eng.Email)
 	_, page := br.get("/")
 	if !strings.Contains(page, `data-testid="to-install"`) || !strings.Contains(page, fmt.Sprintf(`href="/requirements/%d"`, req)) ||
 		!strings.Contains(page, "www.toinstall.example") {

@@ -16,8 +16,7 @@ func TestIdFiltersAboveTwoToTheThirtyOneAnswerAnEmptyListOr404Not500(t *testing.
 	b := setup(t)
 	admin := b.user("admin@example.com", accounts.RoleAdmin, accounts.RolePO, accounts.RoleAM)
 	tok := b.token(admin)
-	br := b.browser()
-	br.signIn("admin@example.com")
+	br := b.browserAs("admin@example.com")
 	for _, big := range []string{"2147483648", "1099511627776", "9223372036854775807"} {
 		for _, path := range []string{
 			"/api/v1/audit?before=" + big,
@@ -67,8 +66,7 @@ func TestPathIdsThatAreNoRecordAnswer404(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	tok := b.token(b.user("po@example.com", accounts.RolePO, accounts.RoleEngineer, accounts.RoleAM))
-	br := b.browser()
-	br.signIn("po@example.com")
+	br := b.browserAs("po@example.com")
 	for _, id := range []string{"2147483648", "9223372036854775807", "9223372036854775808", "99999999999999999999", "abc", "0", "-1", "1e3"} {
 		for _, path := range []string{"/api/v1/clients/", "/api/v1/projects/", "/api/v1/requirements/", "/api/v1/csrs/", "/api/v1/certificates/", "/api/v1/orders/"} {
 			if resp, body := b.api("GET", path+id, tok, ""); resp.StatusCode != http.StatusNotFound {

@@ -4,78 +4,39 @@ import (
 	"net/http"
 
 	"github.com/certportal/certportal/internal/installs"
-	"github.com/certportal/certportal/web/templates/view"
 )
 
 // apiInstallCreate records an install of a certificate.
 func (s *Server) apiInstallCreate(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
 	// The certificate first: an unknown one is a 404 whatever the body says.
-	if _, err := s.certs.Certificate(r.Context(), id); err != nil {
-		s.fail(w, r, err)
-		return
+	certificateExists := func(id int64) (installs.NewInstall, error) {
+		_, err := s.certs.Certificate(r.Context(), id)
+		return installs.NewInstall{}, err
 	}
-	var in installs.NewInstall
-	if err := decodeJSON(r, &in); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	out, err := s.installs.Record(r.Context(), actor(r), id, in)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	w.Header().Set("Location", "/api/v1/installs/"+view.Itoa(out.ID))
-	s.writeJSON(w, http.StatusCreated, out)
+	serveByID(s, w, r, http.StatusCreated, certificateExists, func(id int64, in installs.NewInstall) (*installs.Install, error) {
+		out, err := s.installs.Record(r.Context(), actor(r), id, in)
+		if err == nil {
+			created(w, "/api/v1/installs/", out.ID)
+		}
+		return out, err
+	})
 }
 
 func (s *Server) apiInstallList(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	list, err := s.installs.List(r.Context(), id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if list == nil {
-		list = []installs.Install{}
-	}
-	s.writeJSON(w, http.StatusOK, map[string]any{"installs": list, "in_production": installs.InProduction(list)})
+	serveID(s, w, r, http.StatusOK, func(id int64) (map[string]any, error) {
+		list, err := s.installs.List(r.Context(), id)
+		return map[string]any{"installs": orEmpty(list), "in_production": installs.InProduction(list)}, err
+	})
 }
 
 func (s *Server) apiInstallGet(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	in, err := s.installs.Get(r.Context(), id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.writeJSON(w, http.StatusOK, in)
+	serveID(s, w, r, http.StatusOK, func(id int64) (*installs.Install, error) { return s.installs.Get(r.Context(), id) })
 }
 
 func (s *Server) apiInstallRetire(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	in, err := s.installs.Retire(r.Context(), actor(r), id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.writeJSON(w, http.StatusOK, in)
+	serveID(s, w, r, http.StatusOK, func(id int64) (*installs.Install, error) {
+		return s.installs.Retire(r.Context(), actor(r), id)
+	})
 }
 
 // checkBody is the optional body of a check.
@@ -84,67 +45,40 @@ type checkBody struct {
 }
 
 func (s *Server) apiInstallCheck(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	var in checkBody
-	if err := decodeOptionalJSON(r, &in); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	rec, err := s.installs.Check(r.Context(), actor(r), id, in.TrustRootsPEM)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.writeJSON(w, http.StatusOK, rec)
+	serveID(s, w, r, http.StatusOK, func(id int64) (any, error) {
+		var in checkBody
+		if err := decodeOptionalJSON(r, &in); err != nil {
+			return nil, err
+		}
+		return s.installs.Check(r.Context(), actor(r), id, in.TrustRootsPEM)
+	})
 }
 
 // apiRequirementInstalls is a requirement's staging gate and the installs of
 // its certificates.
 func (s *Server) apiRequirementInstalls(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if _, err := s.certs.Requirement(r.Context(), id); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	list, err := s.installs.ForRequirements(r.Context(), id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	gate, err := s.installs.Gate(r.Context(), id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if list == nil {
-		list = []installs.Install{}
-	}
-	s.writeJSON(w, http.StatusOK, map[string]any{"gate": gate, "installs": list})
+	serveID(s, w, r, http.StatusOK, func(id int64) (map[string]any, error) {
+		if _, err := s.certs.Requirement(r.Context(), id); err != nil {
+			return nil, err
+		}
+		list, err := s.installs.ForRequirements(r.Context(), id)
+		if err != nil {
+			return nil, err
+		}
+		gate, err := s.installs.Gate(r.Context(), id)
+		return map[string]any{"gate": gate, "installs": orEmpty(list)}, err
+	})
 }
 
 // apiStagingBoard is the staging gate of every requirement with a
 // certificate, ?client_id= to narrow it to one client.
 func (s *Server) apiStagingBoard(w http.ResponseWriter, r *http.Request) {
-	f, err := summaryFilter(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	board, err := s.installs.StagingBoard(r.Context(), f.ClientID)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if board == nil {
-		board = []installs.GateRow{}
-	}
-	s.writeJSON(w, http.StatusOK, map[string]any{"requirements": board})
+	serve(s, w, r, http.StatusOK, func() (map[string]any, error) {
+		f, err := summaryFilter(r)
+		if err != nil {
+			return nil, err
+		}
+		board, err := s.installs.StagingBoard(r.Context(), f.ClientID)
+		return map[string]any{"requirements": orEmpty(board)}, err
+	})
 }

@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	"github.com/certportal/certportal/internal/accounts"
-	"github.com/certportal/certportal/internal/errs"
 	"github.com/certportal/certportal/internal/fields"
 	"github.com/certportal/certportal/internal/installs"
 	"github.com/certportal/certportal/internal/tlscheck"
@@ -56,6 +55,15 @@ func (s *Server) installRows(r *http.Request, list []installs.Install) ([]pages.
 	return rows, nil
 }
 
+// requirementInstallRows are the installs of the requirements' certificates, for their pages.
+func (s *Server) requirementInstallRows(r *http.Request, requirementIDs ...int64) ([]pages.InstallRow, error) {
+	list, err := s.installs.ForRequirements(r.Context(), requirementIDs...)
+	if err != nil {
+		return nil, err
+	}
+	return s.installRows(r, list)
+}
+
 // installsCard is the installs section of the certificate page.
 func (s *Server) installsCard(r *http.Request, certificateID int64, sans []string, form *pages.InstallForm) (pages.InstallsCard, error) {
 	list, err := s.installs.List(r.Context(), certificateID)
@@ -80,12 +88,8 @@ func gateView(g installs.Gate) pages.GateView {
 
 // installCreatePost records an install from the certificate page.
 func (s *Server) installCreatePost(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if !parseForm(w, r, s) {
+	id, ok := s.postedID(w, r)
+	if !ok {
 		return
 	}
 	form := pages.InstallForm{Environment: r.PostFormValue("environment"), Hostname: r.PostFormValue("hostname"),
@@ -95,12 +99,10 @@ func (s *Server) installCreatePost(w http.ResponseWriter, r *http.Request) {
 		Addresses: strings.FieldsFunc(form.Addresses, func(c rune) bool { return c == '\n' || c == '\r' || c == ',' }),
 	})
 	if err != nil {
-		e, ok := errs.As(err)
-		if !ok || len(e.Fields) == 0 {
+		if form.Errors, ok = fieldsOf(err); !ok {
 			s.fail(w, r, err)
 			return
 		}
-		form.Errors = e.Fields
 		v, verr := s.certificateViewModel(r, id, nil)
 		if verr != nil {
 			s.fail(w, r, verr)
@@ -113,84 +115,65 @@ func (s *Server) installCreatePost(w http.ResponseWriter, r *http.Request) {
 		s.renderStatus(w, r, http.StatusUnprocessableEntity, pages.CertificatePage(s.pageData(r, "Certificate #"+view.Itoa(id)), v))
 		return
 	}
-	s.flash(r, "ok", "Install recorded. Check it to see what the server sends.")
-	http.Redirect(w, r, "/installs/"+view.Itoa(in.ID), http.StatusSeeOther)
+	s.finish(w, r, flashTo("Install recorded. Check it to see what the server sends.", "/installs/"+view.Itoa(in.ID)))
 }
 
 func (s *Server) installView(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	in, err := s.installs.Get(r.Context(), id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	status, label, at := installStatus(in)
-	v := pages.InstallView{ID: in.ID, CertificateID: in.CertificateID, RequirementID: in.RequirementID, Environment: in.Environment,
-		Hostname: in.Hostname, Addresses: addressesText(in), CreatedBy: in.CreatedBy, CreatedAt: fmtTime(in.CreatedAt),
-		Retired: fmtTimePtr(in.RetiredAt, ""), Status: status, StatusLabel: label, CheckedAt: at, CanWrite: canWriteInstalls(r)}
-	if in.LastCheck != nil {
-		v.Trigger = "(" + in.LastCheck.Trigger + ")"
-		for _, a := range in.LastCheck.Addresses {
-			av := pages.AddressView{Address: a.Address, Passed: a.Passed}
-			for _, c := range a.Checks {
-				av.Checks = append(av.Checks, pages.CheckView{Key: c.Key, OK: c.OK, Warning: c.Severity == tlscheck.SeverityWarning, Message: c.Message})
+	withRecord(s, w, r, s.installs.Get, func(id int64, in *installs.Install) {
+		status, label, at := installStatus(in)
+		v := pages.InstallView{ID: in.ID, CertificateID: in.CertificateID, RequirementID: in.RequirementID, Environment: in.Environment,
+			Hostname: in.Hostname, Addresses: addressesText(in), CreatedBy: in.CreatedBy, CreatedAt: fmtTime(in.CreatedAt),
+			Retired: fmtTimePtr(in.RetiredAt, ""), Status: status, StatusLabel: label, CheckedAt: at, CanWrite: canWriteInstalls(r)}
+		if in.LastCheck != nil {
+			v.Trigger = "(" + in.LastCheck.Trigger + ")"
+			for _, a := range in.LastCheck.Addresses {
+				av := pages.AddressView{Address: a.Address, Passed: a.Passed}
+				for _, c := range a.Checks {
+					av.Checks = append(av.Checks, pages.CheckView{Key: c.Key, OK: c.OK, Warning: c.Severity == tlscheck.SeverityWarning, Message: c.Message})
+				}
+				v.Results = append(v.Results, av)
 			}
-			v.Results = append(v.Results, av)
 		}
-	}
-	scans, err := s.installs.Scans(r.Context(), id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	v.ScanChoices = pages.ScanChoices{CanScan: v.CanWrite && in.Active(), TestsslAvailable: s.installs.TestsslAvailable(),
-		SSLLabsOffered: in.PublicFacing, SSLLabsConfigured: s.installs.SSLLabsConfigured()}
-	for _, sc := range scans {
-		if sc.Live() && v.ScanChoices.LiveScanID == 0 {
-			v.ScanChoices.LiveScanID = sc.ID
+		scans, err := s.installs.Scans(r.Context(), id)
+		if err != nil {
+			s.fail(w, r, err)
+			return
 		}
-		v.Scans = append(v.Scans, pages.ScanRow{ID: sc.ID, Scanner: sc.Scanner, Status: sc.Status, StatusTone: scanTone(sc.Status),
-			Grade: sc.Grade, When: fmtTime(sc.CreatedAt), RequestedBy: sc.RequestedBy})
-	}
-	s.render(w, r, pages.InstallPage(s.pageData(r, "Install #"+view.Itoa(id)), v))
+		v.ScanChoices = pages.ScanChoices{CanScan: v.CanWrite && in.Active(), TestsslAvailable: s.installs.TestsslAvailable(),
+			SSLLabsOffered: in.PublicFacing, SSLLabsConfigured: s.installs.SSLLabsConfigured()}
+		for _, sc := range scans {
+			if sc.Live() && v.ScanChoices.LiveScanID == 0 {
+				v.ScanChoices.LiveScanID = sc.ID
+			}
+			v.Scans = append(v.Scans, pages.ScanRow{ID: sc.ID, Scanner: sc.Scanner, Status: sc.Status, StatusTone: scanTone(sc.Status),
+				Grade: sc.Grade, When: fmtTime(sc.CreatedAt), RequestedBy: sc.RequestedBy})
+		}
+		s.render(w, r, pages.InstallPage(s.pageData(r, "Install #"+view.Itoa(id)), v))
+	})
 }
 
 func (s *Server) installCheckPost(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	rec, err := s.installs.Check(r.Context(), actor(r), id, "")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if rec.Passed {
-		s.flash(r, "ok", "The install passed every check.")
-	} else {
-		s.flash(r, "error", "The install failed its check: see the findings below.")
-	}
-	http.Redirect(w, r, "/installs/"+view.Itoa(id), http.StatusSeeOther)
+	s.postAction(w, r, func(id int64) (formDone, error) {
+		rec, err := s.installs.Check(r.Context(), actor(r), id, "")
+		switch {
+		case err != nil:
+			return formDone{}, err
+		case rec.Passed:
+			return flashTo("The install passed every check.", "/installs/"+view.Itoa(id)), nil
+		}
+		return formDone{"The install failed its check: see the findings below.", "/installs/" + view.Itoa(id), "error"}, nil
+	})
 }
 
 func (s *Server) installRetirePost(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	in, err := s.installs.Retire(r.Context(), actor(r), id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.flash(r, "ok", "Install retired: it is no longer checked and no longer counts for the staging gate.")
-	http.Redirect(w, r, "/certificates/"+view.Itoa(in.CertificateID), http.StatusSeeOther)
+	s.postAction(w, r, func(id int64) (formDone, error) {
+		in, err := s.installs.Retire(r.Context(), actor(r), id)
+		if err != nil {
+			return formDone{}, err
+		}
+		return flashTo("Install retired: it is no longer checked and no longer counts for the staging gate.",
+			"/certificates/"+view.Itoa(in.CertificateID)), nil
+	})
 }
 
 // failedInstallRows are the installs whose last scheduled check failed, for

@@ -164,9 +164,7 @@ func TestTheCertificatePageRecordsAndChecksAnInstallAndTheOtherPagesShowTheGate(
 	t.Parallel()
 	b := setup(t)
 	f := b.installFixture()
-	b.user("eng@example.com", accounts.RoleEngineer)
-	br := b.browser()
-	br.signIn("eng@example.com")
+	br := b.signedIn("eng@example.com", accounts.RoleEngineer)
 	good := installstest.StartServer(t, f.pki.FullChain, installstest.HSTSYear)
 	certPath := fmt.Sprintf("/certificates/%d", f.certID)
 
@@ -195,9 +193,7 @@ func TestTheCertificatePageRecordsAndChecksAnInstallAndTheOtherPagesShowTheGate(
 		t.Fatalf("install page before a check:\n%s", page)
 	}
 	resp, _ = br.post(loc+"/check", nil)
-	if resp.StatusCode != http.StatusSeeOther {
-		t.Fatalf("check: %d", resp.StatusCode)
-	}
+	mustStatus(t, resp, http.StatusSeeOther, "check: %d")
 	_, page = br.get(loc)
 	if !strings.Contains(page, "The install passed every check.") || !strings.Contains(page, `data-testid="check-chain"`) {
 		t.Fatalf("install page after a check:\n%s", page)
@@ -250,8 +246,7 @@ func TestTheDashboardShowsAnInstallThatFailedItsScheduledCheck(t *testing.T) {
 	if resp.StatusCode != 201 {
 		t.Fatalf("record: %d %s", resp.StatusCode, out)
 	}
-	br := b.browser()
-	br.signIn("am@example.com")
+	br := b.browserAs("am@example.com")
 	_, page := br.get("/dashboard")
 	if !strings.Contains(page, "Every checked install passed its last scheduled check.") {
 		t.Fatalf("dashboard before the scheduled check shows a failure")

@@ -14,10 +14,9 @@ import (
 func TestAKeyUnderAMasterKeyNotConfiguredSaysWhichVersionIsMissing(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	po := b.token(b.user("po@example.com", accounts.RolePO))
 	eng := b.token(b.user("eng@example.com", accounts.RoleEngineer))
-	csrID, der, _ := b.signedFor(po, "ecdsa-p256", "www.example.com")
-	resp, body := b.rawAPI("POST", fmt.Sprintf("/api/v1/csrs/%d/certificate", csrID), po, "application/octet-stream", der)
+	po, csrID, der, _ := b.poWithCSR("ecdsa-p256")
+	resp, body := b.upload(po, csrID, "application/octet-stream", der)
 	if resp.StatusCode != http.StatusCreated {
 		t.Fatalf("upload: %d %s", resp.StatusCode, body)
 	}

@@ -8,17 +8,7 @@ import (
 )
 
 func (s *Server) apiCertificateRenew(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	res, err := s.lifecycle.Renew(r.Context(), actor(r), id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.writeJSON(w, http.StatusCreated, res)
+	serveID(s, w, r, http.StatusCreated, func(id int64) (any, error) { return s.lifecycle.Renew(r.Context(), actor(r), id) })
 }
 
 func (s *Server) apiNotificationDeliveries(w http.ResponseWriter, r *http.Request) {
@@ -40,14 +30,7 @@ func (s *Server) apiNotificationDeliveries(w http.ResponseWriter, r *http.Reques
 }
 
 func (s *Server) apiNotificationRetry(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if err := s.notify.Retry(r.Context(), id); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.writeJSON(w, http.StatusAccepted, map[string]any{"id": id, "status": "pending"})
+	serveID(s, w, r, http.StatusAccepted, func(id int64) (map[string]any, error) {
+		return map[string]any{"id": id, "status": "pending"}, s.notify.Retry(r.Context(), id)
+	})
 }

@@ -33,29 +33,20 @@ func (s *Server) renewalView(r *http.Request, plan *lifecycle.CertificatePlan, e
 }
 
 func (s *Server) certificateRenewPost(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	res, err := s.lifecycle.Renew(r.Context(), actor(r), id)
-	var e *errs.Error
-	if errors.As(err, &e) && e.Code == errs.Conflict {
-		s.flash(r, "error", e.Message)
-		http.Redirect(w, r, fmt.Sprintf("/certificates/%d", id), http.StatusSeeOther)
-		return
-	}
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if res.Kind == lifetimes.Reissue {
-		s.flash(r, "ok", res.Reissue.Instructions)
-		http.Redirect(w, r, fmt.Sprintf("/csrs/%d", res.Reissue.CSR.ID), http.StatusSeeOther)
-		return
-	}
-	s.flash(r, "ok", fmt.Sprintf("Saved renewal order %d as a draft with a new key and CSR. Check it, then submit it.", res.Order.ID))
-	http.Redirect(w, r, fmt.Sprintf("/orders/%d", res.Order.ID), http.StatusSeeOther)
+	s.postAction(w, r, func(id int64) (formDone, error) {
+		res, err := s.lifecycle.Renew(r.Context(), actor(r), id)
+		var e *errs.Error
+		switch {
+		case errors.As(err, &e) && e.Code == errs.Conflict:
+			return formDone{e.Message, fmt.Sprintf("/certificates/%d", id), "error"}, nil
+		case err != nil:
+			return formDone{}, err
+		case res.Kind == lifetimes.Reissue:
+			return flashTo(res.Reissue.Instructions, fmt.Sprintf("/csrs/%d", res.Reissue.CSR.ID)), nil
+		}
+		return flashTo(fmt.Sprintf("Saved renewal order %d as a draft with a new key and CSR. Check it, then submit it.", res.Order.ID),
+			fmt.Sprintf("/orders/%d", res.Order.ID)), nil
+	})
 }
 
 func (s *Server) notificationPreferences(w http.ResponseWriter, r *http.Request) {
@@ -129,15 +120,8 @@ func (s *Server) notificationDeliveries(w http.ResponseWriter, r *http.Request) 
 }
 
 func (s *Server) notificationRetryPost(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if err := s.notify.Retry(r.Context(), id); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.flash(r, "ok", fmt.Sprintf("Delivery %d will be tried again.", id))
-	http.Redirect(w, r, "/notifications", http.StatusSeeOther)
+	s.postAction(w, r, func(id int64) (formDone, error) {
+		err := s.notify.Retry(r.Context(), id)
+		return flashTo(fmt.Sprintf("Delivery %d will be tried again.", id), "/notifications"), err
+	})
 }

@@ -13,21 +13,29 @@ import (
 	"github.com/certportal/certportal/internal/orders/ordertest"
 )
 
+// issuedOrder is a requirement with a certificate that expires in 100 days
+// and the issued order it came from, submitted at submitted; set names more
+// columns of the order (", period_years = 2").
+func issuedOrder(b *testBundle, submitted time.Time, set string) (f ordertest.Fixture, certID, orderID int64) {
+	t := b.t
+	t.Helper()
+	pool := b.srv.pool
+	f = ordertest.New(t, pool, ordertest.Options{})
+	certID = ordertest.AddCertificate(t, pool, f.RequirementID, f.CSRID, time.Now().UTC().AddDate(0, 0, 100))
+	orderID = ordertest.AddOrder(t, pool, f, f.RequirementID, "issued", &submitted, 0)
+	if _, err := pool.Exec(context.Background(), `UPDATE orders SET certificate_id = $1`+set+` WHERE id = $2`, certID, orderID); err != nil {
+		t.Fatal(err)
+	}
+	return f, certID, orderID
+}
+
 func TestCertificateAPIShowsTheRenewalPlanAndRenewMakesADraftOrder(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	ctx := context.Background()
-	pool := b.srv.pool
-	f := ordertest.New(t, pool, ordertest.Options{})
 	now := time.Now().UTC()
-	certID := ordertest.AddCertificate(t, pool, f.RequirementID, f.CSRID, now.AddDate(0, 0, 100))
 	// The subscription's order, submitted a year ago for one year: it ends
 	// before the certificate could be reissued, so the next step is a renewal.
-	submitted := now.AddDate(-1, 0, 1)
-	orderID := ordertest.AddOrder(t, pool, f, f.RequirementID, "issued", &submitted, 0)
-	if _, err := pool.Exec(ctx, `UPDATE orders SET certificate_id = $1 WHERE id = $2`, certID, orderID); err != nil {
-		t.Fatal(err)
-	}
+	f, certID, _ := issuedOrder(b, now.AddDate(-1, 0, 1), "")
 	po := b.user("po@agency.example", accounts.RolePO)
 	am := b.user("am@agency.example", accounts.RoleAM)
 	tok := b.token(po)
@@ -73,8 +81,7 @@ func TestCertificateAPIShowsTheRenewalPlanAndRenewMakesADraftOrder(t *testing.T)
 		t.Errorf("renewal %+v, want a draft with a new CSR, the same product and contacts", res)
 	}
 
-	br := b.browser()
-	br.signIn("po@agency.example")
+	br := b.browserAs("po@agency.example")
 	// The seeded certificate has no real PEM, so its own page cannot build a
 	// chain; the requirement page shows the same renewal card.
 	_, page := br.get(fmt.Sprintf("/requirements/%d", f.RequirementID))
@@ -97,8 +104,7 @@ func TestAdminsSeeFailingDeliveriesAndOthersCannot(t *testing.T) {
 		VALUES ('order_overdue', 'email', 'po2@agency.example', 'Order 1 overdue', '{}', 'failed', 12, 'notify: email is not configured (SMTP_URL)')`); err != nil {
 		t.Fatal(err)
 	}
-	br := b.browser()
-	br.signIn(admin.Email)
+	br := b.browserAs(admin.Email)
 	_, page := br.get("/notifications")
 	if !strings.Contains(page, `data-testid="delivery-failure"`) || !strings.Contains(page, "SMTP_URL") || !strings.Contains(page, `data-testid="delivery-retry"`) {
 		t.Errorf("failures page lacks the failed delivery, its error or the retry button")
@@ -114,17 +120,10 @@ func TestRenewInsideTheSubscriptionStartsOneReissueAndRefusesASecond(t *testing.
 	b := setup(t)
 	ctx := context.Background()
 	pool := b.srv.pool
-	f := ordertest.New(t, pool, ordertest.Options{})
-	now := time.Now().UTC()
-	certID := ordertest.AddCertificate(t, pool, f.RequirementID, f.CSRID, now.AddDate(0, 0, 100))
 	// A two-year OpenSRS subscription bought a month ago: the certificate
 	// expires long before it ends, so the next step is a reissue.
-	submitted := now.AddDate(0, -1, 0)
-	orderID := ordertest.AddOrder(t, pool, f, f.RequirementID, "issued", &submitted, 0)
-	if _, err := pool.Exec(ctx, `UPDATE orders SET certificate_id = $1, period_years = 2, provider = 'opensrs',
-		provider_order_id = '7654321' WHERE id = $2`, certID, orderID); err != nil {
-		t.Fatal(err)
-	}
+	f, certID, orderID := issuedOrder(b, time.Now().UTC().AddDate(0, -1, 0),
+		", period_years = 2, provider = 'opensrs', provider_order_id = '7654321'")
 	tok := b.token(b.user("po@agency.example", accounts.RolePO))
 	path := fmt.Sprintf("/api/v1/certificates/%d/renew", certID)
 

@@ -17,10 +17,8 @@ import (
 func TestCertificateListIsPagedWithoutPEMAndTheCSVExportIsFormulaSafe(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
+	b.seed(seed.Options{Clients: 2, Certificates: 30})
 	ctx := context.Background()
-	if _, err := seed.Load(ctx, b.srv.pool, seed.Options{Clients: 2, Certificates: 30}); err != nil {
-		t.Fatal(err)
-	}
 	if _, err := b.srv.pool.Exec(ctx, `UPDATE clients SET display_name = '=HYPERLINK("http://evil.example")' WHERE id = (SELECT min(id) FROM clients)`); err != nil {
 		t.Fatal(err)
 	}
@@ -122,10 +120,8 @@ func TestCSVSafeEscapesFormulaStarts(t *testing.T) {
 func TestOrdersCSVExportHasEveryOrderOfTheFilter(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
+	b.seed(seed.Options{Clients: 2, Certificates: 20})
 	ctx := context.Background()
-	if _, err := seed.Load(ctx, b.srv.pool, seed.Options{Clients: 2, Certificates: 20}); err != nil {
-		t.Fatal(err)
-	}
 	tok := b.token(b.user("am@example.com", accounts.RoleAM))
 	for _, state := range []string{"", "issued"} {
 		var want int

@@ -50,8 +50,7 @@ func TestARegistrationEnteredByHandUnblocksTheChecklistWhenTheRegistriesFail(t *
 	}
 
 	// The page form: a refused entry comes back to the requirement page with its values.
-	br := b.browser()
-	br.signIn("po@example.com")
+	br := b.browserAs("po@example.com")
 	_, page := br.get("/requirements/" + id)
 	if !strings.Contains(page, `data-testid="manual-registration"`) {
 		t.Fatal("the requirement page offers no hand entry after a failed lookup")
@@ -68,9 +67,7 @@ func TestARegistrationEnteredByHandUnblocksTheChecklistWhenTheRegistriesFail(t *
 	}
 	form.Set("evidence", "https://registrar.example/panel/examplebiz.com")
 	resp, _ = br.post("/requirements/"+id+"/domain-checks/manual", form)
-	if resp.StatusCode != http.StatusSeeOther {
-		t.Fatalf("record: %d, want 303", resp.StatusCode)
-	}
+	mustStatus(t, resp, http.StatusSeeOther, "record: %d, want 303")
 	st, reason := getReadiness(t, b, tok, id, "").item(t, "domain:examplebiz.com")
 	if st != "amber" || !strings.Contains(reason, "Entered by hand") || !strings.Contains(reason, "registrar.example") {
 		t.Errorf("domain item after the hand entry: %s %q, want amber saying it was entered by hand", st, reason)

@@ -37,6 +37,36 @@ func (s *Server) orderIDFrom(w http.ResponseWriter, r *http.Request) (int64, boo
 	return id, true
 }
 
+// serveOrder is serveID for the order routes, which answer 503 in a portal
+// built without the order service.
+func serveOrder[Out any](s *Server, w http.ResponseWriter, r *http.Request, status int, call func(id int64) (Out, error)) {
+	if s.ordersOn(w, r) {
+		serveID(s, w, r, status, call)
+	}
+}
+
+// serveOrderBody is serveOrder for the routes that take a JSON body.
+func serveOrderBody[In, Out any](s *Server, w http.ResponseWriter, r *http.Request, call func(id int64, in In) (Out, error)) {
+	if s.ordersOn(w, r) {
+		serveByID(s, w, r, http.StatusOK, nil, call)
+	}
+}
+
+// The bodies of the order actions that take one.
+type (
+	attachBody struct {
+		ProviderOrderID string `json:"provider_order_id"`
+	}
+	cancelBody struct {
+		Reason string `json:"reason"`
+	}
+	manualStateBody struct {
+		State         string `json:"state"`
+		Note          string `json:"note"`
+		CertificateID FlexID `json:"certificate_id"`
+	}
+)
+
 type orderCreateRequest struct {
 	RequirementID FlexID `json:"requirement_id"`
 	CSRID         FlexID `json:"csr_id"`
@@ -55,48 +85,33 @@ type orderCreateRequest struct {
 }
 
 func (s *Server) apiOrderCreate(w http.ResponseWriter, r *http.Request) {
-	if !s.ordersOn(w, r) {
-		return
+	if s.ordersOn(w, r) {
+		serveBody(s, w, r, http.StatusCreated, func(req orderCreateRequest) (*orders.Order, error) {
+			return s.orders.Create(r.Context(), actor(r), req.input())
+		})
 	}
-	var req orderCreateRequest
-	if err := decodeJSON(r, &req); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	o, err := s.orders.Create(r.Context(), actor(r), req.input())
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.writeJSON(w, http.StatusCreated, o)
 }
 
 // apiOrderUpdate edits a draft: the fields given replace the order's, the
-// others stay; any other state is 409.
+// others stay; any other state is 409. The answer is the detail as GET gives it.
 func (s *Server) apiOrderUpdate(w http.ResponseWriter, r *http.Request) {
-	id, ok := s.orderIDFrom(w, r)
-	if !ok {
+	if !s.ordersOn(w, r) {
 		return
 	}
-	d, err := s.orders.Get(r.Context(), id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	cur := d.Input()
-	req := orderCreateRequest{RequirementID: FlexID(cur.RequirementID), CSRID: FlexID(cur.CSRID), Provider: cur.Provider,
-		Product: cur.Product, PeriodYears: cur.PeriodYears, RegType: cur.RegType, ApproverEmail: cur.ApproverEmail,
-		ServerType: cur.ServerType, SpecialInstructions: cur.SpecialInstructions}
-	req.Contacts.Admin, req.Contacts.Billing, req.Contacts.Tech = FlexID(cur.Contacts.Admin), FlexID(cur.Contacts.Billing), FlexID(cur.Contacts.Tech)
-	if err := decodeJSON(r, &req); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if _, err := s.orders.Update(r.Context(), actor(r), id, req.input()); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.apiOrder(w, r)
+	current := inputOf(r.Context(), s.orders.Get, func(d *orders.OrderDetail) orderCreateRequest {
+		cur := d.Input()
+		req := orderCreateRequest{RequirementID: FlexID(cur.RequirementID), CSRID: FlexID(cur.CSRID), Provider: cur.Provider,
+			Product: cur.Product, PeriodYears: cur.PeriodYears, RegType: cur.RegType, ApproverEmail: cur.ApproverEmail,
+			ServerType: cur.ServerType, SpecialInstructions: cur.SpecialInstructions}
+		req.Contacts.Admin, req.Contacts.Billing, req.Contacts.Tech = FlexID(cur.Contacts.Admin), FlexID(cur.Contacts.Billing), FlexID(cur.Contacts.Tech)
+		return req
+	})
+	serveByID(s, w, r, http.StatusOK, current, func(id int64, req orderCreateRequest) (any, error) {
+		if _, err := s.orders.Update(r.Context(), actor(r), id, req.input()); err != nil {
+			return nil, err
+		}
+		return s.orders.Get(r.Context(), id)
+	})
 }
 
 func (req orderCreateRequest) input() orders.OrderInput {
@@ -135,43 +150,25 @@ func (s *Server) apiOrders(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.writeJSON(w, http.StatusOK, struct {
-		Orders []orders.Order `json:"orders"`
-		pageCursors
-	}{res.Items, pageCursors{res.Next, res.Prev}})
+	s.writeJSON(w, http.StatusOK, pagedAnswer("orders", res.Items, res.Next, res.Prev))
 }
 
 func (s *Server) apiOrder(w http.ResponseWriter, r *http.Request) {
-	id, ok := s.orderIDFrom(w, r)
-	if !ok {
-		return
-	}
-	d, err := s.orders.Get(r.Context(), id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.writeJSON(w, http.StatusOK, d)
+	serveOrder(s, w, r, http.StatusOK, func(id int64) (any, error) { return s.orders.Get(r.Context(), id) })
 }
 
 func (s *Server) apiOrderApprovers(w http.ResponseWriter, r *http.Request) {
 	if !s.ordersOn(w, r) {
 		return
 	}
-	csrID, err := strconv.ParseInt(r.URL.Query().Get("csr_id"), 10, 64)
-	if err != nil || csrID <= 0 {
-		s.fail(w, r, errs.Field("csr_id", "Give the CSR's id: ?csr_id=N&product=ssl123."))
-		return
-	}
-	list, err := s.orders.ApproverChoices(r.Context(), csrID, r.URL.Query().Get("product"))
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if list == nil {
-		list = []orders.OrderApprover{}
-	}
-	s.writeJSON(w, http.StatusOK, map[string]any{"approvers": list})
+	serve(s, w, r, http.StatusOK, func() (map[string]any, error) {
+		csrID, err := strconv.ParseInt(r.URL.Query().Get("csr_id"), 10, 64)
+		if err != nil || csrID <= 0 {
+			return nil, errs.Field("csr_id", "Give the CSR's id: ?csr_id=N&product=ssl123.")
+		}
+		list, err := s.orders.ApproverChoices(r.Context(), csrID, r.URL.Query().Get("product"))
+		return map[string]any{"approvers": orEmpty(list)}, err
+	})
 }
 
 func (s *Server) apiOrderSubmit(w http.ResponseWriter, r *http.Request) {
@@ -207,83 +204,40 @@ func (s *Server) apiOrderSubmit(w http.ResponseWriter, r *http.Request) {
 	s.writeJSON(w, status, o)
 }
 
+// apiOrderRefresh answers the detail, with blocking and next_action, as GET gives it.
 func (s *Server) apiOrderRefresh(w http.ResponseWriter, r *http.Request) {
-	id, ok := s.orderIDFrom(w, r)
-	if !ok {
-		return
-	}
-	if _, err := s.orders.Refresh(r.Context(), actor(r), id); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.apiOrder(w, r) // the detail, with blocking and next_action, as GET gives it
+	serveOrder(s, w, r, http.StatusOK, func(id int64) (any, error) {
+		if _, err := s.orders.Refresh(r.Context(), actor(r), id); err != nil {
+			return nil, err
+		}
+		return s.orders.Get(r.Context(), id)
+	})
 }
 
 func (s *Server) apiOrderAttach(w http.ResponseWriter, r *http.Request) {
-	if !s.ordersOn(w, r) {
-		return
-	}
-	serveByID(s, w, r, http.StatusOK, nil, func(id int64, in struct {
-		ProviderOrderID string `json:"provider_order_id"`
-	}) (*orders.Order, error) {
+	serveOrderBody(s, w, r, func(id int64, in attachBody) (*orders.Order, error) {
 		return s.orders.Attach(r.Context(), actor(r), id, in.ProviderOrderID)
 	})
 }
 
 func (s *Server) apiOrderResend(w http.ResponseWriter, r *http.Request) {
-	id, ok := s.orderIDFrom(w, r)
-	if !ok {
-		return
-	}
-	if err := s.orders.ResendApproval(r.Context(), actor(r), id); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.writeJSON(w, http.StatusOK, map[string]any{"id": id, "resent": true})
+	serveOrder(s, w, r, http.StatusOK, func(id int64) (map[string]any, error) {
+		return map[string]any{"id": id, "resent": true}, s.orders.ResendApproval(r.Context(), actor(r), id)
+	})
 }
 
 func (s *Server) apiOrderCancel(w http.ResponseWriter, r *http.Request) {
-	if !s.ordersOn(w, r) {
-		return
-	}
-	serveByID(s, w, r, http.StatusOK, nil, func(id int64, in struct {
-		Reason string `json:"reason"`
-	}) (*orders.Order, error) {
+	serveOrderBody(s, w, r, func(id int64, in cancelBody) (*orders.Order, error) {
 		return s.orders.Cancel(r.Context(), actor(r), id, in.Reason)
 	})
 }
 
 func (s *Server) apiOrderReplace(w http.ResponseWriter, r *http.Request) {
-	id, ok := s.orderIDFrom(w, r)
-	if !ok {
-		return
-	}
-	o, err := s.orders.Replace(r.Context(), actor(r), id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.writeJSON(w, http.StatusCreated, o)
+	serveOrder(s, w, r, http.StatusCreated, func(id int64) (*orders.Order, error) { return s.orders.Replace(r.Context(), actor(r), id) })
 }
 
 func (s *Server) apiOrderState(w http.ResponseWriter, r *http.Request) {
-	id, ok := s.orderIDFrom(w, r)
-	if !ok {
-		return
-	}
-	var req struct {
-		State         string `json:"state"`
-		Note          string `json:"note"`
-		CertificateID FlexID `json:"certificate_id"`
-	}
-	if err := decodeJSON(r, &req); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	o, err := s.orders.SetManualState(r.Context(), actor(r), id, orders.OrderState(req.State), req.Note, int64(req.CertificateID))
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.writeJSON(w, http.StatusOK, o)
+	serveOrderBody(s, w, r, func(id int64, in manualStateBody) (*orders.Order, error) {
+		return s.orders.SetManualState(r.Context(), actor(r), id, orders.OrderState(in.State), in.Note, int64(in.CertificateID))
+	})
 }

@@ -30,8 +30,7 @@ func TestAClientFieldXMLCannotCarryIsRefusedAtTheField(t *testing.T) {
 func TestAnOrderThatCannotBeEncodedStaysADraftWith422(t *testing.T) {
 	t.Parallel()
 	b := setupOrders(t)
-	_, body := b.api("POST", "/api/v1/orders", b.poToken, b.createBody())
-	id := int64(decodeAs[map[string]any](t, body)["id"].(float64))
+	id, _ := b.draft()
 	// A value stored before validation refused it.
 	if _, err := b.pool.Exec(context.Background(), `UPDATE clients SET city = E'Spring\u000bfield' WHERE id = $1`, b.fx.ClientID); err != nil {
 		t.Fatal(err)
@@ -53,13 +52,11 @@ func TestAnOrderThatCannotBeEncodedStaysADraftWith422(t *testing.T) {
 func TestAnAcceptedOrderThatCannotBeRecordedAnswers202Unknown(t *testing.T) {
 	t.Parallel()
 	b := setupOrders(t)
-	_, body := b.api("POST", "/api/v1/orders", b.poToken, b.createBody())
-	oldID := int64(decodeAs[map[string]any](t, body)["id"].(float64))
+	oldID, _ := b.draft()
 	if _, err := b.pool.Exec(context.Background(), `UPDATE orders SET state = 'cancelled', provider_order_id = '3000001' WHERE id = $1`, oldID); err != nil {
 		t.Fatal(err)
 	}
-	_, body = b.api("POST", "/api/v1/orders", b.poToken, b.createBody())
-	id := int64(decodeAs[map[string]any](t, body)["id"].(float64))
+	id, _ := b.draft()
 	resp, body := b.api("POST", fmt.Sprintf("/api/v1/orders/%d/submit", id), b.poToken, "")
 	if resp.StatusCode != http.StatusAccepted || decodeAs[map[string]any](t, body)["state"] != "unknown" {
 		t.Fatalf("submit: %d %s, want 202 unknown", resp.StatusCode, body)
@@ -69,12 +66,8 @@ func TestAnAcceptedOrderThatCannotBeRecordedAnswers202Unknown(t *testing.T) {
 func TestReplaceOverHTTPRefusesALiveOrderAndASecondCopy(t *testing.T) {
 	t.Parallel()
 	b := setupOrders(t)
-	_, body := b.api("POST", "/api/v1/orders", b.poToken, b.createBody())
-	id := int64(decodeAs[map[string]any](t, body)["id"].(float64))
-	path := fmt.Sprintf("/api/v1/orders/%d", id)
-	if resp, body := b.api("POST", path+"/submit", b.poToken, ""); resp.StatusCode != http.StatusOK {
-		t.Fatalf("submit: %d %s", resp.StatusCode, body)
-	}
+	_, path := b.draft()
+	b.submit(path)
 	resp, body := b.api("POST", path+"/replace", b.poToken, "")
 	if resp.StatusCode != http.StatusConflict || !strings.Contains(body, "cancel it first") {
 		t.Fatalf("replace a pending order: %d %s, want 409 saying to cancel it first", resp.StatusCode, body)
@@ -109,8 +102,7 @@ func TestReplaceOverHTTPRefusesALiveOrderAndASecondCopy(t *testing.T) {
 func TestAStaleSubmissionCanBeCancelledOverHTTPAtOnce(t *testing.T) {
 	t.Parallel()
 	b := setupOrders(t)
-	_, body := b.api("POST", "/api/v1/orders", b.poToken, b.createBody())
-	id := int64(decodeAs[map[string]any](t, body)["id"].(float64))
+	id, _ := b.draft()
 	if _, err := b.pool.Exec(context.Background(), `UPDATE orders SET state = 'submitting', submitting_since = now() - interval '5 minutes' WHERE id = $1`, id); err != nil {
 		t.Fatal(err)
 	}
@@ -123,8 +115,7 @@ func TestAStaleSubmissionCanBeCancelledOverHTTPAtOnce(t *testing.T) {
 func TestAnEmptyChunkedSubmitBodyMeansNoOptions(t *testing.T) {
 	t.Parallel()
 	b := setupOrders(t)
-	_, body := b.api("POST", "/api/v1/orders", b.poToken, b.createBody())
-	id := int64(decodeAs[map[string]any](t, body)["id"].(float64))
+	id, path := b.draft()
 	for _, chunks := range []string{"0\r\n\r\n", "2\r\n \n\r\n0\r\n\r\n"} {
 		conn, err := net.Dial("tcp", strings.TrimPrefix(b.ts.URL, "http://"))
 		if err != nil {
@@ -144,7 +135,7 @@ func TestAnEmptyChunkedSubmitBodyMeansNoOptions(t *testing.T) {
 			t.Errorf("chunked body %q: %d %s, want it read as no options", chunks, resp.StatusCode, out)
 		}
 	}
-	_, body = b.api("GET", fmt.Sprintf("/api/v1/orders/%d", id), b.poToken, "")
+	_, body := b.api("GET", path, b.poToken, "")
 	if st := decodeAs[map[string]any](t, body)["state"]; st != "pending" {
 		t.Errorf("state %v after an empty chunked submit, want pending", st)
 	}

@@ -35,13 +35,10 @@ func selectOf(t *testing.T, page, id string) (labels []string, values []string, 
 func TestADraftShowsEverythingItWillSendAndOnlyADraftCanBeEdited(t *testing.T) {
 	t.Parallel()
 	b := setupOrders(t)
-	_, body := b.api("POST", "/api/v1/orders", b.poToken, b.createBody())
-	id := int64(decodeAs[map[string]any](t, body)["id"].(float64))
+	id, api := b.draft()
 	page := fmt.Sprintf("/orders/%d", id)
-	api := fmt.Sprintf("/api/v1/orders/%d", id)
 
-	br := b.browser()
-	br.signIn(b.po.Email)
+	br := b.browserAs(b.po.Email)
 	_, got := br.get(page)
 	review := regexp.MustCompile(`(?s)data-testid="order-review".*?</section>`).FindString(got)
 	for _, want := range []string{"ExampleBiz LLC", "100 Main St", "Ada Admin", "ada@example.com", "Tess Tech", "tess@agency.example",
@@ -96,9 +93,7 @@ func TestADraftShowsEverythingItWillSendAndOnlyADraftCanBeEdited(t *testing.T) {
 	}
 
 	// Once sent, no edits: 409 from the API, the page sends the user back.
-	if resp, body := b.api("POST", api+"/submit", b.poToken, ""); resp.StatusCode != http.StatusOK {
-		t.Fatalf("submit: %d %s", resp.StatusCode, body)
-	}
+	b.submit(api)
 	resp, body = b.api("PATCH", api, b.poToken, `{"period_years":2}`)
 	if resp.StatusCode != http.StatusConflict || !strings.Contains(body, "only a draft can be edited") {
 		t.Errorf("PATCH a submitted order: %d %s, want 409", resp.StatusCode, body)
@@ -115,8 +110,7 @@ func TestTheOrderFormOffersTheProductsThatFitTheRequirementInWords(t *testing.T)
 	t.Parallel()
 	b := setupOrders(t)
 	wild := ordertest.New(t, b.pool, ordertest.Options{CommonName: "*.shop.example.com"})
-	br := b.browser()
-	br.signIn(b.po.Email)
+	br := b.browserAs(b.po.Email)
 	tests := []struct {
 		name          string
 		requirement   int64
@@ -162,12 +156,8 @@ func TestTheOrderFormOffersTheProductsThatFitTheRequirementInWords(t *testing.T)
 func TestRefreshOverTheAPIAnswersTheOrderDetailLikeGet(t *testing.T) {
 	t.Parallel()
 	b := setupOrders(t)
-	_, body := b.api("POST", "/api/v1/orders", b.poToken, b.createBody())
-	id := int64(decodeAs[map[string]any](t, body)["id"].(float64))
-	api := fmt.Sprintf("/api/v1/orders/%d", id)
-	if resp, body := b.api("POST", api+"/submit", b.poToken, ""); resp.StatusCode != http.StatusOK {
-		t.Fatalf("submit: %d %s", resp.StatusCode, body)
-	}
+	_, api := b.draft()
+	b.submit(api)
 	resp, body := b.api("POST", api+"/refresh", b.poToken, "")
 	d := decodeAs[map[string]any](t, body)
 	if resp.StatusCode != http.StatusOK || d["blocking"] == nil || d["next_action"] == nil || d["allowed_actions"] == nil {
@@ -180,11 +170,10 @@ func TestTheOrderListOfARequirementIsNewestFirstAndItsNewOrderKeepsTheRequiremen
 	b := setupOrders(t)
 	var ids []string
 	for range 2 {
-		_, body := b.api("POST", "/api/v1/orders", b.poToken, b.createBody())
-		ids = append(ids, fmt.Sprint(int64(decodeAs[map[string]any](t, body)["id"].(float64))))
+		id, _ := b.draft()
+		ids = append(ids, fmt.Sprint(id))
 	}
-	br := b.browser()
-	br.signIn(b.po.Email)
+	br := b.browserAs(b.po.Email)
 	_, page := br.get(fmt.Sprintf("/orders?requirement_id=%d", b.fx.RequirementID))
 	first, second := strings.Index(page, `href="/orders/`+ids[1]+`"`), strings.Index(page, `href="/orders/`+ids[0]+`"`)
 	if first < 0 || second < 0 || first > second {

@@ -22,17 +22,7 @@ func TestNoMainPageIsWiderThanAPhoneScreen(t *testing.T) {
 	certID := ordertest.AddCertificate(t, b.srv.pool, s.fx.RequirementID, s.fx.CSRID, time.Now().AddDate(0, 3, 0))
 	admin := b.user("admin-with-a-rather-long-address@example.com", accounts.RoleAdmin)
 	ctx := browsertest.New(t)
-	if err := chromedp.Do(ctx,
-		chromedp.EmulateViewport(375, 812),
-		chromedp.Navigate(b.ts.URL+"/login"),
-		chromedp.WaitVisible(chromedp.CSS(`#email`)),
-		chromedp.SendKeys(chromedp.CSS(`#email`), admin.Email),
-		chromedp.SendKeys(chromedp.CSS(`#password`), testPassword),
-		chromedp.Click(chromedp.CSS(`button[type=submit]`)),
-		chromedp.WaitVisible(chromedp.CSS(`[data-testid="current-user"]`)),
-	); err != nil {
-		t.Fatal(err)
-	}
+	b.chromeSignIn(ctx, "/login", admin.Email, `[data-testid="current-user"]`, chromedp.EmulateViewport(375, 812))
 	pages := []string{
 		"/", "/dashboard", "/clients", fmt.Sprintf("/clients/%d", s.fx.ClientID), "/clients/new",
 		"/projects", fmt.Sprintf("/projects/%d", s.fx.ProjectID), fmt.Sprintf("/requirements/%d", s.fx.RequirementID),

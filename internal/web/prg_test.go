@@ -16,9 +16,7 @@ import (
 func TestANewTokenIsShownOnceAfterARedirectAndAReloadCreatesNothing(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	b.user("eng@example.com", accounts.RoleEngineer)
-	br := b.browser()
-	br.signIn("eng@example.com")
+	br := b.signedIn("eng@example.com", accounts.RoleEngineer)
 	resp, _ := br.post("/profile/tokens", url.Values{"name": {"laptop"}})
 	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/profile" {
 		t.Fatalf("token create answered %d to %q, want 303 to /profile", resp.StatusCode, resp.Header.Get("Location"))
@@ -36,9 +34,7 @@ func TestANewTokenIsShownOnceAfterARedirectAndAReloadCreatesNothing(t *testing.T
 	}
 	// A refused name comes back to the form's own address with its message.
 	resp, _ = br.post("/profile/tokens", url.Values{"name": {""}})
-	if resp.StatusCode != http.StatusSeeOther {
-		t.Fatalf("a refused token name answered %d, want 303 back to the form", resp.StatusCode)
-	}
+	mustStatus(t, resp, http.StatusSeeOther, "a refused token name answered %d, want 303 back to the form")
 	resp, page := br.get("/profile")
 	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(page, `data-testid="error-name"`) {
 		t.Errorf("the form after a refused name: %d, want 422 with the name field marked", resp.StatusCode)
@@ -50,9 +46,7 @@ func TestANewTokenIsShownOnceAfterARedirectAndAReloadCreatesNothing(t *testing.T
 func TestOpeningAPostOnlyAddressLeadsToItsForm(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	b.user("admin@example.com", accounts.RoleAdmin)
-	br := b.browser()
-	br.signIn("admin@example.com")
+	br := b.signedIn("admin@example.com", accounts.RoleAdmin)
 	tests := []struct{ path, want string }{
 		{"/csrs/7/certificate", "/csrs/7"},
 		{"/contacts/3/verify", "/contacts/3/edit"},
@@ -79,8 +73,7 @@ func TestARefusedCertificateOrVerificationComesBackToItsFormAfterARedirect(t *te
 	po := b.user("po@example.com", accounts.RolePO)
 	csrID, _, leafPEM := b.signedFor(b.token(po), "rsa-2048", "www.example.com")
 	inter, _ := testPKI.Read(bundletest.InterCert)
-	br := b.browser()
-	br.signIn("po@example.com")
+	br := b.browserAs("po@example.com")
 	csrPage := fmt.Sprintf("/csrs/%d", csrID)
 	resp, _ := br.post(csrPage+"/certificate", url.Values{"certificate_text": {string(leafPEM) + string(inter)}})
 	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "/certificates/") {

@@ -87,15 +87,8 @@ func (s *Server) tokenCreatePost(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) tokenRevokePost(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if err := s.accounts.RevokeToken(r.Context(), actor(r), currentUser(r), id); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.flash(r, "ok", "Token revoked.")
-	http.Redirect(w, r, "/profile", http.StatusSeeOther)
+	s.postAction(w, r, func(id int64) (formDone, error) {
+		err := s.accounts.RevokeToken(r.Context(), actor(r), currentUser(r), id)
+		return flashTo("Token revoked.", "/profile"), err
+	})
 }

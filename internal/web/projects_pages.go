@@ -22,12 +22,17 @@ func projectRow(p *projects.Project) pages.ProjectRow {
 	return row
 }
 
-func flagLabel(key string) string {
-	switch key {
-	case projects.FlagNoRequirement:
-		return "No requirement after sprint one"
-	case projects.FlagStagingWithoutCert:
-		return "Staging near, no certificate"
+var flagLabels = map[string]string{
+	projects.FlagNoRequirement:      "No requirement after sprint one",
+	projects.FlagStagingWithoutCert: "Staging near, no certificate",
+}
+
+func flagLabel(key string) string { return labelOr(flagLabels, key) }
+
+// labelOr is the label the map gives key, or key itself when it has none.
+func labelOr(labels map[string]string, key string) string {
+	if l, ok := labels[key]; ok {
+		return l
 	}
 	return key
 }
@@ -44,27 +49,17 @@ func (s *Server) projectList(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	req, err := readPage(r, projects.ProjectSorts)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	res, err := s.projects.ProjectPage(r.Context(), f, req)
+	res, req, err := fetchPage(r, projects.ProjectSorts, f, s.projects.ProjectPage)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	v := pages.Projects{
-		Columns: columns(r, sortSpec{Key: req.Sort, Desc: req.Desc}, [][2]string{{"name", "Project"}, {"", "Client"}, {"", "PO"}, {"", "Kickoff"},
+		Columns: pagedColumns(r, req, [][2]string{{"name", "Project"}, {"", "Client"}, {"", "PO"}, {"", "Kickoff"},
 			{"staging", "Staging"}, {"", "Flags"}}),
 		CanWrite: canWriteClients(r),
 	}
 	v.Prev, v.Next = pageLinks(r, res.Next, res.Prev)
-	for i := range v.Columns {
-		if v.Columns[i].Key == "" {
-			v.Columns[i].Href = ""
-		}
-	}
 	for i := range res.Items {
 		v.Rows = append(v.Rows, projectRow(&res.Items[i]))
 	}
@@ -147,129 +142,93 @@ func (s *Server) projectNew(w http.ResponseWriter, r *http.Request) {
 	s.renderProjectForm(w, r, http.StatusOK, "New project", "/projects", "Create project", f)
 }
 
+func projectHref(id int64) string { return "/projects/" + strconv.FormatInt(id, 10) }
+
 func (s *Server) projectCreatePost(w http.ResponseWriter, r *http.Request) {
-	if !parseForm(w, r, s) {
-		return
-	}
-	f := postedForm(r, projectFields...)
-	p, err := s.projects.CreateProject(r.Context(), actor(r), projectInputFrom(f))
-	if err != nil {
-		if invalid(err, &f) {
-			s.renderProjectForm(w, r, http.StatusUnprocessableEntity, "New project", "/projects", "Create project", f)
-			return
+	s.postForm(w, r, projectFields, func(f pages.Form) (formDone, error) {
+		p, err := s.projects.CreateProject(r.Context(), actor(r), projectInputFrom(f))
+		if err != nil {
+			return formDone{}, err
 		}
-		s.fail(w, r, err)
-		return
-	}
-	s.flash(r, "ok", "Created project "+p.Name+". Next: file its certificate requirement.")
-	http.Redirect(w, r, "/projects/"+strconv.FormatInt(p.ID, 10), http.StatusSeeOther)
+		return flashTo("Created project "+p.Name+". Next: file its certificate requirement.", projectHref(p.ID)), nil
+	}, func(f pages.Form) {
+		s.renderProjectForm(w, r, http.StatusUnprocessableEntity, "New project", "/projects", "Create project", f)
+	})
 }
 
 func (s *Server) projectEdit(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	p, err := s.projects.GetProject(r.Context(), id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	in := p.Input()
-	f := pages.NewForm(map[string]string{"client_id": strconv.FormatInt(in.ClientID, 10), "name": in.Name,
-		"po_id": idValue(in.POID), "am_id": idValue(in.AMID), "kickoff_on": in.KickoffOn, "sprint_one_ends_on": in.SprintOneEndsOn,
-		"staging_on": in.StagingOn, "production_on": in.ProductionOn})
-	s.renderProjectForm(w, r, http.StatusOK, "Edit "+p.Name, "/projects/"+strconv.FormatInt(id, 10), "Save project", f)
+	withRecord(s, w, r, s.projects.GetProject, func(id int64, p *projects.Project) {
+		in := p.Input()
+		f := pages.NewForm(map[string]string{"client_id": strconv.FormatInt(in.ClientID, 10), "name": in.Name,
+			"po_id": idValue(in.POID), "am_id": idValue(in.AMID), "kickoff_on": in.KickoffOn, "sprint_one_ends_on": in.SprintOneEndsOn,
+			"staging_on": in.StagingOn, "production_on": in.ProductionOn})
+		s.renderProjectForm(w, r, http.StatusOK, "Edit "+p.Name, "/projects/"+strconv.FormatInt(id, 10), "Save project", f)
+	})
 }
 
 func (s *Server) projectEditPost(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if !parseForm(w, r, s) {
-		return
-	}
-	f := postedForm(r, projectFields...)
-	p, err := s.projects.UpdateProject(r.Context(), actor(r), id, projectInputFrom(f))
-	if err != nil {
-		if invalid(err, &f) {
-			s.renderProjectForm(w, r, http.StatusUnprocessableEntity, "Edit project", "/projects/"+strconv.FormatInt(id, 10), "Save project", f)
-			return
+	s.postFormID(w, r, projectFields, func(id int64, f pages.Form) (formDone, error) {
+		p, err := s.projects.UpdateProject(r.Context(), actor(r), id, projectInputFrom(f))
+		if err != nil {
+			return formDone{}, err
 		}
-		s.fail(w, r, err)
-		return
-	}
-	s.flash(r, "ok", "Saved project "+p.Name+".")
-	http.Redirect(w, r, "/projects/"+strconv.FormatInt(p.ID, 10), http.StatusSeeOther)
+		return flashTo("Saved project "+p.Name+".", projectHref(p.ID)), nil
+	}, func(id int64, f pages.Form) {
+		s.renderProjectForm(w, r, http.StatusUnprocessableEntity, "Edit project", projectHref(id), "Save project", f)
+	})
 }
 
 func (s *Server) projectView(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	p, err := s.projects.GetProject(r.Context(), id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	reqs, err := s.projects.ListRequirements(r.Context(), id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	v := pages.ProjectView{ID: p.ID, Name: p.Name, ClientID: p.ClientID, ClientName: p.ClientName, CanWrite: canWriteClients(r),
-		Facts: []pages.Fact{
-			{Label: "Project owner", Value: p.POName},
-			{Label: "Account manager", Value: p.AMName},
-			{Label: "Kickoff", Value: fields.FormatDate(p.KickoffOn)},
-			{Label: "End of sprint one", Value: fields.FormatDate(p.SprintOneEndsOn)},
-			{Label: "Staging", Value: fields.FormatDate(p.StagingOn)},
-			{Label: "Production", Value: fields.FormatDate(p.ProductionOn)},
-			{Label: "Certificate issued", Value: yesNo(p.HasCertificate)},
-		}}
-	for _, f := range p.Flags {
-		v.Flags = append(v.Flags, pages.FlagView{Overdue: f.Overdue, Text: f.Reason,
-			DueLabel: fmt.Sprintf("Due in %d days", f.DueInDays)})
-	}
-	ids := make([]int64, len(reqs))
-	for i, q := range reqs {
-		ids[i] = q.ID
-	}
-	gates, err := s.installs.Gates(r.Context(), ids...)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	steps := map[int64]string{}
-	st, err := s.dashboard.ProjectStatus(r.Context(), id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	for _, ps := range st.Projects {
-		for _, rs := range ps.Requirements {
-			steps[rs.RequirementID] = rs.Step.Label + " (next: " + ownerWords[rs.Step.Owner] + ")"
+	withRecord(s, w, r, s.projects.GetProject, func(id int64, p *projects.Project) {
+		reqs, err := s.projects.ListRequirements(r.Context(), id)
+		if err != nil {
+			s.fail(w, r, err)
+			return
 		}
-	}
-	v.Facts = append(v.Facts, pages.Fact{Label: "Status page", Value: "/projects/" + strconv.FormatInt(id, 10) + "/status"})
-	for _, q := range reqs {
-		v.Requirements = append(v.Requirements, pages.RequirementRow{ID: q.ID, Hostnames: strings.Join(q.Hostnames, ", "),
-			Validation: strings.ToUpper(q.Validation), Public: yesNo(q.PublicFacing), NeededBy: fields.FormatDate(q.NeededBy),
-			Gate: gateView(gates[q.ID]), Step: steps[q.ID]})
-	}
-	list, err := s.installs.ForRequirements(r.Context(), ids...)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if v.Installs, err = s.installRows(r, list); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.render(w, r, pages.ProjectPage(s.pageData(r, p.Name), v))
+		v := pages.ProjectView{ID: p.ID, Name: p.Name, ClientID: p.ClientID, ClientName: p.ClientName, CanWrite: canWriteClients(r),
+			Facts: []pages.Fact{
+				{Label: "Project owner", Value: p.POName},
+				{Label: "Account manager", Value: p.AMName},
+				{Label: "Kickoff", Value: fields.FormatDate(p.KickoffOn)},
+				{Label: "End of sprint one", Value: fields.FormatDate(p.SprintOneEndsOn)},
+				{Label: "Staging", Value: fields.FormatDate(p.StagingOn)},
+				{Label: "Production", Value: fields.FormatDate(p.ProductionOn)},
+				{Label: "Certificate issued", Value: yesNo(p.HasCertificate)},
+			}}
+		for _, f := range p.Flags {
+			v.Flags = append(v.Flags, pages.FlagView{Overdue: f.Overdue, Text: f.Reason,
+				DueLabel: fmt.Sprintf("Due in %d days", f.DueInDays)})
+		}
+		ids := make([]int64, len(reqs))
+		for i, q := range reqs {
+			ids[i] = q.ID
+		}
+		gates, err := s.installs.Gates(r.Context(), ids...)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		steps := map[int64]string{}
+		st, err := s.dashboard.ProjectStatus(r.Context(), id)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		for _, ps := range st.Projects {
+			for _, rs := range ps.Requirements {
+				steps[rs.RequirementID] = rs.Step.Label + " (next: " + ownerWords[rs.Step.Owner] + ")"
+			}
+		}
+		v.Facts = append(v.Facts, pages.Fact{Label: "Status page", Value: "/projects/" + strconv.FormatInt(id, 10) + "/status"})
+		for _, q := range reqs {
+			v.Requirements = append(v.Requirements, pages.RequirementRow{ID: q.ID, Hostnames: strings.Join(q.Hostnames, ", "),
+				Validation: strings.ToUpper(q.Validation), Public: yesNo(q.PublicFacing), NeededBy: fields.FormatDate(q.NeededBy),
+				Gate: gateView(gates[q.ID]), Step: steps[q.ID]})
+		}
+		if v.Installs, err = s.requirementInstallRows(r, ids...); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		s.render(w, r, pages.ProjectPage(s.pageData(r, p.Name), v))
+	})
 }

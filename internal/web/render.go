@@ -38,29 +38,24 @@ func statusError(status int, msg string) *errs.Error {
 
 func notFound(msg string) *errs.Error { return errs.New(errs.NotFound, "%s", msg) }
 
-// httpStatus maps a domain error code to an HTTP status.
+// statusOfCode is the HTTP status of each domain error code.
+var statusOfCode = map[errs.Code]int{
+	errs.Invalid:         http.StatusUnprocessableEntity,
+	errs.BadRequest:      http.StatusBadRequest,
+	errs.NotFound:        http.StatusNotFound,
+	errs.Conflict:        http.StatusConflict,
+	errs.Unauthorized:    http.StatusUnauthorized,
+	errs.Forbidden:       http.StatusForbidden,
+	errs.TooMany:         http.StatusTooManyRequests,
+	errs.TooLarge:        http.StatusRequestEntityTooLarge,
+	errs.Unavailable:     http.StatusServiceUnavailable,
+	"method_not_allowed": http.StatusMethodNotAllowed,
+}
+
+// httpStatus maps a domain error code to an HTTP status (500 for any other).
 func httpStatus(code errs.Code) int {
-	switch code {
-	case errs.Invalid:
-		return http.StatusUnprocessableEntity
-	case errs.BadRequest:
-		return http.StatusBadRequest
-	case errs.NotFound:
-		return http.StatusNotFound
-	case errs.Conflict:
-		return http.StatusConflict
-	case errs.Unauthorized:
-		return http.StatusUnauthorized
-	case errs.Forbidden:
-		return http.StatusForbidden
-	case errs.TooMany:
-		return http.StatusTooManyRequests
-	case errs.TooLarge:
-		return http.StatusRequestEntityTooLarge
-	case errs.Unavailable:
-		return http.StatusServiceUnavailable
-	case "method_not_allowed":
-		return http.StatusMethodNotAllowed
+	if status, ok := statusOfCode[code]; ok {
+		return status
 	}
 	return http.StatusInternalServerError
 }

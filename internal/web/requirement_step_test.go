@@ -82,8 +82,7 @@ func TestTheRequirementPageShowsItsStepWhoActsNextAndLinksToThatAction(t *testin
 	po := b.user("po@agency.example", accounts.RolePO)
 	b.user("eng@agency.example", accounts.RoleEngineer)
 	tok := b.token(po)
-	br := b.browser()
-	br.signIn("po@agency.example")
+	br := b.browserAs("po@agency.example")
 
 	pki := installstest.NewPKI(t, "www.example.com")
 	reqID := installstest.Requirement(t, b.srv.pool, false, "www.example.com")
@@ -172,9 +171,7 @@ func TestAProjectWithARequirementLackingACertificateNearStagingIsNotOnTrack(t *t
 	t.Parallel()
 	b := setup(t)
 	ctx := context.Background()
-	b.user("po@agency.example", accounts.RolePO)
-	br := b.browser()
-	br.signIn("po@agency.example")
+	br := b.signedIn("po@agency.example", accounts.RolePO)
 	reqID := installstest.Requirement(t, b.srv.pool, false, "www.example.com")
 	installstest.Certificate(t, b.srv.pool, reqID, installstest.NewPKI(t, "www.example.com"))
 	var projectID int64

@@ -2,7 +2,6 @@ package web
 
 import (
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/certportal/certportal/internal/fields"
@@ -24,62 +23,36 @@ func (s *Server) renderRequirementEditForm(w http.ResponseWriter, r *http.Reques
 
 // requirementEdit shows the requirement form filled with what is filed.
 func (s *Server) requirementEdit(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	q, err := s.projects.GetRequirement(r.Context(), id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.renderRequirementEditForm(w, r, http.StatusOK, q, pages.NewForm(map[string]string{
-		"hostnames": strings.Join(q.Hostnames, "\n"), "public_facing": checkboxValue(q.PublicFacing),
-		"takes_payments": checkboxValue(q.TakesPayments), "validation": q.Validation, "obtained_by": q.ObtainedBy,
-		"needed_by": fields.FormatDate(q.NeededBy), "notes": q.Notes,
-	}))
+	withRecord(s, w, r, s.projects.GetRequirement, func(id int64, q *projects.Requirement) {
+		s.renderRequirementEditForm(w, r, http.StatusOK, q, pages.NewForm(map[string]string{
+			"hostnames": strings.Join(q.Hostnames, "\n"), "public_facing": checkboxValue(q.PublicFacing),
+			"takes_payments": checkboxValue(q.TakesPayments), "validation": q.Validation, "obtained_by": q.ObtainedBy,
+			"needed_by": fields.FormatDate(q.NeededBy), "notes": q.Notes,
+		}))
+	})
 }
 
 // requirementEditPost saves the whole form. New hostnames that leave existing CSRs
 // out of step are saved all the same, with a warning in the flash.
 func (s *Server) requirementEditPost(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if !parseForm(w, r, s) {
-		return
-	}
-	q, err := s.projects.GetRequirement(r.Context(), id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	f := postedForm(r, requirementFields...)
-	hostnames := projects.SplitHostnames(f.V("hostnames"))
-	publicFacing, takesPayments := f.Checked("public_facing"), f.Checked("takes_payments")
-	validation, obtainedBy, neededBy, notes := f.V("validation"), f.V("obtained_by"), f.V("needed_by"), f.V("notes")
-	edit, err := s.projects.UpdateRequirement(r.Context(), actor(r), id, projects.RequirementUpdate{
-		Hostnames: &hostnames, PublicFacing: &publicFacing, TakesPayments: &takesPayments,
-		Validation: &validation, ObtainedBy: &obtainedBy, NeededBy: &neededBy, Notes: &notes,
-	})
-	if err != nil {
-		if invalid(err, &f) {
-			s.renderRequirementEditForm(w, r, http.StatusUnprocessableEntity, q, f)
-			return
+	postFormFor(s, w, r, requirementFields, s.projects.GetRequirement, func(_ *projects.Requirement, id int64, f pages.Form) (formDone, error) {
+		hostnames := projects.SplitHostnames(f.V("hostnames"))
+		publicFacing, takesPayments := f.Checked("public_facing"), f.Checked("takes_payments")
+		validation, obtainedBy, neededBy, notes := f.V("validation"), f.V("obtained_by"), f.V("needed_by"), f.V("notes")
+		edit, err := s.projects.UpdateRequirement(r.Context(), actor(r), id, projects.RequirementUpdate{
+			Hostnames: &hostnames, PublicFacing: &publicFacing, TakesPayments: &takesPayments,
+			Validation: &validation, ObtainedBy: &obtainedBy, NeededBy: &neededBy, Notes: &notes,
+		})
+		switch {
+		case err != nil:
+			return formDone{}, err
+		case len(edit.Warnings) > 0:
+			return formDone{"Saved the requirement. " + strings.Join(edit.Warnings, " "), requirementHref(id), "warn"}, nil
+		case len(edit.Changed) == 0:
+			return flashTo("Nothing changed.", requirementHref(id)), nil
 		}
-		s.fail(w, r, err)
-		return
-	}
-	switch {
-	case len(edit.Warnings) > 0:
-		s.flash(r, "warn", "Saved the requirement. "+strings.Join(edit.Warnings, " "))
-	case len(edit.Changed) == 0:
-		s.flash(r, "ok", "Nothing changed.")
-	default:
-		s.flash(r, "ok", "Saved the requirement.")
-	}
-	http.Redirect(w, r, "/requirements/"+strconv.FormatInt(id, 10), http.StatusSeeOther)
+		return flashTo("Saved the requirement.", requirementHref(id)), nil
+	}, func(q *projects.Requirement, _ int64, f pages.Form) {
+		s.renderRequirementEditForm(w, r, http.StatusUnprocessableEntity, q, f)
+	})
 }

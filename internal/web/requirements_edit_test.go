@@ -16,7 +16,7 @@ import (
 // for www and api under acme.example, and returns the project's and requirement's ids.
 func filedRequirement(t *testing.T, b *testBundle, tok string) (pid, rid string) {
 	t.Helper()
-	cid := idOf(t, b.call("POST", "/api/v1/clients", tok, `{"display_name":"Acme"}`, 201))
+	cid := b.acmeClient(tok)
 	pid = idOf(t, b.call("POST", "/api/v1/projects", tok, `{"client_id":`+cid+`,"name":"App","staging_on":"2026-06-01"}`, 201))
 	rid = idOf(t, b.call("POST", "/api/v1/projects/"+pid+"/requirements", tok,
 		`{"hostnames":["www.acme.example","api.acme.example"],"public_facing":true,"validation":"ov","needed_by":"2026-05-01","notes":"storefront"}`, 201))
@@ -61,11 +61,7 @@ func TestAPartialRequirementPatchChangesOnlyTheFieldsSent(t *testing.T) {
 	if stored["takes_payments"] != true || stored["validation"] != "ov" {
 		t.Errorf("stored %v, want the patch kept", stored)
 	}
-	var changed string
-	if err := b.srv.pool.QueryRow(context.Background(),
-		`SELECT details->>'changed' FROM audit_log WHERE action = 'requirement.update'`).Scan(&changed); err != nil {
-		t.Fatal(err)
-	}
+	changed := b.auditChanged("requirement.update")
 	if changed != `["takes_payments", "notes"]` {
 		t.Errorf("audit names %s as changed, want takes_payments and notes", changed)
 	}
@@ -164,13 +160,10 @@ func TestNewHostnamesWarnThatExistingCSRsNoLongerMatch(t *testing.T) {
 	}
 
 	// The page says the same in its flash.
-	br := b.browser()
-	br.signIn("po@example.com")
+	br := b.browserAs("po@example.com")
 	br.get("/requirements/" + rid + "/edit")
 	resp, _ := br.post("/requirements/"+rid, url.Values{"hostnames": {"www.example.com\nblog.example.com"}, "validation": {"ov"}, "obtained_by": {"agency"}})
-	if resp.StatusCode != 303 {
-		t.Fatalf("saving new hostnames on the page: %d, want 303", resp.StatusCode)
-	}
+	mustStatus(t, resp, 303, "saving new hostnames on the page: %d, want 303")
 	_, page := br.get(resp.Header.Get("Location"))
 	if !strings.Contains(page, "flash-warn") || !strings.Contains(page, "no longer matches") {
 		t.Error("the requirement page does not warn that the CSR no longer matches")
@@ -188,17 +181,14 @@ func TestTheRequirementEditPageKeepsValuesAndShowsInlineErrors(t *testing.T) {
 	b := setupWithLookup(t, nowhere())
 	tok := b.token(b.user("po@example.com", accounts.RolePO))
 	_, rid := filedRequirement(t, b, tok)
-	br := b.browser()
-	br.signIn("po@example.com")
+	br := b.browserAs("po@example.com")
 
 	_, page := br.get("/requirements/" + rid)
 	if !strings.Contains(page, `href="/requirements/`+rid+`/edit"`) {
 		t.Fatal("the requirement page has no Edit link for a project owner")
 	}
 	resp, page := br.get("/requirements/" + rid + "/edit")
-	if resp.StatusCode != 200 {
-		t.Fatalf("edit page: %d, want 200", resp.StatusCode)
-	}
+	mustStatus(t, resp, 200, "edit page: %d, want 200")
 	for _, want := range []string{"www.acme.example\napi.acme.example", `<option value="ov" selected`, `name="public_facing" value="1" checked`,
 		`value="2026-05-01"`, "storefront", `action="/requirements/` + rid + `"`, "Save requirement"} {
 		if !strings.Contains(page, want) {
@@ -209,9 +199,7 @@ func TestTheRequirementEditPageKeepsValuesAndShowsInlineErrors(t *testing.T) {
 	before := requirementState(t, b, rid)
 	resp, page = br.post("/requirements/"+rid, url.Values{"hostnames": {"www.acme.example\na.*.acme.example"},
 		"validation": {"ev"}, "obtained_by": {"client"}, "needed_by": {"someday"}, "notes": {"moved to EV"}, "takes_payments": {"1"}})
-	if resp.StatusCode != 422 {
-		t.Fatalf("a bad edit: %d, want 422", resp.StatusCode)
-	}
+	mustStatus(t, resp, 422, "a bad edit: %d, want 422")
 	for _, want := range []string{`data-testid="error-hostnames"`, `data-testid="error-needed_by"`, "a.*.acme.example", "left-most",
 		`<option value="ev" selected`, `<option value="client" selected`, `value="someday"`, "moved to EV", `name="takes_payments" value="1" checked`} {
 		if !strings.Contains(page, want) {
@@ -278,7 +266,7 @@ func TestAPartialProjectPatchChangesOnlyTheFieldsSent(t *testing.T) {
 	b := setupWithLookup(t, nowhere())
 	po := b.user("po@example.com", accounts.RolePO)
 	tok := b.token(po)
-	cid := idOf(t, b.call("POST", "/api/v1/clients", tok, `{"display_name":"Acme"}`, 201))
+	cid := b.acmeClient(tok)
 	pid := idOf(t, b.call("POST", "/api/v1/projects", tok, fmt.Sprintf(`{"client_id":%s,"name":"App","po_id":%d,"kickoff_on":"2026-01-05","staging_on":"2026-06-01"}`, cid, po.ID), 201))
 	got := b.call("PATCH", "/api/v1/projects/"+pid, tok, `{"name":"App v2","production_on":"2026-07-01"}`, 200)
 	if got["name"] != "App v2" || got["production_on"] != "2026-07-01" {
@@ -288,11 +276,7 @@ func TestAPartialProjectPatchChangesOnlyTheFieldsSent(t *testing.T) {
 		got["kickoff_on"] != "2026-01-05" || got["staging_on"] != "2026-06-01" {
 		t.Errorf("fields not sent changed: %v", got)
 	}
-	var changed string
-	if err := b.srv.pool.QueryRow(context.Background(),
-		`SELECT details->>'changed' FROM audit_log WHERE action = 'project.update'`).Scan(&changed); err != nil {
-		t.Fatal(err)
-	}
+	changed := b.auditChanged("project.update")
 	if changed != `["name", "production_on"]` {
 		t.Errorf("audit names %s as changed, want name and production_on", changed)
 	}
@@ -328,10 +312,9 @@ func TestAProjectIsEditedFromItsPage(t *testing.T) {
 	t.Parallel()
 	b := setupWithLookup(t, nowhere())
 	tok := b.token(b.user("po@example.com", accounts.RolePO))
-	cid := idOf(t, b.call("POST", "/api/v1/clients", tok, `{"display_name":"Acme"}`, 201))
+	cid := b.acmeClient(tok)
 	pid := idOf(t, b.call("POST", "/api/v1/projects", tok, `{"client_id":`+cid+`,"name":"App","kickoff_on":"2026-01-05"}`, 201))
-	br := b.browser()
-	br.signIn("po@example.com")
+	br := b.browserAs("po@example.com")
 	_, page := br.get("/projects/" + pid)
 	if !strings.Contains(page, `href="/projects/`+pid+`/edit"`) {
 		t.Fatal("the project page has no Edit link for a project owner")
@@ -345,9 +328,7 @@ func TestAProjectIsEditedFromItsPage(t *testing.T) {
 		t.Errorf("staging before kickoff: %d, want 422 with the error inline and the name typed", resp.StatusCode)
 	}
 	resp, _ = br.post("/projects/"+pid, url.Values{"client_id": {cid}, "name": {"App v2"}, "kickoff_on": {"2026-01-05"}, "staging_on": {"2026-03-01"}})
-	if resp.StatusCode != 303 {
-		t.Fatalf("a good project edit: %d, want 303", resp.StatusCode)
-	}
+	mustStatus(t, resp, 303, "a good project edit: %d, want 303")
 	got := b.call("GET", "/api/v1/projects/"+pid, tok, "", 200)
 	if got["name"] != "App v2" || got["staging_on"] != "2026-03-01" {
 		t.Errorf("stored after the page edit: %v", got)

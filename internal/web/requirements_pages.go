@@ -48,72 +48,45 @@ func (s *Server) renderRequirementForm(w http.ResponseWriter, r *http.Request, s
 }
 
 func (s *Server) requirementNew(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	p, err := s.projects.GetProject(r.Context(), id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.renderRequirementForm(w, r, http.StatusOK, p, pages.NewForm(map[string]string{
-		"validation": verify.ValidationOV, "obtained_by": projects.ObtainedByAgency, "needed_by": fields.FormatDate(p.StagingOn)}))
+	withRecord(s, w, r, s.projects.GetProject, func(id int64, p *projects.Project) {
+		s.renderRequirementForm(w, r, http.StatusOK, p, pages.NewForm(map[string]string{
+			"validation": verify.ValidationOV, "obtained_by": projects.ObtainedByAgency, "needed_by": fields.FormatDate(p.StagingOn)}))
+	})
 }
 
+func requirementHref(id int64) string { return "/requirements/" + strconv.FormatInt(id, 10) }
+
 func (s *Server) requirementCreatePost(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if !parseForm(w, r, s) {
-		return
-	}
-	p, err := s.projects.GetProject(r.Context(), id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	f := postedForm(r, requirementFields...)
-	q, err := s.projects.CreateRequirement(r.Context(), actor(r), id, projects.RequirementInput{
-		Hostnames: projects.SplitHostnames(f.V("hostnames")), PublicFacing: f.Checked("public_facing"),
-		TakesPayments: f.Checked("takes_payments"), Validation: f.V("validation"), ObtainedBy: f.V("obtained_by"),
-		NeededBy: f.V("needed_by"), Notes: f.V("notes"),
-	})
-	if err != nil {
-		if invalid(err, &f) {
-			s.renderRequirementForm(w, r, http.StatusUnprocessableEntity, p, f)
-			return
+	postFormFor(s, w, r, requirementFields, s.projects.GetProject, func(_ *projects.Project, id int64, f pages.Form) (formDone, error) {
+		q, err := s.projects.CreateRequirement(r.Context(), actor(r), id, projects.RequirementInput{
+			Hostnames: projects.SplitHostnames(f.V("hostnames")), PublicFacing: f.Checked("public_facing"),
+			TakesPayments: f.Checked("takes_payments"), Validation: f.V("validation"), ObtainedBy: f.V("obtained_by"),
+			NeededBy: f.V("needed_by"), Notes: f.V("notes"),
+		})
+		if err != nil {
+			return formDone{}, err
 		}
-		s.fail(w, r, err)
-		return
-	}
-	s.flash(r, "ok", "Filed the certificate requirement. Next: look up the domain registration and work through the checklist.")
-	http.Redirect(w, r, "/requirements/"+strconv.FormatInt(q.ID, 10), http.StatusSeeOther)
+		return flashTo("Filed the certificate requirement. Next: look up the domain registration and work through the checklist.", requirementHref(q.ID)), nil
+	}, func(p *projects.Project, _ int64, f pages.Form) {
+		s.renderRequirementForm(w, r, http.StatusUnprocessableEntity, p, f)
+	})
+}
+
+var checkTitles = map[string]string{
+	"client_details":  "Organization details",
+	"good_standing":   "Good standing",
+	"contact_admin":   "Admin contact",
+	"contact_billing": "Billing contact",
+	"contact_tech":    "Technical contact",
+	"domains":         "Domain registration",
 }
 
 // checkTitle names a checklist item for people.
 func checkTitle(key string) string {
-	switch key {
-	case "client_details":
-		return "Organization details"
-	case "good_standing":
-		return "Good standing"
-	case "contact_admin":
-		return "Admin contact"
-	case "contact_billing":
-		return "Billing contact"
-	case "contact_tech":
-		return "Technical contact"
-	case "domains":
-		return "Domain registration"
-	}
 	if d, ok := strings.CutPrefix(key, "domain:"); ok {
 		return "Domain " + d
 	}
-	return key
+	return labelOr(checkTitles, key)
 }
 
 // checklistItems words a readiness report for the one checklist component.
@@ -126,18 +99,10 @@ func checklistItems(rep verify.Report) []components.CheckItem {
 	return items
 }
 
+var statusWords = map[string]string{verify.Green: "OK", verify.Amber: "Check", verify.Red: "Blocking"}
+
 // statusWord says a status in words, so colour is never the only signal.
-func statusWord(status string) string {
-	switch status {
-	case verify.Green:
-		return "OK"
-	case verify.Amber:
-		return "Check"
-	case verify.Red:
-		return "Blocking"
-	}
-	return status
-}
+func statusWord(status string) string { return labelOr(statusWords, status) }
 
 func snapshotRow(d projects.DomainSnapshot) pages.SnapshotRow {
 	row := pages.SnapshotRow{Domain: d.Domain, CheckedAt: d.CheckedAt.UTC().Format(dateTimeLayout), Source: strings.ToUpper(d.Source),
@@ -179,83 +144,70 @@ func snapshotRow(d projects.DomainSnapshot) pages.SnapshotRow {
 }
 
 func (s *Server) requirementView(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	q, err := s.projects.GetRequirement(r.Context(), id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	rep, err := s.projects.Readiness(r.Context(), id, 0)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	snaps, err := s.projects.DomainChecks(r.Context(), id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	rs, err := s.dashboard.RequirementStatus(r.Context(), id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	step := rs.Step
-	v := pages.RequirementView{ID: q.ID, ProjectID: q.ProjectID, ProjectName: q.ProjectName, ClientID: q.ClientID,
-		ClientName: q.ClientName, Hostnames: q.Hostnames, Advice: q.Advice(), Ready: rep.Ready, CanWrite: canWriteClients(r),
-		Facts: []pages.Fact{
-			{Label: "Step", Value: step.Label + ": " + ownerWords[step.Owner] + ", " + step.Next},
-			{Label: "Public-facing", Value: yesNo(q.PublicFacing)},
-			{Label: "Takes payments", Value: yesNo(q.TakesPayments)},
-			{Label: "Validation", Value: strings.ToUpper(q.Validation)},
-			{Label: "Obtained by", Value: q.ObtainedBy},
-			{Label: "Needed by", Value: fields.FormatDate(q.NeededBy)},
-			{Label: "Notes", Value: q.Notes},
-		}}
-	v.Checklist = checklistItems(rep)
-	v.Step = stepView(id, rs)
-	v.History = step.Index >= stepIndex(projects.StepIssued)
-	v.Internal = projects.InternalNames(q.Hostnames)
-	gate, err := s.installs.Gate(r.Context(), id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	list, err := s.installs.ForRequirements(r.Context(), id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	v.Gate = gateView(gate)
-	if v.Installs, err = s.installRows(r, list); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	for _, d := range snaps {
-		v.Snapshots = append(v.Snapshots, snapshotRow(d))
-	}
-	plan, err := s.lifecycle.RequirementPlan(r.Context(), id)
-	v.Renewal = s.renewalView(r, plan, err)
-	status := http.StatusOK
-	v.Manual = pages.ManualRegistrationForm{Errors: view.FieldErrors{}}
-	chosen := ""
-	if vals, fieldErrs, _, ok := s.takeForm(r, manualRegistrationKey(id)); ok {
-		status = http.StatusUnprocessableEntity
-		v.Manual = pages.ManualRegistrationForm{Open: true, RegistrantOrg: vals.Get("registrant_org"), AdminEmail: vals.Get("admin_email"),
-			Expires: vals.Get("expires"), Evidence: vals.Get("evidence"), Errors: fieldErrs}
-		chosen = vals.Get("domain")
-	}
-	for _, it := range rep.Items {
-		v.Manual.Open = v.Manual.Open || (strings.HasPrefix(it.Key, "domain:") && it.Status == verify.Red)
-	}
-	for _, d := range projects.RegistrableDomains(q.Hostnames) {
-		v.Manual.Domains = append(v.Manual.Domains, pages.Option{Value: d, Label: d, Selected: d == chosen})
-	}
-	s.renderStatus(w, r, status, pages.RequirementPage(s.pageData(r, "Requirement "+strconv.FormatInt(id, 10)), v))
+	withRecord(s, w, r, s.projects.GetRequirement, func(id int64, q *projects.Requirement) {
+		rep, err := s.projects.Readiness(r.Context(), id, 0)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		snaps, err := s.projects.DomainChecks(r.Context(), id)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		rs, err := s.dashboard.RequirementStatus(r.Context(), id)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		step := rs.Step
+		v := pages.RequirementView{ID: q.ID, ProjectID: q.ProjectID, ProjectName: q.ProjectName, ClientID: q.ClientID,
+			ClientName: q.ClientName, Hostnames: q.Hostnames, Advice: q.Advice(), Ready: rep.Ready, CanWrite: canWriteClients(r),
+			Facts: []pages.Fact{
+				{Label: "Step", Value: step.Label + ": " + ownerWords[step.Owner] + ", " + step.Next},
+				{Label: "Public-facing", Value: yesNo(q.PublicFacing)},
+				{Label: "Takes payments", Value: yesNo(q.TakesPayments)},
+				{Label: "Validation", Value: strings.ToUpper(q.Validation)},
+				{Label: "Obtained by", Value: q.ObtainedBy},
+				{Label: "Needed by", Value: fields.FormatDate(q.NeededBy)},
+				{Label: "Notes", Value: q.Notes},
+			}}
+		v.Checklist = checklistItems(rep)
+		v.Step = stepView(id, rs)
+		v.History = step.Index >= stepIndex(projects.StepIssued)
+		v.Internal = projects.InternalNames(q.Hostnames)
+		gate, err := s.installs.Gate(r.Context(), id)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		v.Gate = gateView(gate)
+		if v.Installs, err = s.requirementInstallRows(r, id); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		for _, d := range snaps {
+			v.Snapshots = append(v.Snapshots, snapshotRow(d))
+		}
+		plan, err := s.lifecycle.RequirementPlan(r.Context(), id)
+		v.Renewal = s.renewalView(r, plan, err)
+		status := http.StatusOK
+		v.Manual = pages.ManualRegistrationForm{Errors: view.FieldErrors{}}
+		chosen := ""
+		if vals, fieldErrs, _, ok := s.takeForm(r, manualRegistrationKey(id)); ok {
+			status = http.StatusUnprocessableEntity
+			v.Manual = pages.ManualRegistrationForm{Open: true, RegistrantOrg: vals.Get("registrant_org"), AdminEmail: vals.Get("admin_email"),
+				Expires: vals.Get("expires"), Evidence: vals.Get("evidence"), Errors: fieldErrs}
+			chosen = vals.Get("domain")
+		}
+		for _, it := range rep.Items {
+			v.Manual.Open = v.Manual.Open || (strings.HasPrefix(it.Key, "domain:") && it.Status == verify.Red)
+		}
+		for _, d := range projects.RegistrableDomains(q.Hostnames) {
+			v.Manual.Domains = append(v.Manual.Domains, pages.Option{Value: d, Label: d, Selected: d == chosen})
+		}
+		s.renderStatus(w, r, status, pages.RequirementPage(s.pageData(r, "Requirement "+strconv.FormatInt(id, 10)), v))
+	})
 }
 
 func manualRegistrationKey(requirementID int64) string {
@@ -265,13 +217,8 @@ func manualRegistrationKey(requirementID int64) string {
 // manualRegistrationPost records a registration entered by hand; a refused
 // form goes back to the requirement page with its values and errors.
 func (s *Server) manualRegistrationPost(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if err := r.ParseForm(); err != nil {
-		s.fail(w, r, errs.New(errs.BadRequest, "The form could not be read."))
+	id, ok := s.postedID(w, r)
+	if !ok {
 		return
 	}
 	f := r.PostForm

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"slices"
 	"strings"
@@ -56,12 +55,7 @@ func setupOrders(t *testing.T) *orderBundle {
 	set := services.New(pool, services.Config{Logger: log})
 	set.Orders = svc // against the simulator, with a checklist the test sets
 	acc := set.Accounts
-	srv := New(Config{Env: "test"}, Deps{Pool: pool, Logger: log, Services: set, OrderSimulator: sim})
-	ts := httptest.NewServer(srv.Handler())
-	t.Cleanup(func() {
-		ts.Close()
-		_ = srv.Close(context.Background())
-	})
+	srv, ts := startPortal(t, Config{Env: "test"}, Deps{Pool: pool, Logger: log, Services: set, OrderSimulator: sim})
 	b := &orderBundle{testBundle: &testBundle{t: t, srv: srv, ts: ts, acc: acc, logBuf: logBuf}, sim: sim, pool: pool, svc: svc, readiness: readiness}
 	b.fx = ordertest.New(t, pool, ordertest.Options{})
 	b.po = b.user("po@example.com", accounts.RolePO)
@@ -74,6 +68,25 @@ func (b *orderBundle) createBody() string {
 	return fmt.Sprintf(`{"requirement_id":%d,"csr_id":"%d","provider":"opensrs","product":"sslwebserver","period_years":1,
 		"contacts":{"admin":%d,"tech":%d},"server_type":"apache2","special_instructions":"none"}`,
 		b.fx.RequirementID, b.fx.CSRID, b.fx.AdminID, b.fx.TechID)
+}
+
+// draft places a draft order through the API as the PO: its id and its API address.
+func (b *orderBundle) draft() (int64, string) {
+	b.t.Helper()
+	resp, body := b.api("POST", "/api/v1/orders", b.poToken, b.createBody())
+	if resp.StatusCode != http.StatusCreated {
+		b.t.Fatalf("create a draft: %d %s", resp.StatusCode, body)
+	}
+	id := int64(decodeAs[map[string]any](b.t, body)["id"].(float64))
+	return id, fmt.Sprintf("/api/v1/orders/%d", id)
+}
+
+// submit submits the order at path (its API address) as the PO, which must succeed.
+func (b *orderBundle) submit(path string) {
+	b.t.Helper()
+	if resp, body := b.api("POST", path+"/submit", b.poToken, ""); resp.StatusCode != http.StatusOK {
+		b.t.Fatalf("submit: %d %s", resp.StatusCode, body)
+	}
 }
 
 func decodeAs[T any](t *testing.T, body string) T {
@@ -192,9 +205,7 @@ func TestTheOrdersAPIRejectsBadInput(t *testing.T) {
 		}
 	}
 
-	_, body := b.api("POST", "/api/v1/orders", b.poToken, b.createBody())
-	id := int64(decodeAs[map[string]any](t, body)["id"].(float64))
-	path := fmt.Sprintf("/api/v1/orders/%d", id)
+	_, path := b.draft()
 	if resp, body := b.api("POST", path+"/cancel", b.poToken, `{"reason":""}`); resp.StatusCode != 422 || !strings.Contains(body, `"reason"`) {
 		t.Errorf("cancel without a reason: %d %s", resp.StatusCode, body)
 	}
@@ -210,8 +221,7 @@ func TestTheAPIGateRefusesARedChecklistUnlessOverridden(t *testing.T) {
 	t.Parallel()
 	b := setupOrders(t)
 	b.readiness.SetReady(false)
-	_, body := b.api("POST", "/api/v1/orders", b.poToken, b.createBody())
-	id := int64(decodeAs[map[string]any](t, body)["id"].(float64))
+	id, _ := b.draft()
 	path := fmt.Sprintf("/api/v1/orders/%d/submit", id)
 	resp, body := b.api("POST", path, b.poToken, `{}`)
 	if resp.StatusCode != http.StatusConflict {
@@ -234,9 +244,7 @@ func TestTheAPIGateRefusesARedChecklistUnlessOverridden(t *testing.T) {
 func TestALostAnswerIsAcceptedAsUnknownAndSettledByAttach(t *testing.T) {
 	t.Parallel()
 	b := setupOrders(t)
-	_, body := b.api("POST", "/api/v1/orders", b.poToken, b.createBody())
-	id := int64(decodeAs[map[string]any](t, body)["id"].(float64))
-	path := fmt.Sprintf("/api/v1/orders/%d", id)
+	_, path := b.draft()
 	b.sim.SetFaultTimes("sw_register", opensrstest.FaultDropAfterProcessing, 1)
 	resp, body := b.api("POST", path+"/submit", b.poToken, "")
 	if resp.StatusCode != http.StatusAccepted || decodeAs[map[string]any](t, body)["state"] != "unknown" {
@@ -258,8 +266,7 @@ func TestALostAnswerIsAcceptedAsUnknownAndSettledByAttach(t *testing.T) {
 func TestOrderPagesWalkAnOrderWithForms(t *testing.T) {
 	t.Parallel()
 	b := setupOrders(t)
-	br := b.browser()
-	br.signIn(b.po.Email)
+	br := b.browserAs(b.po.Email)
 
 	resp, body := br.get(fmt.Sprintf("/orders/new?requirement_id=%d", b.fx.RequirementID))
 	if resp.StatusCode != 200 || !strings.Contains(body, `data-testid="readiness"`) || !strings.Contains(body, "admin@example.com (opensrs)") {
@@ -278,9 +285,7 @@ func TestOrderPagesWalkAnOrderWithForms(t *testing.T) {
 		t.Fatalf("create: %d to %q", resp.StatusCode, loc)
 	}
 	resp, _ = br.post(loc+"/submit", nil)
-	if resp.StatusCode != http.StatusSeeOther {
-		t.Fatalf("submit: %d", resp.StatusCode)
-	}
+	mustStatus(t, resp, http.StatusSeeOther, "submit: %d")
 	_, body = br.get(loc)
 	for _, want := range []string{`data-state="pending"`, "Submitted: the provider accepted it as order", `data-testid="timeline"`, "business day(s) since submission", "Check now"} {
 		if !strings.Contains(body, want) {
@@ -296,13 +301,10 @@ func TestOrderPagesWalkAnOrderWithForms(t *testing.T) {
 		t.Error("the issued filter shows a pending order")
 	}
 	resp, _ = br.post(loc+"/cancel", url.Values{"reason": {""}})
-	if resp.StatusCode != http.StatusUnprocessableEntity {
-		t.Errorf("cancel without a reason: %d, want 422", resp.StatusCode)
-	}
+	wantStatus(t, resp, http.StatusUnprocessableEntity, "cancel without a reason: %d, want 422")
 
 	// The dev page moves the simulated order along for an admin.
-	admin := b.browser()
-	admin.signIn(b.user("admin@example.com", accounts.RoleAdmin).Email)
+	admin := b.browserAs(b.user("admin@example.com", accounts.RoleAdmin).Email)
 	resp, body = admin.get("/dev/orders")
 	if resp.StatusCode != 200 || !strings.Contains(body, "Advance") {
 		t.Fatalf("dev orders page: %d", resp.StatusCode)
@@ -337,26 +339,8 @@ func TestTheOrderPageShowsTimelineClockAndNextActionInABrowser(t *testing.T) {
 	b.sim.SetState(o.ProviderOrderID, opensrs.StateAwaitingApproval)
 
 	bctx := browsertest.New(t)
-	page := fmt.Sprintf("%s/orders/%d", b.ts.URL, o.ID)
-	err = chromedp.Do(bctx,
-		chromedp.Navigate(page),
-		chromedp.WaitVisible(chromedp.CSS(`#email`)),
-		chromedp.SendKeys(chromedp.CSS(`#email`), b.po.Email),
-		chromedp.SendKeys(chromedp.CSS(`#password`), testPassword),
-		chromedp.Click(chromedp.CSS(`button[type=submit]`)),
-		chromedp.WaitVisible(chromedp.CSS(`[data-testid="timeline"]`)),
-	)
-	if err != nil {
-		t.Fatal(err)
-	}
-	text := func(sel string) string {
-		t.Helper()
-		out, err := chromedp.Run(bctx, chromedp.Text(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatalf("%s: %v", sel, err)
-		}
-		return out
-	}
+	b.chromeSignIn(bctx, fmt.Sprintf("/orders/%d", o.ID), b.po.Email, `[data-testid="timeline"]`)
+	text := func(sel string) string { t.Helper(); return chromeText(t, bctx, sel) }
 	state := func() string {
 		t.Helper()
 		attrs, err := chromedp.Run(bctx, chromedp.Attributes(chromedp.CSS(`[data-testid="order-state"]`)))
@@ -399,11 +383,7 @@ func TestTheOrderPageShowsTimelineClockAndNextActionInABrowser(t *testing.T) {
 func TestTheOrderAnswerListsTheActionsItsStateAllows(t *testing.T) {
 	t.Parallel()
 	b := setupOrders(t)
-	resp, body := b.api("POST", "/api/v1/orders", b.poToken, b.createBody())
-	if resp.StatusCode != http.StatusCreated {
-		t.Fatalf("create: %d %s", resp.StatusCode, body)
-	}
-	path := fmt.Sprintf("/api/v1/orders/%d", int64(decodeAs[map[string]any](t, body)["id"].(float64)))
+	_, path := b.draft()
 	actions := func() []string {
 		t.Helper()
 		resp, body := b.api("GET", path, b.amToken, "")
@@ -421,9 +401,7 @@ func TestTheOrderAnswerListsTheActionsItsStateAllows(t *testing.T) {
 	if got := actions(); !slices.Equal(got, []string{"submit", "edit", "cancel"}) {
 		t.Errorf("a draft allows %v, want [submit edit cancel]", got)
 	}
-	if resp, body := b.api("POST", path+"/submit", b.poToken, ""); resp.StatusCode != http.StatusOK {
-		t.Fatalf("submit: %d %s", resp.StatusCode, body)
-	}
+	b.submit(path)
 	if got := actions(); !slices.Equal(got, []string{"refresh", "cancel"}) {
 		t.Errorf("a pending order allows %v, want [refresh cancel]", got)
 	}

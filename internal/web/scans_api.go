@@ -4,7 +4,6 @@ import (
 	"net/http"
 
 	"github.com/certportal/certportal/internal/installs"
-	"github.com/certportal/certportal/web/templates/view"
 )
 
 type scanBody struct {
@@ -13,140 +12,56 @@ type scanBody struct {
 
 // apiScanCreate queues a scan: 202 with the queued scan.
 func (s *Server) apiScanCreate(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
+	installExists := func(id int64) (scanBody, error) {
+		_, err := s.installs.Get(r.Context(), id)
+		return scanBody{}, err
 	}
-	if _, err := s.installs.Get(r.Context(), id); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	var in scanBody
-	if err := decodeJSON(r, &in); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	sc, err := s.installs.StartScan(r.Context(), actor(r), id, in.Scanner)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	w.Header().Set("Location", "/api/v1/scans/"+view.Itoa(sc.ID))
-	s.writeJSON(w, http.StatusAccepted, sc)
+	serveByID(s, w, r, http.StatusAccepted, installExists, func(id int64, in scanBody) (*installs.Scan, error) {
+		sc, err := s.installs.StartScan(r.Context(), actor(r), id, in.Scanner)
+		if err == nil {
+			created(w, "/api/v1/scans/", sc.ID)
+		}
+		return sc, err
+	})
 }
 
 func (s *Server) apiScanList(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if _, err := s.installs.Get(r.Context(), id); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	list, err := s.installs.Scans(r.Context(), id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if list == nil {
-		list = []installs.Scan{}
-	}
-	s.writeJSON(w, http.StatusOK, map[string]any{"scans": list})
+	serveList(s, w, r, "scans", func(id int64) (*installs.Install, error) { return s.installs.Get(r.Context(), id) },
+		func(id int64) ([]installs.Scan, error) { return s.installs.Scans(r.Context(), id) })
 }
 
 func (s *Server) apiScanGet(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	sc, err := s.installs.GetScan(r.Context(), id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.writeJSON(w, http.StatusOK, sc)
+	serveID(s, w, r, http.StatusOK, func(id int64) (*installs.Scan, error) { return s.installs.GetScan(r.Context(), id) })
 }
 
 func (s *Server) apiScanCancel(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	sc, err := s.installs.CancelScan(r.Context(), actor(r), id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.writeJSON(w, http.StatusOK, sc)
+	serveID(s, w, r, http.StatusOK, func(id int64) (*installs.Scan, error) {
+		return s.installs.CancelScan(r.Context(), actor(r), id)
+	})
 }
 
 func (s *Server) apiScanReport(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	rep, err := s.installs.ScanReport(r.Context(), id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.writeJSON(w, http.StatusOK, rep)
+	serveID(s, w, r, http.StatusOK, func(id int64) (any, error) { return s.installs.ScanReport(r.Context(), id) })
 }
 
 // apiShareCreate answers 201 with the link; its token is in no other answer.
 func (s *Server) apiShareCreate(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	sh, err := s.installs.ShareReport(r.Context(), actor(r), id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	w.Header().Set("Cache-Control", "no-store")
-	s.writeJSON(w, http.StatusCreated, map[string]any{"id": sh.ID, "scan_id": sh.ScanID, "token": sh.Token,
-		"url": shareURL(r, sh.Token), "created_at": sh.CreatedAt, "expires_at": sh.ExpiresAt})
+	serveID(s, w, r, http.StatusCreated, func(id int64) (map[string]any, error) {
+		sh, err := s.installs.ShareReport(r.Context(), actor(r), id)
+		if err != nil {
+			return nil, err
+		}
+		w.Header().Set("Cache-Control", "no-store")
+		return map[string]any{"id": sh.ID, "scan_id": sh.ScanID, "token": sh.Token,
+			"url": shareURL(r, sh.Token), "created_at": sh.CreatedAt, "expires_at": sh.ExpiresAt}, nil
+	})
 }
 
 func (s *Server) apiShareList(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if _, err := s.installs.GetScan(r.Context(), id); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	list, err := s.installs.Shares(r.Context(), id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if list == nil {
-		list = []installs.Share{}
-	}
-	s.writeJSON(w, http.StatusOK, map[string]any{"shares": list})
+	serveList(s, w, r, "shares", func(id int64) (*installs.Scan, error) { return s.installs.GetScan(r.Context(), id) },
+		func(id int64) ([]installs.Share, error) { return s.installs.Shares(r.Context(), id) })
 }
 
 func (s *Server) apiShareRevoke(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	sh, err := s.installs.RevokeShare(r.Context(), actor(r), id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.writeJSON(w, http.StatusOK, sh)
+	serveID(s, w, r, http.StatusOK, func(id int64) (any, error) { return s.installs.RevokeShare(r.Context(), actor(r), id) })
 }

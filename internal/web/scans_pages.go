@@ -3,9 +3,11 @@ package web
 import (
 	"net/http"
 
+	"github.com/a-h/templ"
 	"github.com/go-chi/chi/v5"
 
 	"github.com/certportal/certportal/internal/accounts"
+	"github.com/certportal/certportal/internal/errs"
 	"github.com/certportal/certportal/internal/installs"
 	"github.com/certportal/certportal/internal/tlscheck"
 	"github.com/certportal/certportal/web/templates/pages"
@@ -59,21 +61,16 @@ func scannerName(s string) string {
 
 // installScanPost queues a scan from the install page.
 func (s *Server) installScanPost(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if !parseForm(w, r, s) {
-		return
-	}
-	sc, err := s.installs.StartScan(r.Context(), actor(r), id, r.PostFormValue("scanner"))
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.flash(r, "ok", "Scan queued.")
-	http.Redirect(w, r, "/scans/"+view.Itoa(sc.ID), http.StatusSeeOther)
+	s.postAction(w, r, func(id int64) (formDone, error) {
+		if err := r.ParseForm(); err != nil {
+			return formDone{}, errs.New(errs.BadRequest, "The form could not be read.")
+		}
+		sc, err := s.installs.StartScan(r.Context(), actor(r), id, r.PostFormValue("scanner"))
+		if err != nil {
+			return formDone{}, err
+		}
+		return flashTo("Scan queued.", "/scans/"+view.Itoa(sc.ID)), nil
+	})
 }
 
 func (s *Server) scanViewModel(r *http.Request, id int64) (pages.ScanView, error) {
@@ -116,32 +113,25 @@ func (s *Server) scanViewModel(r *http.Request, id int64) (pages.ScanView, error
 	return v, nil
 }
 
-func (s *Server) scanView(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
+// scanPage is the scan's page; newShareURL is a link just made, shown once.
+func (s *Server) scanPage(r *http.Request, id int64, newShareURL string) (templ.Component, error) {
 	v, err := s.scanViewModel(r, id)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return nil, err
 	}
-	s.render(w, r, pages.ScanPage(s.pageData(r, "Scan #"+view.Itoa(id)), v))
+	v.NewShareURL = newShareURL
+	return pages.ScanPage(s.pageData(r, "Scan #"+view.Itoa(id)), v), nil
+}
+
+func (s *Server) scanView(w http.ResponseWriter, r *http.Request) {
+	s.showByID(w, r, func(id int64) (templ.Component, error) { return s.scanPage(r, id, "") })
 }
 
 func (s *Server) scanCancelPost(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if _, err := s.installs.CancelScan(r.Context(), actor(r), id); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.flash(r, "ok", "Cancel requested: the scan stops within a few seconds.")
-	http.Redirect(w, r, "/scans/"+view.Itoa(id), http.StatusSeeOther)
+	s.postAction(w, r, func(id int64) (formDone, error) {
+		_, err := s.installs.CancelScan(r.Context(), actor(r), id)
+		return flashTo("Cancel requested: the scan stops within a few seconds.", "/scans/"+view.Itoa(id)), err
+	})
 }
 
 // shareURL is the link a share token opens, absolute when the request says
@@ -157,39 +147,27 @@ func shareURL(r *http.Request, token string) string {
 // scanSharePost creates a link and shows it once, on the page itself (not
 // in a flash or a redirect, which would store or log it).
 func (s *Server) scanSharePost(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	sh, err := s.installs.ShareReport(r.Context(), actor(r), id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	v, err := s.scanViewModel(r, id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	v.NewShareURL = shareURL(r, sh.Token)
-	w.Header().Set("Cache-Control", "no-store")
-	s.render(w, r, pages.ScanPage(s.pageData(r, "Scan #"+view.Itoa(id)), v))
+	s.showByID(w, r, func(id int64) (templ.Component, error) {
+		sh, err := s.installs.ShareReport(r.Context(), actor(r), id)
+		if err != nil {
+			return nil, err
+		}
+		page, err := s.scanPage(r, id, shareURL(r, sh.Token))
+		if err == nil {
+			w.Header().Set("Cache-Control", "no-store")
+		}
+		return page, err
+	})
 }
 
 func (s *Server) shareRevokePost(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	sh, err := s.installs.RevokeShare(r.Context(), actor(r), id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.flash(r, "ok", "Link revoked: it no longer opens the report.")
-	http.Redirect(w, r, "/scans/"+view.Itoa(sh.ScanID), http.StatusSeeOther)
+	s.postAction(w, r, func(id int64) (formDone, error) {
+		sh, err := s.installs.RevokeShare(r.Context(), actor(r), id)
+		if err != nil {
+			return formDone{}, err
+		}
+		return flashTo("Link revoked: it no longer opens the report.", "/scans/"+view.Itoa(sh.ScanID)), nil
+	})
 }
 
 // sharedReport is the page a shared link opens, without sign-in.

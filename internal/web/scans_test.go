@@ -178,8 +178,7 @@ func TestSSLLabsIsOfferedOnlyForPublicHostsAndRunsAgainstTheAPI(t *testing.T) {
 	if resp.StatusCode != 422 || !strings.Contains(out, `"scanner"`) || !strings.Contains(out, "internal") {
 		t.Errorf("SSL Labs on an internal requirement: %d %s, want 422 at scanner", resp.StatusCode, out)
 	}
-	br := b.browser()
-	br.signIn("po@example.com")
+	br := b.browserAs("po@example.com")
 	_, page := br.get(fmt.Sprintf("/installs/%d", internal))
 	if strings.Contains(page, `data-testid="scan-ssllabs"`) || !strings.Contains(page, "SSL Labs is not offered") {
 		t.Error("the internal install's page offers SSL Labs")
@@ -218,8 +217,7 @@ func TestTheScanPageShowsProgressThenTheReportAndSharesItOnce(t *testing.T) {
 	b.startScans(scanner, nil)
 	b.user("eng@example.com", accounts.RoleEngineer)
 	b.user("am@example.com", accounts.RoleAM)
-	eng := b.browser()
-	eng.signIn("eng@example.com")
+	eng := b.browserAs("eng@example.com")
 	installID := b.recordInstall(eng, f)
 
 	resp, _ := eng.post(fmt.Sprintf("/installs/%d/scans", installID), map[string][]string{"scanner": {"testssl"}})
@@ -250,8 +248,7 @@ func TestTheScanPageShowsProgressThenTheReportAndSharesItOnce(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	am := b.browser()
-	am.signIn("am@example.com")
+	am := b.browserAs("am@example.com")
 	am.get(scanPath)
 	resp, page = am.post(scanPath+"/shares", nil)
 	m := regexp.MustCompile(`/reports/([A-Za-z0-9_-]{43})`).FindStringSubmatch(page)

@@ -27,22 +27,13 @@ func (s *Server) billingContact(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) billingContactPost(w http.ResponseWriter, r *http.Request) {
-	if !parseForm(w, r, s) {
-		return
-	}
-	f := postedForm(r, billingFields...)
-	_, err := s.clients.SetAgencyBillingContact(r.Context(), actor(r), clients.AgencyBillingContact{
-		FirstName: f.V("first_name"), LastName: f.V("last_name"), Title: f.V("title"), OrgName: f.V("org_name"),
-		Address: clients.Address{Address1: f.V("address1"), Address2: f.V("address2"), City: f.V("city"), State: f.V("state"),
-			PostalCode: f.V("postal_code"), Country: f.V("country")}, Phone: f.V("phone"), Email: f.V("email")})
-	if err != nil {
-		if invalid(err, &f) {
-			s.renderStatus(w, r, http.StatusUnprocessableEntity, pages.BillingContactPage(s.pageData(r, "Billing contact"), f))
-			return
-		}
-		s.fail(w, r, err)
-		return
-	}
-	s.flash(r, "ok", "Saved the agency's billing contact.")
-	http.Redirect(w, r, "/settings/billing-contact", http.StatusSeeOther)
+	s.postForm(w, r, billingFields, func(f pages.Form) (formDone, error) {
+		_, err := s.clients.SetAgencyBillingContact(r.Context(), actor(r), clients.AgencyBillingContact{
+			FirstName: f.V("first_name"), LastName: f.V("last_name"), Title: f.V("title"), OrgName: f.V("org_name"),
+			Address: clients.Address{Address1: f.V("address1"), Address2: f.V("address2"), City: f.V("city"), State: f.V("state"),
+				PostalCode: f.V("postal_code"), Country: f.V("country")}, Phone: f.V("phone"), Email: f.V("email")})
+		return flashTo("Saved the agency's billing contact.", "/settings/billing-contact"), err
+	}, func(f pages.Form) {
+		s.renderStatus(w, r, http.StatusUnprocessableEntity, pages.BillingContactPage(s.pageData(r, "Billing contact"), f))
+	})
 }

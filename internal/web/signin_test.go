@@ -216,11 +216,7 @@ func TestSimultaneousWrongPasswordsOverHTTPAreCheckedOnlyUpToTheLimit(t *testing
 	if count[http.StatusUnauthorized] != 5 || count[http.StatusTooManyRequests]+count[http.StatusServiceUnavailable] != attempts-5 {
 		t.Errorf("%d simultaneous wrong passwords answered %v; want exactly 5 × 401 and the rest 429 or 503", attempts, count)
 	}
-	var audited int
-	if err := b.srv.pool.QueryRow(context.Background(), `SELECT count(*) FROM audit_log WHERE action = 'auth.login_failed'`).Scan(&audited); err != nil {
-		t.Fatal(err)
-	}
-	if audited != 5 {
+	if audited := b.audited("auth.login_failed"); audited != 5 {
 		t.Errorf("%d passwords were checked (audited failures), want 5", audited)
 	}
 }
@@ -279,17 +275,13 @@ func TestASignInPastTheHashingLimitGets503WithRetryAfter(t *testing.T) {
 	}
 	release()
 	resp, _ = br.post("/login", url.Values{"email": {"po@example.com"}, "password": {testPassword}})
-	if resp.StatusCode != http.StatusSeeOther {
-		t.Errorf("sign-in once the slot is free: %d, want 303", resp.StatusCode)
-	}
+	wantStatus(t, resp, http.StatusSeeOther, "sign-in once the slot is free: %d, want 303")
 }
 
 func TestFiveWrongPasswordsAtReauthSignTheSessionOut(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	b.user("eng@example.com", accounts.RoleEngineer)
-	br := b.browser()
-	br.signIn("eng@example.com")
+	br := b.signedIn("eng@example.com", accounts.RoleEngineer)
 	br.get("/reauth?next=%2Fprofile")
 	for i := range 4 {
 		resp, _ := br.post("/reauth", url.Values{"password": {"not it at all"}, "next": {"/profile"}})
@@ -335,9 +327,7 @@ func TestChangingAPasswordEndsTheUsersOtherSessions(t *testing.T) {
 	fresh := b.browser()
 	fresh.get("/login")
 	resp, _ := fresh.post("/login", url.Values{"email": {"eng@example.com"}, "password": {"a brand new passphrase"}})
-	if resp.StatusCode != http.StatusSeeOther {
-		t.Fatalf("sign-in with the new password: %d", resp.StatusCode)
-	}
+	mustStatus(t, resp, http.StatusSeeOther, "sign-in with the new password: %d")
 	if resp, _ := fresh.get("/profile"); resp.StatusCode != http.StatusOK {
 		t.Errorf("a session signed in after the change: /profile answered %d, want 200", resp.StatusCode)
 	}

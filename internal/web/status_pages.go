@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/a-h/templ"
 	"github.com/go-chi/chi/v5"
 
 	"github.com/certportal/certportal/internal/accounts"
@@ -67,27 +68,22 @@ func statusView(st *dashboard.Status, heading string, shared bool) pages.StatusV
 }
 
 func (s *Server) clientStatus(w http.ResponseWriter, r *http.Request) {
-	s.renderClientStatus(w, r, "")
+	s.showByID(w, r, func(id int64) (templ.Component, error) { return s.clientStatusPage(r, id, "") })
 }
 
-func (s *Server) renderClientStatus(w http.ResponseWriter, r *http.Request, newShareURL string) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
+// clientStatusPage is the client's status page; newShareURL is a share link
+// just made, shown once.
+func (s *Server) clientStatusPage(r *http.Request, id int64, newShareURL string) (templ.Component, error) {
 	st, err := s.dashboard.ClientStatus(r.Context(), id)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return nil, err
 	}
 	v := statusView(st, st.ClientName+": status", false)
 	if u := currentUser(r); u.Has(accounts.RolePO, accounts.RoleAM) {
 		v.CanShare, v.ShareFor, v.ShareURL = true, id, newShareURL
 		shares, err := s.clients.Shares(r.Context(), id)
 		if err != nil {
-			s.fail(w, r, err)
-			return
+			return nil, err
 		}
 		now := time.Now()
 		for _, sh := range shares {
@@ -102,63 +98,39 @@ func (s *Server) renderClientStatus(w http.ResponseWriter, r *http.Request, newS
 				Expires: fmtTime(sh.ExpiresAt), Status: state, Active: sh.Active(now)})
 		}
 	}
-	s.render(w, r, pages.StatusPage(s.pageData(r, st.ClientName+": status"), v))
+	return pages.StatusPage(s.pageData(r, st.ClientName+": status"), v), nil
 }
 
 func (s *Server) projectStatus(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	st, err := s.dashboard.ProjectStatus(r.Context(), id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	name := st.ClientName
-	if len(st.Projects) == 1 {
-		name += " · " + st.Projects[0].Name
-	}
-	s.render(w, r, pages.StatusPage(s.pageData(r, name+": status"), statusView(st, name+": status", false)))
+	withRecord(s, w, r, s.dashboard.ProjectStatus, func(id int64, st *dashboard.Status) {
+		name := st.ClientName
+		if len(st.Projects) == 1 {
+			name += " · " + st.Projects[0].Name
+		}
+		s.render(w, r, pages.StatusPage(s.pageData(r, name+": status"), statusView(st, name+": status", false)))
+	})
 }
 
 func (s *Server) shareCreatePost(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	token, _, err := s.clients.CreateShare(r.Context(), actor(r), id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	scheme := "http"
-	if s.cfg.Production || r.TLS != nil {
-		scheme = "https"
-	}
-	// Shown once, on this answer; never stored in a flash or a log.
-	s.renderClientStatus(w, r, scheme+"://"+r.Host+"/shared/status/"+token)
+	s.showByID(w, r, func(id int64) (templ.Component, error) {
+		token, _, err := s.clients.CreateShare(r.Context(), actor(r), id)
+		if err != nil {
+			return nil, err
+		}
+		// Shown once, on this answer; never stored in a flash or a log.
+		return s.clientStatusPage(r, id, s.absoluteURL(r, "/shared/status/"+token))
+	})
 }
 
 func (s *Server) clientShareRevokePost(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	shareID, err := pathID(r, "share")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if err := s.clients.RevokeShare(r.Context(), actor(r), id, shareID); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.flash(r, "ok", "The share link is withdrawn.")
-	http.Redirect(w, r, "/clients/"+strconv.FormatInt(id, 10)+"/status", http.StatusSeeOther)
+	s.postAction(w, r, func(id int64) (formDone, error) {
+		shareID, err := pathID(r, "share")
+		if err != nil {
+			return formDone{}, err
+		}
+		err = s.clients.RevokeShare(r.Context(), actor(r), id, shareID)
+		return flashTo("The share link is withdrawn.", "/clients/"+strconv.FormatInt(id, 10)+"/status"), err
+	})
 }
 
 // sharedStatus is the client-facing status page behind a share link: no
@@ -180,29 +152,9 @@ func (s *Server) sharedStatus(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiClientStatus(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	st, err := s.dashboard.ClientStatus(r.Context(), id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.writeJSON(w, http.StatusOK, st)
+	serveID(s, w, r, http.StatusOK, func(id int64) (any, error) { return s.dashboard.ClientStatus(r.Context(), id) })
 }
 
 func (s *Server) apiProjectStatus(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	st, err := s.dashboard.ProjectStatus(r.Context(), id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.writeJSON(w, http.StatusOK, st)
+	serveID(s, w, r, http.StatusOK, func(id int64) (any, error) { return s.dashboard.ProjectStatus(r.Context(), id) })
 }

@@ -9,21 +9,17 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/certportal/certportal/internal/accounts"
 	"github.com/certportal/certportal/internal/dashboard"
-	"github.com/certportal/certportal/internal/seed"
 )
 
 func TestSharedClientStatusShowsOnlyThatClientUntilWithdrawn(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
+	b.seedDemo()
 	ctx := context.Background()
 	pool := b.srv.pool
-	if _, err := seed.Demo(ctx, pool, time.Time{}); err != nil {
-		t.Fatal(err)
-	}
 	var harbor, juniper int64
 	if err := pool.QueryRow(ctx, `SELECT (SELECT id FROM clients WHERE display_name = 'Harbor Dental'),
 		(SELECT id FROM clients WHERE display_name = 'Juniper Outfitters')`).Scan(&harbor, &juniper); err != nil {
@@ -33,8 +29,7 @@ func TestSharedClientStatusShowsOnlyThatClientUntilWithdrawn(t *testing.T) {
 		t.Fatal(err)
 	}
 	am := b.user("am@example.com", accounts.RoleAM)
-	br := b.browser()
-	br.signIn(am.Email)
+	br := b.browserAs(am.Email)
 	resp, page := br.get("/clients/" + strconv.FormatInt(harbor, 10) + "/status")
 	if resp.StatusCode != 200 || !strings.Contains(page, "internal: client pays late") || !strings.Contains(page, "Verifying") || !strings.Contains(page, "CSR ready") {
 		t.Fatalf("internal status page: %d; want notes and each requirement's step\n%s", resp.StatusCode, page)
@@ -103,26 +98,20 @@ func TestSharedClientStatusShowsOnlyThatClientUntilWithdrawn(t *testing.T) {
 	var shareID int64
 	_ = pool.QueryRow(ctx, `SELECT id FROM client_shares`).Scan(&shareID)
 	resp, _ = br.post("/clients/"+strconv.FormatInt(harbor, 10)+"/shares/"+strconv.FormatInt(shareID, 10)+"/revoke", nil)
-	if resp.StatusCode != http.StatusSeeOther {
-		t.Fatalf("withdraw: %d", resp.StatusCode)
-	}
+	mustStatus(t, resp, http.StatusSeeOther, "withdraw: %d")
 	if code, _ := get(); code != http.StatusNotFound {
 		t.Errorf("after withdrawal the link answered %d, want 404", code)
 	}
 	// Another client's share cannot be withdrawn through this client.
 	resp, _ = br.post("/clients/"+strconv.FormatInt(juniper, 10)+"/shares/"+strconv.FormatInt(shareID, 10)+"/revoke", nil)
-	if resp.StatusCode != http.StatusNotFound {
-		t.Errorf("withdrawing through another client: %d, want 404", resp.StatusCode)
-	}
+	wantStatus(t, resp, http.StatusNotFound, "withdrawing through another client: %d, want 404")
 }
 
 func TestRequirementProjectAndStatusPagesShowTheSameStep(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
+	b.seedDemo()
 	ctx := context.Background()
-	if _, err := seed.Demo(ctx, b.srv.pool, time.Time{}); err != nil {
-		t.Fatal(err)
-	}
 	am := b.user("am@example.com", accounts.RoleAM)
 	tok := b.token(am)
 	var clientID int64
@@ -132,8 +121,7 @@ func TestRequirementProjectAndStatusPagesShowTheSameStep(t *testing.T) {
 	if err := json.Unmarshal([]byte(body), &st); err != nil || len(st.Projects) == 0 {
 		t.Fatalf("status API: %v %s", err, body)
 	}
-	br := b.browser()
-	br.signIn(am.Email)
+	br := b.browserAs(am.Email)
 	keys := map[string]bool{}
 	for _, p := range st.Projects {
 		_, projectPage := br.get("/projects/" + strconv.FormatInt(p.ProjectID, 10))

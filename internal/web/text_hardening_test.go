@@ -9,7 +9,9 @@ import (
 	"github.com/certportal/certportal/internal/accounts"
 )
 
-type fieldsBody struct {
+// apiError is the API's answer to bad input: what is wrong and, per field,
+// its message.
+type apiError struct {
 	Error  string            `json:"error"`
 	Fields map[string]string `json:"fields"`
 }
@@ -39,14 +41,13 @@ func TestNULAndControlCharactersAnswer4xxNamingTheFieldNot500(t *testing.T) {
 	}
 	for _, tt := range tests {
 		resp, body := b.api(tt.method, tt.path, tt.token, tt.body)
-		var got fieldsBody
+		var got apiError
 		decodeInto(t, body, &got)
 		if resp.StatusCode != tt.status || got.Fields[tt.field] == "" {
 			t.Errorf("%s: %d %s, want %d naming %q", tt.name, resp.StatusCode, body, tt.status, tt.field)
 		}
 	}
-	br := b.browser()
-	br.signIn("admin@example.com")
+	br := b.browserAs("admin@example.com")
 	if resp, body := br.get("/audit?action=auth.login%00"); resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "The query parameter action has a NUL character.") {
 		t.Errorf("the audit page with NUL in its filter: %d, want 400 naming action\n%s", resp.StatusCode, body)
 	}

@@ -1,0 +1,49 @@
+// The shape the paged lists share, as pages and as API answers: the page the
+// request asks for, fetched from the service, and the sortable column heads.
+
+package web
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/certportal/certportal/internal/page"
+	"github.com/certportal/certportal/web/templates/view"
+)
+
+// fetchPage reads the page a list request asks for (?limit=&sort=&dir=&after=&before=,
+// sorted by one of sorts) and fetches it with get.
+func fetchPage[F, T any](r *http.Request, sorts []string, f F,
+	get func(ctx context.Context, f F, req page.Request) (page.Result[T], error)) (page.Result[T], page.Request, error) {
+	req, err := readPage(r, sorts)
+	if err != nil {
+		return page.Result[T]{}, req, err
+	}
+	res, err := get(r.Context(), f, req)
+	return res, req, err
+}
+
+// pagedAnswer is a page of a list as the API answers it: {key: [...]} and
+// the cursors of the pages around it (see pageCursors), left out at the ends.
+func pagedAnswer[T any](key string, items []T, next, prev string) map[string]any {
+	out := map[string]any{key: items}
+	if next != "" {
+		out["next"] = next
+	}
+	if prev != "" {
+		out["prev"] = prev
+	}
+	return out
+}
+
+// pagedColumns are the heads of a paged table sorted as req says; a head
+// with no key cannot sort the table, so it links nowhere.
+func pagedColumns(r *http.Request, req page.Request, defs [][2]string, numeric ...string) []view.Column {
+	cols := columns(r, sortSpec{Key: req.Sort, Desc: req.Desc}, defs, numeric...)
+	for i := range cols {
+		if cols[i].Key == "" {
+			cols[i].Href = ""
+		}
+	}
+	return cols
+}
