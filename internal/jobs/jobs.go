@@ -124,8 +124,9 @@ type Runner struct {
 	pausedUntil time.Time // set when the provider rate-limits this process
 }
 
-// New builds the River client with its workers and the periodic sweep, and
-// connects svc to it so submissions schedule their polls.
+// New builds the River client with its workers and the periodic sweep. The
+// poll jobs that submissions schedule come from the PollScheduler given to
+// svc when it was built (NewPollScheduler).
 func New(pool *pgxpool.Pool, svc *orders.OrderService, cfg Config) (*Runner, error) {
 	if cfg.PollInterval <= 0 {
 		cfg.PollInterval = 15 * time.Minute
@@ -217,7 +218,6 @@ func New(pool *pgxpool.Pool, svc *orders.OrderService, cfg Config) (*Runner, err
 		return nil, fmt.Errorf("jobs: river client: %w", err)
 	}
 	r.client = client
-	svc.SetPollScheduler(r)
 	if cfg.Notify != nil {
 		cfg.Notify.SetEnqueuer(r)
 	}
@@ -244,14 +244,32 @@ func (r *Runner) Stop(ctx context.Context) error {
 	return nil
 }
 
-// SchedulePollTx implements orders.OrderPollScheduler: the poll job is
-// inserted in the transaction that records the submission.
+// PollScheduler inserts order poll jobs; it implements
+// orders.OrderPollScheduler. It is an insert-only River client, built before
+// the order service and handed to it in its configuration, so the order
+// service does not need the Runner (which needs the order service) to exist.
+type PollScheduler struct {
+	client *river.Client[pgx.Tx]
+}
+
+// NewPollScheduler returns a PollScheduler inserting into pool's River
+// tables; the Runner's workers, in this process or another, run the jobs.
+func NewPollScheduler(pool *pgxpool.Pool) (*PollScheduler, error) {
+	client, err := river.NewClient(riverpgxv5.New(pool), &river.Config{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		return nil, fmt.Errorf("jobs: poll scheduler: %w", err)
+	}
+	return &PollScheduler{client: client}, nil
+}
+
+// SchedulePollTx inserts the poll job in the transaction that records the
+// submission.
 //
 // Poll jobs are inserted available now, whatever at says: the job itself
 // snoozes until the order's next_poll_at. A job inserted for the future
 // would wait for River's scheduler (every 5s, on the leader) to release it.
-func (r *Runner) SchedulePollTx(ctx context.Context, tx pgx.Tx, orderID int64, at time.Time) error {
-	_, err := r.client.InsertTx(ctx, tx, OrderPollArgs{OrderID: orderID}, nil)
+func (p *PollScheduler) SchedulePollTx(ctx context.Context, tx pgx.Tx, orderID int64, at time.Time) error {
+	_, err := p.client.InsertTx(ctx, tx, OrderPollArgs{OrderID: orderID}, nil)
 	if err != nil {
 		return fmt.Errorf("jobs: schedule poll of order %d: %w", orderID, err)
 	}

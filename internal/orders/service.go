@@ -31,7 +31,9 @@ type CertificateIntake interface {
 }
 
 // OrderPollScheduler starts following an order at the provider, in the
-// transaction that records its submission (implemented by internal/jobs).
+// transaction that records its submission (implemented by
+// jobs.PollScheduler, which is built before the order service so neither
+// package has to be connected to the other afterwards).
 type OrderPollScheduler interface {
 	SchedulePollTx(ctx context.Context, tx pgx.Tx, orderID int64, at time.Time) error
 }
@@ -50,6 +52,9 @@ type OrderServiceConfig struct {
 	Readiness ReadinessChecker
 	// Intake stores issued certificates; nil leaves completed orders waiting.
 	Intake CertificateIntake
+	// Polls schedules the background poll of a submitted order; nil leaves
+	// orders to be polled only on refresh.
+	Polls OrderPollScheduler
 	// Clients and Projects are read for an order's contacts and requirement.
 	Clients  *clients.Service
 	Projects *projects.Service
@@ -72,7 +77,6 @@ type OrderServiceConfig struct {
 type OrderService struct {
 	pool      *pgxpool.Pool
 	cfg       OrderServiceConfig
-	scheduler OrderPollScheduler
 	log       *slog.Logger
 	providers map[string]Provider
 	names     []string // in registration order
@@ -154,10 +158,6 @@ func (s *OrderService) callable(name string) (Provider, error) {
 	}
 	return p, nil
 }
-
-// SetPollScheduler connects background polling; without one, orders are
-// polled only on refresh.
-func (s *OrderService) SetPollScheduler(p OrderPollScheduler) { s.scheduler = p }
 
 // PollInterval is the configured time between two polls of an order.
 func (s *OrderService) PollInterval() time.Duration { return s.cfg.PollInterval }

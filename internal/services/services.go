@@ -44,6 +44,9 @@ type Config struct {
 	OpenSRS *opensrs.Client
 	// PollInterval is the normal time between two polls of an order (0: 15m).
 	PollInterval time.Duration
+	// Polls schedules the background poll of a submitted order
+	// (jobs.NewPollScheduler); nil polls orders only on refresh.
+	Polls orders.OrderPollScheduler
 	// SubmitTimeout and PollTimeout bound provider calls (0: the orders defaults).
 	SubmitTimeout, PollTimeout time.Duration
 	// Notify is where notifications go (SMTP, Slack, webhook).
@@ -104,6 +107,7 @@ func New(pool *pgxpool.Pool, cfg Config) *Set {
 		Providers:     providers(cfg),
 		Readiness:     s.Projects,
 		Intake:        s.Certs,
+		Polls:         cfg.Polls,
 		Calendar:      cal,
 		PollInterval:  cfg.PollInterval,
 		SubmitTimeout: cfg.SubmitTimeout,
