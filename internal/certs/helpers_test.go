@@ -12,8 +12,10 @@ import (
 
 	"github.com/certportal/certportal/internal/audit"
 	"github.com/certportal/certportal/internal/certs"
+	"github.com/certportal/certportal/internal/clients"
 	"github.com/certportal/certportal/internal/keystore"
 	"github.com/certportal/certportal/internal/pgtest"
+	"github.com/certportal/certportal/internal/projects"
 )
 
 type testBundle struct {
@@ -41,7 +43,8 @@ func setup(t testing.TB) *testBundle {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &testBundle{pool: pool, svc: certs.NewService(pool, keys), keys: keys, actor: audit.Actor{ID: uid, Email: "po@example.com", Via: "page"}}
+	cl := clients.NewService(pool)
+	return &testBundle{pool: pool, svc: certs.NewService(pool, keys, projects.NewService(pool, cl, nil), cl), keys: keys, actor: audit.Actor{ID: uid, Email: "po@example.com", Via: "page"}}
 }
 
 // requirement stores a client, project and requirement for the hostnames.

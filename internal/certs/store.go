@@ -21,24 +21,6 @@ func nullableUser(id int64) *int64 {
 	return &id
 }
 
-func getRequirement(ctx context.Context, q db.DBTX, id int64) (*Requirement, error) {
-	r := &Requirement{ID: id}
-	err := q.QueryRow(ctx, `
-		SELECT p.id, p.name, c.id, c.display_name, c.legal_name, c.city, c.state, c.country, r.hostnames
-		FROM requirements r
-		JOIN projects p ON p.id = r.project_id
-		JOIN clients c ON c.id = p.client_id
-		WHERE r.id = $1`, id).
-		Scan(&r.ProjectID, &r.ProjectName, &r.ClientID, &r.ClientName, &r.LegalName, &r.City, &r.State, &r.Country, &r.Hostnames)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, errs.NotFoundf("There is no requirement %d.", id)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("certs: get requirement %d: %w", id, err)
-	}
-	return r, nil
-}
-
 const csrColumns = `s.id, s.requirement_id, s.source, COALESCE(s.private_key_id, 0), s.csr_pem, s.key_type, s.subject,
 	s.common_name, s.sans, s.public_key_sha256, COALESCE(u.email, ''), s.created_at`
 

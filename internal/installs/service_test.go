@@ -13,11 +13,9 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/certportal/certportal/internal/audit"
-	"github.com/certportal/certportal/internal/certs"
 	"github.com/certportal/certportal/internal/errs"
 	"github.com/certportal/certportal/internal/installs"
 	"github.com/certportal/certportal/internal/installs/installstest"
-	"github.com/certportal/certportal/internal/keystore"
 	"github.com/certportal/certportal/internal/pgtest"
 	"github.com/certportal/certportal/internal/tlscheck"
 )
@@ -50,7 +48,7 @@ func setup(t testing.TB, lookup installs.LookupFunc) *testBundle {
 		b.lookups.Add(1)
 		return lookup(ctx, h)
 	}
-	b.svc = installs.NewService(pool, certs.NewService(pool, keystore.NewStore(pool, nil)), installs.Config{
+	b.svc = installs.NewService(pool, installstest.Certs(pool), installs.Config{
 		Lookup:  counted,
 		Checker: tlscheck.Checker{ConnectTimeout: 2 * time.Second, AddressTimeout: 5 * time.Second},
 	})

@@ -17,11 +17,9 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/certportal/certportal/internal/audit"
-	"github.com/certportal/certportal/internal/certs"
 	"github.com/certportal/certportal/internal/installs"
 	"github.com/certportal/certportal/internal/installs/installstest"
 	"github.com/certportal/certportal/internal/jobs"
-	"github.com/certportal/certportal/internal/keystore"
 	"github.com/certportal/certportal/internal/orders"
 	"github.com/certportal/certportal/internal/pgtest"
 )
@@ -48,7 +46,7 @@ type scanEnv struct {
 func newScanEnv(t *testing.T, scanner installs.Scanner, timeout time.Duration, address func(*installstest.PKI) string) *scanEnv {
 	pool := pgtest.Pool(t)
 	ctx := context.Background()
-	svc := installs.NewService(pool, certs.NewService(pool, keystore.NewStore(pool, nil)), installs.Config{
+	svc := installs.NewService(pool, installstest.Certs(pool), installs.Config{
 		ScanTimeout: timeout,
 		Lookup:      func(context.Context, string) ([]netip.Addr, error) { return nil, nil },
 	})

@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/certportal/certportal/internal/calendar"
+	"github.com/certportal/certportal/internal/certs"
 	"github.com/certportal/certportal/internal/clients"
 	"github.com/certportal/certportal/internal/errs"
 	"github.com/certportal/certportal/internal/page"
@@ -28,6 +29,12 @@ type ReadinessChecker interface {
 // certificates service).
 type CertificateIntake interface {
 	IntakeFromProvider(ctx context.Context, csrID int64, pemBundle []byte, detail string) (certificateID int64, err error)
+}
+
+// CSRReader reads the CSRs an order is placed with: certs owns them.
+type CSRReader interface {
+	CSR(ctx context.Context, id int64) (*certs.CSR, error)
+	CSRs(ctx context.Context, requirementID int64) ([]certs.CSR, error)
 }
 
 // OrderPollScheduler starts following an order at the provider, in the
@@ -52,6 +59,9 @@ type OrderServiceConfig struct {
 	Readiness ReadinessChecker
 	// Intake stores issued certificates; nil leaves completed orders waiting.
 	Intake CertificateIntake
+	// CSRs reads the CSRs orders are placed with (certs.Service; default
+	// one over the same pool, for tests of orders alone).
+	CSRs CSRReader
 	// Polls schedules the background poll of a submitted order; nil leaves
 	// orders to be polled only on refresh.
 	Polls OrderPollScheduler
@@ -91,6 +101,9 @@ func NewOrderService(pool *pgxpool.Pool, cfg OrderServiceConfig) *OrderService {
 	}
 	if cfg.Projects == nil {
 		cfg.Projects = projects.NewService(pool, cfg.Clients, nil)
+	}
+	if cfg.CSRs == nil {
+		cfg.CSRs = certs.NewService(pool, nil, cfg.Projects, cfg.Clients)
 	}
 	if cfg.Calendar == nil {
 		cfg.Calendar = calendar.NewUS(nil)

@@ -100,13 +100,14 @@ func New(pool *pgxpool.Pool, cfg Config) *Set {
 	// alerts, so "overdue" means the same on the order page and in the message.
 	cal := calendar.NewUS(nil)
 	s.Keys = keystore.NewStore(pool, cfg.Keys)
-	s.Certs = certs.NewService(pool, s.Keys)
+	s.Certs = certs.NewService(pool, s.Keys, s.Projects, s.Clients)
 	s.Orders = orders.NewOrderService(pool, orders.OrderServiceConfig{
 		Clients:       s.Clients,
 		Projects:      s.Projects,
 		Providers:     providers(cfg),
 		Readiness:     s.Projects,
 		Intake:        s.Certs,
+		CSRs:          s.Certs,
 		Polls:         cfg.Polls,
 		Calendar:      cal,
 		PollInterval:  cfg.PollInterval,

@@ -24,6 +24,11 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/certportal/certportal/internal/certs"
+	"github.com/certportal/certportal/internal/clients"
+	"github.com/certportal/certportal/internal/keystore"
+	"github.com/certportal/certportal/internal/projects"
 )
 
 // PKI is a root, an intermediate and one leaf for Names.
@@ -163,4 +168,11 @@ func Certificate(t testing.TB, pool *pgxpool.Pool, requirementID int64, p *PKI) 
 		t.Fatal(err)
 	}
 	return certID
+}
+
+// Certs is a certificates service over pool, as installs reads stored
+// certificates through it; its key store has no master key.
+func Certs(pool *pgxpool.Pool) *certs.Service {
+	cl := clients.NewService(pool)
+	return certs.NewService(pool, keystore.NewStore(pool, nil), projects.NewService(pool, cl, nil), cl)
 }
