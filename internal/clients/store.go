@@ -69,14 +69,8 @@ func updateClient(ctx context.Context, q db.DBTX, id int64, in ClientInput) (*Cl
 }
 
 func getClient(ctx context.Context, q db.DBTX, id int64) (*Client, error) {
-	c, err := scanClient(q.QueryRow(ctx, `SELECT `+clientColumns+` FROM clients WHERE id = $1`, id))
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, errs.NotFoundf("There is no client %d.", id)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("clients: get client %d: %w", id, err)
-	}
-	return c, nil
+	return db.Get(ctx, q, fmt.Sprintf("clients: get client %d", id), errs.NotFoundf("There is no client %d.", id),
+		scanClient, `SELECT `+clientColumns+` FROM clients WHERE id = $1`, id)
 }
 
 func listClients(ctx context.Context, q db.DBTX) ([]ClientRow, error) {
@@ -188,27 +182,13 @@ func verifyContact(ctx context.Context, q db.DBTX, id, by int64, in VerifyInput)
 }
 
 func getContact(ctx context.Context, q db.DBTX, id int64) (*Contact, error) {
-	c, err := scanContact(q.QueryRow(ctx, `SELECT `+contactColumns+contactFrom+`WHERE ct.id = $1`, id))
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, errs.NotFoundf("There is no contact %d.", id)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("clients: get contact %d: %w", id, err)
-	}
-	return c, nil
+	return db.Get(ctx, q, fmt.Sprintf("clients: get contact %d", id), errs.NotFoundf("There is no contact %d.", id),
+		scanContact, `SELECT `+contactColumns+contactFrom+`WHERE ct.id = $1`, id)
 }
 
 func listContacts(ctx context.Context, q db.DBTX, clientID int64) ([]Contact, error) {
-	rows, err := q.Query(ctx, `SELECT `+contactColumns+contactFrom+`WHERE ct.client_id = $1
+	return db.List(ctx, q, "clients: list contacts", scanContact, `SELECT `+contactColumns+contactFrom+`WHERE ct.client_id = $1
 		ORDER BY array_position(ARRAY['admin','billing','tech','organization'], ct.role), ct.id`, clientID)
-	if err != nil {
-		return nil, fmt.Errorf("clients: list contacts: %w", err)
-	}
-	out, err := db.Collect(rows, scanContact)
-	if err != nil {
-		return nil, fmt.Errorf("clients: list contacts: %w", err)
-	}
-	return out, nil
 }
 
 const standingColumns = `g.id, g.client_id, g.status, g.source, g.checked_on, g.evidence, COALESCE(u.name, ''), g.recorded_at`
@@ -245,16 +225,8 @@ func getStanding(ctx context.Context, q db.DBTX, id int64) (*Standing, error) {
 
 // listStanding returns a client's records, the one that counts first.
 func listStanding(ctx context.Context, q db.DBTX, clientID int64) ([]Standing, error) {
-	rows, err := q.Query(ctx, `SELECT `+standingColumns+standingFrom+`WHERE g.client_id = $1
+	return db.List(ctx, q, "clients: list good standing", scanStanding, `SELECT `+standingColumns+standingFrom+`WHERE g.client_id = $1
 		ORDER BY g.checked_on DESC, g.id DESC`, clientID)
-	if err != nil {
-		return nil, fmt.Errorf("clients: list good standing: %w", err)
-	}
-	out, err := db.Collect(rows, scanStanding)
-	if err != nil {
-		return nil, fmt.Errorf("clients: list good standing: %w", err)
-	}
-	return out, nil
 }
 
 // CurrentStanding returns each client's good-standing record that counts (one

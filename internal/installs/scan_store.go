@@ -3,7 +3,6 @@ package installs
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 
@@ -43,26 +42,12 @@ func scanScan(row pgx.Row) (*Scan, error) {
 }
 
 func getScan(ctx context.Context, q db.DBTX, id int64) (*Scan, error) {
-	sc, err := scanScan(q.QueryRow(ctx, `SELECT `+scanColumns+` `+scanFrom+` WHERE s.id = $1`, id))
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, errs.NotFoundf("There is no scan %d.", id)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("installs: get scan %d: %w", id, err)
-	}
-	return sc, nil
+	return db.Get(ctx, q, fmt.Sprintf("installs: get scan %d", id), errs.NotFoundf("There is no scan %d.", id),
+		scanScan, `SELECT `+scanColumns+` `+scanFrom+` WHERE s.id = $1`, id)
 }
 
 func listScans(ctx context.Context, q db.DBTX, installID int64) ([]Scan, error) {
-	rows, err := q.Query(ctx, `SELECT `+scanColumns+` `+scanFrom+` WHERE s.install_id = $1 ORDER BY s.id DESC`, installID)
-	if err != nil {
-		return nil, fmt.Errorf("installs: list scans of %d: %w", installID, err)
-	}
-	list, err := db.Collect(rows, scanScan)
-	if err != nil {
-		return nil, fmt.Errorf("installs: list scans of %d: %w", installID, err)
-	}
-	return list, nil
+	return db.List(ctx, q, fmt.Sprintf("installs: list scans of %d", installID), scanScan, `SELECT `+scanColumns+` `+scanFrom+` WHERE s.install_id = $1 ORDER BY s.id DESC`, installID)
 }
 
 func latestGrades(ctx context.Context, q db.DBTX, installIDs []int64) (map[int64]string, error) {

@@ -3,7 +3,6 @@ package installs
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 
@@ -56,14 +55,8 @@ func scanInstall(row pgx.Row) (*Install, error) {
 }
 
 func getInstall(ctx context.Context, q db.DBTX, id int64) (*Install, error) {
-	in, err := scanInstall(q.QueryRow(ctx, `SELECT `+installColumns+` `+installFrom+` WHERE i.id = $1`, id))
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, errs.NotFoundf("There is no install %d.", id)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("installs: get %d: %w", id, err)
-	}
-	return in, nil
+	return db.Get(ctx, q, fmt.Sprintf("installs: get %d", id), errs.NotFoundf("There is no install %d.", id),
+		scanInstall, `SELECT `+installColumns+` `+installFrom+` WHERE i.id = $1`, id)
 }
 
 // listFilter narrows listInstalls; zero fields do not filter.
@@ -75,21 +68,13 @@ type listFilter struct {
 }
 
 func listInstalls(ctx context.Context, q db.DBTX, f listFilter) ([]Install, error) {
-	rows, err := q.Query(ctx, `SELECT `+installColumns+` `+installFrom+`
+	return db.List(ctx, q, "installs: list", scanInstall, `SELECT `+installColumns+` `+installFrom+`
 		WHERE ($1 = 0 OR i.certificate_id = $1)
 		  AND ($2::bigint[] IS NULL OR c.requirement_id = ANY($2))
 		  AND (NOT $3 OR i.retired_at IS NULL)
 		  AND (NOT $4 OR (i.retired_at IS NULL AND k.passed = false AND k.trigger = 'scheduled'))
 		ORDER BY i.retired_at IS NOT NULL, i.environment <> 'production', i.environment <> 'staging', i.environment, i.id`,
 		f.certificateID, f.requirementIDs, f.activeOnly, f.failedOnly)
-	if err != nil {
-		return nil, fmt.Errorf("installs: list: %w", err)
-	}
-	list, err := db.Collect(rows, scanInstall)
-	if err != nil {
-		return nil, fmt.Errorf("installs: list: %w", err)
-	}
-	return list, nil
 }
 
 func insertInstall(ctx context.Context, q db.DBTX, certificateID int64, n NewInstall, createdBy int64) (int64, error) {

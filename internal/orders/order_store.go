@@ -85,14 +85,8 @@ func orderGet(ctx context.Context, q db.DBTX, id int64, forUpdate bool) (*Order,
 	if forUpdate {
 		sql += ` FOR UPDATE OF o`
 	}
-	o, err := orderScan(q.QueryRow(ctx, sql, id))
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, errs.NotFoundf("There is no order %d.", id)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("orders: get order %d: %w", id, err)
-	}
-	return o, nil
+	return db.Get(ctx, q, fmt.Sprintf("orders: get order %d", id), errs.NotFoundf("There is no order %d.", id),
+		orderScan, sql, id)
 }
 
 // OrderFilter narrows the order list.
@@ -106,17 +100,9 @@ func orderList(ctx context.Context, q db.DBTX, f OrderFilter) ([]Order, error) {
 	if f.Limit <= 0 || f.Limit > 5000 {
 		f.Limit = 500
 	}
-	rows, err := q.Query(ctx, `SELECT `+orderColumns+orderFrom+`
+	return db.List(ctx, q, "orders: list orders", orderScan, `SELECT `+orderColumns+orderFrom+`
 		WHERE ($1 = '' OR o.state = $1) AND ($2::bigint = 0 OR o.requirement_id = $2)
 		ORDER BY o.id DESC LIMIT $3`, string(f.State), f.RequirementID, f.Limit)
-	if err != nil {
-		return nil, fmt.Errorf("orders: list orders: %w", err)
-	}
-	out, err := db.Collect(rows, orderScan)
-	if err != nil {
-		return nil, fmt.Errorf("orders: list orders: %w", err)
-	}
-	return out, nil
 }
 
 // orderStaleSubmissions lists the orders (only id, unless 0) submitting since
