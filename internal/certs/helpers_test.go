@@ -68,11 +68,7 @@ func (b *testBundle) requirement(t testing.TB, legalName string, hostnames ...st
 
 func (b *testBundle) count(t testing.TB, table string) int {
 	t.Helper()
-	var n int
-	if err := b.pool.QueryRow(context.Background(), `SELECT count(*) FROM `+table).Scan(&n); err != nil {
-		t.Fatal(err)
-	}
-	return n
+	return pgtest.Count(t, b.pool, table)
 }
 
 // auditText is the whole audit log as text, for "never holds secrets" checks.

@@ -66,11 +66,7 @@ func setup(t testing.TB, lookup installs.LookupFunc) *testBundle {
 
 func (b *testBundle) count(t testing.TB, table string) int {
 	t.Helper()
-	var n int
-	if err := b.pool.QueryRow(context.Background(), `SELECT count(*) FROM `+table).Scan(&n); err != nil {
-		t.Fatal(err)
-	}
-	return n
+	return pgtest.Count(t, b.pool, table)
 }
 
 func (b *testBundle) record(t testing.TB, env string, addresses ...string) *installs.Install {

@@ -2,6 +2,7 @@ package lifecycle_test
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -95,18 +96,6 @@ func (b *bundle) deliveries(t *testing.T) int {
 	return n
 }
 
-func equal(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
 func TestSweepDrivenDailySendsEachThresholdOnceThenEscalates(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
@@ -168,7 +157,7 @@ func TestSweepRunningLateSendsOnlyTheMostUrgentMissedThreshold(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if got, want := b.sent(t, id), []string{"renew_by-7d email:po@agency.example"}; !equal(got, want) {
+	if got, want := b.sent(t, id), []string{"renew_by-7d email:po@agency.example"}; !slices.Equal(got, want) {
 		t.Errorf("sent %q, want %q", got, want)
 	}
 }
@@ -201,7 +190,7 @@ func TestSweepOnTwoProcessesAtOnceSendsOneMessageEach(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, id := range ids {
-		if got, want := b.sent(t, id), []string{"renew_by-14d email:po@agency.example"}; !equal(got, want) {
+		if got, want := b.sent(t, id), []string{"renew_by-14d email:po@agency.example"}; !slices.Equal(got, want) {
 			t.Errorf("certificate %d: sent %q, want %q", id, got, want)
 		}
 	}
