@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/certportal/certportal/internal/audit"
+	"github.com/certportal/certportal/internal/db"
 	"github.com/certportal/certportal/internal/errs"
 	"github.com/certportal/certportal/internal/secrettoken"
 )
@@ -44,12 +45,9 @@ func (s *Service) CreateCalendarFeed(ctx context.Context, actor audit.Actor, use
 // RevokeCalendarFeed stops one of the user's calendar addresses. Audited.
 func (s *Service) RevokeCalendarFeed(ctx context.Context, actor audit.Actor, userID, feedID int64) error {
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `UPDATE calendar_feeds SET revoked_at = COALESCE(revoked_at, now()) WHERE id = $1 AND user_id = $2`, feedID, userID)
-		if err != nil {
-			return fmt.Errorf("accounts: revoke calendar feed: %w", err)
-		}
-		if tag.RowsAffected() == 0 {
-			return errs.NotFoundf("You have no calendar address %d.", feedID)
+		if err := db.Update(ctx, tx, "accounts: revoke calendar feed", errs.NotFoundf("You have no calendar address %d.", feedID),
+			`UPDATE calendar_feeds SET revoked_at = COALESCE(revoked_at, now()) WHERE id = $1 AND user_id = $2`, feedID, userID); err != nil {
+			return err
 		}
 		return audit.Record(ctx, tx, actor, "calendar.revoke", fmt.Sprintf("calendar feed %d of user %d", feedID, userID), nil)
 	})

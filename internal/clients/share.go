@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/certportal/certportal/internal/audit"
+	"github.com/certportal/certportal/internal/db"
 	"github.com/certportal/certportal/internal/errs"
 	"github.com/certportal/certportal/internal/secrettoken"
 )
@@ -67,12 +68,9 @@ func (s *Service) RevokeShare(ctx context.Context, actor audit.Actor, clientID, 
 		if err != nil {
 			return err
 		}
-		tag, err := tx.Exec(ctx, `UPDATE client_shares SET revoked_at = COALESCE(revoked_at, now()) WHERE id = $1 AND client_id = $2`, shareID, clientID)
-		if err != nil {
-			return fmt.Errorf("clients: revoke share: %w", err)
-		}
-		if tag.RowsAffected() == 0 {
-			return errs.NotFoundf("There is no share link %d for this client.", shareID)
+		if err := db.Update(ctx, tx, "clients: revoke share", errs.NotFoundf("There is no share link %d for this client.", shareID),
+			`UPDATE client_shares SET revoked_at = COALESCE(revoked_at, now()) WHERE id = $1 AND client_id = $2`, shareID, clientID); err != nil {
+			return err
 		}
 		return audit.Record(ctx, tx, actor, "client.share.revoke", clientSubject(c), map[string]any{"share_id": shareID})
 	})

@@ -150,7 +150,7 @@ func insertContact(ctx context.Context, q db.DBTX, clientID int64, in ContactInp
 // updateContact saves the contact; a changed email or phone clears the
 // verification, since what was verified is no longer what is recorded.
 func updateContact(ctx context.Context, q db.DBTX, id int64, in ContactInput) error {
-	tag, err := q.Exec(ctx, `
+	return db.Update(ctx, q, fmt.Sprintf("clients: update contact %d", id), errs.NotFoundf("There is no contact %d.", id), `
 		UPDATE contacts SET role = $2, first_name = $3, last_name = $4, title = $5, email = $6, phone = $7,
 			verified_at     = CASE WHEN email <> $6 OR phone <> $7 THEN NULL ELSE verified_at END,
 			verified_by     = CASE WHEN email <> $6 OR phone <> $7 THEN NULL ELSE verified_by END,
@@ -159,26 +159,12 @@ func updateContact(ctx context.Context, q db.DBTX, id int64, in ContactInput) er
 			updated_at = now()
 		WHERE id = $1`,
 		id, in.Role, in.FirstName, in.LastName, in.Title, in.Email, in.Phone)
-	if err != nil {
-		return fmt.Errorf("clients: update contact %d: %w", id, err)
-	}
-	if tag.RowsAffected() == 0 {
-		return errs.NotFoundf("There is no contact %d.", id)
-	}
-	return nil
 }
 
 func verifyContact(ctx context.Context, q db.DBTX, id, by int64, in VerifyInput) error {
-	tag, err := q.Exec(ctx, `
+	return db.Update(ctx, q, fmt.Sprintf("clients: verify contact %d", id), errs.NotFoundf("There is no contact %d.", id), `
 		UPDATE contacts SET verified_at = now(), verified_by = $2, verified_method = $3, verified_note = $4, updated_at = now()
 		WHERE id = $1`, id, db.NullID(by), in.Method, in.Note)
-	if err != nil {
-		return fmt.Errorf("clients: verify contact %d: %w", id, err)
-	}
-	if tag.RowsAffected() == 0 {
-		return errs.NotFoundf("There is no contact %d.", id)
-	}
-	return nil
 }
 
 func getContact(ctx context.Context, q db.DBTX, id int64) (*Contact, error) {

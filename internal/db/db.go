@@ -152,3 +152,16 @@ func List[T any](ctx context.Context, q DBTX, what string, scan func(pgx.Row) (*
 	}
 	return out, nil
 }
+
+// Update runs a statement that changes one row: no row changed is notFound
+// (the caller's errs error); a failure is wrapped with what.
+func Update(ctx context.Context, q DBTX, what string, notFound error, sql string, args ...any) error {
+	tag, err := q.Exec(ctx, sql, args...)
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return notFound
+	}
+	return nil
+}

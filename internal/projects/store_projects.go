@@ -77,18 +77,11 @@ func insertProject(ctx context.Context, q db.DBTX, in ProjectInput, d projectDat
 }
 
 func updateProject(ctx context.Context, q db.DBTX, id int64, in ProjectInput, d projectDates) error {
-	tag, err := q.Exec(ctx, `
+	return db.Update(ctx, q, fmt.Sprintf("projects: update project %d", id), errs.NotFoundf("There is no project %d.", id), `
 		UPDATE projects SET client_id = $2, name = $3, po_id = $4, am_id = $5, kickoff_on = $6,
 			sprint_one_ends_on = $7, staging_on = $8, production_on = $9, updated_at = now()
 		WHERE id = $1`,
 		id, in.ClientID, in.Name, db.NullID(in.POID), db.NullID(in.AMID), d.kickoff, d.sprintOneEnds, d.staging, d.production)
-	if err != nil {
-		return fmt.Errorf("projects: update project %d: %w", id, err)
-	}
-	if tag.RowsAffected() == 0 {
-		return errs.NotFoundf("There is no project %d.", id)
-	}
-	return nil
 }
 
 func getProject(ctx context.Context, q db.DBTX, id int64) (*Project, error) {

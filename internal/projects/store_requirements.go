@@ -110,18 +110,11 @@ func getRequirementForUpdate(ctx context.Context, q db.DBTX, id int64) (*Require
 }
 
 func updateRequirement(ctx context.Context, q db.DBTX, id int64, in RequirementInput, neededBy *time.Time) error {
-	tag, err := q.Exec(ctx, `
+	return db.Update(ctx, q, fmt.Sprintf("projects: update requirement %d", id), errs.NotFoundf("There is no requirement %d.", id), `
 		UPDATE requirements SET hostnames = $2, public_facing = $3, takes_payments = $4, validation = $5,
 			obtained_by = $6, needed_by = $7, notes = $8, updated_at = now()
 		WHERE id = $1`,
 		id, in.Hostnames, in.PublicFacing, in.TakesPayments, in.Validation, in.ObtainedBy, neededBy, in.Notes)
-	if err != nil {
-		return fmt.Errorf("projects: update requirement %d: %w", id, err)
-	}
-	if tag.RowsAffected() == 0 {
-		return errs.NotFoundf("There is no requirement %d.", id)
-	}
-	return nil
 }
 
 // ordersWithCSR lists the ids of the orders placed with a CSR, oldest first.
