@@ -124,52 +124,37 @@ type Runner struct {
 	pausedUntil time.Time // set when the provider rate-limits this process
 }
 
+// orDefault sets *v to def when it is zero or negative.
+func orDefault[T int | time.Duration](v *T, def T) {
+	if *v <= 0 {
+		*v = def
+	}
+}
+
 // New builds the River client with its workers and the periodic sweep. The
 // poll jobs that submissions schedule come from the PollScheduler given to
 // svc when it was built (NewPollScheduler).
 func New(pool *pgxpool.Pool, svc *orders.OrderService, cfg Config) (*Runner, error) {
-	if cfg.PollInterval <= 0 {
-		cfg.PollInterval = 15 * time.Minute
-	}
-	if cfg.PollWorkers <= 0 {
-		cfg.PollWorkers = 10
-	}
-	if cfg.SweepInterval <= 0 {
-		cfg.SweepInterval = cfg.PollInterval
-	}
-	if cfg.RecoverAfter <= 0 {
-		cfg.RecoverAfter = 2 * time.Minute
-	}
-	if cfg.RecoverInterval <= 0 {
-		cfg.RecoverInterval = time.Minute
-	}
-	if cfg.FetchCooldown <= 0 {
-		cfg.FetchCooldown = 10 * time.Millisecond
-	}
-	if cfg.InstallCheckInterval <= 0 {
-		cfg.InstallCheckInterval = 24 * time.Hour
-	}
-	if cfg.ScanWorkers <= 0 {
-		cfg.ScanWorkers = 1
-	}
-	if cfg.ScanTimeout <= 0 {
-		cfg.ScanTimeout = installs.DefaultScanTimeout
-	}
+	orDefault(&cfg.PollInterval, 15*time.Minute)
+	orDefault(&cfg.PollWorkers, 10)
+	orDefault(&cfg.SweepInterval, cfg.PollInterval)
+	orDefault(&cfg.RecoverAfter, 2*time.Minute)
+	orDefault(&cfg.RecoverInterval, time.Minute)
+	orDefault(&cfg.FetchCooldown, 10*time.Millisecond)
+	orDefault(&cfg.InstallCheckInterval, 24*time.Hour)
+	orDefault(&cfg.ScanWorkers, 1)
+	orDefault(&cfg.ScanTimeout, installs.DefaultScanTimeout)
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	if cfg.ReminderInterval <= 0 {
-		cfg.ReminderInterval = time.Hour
-	}
+	orDefault(&cfg.ReminderInterval, time.Hour)
 	r := &Runner{cfg: cfg, orders: svc, log: cfg.Logger}
 	workers := river.NewWorkers()
-	if err := river.AddWorkerSafely(workers, &orderPollWorker{r: r}); err != nil {
-		return nil, fmt.Errorf("jobs: %w", err)
-	}
-	if err := river.AddWorkerSafely(workers, &orderSweepWorker{r: r}); err != nil {
-		return nil, fmt.Errorf("jobs: %w", err)
-	}
-	if err := river.AddWorkerSafely(workers, &orderRecoverWorker{r: r}); err != nil {
+	if err := errors.Join(
+		river.AddWorkerSafely(workers, &orderPollWorker{r: r}),
+		river.AddWorkerSafely(workers, &orderSweepWorker{r: r}),
+		river.AddWorkerSafely(workers, &orderRecoverWorker{r: r}),
+	); err != nil {
 		return nil, fmt.Errorf("jobs: %w", err)
 	}
 	periodic, err := r.lifecycleWork(workers)
