@@ -67,6 +67,15 @@ func (b *testBundle) input() orders.OrderInput {
 	}
 }
 
+// exec changes the test database directly, for states a test cannot reach
+// through the service.
+func (b *testBundle) exec(sql string, args ...any) {
+	b.t.Helper()
+	if _, err := b.pool.Exec(context.Background(), sql, args...); err != nil {
+		b.t.Fatal(err)
+	}
+}
+
 func (b *testBundle) get(id int64) *orders.OrderDetail {
 	b.t.Helper()
 	d, err := b.svc.Get(context.Background(), id)
@@ -366,9 +375,7 @@ func TestReplaceNeedsTheOrderEndedAndMakesOneLiveCopy(t *testing.T) {
 
 	live := b.submitted()
 	for _, state := range []string{"pending", "in-progress", "awaiting-approval", "approver-confirmed", "completed", "unknown"} {
-		if _, err := b.pool.Exec(ctx, `UPDATE orders SET state = $2 WHERE id = $1`, live.ID, state); err != nil {
-			t.Fatal(err)
-		}
+		b.exec(`UPDATE orders SET state = $2 WHERE id = $1`, live.ID, state)
 		_, err := b.svc.Replace(ctx, b.actor, live.ID)
 		if errs.CodeOf(err) != errs.Conflict || !strings.Contains(err.Error(), "cancel it first") {
 			t.Errorf("replace a %s order: %v, want a conflict saying to cancel it first", state, err)

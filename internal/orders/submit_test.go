@@ -172,11 +172,9 @@ func TestASubmissionLeftBehindBecomesUnknownAndIsNotResent(t *testing.T) {
 	ctx := context.Background()
 	d := b.draft()
 	// What a process killed mid-call leaves: submitting, no provider id.
-	if _, err := b.pool.Exec(ctx, `UPDATE orders SET state = 'submitting', submitting_since = now() - interval '10 minutes' WHERE id = $1`, d.ID); err != nil {
-		t.Fatal(err)
-	}
+	b.exec(`UPDATE orders SET state = 'submitting', submitting_since = now() - interval '10 minutes' WHERE id = $1`, d.ID)
 	fresh := b.draft()
-	b.pool.Exec(ctx, `UPDATE orders SET state = 'submitting', submitting_since = now() WHERE id = $1`, fresh.ID)
+	b.exec(`UPDATE orders SET state = 'submitting', submitting_since = now() WHERE id = $1`, fresh.ID)
 	n, err := b.svc.RecoverSubmissions(ctx, 2*time.Minute)
 	if err != nil || n != 1 {
 		t.Fatalf("recovered %d (%v), want 1: only the old one", n, err)
@@ -264,9 +262,7 @@ func TestAnAcceptedOrderWhoseRecordingFailsIsUnknownNotSubmitting(t *testing.T) 
 	// An old order already holds the id the provider hands out next, so
 	// recording the accepted order fails inside the finishing transaction.
 	old := b.draft()
-	if _, err := b.pool.Exec(ctx, `UPDATE orders SET state = 'cancelled', provider_order_id = '3000001' WHERE id = $1`, old.ID); err != nil {
-		t.Fatal(err)
-	}
+	b.exec(`UPDATE orders SET state = 'cancelled', provider_order_id = '3000001' WHERE id = $1`, old.ID)
 	d := b.draft()
 	o, err := b.svc.Submit(ctx, b.actor, d.ID, orders.OrderSubmit{})
 	if err != nil {
@@ -289,9 +285,7 @@ func TestAStaleSubmissionIsSettledWhenAUserActsOnIt(t *testing.T) {
 	ctx := context.Background()
 	leave := func(age string) int64 {
 		id := b.draft().ID
-		if _, err := b.pool.Exec(ctx, `UPDATE orders SET state = 'submitting', submitting_since = now() - $2::interval WHERE id = $1`, id, age); err != nil {
-			t.Fatal(err)
-		}
+		b.exec(`UPDATE orders SET state = 'submitting', submitting_since = now() - $2::interval WHERE id = $1`, id, age)
 		return id
 	}
 	tests := []struct {
