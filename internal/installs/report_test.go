@@ -50,9 +50,7 @@ func TestTheReportSaysWhatWasFixedSinceTheLastScan(t *testing.T) {
 	b.svc.SetScanQueue(&heldQueue{})
 	addr := installstest.StartServer(t, b.pki.FullChain, installstest.HSTSYear)
 	in := b.record(t, "production", addr)
-	if _, err := b.svc.Check(ctx, b.actor, in.ID, ""); err != nil {
-		t.Fatal(err)
-	}
+	b.check(t, in.ID)
 	first := b.scanned(t, in.ID)
 	second := b.scanned(t, in.ID)
 

@@ -64,6 +64,16 @@ func setup(t testing.TB, lookup installs.LookupFunc) *testBundle {
 	return b
 }
 
+// check runs the install's check with its stored roots.
+func (b *testBundle) check(t testing.TB, installID int64) *installs.CheckRecord {
+	t.Helper()
+	rec, err := b.svc.Check(context.Background(), b.actor, installID, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rec
+}
+
 func (b *testBundle) count(t testing.TB, table string) int {
 	t.Helper()
 	return pgtest.Count(t, b.pool, table)
@@ -146,10 +156,7 @@ func TestACheckedStagingInstallThatPassesOpensTheStagingGate(t *testing.T) {
 		t.Fatalf("gate of an unchecked install = %+v; want closed, not checked yet", gate)
 	}
 
-	rec, err := b.svc.Check(ctx, b.actor, in.ID, "")
-	if err != nil {
-		t.Fatal(err)
-	}
+	rec := b.check(t, in.ID)
 	if !rec.Passed || !rec.ServedMatches || len(rec.Addresses) != 1 || rec.Addresses[0].Address != addr || rec.Trigger != "manual" {
 		t.Fatalf("check = %+v; want passed on %s", rec, addr)
 	}
@@ -182,10 +189,7 @@ func TestAStagingInstallWhoseLastCheckFailedKeepsTheGateClosed(t *testing.T) {
 		t.Fatal(err)
 	}
 	bad := b.record(t, "staging", leafOnly)
-	rec, err := b.svc.Check(ctx, b.actor, bad.ID, "")
-	if err != nil {
-		t.Fatal(err)
-	}
+	rec := b.check(t, bad.ID)
 	chain, _ := rec.Addresses[0].Check(tlscheck.KeyChain)
 	if rec.Passed || chain.OK {
 		t.Fatalf("check of a server without its intermediate = %+v; want the chain check failed", rec)
@@ -226,10 +230,7 @@ func TestTrustRootsInTheRequestReplaceTheStoredOnes(t *testing.T) {
 		t.Fatal(err)
 	}
 	// No stored roots: the system roots do not know the test CA.
-	rec, err := b.svc.Check(ctx, b.actor, in.ID, "")
-	if err != nil {
-		t.Fatal(err)
-	}
+	rec := b.check(t, in.ID)
 	if chain, _ := rec.Addresses[0].Check(tlscheck.KeyChain); rec.Passed || chain.OK {
 		t.Fatalf("check with system roots = %+v; want the chain untrusted", rec)
 	}
@@ -265,10 +266,7 @@ func TestHostnamesLeadOnlyToPublicAddresses(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			in := b.record(t, "staging", tt.addresses...)
-			rec, err := b.svc.Check(ctx, b.actor, in.ID, "")
-			if err != nil {
-				t.Fatal(err)
-			}
+			rec := b.check(t, in.ID)
 			if rec.Passed || len(rec.Addresses) != 1 {
 				t.Fatalf("check = %+v; want one failed address", rec)
 			}
