@@ -2,15 +2,13 @@ package certs_test
 
 import (
 	"context"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/certportal/certportal/internal/audit"
+	"github.com/certportal/certportal/internal/bundle/bundletest"
 	"github.com/certportal/certportal/internal/certs"
 	"github.com/certportal/certportal/internal/clients"
 	"github.com/certportal/certportal/internal/keystore"
@@ -82,25 +80,10 @@ func (b *testBundle) auditText(t testing.TB) string {
 	return s
 }
 
-func openssl(t testing.TB, dir string, args ...string) string {
-	t.Helper()
-	cmd := exec.Command("openssl", args...)
-	cmd.Dir = dir
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("openssl %s: %v\n%s", strings.Join(args, " "), err, out)
-	}
-	return string(out)
-}
+// openssl runs the real openssl in dir and fails the test when it fails.
+var openssl = bundletest.RunOpenSSL
 
-func writeFile(t testing.TB, dir, name string, data []byte) string {
-	t.Helper()
-	p := filepath.Join(dir, name)
-	if err := os.WriteFile(p, data, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
+var writeFile = bundletest.WriteFile
 
 // intake stores the CA's answer data for the CSR and fails the test if it is refused.
 func (b *testBundle) intake(t testing.TB, csrID int64, data []byte, name string) *certs.Certificate {

@@ -20,6 +20,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"testing"
 	"time"
 )
 
@@ -117,6 +118,26 @@ func OpenSSL(dir string, args ...string) ([]byte, error) {
 		return out, fmt.Errorf("openssl %s: %w\n%s", strings.Join(args, " "), err, out)
 	}
 	return out, nil
+}
+
+// RunOpenSSL is OpenSSL for a test: it fails the test when openssl fails.
+func RunOpenSSL(tb testing.TB, dir string, args ...string) string {
+	tb.Helper()
+	out, err := OpenSSL(dir, args...)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return string(out)
+}
+
+// WriteFile writes data to name in dir for openssl to read and returns its path.
+func WriteFile(tb testing.TB, dir, name string, data []byte) string {
+	tb.Helper()
+	path := filepath.Join(dir, name)
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		tb.Fatal(err)
+	}
+	return path
 }
 
 // Build creates the hierarchy in dir, which must exist.
