@@ -48,8 +48,7 @@ func TestTheReportSaysWhatWasFixedSinceTheLastScan(t *testing.T) {
 		{Grade: "A", Findings: []string{noHSTS}},
 	}}, nil)
 	b.svc.SetScanQueue(&heldQueue{})
-	addr := installstest.StartServer(t, b.pki.FullChain, installstest.HSTSYear)
-	in := b.record(t, "production", addr)
+	in := b.recordServed(t, "production")
 	b.check(t, in.ID)
 	first := b.scanned(t, in.ID)
 	second := b.scanned(t, in.ID)

@@ -64,6 +64,13 @@ func setup(t testing.TB, lookup installs.LookupFunc) *testBundle {
 	return b
 }
 
+// recordServed records an install in env served by a live server with the
+// full chain.
+func (b *testBundle) recordServed(t testing.TB, env string) *installs.Install {
+	t.Helper()
+	return b.record(t, env, installstest.StartServer(t, b.pki.FullChain, installstest.HSTSYear))
+}
+
 // check runs the install's check with its stored roots.
 func (b *testBundle) check(t testing.TB, installID int64) *installs.CheckRecord {
 	t.Helper()
@@ -204,8 +211,7 @@ func TestAPassingProductionInstallPutsTheCertificateInProduction(t *testing.T) {
 	t.Parallel()
 	b := setup(t, nil)
 	ctx := context.Background()
-	addr := installstest.StartServer(t, b.pki.FullChain, installstest.HSTSYear)
-	in := b.record(t, "production", addr)
+	in := b.recordServed(t, "production")
 	list, _ := b.svc.List(ctx, b.certID)
 	if installs.InProduction(list) {
 		t.Fatal("in production before any check")
@@ -287,8 +293,7 @@ func TestRetiredInstallsAreNotCheckedAndCannotBeRetiredTwice(t *testing.T) {
 	t.Parallel()
 	b := setup(t, nil)
 	ctx := context.Background()
-	addr := installstest.StartServer(t, b.pki.FullChain, installstest.HSTSYear)
-	in := b.record(t, "staging", addr)
+	in := b.recordServed(t, "staging")
 	out, err := b.svc.Retire(ctx, b.actor, in.ID)
 	if err != nil || out.RetiredAt == nil {
 		t.Fatalf("Retire = %+v, %v", out, err)
@@ -372,8 +377,7 @@ func TestTheStagingBoardListsRequirementsWithACertificateClosedGatesFirst(t *tes
 	t.Parallel()
 	b := setup(t, nil)
 	ctx := context.Background()
-	addr := installstest.StartServer(t, b.pki.FullChain, installstest.HSTSYear)
-	open := b.record(t, "staging", addr)
+	open := b.recordServed(t, "staging")
 	if rec, err := b.svc.Check(ctx, b.actor, open.ID, ""); err != nil || !rec.Passed {
 		t.Fatalf("check = %+v, %v", rec, err)
 	}
