@@ -11,6 +11,7 @@ import (
 	"github.com/certportal/certportal/internal/bundle/bundletest"
 	"github.com/certportal/certportal/internal/certs"
 	"github.com/certportal/certportal/internal/clients"
+	"github.com/certportal/certportal/internal/domaintest"
 	"github.com/certportal/certportal/internal/keystore"
 	"github.com/certportal/certportal/internal/pgtest"
 	"github.com/certportal/certportal/internal/projects"
@@ -66,7 +67,7 @@ func (b *testBundle) requirement(t testing.TB, legalName string, hostnames ...st
 
 func (b *testBundle) count(t testing.TB, table string) int {
 	t.Helper()
-	return pgtest.Count(t, b.pool, table)
+	return domaintest.Count(t, b.pool, table)
 }
 
 // auditText is the whole audit log as text, for "never holds secrets" checks.

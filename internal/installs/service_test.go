@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/certportal/certportal/internal/audit"
+	"github.com/certportal/certportal/internal/domaintest"
 	"github.com/certportal/certportal/internal/errs"
 	"github.com/certportal/certportal/internal/installs"
 	"github.com/certportal/certportal/internal/installs/installstest"
@@ -83,7 +84,7 @@ func (b *testBundle) check(t testing.TB, installID int64) *installs.CheckRecord 
 
 func (b *testBundle) count(t testing.TB, table string) int {
 	t.Helper()
-	return pgtest.Count(t, b.pool, table)
+	return domaintest.Count(t, b.pool, table)
 }
 
 func (b *testBundle) record(t testing.TB, env string, addresses ...string) *installs.Install {

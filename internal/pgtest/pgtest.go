@@ -132,13 +132,3 @@ func Pool(t testing.TB) *pgxpool.Pool {
 	t.Cleanup(pool.Close)
 	return pool
 }
-
-// Count returns the number of rows in table, for "nothing was written" checks.
-func Count(t testing.TB, q db.DBTX, table string) int {
-	t.Helper()
-	var n int
-	if err := q.QueryRow(context.Background(), `SELECT count(*) FROM `+table).Scan(&n); err != nil {
-		t.Fatalf("pgtest: count %s: %v", table, err)
-	}
-	return n
-}
