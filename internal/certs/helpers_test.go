@@ -27,17 +27,9 @@ type testBundle struct {
 func setup(t testing.TB) *testBundle {
 	t.Helper()
 	pool := pgtest.Pool(t)
-	entry, err := keystore.NewMasterKey("test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ring, err := keystore.ParseMasterKeys(entry)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keys := keystore.NewStore(pool, ring)
+	keys := keystore.NewStore(pool, domaintest.MasterKeys(t))
 	var uid int64
-	err = pool.QueryRow(context.Background(),
+	err := pool.QueryRow(context.Background(),
 		`INSERT INTO users (email, name, roles) VALUES ('po@example.com', 'Po', '{po,engineer}') RETURNING id`).Scan(&uid)
 	if err != nil {
 		t.Fatal(err)
