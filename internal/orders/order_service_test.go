@@ -36,6 +36,7 @@ type setupOpts struct {
 	fixture  ordertest.Options
 	sim      opensrstest.Options
 	interval time.Duration
+	polls    orders.OrderPollScheduler
 }
 
 func setup(t *testing.T, o setupOpts) *testBundle {
@@ -49,7 +50,7 @@ func setup(t *testing.T, o setupOpts) *testBundle {
 	client := &opensrs.Client{URL: sim.URL(), Username: "reseller", Key: "0123456789abcdef-test-key", HTTP: &http.Client{}}
 	b.svc = orders.NewOrderService(pool, orders.OrderServiceConfig{
 		Providers: []orders.Provider{opensrsprovider.New(client), manual.New()}, Readiness: b.readiness, Intake: b.intake, PollInterval: o.interval,
-		SubmitTimeout: 2 * time.Second, PollTimeout: 2 * time.Second,
+		SubmitTimeout: 2 * time.Second, PollTimeout: 2 * time.Second, Polls: o.polls,
 	})
 	b.fx = ordertest.New(t, pool, o.fixture)
 	var uid int64

@@ -3,7 +3,9 @@ package orders_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -11,6 +13,7 @@ import (
 	"github.com/certportal/certportal/internal/opensrs/opensrstest"
 	"github.com/certportal/certportal/internal/orders"
 	"github.com/certportal/certportal/internal/orders/ordertest"
+	"github.com/jackc/pgx/v5"
 )
 
 // draft creates an order from the bundle's input.
@@ -313,5 +316,42 @@ func TestAStaleSubmissionIsSettledWhenAUserActsOnIt(t *testing.T) {
 	stale := leave("5 minutes")
 	if d := b.get(stale); d.State != orders.OrderUnknown {
 		t.Errorf("reading a submission left 5 minutes ago: %s, want unknown", d.State)
+	}
+}
+
+// scheduledPolls records the poll jobs an order service asks for.
+type scheduledPolls struct {
+	mu  sync.Mutex
+	ids []int64
+}
+
+func (p *scheduledPolls) SchedulePollTx(_ context.Context, _ pgx.Tx, orderID int64, _ time.Time) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.ids = append(p.ids, orderID)
+	return nil
+}
+
+// The poll scheduler is given to the order service when it is built (no
+// setter connects it later): a submission the provider accepted asks it for a
+// poll job, and a manual order, which nobody polls, does not.
+func TestASubmissionAsksThePollSchedulerGivenAtConstructionForItsPollJob(t *testing.T) {
+	t.Parallel()
+	polls := &scheduledPolls{}
+	b := setup(t, setupOpts{polls: polls})
+	ctx := context.Background()
+	submitted := b.submitted()
+	manual, err := b.svc.Create(ctx, b.actor, orders.OrderInput{RequirementID: b.fx.RequirementID, CSRID: b.fx.CSRID,
+		Provider: "manual", Product: "DigiCert Secure Site", PeriodYears: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.svc.Submit(ctx, b.actor, manual.ID, orders.OrderSubmit{}); err != nil {
+		t.Fatal(err)
+	}
+	polls.mu.Lock()
+	defer polls.mu.Unlock()
+	if want := []int64{submitted.ID}; !slices.Equal(polls.ids, want) {
+		t.Errorf("poll jobs asked for orders %v, want %v (the OpenSRS order only)", polls.ids, want)
 	}
 }
