@@ -2,9 +2,6 @@ package accounts
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"time"
@@ -12,7 +9,9 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/certportal/certportal/internal/audit"
+	"github.com/certportal/certportal/internal/db"
 	"github.com/certportal/certportal/internal/errs"
+	"github.com/certportal/certportal/internal/secrettoken"
 )
 
 // CalendarFeed is a secret calendar address of a user's.
@@ -22,23 +21,17 @@ type CalendarFeed struct {
 	RevokedAt *time.Time `json:"revoked_at,omitempty"`
 }
 
-func feedHash(token string) []byte {
-	sum := sha256.Sum256([]byte(token))
-	return sum[:]
-}
-
 // CreateCalendarFeed makes a secret calendar address for the user and returns
 // its token once (only the hash is kept). Audited.
 func (s *Service) CreateCalendarFeed(ctx context.Context, actor audit.Actor, userID int64) (string, *CalendarFeed, error) {
-	b := make([]byte, 32)
-	if _, err := rand.Read(b); err != nil {
+	token, hash, err := secrettoken.New()
+	if err != nil {
 		return "", nil, fmt.Errorf("accounts: calendar token: %w", err)
 	}
-	token := base64.RawURLEncoding.EncodeToString(b)
 	f := &CalendarFeed{}
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		if err := tx.QueryRow(ctx, `INSERT INTO calendar_feeds (user_id, token_hash) VALUES ($1, $2) RETURNING id, created_at`,
-			userID, feedHash(token)).Scan(&f.ID, &f.CreatedAt); err != nil {
+			userID, hash).Scan(&f.ID, &f.CreatedAt); err != nil {
 			return fmt.Errorf("accounts: create calendar feed: %w", err)
 		}
 		return audit.Record(ctx, tx, actor, "calendar.create", fmt.Sprintf("calendar feed %d of user %d", f.ID, userID), nil)
@@ -52,12 +45,9 @@ func (s *Service) CreateCalendarFeed(ctx context.Context, actor audit.Actor, use
 // RevokeCalendarFeed stops one of the user's calendar addresses. Audited.
 func (s *Service) RevokeCalendarFeed(ctx context.Context, actor audit.Actor, userID, feedID int64) error {
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `UPDATE calendar_feeds SET revoked_at = COALESCE(revoked_at, now()) WHERE id = $1 AND user_id = $2`, feedID, userID)
-		if err != nil {
-			return fmt.Errorf("accounts: revoke calendar feed: %w", err)
-		}
-		if tag.RowsAffected() == 0 {
-			return errs.NotFoundf("You have no calendar address %d.", feedID)
+		if err := db.Update(ctx, tx, "accounts: revoke calendar feed", errs.NotFoundf("You have no calendar address %d.", feedID),
+			`UPDATE calendar_feeds SET revoked_at = COALESCE(revoked_at, now()) WHERE id = $1 AND user_id = $2`, feedID, userID); err != nil {
+			return err
 		}
 		return audit.Record(ctx, tx, actor, "calendar.revoke", fmt.Sprintf("calendar feed %d of user %d", feedID, userID), nil)
 	})
@@ -84,7 +74,7 @@ func (s *Service) CalendarFeeds(ctx context.Context, userID int64) ([]CalendarFe
 // or revoked token, or a disabled user, is NotFound.
 func (s *Service) UserForCalendarFeed(ctx context.Context, token string) (*User, error) {
 	var userID int64
-	err := s.pool.QueryRow(ctx, `SELECT user_id FROM calendar_feeds WHERE token_hash = $1 AND revoked_at IS NULL`, feedHash(token)).Scan(&userID)
+	err := s.pool.QueryRow(ctx, `SELECT user_id FROM calendar_feeds WHERE token_hash = $1 AND revoked_at IS NULL`, secrettoken.Hash(token)).Scan(&userID)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, errs.NotFoundf("This calendar address does not work: it is wrong or was revoked.")
 	}

@@ -110,12 +110,10 @@ func keysNew(args []string, stdout, stderr io.Writer) error {
 }
 
 func (a *App) keysCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 {
-		return fmt.Errorf("keys: say new, status or rotate: %w", errUsage)
+	sub, fs, args, err := subcommand("keys", "new, status or rotate", args, stderr)
+	if err != nil {
+		return err
 	}
-	sub, args := args[0], args[1:]
-	fs := flag.NewFlagSet("keys "+sub, flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	batch := fs.Int("batch", keystore.DefaultRotateBatch, "keys rewrapped per transaction")
 	if err := fs.Parse(args); err != nil {
 		return errUsage
@@ -141,13 +139,20 @@ func (a *App) keysCommand(ctx context.Context, args []string, stdout, stderr io.
 	return fmt.Errorf("keys: unknown subcommand %q: %w", sub, errUsage)
 }
 
+// newTable starts a command's table: columns two spaces apart under the
+// header; Flush writes it.
+func newTable(w io.Writer, header ...string) *tabwriter.Writer {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, strings.Join(header, "\t"))
+	return tw
+}
+
 func (a *App) printKeyStatus(ctx context.Context, stdout io.Writer) error {
 	status, err := a.Keys.Status(ctx)
 	if err != nil {
 		return err
 	}
-	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "MASTER KEY\tKEYS\tSTATE")
+	tw := newTable(stdout, "MASTER KEY", "KEYS", "STATE")
 	for _, v := range status {
 		state := "configured"
 		switch {
@@ -181,15 +186,24 @@ func newLogger(cfg Config, w io.Writer, level slog.Level) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, opts))
 }
 
+// subcommand splits "<sub> flags..." off a command's arguments and starts the
+// sub-command's flag set; with no sub-command it says which there are.
+func subcommand(cmd, choices string, args []string, stderr io.Writer) (string, *flag.FlagSet, []string, error) {
+	if len(args) == 0 {
+		return "", nil, nil, fmt.Errorf("%s: say %s: %w", cmd, choices, errUsage)
+	}
+	fs := flag.NewFlagSet(cmd+" "+args[0], flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	return args[0], fs, args[1:], nil
+}
+
 var cliActor = audit.Actor{Email: "cli", Via: "cli"}
 
 func (a *App) userCommand(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	if len(args) == 0 {
-		return fmt.Errorf("user: say add, passwd or list: %w", errUsage)
+	sub, fs, args, err := subcommand("user", "add, passwd or list", args, stderr)
+	if err != nil {
+		return err
 	}
-	sub, args := args[0], args[1:]
-	fs := flag.NewFlagSet("user "+sub, flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	email := fs.String("email", "", "email address (sign-in name)")
 	name := fs.String("name", "", "full name")
 	role := fs.String("role", "", "roles, comma-separated: po, engineer, am, admin")
@@ -237,8 +251,7 @@ func (a *App) userCommand(ctx context.Context, args []string, stdin io.Reader, s
 		if err != nil {
 			return err
 		}
-		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "ID\tEMAIL\tNAME\tROLES\tSTATE")
+		tw := newTable(stdout, "ID", "EMAIL", "NAME", "ROLES", "STATE")
 		for _, u := range users {
 			state := "active"
 			if u.DisabledAt != nil {
@@ -270,12 +283,10 @@ func (a *App) userByEmail(ctx context.Context, email string) (*accounts.User, er
 }
 
 func (a *App) tokenCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 {
-		return fmt.Errorf("token: say create or revoke: %w", errUsage)
+	sub, fs, args, err := subcommand("token", "create or revoke", args, stderr)
+	if err != nil {
+		return err
 	}
-	sub, args := args[0], args[1:]
-	fs := flag.NewFlagSet("token "+sub, flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	email := fs.String("email", "", "the token's owner")
 	name := fs.String("name", "", "what the token is for")
 	id := fs.Int64("id", 0, "token id")

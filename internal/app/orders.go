@@ -58,12 +58,17 @@ func (a *App) openOrders(ctx context.Context, ring *keystore.Ring) error {
 	} else {
 		a.log.Info("SSLLABS_EMAIL is not set: SSL Labs scans are off (local testssl scans still run)")
 	}
+	polls, err := jobs.NewPollScheduler(a.Pool)
+	if err != nil {
+		return err
+	}
 	a.Set = services.New(a.Pool, services.Config{
 		Lookup:       lookup(a.cfg.Verify),
 		Hashing:      accounts.NewHashLimiter(a.cfg.PasswordHashMemory),
 		Keys:         ring,
 		OpenSRS:      client,
 		PollInterval: a.cfg.PollInterval,
+		Polls:        polls,
 		Notify:       a.cfg.Lifecycle.Notify,
 		Thresholds:   a.cfg.Lifecycle.Thresholds,
 		Installs:     installs.Config{CheckConcurrency: a.cfg.Installs.CheckConcurrency, ScanTimeout: a.cfg.Installs.ScanTimeout},

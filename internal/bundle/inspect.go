@@ -7,12 +7,13 @@ import (
 	"crypto/sha256"
 	"crypto/x509"
 	"crypto/x509/pkix"
-	"encoding/asn1"
 	"errors"
 	"fmt"
 	"math/big"
 	"strings"
 	"time"
+
+	"github.com/certportal/certportal/internal/csrgen"
 )
 
 const dateLayout = "2006-01-02"
@@ -137,46 +138,9 @@ func oneLineName(name pkix.Name) string {
 	}
 	parts := make([]string, 0, len(attrs))
 	for i := len(attrs) - 1; i >= 0; i-- {
-		parts = append(parts, attributeLabel(attrs[i].Type)+"="+fmt.Sprint(attrs[i].Value))
+		parts = append(parts, csrgen.AttributeShortName(attrs[i].Type.String())+"="+fmt.Sprint(attrs[i].Value))
 	}
 	return strings.Join(parts, ", ")
-}
-
-func attributeLabel(oid asn1.ObjectIdentifier) string {
-	switch oid.String() {
-	case "2.5.4.3":
-		return "CN"
-	case "2.5.4.5":
-		return "serialNumber"
-	case "2.5.4.6":
-		return "C"
-	case "2.5.4.7":
-		return "L"
-	case "2.5.4.8":
-		return "ST"
-	case "2.5.4.9":
-		return "street"
-	case "2.5.4.10":
-		return "O"
-	case "2.5.4.11":
-		return "OU"
-	case "2.5.4.15":
-		return "businessCategory"
-	case "2.5.4.17":
-		return "postalCode"
-	case "1.2.840.113549.1.9.1":
-		return "emailAddress"
-	case "1.3.6.1.4.1.311.60.2.1.1":
-		return "jurisdictionL"
-	case "1.3.6.1.4.1.311.60.2.1.2":
-		return "jurisdictionST"
-	case "1.3.6.1.4.1.311.60.2.1.3":
-		return "jurisdictionC" // EV certificates
-	case "0.9.2342.19200300.100.1.25":
-		return "DC"
-	default:
-		return oid.String()
-	}
 }
 
 // CheckLeaf checks a leaf against a certificate requirement at a given time.

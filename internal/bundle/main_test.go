@@ -83,23 +83,9 @@ func loadKey(tb testing.TB, name string) crypto.PrivateKey {
 }
 
 // openssl runs the real openssl in dir and fails the test when it fails.
-func openssl(tb testing.TB, dir string, args ...string) string {
-	tb.Helper()
-	out, err := bundletest.OpenSSL(dir, args...)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return string(out)
-}
+var openssl = bundletest.RunOpenSSL
 
-func writeFile(tb testing.TB, dir, name string, data []byte) string {
-	tb.Helper()
-	path := filepath.Join(dir, name)
-	if err := os.WriteFile(path, data, 0o600); err != nil {
-		tb.Fatal(err)
-	}
-	return path
-}
+var writeFile = bundletest.WriteFile
 
 func subjects(certs []*x509.Certificate) []string {
 	var out []string

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/certportal/certportal/internal/csrgen"
 	"github.com/certportal/certportal/internal/textcheck"
 )
 
@@ -31,7 +32,7 @@ func CheckNames(certs ...*x509.Certificate) error {
 			for _, atv := range n.name.Names {
 				v := fmt.Sprint(atv.Value)
 				if problem := textcheck.Line(v); problem != "" {
-					return fmt.Errorf("bundle: check names: %w: the %s's %s %s", ErrUnsafeName, n.what, attributeLabel(atv.Type), problem)
+					return fmt.Errorf("bundle: check names: %w: the %s's %s %s", ErrUnsafeName, n.what, csrgen.AttributeShortName(atv.Type.String()), problem)
 				}
 			}
 		}

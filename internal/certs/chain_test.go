@@ -2,17 +2,9 @@ package certs_test
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"errors"
-	"math/big"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/certportal/certportal/internal/bundle/bundletest"
 	"github.com/certportal/certportal/internal/certs"
@@ -105,35 +97,12 @@ func TestViewsAndDownloadsServeTheChainOrderStoredAtIntake(t *testing.T) {
 	}
 }
 
-// sameNameCAs are n CA certificates sharing one subject, as in a bundle
-// padded to make chain building slow.
-func sameNameCAs(t testing.TB, n int) []byte {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []byte
-	for i := range n {
-		tmpl := &x509.Certificate{
-			SerialNumber: big.NewInt(int64(i + 1)), Subject: pkix.Name{CommonName: "Certportal Test Intermediate CA"},
-			NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().AddDate(1, 0, 0), BasicConstraintsValid: true, IsCA: true,
-		}
-		der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})...)
-	}
-	return out
-}
-
 func TestIntakeRefusesMoreThan20CertificatesNamingTheLimit(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	ctx := context.Background()
 	csr, is := b.issuedForWWW(t)
-	body := append(is.read(t, "email.txt"), sameNameCAs(t, 18)...)
+	body := append(is.read(t, "email.txt"), bundletest.SameSubjectCAs(t, 18)...)
 	_, err := b.svc.Intake(ctx, b.actor, csr.ID, body, "padded")
 	if errs.CodeOf(err) != errs.Invalid {
 		t.Fatalf("21 certificates: %v, want invalid", err)
@@ -146,7 +115,7 @@ func TestIntakeRefusesMoreThan20CertificatesNamingTheLimit(t *testing.T) {
 		t.Errorf("%d certificates stored", n)
 	}
 	// Twenty is fine.
-	if _, err := b.svc.Intake(ctx, b.actor, csr.ID, append(is.read(t, "email.txt"), sameNameCAs(t, 17)...), "padded"); err != nil {
+	if _, err := b.svc.Intake(ctx, b.actor, csr.ID, append(is.read(t, "email.txt"), bundletest.SameSubjectCAs(t, 17)...), "padded"); err != nil {
 		t.Errorf("20 certificates: %v", err)
 	}
 }

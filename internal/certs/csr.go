@@ -12,27 +12,52 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/certportal/certportal/internal/audit"
+	"github.com/certportal/certportal/internal/clients"
 	"github.com/certportal/certportal/internal/csrgen"
 	"github.com/certportal/certportal/internal/errs"
 	"github.com/certportal/certportal/internal/keystore"
+	"github.com/certportal/certportal/internal/projects"
 )
 
 // Service is the CSR, key and certificate workflow; one call serves both the
 // pages and the JSON API.
 type Service struct {
-	pool *pgxpool.Pool
-	keys *keystore.Store
-	now  func() time.Time
+	pool         *pgxpool.Pool
+	keys         *keystore.Store
+	requirements Requirements
+	clients      Clients
+	now          func() time.Time
 }
 
-// NewService returns a Service storing keys in keys.
-func NewService(pool *pgxpool.Pool, keys *keystore.Store) *Service {
-	return &Service{pool: pool, keys: keys, now: time.Now}
+// Requirements reads the requirement a CSR is made for (projects.Service):
+// projects owns requirements, certs only reads their hostnames.
+type Requirements interface {
+	GetRequirement(ctx context.Context, id int64) (*projects.Requirement, error)
+}
+
+// Clients reads the client whose registration a CSR's subject names
+// (clients.Service).
+type Clients interface {
+	GetClient(ctx context.Context, id int64) (*clients.Client, error)
+}
+
+// NewService returns a Service storing keys in keys, reading requirements
+// and clients through reqs and cl.
+func NewService(pool *pgxpool.Pool, keys *keystore.Store, reqs Requirements, cl Clients) *Service {
+	return &Service{pool: pool, keys: keys, requirements: reqs, clients: cl, now: time.Now}
 }
 
 // Requirement returns what a CSR for the requirement is made from.
 func (s *Service) Requirement(ctx context.Context, id int64) (*Requirement, error) {
-	return getRequirement(ctx, s.pool, id)
+	r, err := s.requirements.GetRequirement(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	c, err := s.clients.GetClient(ctx, r.ClientID)
+	if err != nil {
+		return nil, err
+	}
+	return &Requirement{Requirement: r, Client: c}, nil
 }
 
 func requirementSubject(id int64) string { return fmt.Sprintf("requirement %d", id) }
@@ -42,7 +67,7 @@ func requirementSubject(id int64) string { return fmt.Sprintf("requirement %d", 
 // record (who, which requirement, key type: never the key). Invalid input is an
 // errs.Invalid naming each field, and nothing is stored.
 func (s *Service) GenerateCSR(ctx context.Context, actor audit.Actor, requirementID int64, req csrgen.Request) (*CSR, error) {
-	if _, err := getRequirement(ctx, s.pool, requirementID); err != nil {
+	if _, err := s.requirements.GetRequirement(ctx, requirementID); err != nil {
 		return nil, err
 	}
 	if err := req.Validate(); err != nil {
@@ -114,7 +139,7 @@ func sentence(s string) string {
 // UploadCSR stores a CSR made elsewhere (bring-your-own key): it is parsed and
 // its signature checked; the portal never sees its key.
 func (s *Service) UploadCSR(ctx context.Context, actor audit.Actor, requirementID int64, pemText string) (*CSR, error) {
-	if _, err := getRequirement(ctx, s.pool, requirementID); err != nil {
+	if _, err := s.requirements.GetRequirement(ctx, requirementID); err != nil {
 		return nil, err
 	}
 	in, err := csrgen.ParseCSR([]byte(pemText))
@@ -159,7 +184,7 @@ func (s *Service) CSR(ctx context.Context, id int64) (*CSR, error) {
 
 // CSRs lists a requirement's CSRs, newest first.
 func (s *Service) CSRs(ctx context.Context, requirementID int64) ([]CSR, error) {
-	if _, err := getRequirement(ctx, s.pool, requirementID); err != nil {
+	if _, err := s.requirements.GetRequirement(ctx, requirementID); err != nil {
 		return nil, err
 	}
 	return listCSRs(ctx, s.pool, requirementID)

@@ -31,13 +31,19 @@ func (c *Certificate) baseName() string {
 	return fmt.Sprintf("certificate-%d", c.ID)
 }
 
-// Bundle returns the certificate's public material in one of the bundle formats.
-func (s *Service) Bundle(ctx context.Context, id int64, format string) (*File, error) {
+// certificateChain reads a certificate with its chain rebuilt from storage.
+func (s *Service) certificateChain(ctx context.Context, id int64) (*Certificate, *bundle.Chain, error) {
 	c, err := getCertificate(ctx, s.pool, id)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	ch, err := c.Chain()
+	return c, ch, err
+}
+
+// Bundle returns the certificate's public material in one of the bundle formats.
+func (s *Service) Bundle(ctx context.Context, id int64, format string) (*File, error) {
+	c, ch, err := s.certificateChain(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -160,11 +166,7 @@ func (s *Service) Export(ctx context.Context, actor audit.Actor, id int64, req E
 	if req.Format == ExportP12 && utf8.RuneCountInString(req.Passphrase) < 8 {
 		return nil, errs.Field("passphrase", "A .p12 needs a passphrase of 8 characters or more: it travels by email and chat, and only the passphrase protects the key.")
 	}
-	c, err := getCertificate(ctx, s.pool, id)
-	if err != nil {
-		return nil, err
-	}
-	ch, err := c.Chain()
+	c, ch, err := s.certificateChain(ctx, id)
 	if err != nil {
 		return nil, err
 	}

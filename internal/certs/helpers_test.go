@@ -2,18 +2,19 @@ package certs_test
 
 import (
 	"context"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/certportal/certportal/internal/audit"
+	"github.com/certportal/certportal/internal/bundle/bundletest"
 	"github.com/certportal/certportal/internal/certs"
+	"github.com/certportal/certportal/internal/clients"
+	"github.com/certportal/certportal/internal/domaintest"
 	"github.com/certportal/certportal/internal/keystore"
 	"github.com/certportal/certportal/internal/pgtest"
+	"github.com/certportal/certportal/internal/projects"
 )
 
 type testBundle struct {
@@ -26,22 +27,15 @@ type testBundle struct {
 func setup(t testing.TB) *testBundle {
 	t.Helper()
 	pool := pgtest.Pool(t)
-	entry, err := keystore.NewMasterKey("test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ring, err := keystore.ParseMasterKeys(entry)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keys := keystore.NewStore(pool, ring)
+	keys := keystore.NewStore(pool, domaintest.MasterKeys(t))
 	var uid int64
-	err = pool.QueryRow(context.Background(),
+	err := pool.QueryRow(context.Background(),
 		`INSERT INTO users (email, name, roles) VALUES ('po@example.com', 'Po', '{po,engineer}') RETURNING id`).Scan(&uid)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &testBundle{pool: pool, svc: certs.NewService(pool, keys), keys: keys, actor: audit.Actor{ID: uid, Email: "po@example.com", Via: "page"}}
+	cl := clients.NewService(pool)
+	return &testBundle{pool: pool, svc: certs.NewService(pool, keys, projects.NewService(pool, cl, nil), cl), keys: keys, actor: audit.Actor{ID: uid, Email: "po@example.com", Via: "page"}}
 }
 
 // requirement stores a client, project and requirement for the hostnames.
@@ -65,11 +59,7 @@ func (b *testBundle) requirement(t testing.TB, legalName string, hostnames ...st
 
 func (b *testBundle) count(t testing.TB, table string) int {
 	t.Helper()
-	var n int
-	if err := b.pool.QueryRow(context.Background(), `SELECT count(*) FROM `+table).Scan(&n); err != nil {
-		t.Fatal(err)
-	}
-	return n
+	return domaintest.Count(t, b.pool, table)
 }
 
 // auditText is the whole audit log as text, for "never holds secrets" checks.
@@ -83,25 +73,10 @@ func (b *testBundle) auditText(t testing.TB) string {
 	return s
 }
 
-func openssl(t testing.TB, dir string, args ...string) string {
-	t.Helper()
-	cmd := exec.Command("openssl", args...)
-	cmd.Dir = dir
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("openssl %s: %v\n%s", strings.Join(args, " "), err, out)
-	}
-	return string(out)
-}
+// openssl runs the real openssl in dir and fails the test when it fails.
+var openssl = bundletest.RunOpenSSL
 
-func writeFile(t testing.TB, dir, name string, data []byte) string {
-	t.Helper()
-	p := filepath.Join(dir, name)
-	if err := os.WriteFile(p, data, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
+var writeFile = bundletest.WriteFile
 
 // intake stores the CA's answer data for the CSR and fails the test if it is refused.
 func (b *testBundle) intake(t testing.TB, csrID int64, data []byte, name string) *certs.Certificate {

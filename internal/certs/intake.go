@@ -45,7 +45,7 @@ func (s *Service) intake(ctx context.Context, actor audit.Actor, csrID int64, da
 	if err != nil {
 		return nil, err
 	}
-	req, err := getRequirement(ctx, s.pool, csr.RequirementID)
+	req, err := s.requirements.GetRequirement(ctx, csr.RequirementID)
 	if err != nil {
 		return nil, err
 	}
@@ -221,7 +221,7 @@ func (s *Service) AddIntermediates(ctx context.Context, actor audit.Actor, certi
 	if err := chain.AddIntermediates(parsed); err != nil {
 		return nil, errs.Field("certificate", userMessage(err))
 	}
-	req, err := getRequirement(ctx, s.pool, c.RequirementID)
+	req, err := s.requirements.GetRequirement(ctx, c.RequirementID)
 	if err != nil {
 		return nil, err
 	}

@@ -21,24 +21,6 @@ func nullableUser(id int64) *int64 {
 	return &id
 }
 
-func getRequirement(ctx context.Context, q db.DBTX, id int64) (*Requirement, error) {
-	r := &Requirement{ID: id}
-	err := q.QueryRow(ctx, `
-		SELECT p.id, p.name, c.id, c.display_name, c.legal_name, c.city, c.state, c.country, r.hostnames
-		FROM requirements r
-		JOIN projects p ON p.id = r.project_id
-		JOIN clients c ON c.id = p.client_id
-		WHERE r.id = $1`, id).
-		Scan(&r.ProjectID, &r.ProjectName, &r.ClientID, &r.ClientName, &r.LegalName, &r.City, &r.State, &r.Country, &r.Hostnames)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, errs.NotFoundf("There is no requirement %d.", id)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("certs: get requirement %d: %w", id, err)
-	}
-	return r, nil
-}
-
 const csrColumns = `s.id, s.requirement_id, s.source, COALESCE(s.private_key_id, 0), s.csr_pem, s.key_type, s.subject,
 	s.common_name, s.sans, s.public_key_sha256, COALESCE(u.email, ''), s.created_at`
 
@@ -54,35 +36,13 @@ func scanCSR(row pgx.Row) (*CSR, error) {
 }
 
 func getCSR(ctx context.Context, q db.DBTX, id int64) (*CSR, error) {
-	c, err := scanCSR(q.QueryRow(ctx, `SELECT `+csrColumns+` FROM csrs s LEFT JOIN users u ON u.id = s.created_by WHERE s.id = $1`, id))
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, errs.NotFoundf("There is no CSR %d.", id)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("certs: get CSR %d: %w", id, err)
-	}
-	return c, nil
+	return db.Get(ctx, q, fmt.Sprintf("certs: get CSR %d", id), errs.NotFoundf("There is no CSR %d.", id),
+		scanCSR, `SELECT `+csrColumns+` FROM csrs s LEFT JOIN users u ON u.id = s.created_by WHERE s.id = $1`, id)
 }
 
 func listCSRs(ctx context.Context, q db.DBTX, requirementID int64) ([]CSR, error) {
-	rows, err := q.Query(ctx, `SELECT `+csrColumns+` FROM csrs s LEFT JOIN users u ON u.id = s.created_by
+	return db.List(ctx, q, fmt.Sprintf("certs: list CSRs of requirement %d", requirementID), scanCSR, `SELECT `+csrColumns+` FROM csrs s LEFT JOIN users u ON u.id = s.created_by
 		WHERE s.requirement_id = $1 ORDER BY s.id DESC`, requirementID)
-	if err != nil {
-		return nil, fmt.Errorf("certs: list CSRs of requirement %d: %w", requirementID, err)
-	}
-	defer rows.Close()
-	out := []CSR{}
-	for rows.Next() {
-		c, err := scanCSR(rows)
-		if err != nil {
-			return nil, fmt.Errorf("certs: list CSRs: %w", err)
-		}
-		out = append(out, *c)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("certs: list CSRs: %w", err)
-	}
-	return out, nil
 }
 
 func insertCSR(ctx context.Context, q db.DBTX, c *CSR, createdBy int64) error {
@@ -129,14 +89,8 @@ func scanCertificate(row pgx.Row) (*Certificate, error) {
 }
 
 func getCertificate(ctx context.Context, q db.DBTX, id int64) (*Certificate, error) {
-	c, err := scanCertificate(q.QueryRow(ctx, `SELECT `+certColumns+certFrom+` WHERE c.id = $1`, id))
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, errs.NotFoundf("There is no certificate %d.", id)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("certs: get certificate %d: %w", id, err)
-	}
-	return c, nil
+	return db.Get(ctx, q, fmt.Sprintf("certs: get certificate %d", id), errs.NotFoundf("There is no certificate %d.", id),
+		scanCertificate, `SELECT `+certColumns+certFrom+` WHERE c.id = $1`, id)
 }
 
 func listCertificates(ctx context.Context, q db.DBTX, f Filter, now time.Time) ([]Certificate, error) {
@@ -145,26 +99,10 @@ func listCertificates(ctx context.Context, q db.DBTX, f Filter, now time.Time) (
 		t := now.Add(time.Duration(*f.ExpiringWithinDays) * 24 * time.Hour)
 		until = &t
 	}
-	rows, err := q.Query(ctx, `SELECT `+certColumns+certFrom+`
+	return db.List(ctx, q, "certs: list certificates", scanCertificate, `SELECT `+certColumns+certFrom+`
 		WHERE ($1::bigint = 0 OR cl.id = $1) AND ($2::bigint = 0 OR c.requirement_id = $2) AND ($3::bigint = 0 OR c.csr_id = $3)
 		  AND ($4::timestamptz IS NULL OR c.not_after <= $4)
 		ORDER BY c.not_after, c.id`, f.ClientID, f.RequirementID, f.CSRID, until)
-	if err != nil {
-		return nil, fmt.Errorf("certs: list certificates: %w", err)
-	}
-	defer rows.Close()
-	out := []Certificate{}
-	for rows.Next() {
-		c, err := scanCertificate(rows)
-		if err != nil {
-			return nil, fmt.Errorf("certs: list certificates: %w", err)
-		}
-		out = append(out, *c)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("certs: list certificates: %w", err)
-	}
-	return out, nil
 }
 
 func certificateByFingerprint(ctx context.Context, q db.DBTX, fingerprint string) (int64, error) {

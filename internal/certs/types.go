@@ -4,22 +4,17 @@ import (
 	"strings"
 	"time"
 
+	"github.com/certportal/certportal/internal/clients"
 	"github.com/certportal/certportal/internal/csrgen"
+	"github.com/certportal/certportal/internal/projects"
 )
 
-// Requirement is the part of a certificate requirement a CSR is made from: its
-// hostnames and the client whose legal name and address go into the subject.
+// Requirement is a requirement as a CSR is made from it: the requirement
+// itself, which projects owns, and the client whose legal name and address go
+// into the subject, which clients owns.
 type Requirement struct {
-	ID          int64
-	ProjectID   int64
-	ProjectName string
-	ClientID    int64
-	ClientName  string // display name
-	LegalName   string
-	City        string
-	State       string
-	Country     string
-	Hostnames   []string
+	*projects.Requirement
+	Client *clients.Client
 }
 
 // Prefill is the CSR form as the requirement and its client fill it in: the
@@ -28,10 +23,10 @@ type Requirement struct {
 func (r *Requirement) Prefill() csrgen.Request {
 	req := csrgen.Request{
 		KeyType:      csrgen.DefaultKeyType,
-		Country:      r.Country,
-		State:        r.State,
-		Locality:     r.City,
-		Organization: r.LegalName,
+		Country:      r.Client.Country,
+		State:        r.Client.State,
+		Locality:     r.Client.City,
+		Organization: r.Client.LegalName,
 		SANs:         append([]string(nil), r.Hostnames...),
 	}
 	if req.Organization == "" {

@@ -9,33 +9,26 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/certportal/certportal/internal/clock"
 )
 
 // Service is the one entry point for clients, contacts, standing and the agency
 // billing contact: the HTML pages, the JSON API and other packages call the same
 // methods. Transactions begin here; the unexported store helpers take a db.DBTX.
 type Service struct {
-	pool *pgxpool.Pool
-	now  func() time.Time
+	pool  *pgxpool.Pool
+	clock clock.Clock
 }
 
 // NewService returns a Service over pool.
 func NewService(pool *pgxpool.Pool) *Service {
-	return &Service{pool: pool, now: time.Now}
-}
-
-// today is the current date at midnight UTC, the form dates are stored in.
-func (s *Service) today() time.Time {
-	y, m, d := s.now().UTC().Date()
-	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+	return &Service{pool: pool}
 }
 
 // SetClock makes the service read the time from now instead of time.Now: the
 // rules and the dates recorded depend on it, and tests pin it. Call it before
 // the service is used.
 func (s *Service) SetClock(now func() time.Time) {
-	if now == nil {
-		now = time.Now
-	}
-	s.now = now
+	s.clock.Set(now)
 }

@@ -201,7 +201,7 @@ func (s *Service) RecordStanding(ctx context.Context, actor audit.Actor, clientI
 			return err
 		}
 		// Tomorrow: a PO ahead of UTC may record a check made on their today.
-		if _, err := in.validate(s.today().AddDate(0, 0, 1)); err != nil {
+		if _, err := in.validate(s.clock.Today().AddDate(0, 0, 1)); err != nil {
 			return err
 		}
 		id, err := insertStanding(ctx, tx, clientID, actor.ID, in)

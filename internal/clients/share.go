@@ -2,9 +2,6 @@ package clients
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"time"
@@ -12,7 +9,9 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/certportal/certportal/internal/audit"
+	"github.com/certportal/certportal/internal/db"
 	"github.com/certportal/certportal/internal/errs"
+	"github.com/certportal/certportal/internal/secrettoken"
 )
 
 // ShareLifetime is how long a shared status link works.
@@ -31,21 +30,15 @@ type Share struct {
 // Active reports whether the link still works at now.
 func (sh *Share) Active(now time.Time) bool { return sh.RevokedAt == nil && now.Before(sh.ExpiresAt) }
 
-func shareHash(token string) []byte {
-	sum := sha256.Sum256([]byte(token))
-	return sum[:]
-}
-
 // CreateShare makes a share link for a client and returns its token, which is
 // shown once: only its hash is kept. Audited.
 func (s *Service) CreateShare(ctx context.Context, actor audit.Actor, clientID int64) (string, *Share, error) {
-	b := make([]byte, 32)
-	if _, err := rand.Read(b); err != nil {
+	token, hash, err := secrettoken.New()
+	if err != nil {
 		return "", nil, fmt.Errorf("clients: share token: %w", err)
 	}
-	token := base64.RawURLEncoding.EncodeToString(b)
 	sh := &Share{ClientID: clientID, CreatedBy: actor.Email}
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		c, err := getClient(ctx, tx, clientID)
 		if err != nil {
 			return err
@@ -56,7 +49,7 @@ func (s *Service) CreateShare(ctx context.Context, actor audit.Actor, clientID i
 		}
 		err = tx.QueryRow(ctx, `INSERT INTO client_shares (client_id, token_hash, created_by, expires_at)
 			VALUES ($1, $2, $3, now() + $4::interval) RETURNING id, created_at, expires_at`,
-			clientID, shareHash(token), by, fmt.Sprintf("%d seconds", int(ShareLifetime.Seconds()))).Scan(&sh.ID, &sh.CreatedAt, &sh.ExpiresAt)
+			clientID, hash, by, fmt.Sprintf("%d seconds", int(ShareLifetime.Seconds()))).Scan(&sh.ID, &sh.CreatedAt, &sh.ExpiresAt)
 		if err != nil {
 			return fmt.Errorf("clients: create share: %w", err)
 		}
@@ -75,12 +68,9 @@ func (s *Service) RevokeShare(ctx context.Context, actor audit.Actor, clientID, 
 		if err != nil {
 			return err
 		}
-		tag, err := tx.Exec(ctx, `UPDATE client_shares SET revoked_at = COALESCE(revoked_at, now()) WHERE id = $1 AND client_id = $2`, shareID, clientID)
-		if err != nil {
-			return fmt.Errorf("clients: revoke share: %w", err)
-		}
-		if tag.RowsAffected() == 0 {
-			return errs.NotFoundf("There is no share link %d for this client.", shareID)
+		if err := db.Update(ctx, tx, "clients: revoke share", errs.NotFoundf("There is no share link %d for this client.", shareID),
+			`UPDATE client_shares SET revoked_at = COALESCE(revoked_at, now()) WHERE id = $1 AND client_id = $2`, shareID, clientID); err != nil {
+			return err
 		}
 		return audit.Record(ctx, tx, actor, "client.share.revoke", clientSubject(c), map[string]any{"share_id": shareID})
 	})
@@ -110,7 +100,7 @@ func (s *Service) Shares(ctx context.Context, clientID int64) ([]Share, error) {
 func (s *Service) ClientForShare(ctx context.Context, token string) (int64, error) {
 	var id int64
 	err := s.pool.QueryRow(ctx, `SELECT client_id FROM client_shares
-		WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > now()`, shareHash(token)).Scan(&id)
+		WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > now()`, secrettoken.Hash(token)).Scan(&id)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return 0, errs.NotFoundf("This link does not work: it is wrong, has expired or was withdrawn. Ask your account manager for a new one.")
 	}

@@ -69,14 +69,8 @@ func updateClient(ctx context.Context, q db.DBTX, id int64, in ClientInput) (*Cl
 }
 
 func getClient(ctx context.Context, q db.DBTX, id int64) (*Client, error) {
-	c, err := scanClient(q.QueryRow(ctx, `SELECT `+clientColumns+` FROM clients WHERE id = $1`, id))
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, errs.NotFoundf("There is no client %d.", id)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("clients: get client %d: %w", id, err)
-	}
-	return c, nil
+	return db.Get(ctx, q, fmt.Sprintf("clients: get client %d", id), errs.NotFoundf("There is no client %d.", id),
+		scanClient, `SELECT `+clientColumns+` FROM clients WHERE id = $1`, id)
 }
 
 func listClients(ctx context.Context, q db.DBTX) ([]ClientRow, error) {
@@ -156,7 +150,7 @@ func insertContact(ctx context.Context, q db.DBTX, clientID int64, in ContactInp
 // updateContact saves the contact; a changed email or phone clears the
 // verification, since what was verified is no longer what is recorded.
 func updateContact(ctx context.Context, q db.DBTX, id int64, in ContactInput) error {
-	tag, err := q.Exec(ctx, `
+	return db.Update(ctx, q, fmt.Sprintf("clients: update contact %d", id), errs.NotFoundf("There is no contact %d.", id), `
 		UPDATE contacts SET role = $2, first_name = $3, last_name = $4, title = $5, email = $6, phone = $7,
 			verified_at     = CASE WHEN email <> $6 OR phone <> $7 THEN NULL ELSE verified_at END,
 			verified_by     = CASE WHEN email <> $6 OR phone <> $7 THEN NULL ELSE verified_by END,
@@ -165,50 +159,22 @@ func updateContact(ctx context.Context, q db.DBTX, id int64, in ContactInput) er
 			updated_at = now()
 		WHERE id = $1`,
 		id, in.Role, in.FirstName, in.LastName, in.Title, in.Email, in.Phone)
-	if err != nil {
-		return fmt.Errorf("clients: update contact %d: %w", id, err)
-	}
-	if tag.RowsAffected() == 0 {
-		return errs.NotFoundf("There is no contact %d.", id)
-	}
-	return nil
 }
 
 func verifyContact(ctx context.Context, q db.DBTX, id, by int64, in VerifyInput) error {
-	tag, err := q.Exec(ctx, `
+	return db.Update(ctx, q, fmt.Sprintf("clients: verify contact %d", id), errs.NotFoundf("There is no contact %d.", id), `
 		UPDATE contacts SET verified_at = now(), verified_by = $2, verified_method = $3, verified_note = $4, updated_at = now()
 		WHERE id = $1`, id, db.NullID(by), in.Method, in.Note)
-	if err != nil {
-		return fmt.Errorf("clients: verify contact %d: %w", id, err)
-	}
-	if tag.RowsAffected() == 0 {
-		return errs.NotFoundf("There is no contact %d.", id)
-	}
-	return nil
 }
 
 func getContact(ctx context.Context, q db.DBTX, id int64) (*Contact, error) {
-	c, err := scanContact(q.QueryRow(ctx, `SELECT `+contactColumns+contactFrom+`WHERE ct.id = $1`, id))
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, errs.NotFoundf("There is no contact %d.", id)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("clients: get contact %d: %w", id, err)
-	}
-	return c, nil
+	return db.Get(ctx, q, fmt.Sprintf("clients: get contact %d", id), errs.NotFoundf("There is no contact %d.", id),
+		scanContact, `SELECT `+contactColumns+contactFrom+`WHERE ct.id = $1`, id)
 }
 
 func listContacts(ctx context.Context, q db.DBTX, clientID int64) ([]Contact, error) {
-	rows, err := q.Query(ctx, `SELECT `+contactColumns+contactFrom+`WHERE ct.client_id = $1
+	return db.List(ctx, q, "clients: list contacts", scanContact, `SELECT `+contactColumns+contactFrom+`WHERE ct.client_id = $1
 		ORDER BY array_position(ARRAY['admin','billing','tech','organization'], ct.role), ct.id`, clientID)
-	if err != nil {
-		return nil, fmt.Errorf("clients: list contacts: %w", err)
-	}
-	out, err := db.Collect(rows, scanContact)
-	if err != nil {
-		return nil, fmt.Errorf("clients: list contacts: %w", err)
-	}
-	return out, nil
 }
 
 const standingColumns = `g.id, g.client_id, g.status, g.source, g.checked_on, g.evidence, COALESCE(u.name, ''), g.recorded_at`
@@ -245,16 +211,8 @@ func getStanding(ctx context.Context, q db.DBTX, id int64) (*Standing, error) {
 
 // listStanding returns a client's records, the one that counts first.
 func listStanding(ctx context.Context, q db.DBTX, clientID int64) ([]Standing, error) {
-	rows, err := q.Query(ctx, `SELECT `+standingColumns+standingFrom+`WHERE g.client_id = $1
+	return db.List(ctx, q, "clients: list good standing", scanStanding, `SELECT `+standingColumns+standingFrom+`WHERE g.client_id = $1
 		ORDER BY g.checked_on DESC, g.id DESC`, clientID)
-	if err != nil {
-		return nil, fmt.Errorf("clients: list good standing: %w", err)
-	}
-	out, err := db.Collect(rows, scanStanding)
-	if err != nil {
-		return nil, fmt.Errorf("clients: list good standing: %w", err)
-	}
-	return out, nil
 }
 
 // CurrentStanding returns each client's good-standing record that counts (one

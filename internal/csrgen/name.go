@@ -58,9 +58,10 @@ func escapeValue(v string) string {
 	return b.String()
 }
 
-// attributeShortName returns openssl's short name for the attribute types
-// that appear in real CSRs (EV ones included), or the dotted OID.
-func attributeShortName(oid string) string {
+// AttributeShortName returns openssl's short name for the attribute types
+// that appear in real CSRs and certificates (EV ones included), or the dotted
+// OID.
+func AttributeShortName(oid string) string {
 	switch oid {
 	case "2.5.4.3":
 		return "CN"
@@ -114,7 +115,7 @@ func nameFromPKIX(n pkix.Name) Name {
 
 func attributeFrom(oid asn1.ObjectIdentifier, value any) Attribute {
 	id := oid.String()
-	typ := attributeShortName(id)
+	typ := AttributeShortName(id)
 	var v string
 	switch x := value.(type) {
 	case string:

@@ -124,3 +124,44 @@ func NullID(id int64) *int64 {
 	}
 	return &id
 }
+
+// Get reads the one row sql selects with scan. No row is notFound (the
+// caller's errs error, which says what is missing); any other failure is
+// wrapped with what, such as "projects: get project 7".
+func Get[T any](ctx context.Context, q DBTX, what string, notFound error, scan func(pgx.Row) (*T, error), sql string, args ...any) (*T, error) {
+	v, err := scan(q.QueryRow(ctx, sql, args...))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, notFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	return v, nil
+}
+
+// List reads every row sql selects with scan; a failure is wrapped with what,
+// such as "clients: list contacts".
+func List[T any](ctx context.Context, q DBTX, what string, scan func(pgx.Row) (*T, error), sql string, args ...any) ([]T, error) {
+	rows, err := q.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	out, err := Collect(rows, scan)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	return out, nil
+}
+
+// Update runs a statement that changes one row: no row changed is notFound
+// (the caller's errs error); a failure is wrapped with what.
+func Update(ctx context.Context, q DBTX, what string, notFound error, sql string, args ...any) error {
+	tag, err := q.Exec(ctx, sql, args...)
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return notFound
+	}
+	return nil
+}

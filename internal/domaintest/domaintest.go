@@ -1,6 +1,7 @@
 // Package domaintest holds the checks and fixtures the domain services' tests
-// (clients, projects) share: a project owner to act as, row counts, and the
-// "refused with an error naming the field" checks.
+// (clients, projects, certs, installs) share: a project owner to act as, row
+// counts, a master key ring, and the "refused with an error naming the field"
+// checks.
 package domaintest
 
 import (
@@ -12,6 +13,7 @@ import (
 	"github.com/certportal/certportal/internal/accounts"
 	"github.com/certportal/certportal/internal/audit"
 	"github.com/certportal/certportal/internal/errs"
+	"github.com/certportal/certportal/internal/keystore"
 )
 
 // PO creates the project owner "Pat Owner" <po@example.com> and returns the
@@ -61,4 +63,18 @@ func WantEachRefused[V any](t testing.TB, field string, bad []V, try func(V) err
 		}
 		WantField(t, err, field)
 	}
+}
+
+// MasterKeys is a fresh master key ring for one test's key store.
+func MasterKeys(t testing.TB) *keystore.Ring {
+	t.Helper()
+	entry, err := keystore.NewMasterKey("test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ring, err := keystore.ParseMasterKeys(entry)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ring
 }

@@ -2,9 +2,6 @@ package installs
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"slices"
@@ -15,6 +12,7 @@ import (
 	"github.com/certportal/certportal/internal/audit"
 	"github.com/certportal/certportal/internal/db"
 	"github.com/certportal/certportal/internal/errs"
+	"github.com/certportal/certportal/internal/secrettoken"
 	"github.com/certportal/certportal/internal/tlscheck"
 )
 
@@ -110,27 +108,21 @@ func findings(endpoints []Endpoint) []string {
 	return out
 }
 
-func hashToken(token string) []byte {
-	sum := sha256.Sum256([]byte(token))
-	return sum[:]
-}
-
 // ShareReport creates a read-only link to a finished scan's report: a
 // 256-bit random token, stored hashed, working for ShareLifetime.
 func (s *Service) ShareReport(ctx context.Context, actor audit.Actor, scanID int64) (*Share, error) {
 	if _, err := s.ScanReport(ctx, scanID); err != nil {
 		return nil, err
 	}
-	raw := make([]byte, 32)
-	if _, err := rand.Read(raw); err != nil {
+	token, hash, err := secrettoken.New()
+	if err != nil {
 		return nil, fmt.Errorf("installs: share scan %d: %w", scanID, err)
 	}
-	token := base64.RawURLEncoding.EncodeToString(raw)
 	now := s.cfg.Now()
 	var id int64
-	err := db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+	err = db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 		err := tx.QueryRow(ctx, `INSERT INTO report_shares (scan_id, token_sha256, created_by, created_at, expires_at)
-			VALUES ($1, $2, $3, $4, $5) RETURNING id`, scanID, hashToken(token), db.NullID(actor.ID), now, now.Add(ShareLifetime)).Scan(&id)
+			VALUES ($1, $2, $3, $4, $5) RETURNING id`, scanID, hash, db.NullID(actor.ID), now, now.Add(ShareLifetime)).Scan(&id)
 		if err != nil {
 			return fmt.Errorf("installs: share scan %d: %w", scanID, err)
 		}
@@ -149,15 +141,7 @@ func (s *Service) ShareReport(ctx context.Context, actor audit.Actor, scanID int
 
 // Shares lists a scan's links, newest first.
 func (s *Service) Shares(ctx context.Context, scanID int64) ([]Share, error) {
-	rows, err := s.pool.Query(ctx, `SELECT `+shareColumns+` `+shareFrom+` WHERE r.scan_id = $1 ORDER BY r.id DESC`, scanID)
-	if err != nil {
-		return nil, fmt.Errorf("installs: shares of scan %d: %w", scanID, err)
-	}
-	list, err := db.Collect(rows, scanShare)
-	if err != nil {
-		return nil, fmt.Errorf("installs: shares of scan %d: %w", scanID, err)
-	}
-	return list, nil
+	return db.List(ctx, s.pool, fmt.Sprintf("installs: shares of scan %d", scanID), scanShare, `SELECT `+shareColumns+` `+shareFrom+` WHERE r.scan_id = $1 ORDER BY r.id DESC`, scanID)
 }
 
 // RevokeShare stops a link at once.
@@ -190,7 +174,7 @@ func (s *Service) SharedReport(ctx context.Context, token string) (*Report, erro
 	}
 	var shareID, scanID int64
 	err := s.pool.QueryRow(ctx, `SELECT id, scan_id FROM report_shares
-		WHERE token_sha256 = $1 AND revoked_at IS NULL AND expires_at > $2`, hashToken(token), s.cfg.Now()).Scan(&shareID, &scanID)
+		WHERE token_sha256 = $1 AND revoked_at IS NULL AND expires_at > $2`, secrettoken.Hash(token), s.cfg.Now()).Scan(&shareID, &scanID)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, notFound
 	}
@@ -221,12 +205,6 @@ func scanShare(row pgx.Row) (*Share, error) {
 }
 
 func getShare(ctx context.Context, q db.DBTX, id int64) (*Share, error) {
-	sh, err := scanShare(q.QueryRow(ctx, `SELECT `+shareColumns+` `+shareFrom+` WHERE r.id = $1`, id))
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, errs.NotFoundf("There is no shared link %d.", id)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("installs: get share %d: %w", id, err)
-	}
-	return sh, nil
+	return db.Get(ctx, q, fmt.Sprintf("installs: get share %d", id), errs.NotFoundf("There is no shared link %d.", id),
+		scanShare, `SELECT `+shareColumns+` `+shareFrom+` WHERE r.id = $1`, id)
 }

@@ -8,11 +8,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/certportal/certportal/internal/certs"
 	"github.com/certportal/certportal/internal/errs"
 	"github.com/certportal/certportal/internal/installs"
 	"github.com/certportal/certportal/internal/installs/installstest"
-	"github.com/certportal/certportal/internal/keystore"
 )
 
 // scriptedScanner answers each scan with the next outcome of its script.
@@ -50,11 +48,8 @@ func TestTheReportSaysWhatWasFixedSinceTheLastScan(t *testing.T) {
 		{Grade: "A", Findings: []string{noHSTS}},
 	}}, nil)
 	b.svc.SetScanQueue(&heldQueue{})
-	addr := installstest.StartServer(t, b.pki.FullChain, installstest.HSTSYear)
-	in := b.record(t, "production", addr)
-	if _, err := b.svc.Check(ctx, b.actor, in.ID, ""); err != nil {
-		t.Fatal(err)
-	}
+	in := b.recordServed(t, "production")
+	b.check(t, in.ID)
 	first := b.scanned(t, in.ID)
 	second := b.scanned(t, in.ID)
 
@@ -117,7 +112,7 @@ func TestASharedLinkOpensTheReportUntilRevokedOrExpired(t *testing.T) {
 	if err != nil || rep.Grade != "A+" || rep.ScanID != queued.ID {
 		t.Fatalf("SharedReport = %+v, %v", rep, err)
 	}
-	later := installs.NewService(b.pool, certs.NewService(b.pool, keystore.NewStore(b.pool, nil)),
+	later := installs.NewService(b.pool, installstest.Certs(b.pool),
 		installs.Config{Now: func() time.Time { return time.Now().Add(30*24*time.Hour + time.Minute) }})
 	if _, err := later.SharedReport(ctx, sh.Token); errs.CodeOf(err) != errs.NotFound {
 		t.Errorf("after 30 days: %v, want not found", err)

@@ -13,11 +13,10 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/certportal/certportal/internal/audit"
-	"github.com/certportal/certportal/internal/certs"
+	"github.com/certportal/certportal/internal/domaintest"
 	"github.com/certportal/certportal/internal/errs"
 	"github.com/certportal/certportal/internal/installs"
 	"github.com/certportal/certportal/internal/installs/installstest"
-	"github.com/certportal/certportal/internal/keystore"
 	"github.com/certportal/certportal/internal/pgtest"
 	"github.com/certportal/certportal/internal/tlscheck"
 )
@@ -50,7 +49,7 @@ func setup(t testing.TB, lookup installs.LookupFunc) *testBundle {
 		b.lookups.Add(1)
 		return lookup(ctx, h)
 	}
-	b.svc = installs.NewService(pool, certs.NewService(pool, keystore.NewStore(pool, nil)), installs.Config{
+	b.svc = installs.NewService(pool, installstest.Certs(pool), installs.Config{
 		Lookup:  counted,
 		Checker: tlscheck.Checker{ConnectTimeout: 2 * time.Second, AddressTimeout: 5 * time.Second},
 	})
@@ -66,13 +65,26 @@ func setup(t testing.TB, lookup installs.LookupFunc) *testBundle {
 	return b
 }
 
-func (b *testBundle) count(t testing.TB, table string) int {
+// recordServed records an install in env served by a live server with the
+// full chain.
+func (b *testBundle) recordServed(t testing.TB, env string) *installs.Install {
 	t.Helper()
-	var n int
-	if err := b.pool.QueryRow(context.Background(), `SELECT count(*) FROM `+table).Scan(&n); err != nil {
+	return b.record(t, env, installstest.StartServer(t, b.pki.FullChain, installstest.HSTSYear))
+}
+
+// check runs the install's check with its stored roots.
+func (b *testBundle) check(t testing.TB, installID int64) *installs.CheckRecord {
+	t.Helper()
+	rec, err := b.svc.Check(context.Background(), b.actor, installID, "")
+	if err != nil {
 		t.Fatal(err)
 	}
-	return n
+	return rec
+}
+
+func (b *testBundle) count(t testing.TB, table string) int {
+	t.Helper()
+	return domaintest.Count(t, b.pool, table)
 }
 
 func (b *testBundle) record(t testing.TB, env string, addresses ...string) *installs.Install {
@@ -152,10 +164,7 @@ func TestACheckedStagingInstallThatPassesOpensTheStagingGate(t *testing.T) {
 		t.Fatalf("gate of an unchecked install = %+v; want closed, not checked yet", gate)
 	}
 
-	rec, err := b.svc.Check(ctx, b.actor, in.ID, "")
-	if err != nil {
-		t.Fatal(err)
-	}
+	rec := b.check(t, in.ID)
 	if !rec.Passed || !rec.ServedMatches || len(rec.Addresses) != 1 || rec.Addresses[0].Address != addr || rec.Trigger != "manual" {
 		t.Fatalf("check = %+v; want passed on %s", rec, addr)
 	}
@@ -188,10 +197,7 @@ func TestAStagingInstallWhoseLastCheckFailedKeepsTheGateClosed(t *testing.T) {
 		t.Fatal(err)
 	}
 	bad := b.record(t, "staging", leafOnly)
-	rec, err := b.svc.Check(ctx, b.actor, bad.ID, "")
-	if err != nil {
-		t.Fatal(err)
-	}
+	rec := b.check(t, bad.ID)
 	chain, _ := rec.Addresses[0].Check(tlscheck.KeyChain)
 	if rec.Passed || chain.OK {
 		t.Fatalf("check of a server without its intermediate = %+v; want the chain check failed", rec)
@@ -206,8 +212,7 @@ func TestAPassingProductionInstallPutsTheCertificateInProduction(t *testing.T) {
 	t.Parallel()
 	b := setup(t, nil)
 	ctx := context.Background()
-	addr := installstest.StartServer(t, b.pki.FullChain, installstest.HSTSYear)
-	in := b.record(t, "production", addr)
+	in := b.recordServed(t, "production")
 	list, _ := b.svc.List(ctx, b.certID)
 	if installs.InProduction(list) {
 		t.Fatal("in production before any check")
@@ -232,10 +237,7 @@ func TestTrustRootsInTheRequestReplaceTheStoredOnes(t *testing.T) {
 		t.Fatal(err)
 	}
 	// No stored roots: the system roots do not know the test CA.
-	rec, err := b.svc.Check(ctx, b.actor, in.ID, "")
-	if err != nil {
-		t.Fatal(err)
-	}
+	rec := b.check(t, in.ID)
 	if chain, _ := rec.Addresses[0].Check(tlscheck.KeyChain); rec.Passed || chain.OK {
 		t.Fatalf("check with system roots = %+v; want the chain untrusted", rec)
 	}
@@ -271,10 +273,7 @@ func TestHostnamesLeadOnlyToPublicAddresses(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			in := b.record(t, "staging", tt.addresses...)
-			rec, err := b.svc.Check(ctx, b.actor, in.ID, "")
-			if err != nil {
-				t.Fatal(err)
-			}
+			rec := b.check(t, in.ID)
 			if rec.Passed || len(rec.Addresses) != 1 {
 				t.Fatalf("check = %+v; want one failed address", rec)
 			}
@@ -295,8 +294,7 @@ func TestRetiredInstallsAreNotCheckedAndCannotBeRetiredTwice(t *testing.T) {
 	t.Parallel()
 	b := setup(t, nil)
 	ctx := context.Background()
-	addr := installstest.StartServer(t, b.pki.FullChain, installstest.HSTSYear)
-	in := b.record(t, "staging", addr)
+	in := b.recordServed(t, "staging")
 	out, err := b.svc.Retire(ctx, b.actor, in.ID)
 	if err != nil || out.RetiredAt == nil {
 		t.Fatalf("Retire = %+v, %v", out, err)
@@ -380,8 +378,7 @@ func TestTheStagingBoardListsRequirementsWithACertificateClosedGatesFirst(t *tes
 	t.Parallel()
 	b := setup(t, nil)
 	ctx := context.Background()
-	addr := installstest.StartServer(t, b.pki.FullChain, installstest.HSTSYear)
-	open := b.record(t, "staging", addr)
+	open := b.recordServed(t, "staging")
 	if rec, err := b.svc.Check(ctx, b.actor, open.ID, ""); err != nil || !rec.Passed {
 		t.Fatalf("check = %+v, %v", rec, err)
 	}

@@ -8,11 +8,9 @@ import (
 	"time"
 
 	"github.com/certportal/certportal/internal/audit"
-	"github.com/certportal/certportal/internal/certs"
 	"github.com/certportal/certportal/internal/installs"
 	"github.com/certportal/certportal/internal/installs/installstest"
 	"github.com/certportal/certportal/internal/jobs"
-	"github.com/certportal/certportal/internal/keystore"
 	"github.com/certportal/certportal/internal/orders"
 	"github.com/certportal/certportal/internal/pgtest"
 )
@@ -32,7 +30,7 @@ func TestThePeriodicJobChecksEveryActiveInstallOncePerInterval(t *testing.T) {
 	t.Parallel()
 	pool := pgtest.Pool(t)
 	ctx := context.Background()
-	svc := installs.NewService(pool, certs.NewService(pool, keystore.NewStore(pool, nil)), installs.Config{
+	svc := installs.NewService(pool, installstest.Certs(pool), installs.Config{
 		Lookup: func(context.Context, string) ([]netip.Addr, error) { return nil, nil },
 	})
 	p := installstest.NewPKI(t, "www.example.com")

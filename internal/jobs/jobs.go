@@ -124,51 +124,37 @@ type Runner struct {
 	pausedUntil time.Time // set when the provider rate-limits this process
 }
 
-// New builds the River client with its workers and the periodic sweep, and
-// connects svc to it so submissions schedule their polls.
+// orDefault sets *v to def when it is zero or negative.
+func orDefault[T int | time.Duration](v *T, def T) {
+	if *v <= 0 {
+		*v = def
+	}
+}
+
+// New builds the River client with its workers and the periodic sweep. The
+// poll jobs that submissions schedule come from the PollScheduler given to
+// svc when it was built (NewPollScheduler).
 func New(pool *pgxpool.Pool, svc *orders.OrderService, cfg Config) (*Runner, error) {
-	if cfg.PollInterval <= 0 {
-		cfg.PollInterval = 15 * time.Minute
-	}
-	if cfg.PollWorkers <= 0 {
-		cfg.PollWorkers = 10
-	}
-	if cfg.SweepInterval <= 0 {
-		cfg.SweepInterval = cfg.PollInterval
-	}
-	if cfg.RecoverAfter <= 0 {
-		cfg.RecoverAfter = 2 * time.Minute
-	}
-	if cfg.RecoverInterval <= 0 {
-		cfg.RecoverInterval = time.Minute
-	}
-	if cfg.FetchCooldown <= 0 {
-		cfg.FetchCooldown = 10 * time.Millisecond
-	}
-	if cfg.InstallCheckInterval <= 0 {
-		cfg.InstallCheckInterval = 24 * time.Hour
-	}
-	if cfg.ScanWorkers <= 0 {
-		cfg.ScanWorkers = 1
-	}
-	if cfg.ScanTimeout <= 0 {
-		cfg.ScanTimeout = installs.DefaultScanTimeout
-	}
+	orDefault(&cfg.PollInterval, 15*time.Minute)
+	orDefault(&cfg.PollWorkers, 10)
+	orDefault(&cfg.SweepInterval, cfg.PollInterval)
+	orDefault(&cfg.RecoverAfter, 2*time.Minute)
+	orDefault(&cfg.RecoverInterval, time.Minute)
+	orDefault(&cfg.FetchCooldown, 10*time.Millisecond)
+	orDefault(&cfg.InstallCheckInterval, 24*time.Hour)
+	orDefault(&cfg.ScanWorkers, 1)
+	orDefault(&cfg.ScanTimeout, installs.DefaultScanTimeout)
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	if cfg.ReminderInterval <= 0 {
-		cfg.ReminderInterval = time.Hour
-	}
+	orDefault(&cfg.ReminderInterval, time.Hour)
 	r := &Runner{cfg: cfg, orders: svc, log: cfg.Logger}
 	workers := river.NewWorkers()
-	if err := river.AddWorkerSafely(workers, &orderPollWorker{r: r}); err != nil {
-		return nil, fmt.Errorf("jobs: %w", err)
-	}
-	if err := river.AddWorkerSafely(workers, &orderSweepWorker{r: r}); err != nil {
-		return nil, fmt.Errorf("jobs: %w", err)
-	}
-	if err := river.AddWorkerSafely(workers, &orderRecoverWorker{r: r}); err != nil {
+	if err := errors.Join(
+		river.AddWorkerSafely(workers, &orderPollWorker{r: r}),
+		river.AddWorkerSafely(workers, &orderSweepWorker{r: r}),
+		river.AddWorkerSafely(workers, &orderRecoverWorker{r: r}),
+	); err != nil {
 		return nil, fmt.Errorf("jobs: %w", err)
 	}
 	periodic, err := r.lifecycleWork(workers)
@@ -217,7 +203,6 @@ func New(pool *pgxpool.Pool, svc *orders.OrderService, cfg Config) (*Runner, err
 		return nil, fmt.Errorf("jobs: river client: %w", err)
 	}
 	r.client = client
-	svc.SetPollScheduler(r)
 	if cfg.Notify != nil {
 		cfg.Notify.SetEnqueuer(r)
 	}
@@ -244,14 +229,32 @@ func (r *Runner) Stop(ctx context.Context) error {
 	return nil
 }
 
-// SchedulePollTx implements orders.OrderPollScheduler: the poll job is
-// inserted in the transaction that records the submission.
+// PollScheduler inserts order poll jobs; it implements
+// orders.OrderPollScheduler. It is an insert-only River client, built before
+// the order service and handed to it in its configuration, so the order
+// service does not need the Runner (which needs the order service) to exist.
+type PollScheduler struct {
+	client *river.Client[pgx.Tx]
+}
+
+// NewPollScheduler returns a PollScheduler inserting into pool's River
+// tables; the Runner's workers, in this process or another, run the jobs.
+func NewPollScheduler(pool *pgxpool.Pool) (*PollScheduler, error) {
+	client, err := river.NewClient(riverpgxv5.New(pool), &river.Config{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		return nil, fmt.Errorf("jobs: poll scheduler: %w", err)
+	}
+	return &PollScheduler{client: client}, nil
+}
+
+// SchedulePollTx inserts the poll job in the transaction that records the
+// submission.
 //
 // Poll jobs are inserted available now, whatever at says: the job itself
 // snoozes until the order's next_poll_at. A job inserted for the future
 // would wait for River's scheduler (every 5s, on the leader) to release it.
-func (r *Runner) SchedulePollTx(ctx context.Context, tx pgx.Tx, orderID int64, at time.Time) error {
-	_, err := r.client.InsertTx(ctx, tx, OrderPollArgs{OrderID: orderID}, nil)
+func (p *PollScheduler) SchedulePollTx(ctx context.Context, tx pgx.Tx, orderID int64, at time.Time) error {
+	_, err := p.client.InsertTx(ctx, tx, OrderPollArgs{OrderID: orderID}, nil)
 	if err != nil {
 		return fmt.Errorf("jobs: schedule poll of order %d: %w", orderID, err)
 	}

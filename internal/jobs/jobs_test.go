@@ -110,9 +110,13 @@ func (e *env) process(t testing.TB, providerURL string, cfg jobs.Config) (*order
 		t.Fatal(err)
 	}
 	t.Cleanup(pool.Close)
+	polls, err := jobs.NewPollScheduler(pool)
+	if err != nil {
+		t.Fatal(err)
+	}
 	svc := orders.NewOrderService(pool, orders.OrderServiceConfig{
 		Providers: []orders.Provider{opensrsprovider.New(&opensrs.Client{URL: providerURL, Username: simUser, Key: simKey, HTTP: &http.Client{}}), manual.New()},
-		Readiness: ordertest.NewReadiness(), Intake: &ordertest.Intake{Pool: pool},
+		Readiness: ordertest.NewReadiness(), Intake: &ordertest.Intake{Pool: pool}, Polls: polls,
 		PollInterval: cfg.PollInterval, SubmitTimeout: 5 * time.Second, PollTimeout: 5 * time.Second,
 	})
 	r, err := jobs.New(pool, svc, cfg)

@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -91,10 +92,10 @@ func (r *Runner) lifecycleWork(workers *river.Workers) ([]*river.PeriodicJob, er
 	if r.cfg.Notify == nil || r.cfg.Lifecycle == nil {
 		return nil, nil
 	}
-	if err := river.AddWorkerSafely(workers, &deliveryWorker{r: r}); err != nil {
-		return nil, fmt.Errorf("jobs: %w", err)
-	}
-	if err := river.AddWorkerSafely(workers, &reminderSweepWorker{r: r}); err != nil {
+	if err := errors.Join(
+		river.AddWorkerSafely(workers, &deliveryWorker{r: r}),
+		river.AddWorkerSafely(workers, &reminderSweepWorker{r: r}),
+	); err != nil {
 		return nil, fmt.Errorf("jobs: %w", err)
 	}
 	every := r.cfg.ReminderInterval

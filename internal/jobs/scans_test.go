@@ -1,15 +1,11 @@
 package jobs_test
 
 import (
-	"bytes"
 	"context"
-	"fmt"
-	"net"
 	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -17,11 +13,10 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/certportal/certportal/internal/audit"
-	"github.com/certportal/certportal/internal/certs"
 	"github.com/certportal/certportal/internal/installs"
 	"github.com/certportal/certportal/internal/installs/installstest"
 	"github.com/certportal/certportal/internal/jobs"
-	"github.com/certportal/certportal/internal/keystore"
+	"github.com/certportal/certportal/internal/nginxtest"
 	"github.com/certportal/certportal/internal/orders"
 	"github.com/certportal/certportal/internal/pgtest"
 )
@@ -48,7 +43,7 @@ type scanEnv struct {
 func newScanEnv(t *testing.T, scanner installs.Scanner, timeout time.Duration, address func(*installstest.PKI) string) *scanEnv {
 	pool := pgtest.Pool(t)
 	ctx := context.Background()
-	svc := installs.NewService(pool, certs.NewService(pool, keystore.NewStore(pool, nil)), installs.Config{
+	svc := installs.NewService(pool, installstest.Certs(pool), installs.Config{
 		ScanTimeout: timeout,
 		Lookup:      func(context.Context, string) ([]netip.Addr, error) { return nil, nil },
 	})
@@ -170,14 +165,10 @@ func TestTestsslGradesARealNginx(t *testing.T) {
 	}
 }
 
-// startNginx runs nginx on a free loopback port with Mozilla's intermediate
-// TLS settings, the PKI's full chain and HSTS for a year.
+// startNginx runs nginx with Mozilla's intermediate TLS settings, the PKI's
+// full chain and HSTS for two years.
 func startNginx(t *testing.T, p *installstest.PKI) string {
 	t.Helper()
-	const nginx = "/usr/sbin/nginx"
-	if _, err := os.Stat(nginx); err != nil {
-		t.Skip("nginx is not installed")
-	}
 	dir := t.TempDir()
 	write := func(name, data string) string {
 		path := filepath.Join(dir, name)
@@ -186,63 +177,10 @@ func startNginx(t *testing.T, p *installstest.PKI) string {
 		}
 		return path
 	}
-	chain := write("fullchain.pem", p.LeafPEM+p.InterPEM)
-	key := write("key.pem", p.KeyPEM)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
-	conf := write("nginx.conf", fmt.Sprintf(`daemon off;
-master_process off;
-pid %[1]s/nginx.pid;
-error_log %[1]s/error.log warn;
-events { worker_connections 256; }
-http {
-    access_log off;
-    client_body_temp_path %[1]s; proxy_temp_path %[1]s; fastcgi_temp_path %[1]s; uwsgi_temp_path %[1]s; scgi_temp_path %[1]s;
-    server {
-        listen 127.0.0.1:%[2]d ssl;
-        server_name www.example.com;
-        ssl_certificate %[3]s;
-        ssl_certificate_key %[4]s;
-        ssl_protocols TLSv1.2 TLSv1.3;
+	return nginxtest.Start(t, nginxtest.Site{CertFile: write("fullchain.pem", p.LeafPEM+p.InterPEM), KeyFile: write("key.pem", p.KeyPEM),
+		Directives: `ssl_protocols TLSv1.2 TLSv1.3;
         ssl_ecdh_curve X25519:prime256v1:secp384r1;
         ssl_ciphers ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305;
         ssl_prefer_server_ciphers off;
-        add_header Strict-Transport-Security "max-age=63072000" always;
-        location / { return 200 "ok\n"; }
-    }
-}
-`, dir, port, chain, key))
-	var output bytes.Buffer
-	cmd := exec.Command(nginx, "-p", dir, "-e", filepath.Join(dir, "error.log"), "-c", conf)
-	cmd.Env = append(os.Environ(), "OPENSSL_CONF=/dev/null")
-	cmd.Stdout, cmd.Stderr = &output, &output
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start nginx: %v", err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill() // the nginx this test started, by its pid
-		<-exited
-	})
-	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		if c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond); err == nil {
-			c.Close()
-			return addr
-		}
-		select {
-		case err := <-exited:
-			t.Fatalf("nginx exited: %v\n%s", err, output.String())
-		case <-time.After(50 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("nginx did not listen on %s: %s", addr, output.String())
-		}
-	}
+        add_header Strict-Transport-Security "max-age=63072000" always;`})
 }

@@ -121,9 +121,7 @@ func TestSweepTellsOfAnApprovalEmailWaitingTwoBusinessDaysOnce(t *testing.T) {
 	svc := b.service()
 	for _, now := range []time.Time{at(2026, 4, 5, 12), at(2026, 4, 6, 23)} {
 		b.clock.Set(now)
-		if _, err := svc.Sweep(ctx); err != nil {
-			t.Fatal(err)
-		}
+		sweep(t, svc)
 	}
 	if n := b.messages(t, "approval_pending", id); n != 0 {
 		t.Fatalf("%d approval messages by Monday night, want none before 2 business days", n)
@@ -131,9 +129,7 @@ func TestSweepTellsOfAnApprovalEmailWaitingTwoBusinessDaysOnce(t *testing.T) {
 	b.clock.Set(at(2026, 4, 7, 9))
 	sweepAtOnce(t, svc, b.service(), b.service())
 	b.clock.Set(at(2026, 4, 9, 9))
-	if _, err := svc.Sweep(ctx); err != nil {
-		t.Fatal(err)
-	}
+	sweep(t, svc)
 	if n := b.messages(t, "approval_pending", id); n != 1 {
 		t.Errorf("%d approval messages, want exactly 1", n)
 	}
@@ -153,20 +149,11 @@ func TestSweepSendsReissueDueOncePerCertificateInsideItsSubscription(t *testing.
 	if _, err := b.pool.Exec(ctx, `UPDATE orders SET certificate_id = $1, period_years = 2 WHERE id = $2`, id, order); err != nil {
 		t.Fatal(err)
 	}
-	svc := b.service()
-	plan, err := svc.Plan(ctx, id)
-	if err != nil {
-		t.Fatal(err)
-	}
+	svc, plan := b.planned(t, id)
 	if plan.Kind != "reissue" {
 		t.Fatalf("plan kind %q, want reissue", plan.Kind)
 	}
-	for d := nb; !d.After(plan.RenewBy); d = d.Add(6 * time.Hour) {
-		b.clock.Set(d)
-		if _, err := svc.Sweep(ctx); err != nil {
-			t.Fatal(err)
-		}
-	}
+	b.sweepEvery6Hours(t, svc, nb, plan.RenewBy)
 	got := b.sent(t, id)
 	reissue := 0
 	for _, s := range got {

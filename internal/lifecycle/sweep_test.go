@@ -2,7 +2,7 @@ package lifecycle_test
 
 import (
 	"context"
-	"sync"
+	"slices"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -95,36 +95,42 @@ func (b *bundle) deliveries(t *testing.T) int {
 	return n
 }
 
-func equal(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
+// sweep runs svc's sweep once at the clock's time.
+func sweep(t testing.TB, svc *lifecycle.Service) {
+	t.Helper()
+	if _, err := svc.Sweep(context.Background()); err != nil {
+		t.Fatal(err)
 	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
+}
+
+// sweepEvery6Hours sweeps from from to until, as a cron job would.
+func (b *bundle) sweepEvery6Hours(t testing.TB, svc *lifecycle.Service, from, until time.Time) {
+	t.Helper()
+	for d := from; !d.After(until); d = d.Add(6 * time.Hour) {
+		b.clock.Set(d)
+		sweep(t, svc)
 	}
-	return true
+}
+
+// planned returns a service and the renewal plan of the certificate.
+func (b *bundle) planned(t testing.TB, certificateID int64) (*lifecycle.Service, *lifecycle.CertificatePlan) {
+	t.Helper()
+	svc := b.service()
+	p, err := svc.Plan(context.Background(), certificateID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return svc, p
 }
 
 func TestSweepDrivenDailySendsEachThresholdOnceThenEscalates(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	ctx := context.Background()
 	// 200 days from 2026-04-01: renew-by is a third of the lifetime before expiry.
 	nb := day(2026, 4, 1)
 	id := b.certificate(t, nb, nb.AddDate(0, 0, 200))
-	svc := b.service()
-	plan, err := svc.Plan(ctx, id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for d := nb; !d.After(nb.AddDate(0, 0, 201)); d = d.Add(6 * time.Hour) {
-		b.clock.Set(d)
-		if _, err := svc.Sweep(ctx); err != nil {
-			t.Fatal(err)
-		}
-	}
+	svc, plan := b.planned(t, id)
+	b.sweepEvery6Hours(t, svc, nb, nb.AddDate(0, 0, 201))
 	po := "email:po@agency.example"
 	admin := "email:boss@agency.example"
 	want := []string{"renew_by-14d " + po, "renew_by-7d " + po, "escalate-owners " + po,
@@ -153,22 +159,15 @@ func TestSweepDrivenDailySendsEachThresholdOnceThenEscalates(t *testing.T) {
 func TestSweepRunningLateSendsOnlyTheMostUrgentMissedThreshold(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	ctx := context.Background()
 	nb := day(2026, 4, 1)
 	id := b.certificate(t, nb, nb.AddDate(0, 0, 200))
-	svc := b.service()
-	plan, err := svc.Plan(ctx, id)
-	if err != nil {
-		t.Fatal(err)
-	}
+	svc, plan := b.planned(t, id)
 	// First sweep three days before renew-by: both renew-by thresholds are past.
 	b.clock.Set(plan.RenewBy.Add(-3 * 24 * time.Hour))
 	for range 2 { // and again: the second run sends nothing
-		if _, err := svc.Sweep(ctx); err != nil {
-			t.Fatal(err)
-		}
+		sweep(t, svc)
 	}
-	if got, want := b.sent(t, id), []string{"renew_by-7d email:po@agency.example"}; !equal(got, want) {
+	if got, want := b.sent(t, id), []string{"renew_by-7d email:po@agency.example"}; !slices.Equal(got, want) {
 		t.Errorf("sent %q, want %q", got, want)
 	}
 }
@@ -176,32 +175,15 @@ func TestSweepRunningLateSendsOnlyTheMostUrgentMissedThreshold(t *testing.T) {
 func TestSweepOnTwoProcessesAtOnceSendsOneMessageEach(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	ctx := context.Background()
 	nb := day(2026, 4, 1)
 	var ids []int64
 	for range 20 {
 		ids = append(ids, b.certificate(t, nb, nb.AddDate(0, 0, 200)))
 	}
 	b.clock.Set(nb.AddDate(0, 0, 200-70-10)) // between the two renew-by thresholds
-	procs := []*lifecycle.Service{b.service(), b.service(), b.service()}
-	var wg sync.WaitGroup
-	errc := make(chan error, len(procs))
-	for _, p := range procs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if _, err := p.Sweep(ctx); err != nil {
-				errc <- err
-			}
-		}()
-	}
-	wg.Wait()
-	close(errc)
-	for err := range errc {
-		t.Fatal(err)
-	}
+	sweepAtOnce(t, b.service(), b.service(), b.service())
 	for _, id := range ids {
-		if got, want := b.sent(t, id), []string{"renew_by-14d email:po@agency.example"}; !equal(got, want) {
+		if got, want := b.sent(t, id), []string{"renew_by-14d email:po@agency.example"}; !slices.Equal(got, want) {
 			t.Errorf("certificate %d: sent %q, want %q", id, got, want)
 		}
 	}
@@ -230,9 +212,7 @@ func TestSweepSendsNothingForASupersededCertificate(t *testing.T) {
 		t.Fatal(err)
 	}
 	b.clock.Set(nb.AddDate(0, 0, 195))
-	if _, err := b.service().Sweep(ctx); err != nil {
-		t.Fatal(err)
-	}
+	sweep(t, b.service())
 	if got := b.sent(t, old); len(got) != 0 {
 		t.Errorf("superseded certificate got %q, want nothing", got)
 	}

@@ -160,10 +160,7 @@ func (p *Planner) Plan(c Certificate) (Plan, error) {
 	}
 
 	plan.Warnings = []string{}
-	domainOn := c.DomainValidatedOn
-	if domainOn.IsZero() {
-		domainOn = c.NotBefore
-	}
+	domainOn := validatedOn(c.DomainValidatedOn, c.NotBefore)
 	plan.DomainValidationReusableUntil = p.Schedule.DomainValidationReusableUntil(domainOn)
 	if !ReusableAt(plan.DomainValidationReusableUntil, plan.RenewBy) {
 		plan.FreshDomainValidation = true
@@ -176,10 +173,7 @@ func (p *Planner) Plan(c Certificate) (Plan, error) {
 			dateOnly(domainOn), dateOnly(plan.DomainValidationReusableUntil), dateOnly(plan.RenewBy), to))
 	}
 	if c.Validation != DV {
-		orgOn := c.OrgValidatedOn
-		if orgOn.IsZero() {
-			orgOn = c.NotBefore
-		}
+		orgOn := validatedOn(c.OrgValidatedOn, c.NotBefore)
 		plan.OrgValidationReusableUntil = p.Schedule.OrgValidationReusableUntil(orgOn)
 		if !ReusableAt(plan.OrgValidationReusableUntil, plan.RenewBy) {
 			plan.FreshOrgValidation = true
@@ -230,3 +224,12 @@ func (p *Planner) verificationDays(level Validation, samples []int) (int, bool) 
 }
 
 func dateOnly(t time.Time) string { return t.UTC().Format(time.DateOnly) }
+
+// validatedOn is when a validation was done: the date recorded, or the
+// certificate's issue date when none was.
+func validatedOn(recorded, notBefore time.Time) time.Time {
+	if recorded.IsZero() {
+		return notBefore
+	}
+	return recorded
+}

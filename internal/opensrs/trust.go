@@ -78,15 +78,19 @@ type Contact struct {
 	Email      string
 }
 
+// setNonEmpty sets m[k] to v unless v is empty: OPS leaves optional
+// attributes out rather than sending them empty.
+func setNonEmpty(m map[string]any, k, v string) {
+	if v != "" {
+		m[k] = v
+	}
+}
+
 func (c Contact) isZero() bool { return c == Contact{} }
 
 func (c Contact) attrs() map[string]any {
 	m := map[string]any{}
-	set := func(k, v string) {
-		if v != "" {
-			m[k] = v
-		}
-	}
+	set := func(k, v string) { setNonEmpty(m, k, v) }
 	set("first_name", c.FirstName)
 	set("last_name", c.LastName)
 	set("title", c.Title)
@@ -164,11 +168,7 @@ func (r SWRegisterRequest) attrs() map[string]any {
 		handle = HandleProcess
 	}
 	m["handle"] = handle
-	opt := func(k, v string) {
-		if v != "" {
-			m[k] = v
-		}
-	}
+	opt := func(k, v string) { setNonEmpty(m, k, v) }
 	opt("approver_email", r.ApproverEmail)
 	opt("server_type", r.ServerType)
 	opt("special_instructions", r.SpecialInstructions)

@@ -10,6 +10,7 @@ import (
 	"golang.org/x/net/publicsuffix"
 
 	"github.com/certportal/certportal/internal/audit"
+	"github.com/certportal/certportal/internal/certs"
 	"github.com/certportal/certportal/internal/clients"
 	"github.com/certportal/certportal/internal/errs"
 )
@@ -66,7 +67,7 @@ func (s *OrderService) checkInput(ctx context.Context, tx pgx.Tx, in OrderInput)
 		info = p.Info()
 	}
 	f := errs.FieldErrors{}
-	csr, err := orderGetCSR(ctx, tx, in.CSRID)
+	csr, err := s.csr(ctx, in.CSRID)
 	if e, ok := errs.As(err); ok && e.Code == errs.Invalid {
 		f.Add("csr_id", "There is no such CSR.")
 	} else if err != nil {
@@ -133,7 +134,7 @@ type OrderApprover struct {
 // the requirement's latest domain checks. A provider failure is reported
 // beside whatever the domain checks offer.
 func (s *OrderService) ApproverChoices(ctx context.Context, csrID int64, product string) ([]OrderApprover, error) {
-	csr, err := orderGetCSR(ctx, s.pool, csrID)
+	csr, err := s.csr(ctx, csrID)
 	if err != nil {
 		return nil, err
 	}
@@ -197,7 +198,7 @@ func (s *OrderService) ApproverChoices(ctx context.Context, csrID int64, product
 // OrderFormOptions is what the new-order form offers.
 type OrderFormOptions struct {
 	Requirements  []OrderRequirementOption
-	CSRs          []OrderCSR
+	CSRs          []certs.CSR
 	Contacts      []clients.Contact
 	AgencyBilling *clients.AgencyBillingContact
 	ClientName    string
@@ -225,7 +226,7 @@ func (s *OrderService) FormOptions(ctx context.Context, requirementID int64) (Or
 		return f, err
 	}
 	f.ClientName, f.Hostnames, f.Validation = req.ClientName, req.Hostnames, req.Validation
-	if f.CSRs, err = orderListCSRs(ctx, s.pool, requirementID); err != nil {
+	if f.CSRs, err = s.cfg.CSRs.CSRs(ctx, requirementID); err != nil {
 		return f, err
 	}
 	if f.Contacts, err = s.cfg.Clients.ListContacts(ctx, req.ClientID); err != nil {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/certportal/certportal/internal/certs"
 	"github.com/certportal/certportal/internal/clients"
 	"github.com/certportal/certportal/internal/db"
 	"github.com/certportal/certportal/internal/errs"
@@ -84,14 +85,8 @@ func orderGet(ctx context.Context, q db.DBTX, id int64, forUpdate bool) (*Order,
 	if forUpdate {
 		sql += ` FOR UPDATE OF o`
 	}
-	o, err := orderScan(q.QueryRow(ctx, sql, id))
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, errs.NotFoundf("There is no order %d.", id)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("orders: get order %d: %w", id, err)
-	}
-	return o, nil
+	return db.Get(ctx, q, fmt.Sprintf("orders: get order %d", id), errs.NotFoundf("There is no order %d.", id),
+		orderScan, sql, id)
 }
 
 // OrderFilter narrows the order list.
@@ -105,17 +100,9 @@ func orderList(ctx context.Context, q db.DBTX, f OrderFilter) ([]Order, error) {
 	if f.Limit <= 0 || f.Limit > 5000 {
 		f.Limit = 500
 	}
-	rows, err := q.Query(ctx, `SELECT `+orderColumns+orderFrom+`
+	return db.List(ctx, q, "orders: list orders", orderScan, `SELECT `+orderColumns+orderFrom+`
 		WHERE ($1 = '' OR o.state = $1) AND ($2::bigint = 0 OR o.requirement_id = $2)
 		ORDER BY o.id DESC LIMIT $3`, string(f.State), f.RequirementID, f.Limit)
-	if err != nil {
-		return nil, fmt.Errorf("orders: list orders: %w", err)
-	}
-	out, err := db.Collect(rows, orderScan)
-	if err != nil {
-		return nil, fmt.Errorf("orders: list orders: %w", err)
-	}
-	return out, nil
 }
 
 // orderStaleSubmissions lists the orders (only id, unless 0) submitting since
@@ -243,47 +230,17 @@ func orderRequirementOptions(ctx context.Context, q db.DBTX) ([]OrderRequirement
 	return out, nil
 }
 
-// OrderCSR is a CSR as an order uses it.
-type OrderCSR struct {
-	ID              int64
-	RequirementID   int64
-	PEM             string
-	CommonName      string
-	SANs            []string
-	PublicKeySHA256 string
-	KeyType         string
-	CreatedAt       time.Time
-}
-
-const orderCSRColumns = `id, requirement_id, csr_pem, common_name, sans, public_key_sha256, key_type, created_at`
-
-func orderScanCSR(row pgx.Row) (*OrderCSR, error) {
-	var c OrderCSR
-	err := row.Scan(&c.ID, &c.RequirementID, &c.PEM, &c.CommonName, &c.SANs, &c.PublicKeySHA256, &c.KeyType, &c.CreatedAt)
-	return &c, err
-}
-
-func orderGetCSR(ctx context.Context, q db.DBTX, id int64) (*OrderCSR, error) {
-	c, err := orderScanCSR(q.QueryRow(ctx, `SELECT `+orderCSRColumns+` FROM csrs WHERE id = $1`, id))
-	if errors.Is(err, pgx.ErrNoRows) {
+// csr reads one of the order's CSRs; one that does not exist is a mistake in
+// the order's csr_id.
+func (s *OrderService) csr(ctx context.Context, id int64) (*certs.CSR, error) {
+	c, err := s.cfg.CSRs.CSR(ctx, id)
+	if errs.CodeOf(err) == errs.NotFound {
 		return nil, errs.Field("csr_id", "There is no such CSR.")
 	}
 	if err != nil {
 		return nil, fmt.Errorf("orders: csr %d: %w", id, err)
 	}
 	return c, nil
-}
-
-func orderListCSRs(ctx context.Context, q db.DBTX, requirementID int64) ([]OrderCSR, error) {
-	rows, err := q.Query(ctx, `SELECT `+orderCSRColumns+` FROM csrs WHERE requirement_id = $1 ORDER BY id DESC`, requirementID)
-	if err != nil {
-		return nil, fmt.Errorf("orders: csrs of requirement %d: %w", requirementID, err)
-	}
-	out, err := db.Collect(rows, orderScanCSR)
-	if err != nil {
-		return nil, fmt.Errorf("orders: csrs: %w", err)
-	}
-	return out, nil
 }
 
 // agencyBilling is the agency's billing contact from the settings, or nil when

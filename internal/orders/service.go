@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/certportal/certportal/internal/calendar"
+	"github.com/certportal/certportal/internal/certs"
 	"github.com/certportal/certportal/internal/clients"
 	"github.com/certportal/certportal/internal/errs"
 	"github.com/certportal/certportal/internal/page"
@@ -30,8 +31,16 @@ type CertificateIntake interface {
 	IntakeFromProvider(ctx context.Context, csrID int64, pemBundle []byte, detail string) (certificateID int64, err error)
 }
 
+// CSRReader reads the CSRs an order is placed with: certs owns them.
+type CSRReader interface {
+	CSR(ctx context.Context, id int64) (*certs.CSR, error)
+	CSRs(ctx context.Context, requirementID int64) ([]certs.CSR, error)
+}
+
 // OrderPollScheduler starts following an order at the provider, in the
-// transaction that records its submission (implemented by internal/jobs).
+// transaction that records its submission (implemented by
+// jobs.PollScheduler, which is built before the order service so neither
+// package has to be connected to the other afterwards).
 type OrderPollScheduler interface {
 	SchedulePollTx(ctx context.Context, tx pgx.Tx, orderID int64, at time.Time) error
 }
@@ -50,6 +59,12 @@ type OrderServiceConfig struct {
 	Readiness ReadinessChecker
 	// Intake stores issued certificates; nil leaves completed orders waiting.
 	Intake CertificateIntake
+	// CSRs reads the CSRs orders are placed with (certs.Service; default
+	// one over the same pool, for tests of orders alone).
+	CSRs CSRReader
+	// Polls schedules the background poll of a submitted order; nil leaves
+	// orders to be polled only on refresh.
+	Polls OrderPollScheduler
 	// Clients and Projects are read for an order's contacts and requirement.
 	Clients  *clients.Service
 	Projects *projects.Service
@@ -72,7 +87,6 @@ type OrderServiceConfig struct {
 type OrderService struct {
 	pool      *pgxpool.Pool
 	cfg       OrderServiceConfig
-	scheduler OrderPollScheduler
 	log       *slog.Logger
 	providers map[string]Provider
 	names     []string // in registration order
@@ -87,6 +101,9 @@ func NewOrderService(pool *pgxpool.Pool, cfg OrderServiceConfig) *OrderService {
 	}
 	if cfg.Projects == nil {
 		cfg.Projects = projects.NewService(pool, cfg.Clients, nil)
+	}
+	if cfg.CSRs == nil {
+		cfg.CSRs = certs.NewService(pool, nil, cfg.Projects, cfg.Clients)
 	}
 	if cfg.Calendar == nil {
 		cfg.Calendar = calendar.NewUS(nil)
@@ -154,10 +171,6 @@ func (s *OrderService) callable(name string) (Provider, error) {
 	}
 	return p, nil
 }
-
-// SetPollScheduler connects background polling; without one, orders are
-// polled only on refresh.
-func (s *OrderService) SetPollScheduler(p OrderPollScheduler) { s.scheduler = p }
 
 // PollInterval is the configured time between two polls of an order.
 func (s *OrderService) PollInterval() time.Duration { return s.cfg.PollInterval }

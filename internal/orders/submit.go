@@ -210,8 +210,8 @@ func (s *OrderService) finishSubmit(ctx context.Context, actor audit.Actor, id i
 		if err != nil {
 			return err
 		}
-		if result.State == OrderPending && result.ProviderOrderID != "" && !result.byHand && s.scheduler != nil {
-			return s.scheduler.SchedulePollTx(ctx, tx, id, *result.NextPollAt)
+		if result.State == OrderPending && result.ProviderOrderID != "" && !result.byHand && s.cfg.Polls != nil {
+			return s.cfg.Polls.SchedulePollTx(ctx, tx, id, *result.NextPollAt)
 		}
 		return nil
 	})
@@ -339,8 +339,8 @@ func (s *OrderService) Attach(ctx context.Context, actor audit.Actor, id int64, 
 		if err != nil {
 			return err
 		}
-		if s.scheduler != nil && !out.byHand {
-			return s.scheduler.SchedulePollTx(ctx, tx, id, *out.NextPollAt)
+		if s.cfg.Polls != nil && !out.byHand {
+			return s.cfg.Polls.SchedulePollTx(ctx, tx, id, *out.NextPollAt)
 		}
 		return nil
 	})

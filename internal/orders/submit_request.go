@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 
+	"github.com/certportal/certportal/internal/certs"
 	"github.com/certportal/certportal/internal/clients"
 	"github.com/certportal/certportal/internal/errs"
 )
@@ -18,7 +19,7 @@ func orderShortErr(err error) string {
 }
 
 // extraNames are a CSR's names beyond its common name.
-func extraNames(csr *OrderCSR) []string {
+func extraNames(csr *certs.CSR) []string {
 	var extra []string
 	for _, san := range csr.SANs {
 		if !strings.EqualFold(san, csr.CommonName) && !strings.EqualFold("*."+san, csr.CommonName) {
@@ -37,7 +38,7 @@ func (s *OrderService) buildSubmit(ctx context.Context, o *Order) (SubmitRequest
 	if err != nil {
 		return r, err
 	}
-	csr, err := orderGetCSR(ctx, s.pool, o.CSRID)
+	csr, err := s.csr(ctx, o.CSRID)
 	if err != nil {
 		return r, err
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/certportal/certportal/internal/clients"
+	"github.com/certportal/certportal/internal/clock"
 	"github.com/certportal/certportal/internal/verify"
 )
 
@@ -21,7 +22,7 @@ type Service struct {
 	pool    *pgxpool.Pool
 	clients *clients.Service
 	lookup  *verify.Lookup
-	now     func() time.Time
+	clock   clock.Clock
 	// domainCheckTimeout bounds one domain's RDAP+WHOIS lookup as a whole.
 	domainCheckTimeout time.Duration
 }
@@ -32,21 +33,12 @@ func NewService(pool *pgxpool.Pool, cl *clients.Service, lookup *verify.Lookup) 
 	if lookup == nil {
 		lookup = verify.NewLookup(verify.Config{})
 	}
-	return &Service{pool: pool, clients: cl, lookup: lookup, now: time.Now, domainCheckTimeout: 45 * time.Second}
-}
-
-// today is the current date at midnight UTC, the form dates are stored in.
-func (s *Service) today() time.Time {
-	y, m, d := s.now().UTC().Date()
-	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+	return &Service{pool: pool, clients: cl, lookup: lookup, domainCheckTimeout: 45 * time.Second}
 }
 
 // SetClock makes the service read the time from now instead of time.Now: the
 // rules and the dates recorded depend on it, and tests pin it. Call it before
 // the service is used.
 func (s *Service) SetClock(now func() time.Time) {
-	if now == nil {
-		now = time.Now
-	}
-	s.now = now
+	s.clock.Set(now)
 }

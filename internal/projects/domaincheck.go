@@ -87,7 +87,7 @@ func (s *Service) CheckDomains(ctx context.Context, actor audit.Actor, requireme
 }
 
 func (s *Service) lookupDomain(ctx context.Context, requirementID int64, domain string) DomainSnapshot {
-	snap := DomainSnapshot{RequirementID: requirementID, Domain: domain, CheckedAt: s.now().UTC()}
+	snap := DomainSnapshot{RequirementID: requirementID, Domain: domain, CheckedAt: s.clock.Now().UTC()}
 	ctx, cancel := context.WithTimeout(ctx, s.domainCheckTimeout)
 	defer cancel()
 	reg, err := s.lookup.Domain(ctx, domain)
@@ -162,7 +162,7 @@ func (s *Service) RecordRegistration(ctx context.Context, actor audit.Actor, ent
 	if err := f.Err(); err != nil {
 		return nil, err
 	}
-	now := s.now().UTC()
+	now := s.clock.Now().UTC()
 	expires = expires.UTC()
 	snap := DomainSnapshot{RequirementID: requirementID, Domain: in.Domain, CheckedAt: now, Source: verify.SourceManual,
 		Registration: &verify.Registration{Domain: in.Domain, Source: verify.SourceManual, RegistrantOrg: in.RegistrantOrg,

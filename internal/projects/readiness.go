@@ -49,7 +49,7 @@ func (s *Service) readinessInput(ctx context.Context, requirementID int64) (veri
 	if err != nil {
 		return in, err
 	}
-	src := ReadinessSources{Client: c.Details(), Contacts: contacts, Hostnames: r.Hostnames, Now: s.now()}
+	src := ReadinessSources{Client: c.Details(), Contacts: contacts, Hostnames: r.Hostnames, Now: s.clock.Now()}
 	if len(standing) > 0 {
 		g := standing[0]
 		src.Standing = &verify.GoodStanding{Status: g.Status, CheckedOn: g.CheckedOn, Source: g.Source}

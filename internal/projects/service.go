@@ -36,7 +36,7 @@ func (s *Service) CreateProject(ctx context.Context, actor audit.Actor, in Proje
 	if err != nil {
 		return nil, err
 	}
-	p.Flags = SprintOneFlags(p, s.today())
+	p.Flags = SprintOneFlags(p, s.clock.Today())
 	return p, nil
 }
 
@@ -67,7 +67,7 @@ func (s *Service) UpdateProject(ctx context.Context, actor audit.Actor, id int64
 	if err != nil {
 		return nil, err
 	}
-	p.Flags = SprintOneFlags(p, s.today())
+	p.Flags = SprintOneFlags(p, s.clock.Today())
 	return p, nil
 }
 
@@ -91,7 +91,7 @@ func (s *Service) GetProject(ctx context.Context, id int64) (*Project, error) {
 	if err != nil {
 		return nil, err
 	}
-	p.Flags = SprintOneFlags(p, s.today())
+	p.Flags = SprintOneFlags(p, s.clock.Today())
 	return p, nil
 }
 
@@ -101,7 +101,7 @@ func (s *Service) ProjectPage(ctx context.Context, f ProjectFilter, req page.Req
 	if err != nil {
 		return res, err
 	}
-	today := s.today()
+	today := s.clock.Today()
 	for i := range res.Items {
 		res.Items[i].Flags = SprintOneFlags(&res.Items[i], today)
 	}
@@ -114,7 +114,7 @@ func (s *Service) ListProjects(ctx context.Context, clientID int64) ([]Project, 
 	if err != nil {
 		return nil, err
 	}
-	today := s.today()
+	today := s.clock.Today()
 	for i := range ps {
 		ps[i].Flags = SprintOneFlags(&ps[i], today)
 	}

@@ -210,13 +210,16 @@ func TestARequirementWithABadValidationLevelOrDateIsRefused(t *testing.T) {
 	t.Parallel()
 	svc, b := setup(t)
 	p := b.project(b.client("ExampleBiz"), ProjectInput{})
-	_, err := svc.CreateRequirement(context.Background(), b.actor, p.ID, RequirementInput{Hostnames: []string{"www.example.com"}, Validation: "xv"})
-	domaintest.WantField(t, err, "validation")
-	_, err = svc.CreateRequirement(context.Background(), b.actor, p.ID, RequirementInput{Hostnames: []string{"www.example.com"}, NeededBy: "2026-02-30"})
-	domaintest.WantField(t, err, "needed_by")
-	_, err = svc.CreateRequirement(context.Background(), b.actor, p.ID, RequirementInput{Hostnames: []string{"www.example.com"}, ObtainedBy: "reseller"})
-	domaintest.WantField(t, err, "obtained_by")
-	_, err = svc.CreateRequirement(context.Background(), b.actor, 999999, RequirementInput{Hostnames: []string{"www.example.com"}})
+	www := []string{"www.example.com"}
+	for field, in := range map[string]RequirementInput{
+		"validation":  {Hostnames: www, Validation: "xv"},
+		"needed_by":   {Hostnames: www, NeededBy: "2026-02-30"},
+		"obtained_by": {Hostnames: www, ObtainedBy: "reseller"},
+	} {
+		_, err := svc.CreateRequirement(context.Background(), b.actor, p.ID, in)
+		domaintest.WantField(t, err, field)
+	}
+	_, err := svc.CreateRequirement(context.Background(), b.actor, 999999, RequirementInput{Hostnames: www})
 	if errs.CodeOf(err) != errs.NotFound {
 		t.Errorf("a requirement for a missing project: %v, want not found", err)
 	}

@@ -2,7 +2,6 @@ package projects
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -78,42 +77,21 @@ func insertProject(ctx context.Context, q db.DBTX, in ProjectInput, d projectDat
 }
 
 func updateProject(ctx context.Context, q db.DBTX, id int64, in ProjectInput, d projectDates) error {
-	tag, err := q.Exec(ctx, `
+	return db.Update(ctx, q, fmt.Sprintf("projects: update project %d", id), errs.NotFoundf("There is no project %d.", id), `
 		UPDATE projects SET client_id = $2, name = $3, po_id = $4, am_id = $5, kickoff_on = $6,
 			sprint_one_ends_on = $7, staging_on = $8, production_on = $9, updated_at = now()
 		WHERE id = $1`,
 		id, in.ClientID, in.Name, db.NullID(in.POID), db.NullID(in.AMID), d.kickoff, d.sprintOneEnds, d.staging, d.production)
-	if err != nil {
-		return fmt.Errorf("projects: update project %d: %w", id, err)
-	}
-	if tag.RowsAffected() == 0 {
-		return errs.NotFoundf("There is no project %d.", id)
-	}
-	return nil
 }
 
 func getProject(ctx context.Context, q db.DBTX, id int64) (*Project, error) {
-	p, err := scanProject(q.QueryRow(ctx, projectSelect+`WHERE p.id = $1`, id))
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, errs.NotFoundf("There is no project %d.", id)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("projects: get project %d: %w", id, err)
-	}
-	return p, nil
+	return db.Get(ctx, q, fmt.Sprintf("projects: get project %d", id), errs.NotFoundf("There is no project %d.", id),
+		scanProject, projectSelect+`WHERE p.id = $1`, id)
 }
 
 // listProjects returns every project, or one client's when clientID is not 0.
 func listProjects(ctx context.Context, q db.DBTX, clientID int64) ([]Project, error) {
-	rows, err := q.Query(ctx, projectSelect+`WHERE ($1::bigint = 0 OR p.client_id = $1) ORDER BY lower(p.name), p.id`, clientID)
-	if err != nil {
-		return nil, fmt.Errorf("projects: list projects: %w", err)
-	}
-	out, err := db.Collect(rows, scanProject)
-	if err != nil {
-		return nil, fmt.Errorf("projects: list projects: %w", err)
-	}
-	return out, nil
+	return db.List(ctx, q, "projects: list projects", scanProject, projectSelect+`WHERE ($1::bigint = 0 OR p.client_id = $1) ORDER BY lower(p.name), p.id`, clientID)
 }
 
 // ProjectSorts are the project list's sort keys, the default first; indexes on

@@ -3,7 +3,6 @@ package projects
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 
@@ -46,26 +45,12 @@ func insertRequirement(ctx context.Context, q db.DBTX, projectID, by int64, in R
 }
 
 func getRequirement(ctx context.Context, q db.DBTX, id int64) (*Requirement, error) {
-	r, err := scanRequirement(q.QueryRow(ctx, requirementSelect+`WHERE r.id = $1`, id))
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, errs.NotFoundf("There is no requirement %d.", id)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("projects: get requirement %d: %w", id, err)
-	}
-	return r, nil
+	return db.Get(ctx, q, fmt.Sprintf("projects: get requirement %d", id), errs.NotFoundf("There is no requirement %d.", id),
+		scanRequirement, requirementSelect+`WHERE r.id = $1`, id)
 }
 
 func listRequirements(ctx context.Context, q db.DBTX, projectID int64) ([]Requirement, error) {
-	rows, err := q.Query(ctx, requirementSelect+`WHERE r.project_id = $1 ORDER BY r.id`, projectID)
-	if err != nil {
-		return nil, fmt.Errorf("projects: list requirements: %w", err)
-	}
-	out, err := db.Collect(rows, scanRequirement)
-	if err != nil {
-		return nil, fmt.Errorf("projects: list requirements: %w", err)
-	}
-	return out, nil
+	return db.List(ctx, q, "projects: list requirements", scanRequirement, requirementSelect+`WHERE r.project_id = $1 ORDER BY r.id`, projectID)
 }
 
 const snapshotColumns = `d.id, d.requirement_id, d.domain, d.checked_at, d.source, d.error, d.registration, COALESCE(u.name, '')`
@@ -114,43 +99,22 @@ func listSnapshots(ctx context.Context, q db.DBTX, requirementID int64, latestOn
 		sql = `SELECT DISTINCT ON (d.domain) ` + snapshotColumns + snapshotFrom +
 			`WHERE d.requirement_id = $1 ORDER BY d.domain, d.checked_at DESC, d.id DESC`
 	}
-	rows, err := q.Query(ctx, sql, requirementID)
-	if err != nil {
-		return nil, fmt.Errorf("projects: list domain checks: %w", err)
-	}
-	out, err := db.Collect(rows, scanSnapshot)
-	if err != nil {
-		return nil, fmt.Errorf("projects: list domain checks: %w", err)
-	}
-	return out, nil
+	return db.List(ctx, q, "projects: list domain checks", scanSnapshot, sql, requirementID)
 }
 
 // getRequirementForUpdate reads a requirement and locks its row until the
 // transaction ends, so two edits cannot both start from the same old values.
 func getRequirementForUpdate(ctx context.Context, q db.DBTX, id int64) (*Requirement, error) {
-	r, err := scanRequirement(q.QueryRow(ctx, requirementSelect+`WHERE r.id = $1 FOR UPDATE OF r`, id))
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, errs.NotFoundf("There is no requirement %d.", id)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("projects: get requirement %d: %w", id, err)
-	}
-	return r, nil
+	return db.Get(ctx, q, fmt.Sprintf("projects: get requirement %d", id), errs.NotFoundf("There is no requirement %d.", id),
+		scanRequirement, requirementSelect+`WHERE r.id = $1 FOR UPDATE OF r`, id)
 }
 
 func updateRequirement(ctx context.Context, q db.DBTX, id int64, in RequirementInput, neededBy *time.Time) error {
-	tag, err := q.Exec(ctx, `
+	return db.Update(ctx, q, fmt.Sprintf("projects: update requirement %d", id), errs.NotFoundf("There is no requirement %d.", id), `
 		UPDATE requirements SET hostnames = $2, public_facing = $3, takes_payments = $4, validation = $5,
 			obtained_by = $6, needed_by = $7, notes = $8, updated_at = now()
 		WHERE id = $1`,
 		id, in.Hostnames, in.PublicFacing, in.TakesPayments, in.Validation, in.ObtainedBy, neededBy, in.Notes)
-	if err != nil {
-		return fmt.Errorf("projects: update requirement %d: %w", id, err)
-	}
-	if tag.RowsAffected() == 0 {
-		return errs.NotFoundf("There is no requirement %d.", id)
-	}
-	return nil
 }
 
 // ordersWithCSR lists the ids of the orders placed with a CSR, oldest first.

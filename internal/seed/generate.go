@@ -4,24 +4,13 @@ import (
 	"context"
 	"crypto/ecdsa"
 	"crypto/ed25519"
-	"crypto/elliptic"
-	crand "crypto/rand"
-	"crypto/sha256"
 	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/hex"
-	"encoding/pem"
 	"fmt"
-	"math/big"
 	"math/rand/v2"
-	"runtime"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
-
-	"github.com/certportal/certportal/internal/bundle"
 )
 
 // table collects rows for one table; ids are handed out by the generator.
@@ -99,35 +88,6 @@ func newGenerator(ctx context.Context, tx pgx.Tx, now time.Time, seed uint64, pr
 		return nil, err
 	}
 	return g, nil
-}
-
-func (g *generator) makeKeys() error {
-	var err error
-	if g.key, err = ecdsa.GenerateKey(elliptic.P256(), crand.Reader); err != nil {
-		return err
-	}
-	var caPub ed25519.PublicKey
-	if caPub, g.caKey, err = ed25519.GenerateKey(crand.Reader); err != nil {
-		return err
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1), Subject: pkix.Name{Country: []string{"US"}, Organization: []string{"Seed Data CA"}, CommonName: "Seed Data TLS CA (not trusted)"},
-		NotBefore: g.now.AddDate(-5, 0, 0), NotAfter: g.now.AddDate(10, 0, 0),
-		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign,
-	}
-	der, err := x509.CreateCertificate(crand.Reader, tmpl, tmpl, caPub, g.caKey)
-	if err != nil {
-		return err
-	}
-	if g.caCert, err = x509.ParseCertificate(der); err != nil {
-		return err
-	}
-	g.caPEM = string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))
-	g.caSubject = bundle.Inspect(g.caCert).Subject
-	spki, _ := x509.MarshalPKIXPublicKey(&g.key.PublicKey)
-	sum := sha256.Sum256(spki)
-	g.keySHA = hex.EncodeToString(sum[:])
-	return nil
 }
 
 // Word lists for names that read like an agency's client book.
@@ -366,76 +326,6 @@ func (g *generator) addOrder(reqID, csrID int64, c client, state string, submitt
 	return id
 }
 
-// certJob is a certificate to sign; signing runs on every core at flush time.
-type certJob struct {
-	row      int // index into certificates.rows
-	serial   int64
-	cn       string
-	sans     []string
-	notAfter time.Time
-}
-
-func (g *generator) addCertificate(reqID, csrID int64, cn string, sans []string, notAfter time.Time) int64 {
-	id := g.certificates.id()
-	notBefore := notAfter.Add(-199 * 24 * time.Hour)
-	g.certJobs = append(g.certJobs, certJob{row: len(g.certificates.rows), serial: id, cn: cn, sans: sans, notAfter: notAfter})
-	// serial, subject, fingerprint and PEM are filled in by signCertificates.
-	g.certificates.add(id, csrID, reqID, "", g.caSubject, "", cn, sans, notBefore, notAfter, "", "ECDSA P-256",
-		g.keySHA, "", g.caPEM, "provider", "seed data", notBefore)
-	g.res.Certificates++
-	return id
-}
-
-func (g *generator) signCertificates() error {
-	workers := max(1, runtime.GOMAXPROCS(0))
-	var wg sync.WaitGroup
-	errc := make(chan error, workers)
-	for w := range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := w; i < len(g.certJobs); i += workers {
-				j := g.certJobs[i]
-				tmpl := &x509.Certificate{
-					SerialNumber: big.NewInt(1_000_000 + j.serial),
-					Subject:      pkix.Name{Country: []string{"US"}, CommonName: j.cn},
-					DNSNames:     j.sans,
-					NotBefore:    j.notAfter.Add(-199 * 24 * time.Hour), NotAfter: j.notAfter,
-					KeyUsage:    x509.KeyUsageDigitalSignature,
-					ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-				}
-				der, err := x509.CreateCertificate(crand.Reader, tmpl, g.caCert, &g.key.PublicKey, g.caKey)
-				if err != nil {
-					errc <- err
-					return
-				}
-				cert, err := x509.ParseCertificate(der)
-				if err != nil {
-					errc <- err
-					return
-				}
-				d := bundle.Inspect(cert)
-				row := g.certificates.rows[j.row]
-				row[3], row[5], row[10] = d.Serial, d.Subject, d.SHA256Fingerprint
-				row[13] = string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))
-			}
-		}()
-	}
-	wg.Wait()
-	close(errc)
-	return <-errc
-}
-
-func (g *generator) csrPEM(cn string) string {
-	der, err := x509.CreateCertificateRequest(crand.Reader, &x509.CertificateRequest{
-		Subject: pkix.Name{Country: []string{"US"}, CommonName: cn}, DNSNames: []string{cn},
-	}, g.key)
-	if err != nil {
-		panic(err) // a P-256 key always signs
-	}
-	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE REQUEST", Bytes: der}))
-}
-
 // flush signs the certificates and writes every table: COPY into a temporary
 // table, then one INSERT … OVERRIDING SYSTEM VALUE (COPY cannot write identity
 // columns), then the identity sequences move past the ids used.
@@ -465,113 +355,4 @@ func (g *generator) flush(ctx context.Context) error {
 	}
 	_, err := g.tx.Exec(ctx, `ANALYZE users, clients, contacts, good_standing, projects, requirements, csrs, certificates, orders, order_history`)
 	return err
-}
-
-// load writes nClients clients with three projects each, about ten requirements
-// per client, and nCerts certificates spread over the issued requirements.
-func (g *generator) load(ctx context.Context, nClients, nCerts int) error {
-	g.addUsers(max(6, nClients/25))
-	type pending struct {
-		c        client
-		project  int64
-		host     string
-		st       stage
-		filed    time.Time
-		hasCerts bool
-	}
-	var reqs []pending
-	issued := 0
-	for i := range nClients {
-		// Numbered by the id to come, so that a second load's names are new too.
-		name := fmt.Sprintf("%s %s %04d", nameFirst[i%len(nameFirst)], nameSecond[(i/len(nameFirst))%len(nameSecond)], g.clients.next)
-		c := g.addClient(name)
-		nReq := 0
-		for p := range 3 {
-			pid, kickoff := g.addProject(c, projNames[(i+p)%len(projNames)], -200+g.rnd.IntN(260))
-			n := 3 + (i+p)%2 // 3 or 4 requirements per project, about 10 per client
-			if p == 2 {
-				n = 10 - nReq
-			}
-			for r := range n {
-				st := g.loadStage()
-				reqs = append(reqs, pending{c: c, project: pid, host: hostLabels[(r+p)%len(hostLabels)], st: st, filed: kickoff.AddDate(0, 0, 7),
-					hasCerts: st >= stageIssued})
-				if st >= stageIssued {
-					issued++
-				}
-				nReq++
-			}
-		}
-	}
-	base, extra := 0, 0
-	if issued > 0 {
-		base, extra = nCerts/issued, nCerts%issued
-	}
-	for _, r := range reqs {
-		n := 0
-		if r.hasCerts {
-			n = base
-			if extra > 0 {
-				n++
-				extra--
-			}
-			if n == 0 {
-				r.st = stageCSR // fewer certificates asked for than issued requirements
-			}
-		}
-		g.addRequirement(r.c, r.project, r.host, r.st, n, r.filed)
-	}
-	return g.flush(ctx)
-}
-
-// loadStage spreads requirements over the workflow like a busy agency's book.
-func (g *generator) loadStage() stage {
-	x := g.rnd.IntN(100)
-	switch {
-	case x < 4:
-		return stageRequirement
-	case x < 8:
-		return stageCSR
-	case x < 12:
-		return stageOrdered
-	case x < 14:
-		return stageOverdue
-	case x < 15:
-		return stageUnknown
-	case x < 16:
-		return stageDeclined
-	case x < 22:
-		return stageExpiring
-	case x < 24:
-		return stageExpired
-	}
-	return stageIssued
-}
-
-// demo writes four clients whose requirements sit at every step of the workflow.
-func (g *generator) demo(ctx context.Context) error {
-	g.addUsers(6)
-	type req struct {
-		host string
-		st   stage
-	}
-	book := []struct {
-		client   string
-		project  string
-		staging  int
-		requires []req
-	}{
-		{"Harbor Dental", "Patient booking", 20, []req{{"www", stageIssued}, {"booking", stageOrdered}, {"api", stageCSR}}},
-		{"Juniper Outfitters", "Online shop", 10, []req{{"shop", stageOverdue}, {"www", stageExpiring}, {"intranet", stageRequirement}}},
-		{"Cedar Credit Union", "Member portal", -30, []req{{"portal", stageDeclined}, {"www", stageExpired}, {"app", stageUnknown}}},
-		{"Summit Hotels", "Booking system", 45, []req{{"booking", stageIssued}, {"www", stageIssued}, {"partners", stageRequirement}}},
-	}
-	for _, b := range book {
-		c := g.addClient(b.client)
-		pid, kickoff := g.addProject(c, b.project, b.staging)
-		for _, r := range b.requires {
-			g.addRequirement(c, pid, r.host, r.st, 3, kickoff.AddDate(0, 0, 7))
-		}
-	}
-	return g.flush(ctx)
 }

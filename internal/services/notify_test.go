@@ -14,6 +14,7 @@ import (
 	"github.com/certportal/certportal/internal/orders/ordertest"
 	"github.com/certportal/certportal/internal/pgtest"
 	"github.com/certportal/certportal/internal/services"
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // The orders' transition hook is wired to the notifier: a state change people
@@ -67,24 +68,11 @@ func TestAnOrderStateChangeIsAnnouncedThroughTheNotifier(t *testing.T) {
 func TestAFailedScheduledInstallCheckIsAnnounced(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	pool := pgtest.Pool(t)
-	set := services.New(pool, services.Config{
-		Notify:   notify.Config{WebhookURL: "https://hooks.example.com/certportal", WebhookSecret: "s3cret"},
-		Installs: installs.Config{Lookup: func(context.Context, string) ([]netip.Addr, error) { return nil, nil }},
-	})
-	p := installstest.NewPKI(t, "www.example.com")
-	req := installstest.Requirement(t, pool, true, "www.example.com")
-	certID := installstest.Certificate(t, pool, req, p)
-	good := installstest.StartServer(t, p.FullChain, installstest.HSTSYear)
-	bad := installstest.StartServer(t, p.LeafOnly, installstest.HSTSYear)
-	ids := map[string]int64{}
-	for name, addr := range map[string]string{"good": good, "bad": bad} {
-		in, err := set.Installs.Record(ctx, audit.System, certID, installs.NewInstall{Environment: "production",
-			Hostname: "www.example.com", Addresses: []string{addr}, TrustRootsPEM: p.RootPEM})
-		if err != nil {
-			t.Fatal(err)
-		}
-		ids[name] = in.ID
+	f := newInstalled(t, notify.Config{WebhookURL: "https://hooks.example.com/certportal", WebhookSecret: "s3cret"})
+	pool, set := f.pool, f.set
+	ids := map[string]int64{
+		"good": f.record(t, "production", installstest.StartServer(t, f.pki.FullChain, installstest.HSTSYear)).ID,
+		"bad":  f.record(t, "production", installstest.StartServer(t, f.pki.LeafOnly, installstest.HSTSYear)).ID,
 	}
 	if _, err := set.Installs.CheckAll(ctx); err != nil {
 		t.Fatal(err)
@@ -111,14 +99,9 @@ func TestAFailedScheduledInstallCheckIsAnnounced(t *testing.T) {
 func TestTheRequirementStepFollowsItsInstalls(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	pool := pgtest.Pool(t)
-	set := services.New(pool, services.Config{
-		Installs: installs.Config{Lookup: func(context.Context, string) ([]netip.Addr, error) { return nil, nil }},
-	})
-	p := installstest.NewPKI(t, "www.example.com")
-	req := installstest.Requirement(t, pool, true, "www.example.com")
-	certID := installstest.Certificate(t, pool, req, p)
-	good := installstest.StartServer(t, p.FullChain, installstest.HSTSYear)
+	f := newInstalled(t, notify.Config{})
+	set, req := f.set, f.reqID
+	good := installstest.StartServer(t, f.pki.FullChain, installstest.HSTSYear)
 	step := func() string {
 		t.Helper()
 		st, err := set.Dashboard.RequirementStep(ctx, req)
@@ -131,11 +114,7 @@ func TestTheRequirementStepFollowsItsInstalls(t *testing.T) {
 		t.Fatalf("a certificate with no install: step %q, want issued", got)
 	}
 	for _, env := range []string{"staging", "production"} {
-		in, err := set.Installs.Record(ctx, audit.System, certID, installs.NewInstall{Environment: env,
-			Hostname: "www.example.com", Addresses: []string{good}, TrustRootsPEM: p.RootPEM})
-		if err != nil {
-			t.Fatal(err)
-		}
+		in := f.record(t, env, good)
 		if got := step(); env == "staging" && got != "issued" {
 			t.Fatalf("a staging install not yet checked: step %q, want issued", got)
 		}
@@ -147,4 +126,35 @@ func TestTheRequirementStepFollowsItsInstalls(t *testing.T) {
 			t.Errorf("after the %s install passed its check: step %q, want %q", env, got, want)
 		}
 	}
+}
+
+// installed is a portal whose install checks go to the addresses given, with
+// a stored certificate for www.example.com.
+type installed struct {
+	pool   *pgxpool.Pool
+	set    *services.Set
+	pki    *installstest.PKI
+	reqID  int64
+	certID int64
+}
+
+func newInstalled(t *testing.T, n notify.Config) *installed {
+	t.Helper()
+	f := &installed{pool: pgtest.Pool(t), pki: installstest.NewPKI(t, "www.example.com")}
+	f.set = services.New(f.pool, services.Config{Notify: n,
+		Installs: installs.Config{Lookup: func(context.Context, string) ([]netip.Addr, error) { return nil, nil }}})
+	f.reqID = installstest.Requirement(t, f.pool, true, "www.example.com")
+	f.certID = installstest.Certificate(t, f.pool, f.reqID, f.pki)
+	return f
+}
+
+// record records an install of the certificate in env served at addr.
+func (f *installed) record(t *testing.T, env, addr string) *installs.Install {
+	t.Helper()
+	in, err := f.set.Installs.Record(context.Background(), audit.System, f.certID, installs.NewInstall{Environment: env,
+		Hostname: "www.example.com", Addresses: []string{addr}, TrustRootsPEM: f.pki.RootPEM})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return in
 }

@@ -44,6 +44,9 @@ type Config struct {
 	OpenSRS *opensrs.Client
 	// PollInterval is the normal time between two polls of an order (0: 15m).
 	PollInterval time.Duration
+	// Polls schedules the background poll of a submitted order
+	// (jobs.NewPollScheduler); nil polls orders only on refresh.
+	Polls orders.OrderPollScheduler
 	// SubmitTimeout and PollTimeout bound provider calls (0: the orders defaults).
 	SubmitTimeout, PollTimeout time.Duration
 	// Notify is where notifications go (SMTP, Slack, webhook).
@@ -97,13 +100,15 @@ func New(pool *pgxpool.Pool, cfg Config) *Set {
 	// alerts, so "overdue" means the same on the order page and in the message.
 	cal := calendar.NewUS(nil)
 	s.Keys = keystore.NewStore(pool, cfg.Keys)
-	s.Certs = certs.NewService(pool, s.Keys)
+	s.Certs = certs.NewService(pool, s.Keys, s.Projects, s.Clients)
 	s.Orders = orders.NewOrderService(pool, orders.OrderServiceConfig{
 		Clients:       s.Clients,
 		Projects:      s.Projects,
 		Providers:     providers(cfg),
 		Readiness:     s.Projects,
 		Intake:        s.Certs,
+		CSRs:          s.Certs,
+		Polls:         cfg.Polls,
 		Calendar:      cal,
 		PollInterval:  cfg.PollInterval,
 		SubmitTimeout: cfg.SubmitTimeout,

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -69,18 +70,6 @@ func analyzeQueries(reqs []ssllabstest.Request) []string {
 	return qs
 }
 
-func equalDurations(a, b []time.Duration) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
 func TestAssessPollsAsDocumentedUntilEachOutcome(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -131,7 +120,7 @@ func TestAssessPollsAsDocumentedUntilEachOutcome(t *testing.T) {
 			if strings.Join(grades, ",") != strings.Join(tt.wantGrades, ",") {
 				t.Errorf("grades = %v, want %v", grades, tt.wantGrades)
 			}
-			if !equalDurations(rec.list(), tt.wantSleeps) {
+			if !slices.Equal(rec.list(), tt.wantSleeps) {
 				t.Errorf("sleeps = %v, want %v", rec.list(), tt.wantSleeps)
 			}
 			if res.FinishedAt.IsZero() || res.TestTime.IsZero() || res.StartTime.IsZero() {
@@ -187,7 +176,7 @@ func TestAssessRetriesAfterRateLimitAndOutages(t *testing.T) {
 			if res.Status != ssllabs.StatusReady {
 				t.Errorf("status = %q, want READY", res.Status)
 			}
-			if !equalDurations(rec.list(), tt.wantSleeps) {
+			if !slices.Equal(rec.list(), tt.wantSleeps) {
 				t.Errorf("sleeps = %v, want %v", rec.list(), tt.wantSleeps)
 			}
 		})
@@ -212,7 +201,7 @@ func TestAssessWaitsWhileAccountIsAtMaxAssessments(t *testing.T) {
 	if _, err := c.Assess(context.Background(), "www.example.com"); err != nil {
 		t.Fatalf("Assess: %v", err)
 	}
-	if want := []time.Duration{capacityWait, capacityWait}; !equalDurations(rec.list(), want) {
+	if want := []time.Duration{capacityWait, capacityWait}; !slices.Equal(rec.list(), want) {
 		t.Errorf("sleeps = %v, want %v", rec.list(), want)
 	}
 	reqs := srv.Requests()

@@ -9,6 +9,8 @@ package bundletest
 
 import (
 	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
@@ -20,6 +22,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"testing"
 	"time"
 )
 
@@ -117,6 +120,49 @@ func OpenSSL(dir string, args ...string) ([]byte, error) {
 		return out, fmt.Errorf("openssl %s: %w\n%s", strings.Join(args, " "), err, out)
 	}
 	return out, nil
+}
+
+// RunOpenSSL is OpenSSL for a test: it fails the test when openssl fails.
+func RunOpenSSL(tb testing.TB, dir string, args ...string) string {
+	tb.Helper()
+	out, err := OpenSSL(dir, args...)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return string(out)
+}
+
+// WriteFile writes data to name in dir for openssl to read and returns its path.
+func WriteFile(tb testing.TB, dir, name string, data []byte) string {
+	tb.Helper()
+	path := filepath.Join(dir, name)
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		tb.Fatal(err)
+	}
+	return path
+}
+
+// SameSubjectCAs are n self-signed CA certificates sharing one subject (the
+// intermediate's), as in a bundle padded to make chain building slow.
+func SameSubjectCAs(tb testing.TB, n int) []byte {
+	tb.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var out []byte
+	for i := range n {
+		tmpl := &x509.Certificate{
+			SerialNumber: big.NewInt(int64(i + 1)), Subject: pkix.Name{CommonName: "Certportal Test Intermediate CA"},
+			NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().AddDate(1, 0, 0), BasicConstraintsValid: true, IsCA: true,
+		}
+		der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		out = append(out, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})...)
+	}
+	return out
 }
 
 // Build creates the hierarchy in dir, which must exist.

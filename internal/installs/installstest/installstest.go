@@ -24,6 +24,11 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/certportal/certportal/internal/certs"
+	"github.com/certportal/certportal/internal/clients"
+	"github.com/certportal/certportal/internal/keystore"
+	"github.com/certportal/certportal/internal/projects"
 )
 
 // PKI is a root, an intermediate and one leaf for Names.
@@ -58,30 +63,31 @@ func NewPKI(t testing.TB, names ...string) *PKI {
 		must(err)
 		return n
 	}
-	rootKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	must(err)
-	rootTmpl := &x509.Certificate{SerialNumber: serial(), Subject: pkix.Name{CommonName: "Installs Test Root", Organization: []string{"Certportal Test"}},
-		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(10 * 365 * 24 * time.Hour), IsCA: true, BasicConstraintsValid: true,
-		KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageCRLSign}
-	rootDER, err := x509.CreateCertificate(rand.Reader, rootTmpl, rootTmpl, &rootKey.PublicKey, rootKey)
-	must(err)
-	root, _ := x509.ParseCertificate(rootDER)
-	interKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	must(err)
-	interTmpl := &x509.Certificate{SerialNumber: serial(), Subject: pkix.Name{CommonName: "Installs Test Intermediate", Organization: []string{"Certportal Test"}},
-		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(5 * 365 * 24 * time.Hour), IsCA: true, BasicConstraintsValid: true,
-		KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageCRLSign}
-	interDER, err := x509.CreateCertificate(rand.Reader, interTmpl, root, &interKey.PublicKey, rootKey)
-	must(err)
-	inter, _ := x509.ParseCertificate(interDER)
-	leafKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	must(err)
-	leafTmpl := &x509.Certificate{SerialNumber: serial(), Subject: pkix.Name{CommonName: names[0]}, DNSNames: names,
-		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(90 * 24 * time.Hour),
-		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
-	leafDER, err := x509.CreateCertificate(rand.Reader, leafTmpl, inter, &leafKey.PublicKey, interKey)
-	must(err)
-	leaf, _ := x509.ParseCertificate(leafDER)
+	// issue makes a P-256 key and a certificate for it from tmpl, signed by
+	// parent's key (self-signed when parent is nil).
+	issue := func(tmpl, parent *x509.Certificate, parentKey *ecdsa.PrivateKey) (*x509.Certificate, []byte, *ecdsa.PrivateKey) {
+		key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		must(err)
+		tmpl.SerialNumber, tmpl.NotBefore = serial(), now.Add(-time.Hour)
+		if parent == nil {
+			parent, parentKey = tmpl, key
+		}
+		der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, &key.PublicKey, parentKey)
+		must(err)
+		cert, err := x509.ParseCertificate(der)
+		must(err)
+		return cert, der, key
+	}
+	ca := func(name string, years int) *x509.Certificate {
+		return &x509.Certificate{Subject: pkix.Name{CommonName: name, Organization: []string{"Certportal Test"}},
+			NotAfter: now.Add(time.Duration(years) * 365 * 24 * time.Hour), IsCA: true, BasicConstraintsValid: true,
+			KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageCRLSign}
+	}
+	root, rootDER, rootKey := issue(ca("Installs Test Root", 10), nil, nil)
+	inter, interDER, interKey := issue(ca("Installs Test Intermediate", 5), root, rootKey)
+	leaf, leafDER, leafKey := issue(&x509.Certificate{Subject: pkix.Name{CommonName: names[0]}, DNSNames: names,
+		NotAfter: now.Add(90 * 24 * time.Hour),
+		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}, inter, interKey)
 	keyDER, err := x509.MarshalPKCS8PrivateKey(leafKey)
 	must(err)
 	return &PKI{
@@ -163,4 +169,11 @@ func Certificate(t testing.TB, pool *pgxpool.Pool, requirementID int64, p *PKI) 
 		t.Fatal(err)
 	}
 	return certID
+}
+
+// Certs is a certificates service over pool, as installs reads stored
+// certificates through it; its key store has no master key.
+func Certs(pool *pgxpool.Pool) *certs.Service {
+	cl := clients.NewService(pool)
+	return certs.NewService(pool, keystore.NewStore(pool, nil), projects.NewService(pool, cl, nil), cl)
 }
