@@ -1,10 +1,12 @@
 package app_test
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"log/slog"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -29,8 +31,37 @@ func startWithEnv(t *testing.T, env map[string]string) (*app.App, string) {
 	for k, v := range env {
 		vars[k] = v
 	}
-	return serve(t, vars, io.Discard)
+	return serve(t, vars, failureLog(t))
 }
+
+// failureLog keeps the portal's log and prints its warnings and errors when the
+// test fails, so a 500 in a test names its cause. The cleanup is registered
+// before the portal's, so it runs after the portal has stopped writing.
+func failureLog(t *testing.T) io.Writer {
+	var mu sync.Mutex
+	var buf bytes.Buffer
+	t.Cleanup(func() {
+		if !t.Failed() {
+			return
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		for _, line := range strings.Split(buf.String(), "\n") {
+			if strings.Contains(line, "level=ERROR") || strings.Contains(line, "level=WARN") {
+				t.Log("portal: " + line)
+			}
+		}
+	})
+	return writerFunc(func(p []byte) (int, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		return buf.Write(p)
+	})
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
 
 // serve opens the portal configured by exactly vars, logging to logs, and serves it
 // until the test ends; a Serve error fails the test.
