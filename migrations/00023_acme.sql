@@ -62,11 +62,12 @@ CREATE TABLE acme_challenges (
     key_authorization text NOT NULL,
     txt_name          text NOT NULL DEFAULT '',
     txt_value         text NOT NULL DEFAULT '',
-    answered          boolean NOT NULL DEFAULT false,
+    -- pending (recorded), presented (record published), answered (the CA was
+    -- told to validate), then valid or invalid.
     status            text NOT NULL DEFAULT 'pending',
     PRIMARY KEY (acme_order_id, identifier)
 );
-CREATE INDEX acme_challenges_token_idx ON acme_challenges (token) WHERE status = 'pending';
+CREATE INDEX acme_challenges_token_idx ON acme_challenges (token) WHERE status IN ('pending', 'presented', 'answered');
 
 -- Certificates issued through ACME: the account that can revoke them, their
 -- ARI id and when the renewal sweep renews them.
