@@ -124,6 +124,16 @@ func NewOrderService(pool *pgxpool.Pool, cfg OrderServiceConfig) *OrderService {
 // provider is the registered provider called name, or nil.
 func (s *OrderService) provider(name string) Provider { return s.providers[name] }
 
+// firstPoll is how long after a submission its first poll comes: at once
+// for a provider that proves control by itself (an ACME CA has the
+// challenges ready in a second), the poll interval otherwise.
+func (s *OrderService) firstPoll(name string) time.Duration {
+	if p := s.provider(name); p != nil && p.Info().Automated {
+		return 0
+	}
+	return s.pollEvery(name)
+}
+
 // pollEvery is how often orders of provider name are polled.
 func (s *OrderService) pollEvery(name string) time.Duration {
 	if p := s.provider(name); p != nil {

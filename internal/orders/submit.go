@@ -177,7 +177,7 @@ func (s *OrderService) finishSubmit(ctx context.Context, actor audit.Actor, id i
 				t.To = OrderPending
 				o.ProviderOrderID = providerID
 				o.SubmittedAt = &now
-				next := now.Add(s.pollEvery(o.Provider))
+				next := now.Add(s.firstPoll(o.Provider))
 				o.NextPollAt = &next
 				t.Note = "accepted by the provider"
 				if providerID != "" {
