@@ -2,9 +2,23 @@
 # Installs what a clean Debian machine with Go lacks for building and testing the
 # portal: PostgreSQL's server binaries, openssl, and for the tests Chromium (browser
 # tests), nginx (the generated nginx snippet must pass `nginx -t`; install checks run
-# against it) and testssl.sh (local TLS scans).
+# against it) and testssl.sh (local TLS scans); and Pebble with pebble-challtestsrv, the
+# test ACME CA the ACME tests start (installed with `go install`, pinned).
 # As root it installs them with apt-get; otherwise it prints the command to run.
 set -euo pipefail
+
+# Pebble is a Go program: `go install` puts it in $(go env GOPATH)/bin, where the
+# tests look for it when it is not in PATH.
+pebble_version=v2.10.1
+if command -v go >/dev/null 2>&1; then
+  gobin="$(go env GOPATH)/bin"
+  for cmd in pebble pebble-challtestsrv; do
+    if ! command -v "$cmd" >/dev/null 2>&1 && [ ! -x "$gobin/$cmd" ]; then
+      echo "installing: $cmd $pebble_version" >&2
+      go install "github.com/letsencrypt/pebble/v2/cmd/$cmd@$pebble_version"
+    fi
+  done
+fi
 
 missing=()
 have_pg=false

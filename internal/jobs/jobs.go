@@ -72,7 +72,15 @@ type Config struct {
 	Scans       ScanRunner
 	ScanWorkers int
 	ScanTimeout time.Duration
-	Logger      *slog.Logger
+	// Renewals, when set, renews ACME certificates: a sweep every
+	// RenewalInterval (PORTAL_RENEWAL_INTERVAL, default 1h) and at start
+	// enqueues one job per certificate due, RenewalWorkers at once per
+	// process (default 4); RenewalRetryDelay replaces River's backoff (tests).
+	Renewals          Renewer
+	RenewalInterval   time.Duration
+	RenewalWorkers    int
+	RenewalRetryDelay time.Duration
+	Logger            *slog.Logger
 }
 
 // OrderPollArgs is one order's poll job. Only the order id makes it unique.
@@ -148,6 +156,8 @@ func New(pool *pgxpool.Pool, svc *orders.OrderService, cfg Config) (*Runner, err
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	orDefault(&cfg.ReminderInterval, time.Hour)
+	orDefault(&cfg.RenewalInterval, time.Hour)
+	orDefault(&cfg.RenewalWorkers, 4)
 	r := &Runner{cfg: cfg, orders: svc, log: cfg.Logger}
 	workers := river.NewWorkers()
 	if err := errors.Join(
@@ -163,16 +173,10 @@ func New(pool *pgxpool.Pool, svc *orders.OrderService, cfg Config) (*Runner, err
 	}
 	sweepEvery, recoverEvery := cfg.SweepInterval, cfg.RecoverInterval
 	periodic = append(periodic,
-		river.NewPeriodicJob(river.PeriodicInterval(sweepEvery), func() (river.JobArgs, *river.InsertOpts) {
-			// Only the leader enqueues periodic jobs; the unique period
-			// (River's minimum is a second) also covers a change of leader.
-			return OrderSweepArgs{}, &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByPeriod: max(sweepEvery, time.Second)}}
-		}, &river.PeriodicJobOpts{ID: "order_poll_sweep", RunOnStart: true}),
+		periodicJob("order_poll_sweep", sweepEvery, OrderSweepArgs{}, ""),
 		// A crash mid-submission blocks the order until this runs, so it
 		// runs often and on its own: the sweep may be a quarter hour apart.
-		river.NewPeriodicJob(river.PeriodicInterval(recoverEvery), func() (river.JobArgs, *river.InsertOpts) {
-			return OrderRecoverArgs{}, &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByPeriod: max(recoverEvery, time.Second)}}
-		}, &river.PeriodicJobOpts{ID: "order_recover_submissions", RunOnStart: true}),
+		periodicJob("order_recover_submissions", recoverEvery, OrderRecoverArgs{}, ""),
 	)
 	queues := map[string]river.QueueConfig{
 		river.QueueDefault: {MaxWorkers: 2},
@@ -185,6 +189,11 @@ func New(pool *pgxpool.Pool, svc *orders.OrderService, cfg Config) (*Runner, err
 		queues[QueueInstalls] = river.QueueConfig{MaxWorkers: 1}
 		periodic = append(periodic, r.installPeriodicJob())
 	}
+	renewals, err := r.renewalWork(workers, queues)
+	if err != nil {
+		return nil, err
+	}
+	periodic = append(periodic, renewals...)
 	if cfg.Scans != nil {
 		if err := river.AddWorkerSafely(workers, &scanWorker{r: r}); err != nil {
 			return nil, fmt.Errorf("jobs: %w", err)
@@ -210,6 +219,16 @@ func New(pool *pgxpool.Pool, svc *orders.OrderService, cfg Config) (*Runner, err
 		cfg.Scans.SetScanQueue(r)
 	}
 	return r, nil
+}
+
+// periodicJob is args enqueued every interval and once at start, on queue
+// ("" the default). Only River's leader enqueues periodic jobs; the unique
+// period (River's minimum is a second) also covers a change of leader or a
+// restart.
+func periodicJob(id string, every time.Duration, args river.JobArgs, queue string) *river.PeriodicJob {
+	return river.NewPeriodicJob(river.PeriodicInterval(every), func() (river.JobArgs, *river.InsertOpts) {
+		return args, &river.InsertOpts{Queue: queue, UniqueOpts: river.UniqueOpts{ByPeriod: max(every, time.Second)}}
+	}, &river.PeriodicJobOpts{ID: id, RunOnStart: true})
 }
 
 // Start runs the workers until Stop.

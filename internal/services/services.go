@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/certportal/certportal/internal/accounts"
+	"github.com/certportal/certportal/internal/acme"
 	"github.com/certportal/certportal/internal/calendar"
 	"github.com/certportal/certportal/internal/certs"
 	"github.com/certportal/certportal/internal/clients"
@@ -25,6 +26,7 @@ import (
 	"github.com/certportal/certportal/internal/opensrs"
 	"github.com/certportal/certportal/internal/orders"
 	"github.com/certportal/certportal/internal/projects"
+	"github.com/certportal/certportal/internal/providers/acmeprovider"
 	"github.com/certportal/certportal/internal/providers/manual"
 	"github.com/certportal/certportal/internal/providers/opensrsprovider"
 	"github.com/certportal/certportal/internal/ssllabs"
@@ -62,7 +64,10 @@ type Config struct {
 	TestsslPath string
 	// SSLLabs assesses public hosts; nil = not configured (SSLLABS_EMAIL unset).
 	SSLLabs *ssllabs.Client
-	Logger  *slog.Logger
+	// ACME configures ACME accounts and orders (roots, resolvers,
+	// presets); its key store is the portal's.
+	ACME   acme.Config
+	Logger *slog.Logger
 }
 
 // Set is every domain service, connected.
@@ -77,6 +82,7 @@ type Set struct {
 	Notify    *notify.Notifier
 	Lifecycle *lifecycle.Service
 	Installs  *installs.Service
+	ACME      *acme.Service
 }
 
 // New builds the services over pool. Orders are gated by the projects'
@@ -101,10 +107,19 @@ func New(pool *pgxpool.Pool, cfg Config) *Set {
 	cal := calendar.NewUS(nil)
 	s.Keys = keystore.NewStore(pool, cfg.Keys)
 	s.Certs = certs.NewService(pool, s.Keys, s.Projects, s.Clients)
+	acfg := cfg.ACME
+	acfg.Keys = s.Keys
+	if acfg.Logger == nil {
+		acfg.Logger = cfg.Logger
+	}
+	if acfg.Now == nil {
+		acfg.Now = cfg.Now
+	}
+	s.ACME = acme.NewService(pool, acfg)
 	s.Orders = orders.NewOrderService(pool, orders.OrderServiceConfig{
 		Clients:       s.Clients,
 		Projects:      s.Projects,
-		Providers:     providers(cfg),
+		Providers:     providers(cfg, s.ACME),
 		Readiness:     s.Projects,
 		Intake:        s.Certs,
 		CSRs:          s.Certs,
@@ -153,9 +168,10 @@ func New(pool *pgxpool.Pool, cfg Config) *Set {
 // providers registers the certificate providers orders can be placed with,
 // by name; the first is the default of an order that names none. Adding a
 // provider is its adapter package plus one line here.
-func providers(cfg Config) []orders.Provider {
+func providers(cfg Config, acmeSvc *acme.Service) []orders.Provider {
 	return []orders.Provider{
 		opensrsprovider.New(cfg.OpenSRS),
 		manual.New(),
+		acmeprovider.New(acmeSvc),
 	}
 }

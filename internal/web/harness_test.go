@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -74,23 +75,45 @@ func setupWithHashing(t *testing.T, hashing *accounts.HashLimiter) *testBundle {
 
 func setupWithLookupAndHashing(t *testing.T, lookup *verify.Lookup, hashing *accounts.HashLimiter) *testBundle {
 	t.Helper()
+	return setupWithConfig(t, services.Config{Lookup: lookup, Hashing: hashing}, "")
+}
+
+// setupWithConfig is setup with the services configured by cfg (its key
+// store, logger and clock are the test's), listening on addr ("" any port).
+func setupWithConfig(t *testing.T, cfg services.Config, addr string) *testBundle {
+	t.Helper()
 	pool := pgtest.Pool(t)
 	logBuf := &syncBuffer{}
 	log := slog.New(slog.NewTextHandler(logBuf, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	// The same wiring as internal/app. No provider: manual orders only. The
 	// readiness rules read today from the test's clock.
 	clock := &testClock{}
-	svc := services.New(pool, services.Config{Lookup: lookup, Hashing: hashing, Keys: testMasterKeys(t), Logger: log, Now: clock.Now})
+	cfg.Keys, cfg.Logger, cfg.Now = testMasterKeys(t), log, clock.Now
+	svc := services.New(pool, cfg)
 	acc := svc.Accounts
-	srv, ts := startPortal(t, Config{Env: "test", Now: clock.Now}, Deps{Pool: pool, Logger: log, Services: svc})
+	srv, ts := startPortalAt(t, addr, Config{Env: "test", Now: clock.Now}, Deps{Pool: pool, Logger: log, Services: svc})
 	return &testBundle{t: t, srv: srv, ts: ts, acc: acc, logBuf: logBuf, clock: clock}
 }
 
 // startPortal serves a portal on a test HTTP server, both closed when the
 // test ends.
 func startPortal(tb testing.TB, cfg Config, deps Deps) (*Server, *httptest.Server) {
+	return startPortalAt(tb, "", cfg, deps)
+}
+
+// startPortalAt is startPortal listening on addr ("" any port).
+func startPortalAt(tb testing.TB, addr string, cfg Config, deps Deps) (*Server, *httptest.Server) {
 	srv := New(cfg, deps)
-	ts := httptest.NewServer(srv.Handler())
+	ts := httptest.NewUnstartedServer(srv.Handler())
+	if addr != "" {
+		l, err := net.Listen("tcp", addr)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		ts.Listener.Close()
+		ts.Listener = l
+	}
+	ts.Start()
 	tb.Cleanup(func() {
 		ts.Close()
 		_ = srv.Close(context.Background())

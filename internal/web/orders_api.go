@@ -67,6 +67,20 @@ type (
 	}
 )
 
+// orderFrom reads the order of {id}, answering the failure itself.
+func (s *Server) orderFrom(w http.ResponseWriter, r *http.Request) (*orders.OrderDetail, bool) {
+	id, ok := s.orderIDFrom(w, r)
+	if !ok {
+		return nil, false
+	}
+	d, err := s.orders.Get(r.Context(), id)
+	if err != nil {
+		s.fail(w, r, err)
+		return nil, false
+	}
+	return d, true
+}
+
 type orderCreateRequest struct {
 	RequirementID FlexID `json:"requirement_id"`
 	CSRID         FlexID `json:"csr_id"`
@@ -82,6 +96,7 @@ type orderCreateRequest struct {
 	} `json:"contacts"`
 	ServerType          string `json:"server_type"`
 	SpecialInstructions string `json:"special_instructions"`
+	AcmeAccountID       FlexID `json:"acme_account_id"`
 }
 
 func (s *Server) apiOrderCreate(w http.ResponseWriter, r *http.Request) {
@@ -102,7 +117,7 @@ func (s *Server) apiOrderUpdate(w http.ResponseWriter, r *http.Request) {
 		cur := d.Input()
 		req := orderCreateRequest{RequirementID: FlexID(cur.RequirementID), CSRID: FlexID(cur.CSRID), Provider: cur.Provider,
 			Product: cur.Product, PeriodYears: cur.PeriodYears, RegType: cur.RegType, ApproverEmail: cur.ApproverEmail,
-			ServerType: cur.ServerType, SpecialInstructions: cur.SpecialInstructions}
+			ServerType: cur.ServerType, SpecialInstructions: cur.SpecialInstructions, AcmeAccountID: FlexID(cur.AcmeAccountID)}
 		req.Contacts.Admin, req.Contacts.Billing, req.Contacts.Tech = FlexID(cur.Contacts.Admin), FlexID(cur.Contacts.Billing), FlexID(cur.Contacts.Tech)
 		return req
 	})
@@ -119,7 +134,7 @@ func (req orderCreateRequest) input() orders.OrderInput {
 		RequirementID: int64(req.RequirementID), CSRID: int64(req.CSRID), Provider: req.Provider, Product: req.Product,
 		PeriodYears: req.PeriodYears, RegType: req.RegType, ApproverEmail: req.ApproverEmail,
 		Contacts:   orders.OrderRefs{Admin: int64(req.Contacts.Admin), Billing: int64(req.Contacts.Billing), Tech: int64(req.Contacts.Tech)},
-		ServerType: req.ServerType, SpecialInstructions: req.SpecialInstructions,
+		ServerType: req.ServerType, SpecialInstructions: req.SpecialInstructions, AcmeAccountID: int64(req.AcmeAccountID),
 	}
 }
 

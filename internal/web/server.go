@@ -15,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/certportal/certportal/internal/accounts"
+	"github.com/certportal/certportal/internal/acme"
 	"github.com/certportal/certportal/internal/certs"
 	"github.com/certportal/certportal/internal/clients"
 	"github.com/certportal/certportal/internal/dashboard"
@@ -81,6 +82,7 @@ type Server struct {
 	notify    *notify.Notifier
 	// Installs, their checks and the staging gate.
 	installs *installs.Service
+	acme     *acme.Service
 
 	routes  []route
 	handler http.Handler
@@ -120,6 +122,8 @@ func New(cfg Config, d Deps) *Server {
 		notify:    d.Services.Notify,
 		// Installs, their checks and the staging gate.
 		installs: d.Services.Installs,
+		// ACME accounts, DNS credentials, challenges, revocation.
+		acme: d.Services.ACME,
 	}
 
 	// pgxstore's own cleanup goroutine races with its StopCleanup and logs with the
