@@ -17,5 +17,15 @@ EXPLAIN (ANALYZE, COSTS OFF, SUMMARY ON) SELECT l.id, r.id, p.id, p.name, c.id, 
  WHERE l.not_after < now() + interval '12 months' ORDER BY l.not_after, l.id;
 \echo === projects (flags)
 EXPLAIN (ANALYZE, COSTS OFF, SUMMARY ON) SELECT p.id, (SELECT count(*) FROM requirements r WHERE r.project_id = p.id), EXISTS (SELECT 1 FROM certificates ce JOIN requirements r ON r.id = ce.requirement_id WHERE r.project_id = p.id AND ce.not_after > now()) FROM projects p JOIN clients c ON c.id = p.client_id ORDER BY lower(p.name), p.id;
+\echo === failed installs
+EXPLAIN (ANALYZE, COSTS OFF, SUMMARY ON) SELECT i.id, c.id, r.id, p.id, p.name, cl.id, cl.display_name, i.environment, i.hostname, k.checked_at,
+ COALESCE((SELECT ch->>'message' FROM jsonb_array_elements(k.result->'addresses') a, jsonb_array_elements(a->'checks') ch WHERE NOT (ch->>'ok')::boolean AND ch->>'severity' = 'error' LIMIT 1), '')
+ FROM installs i JOIN install_checks k ON k.id = i.last_check_id AND NOT k.passed JOIN certificates c ON c.id = i.certificate_id JOIN requirements r ON r.id = c.requirement_id
+ JOIN projects p ON p.id = r.project_id JOIN clients cl ON cl.id = p.client_id WHERE i.retired_at IS NULL ORDER BY k.checked_at DESC, i.id;
+\echo === low grades
+EXPLAIN (ANALYZE, COSTS OFF, SUMMARY ON) SELECT i.id, s.id, c.id, r.id, p.id, p.name, cl.id, cl.display_name, i.environment, i.hostname, s.grade, s.finished_at
+ FROM installs i CROSS JOIN LATERAL (SELECT sc.id, sc.grade, sc.finished_at FROM install_scans sc WHERE sc.install_id = i.id AND sc.status = 'done' AND sc.grade <> '' ORDER BY sc.id DESC LIMIT 1) s
+ JOIN certificates c ON c.id = i.certificate_id JOIN requirements r ON r.id = c.requirement_id JOIN projects p ON p.id = r.project_id JOIN clients cl ON cl.id = p.client_id
+ WHERE i.retired_at IS NULL AND s.grade <> ALL('{A+,A}') ORDER BY s.grade DESC, i.id;
 \echo === version
 EXPLAIN (ANALYZE, COSTS OFF, SUMMARY ON) SELECT version FROM dashboard_state;

@@ -105,6 +105,8 @@ func (s *Server) dashboardPage(w http.ResponseWriter, r *http.Request) {
 	see("orders", "overdue", len(sum.OverdueOrders), sum.Counts.Overdue, "overdue orders")
 	see("orders", "stuck", len(sum.StuckOrders), sum.Counts.Stuck, "unknown or declined orders")
 	see("certs", "expiring", len(sum.ExpiringCertificates), sum.Counts.Expiring+sum.Counts.Expired, "expiring or expired certificates")
+	see("failed-installs", "failed-installs", len(sum.FailedInstalls), sum.Counts.FailedInstalls, "installs failing their last check")
+	see("low-grades", "low-grades", len(sum.LowGrades), sum.Counts.LowGrades, "installs graded below A")
 	d.Tiles = dashboardTiles(sum)
 	d.ClientCols, d.ClientRows = dashboardClients(r, sum.Clients)
 	d.BlockedCols, d.Blocked = dashboardBlocked(r, sum.BlockedRequirements)
@@ -116,10 +118,8 @@ func (s *Server) dashboardPage(w http.ResponseWriter, r *http.Request) {
 			StatusLabel: c.Label, Count: strconv.Itoa(c.Count), Href: "/orders?state=" + urlQueryEscape(string(c.State))})
 	}
 	d.ExpiryChart = expiryChart(sum.ExpiriesByMonth)
-	if d.FailedInstalls, err = s.failedInstallRows(r, sum.ClientID); err != nil {
-		s.fail(w, r, err)
-		return
-	}
+	d.FailedInstallCols, d.FailedInstalls = dashboardFailedInstalls(r, sum.FailedInstalls)
+	d.LowGradeCols, d.LowGrades = dashboardLowGrades(r, sum.LowGrades)
 	if d.Staging, err = s.stagingBoardRows(r, sum.ClientID); err != nil {
 		s.fail(w, r, err)
 		return
@@ -161,6 +161,8 @@ func dashboardTiles(sum *dashboard.Summary) []pages.DashboardTile {
 		tile("Unknown or declined orders", n.Stuck, "orders", "red", "Needs a person"),
 		tile("Expiring within 30 days", n.Expiring, "certs", "amber", "Renew"),
 		tile("Expired", n.Expired, "certs", "red", "Expired"),
+		tile("Installs failing their check", n.FailedInstalls, "failed-installs", "red", "Failing"),
+		tile("Installs graded below A", n.LowGrades, "low-grades", "amber", "Below A"),
 	}
 }
 
@@ -294,11 +296,13 @@ func needsAttention(sum *dashboard.Summary) *pages.NeedsAttention {
 
 // dashboardLists are the dashboard's lists that have a full, paged page.
 var dashboardLists = map[string]struct{ title, empty string }{
-	"blocked":  {"Blocked requirements", "No requirement is blocked."},
-	"flagged":  {"Projects flagged at sprint one", "No project is flagged."},
-	"overdue":  {"Orders overdue at the CA", "No order is overdue."},
-	"stuck":    {"Orders of unknown outcome or declined", "No order needs a person."},
-	"expiring": {"Certificates expiring or expired", "No certificate expires in the next 30 days."},
+	"blocked":         {"Blocked requirements", "No requirement is blocked."},
+	"flagged":         {"Projects flagged at sprint one", "No project is flagged."},
+	"overdue":         {"Orders overdue at the CA", "No order is overdue."},
+	"stuck":           {"Orders of unknown outcome or declined", "No order needs a person."},
+	"expiring":        {"Certificates expiring or expired", "No certificate expires in the next 30 days."},
+	"failed-installs": {"Installs failing their last check", "Every active install passed its last check."},
+	"low-grades":      {"Installs graded below A", "No active install's latest scan graded it below A."},
 }
 
 // dashboardListItems is one page of a full dashboard list, in the order the
@@ -345,6 +349,14 @@ func (s *Server) dashboardListItems(r *http.Request) (name string, items any, id
 		for _, c := range sum.ExpiringCertificates {
 			ids = append(ids, c.CertificateID)
 		}
+	case "failed-installs":
+		for _, in := range sum.FailedInstalls {
+			ids = append(ids, in.InstallID)
+		}
+	case "low-grades":
+		for _, g := range sum.LowGrades {
+			ids = append(ids, g.InstallID)
+		}
 	}
 	// Positions into the list; the cursor names the item, not a position, so an
 	// item that moves does not shift the pages around it.
@@ -385,6 +397,10 @@ func (s *Server) dashboardListItems(r *http.Request) (name string, items any, id
 		items = pick(sum.StuckOrders, positions)
 	case "expiring":
 		items = pick(sum.ExpiringCertificates, positions)
+	case "failed-installs":
+		items = pick(sum.FailedInstalls, positions)
+	case "low-grades":
+		items = pick(sum.LowGrades, positions)
 	}
 	return name, items, ids, res, nil
 }
@@ -428,6 +444,10 @@ func (s *Server) dashboardListPage(w http.ResponseWriter, r *http.Request) {
 		l.Cols, l.Rows = dashboardOrders(r, v)
 	case []dashboard.ExpiringCertificate:
 		l.Cols, l.Rows = dashboardCerts(r, v)
+	case []dashboard.FailedInstall:
+		l.Cols, l.Rows = dashboardFailedInstalls(r, v)
+	case []dashboard.LowGrade:
+		l.Cols, l.Rows = dashboardLowGrades(r, v)
 	}
 	for i := range l.Cols {
 		l.Cols[i].Href = "" // a full list keeps the dashboard's order

@@ -1,0 +1,120 @@
+package dashboard
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/certportal/certportal/internal/db"
+)
+
+// FailedInstall is an active install whose last check failed.
+type FailedInstall struct {
+	InstallID     int64     `json:"install_id"`
+	CertificateID int64     `json:"certificate_id"`
+	RequirementID int64     `json:"requirement_id"`
+	ProjectID     int64     `json:"project_id"`
+	ProjectName   string    `json:"project_name"`
+	ClientID      int64     `json:"client_id"`
+	ClientName    string    `json:"client_name"`
+	AMID          int64     `json:"am_id,omitempty"`
+	POID          int64     `json:"po_id,omitempty"`
+	Environment   string    `json:"environment"`
+	Hostname      string    `json:"hostname"`
+	CheckedAt     time.Time `json:"checked_at"`
+	Scheduled     bool      `json:"scheduled"` // the daily check, not a person's
+	// Problem is the first failed error-level check's message.
+	Problem string `json:"problem"`
+}
+
+// LowGrade is an active install whose latest finished scan graded it below A.
+type LowGrade struct {
+	InstallID     int64     `json:"install_id"`
+	ScanID        int64     `json:"scan_id"`
+	CertificateID int64     `json:"certificate_id"`
+	RequirementID int64     `json:"requirement_id"`
+	ProjectID     int64     `json:"project_id"`
+	ProjectName   string    `json:"project_name"`
+	ClientID      int64     `json:"client_id"`
+	ClientName    string    `json:"client_name"`
+	AMID          int64     `json:"am_id,omitempty"`
+	POID          int64     `json:"po_id,omitempty"`
+	Environment   string    `json:"environment"`
+	Hostname      string    `json:"hostname"`
+	Grade         string    `json:"grade"`
+	ScannedAt     time.Time `json:"scanned_at"`
+}
+
+// goodGrades are the grades the dashboard does not list.
+var goodGrades = []string{"A+", "A"}
+
+// installJoins names an install's certificate, requirement, project and client.
+const installJoins = `JOIN certificates c ON c.id = i.certificate_id
+		JOIN requirements r ON r.id = c.requirement_id
+		JOIN projects p ON p.id = r.project_id
+		JOIN clients cl ON cl.id = p.client_id`
+
+// dashboardFailedInstalls lists active installs whose last check failed, the
+// most recent failure first. The partial index of migration 00028 holds just
+// the active installs, so the cost follows installs, not certificates.
+func dashboardFailedInstalls(ctx context.Context, q db.DBTX) ([]FailedInstall, error) {
+	rows, err := q.Query(ctx, `
+		SELECT i.id, c.id, r.id, p.id, p.name, cl.id, cl.display_name, COALESCE(p.am_id, 0), COALESCE(p.po_id, 0),
+			i.environment, i.hostname, k.checked_at, k.trigger = 'scheduled',
+			COALESCE((SELECT ch->>'message' FROM jsonb_array_elements(k.result->'addresses') a,
+				jsonb_array_elements(a->'checks') ch
+				WHERE NOT (ch->>'ok')::boolean AND ch->>'severity' = 'error' LIMIT 1), '')
+		FROM installs i
+		JOIN install_checks k ON k.id = i.last_check_id AND NOT k.passed
+		`+installJoins+`
+		WHERE i.retired_at IS NULL
+		ORDER BY k.checked_at DESC, i.id`)
+	if err != nil {
+		return nil, fmt.Errorf("dashboard: failed installs: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (FailedInstall, error) {
+		var f FailedInstall
+		err := row.Scan(&f.InstallID, &f.CertificateID, &f.RequirementID, &f.ProjectID, &f.ProjectName, &f.ClientID, &f.ClientName,
+			&f.AMID, &f.POID, &f.Environment, &f.Hostname, &f.CheckedAt, &f.Scheduled, &f.Problem)
+		f.CheckedAt = f.CheckedAt.UTC()
+		return f, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("dashboard: failed installs: %w", err)
+	}
+	return out, nil
+}
+
+// dashboardLowGrades lists active installs whose latest finished scan graded
+// them below A, the worst grade first.
+func dashboardLowGrades(ctx context.Context, q db.DBTX) ([]LowGrade, error) {
+	rows, err := q.Query(ctx, `
+		SELECT i.id, s.id, c.id, r.id, p.id, p.name, cl.id, cl.display_name, COALESCE(p.am_id, 0), COALESCE(p.po_id, 0),
+			i.environment, i.hostname, s.grade, s.finished_at
+		FROM installs i
+		CROSS JOIN LATERAL (SELECT sc.id, sc.grade, sc.finished_at FROM install_scans sc
+			WHERE sc.install_id = i.id AND sc.status = 'done' AND sc.grade <> ''
+			ORDER BY sc.id DESC LIMIT 1) s
+		`+installJoins+`
+		WHERE i.retired_at IS NULL AND s.grade <> ALL($1)
+		ORDER BY s.grade DESC, i.id`, goodGrades)
+	if err != nil {
+		return nil, fmt.Errorf("dashboard: low grades: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (LowGrade, error) {
+		var g LowGrade
+		var at *time.Time
+		err := row.Scan(&g.InstallID, &g.ScanID, &g.CertificateID, &g.RequirementID, &g.ProjectID, &g.ProjectName, &g.ClientID,
+			&g.ClientName, &g.AMID, &g.POID, &g.Environment, &g.Hostname, &g.Grade, &at)
+		if at != nil {
+			g.ScannedAt = at.UTC()
+		}
+		return g, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("dashboard: low grades: %w", err)
+	}
+	return out, nil
+}
