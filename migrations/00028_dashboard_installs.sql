@@ -11,11 +11,14 @@ CREATE TRIGGER install_checks_dashboard AFTER INSERT OR UPDATE OR DELETE OR TRUN
 CREATE TRIGGER install_scans_dashboard AFTER INSERT OR UPDATE OF status, grade OR DELETE OR TRUNCATE ON install_scans
     FOR EACH STATEMENT EXECUTE FUNCTION dashboard_bump();
 
--- The dashboard's install lists start from the active installs.
-CREATE INDEX installs_active_idx ON installs (id) INCLUDE (last_check_id) WHERE retired_at IS NULL;
+-- The failed-installs list starts from the failed checks and finds the
+-- installs they are the last check of.
+CREATE INDEX install_checks_failed_idx ON install_checks (id) WHERE NOT passed;
+CREATE INDEX installs_last_check_idx ON installs (last_check_id) WHERE retired_at IS NULL;
 
 -- +goose Down
-DROP INDEX installs_active_idx;
+DROP INDEX installs_last_check_idx;
+DROP INDEX install_checks_failed_idx;
 DROP TRIGGER install_scans_dashboard ON install_scans;
 DROP TRIGGER install_checks_dashboard ON install_checks;
 DROP TRIGGER installs_dashboard ON installs;

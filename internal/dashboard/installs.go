@@ -51,14 +51,19 @@ type LowGrade struct {
 var goodGrades = []string{"A+", "A"}
 
 // installJoins names an install's certificate, requirement, project and client.
-const installJoins = `JOIN certificates c ON c.id = i.certificate_id
+// The certificate is probed by its key for each install (OFFSET 0 keeps the
+// planner from hashing the whole certificates index instead), so the cost
+// follows the active installs, not the certificates.
+const installJoins = `CROSS JOIN LATERAL (SELECT ce.id, ce.requirement_id FROM certificates ce WHERE ce.id = i.certificate_id OFFSET 0) c
 		JOIN requirements r ON r.id = c.requirement_id
 		JOIN projects p ON p.id = r.project_id
 		JOIN clients cl ON cl.id = p.client_id`
 
 // dashboardFailedInstalls lists active installs whose last check failed, the
-// most recent failure first. The partial index of migration 00028 holds just
-// the active installs, so the cost follows installs, not certificates.
+// most recent failure first. It starts from the failed checks (a partial
+// index of migration 00028) and joins each to its install when it is that
+// install's last check: the cost follows failures and installs, not
+// certificates or the passing checks' history.
 func dashboardFailedInstalls(ctx context.Context, q db.DBTX) ([]FailedInstall, error) {
 	rows, err := q.Query(ctx, `
 		SELECT i.id, c.id, r.id, p.id, p.name, cl.id, cl.display_name, COALESCE(p.am_id, 0), COALESCE(p.po_id, 0),
@@ -66,10 +71,11 @@ func dashboardFailedInstalls(ctx context.Context, q db.DBTX) ([]FailedInstall, e
 			COALESCE((SELECT ch->>'message' FROM jsonb_array_elements(k.result->'addresses') a,
 				jsonb_array_elements(a->'checks') ch
 				WHERE NOT (ch->>'ok')::boolean AND ch->>'severity' = 'error' LIMIT 1), '')
-		FROM installs i
-		JOIN install_checks k ON k.id = i.last_check_id AND NOT k.passed
+		FROM install_checks k
+		JOIN installs i ON i.last_check_id = k.id
 		`+installJoins+`
-		WHERE i.retired_at IS NULL
+		WHERE NOT k.passed
+		  AND i.retired_at IS NULL
 		ORDER BY k.checked_at DESC, i.id`)
 	if err != nil {
 		return nil, fmt.Errorf("dashboard: failed installs: %w", err)
@@ -88,15 +94,15 @@ func dashboardFailedInstalls(ctx context.Context, q db.DBTX) ([]FailedInstall, e
 }
 
 // dashboardLowGrades lists active installs whose latest finished scan graded
-// them below A, the worst grade first.
+// them below A, the worst grade first. It reads the finished scans (far fewer
+// than checks: a person or the rare schedule asks for one).
 func dashboardLowGrades(ctx context.Context, q db.DBTX) ([]LowGrade, error) {
 	rows, err := q.Query(ctx, `
 		SELECT i.id, s.id, c.id, r.id, p.id, p.name, cl.id, cl.display_name, COALESCE(p.am_id, 0), COALESCE(p.po_id, 0),
 			i.environment, i.hostname, s.grade, s.finished_at
-		FROM installs i
-		CROSS JOIN LATERAL (SELECT sc.id, sc.grade, sc.finished_at FROM install_scans sc
-			WHERE sc.install_id = i.id AND sc.status = 'done' AND sc.grade <> ''
-			ORDER BY sc.id DESC LIMIT 1) s
+		FROM (SELECT DISTINCT ON (install_id) id, install_id, grade, finished_at FROM install_scans
+			WHERE status = 'done' AND grade <> '' ORDER BY install_id, id DESC) s
+		JOIN installs i ON i.id = s.install_id
 		`+installJoins+`
 		WHERE i.retired_at IS NULL AND s.grade <> ALL($1)
 		ORDER BY s.grade DESC, i.id`, goodGrades)
