@@ -20,9 +20,9 @@ EXPLAIN (ANALYZE, COSTS OFF, SUMMARY ON) SELECT p.id, (SELECT count(*) FROM requ
 \echo === failed installs
 EXPLAIN (ANALYZE, COSTS OFF, SUMMARY ON) SELECT i.id, c.id, r.id, p.id, p.name, cl.id, cl.display_name, i.environment, i.hostname, k.checked_at,
  COALESCE((SELECT ch->>'message' FROM jsonb_array_elements(k.result->'addresses') a, jsonb_array_elements(a->'checks') ch WHERE NOT (ch->>'ok')::boolean AND ch->>'severity' = 'error' LIMIT 1), '')
- FROM install_checks k JOIN installs i ON i.last_check_id = k.id
+ FROM installs i JOIN install_checks k ON k.id = i.failing_check_id
  CROSS JOIN LATERAL (SELECT ce.id, ce.requirement_id FROM certificates ce WHERE ce.id = i.certificate_id OFFSET 0) c JOIN requirements r ON r.id = c.requirement_id
- JOIN projects p ON p.id = r.project_id JOIN clients cl ON cl.id = p.client_id WHERE NOT k.passed AND i.retired_at IS NULL ORDER BY k.checked_at DESC, i.id;
+ JOIN projects p ON p.id = r.project_id JOIN clients cl ON cl.id = p.client_id WHERE i.failing_check_id IS NOT NULL AND i.retired_at IS NULL ORDER BY k.checked_at DESC, i.id;
 \echo === low grades
 EXPLAIN (ANALYZE, COSTS OFF, SUMMARY ON) SELECT i.id, s.id, c.id, r.id, p.id, p.name, cl.id, cl.display_name, i.environment, i.hostname, s.grade, s.finished_at
  FROM (SELECT DISTINCT ON (install_id) id, install_id, grade, finished_at FROM install_scans WHERE status = 'done' AND grade <> '' ORDER BY install_id, id DESC) s

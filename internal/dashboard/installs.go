@@ -12,20 +12,22 @@ import (
 
 // FailedInstall is an active install whose last check failed.
 type FailedInstall struct {
-	InstallID     int64     `json:"install_id"`
-	CertificateID int64     `json:"certificate_id"`
-	RequirementID int64     `json:"requirement_id"`
-	ProjectID     int64     `json:"project_id"`
-	ProjectName   string    `json:"project_name"`
-	ClientID      int64     `json:"client_id"`
-	ClientName    string    `json:"client_name"`
-	AMID          int64     `json:"am_id,omitempty"`
-	POID          int64     `json:"po_id,omitempty"`
-	Environment   string    `json:"environment"`
-	Hostname      string    `json:"hostname"`
-	CheckedAt     time.Time `json:"checked_at"`
-	Scheduled     bool      `json:"scheduled"` // the daily check, not a person's
-	// Problem is the first failed error-level check's message.
+	InstallID     int64  `json:"install_id"`
+	CertificateID int64  `json:"certificate_id"`
+	RequirementID int64  `json:"requirement_id"`
+	ProjectID     int64  `json:"project_id"`
+	ProjectName   string `json:"project_name"`
+	ClientID      int64  `json:"client_id"`
+	ClientName    string `json:"client_name"`
+	AMID          int64  `json:"am_id,omitempty"`
+	POID          int64  `json:"po_id,omitempty"`
+	Environment   string `json:"environment"`
+	Hostname      string `json:"hostname"`
+	// CheckedAt is when the check that started the current failure ran
+	// ("failing since"); Scheduled, whether it was the daily check.
+	CheckedAt time.Time `json:"checked_at"`
+	Scheduled bool      `json:"scheduled"`
+	// Problem is that check's first failed error-level message.
 	Problem string `json:"problem"`
 }
 
@@ -60,10 +62,10 @@ const installJoins = `CROSS JOIN LATERAL (SELECT ce.id, ce.requirement_id FROM c
 		JOIN clients cl ON cl.id = p.client_id`
 
 // dashboardFailedInstalls lists active installs whose last check failed, the
-// most recent failure first. It starts from the failed checks (a partial
-// index of migration 00028) and joins each to its install when it is that
-// install's last check: the cost follows failures and installs, not
-// certificates or the passing checks' history.
+// most recently started failure first, with the check that started it (the
+// install's failing_check_id, migration 00028: its time and first problem do
+// not move while the install keeps failing). The partial index holds just the
+// failing installs: the cost follows them, not certificates or checks.
 func dashboardFailedInstalls(ctx context.Context, q db.DBTX) ([]FailedInstall, error) {
 	rows, err := q.Query(ctx, `
 		SELECT i.id, c.id, r.id, p.id, p.name, cl.id, cl.display_name, COALESCE(p.am_id, 0), COALESCE(p.po_id, 0),
@@ -71,11 +73,10 @@ func dashboardFailedInstalls(ctx context.Context, q db.DBTX) ([]FailedInstall, e
 			COALESCE((SELECT ch->>'message' FROM jsonb_array_elements(k.result->'addresses') a,
 				jsonb_array_elements(a->'checks') ch
 				WHERE NOT (ch->>'ok')::boolean AND ch->>'severity' = 'error' LIMIT 1), '')
-		FROM install_checks k
-		JOIN installs i ON i.last_check_id = k.id
+		FROM installs i
+		JOIN install_checks k ON k.id = i.failing_check_id
 		`+installJoins+`
-		WHERE NOT k.passed
-		  AND i.retired_at IS NULL
+		WHERE i.failing_check_id IS NOT NULL AND i.retired_at IS NULL
 		ORDER BY k.checked_at DESC, i.id`)
 	if err != nil {
 		return nil, fmt.Errorf("dashboard: failed installs: %w", err)

@@ -106,7 +106,7 @@ func TestDashboardCountsMatchSQLAfterSeedingAndFollowAChangeAtOnce(t *testing.T)
 	if _, err := pool.Exec(ctx, `WITH k AS (INSERT INTO install_checks (install_id, checked_at, passed, served_matches, result, trigger)
 			SELECT i.id, now(), false, false, '{}', 'scheduled' FROM installs i JOIN install_checks l ON l.id = i.last_check_id AND l.passed
 			ORDER BY i.id LIMIT 1 RETURNING id, install_id)
-		UPDATE installs i SET last_check_id = k.id FROM k WHERE i.id = k.install_id`); err != nil {
+		UPDATE installs i SET last_check_id = k.id, last_passed = false, failing_check_id = k.id FROM k WHERE i.id = k.install_id`); err != nil {
 		t.Fatal(err)
 	}
 	again, err := svc.Summary(ctx, dashboard.SummaryFilter{})

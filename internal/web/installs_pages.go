@@ -220,7 +220,7 @@ func dashboardFailedInstalls(r *http.Request, items []dashboard.FailedInstall) (
 			Number: fmtTime(in.CheckedAt), Detail: in.Problem})
 	}
 	return columns(r, sort, [][2]string{{"", "Hostname"}, {"fi_client", "Client · project"}, {"", "Environment"},
-		{"", "Status"}, {"fi_checked", "Checked"}, {"", "First problem"}}, "fi_checked"), rows
+		{"", "Status"}, {"fi_checked", "Failing since"}, {"", "First problem"}}, "fi_checked"), rows
 }
 
 // dashboardLowGrades is the dashboard's list of installs graded below A.
