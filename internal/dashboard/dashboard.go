@@ -40,8 +40,9 @@ type Service struct {
 	cached     *book
 	computeMu  sync.Mutex
 	refreshing atomic.Bool
-	// memos are Memo's answers.
-	memos map[string]memoEntry
+	// memos are Memo's answers; memoMu lets one compute at a time.
+	memos  map[string]memoEntry
+	memoMu sync.Mutex
 }
 
 // NewService returns a dashboard over pool; the domain services supply the rules.
@@ -85,26 +86,60 @@ func (s *Service) Summary(ctx context.Context, f SummaryFilter) (*Summary, error
 	return b.cached(f), nil
 }
 
-// maxMemos bounds the answers Memo keeps for one data version and minute.
+// maxMemos bounds the answers Memo keeps.
 const maxMemos = 256
 
 type memoEntry struct {
 	version int64
 	minute  time.Time
 	value   any
+	// refreshing is set while a newer minute's value is being computed.
+	refreshing bool
 }
 
 // Memo answers compute's result for key, computed at most once per data version
 // and minute: for other read-only views over the same tables as the dashboard
 // (the staging board), so that they cost a one-row read while nothing they show
-// changed. compute must read only tables whose writes bump the data version
-// (migrations 00015 and 00028) and must not change what it returns.
+// changed. Like the book, a value of the same data version but an earlier
+// minute is answered while the new minute's is computed in the background; a
+// new data version is computed before answering, once however many ask at the
+// same time. compute must read only tables whose writes bump the data version
+// (migrations 00015, 00028 and 00029) and must not change what it returns.
 func (s *Service) Memo(ctx context.Context, key string, compute func(context.Context) (any, error)) (any, error) {
 	v, err := dataVersion(ctx, s.pool)
 	if err != nil {
 		return nil, err
 	}
 	minute := s.now().UTC().Truncate(time.Minute)
+	s.mu.Lock()
+	e, ok := s.memos[key]
+	if ok && e.version == v && !e.minute.Equal(minute) && !e.refreshing {
+		e.refreshing = true
+		s.memos[key] = e
+		go func() {
+			ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+			defer cancel()
+			_, _ = s.memoCompute(ctx, key, v, minute, compute)
+			s.mu.Lock()
+			if e, ok := s.memos[key]; ok && e.refreshing { // the refresh was not kept: try again next time
+				e.refreshing = false
+				s.memos[key] = e
+			}
+			s.mu.Unlock()
+		}()
+	}
+	s.mu.Unlock()
+	if ok && e.version == v {
+		return e.value, nil
+	}
+	return s.memoCompute(ctx, key, v, minute, compute)
+}
+
+// memoCompute computes one memo, one computation at a time; callers that
+// waited find the value the first one kept.
+func (s *Service) memoCompute(ctx context.Context, key string, v int64, minute time.Time, compute func(context.Context) (any, error)) (any, error) {
+	s.memoMu.Lock()
+	defer s.memoMu.Unlock()
 	s.mu.Lock()
 	e, ok := s.memos[key]
 	s.mu.Unlock()

@@ -138,7 +138,7 @@ func (s *Server) apiStagingBoard(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	board, err := s.installs.StagingBoard(r.Context(), f.ClientID)
+	board, err := s.stagingBoard(r.Context(), f.ClientID)
 	if err != nil {
 		s.fail(w, r, err)
 		return

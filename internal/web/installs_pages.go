@@ -256,17 +256,24 @@ func firstProblem(rec *installs.CheckRecord) string {
 	return ""
 }
 
-// stagingBoardRows is the dashboard's staging gate table.
-func (s *Server) stagingBoardRows(r *http.Request, clientID int64) ([]pages.DashboardItemRow, error) {
-	// The board reads only tables that bump the dashboard's data version, so
-	// it is computed once per version and minute like the dashboard.
-	v, err := s.dashboard.Memo(r.Context(), "staging-board:"+view.Itoa(clientID), func(ctx context.Context) (any, error) {
+// stagingBoard is installs.StagingBoard computed once per data version and
+// minute: it reads only tables that bump the dashboard's data version.
+func (s *Server) stagingBoard(ctx context.Context, clientID int64) ([]installs.GateRow, error) {
+	v, err := s.dashboard.Memo(ctx, "staging-board:"+view.Itoa(clientID), func(ctx context.Context) (any, error) {
 		return s.installs.StagingBoard(ctx, clientID)
 	})
 	if err != nil {
 		return nil, err
 	}
-	board := v.([]installs.GateRow)
+	return v.([]installs.GateRow), nil
+}
+
+// stagingBoardRows is the dashboard's staging gate table.
+func (s *Server) stagingBoardRows(r *http.Request, clientID int64) ([]pages.DashboardItemRow, error) {
+	board, err := s.stagingBoard(r.Context(), clientID)
+	if err != nil {
+		return nil, err
+	}
 	rows := make([]pages.DashboardItemRow, 0, len(board))
 	for _, g := range board {
 		row := pages.DashboardItemRow{Href: "/requirements/" + view.Itoa(g.RequirementID), Ref: "#" + view.Itoa(g.RequirementID),
