@@ -10,8 +10,8 @@ import (
 	"github.com/certportal/certportal/internal/db"
 )
 
-// FailedInstall is an active install whose last check failed.
-type FailedInstall struct {
+// InstallPlace names an install and where it belongs.
+type InstallPlace struct {
 	InstallID     int64  `json:"install_id"`
 	CertificateID int64  `json:"certificate_id"`
 	RequirementID int64  `json:"requirement_id"`
@@ -23,6 +23,21 @@ type FailedInstall struct {
 	POID          int64  `json:"po_id,omitempty"`
 	Environment   string `json:"environment"`
 	Hostname      string `json:"hostname"`
+}
+
+// placeColumns are InstallPlace's columns in the install queries (after the
+// query's own first columns), in scanPlace's order.
+const placeColumns = `i.id, c.id, r.id, p.id, p.name, cl.id, cl.display_name, COALESCE(p.am_id, 0), COALESCE(p.po_id, 0),
+			i.environment, i.hostname`
+
+func (pl *InstallPlace) fields() []any {
+	return []any{&pl.InstallID, &pl.CertificateID, &pl.RequirementID, &pl.ProjectID, &pl.ProjectName, &pl.ClientID,
+		&pl.ClientName, &pl.AMID, &pl.POID, &pl.Environment, &pl.Hostname}
+}
+
+// FailedInstall is an active install whose last check failed.
+type FailedInstall struct {
+	InstallPlace
 	// CheckedAt is when the check that started the current failure ran
 	// ("failing since"); Scheduled, whether it was the daily check.
 	CheckedAt time.Time `json:"checked_at"`
@@ -33,20 +48,10 @@ type FailedInstall struct {
 
 // LowGrade is an active install whose latest finished scan graded it below A.
 type LowGrade struct {
-	InstallID     int64     `json:"install_id"`
-	ScanID        int64     `json:"scan_id"`
-	CertificateID int64     `json:"certificate_id"`
-	RequirementID int64     `json:"requirement_id"`
-	ProjectID     int64     `json:"project_id"`
-	ProjectName   string    `json:"project_name"`
-	ClientID      int64     `json:"client_id"`
-	ClientName    string    `json:"client_name"`
-	AMID          int64     `json:"am_id,omitempty"`
-	POID          int64     `json:"po_id,omitempty"`
-	Environment   string    `json:"environment"`
-	Hostname      string    `json:"hostname"`
-	Grade         string    `json:"grade"`
-	ScannedAt     time.Time `json:"scanned_at"`
+	InstallPlace
+	ScanID    int64     `json:"scan_id"`
+	Grade     string    `json:"grade"`
+	ScannedAt time.Time `json:"scanned_at"`
 }
 
 // goodGrades are the grades the dashboard does not list.
@@ -68,8 +73,7 @@ const installJoins = `CROSS JOIN LATERAL (SELECT ce.id, ce.requirement_id FROM c
 // failing installs: the cost follows them, not certificates or checks.
 func dashboardFailedInstalls(ctx context.Context, q db.DBTX) ([]FailedInstall, error) {
 	rows, err := q.Query(ctx, `
-		SELECT i.id, c.id, r.id, p.id, p.name, cl.id, cl.display_name, COALESCE(p.am_id, 0), COALESCE(p.po_id, 0),
-			i.environment, i.hostname, k.checked_at, k.trigger = 'scheduled',
+		SELECT `+placeColumns+`, k.checked_at, k.trigger = 'scheduled',
 			COALESCE((SELECT ch->>'message' FROM jsonb_array_elements(k.result->'addresses') a,
 				jsonb_array_elements(a->'checks') ch
 				WHERE NOT (ch->>'ok')::boolean AND ch->>'severity' = 'error' LIMIT 1), '')
@@ -83,8 +87,7 @@ func dashboardFailedInstalls(ctx context.Context, q db.DBTX) ([]FailedInstall, e
 	}
 	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (FailedInstall, error) {
 		var f FailedInstall
-		err := row.Scan(&f.InstallID, &f.CertificateID, &f.RequirementID, &f.ProjectID, &f.ProjectName, &f.ClientID, &f.ClientName,
-			&f.AMID, &f.POID, &f.Environment, &f.Hostname, &f.CheckedAt, &f.Scheduled, &f.Problem)
+		err := row.Scan(append(f.fields(), &f.CheckedAt, &f.Scheduled, &f.Problem)...)
 		f.CheckedAt = f.CheckedAt.UTC()
 		return f, err
 	})
@@ -99,8 +102,7 @@ func dashboardFailedInstalls(ctx context.Context, q db.DBTX) ([]FailedInstall, e
 // than checks: a person or the rare schedule asks for one).
 func dashboardLowGrades(ctx context.Context, q db.DBTX) ([]LowGrade, error) {
 	rows, err := q.Query(ctx, `
-		SELECT i.id, s.id, c.id, r.id, p.id, p.name, cl.id, cl.display_name, COALESCE(p.am_id, 0), COALESCE(p.po_id, 0),
-			i.environment, i.hostname, s.grade, s.finished_at
+		SELECT `+placeColumns+`, s.id, s.grade, s.finished_at
 		FROM (SELECT DISTINCT ON (install_id) id, install_id, grade, finished_at FROM install_scans
 			WHERE status = 'done' AND grade <> '' ORDER BY install_id, id DESC) s
 		JOIN installs i ON i.id = s.install_id
@@ -113,8 +115,7 @@ func dashboardLowGrades(ctx context.Context, q db.DBTX) ([]LowGrade, error) {
 	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (LowGrade, error) {
 		var g LowGrade
 		var at *time.Time
-		err := row.Scan(&g.InstallID, &g.ScanID, &g.CertificateID, &g.RequirementID, &g.ProjectID, &g.ProjectName, &g.ClientID,
-			&g.ClientName, &g.AMID, &g.POID, &g.Environment, &g.Hostname, &g.Grade, &at)
+		err := row.Scan(append(g.fields(), &g.ScanID, &g.Grade, &at)...)
 		if at != nil {
 			g.ScannedAt = at.UTC()
 		}

@@ -328,36 +328,7 @@ func (s *Server) dashboardListItems(r *http.Request) (name string, items any, id
 	if err != nil {
 		return name, nil, nil, res, err
 	}
-	switch name {
-	case "blocked":
-		for _, b := range sum.BlockedRequirements {
-			ids = append(ids, b.RequirementID)
-		}
-	case "flagged":
-		for _, p := range sum.FlaggedProjects {
-			ids = append(ids, p.ProjectID)
-		}
-	case "overdue":
-		for _, o := range sum.OverdueOrders {
-			ids = append(ids, o.OrderID)
-		}
-	case "stuck":
-		for _, o := range sum.StuckOrders {
-			ids = append(ids, o.OrderID)
-		}
-	case "expiring":
-		for _, c := range sum.ExpiringCertificates {
-			ids = append(ids, c.CertificateID)
-		}
-	case "failed-installs":
-		for _, in := range sum.FailedInstalls {
-			ids = append(ids, in.InstallID)
-		}
-	case "low-grades":
-		for _, g := range sum.LowGrades {
-			ids = append(ids, g.InstallID)
-		}
-	}
+	ids, pickAt := dashboardListOf(sum, name)
 	// Positions into the list; the cursor names the item, not a position, so an
 	// item that moves does not shift the pages around it.
 	start, end := 0, len(ids)
@@ -386,23 +357,37 @@ func (s *Server) dashboardListItems(r *http.Request) (name string, items any, id
 	if start > 0 && len(positions) > 0 {
 		res.Prev = cursor(start)
 	}
+	items = pickAt(positions)
+	return name, items, ids, res, nil
+}
+
+// dashboardListOf is one of the summary's full lists: each item's id (what a
+// cursor names) and the items at some positions.
+func dashboardListOf(sum *dashboard.Summary, name string) (ids []int64, pickAt func([]int) any) {
 	switch name {
 	case "blocked":
-		items = pick(sum.BlockedRequirements, positions)
+		return listOf(sum.BlockedRequirements, func(b dashboard.BlockedRequirement) int64 { return b.RequirementID })
 	case "flagged":
-		items = pick(sum.FlaggedProjects, positions)
+		return listOf(sum.FlaggedProjects, func(p dashboard.FlaggedProject) int64 { return p.ProjectID })
 	case "overdue":
-		items = pick(sum.OverdueOrders, positions)
+		return listOf(sum.OverdueOrders, func(o dashboard.AttentionOrder) int64 { return o.OrderID })
 	case "stuck":
-		items = pick(sum.StuckOrders, positions)
+		return listOf(sum.StuckOrders, func(o dashboard.AttentionOrder) int64 { return o.OrderID })
 	case "expiring":
-		items = pick(sum.ExpiringCertificates, positions)
+		return listOf(sum.ExpiringCertificates, func(c dashboard.ExpiringCertificate) int64 { return c.CertificateID })
 	case "failed-installs":
-		items = pick(sum.FailedInstalls, positions)
-	case "low-grades":
-		items = pick(sum.LowGrades, positions)
+		return listOf(sum.FailedInstalls, func(f dashboard.FailedInstall) int64 { return f.InstallID })
+	default: // "low-grades"
+		return listOf(sum.LowGrades, func(g dashboard.LowGrade) int64 { return g.InstallID })
 	}
-	return name, items, ids, res, nil
+}
+
+func listOf[T any](list []T, id func(T) int64) ([]int64, func([]int) any) {
+	ids := make([]int64, len(list))
+	for i, it := range list {
+		ids[i] = id(it)
+	}
+	return ids, func(positions []int) any { return pick(list, positions) }
 }
 
 func pick[T any](list []T, positions []int) []T {

@@ -123,7 +123,7 @@ func (s *Server) keptView(next http.Handler) http.Handler {
 			_, _ = w.Write(bytes.ReplaceAll(e.body, []byte(requestIDMark), []byte(id)))
 			return
 		}
-		rec := &teeWriter{ResponseWriter: w}
+		rec := &teeWriter{statusRecorder: statusRecorder{ResponseWriter: w}}
 		next.ServeHTTP(rec, r)
 		if rec.status != http.StatusOK || rec.over {
 			return
@@ -142,23 +142,12 @@ func (s *Server) keptView(next http.Handler) http.Handler {
 // teeWriter passes the answer on and keeps a copy of its body (up to
 // viewMaxBytes).
 type teeWriter struct {
-	http.ResponseWriter
-	status int
-	buf    bytes.Buffer
-	over   bool
-}
-
-func (t *teeWriter) WriteHeader(code int) {
-	if t.status == 0 {
-		t.status = code
-	}
-	t.ResponseWriter.WriteHeader(code)
+	statusRecorder
+	buf  bytes.Buffer
+	over bool
 }
 
 func (t *teeWriter) Write(b []byte) (int, error) {
-	if t.status == 0 {
-		t.status = http.StatusOK
-	}
 	if !t.over {
 		if t.buf.Len()+len(b) > viewMaxBytes {
 			t.over = true
@@ -167,10 +156,8 @@ func (t *teeWriter) Write(b []byte) (int, error) {
 			t.buf.Write(b)
 		}
 	}
-	return t.ResponseWriter.Write(b)
+	return t.statusRecorder.Write(b)
 }
-
-func (t *teeWriter) Unwrap() http.ResponseWriter { return t.ResponseWriter }
 
 // isCachedView reports whether a route's answer is kept per data version.
 func isCachedView(method, pattern string) bool {
