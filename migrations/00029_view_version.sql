@@ -16,7 +16,11 @@ BEGIN
 END $$;
 -- +goose StatementEnd
 
+-- The audit log pages by id, newest first, filtered by action (internal/page).
+CREATE INDEX audit_log_action_idx ON audit_log (action, id);
+
 -- +goose Down
+DROP INDEX audit_log_action_idx;
 -- +goose StatementBegin
 DO $$
 DECLARE
