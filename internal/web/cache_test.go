@@ -279,7 +279,7 @@ func TestAFlashIsShownOnceEvenOnAKeptView(t *testing.T) {
 	if err := b.srv.pool.QueryRow(context.Background(), `SELECT data FROM sessions`).Scan(&data); err != nil {
 		t.Fatal(err)
 	}
-	deadline, values, err := sessionCodec.Decode(data)
+	deadline, values, err := (scs.GobCodec{}).Decode(data)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -145,7 +145,7 @@ func New(cfg Config, d Deps) *Server {
 	s.sessions = scs.New()
 	s.sessions.Store = s.store
 	s.sessions.Lifetime = 12 * time.Hour
-	s.sessions.Codec = sessionCodec
+	s.sessions.Codec = s.store.codec
 	s.sessions.Cookie.Name = "certportal_session"
 	s.sessions.Cookie.HttpOnly = true
 	s.sessions.Cookie.SameSite = http.SameSiteLaxMode

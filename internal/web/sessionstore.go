@@ -33,6 +33,8 @@ type sessionStore struct {
 	cache *memo.Cache[string, cachedSession]
 	now   func() time.Time
 	idle  time.Duration
+	// codec is the session manager's codec too (see memoCodec).
+	codec *memoCodec
 }
 
 type cachedSession struct {
@@ -50,7 +52,7 @@ const sessionRefresh = time.Minute
 const sessionCacheSize = 100_000
 
 func newSessionStore(pool *pgxpool.Pool, bus *memo.Bus, idle time.Duration) *sessionStore {
-	st := &sessionStore{pool: pool, idle: idle, now: time.Now,
+	st := &sessionStore{pool: pool, idle: idle, now: time.Now, codec: &memoCodec{decoded: map[string]decodedSession{}},
 		cache: memo.NewCache[string, cachedSession](bus, 10*time.Minute, sessionCacheSize)}
 	bus.Subscribe("session", st.cache.Forget)
 	return st
@@ -86,7 +88,7 @@ func (st *sessionStore) FindCtx(ctx context.Context, token string) ([]byte, bool
 		// In use: move the idle expiry on (never past the lifetime's deadline).
 		t := st.cache.Ticket()
 		next := now.Add(st.idle)
-		if deadline, _, err := sessionCodec.Decode(e.data); err == nil && deadline.Before(next) {
+		if deadline, _, err := st.codec.Decode(e.data); err == nil && deadline.Before(next) {
 			next = deadline
 		}
 		tag, err := st.pool.Exec(ctx, `UPDATE sessions SET expiry = $2 WHERE token = $1 AND now() < expiry`, token, next)
@@ -157,8 +159,6 @@ type decodedSession struct {
 }
 
 const memoCodecSize = 10_000
-
-var sessionCodec = &memoCodec{decoded: map[string]decodedSession{}}
 
 func (c *memoCodec) Decode(b []byte) (time.Time, map[string]any, error) {
 	c.mu.Lock()
