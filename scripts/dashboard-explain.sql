@@ -17,5 +17,18 @@ EXPLAIN (ANALYZE, COSTS OFF, SUMMARY ON) SELECT l.id, r.id, p.id, p.name, c.id, 
  WHERE l.not_after < now() + interval '12 months' ORDER BY l.not_after, l.id;
 \echo === projects (flags)
 EXPLAIN (ANALYZE, COSTS OFF, SUMMARY ON) SELECT p.id, (SELECT count(*) FROM requirements r WHERE r.project_id = p.id), EXISTS (SELECT 1 FROM certificates ce JOIN requirements r ON r.id = ce.requirement_id WHERE r.project_id = p.id AND ce.not_after > now()) FROM projects p JOIN clients c ON c.id = p.client_id ORDER BY lower(p.name), p.id;
+\echo === failed installs
+EXPLAIN (ANALYZE, COSTS OFF, SUMMARY ON) SELECT i.id, c.id, r.id, p.id, p.name, cl.id, cl.display_name, i.environment, i.hostname, k.checked_at,
+ COALESCE((SELECT ch->>'message' FROM jsonb_array_elements(k.result->'addresses') a, jsonb_array_elements(a->'checks') ch WHERE NOT (ch->>'ok')::boolean AND ch->>'severity' = 'error' LIMIT 1), '')
+ FROM installs i JOIN install_checks k ON k.id = i.failing_check_id
+ CROSS JOIN LATERAL (SELECT ce.id, ce.requirement_id FROM certificates ce WHERE ce.id = i.certificate_id OFFSET 0) c JOIN requirements r ON r.id = c.requirement_id
+ JOIN projects p ON p.id = r.project_id JOIN clients cl ON cl.id = p.client_id WHERE i.failing_check_id IS NOT NULL AND i.retired_at IS NULL ORDER BY k.checked_at DESC, i.id;
+\echo === low grades
+EXPLAIN (ANALYZE, COSTS OFF, SUMMARY ON) SELECT i.id, s.id, c.id, r.id, p.id, p.name, cl.id, cl.display_name, i.environment, i.hostname, s.grade, s.finished_at
+ FROM (SELECT DISTINCT ON (install_id) id, install_id, grade, finished_at FROM install_scans WHERE status = 'done' AND grade <> '' ORDER BY install_id, id DESC) s
+ JOIN installs i ON i.id = s.install_id
+ CROSS JOIN LATERAL (SELECT ce.id, ce.requirement_id FROM certificates ce WHERE ce.id = i.certificate_id OFFSET 0) c JOIN requirements r ON r.id = c.requirement_id
+ JOIN projects p ON p.id = r.project_id JOIN clients cl ON cl.id = p.client_id
+ WHERE i.retired_at IS NULL AND s.grade <> ALL('{A+,A}') ORDER BY s.grade DESC, i.id;
 \echo === version
 EXPLAIN (ANALYZE, COSTS OFF, SUMMARY ON) SELECT version FROM dashboard_state;

@@ -30,6 +30,8 @@ type Service struct {
 
 	dummyOnce sync.Once
 	dummyHash string
+
+	cache caches
 }
 
 // Options tune a Service; the zero value is the default.
@@ -172,6 +174,7 @@ func (s *Service) UpdateUser(ctx context.Context, actor audit.Actor, id int64, u
 		}
 		return audit.Record(ctx, tx, actor, "user.update", userSubject(u), details)
 	})
+	s.cache.users.Forget(id)
 	if err != nil {
 		return nil, err
 	}
@@ -198,6 +201,7 @@ func (s *Service) SetPassword(ctx context.Context, actor audit.Actor, id int64, 
 	if err != nil {
 		return err
 	}
+	defer s.cache.users.Forget(id)
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		u, err := getUser(ctx, tx, id)
 		if err != nil {
@@ -385,6 +389,7 @@ func (s *Service) ListTokens(ctx context.Context, userID int64) ([]Token, error)
 
 // RevokeToken revokes one of the user's own tokens (admins may revoke anyone's).
 func (s *Service) RevokeToken(ctx context.Context, actor audit.Actor, actorUser *User, tokenID int64) error {
+	defer s.cache.tokens.ForgetAll()
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		t, err := scanToken(tx.QueryRow(ctx, `SELECT `+tokenColumns+` FROM api_tokens WHERE id = $1 FOR UPDATE`, tokenID))
 		if errors.Is(err, pgx.ErrNoRows) || (err == nil && t.UserID != actorUser.ID && !actorUser.Has(RoleAdmin)) {
@@ -414,7 +419,8 @@ func (s *Service) UserForToken(ctx context.Context, plaintext string) (*User, *T
 	if !strings.HasPrefix(plaintext, tokenPrefix) || len(plaintext) > 100 {
 		return nil, nil, bad
 	}
-	t, err := scanToken(s.pool.QueryRow(ctx, `SELECT `+tokenColumns+` FROM api_tokens WHERE token_hash = $1`, hashToken(plaintext)))
+	hash := hashToken(plaintext)
+	t, err := s.tokenByHash(ctx, hash)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, nil, bad
 	}
@@ -424,7 +430,7 @@ func (s *Service) UserForToken(ctx context.Context, plaintext string) (*User, *T
 	if t.RevokedAt != nil {
 		return nil, nil, bad
 	}
-	u, err := getUser(ctx, s.pool, t.UserID)
+	u, err := s.SignedInUser(ctx, t.UserID)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -432,10 +438,11 @@ func (s *Service) UserForToken(ctx context.Context, plaintext string) (*User, *T
 		return nil, nil, bad
 	}
 	// Touch last_used_at at most once a minute: one write per request would be wasteful.
-	if t.LastUsedAt == nil || s.now().Sub(*t.LastUsedAt) > time.Minute {
+	if now := s.now(); t.LastUsedAt == nil || now.Sub(*t.LastUsedAt) > time.Minute {
 		if _, err := s.pool.Exec(ctx, `UPDATE api_tokens SET last_used_at = now() WHERE id = $1`, t.ID); err != nil {
 			return nil, nil, fmt.Errorf("accounts: token touch: %w", err)
 		}
+		s.tokenUsed(hash, now)
 	}
 	return u, t, nil
 }

@@ -7,9 +7,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/certportal/certportal/internal/db"
+	"github.com/certportal/certportal/internal/page"
 )
 
 // Actor is who performed an action: a signed-in user, a token's owner, or the system
@@ -103,4 +107,37 @@ func List(ctx context.Context, q db.DBTX, f Filter) ([]Entry, error) {
 		return nil, fmt.Errorf("audit: list: %w", err)
 	}
 	return out, nil
+}
+
+// Page returns one page of records (of one action when action is not empty),
+// newest first by default, with keyset cursors: every record is seen exactly
+// once however many are written between pages.
+func Page(ctx context.Context, q db.DBTX, req page.Request, action string) (page.Result[Entry], error) {
+	where, orderLimit, args := req.SQL(map[string]page.Column{"id": {Expr: "id", Cast: "bigint"}}, "id", []any{action})
+	if where != "" {
+		where = " AND " + where
+	}
+	rows, err := q.Query(ctx, `
+		SELECT id, at, COALESCE(actor_id, 0), actor_email, action, subject, details
+		FROM audit_log
+		WHERE ($1 = '' OR action = $1)`+where+orderLimit, args...)
+	if err != nil {
+		return page.Result[Entry]{}, fmt.Errorf("audit: page: %w", err)
+	}
+	list, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (Entry, error) {
+		var e Entry
+		var raw []byte
+		if err := row.Scan(&e.ID, &e.At, &e.ActorID, &e.ActorEmail, &e.Action, &e.Subject, &raw); err != nil {
+			return e, err
+		}
+		return e, json.Unmarshal(raw, &e.Details)
+	})
+	if err != nil {
+		return page.Result[Entry]{}, fmt.Errorf("audit: page: %w", err)
+	}
+	res := page.Finish(req, list, func(e Entry) (string, int64) { return strconv.FormatInt(e.ID, 10), e.ID })
+	if res.Items == nil {
+		res.Items = []Entry{}
+	}
+	return res, nil
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -297,4 +299,39 @@ func newDashboard(pool *pgxpool.Pool) *dashboard.Service {
 	pr := projects.NewService(pool, cl, nil)
 	or := orders.NewOrderService(pool, orders.OrderServiceConfig{Clients: cl, Projects: pr})
 	return dashboard.NewService(pool, cl, pr, or)
+}
+
+func TestMemoComputesOncePerDataVersionAndFollowsAChangeAtOnce(t *testing.T) {
+	t.Parallel()
+	pool := pgtest.Pool(t)
+	ctx := context.Background()
+	svc := newDashboard(pool)
+	var computed atomic.Int64
+	compute := func(ctx context.Context) (any, error) {
+		computed.Add(1)
+		var n int
+		err := pool.QueryRow(ctx, `SELECT count(*) FROM clients`).Scan(&n)
+		return n, err
+	}
+	var wg sync.WaitGroup
+	for range 8 { // at the same time: one computation
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := svc.Memo(ctx, "clients", compute); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if n := computed.Load(); n != 1 {
+		t.Errorf("8 concurrent first reads computed %d times, want 1", n)
+	}
+	if _, err := pool.Exec(ctx, `INSERT INTO clients (display_name, legal_name, country) VALUES ('New', 'New Ltd', 'GB')`); err != nil {
+		t.Fatal(err)
+	}
+	got, err := svc.Memo(ctx, "clients", compute)
+	if err != nil || got.(int) != 1 || computed.Load() != 2 {
+		t.Errorf("after a write: %v (%v), computed %d times; want the new count at once", got, err, computed.Load())
+	}
 }

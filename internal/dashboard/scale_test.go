@@ -46,8 +46,20 @@ func TestDashboardCountsMatchSQLAfterSeedingAndFollowAChangeAtOnce(t *testing.T)
 		if sum.Counts.Expired != wantExpired || sum.Counts.Expiring != wantExpiring || sum.Counts.Stuck != wantStuck {
 			t.Errorf("%s: counts %+v; SQL says expired %d, expiring %d, stuck %d", label, sum.Counts, wantExpired, wantExpiring, wantStuck)
 		}
-		if where == "true" && (wantExpired+wantExpiring == 0 || wantStuck == 0) {
-			t.Errorf("%s: the seed gave nothing to count (expired %d, expiring %d, stuck %d)", label, wantExpired, wantExpiring, wantStuck)
+		installFrom := ` FROM installs i JOIN certificates c ON c.id = i.certificate_id JOIN requirements r ON r.id = c.requirement_id
+			JOIN projects p ON p.id = r.project_id WHERE i.retired_at IS NULL AND ` + where
+		wantFailed := count(`SELECT count(*)`+installFrom+` AND EXISTS (SELECT 1 FROM install_checks k WHERE k.id = i.last_check_id AND NOT k.passed)`, args...)
+		wantLow := count(`SELECT count(*)`+installFrom+` AND (SELECT s.grade FROM install_scans s WHERE s.install_id = i.id
+			AND s.status = 'done' AND s.grade <> '' ORDER BY s.id DESC LIMIT 1) NOT IN ('A+', 'A')`, args...)
+		if sum.Counts.FailedInstalls != wantFailed || sum.Counts.LowGrades != wantLow {
+			t.Errorf("%s: install counts failed %d, low grades %d; SQL says %d and %d", label, sum.Counts.FailedInstalls, sum.Counts.LowGrades, wantFailed, wantLow)
+		}
+		if len(sum.FailedInstalls) != min(limit, wantFailed) || len(sum.LowGrades) != min(limit, wantLow) {
+			t.Errorf("%s: install lists have %d and %d items, want the top %d of %d and %d", label, len(sum.FailedInstalls), len(sum.LowGrades), limit, wantFailed, wantLow)
+		}
+		if where == "true" && (wantExpired+wantExpiring == 0 || wantStuck == 0 || wantFailed == 0 || wantLow == 0) {
+			t.Errorf("%s: the seed gave nothing to count (expired %d, expiring %d, stuck %d, failed installs %d, low grades %d)",
+				label, wantExpired, wantExpiring, wantStuck, wantFailed, wantLow)
 		}
 		total := 0
 		for _, s := range sum.OrdersByState {
@@ -90,7 +102,21 @@ func TestDashboardCountsMatchSQLAfterSeedingAndFollowAChangeAtOnce(t *testing.T)
 	if after.Counts.Stuck != before.Counts.Stuck+1 {
 		t.Errorf("after an order became unknown: stuck %d, want %d", after.Counts.Stuck, before.Counts.Stuck+1)
 	}
-	check("after the change", dashboard.SummaryFilter{}, "true")
+	// A failed check recorded for a passing install shows at once too.
+	if _, err := pool.Exec(ctx, `WITH k AS (INSERT INTO install_checks (install_id, checked_at, passed, served_matches, result, trigger)
+			SELECT i.id, now(), false, false, '{}', 'scheduled' FROM installs i JOIN install_checks l ON l.id = i.last_check_id AND l.passed
+			ORDER BY i.id LIMIT 1 RETURNING id, install_id)
+		UPDATE installs i SET last_check_id = k.id, last_passed = false, failing_check_id = k.id FROM k WHERE i.id = k.install_id`); err != nil {
+		t.Fatal(err)
+	}
+	again, err := svc.Summary(ctx, dashboard.SummaryFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.Counts.FailedInstalls != after.Counts.FailedInstalls+1 {
+		t.Errorf("after an install check failed: failed installs %d, want %d", again.Counts.FailedInstalls, after.Counts.FailedInstalls+1)
+	}
+	check("after the changes", dashboard.SummaryFilter{}, "true")
 }
 
 func TestDashboardCostDoesNotGrowWithCertificates(t *testing.T) {

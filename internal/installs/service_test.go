@@ -411,3 +411,73 @@ func TestTheStagingBoardListsRequirementsWithACertificateClosedGatesFirst(t *tes
 		t.Errorf("board of one client = %+v", mine)
 	}
 }
+
+func TestOnlyAChangedOutcomeOrAPersonsCheckMovesTheDashboardVersion(t *testing.T) {
+	t.Parallel()
+	b := setup(t, nil)
+	ctx := context.Background()
+	good := installstest.StartServer(t, b.pki.FullChain, installstest.HSTSYear)
+	leafOnly := installstest.StartServer(t, b.pki.LeafOnly, installstest.HSTSYear)
+	in := b.record(t, "staging", good)
+	version := func() int64 {
+		t.Helper()
+		var v int64
+		if err := b.pool.QueryRow(ctx, `SELECT version FROM dashboard_state`).Scan(&v); err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	failingSince := func() *int64 {
+		t.Helper()
+		var id *int64
+		if err := b.pool.QueryRow(ctx, `SELECT failing_check_id FROM installs WHERE id = $1`, in.ID).Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	for _, step := range []struct {
+		what  string
+		do    func()
+		moves bool
+	}{
+		{"the first daily check passes (the staging gate opens)", func() { b.mustCheckAll(t) }, true},
+		{"the next daily check passes again", func() { b.mustCheckAll(t) }, false},
+		{"a person checks it", func() {
+			if _, err := b.svc.Check(ctx, b.actor, in.ID, ""); err != nil {
+				t.Fatal(err)
+			}
+		}, true},
+		{"the server loses its intermediate: the daily check fails", func() {
+			b.exec(t, `UPDATE installs SET addresses = $2 WHERE id = $1`, in.ID, []string{leafOnly})
+			v := version()
+			b.mustCheckAll(t)
+			if version() == v {
+				t.Errorf("a check that failed a passing install did not move the version")
+			}
+		}, true},
+		{"it keeps failing", func() { b.mustCheckAll(t) }, false},
+	} {
+		before, since := version(), failingSince()
+		step.do()
+		if moved := version() != before; moved != step.moves {
+			t.Errorf("%s: version moved = %v, want %v", step.what, moved, step.moves)
+		}
+		if step.what == "it keeps failing" && (since == nil || failingSince() == nil || *failingSince() != *since) {
+			t.Errorf("%s: failing since moved from check %v to %v", step.what, since, failingSince())
+		}
+	}
+}
+
+func (b *testBundle) mustCheckAll(t *testing.T) {
+	t.Helper()
+	if _, err := b.svc.CheckAll(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (b *testBundle) exec(t *testing.T, sql string, args ...any) {
+	t.Helper()
+	if _, err := b.pool.Exec(context.Background(), sql, args...); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -110,7 +110,13 @@ func insertCheck(ctx context.Context, q db.DBTX, rec *CheckRecord, checkedBy int
 	err = q.QueryRow(ctx, `WITH k AS (
 			INSERT INTO install_checks (install_id, checked_at, passed, served_matches, result, trigger, checked_by)
 			VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id)
-		UPDATE installs SET last_check_id = (SELECT id FROM k) WHERE id = $1 RETURNING last_check_id`,
+		UPDATE installs SET last_check_id = (SELECT id FROM k),
+			-- The check that started the current failure, and when a person
+			-- last asked for one (migration 00028: what the dashboard follows).
+			last_passed = $3,
+			failing_check_id = CASE WHEN $3 THEN NULL ELSE COALESCE(failing_check_id, (SELECT id FROM k)) END,
+			manual_checked_at = CASE WHEN $6 = 'manual' THEN $2 ELSE manual_checked_at END
+		WHERE id = $1 RETURNING last_check_id`,
 		rec.InstallID, rec.CheckedAt, rec.Passed, rec.ServedMatches, raw, rec.Trigger, db.NullID(checkedBy)).Scan(&rec.ID)
 	if err != nil {
 		return fmt.Errorf("installs: store check of %d: %w", rec.InstallID, err)

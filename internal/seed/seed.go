@@ -42,11 +42,16 @@ func (o Options) Validate() error {
 // Result counts what a seed wrote (or removed).
 type Result struct {
 	Users, Clients, Contacts, Projects, Requirements, CSRs, Orders, OrderHistory, Certificates int
+	Installs, InstallChecks, Scans                                                             int
 }
 
 func (r Result) String() string {
-	return fmt.Sprintf("%d users, %d clients, %d contacts, %d projects, %d requirements, %d CSRs, %d orders (%d history rows), %d certificates",
+	s := fmt.Sprintf("%d users, %d clients, %d contacts, %d projects, %d requirements, %d CSRs, %d orders (%d history rows), %d certificates",
 		r.Users, r.Clients, r.Contacts, r.Projects, r.Requirements, r.CSRs, r.Orders, r.OrderHistory, r.Certificates)
+	if r.Installs > 0 {
+		s += fmt.Sprintf(", %d installs (%d checks, %d scans)", r.Installs, r.InstallChecks, r.Scans)
+	}
+	return s
 }
 
 // Load writes synthetic data of the given size in one transaction.
@@ -70,7 +75,8 @@ func Load(ctx context.Context, pool *pgxpool.Pool, o Options) (Result, error) {
 			return err
 		}
 		res = g.res
-		return nil
+		res.Installs, res.InstallChecks, res.Scans, err = seedInstalls(ctx, tx, g.certificates.base, g.now)
+		return err
 	})
 	if err != nil {
 		return Result{}, fmt.Errorf("seed: load: %w", err)
@@ -136,12 +142,13 @@ func RemoveDemo(ctx context.Context, pool *pgxpool.Pool) (Result, error) {
 		if err != nil {
 			return err
 		}
-		// TODO(installs): delete the demo requirements' installs and checks here
-		// once internal/installs has landed (they reference certificates).
 		steps := []struct {
 			n   *int
 			sql string
 		}{
+			// Installs point at certificates; their checks and scans go with them.
+			{&res.Installs, `DELETE FROM installs i USING certificates ce, requirements r, projects p
+				WHERE ce.id = i.certificate_id AND r.id = ce.requirement_id AND p.id = r.project_id AND p.client_id = ANY($1)`},
 			{&res.Orders, `DELETE FROM orders o USING requirements r, projects p
 				WHERE r.id = o.requirement_id AND p.id = r.project_id AND p.client_id = ANY($1)`},
 			{&res.Certificates, `DELETE FROM certificates ce USING requirements r, projects p

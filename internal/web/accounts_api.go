@@ -2,11 +2,9 @@ package web
 
 import (
 	"net/http"
-	"strconv"
 
 	"github.com/certportal/certportal/internal/accounts"
 	"github.com/certportal/certportal/internal/audit"
-	"github.com/certportal/certportal/internal/errs"
 )
 
 type apiUser struct {
@@ -98,30 +96,13 @@ func (s *Server) apiTokenRevoke(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiAudit(w http.ResponseWriter, r *http.Request) {
-	f := audit.Filter{Limit: 50, Action: r.URL.Query().Get("action")}
-	if v := r.URL.Query().Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 500 {
-			s.fail(w, r, errs.Field("limit", "limit must be a whole number from 1 to 500."))
-			return
-		}
-		f.Limit = n
-	}
-	if v := r.URL.Query().Get("before"); v != "" {
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || n < 1 {
-			s.fail(w, r, errs.Field("before", "before must be a record id."))
-			return
-		}
-		f.BeforeID = n
-	}
-	entries, err := audit.List(r.Context(), s.pool, f)
+	res, err := s.auditPage(r)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	if entries == nil {
-		entries = []audit.Entry{}
-	}
-	s.writeJSON(w, http.StatusOK, map[string]any{"records": entries})
+	s.writeJSON(w, http.StatusOK, struct {
+		Records []audit.Entry `json:"records"`
+		pageCursors
+	}{res.Items, pageCursors{res.Next, res.Prev}})
 }

@@ -105,6 +105,8 @@ func (s *Server) dashboardPage(w http.ResponseWriter, r *http.Request) {
 	see("orders", "overdue", len(sum.OverdueOrders), sum.Counts.Overdue, "overdue orders")
 	see("orders", "stuck", len(sum.StuckOrders), sum.Counts.Stuck, "unknown or declined orders")
 	see("certs", "expiring", len(sum.ExpiringCertificates), sum.Counts.Expiring+sum.Counts.Expired, "expiring or expired certificates")
+	see("failed-installs", "failed-installs", len(sum.FailedInstalls), sum.Counts.FailedInstalls, "installs failing their last check")
+	see("low-grades", "low-grades", len(sum.LowGrades), sum.Counts.LowGrades, "installs graded below A")
 	d.Tiles = dashboardTiles(sum)
 	d.ClientCols, d.ClientRows = dashboardClients(r, sum.Clients)
 	d.BlockedCols, d.Blocked = dashboardBlocked(r, sum.BlockedRequirements)
@@ -116,10 +118,8 @@ func (s *Server) dashboardPage(w http.ResponseWriter, r *http.Request) {
 			StatusLabel: c.Label, Count: strconv.Itoa(c.Count), Href: "/orders?state=" + urlQueryEscape(string(c.State))})
 	}
 	d.ExpiryChart = expiryChart(sum.ExpiriesByMonth)
-	if d.FailedInstalls, err = s.failedInstallRows(r, sum.ClientID); err != nil {
-		s.fail(w, r, err)
-		return
-	}
+	d.FailedInstallCols, d.FailedInstalls = dashboardFailedInstalls(r, sum.FailedInstalls)
+	d.LowGradeCols, d.LowGrades = dashboardLowGrades(r, sum.LowGrades)
 	if d.Staging, err = s.stagingBoardRows(r, sum.ClientID); err != nil {
 		s.fail(w, r, err)
 		return
@@ -161,6 +161,8 @@ func dashboardTiles(sum *dashboard.Summary) []pages.DashboardTile {
 		tile("Unknown or declined orders", n.Stuck, "orders", "red", "Needs a person"),
 		tile("Expiring within 30 days", n.Expiring, "certs", "amber", "Renew"),
 		tile("Expired", n.Expired, "certs", "red", "Expired"),
+		tile("Installs failing their check", n.FailedInstalls, "failed-installs", "red", "Failing"),
+		tile("Installs graded below A", n.LowGrades, "low-grades", "amber", "Below A"),
 	}
 }
 
@@ -294,11 +296,13 @@ func needsAttention(sum *dashboard.Summary) *pages.NeedsAttention {
 
 // dashboardLists are the dashboard's lists that have a full, paged page.
 var dashboardLists = map[string]struct{ title, empty string }{
-	"blocked":  {"Blocked requirements", "No requirement is blocked."},
-	"flagged":  {"Projects flagged at sprint one", "No project is flagged."},
-	"overdue":  {"Orders overdue at the CA", "No order is overdue."},
-	"stuck":    {"Orders of unknown outcome or declined", "No order needs a person."},
-	"expiring": {"Certificates expiring or expired", "No certificate expires in the next 30 days."},
+	"blocked":         {"Blocked requirements", "No requirement is blocked."},
+	"flagged":         {"Projects flagged at sprint one", "No project is flagged."},
+	"overdue":         {"Orders overdue at the CA", "No order is overdue."},
+	"stuck":           {"Orders of unknown outcome or declined", "No order needs a person."},
+	"expiring":        {"Certificates expiring or expired", "No certificate expires in the next 30 days."},
+	"failed-installs": {"Installs failing their last check", "Every active install passed its last check."},
+	"low-grades":      {"Installs graded below A", "No active install's latest scan graded it below A."},
 }
 
 // dashboardListItems is one page of a full dashboard list, in the order the
@@ -324,28 +328,7 @@ func (s *Server) dashboardListItems(r *http.Request) (name string, items any, id
 	if err != nil {
 		return name, nil, nil, res, err
 	}
-	switch name {
-	case "blocked":
-		for _, b := range sum.BlockedRequirements {
-			ids = append(ids, b.RequirementID)
-		}
-	case "flagged":
-		for _, p := range sum.FlaggedProjects {
-			ids = append(ids, p.ProjectID)
-		}
-	case "overdue":
-		for _, o := range sum.OverdueOrders {
-			ids = append(ids, o.OrderID)
-		}
-	case "stuck":
-		for _, o := range sum.StuckOrders {
-			ids = append(ids, o.OrderID)
-		}
-	case "expiring":
-		for _, c := range sum.ExpiringCertificates {
-			ids = append(ids, c.CertificateID)
-		}
-	}
+	ids, pickAt := dashboardListOf(sum, name)
 	// Positions into the list; the cursor names the item, not a position, so an
 	// item that moves does not shift the pages around it.
 	start, end := 0, len(ids)
@@ -374,19 +357,37 @@ func (s *Server) dashboardListItems(r *http.Request) (name string, items any, id
 	if start > 0 && len(positions) > 0 {
 		res.Prev = cursor(start)
 	}
+	items = pickAt(positions)
+	return name, items, ids, res, nil
+}
+
+// dashboardListOf is one of the summary's full lists: each item's id (what a
+// cursor names) and the items at some positions.
+func dashboardListOf(sum *dashboard.Summary, name string) (ids []int64, pickAt func([]int) any) {
 	switch name {
 	case "blocked":
-		items = pick(sum.BlockedRequirements, positions)
+		return listOf(sum.BlockedRequirements, func(b dashboard.BlockedRequirement) int64 { return b.RequirementID })
 	case "flagged":
-		items = pick(sum.FlaggedProjects, positions)
+		return listOf(sum.FlaggedProjects, func(p dashboard.FlaggedProject) int64 { return p.ProjectID })
 	case "overdue":
-		items = pick(sum.OverdueOrders, positions)
+		return listOf(sum.OverdueOrders, func(o dashboard.AttentionOrder) int64 { return o.OrderID })
 	case "stuck":
-		items = pick(sum.StuckOrders, positions)
+		return listOf(sum.StuckOrders, func(o dashboard.AttentionOrder) int64 { return o.OrderID })
 	case "expiring":
-		items = pick(sum.ExpiringCertificates, positions)
+		return listOf(sum.ExpiringCertificates, func(c dashboard.ExpiringCertificate) int64 { return c.CertificateID })
+	case "failed-installs":
+		return listOf(sum.FailedInstalls, func(f dashboard.FailedInstall) int64 { return f.InstallID })
+	default: // "low-grades"
+		return listOf(sum.LowGrades, func(g dashboard.LowGrade) int64 { return g.InstallID })
 	}
-	return name, items, ids, res, nil
+}
+
+func listOf[T any](list []T, id func(T) int64) ([]int64, func([]int) any) {
+	ids := make([]int64, len(list))
+	for i, it := range list {
+		ids[i] = id(it)
+	}
+	return ids, func(positions []int) any { return pick(list, positions) }
 }
 
 func pick[T any](list []T, positions []int) []T {
@@ -428,6 +429,10 @@ func (s *Server) dashboardListPage(w http.ResponseWriter, r *http.Request) {
 		l.Cols, l.Rows = dashboardOrders(r, v)
 	case []dashboard.ExpiringCertificate:
 		l.Cols, l.Rows = dashboardCerts(r, v)
+	case []dashboard.FailedInstall:
+		l.Cols, l.Rows = dashboardFailedInstalls(r, v)
+	case []dashboard.LowGrade:
+		l.Cols, l.Rows = dashboardLowGrades(r, v)
 	}
 	for i := range l.Cols {
 		l.Cols[i].Href = "" // a full list keeps the dashboard's order

@@ -26,7 +26,7 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 	}
 	if s.installs != nil && u.Has(accounts.RoleEngineer) {
 		h.ShowToInstall = true
-		board, err := s.installs.StagingBoard(r.Context(), 0)
+		board, err := s.stagingBoard(r.Context(), 0)
 		if err != nil {
 			s.fail(w, r, err)
 			return

@@ -78,7 +78,7 @@ func (s *Server) apiStagingBoard(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return nil, err
 		}
-		board, err := s.installs.StagingBoard(r.Context(), f.ClientID)
+		board, err := s.stagingBoard(r.Context(), f.ClientID)
 		return map[string]any{"requirements": orEmpty(board)}, err
 	})
 }

@@ -1,10 +1,14 @@
 package web
 
 import (
+	"cmp"
+	"context"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/certportal/certportal/internal/accounts"
+	"github.com/certportal/certportal/internal/dashboard"
 	"github.com/certportal/certportal/internal/fields"
 	"github.com/certportal/certportal/internal/installs"
 	"github.com/certportal/certportal/internal/tlscheck"
@@ -176,23 +180,51 @@ func (s *Server) installRetirePost(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-// failedInstallRows are the installs whose last scheduled check failed, for
-// the dashboard (of one client when clientID is not 0).
-func (s *Server) failedInstallRows(r *http.Request, clientID int64) ([]pages.DashboardItemRow, error) {
-	list, err := s.installs.FailedScheduled(r.Context())
-	if err != nil {
-		return nil, err
-	}
-	var rows []pages.DashboardItemRow
-	for _, in := range list {
-		if clientID != 0 && in.ClientID != clientID {
-			continue
+// dashboardFailedInstalls is the dashboard's list of installs failing their
+// last check, most recent failure first (or by client).
+func dashboardFailedInstalls(r *http.Request, items []dashboard.FailedInstall) ([]view.Column, []pages.DashboardItemRow) {
+	items = slices.Clone(items)
+	sort := sortItems(r, items, "fi_checked", map[string]func(a, b dashboard.FailedInstall) int{
+		"fi_client": func(a, b dashboard.FailedInstall) int {
+			return byName(a.ClientName+a.ProjectName, b.ClientName+b.ProjectName)
+		},
+		"fi_checked": func(a, b dashboard.FailedInstall) int {
+			return cmp.Or(b.CheckedAt.Compare(a.CheckedAt), cmp.Compare(a.InstallID, b.InstallID))
+		},
+	})
+	rows := make([]pages.DashboardItemRow, 0, len(items))
+	for _, in := range items {
+		label := "Failed"
+		if in.Scheduled {
+			label = "Failed (daily check)"
 		}
-		rows = append(rows, pages.DashboardItemRow{Href: "/installs/" + view.Itoa(in.ID), Ref: in.Hostname,
-			Client: in.ClientName, Project: in.ProjectName, What: in.Environment, Status: "red", StatusLabel: "Failed",
-			Number: fmtTime(in.LastCheck.CheckedAt), Detail: firstProblem(in.LastCheck)})
+		rows = append(rows, pages.DashboardItemRow{Href: "/installs/" + view.Itoa(in.InstallID), Ref: in.Hostname,
+			Client: in.ClientName, Project: in.ProjectName, What: in.Environment, Status: "red", StatusLabel: label,
+			Number: fmtTime(in.CheckedAt), Detail: in.Problem})
 	}
-	return rows, nil
+	return columns(r, sort, [][2]string{{"", "Hostname"}, {"fi_client", "Client · project"}, {"", "Environment"},
+		{"", "Status"}, {"fi_checked", "Failing since"}, {"", "First problem"}}, "fi_checked"), rows
+}
+
+// dashboardLowGrades is the dashboard's list of installs graded below A.
+func dashboardLowGrades(r *http.Request, items []dashboard.LowGrade) ([]view.Column, []pages.DashboardItemRow) {
+	items = slices.Clone(items)
+	sort := sortItems(r, items, "lg_grade", map[string]func(a, b dashboard.LowGrade) int{
+		"lg_client": func(a, b dashboard.LowGrade) int {
+			return byName(a.ClientName+a.ProjectName, b.ClientName+b.ProjectName)
+		},
+		"lg_grade": func(a, b dashboard.LowGrade) int {
+			return cmp.Or(strings.Compare(b.Grade, a.Grade), cmp.Compare(a.InstallID, b.InstallID))
+		},
+	})
+	rows := make([]pages.DashboardItemRow, 0, len(items))
+	for _, g := range items {
+		rows = append(rows, pages.DashboardItemRow{Href: "/scans/" + view.Itoa(g.ScanID), Ref: g.Hostname,
+			Client: g.ClientName, Project: g.ProjectName, What: g.Environment, Status: "amber", StatusLabel: "Grade " + g.Grade,
+			Number: g.Grade, Detail: "Scanned " + fmtTime(g.ScannedAt) + ": see the report for what lowers the grade."})
+	}
+	return columns(r, sort, [][2]string{{"", "Hostname"}, {"lg_client", "Client · project"}, {"", "Environment"},
+		{"", "Status"}, {"lg_grade", "Grade"}, {"", "What to do"}}, "lg_grade"), rows
 }
 
 // firstProblem is the message of the first failed check of a result.
@@ -207,9 +239,21 @@ func firstProblem(rec *installs.CheckRecord) string {
 	return ""
 }
 
+// stagingBoard is installs.StagingBoard computed once per data version and
+// minute: it reads only tables that bump the dashboard's data version.
+func (s *Server) stagingBoard(ctx context.Context, clientID int64) ([]installs.GateRow, error) {
+	v, err := s.dashboard.Memo(ctx, "staging-board:"+view.Itoa(clientID), func(ctx context.Context) (any, error) {
+		return s.installs.StagingBoard(ctx, clientID)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return v.([]installs.GateRow), nil
+}
+
 // stagingBoardRows is the dashboard's staging gate table.
 func (s *Server) stagingBoardRows(r *http.Request, clientID int64) ([]pages.DashboardItemRow, error) {
-	board, err := s.installs.StagingBoard(r.Context(), clientID)
+	board, err := s.stagingBoard(r.Context(), clientID)
 	if err != nil {
 		return nil, err
 	}

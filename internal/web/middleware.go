@@ -207,7 +207,7 @@ func (s *Server) pageAuth(a access, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var u *accounts.User
 		if id := s.sessions.GetInt64(r.Context(), sessUserID); id != 0 {
-			got, err := s.accounts.GetUser(r.Context(), id)
+			got, err := s.accounts.SignedInUser(r.Context(), id)
 			switch {
 			case err == nil && got.DisabledAt == nil && got.SessionGeneration == s.sessions.GetInt64(r.Context(), sessGeneration):
 				u = got

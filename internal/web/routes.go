@@ -154,6 +154,9 @@ func (s *Server) buildRouter() http.Handler {
 		}
 		seen[key] = true
 		var h http.Handler = rt.handler
+		if isCachedView(rt.method, rt.pattern) {
+			h = s.keptView(h)
+		}
 		switch {
 		case rt.isAPI():
 			h = s.apiAuth(rt.access, h)

@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/alexedwards/scs/pgxstore"
 	"github.com/alexedwards/scs/v2"
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -21,6 +20,7 @@ import (
 	"github.com/certportal/certportal/internal/dashboard"
 	"github.com/certportal/certportal/internal/installs"
 	"github.com/certportal/certportal/internal/lifecycle"
+	"github.com/certportal/certportal/internal/memo"
 	"github.com/certportal/certportal/internal/notify"
 	"github.com/certportal/certportal/internal/orders"
 	"github.com/certportal/certportal/internal/projects"
@@ -59,8 +59,11 @@ type Server struct {
 	log      *slog.Logger
 	pool     *pgxpool.Pool
 	sessions *scs.SessionManager
-	store    *pgxstore.PostgresStore
-	// stopCleanup ends the expired-session sweep; cleanupDone closes when it has.
+	store    *sessionStore
+	// bus drops cached sessions, users and tokens when their rows change.
+	bus *memo.Bus
+	// stopCleanup ends the expired-session sweep and the bus; cleanupDone
+	// closes when both have.
 	stopCleanup context.CancelFunc
 	cleanupDone chan struct{}
 	accounts    *accounts.Service
@@ -83,6 +86,9 @@ type Server struct {
 	// Installs, their checks and the staging gate.
 	installs *installs.Service
 	acme     *acme.Service
+
+	// views are rendered views kept per data version (viewcache.go).
+	views viewCache
 
 	routes  []route
 	handler http.Handler
@@ -126,17 +132,24 @@ func New(cfg Config, d Deps) *Server {
 		acme: d.Services.ACME,
 	}
 
-	// pgxstore's own cleanup goroutine races with its StopCleanup and logs with the
-	// standard logger; the sweep below is ours, stoppable and logged with slog.
-	s.store = pgxstore.NewWithCleanupInterval(d.Pool, 0)
+	// Sessions, users and tokens are read through in-process caches that the
+	// bus keeps exact; the expired-session sweep is ours, stoppable and logged
+	// with slog.
+	s.bus = memo.NewBus(d.Pool, d.Logger)
+	// The store keeps the idle timeout (see sessionStore): scs's own would
+	// write every session back on every request.
+	s.store = newSessionStore(d.Pool, s.bus, 2*time.Hour)
+	s.accounts.UseCache(s.bus)
 	cleanupCtx, stop := context.WithCancel(context.Background())
 	s.stopCleanup, s.cleanupDone = stop, make(chan struct{})
-	go s.sweepExpiredSessions(cleanupCtx, 30*time.Minute)
+	busDone := make(chan struct{})
+	go func() { defer close(busDone); s.bus.Run(cleanupCtx) }()
+	go s.sweepExpiredSessions(cleanupCtx, 30*time.Minute, busDone)
 	s.setup.code = cfg.SetupCode
 	s.sessions = scs.New()
 	s.sessions.Store = s.store
 	s.sessions.Lifetime = 12 * time.Hour
-	s.sessions.IdleTimeout = 2 * time.Hour
+	s.sessions.Codec = s.store.codec
 	s.sessions.Cookie.Name = "certportal_session"
 	s.sessions.Cookie.HttpOnly = true
 	s.sessions.Cookie.SameSite = http.SameSiteLaxMode
@@ -153,8 +166,11 @@ func (s *Server) Handler() http.Handler { return s.handler }
 
 // sweepExpiredSessions deletes expired sessions every interval until ctx ends.
 // Every replica sweeps; the DELETE is idempotent and cheap on the expiry index.
-func (s *Server) sweepExpiredSessions(ctx context.Context, interval time.Duration) {
-	defer close(s.cleanupDone)
+func (s *Server) sweepExpiredSessions(ctx context.Context, interval time.Duration, busDone <-chan struct{}) {
+	defer func() {
+		<-busDone
+		close(s.cleanupDone)
+	}()
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
@@ -172,7 +188,8 @@ func (s *Server) sweepExpiredSessions(ctx context.Context, interval time.Duratio
 	}
 }
 
-// Close stops background work the server started (the session sweep).
+// Close stops background work the server started (the session sweep and the
+// cache announcements' listener).
 func (s *Server) Close(ctx context.Context) error {
 	s.stopCleanup()
 	select {

@@ -1,0 +1,165 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"net/http"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// cachedViews are the read-only views whose rendered answer is kept per data
+// version: the dashboard, the big lists and the status pages, and their API
+// twins. Each reads only tables whose writes bump the data version (migrations
+// 00015, 00028, 00029) in the writing transaction, so a view is never older
+// than a change its reader has seen commit; the minute is part of the key too,
+// for what moves with the clock (days left, business days waiting).
+var cachedViews = map[string]bool{
+	"/dashboard": true, "/dashboard/{list}": true, "/certificates": true, "/orders": true,
+	"/clients": true, "/projects": true, "/clients/{id}/status": true, "/projects/{id}/status": true,
+	"/api/v1/dashboard": true, "/api/v1/dashboard/{list}": true, "/api/v1/certificates": true,
+	"/api/v1/orders": true, "/api/v1/clients": true, "/api/v1/projects": true,
+	"/api/v1/clients/{id}/status": true, "/api/v1/projects/{id}/status": true,
+}
+
+// viewCacheEntries and viewCacheBytes bound the memory the views take; a view
+// larger than viewMaxBytes is never kept.
+const (
+	viewCacheEntries = 2048
+	viewCacheBytes   = 64 << 20
+	viewMaxBytes     = 1 << 20
+)
+
+// requestIDMark stands for the request id in a kept page (the footer names the
+// request that served it), replaced on every answer.
+const requestIDMark = "\x00request-id\x00"
+
+type viewEntry struct {
+	contentType string
+	body        []byte
+}
+
+// viewCache holds rendered views by key (see viewKey).
+type viewCache struct {
+	mu      sync.Mutex
+	entries map[string]viewEntry
+	bytes   int
+}
+
+func (c *viewCache) get(key string) (viewEntry, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.entries[key]
+	return e, ok
+}
+
+func (c *viewCache) put(key string, e viewEntry) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.entries == nil || len(c.entries) >= viewCacheEntries || c.bytes+len(e.body) > viewCacheBytes {
+		c.entries, c.bytes = map[string]viewEntry{}, 0
+	}
+	if old, ok := c.entries[key]; ok {
+		c.bytes -= len(old.body)
+	}
+	c.entries[key] = e
+	c.bytes += len(e.body)
+}
+
+// sessionKeysOfAView are the session values a cacheable page may hold: any
+// other (a flash, a form's kept input, a new token shown once) is shown once
+// and must be rendered afresh.
+var sessionKeysOfAView = []string{sessUserID, sessGeneration, sessCSRF, sessReauthAt}
+
+// viewKey names the view a request would get: who asks (the user as the page
+// shows them, and for a page the session's CSRF token that its forms carry),
+// what (method and address) and as of when (data version and minute). ok is
+// false when the request must be rendered afresh.
+func (s *Server) viewKey(r *http.Request) (key string, version int64, ok bool) {
+	u := currentUser(r)
+	if u == nil || s.dashboard == nil {
+		return "", 0, false
+	}
+	var csrf string
+	if hasSession(r) {
+		for _, k := range s.sessions.Keys(r.Context()) {
+			if !slices.Contains(sessionKeysOfAView, k) {
+				return "", 0, false
+			}
+		}
+		if csrf = s.sessions.GetString(r.Context(), sessCSRF); csrf == "" {
+			return "", 0, false // rendering makes the token: not a view to keep
+		}
+	}
+	v, err := s.dashboard.DataVersion(r.Context())
+	if err != nil {
+		return "", 0, false
+	}
+	h := sha256.New()
+	for _, part := range []string{r.Method, r.URL.RequestURI(), r.Header.Get("Accept"), strconv.FormatInt(u.ID, 10), u.Name, u.Email,
+		rolesString(u.Roles), csrf, strconv.FormatInt(v, 10), s.dashboard.Now().UTC().Truncate(time.Minute).Format(time.RFC3339)} {
+		h.Write([]byte(part))
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil)), v, true
+}
+
+// keptView serves a cached view when there is one, and keeps the answer of
+// next otherwise (a 200 that no change raced with).
+func (s *Server) keptView(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		key, version, ok := s.viewKey(r)
+		if !ok {
+			next.ServeHTTP(w, r)
+			return
+		}
+		id := requestIDFrom(r.Context())
+		if e, hit := s.views.get(key); hit {
+			w.Header().Set("Content-Type", e.contentType)
+			_, _ = w.Write(bytes.ReplaceAll(e.body, []byte(requestIDMark), []byte(id)))
+			return
+		}
+		rec := &teeWriter{statusRecorder: statusRecorder{ResponseWriter: w}}
+		next.ServeHTTP(rec, r)
+		if rec.status != http.StatusOK || rec.over {
+			return
+		}
+		if after, err := s.dashboard.DataVersion(context.WithoutCancel(r.Context())); err != nil || after != version {
+			return
+		}
+		body := rec.buf.Bytes()
+		if id != "" {
+			body = bytes.ReplaceAll(body, []byte(id), []byte(requestIDMark))
+		}
+		s.views.put(key, viewEntry{contentType: w.Header().Get("Content-Type"), body: bytes.Clone(body)})
+	})
+}
+
+// teeWriter passes the answer on and keeps a copy of its body (up to
+// viewMaxBytes).
+type teeWriter struct {
+	statusRecorder
+	buf  bytes.Buffer
+	over bool
+}
+
+func (t *teeWriter) Write(b []byte) (int, error) {
+	if !t.over {
+		if t.buf.Len()+len(b) > viewMaxBytes {
+			t.over = true
+			t.buf = bytes.Buffer{}
+		} else {
+			t.buf.Write(b)
+		}
+	}
+	return t.statusRecorder.Write(b)
+}
+
+// isCachedView reports whether a route's answer is kept per data version.
+func isCachedView(method, pattern string) bool {
+	return method == http.MethodGet && cachedViews[pattern]
+}
