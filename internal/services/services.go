@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/certportal/certportal/internal/accounts"
+	"github.com/certportal/certportal/internal/acme"
 	"github.com/certportal/certportal/internal/calendar"
 	"github.com/certportal/certportal/internal/certs"
 	"github.com/certportal/certportal/internal/clients"
@@ -59,7 +60,10 @@ type Config struct {
 	TestsslPath string
 	// SSLLabs assesses public hosts; nil = not configured (SSLLABS_EMAIL unset).
 	SSLLabs *ssllabs.Client
-	Logger  *slog.Logger
+	// ACME configures ACME accounts and orders (roots, resolvers,
+	// presets); its key store is the portal's.
+	ACME   acme.Config
+	Logger *slog.Logger
 }
 
 // Set is every domain service, connected.
@@ -74,6 +78,7 @@ type Set struct {
 	Notify    *notify.Notifier
 	Lifecycle *lifecycle.Service
 	Installs  *installs.Service
+	ACME      *acme.Service
 }
 
 // New builds the services over pool. Orders are gated by the projects'
@@ -98,6 +103,15 @@ func New(pool *pgxpool.Pool, cfg Config) *Set {
 	cal := calendar.NewUS(nil)
 	s.Keys = keystore.NewStore(pool, cfg.Keys)
 	s.Certs = certs.NewService(pool, s.Keys)
+	acfg := cfg.ACME
+	acfg.Keys = s.Keys
+	if acfg.Logger == nil {
+		acfg.Logger = cfg.Logger
+	}
+	if acfg.Now == nil {
+		acfg.Now = cfg.Now
+	}
+	s.ACME = acme.NewService(pool, acfg)
 	s.Orders = orders.NewOrderService(pool, orders.OrderServiceConfig{
 		Clients:       s.Clients,
 		Projects:      s.Projects,

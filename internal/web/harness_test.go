@@ -73,13 +73,21 @@ func setupWithHashing(t *testing.T, hashing *accounts.HashLimiter) *testBundle {
 
 func setupWithLookupAndHashing(t *testing.T, lookup *verify.Lookup, hashing *accounts.HashLimiter) *testBundle {
 	t.Helper()
+	return setupWithConfig(t, func(c *services.Config) { c.Lookup, c.Hashing = lookup, hashing })
+}
+
+// setupWithConfig is setup with the services' configuration adjusted first.
+func setupWithConfig(t *testing.T, adjust func(*services.Config)) *testBundle {
+	t.Helper()
 	pool := pgtest.Pool(t)
 	logBuf := &syncBuffer{}
 	log := slog.New(slog.NewTextHandler(logBuf, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	// The same wiring as internal/app. No provider: manual orders only. The
 	// readiness rules read today from the test's clock.
 	clock := &testClock{}
-	svc := services.New(pool, services.Config{Lookup: lookup, Hashing: hashing, Keys: testMasterKeys(t), Logger: log, Now: clock.Now})
+	cfg := services.Config{Keys: testMasterKeys(t), Logger: log, Now: clock.Now}
+	adjust(&cfg)
+	svc := services.New(pool, cfg)
 	acc := svc.Accounts
 	srv := New(Config{Env: "test", Now: clock.Now}, Deps{Pool: pool, Logger: log, Services: svc})
 	ts := httptest.NewServer(srv.Handler())

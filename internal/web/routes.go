@@ -87,6 +87,7 @@ func (s *Server) routeTable() []route {
 	rs = append(rs, s.installRoutes()...)
 	rs = append(rs, s.statusRoutes()...)
 	rs = append(rs, s.calendarRoutes()...)
+	rs = append(rs, s.acmePageRoutes()...)
 	return rs
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/certportal/certportal/internal/accounts"
+	"github.com/certportal/certportal/internal/acme"
 	"github.com/certportal/certportal/internal/certs"
 	"github.com/certportal/certportal/internal/clients"
 	"github.com/certportal/certportal/internal/dashboard"
@@ -75,6 +76,8 @@ type Server struct {
 	// Orders and providers.
 	orders         *orders.OrderService
 	orderSimulator OrderSimulator
+	// ACME accounts, challenge methods, ACME certificates.
+	acme *acme.Service
 
 	// Renewals, reminders and notifications.
 	lifecycle *lifecycle.Service
@@ -114,6 +117,7 @@ func New(cfg Config, d Deps) *Server {
 		// Orders and providers.
 		orders:         d.Services.Orders,
 		orderSimulator: d.OrderSimulator,
+		acme:           d.Services.ACME,
 
 		// Renewals, reminders and notifications.
 		lifecycle: d.Services.Lifecycle,
