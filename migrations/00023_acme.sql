@@ -32,6 +32,8 @@ CREATE TABLE acme_dns_credentials (
     updated_at  timestamptz NOT NULL DEFAULT now()
 );
 
+ALTER TABLE orders DROP CONSTRAINT orders_provider_check;
+ALTER TABLE orders ADD CONSTRAINT orders_provider_check CHECK (provider IN ('opensrs', 'manual', 'acme'));
 ALTER TABLE orders ADD COLUMN acme_account_id bigint REFERENCES acme_accounts (id) ON DELETE RESTRICT;
 CREATE INDEX orders_acme_account_idx ON orders (acme_account_id) WHERE acme_account_id IS NOT NULL;
 
@@ -89,5 +91,7 @@ DROP TABLE acme_certificates;
 DROP TABLE acme_challenges;
 DROP TABLE acme_orders;
 ALTER TABLE orders DROP COLUMN acme_account_id;
+ALTER TABLE orders DROP CONSTRAINT orders_provider_check;
+ALTER TABLE orders ADD CONSTRAINT orders_provider_check CHECK (provider IN ('opensrs', 'manual'));
 DROP TABLE acme_dns_credentials;
 DROP TABLE acme_accounts;

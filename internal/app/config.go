@@ -68,6 +68,8 @@ type Config struct {
 	PasswordHashMemory int64
 	// Installs: live checks of installs.
 	Installs InstallConfig
+	// ACME: presets, roots, resolvers, the renewal sweep.
+	ACME ACMEConfig
 }
 
 // Production reports whether the portal runs with production rules.
@@ -147,6 +149,9 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		return c, err
 	}
 	if err := c.readOrderConfig(getenv); err != nil {
+		return c, err
+	}
+	if err := c.readACMEConfig(getenv); err != nil {
 		return c, err
 	}
 

@@ -14,6 +14,7 @@ import (
 	"github.com/certportal/certportal/internal/opensrs"
 	"github.com/certportal/certportal/internal/opensrs/opensrstest"
 	"github.com/certportal/certportal/internal/orders"
+	"github.com/certportal/certportal/internal/providers/acmeprovider"
 	"github.com/certportal/certportal/internal/providers/opensrsprovider"
 	"github.com/certportal/certportal/internal/services"
 	"github.com/certportal/certportal/internal/ssllabs"
@@ -58,7 +59,12 @@ func (a *App) openOrders(ctx context.Context, ring *keystore.Ring) error {
 	} else {
 		a.log.Info("SSLLABS_EMAIL is not set: SSL Labs scans are off (local testssl scans still run)")
 	}
+	acmeCfg, err := a.cfg.acmeConfig()
+	if err != nil {
+		return err
+	}
 	a.Set = services.New(a.Pool, services.Config{
+		ACME:         acmeCfg,
 		Lookup:       lookup(a.cfg.Verify),
 		Hashing:      accounts.NewHashLimiter(a.cfg.PasswordHashMemory),
 		Keys:         ring,
@@ -73,7 +79,9 @@ func (a *App) openOrders(ctx context.Context, ring *keystore.Ring) error {
 	r, err := jobs.New(a.Pool, a.Orders, jobs.Config{PollInterval: a.cfg.PollInterval, PollWorkers: a.cfg.PollWorkers, Logger: a.log,
 		Lifecycle: a.Lifecycle, Notify: a.Notify, ReminderInterval: a.cfg.Lifecycle.ReminderInterval,
 		Installs: a.Installs, InstallCheckInterval: a.cfg.Installs.CheckInterval,
-		Scans: a.Installs, ScanWorkers: a.cfg.Installs.ScanWorkers, ScanTimeout: a.cfg.Installs.ScanTimeout})
+		Scans: a.Installs, ScanWorkers: a.cfg.Installs.ScanWorkers, ScanTimeout: a.cfg.Installs.ScanTimeout,
+		Renewals:        &acmeprovider.Renewer{ACME: a.ACME, Orders: a.Orders, Certs: a.Certs, Notify: a.Notify},
+		RenewalInterval: a.cfg.ACME.RenewalInterval})
 	if err != nil {
 		return err
 	}

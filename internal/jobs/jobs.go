@@ -72,7 +72,15 @@ type Config struct {
 	Scans       ScanRunner
 	ScanWorkers int
 	ScanTimeout time.Duration
-	Logger      *slog.Logger
+	// Renewals, when set, renews ACME certificates: a sweep every
+	// RenewalInterval (PORTAL_RENEWAL_INTERVAL, default 1h) and at start
+	// enqueues one job per certificate due, RenewalWorkers at once per
+	// process (default 4); RenewalRetryDelay replaces River's backoff (tests).
+	Renewals          Renewer
+	RenewalInterval   time.Duration
+	RenewalWorkers    int
+	RenewalRetryDelay time.Duration
+	Logger            *slog.Logger
 }
 
 // OrderPollArgs is one order's poll job. Only the order id makes it unique.
@@ -160,6 +168,12 @@ func New(pool *pgxpool.Pool, svc *orders.OrderService, cfg Config) (*Runner, err
 	if cfg.ReminderInterval <= 0 {
 		cfg.ReminderInterval = time.Hour
 	}
+	if cfg.RenewalInterval <= 0 {
+		cfg.RenewalInterval = time.Hour
+	}
+	if cfg.RenewalWorkers <= 0 {
+		cfg.RenewalWorkers = 4
+	}
 	r := &Runner{cfg: cfg, orders: svc, log: cfg.Logger}
 	workers := river.NewWorkers()
 	if err := river.AddWorkerSafely(workers, &orderPollWorker{r: r}); err != nil {
@@ -199,6 +213,11 @@ func New(pool *pgxpool.Pool, svc *orders.OrderService, cfg Config) (*Runner, err
 		queues[QueueInstalls] = river.QueueConfig{MaxWorkers: 1}
 		periodic = append(periodic, r.installPeriodicJob())
 	}
+	renewals, err := r.renewalWork(workers, queues)
+	if err != nil {
+		return nil, err
+	}
+	periodic = append(periodic, renewals...)
 	if cfg.Scans != nil {
 		if err := river.AddWorkerSafely(workers, &scanWorker{r: r}); err != nil {
 			return nil, fmt.Errorf("jobs: %w", err)

@@ -28,6 +28,7 @@ const (
 	ReissueDue         EventType = "reissue_due" // a threshold before the renew-by date, reissue next
 	RenewByReached     EventType = "renew_by_reached"
 	ExpiryThreshold    EventType = "expiry_threshold"
+	RenewalFailed      EventType = "renewal_failed" // an ACME renewal attempt failed
 )
 
 // EventInfo describes an event for the profile page.
@@ -49,6 +50,7 @@ func Events() []EventInfo {
 		{ReissueDue, "Reissue due soon"},
 		{RenewByReached, "Renew-by date passed"},
 		{ExpiryThreshold, "Certificate expiring"},
+		{RenewalFailed, "ACME renewal failed"},
 	}
 }
 

@@ -17,7 +17,7 @@ import (
 func (o *Order) Input() OrderInput {
 	return OrderInput{RequirementID: o.RequirementID, CSRID: o.CSRID, Provider: o.Provider, Product: o.Product,
 		PeriodYears: o.PeriodYears, RegType: o.RegType, ApproverEmail: o.ApproverEmail, Contacts: o.Contacts,
-		ServerType: o.ServerType, SpecialInstructions: o.SpecialInstructions}
+		ServerType: o.ServerType, SpecialInstructions: o.SpecialInstructions, AcmeAccountID: o.AcmeAccountID}
 }
 
 // Update replaces what a draft order will send. Only drafts can be edited:
@@ -49,12 +49,12 @@ func (s *OrderService) Update(ctx context.Context, actor audit.Actor, id int64, 
 		_, err = tx.Exec(ctx, `
 			UPDATE orders SET csr_id = $2, provider = $3, product = $4, period_years = $5, reg_type = $6,
 				approver_email = $7, admin_contact_id = $8, billing_contact_id = $9, tech_contact_id = $10,
-				server_type = $11, special_instructions = $12, last_error = '', last_error_field = '',
-				updated_at = now()
+				server_type = $11, special_instructions = $12, acme_account_id = $13, last_error = '',
+				last_error_field = '', updated_at = now()
 			WHERE id = $1 AND state = 'draft'`,
 			id, in.CSRID, in.Provider, in.Product, in.PeriodYears, in.RegType, in.ApproverEmail,
 			db.NullID(in.Contacts.Admin), db.NullID(in.Contacts.Billing), db.NullID(in.Contacts.Tech),
-			in.ServerType, in.SpecialInstructions)
+			in.ServerType, in.SpecialInstructions, db.NullID(in.AcmeAccountID))
 		if err != nil {
 			return fmt.Errorf("orders: edit order %d: %w", id, err)
 		}

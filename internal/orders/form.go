@@ -108,7 +108,19 @@ func (s *OrderService) checkInput(ctx context.Context, tx pgx.Tx, in OrderInput)
 	check("contacts.admin", in.Contacts.Admin, "admin")
 	check("contacts.tech", in.Contacts.Tech, "tech")
 	check("contacts.billing", in.Contacts.Billing, "billing")
-	if !info.ByHand && in.Contacts.Billing == 0 {
+	if checker, ok := s.provider(in.Provider).(OrderChecker); ok && err == nil && f["csr_id"] == "" {
+		names := csrNames(csr)
+		if cerr := checker.CheckOrder(ctx, in, names); cerr != nil {
+			e, ok := errs.As(cerr)
+			if !ok || len(e.Fields) == 0 {
+				return cerr
+			}
+			for k, v := range e.Fields {
+				f.Add(k, v)
+			}
+		}
+	}
+	if !info.ByHand && !info.Automated && in.Contacts.Billing == 0 {
 		agency, err := s.agencyBilling(ctx)
 		if err != nil {
 			return err

@@ -46,33 +46,35 @@ func ServerTypeLabel(t string) string {
 
 // Order is a certificate order for a requirement's CSR.
 type Order struct {
-	ID                  int64      `json:"id"`
-	RequirementID       int64      `json:"requirement_id"`
-	CSRID               int64      `json:"csr_id"`
-	Provider            string     `json:"provider"`
-	Product             string     `json:"product"`
-	PeriodYears         int        `json:"period_years"`
-	RegType             string     `json:"reg_type"`
-	ApproverEmail       string     `json:"approver_email"`
-	Contacts            OrderRefs  `json:"contacts"`
-	ServerType          string     `json:"server_type"`
-	SpecialInstructions string     `json:"special_instructions"`
-	State               OrderState `json:"state"`
-	ProviderOrderID     string     `json:"provider_order_id"`
-	ProviderProductID   string     `json:"provider_product_id,omitempty"`
-	CertificateID       int64      `json:"certificate_id,omitempty"`
-	ReplacesOrderID     int64      `json:"replaces_order_id,omitempty"`
-	SubmittedAt         *time.Time `json:"submitted_at,omitempty"`
-	OverrideReason      string     `json:"override_reason,omitempty"`
-	CancelReason        string     `json:"cancel_reason,omitempty"`
-	LastError           string     `json:"last_error,omitempty"`
-	LastErrorField      string     `json:"last_error_field,omitempty"`
-	PolledAt            *time.Time `json:"polled_at,omitempty"`
-	NextPollAt          *time.Time `json:"next_poll_at,omitempty"`
-	PollFailures        int        `json:"poll_failures,omitempty"`
-	CreatedBy           int64      `json:"created_by,omitempty"`
-	CreatedAt           time.Time  `json:"created_at"`
-	UpdatedAt           time.Time  `json:"updated_at"`
+	ID                  int64     `json:"id"`
+	RequirementID       int64     `json:"requirement_id"`
+	CSRID               int64     `json:"csr_id"`
+	Provider            string    `json:"provider"`
+	Product             string    `json:"product"`
+	PeriodYears         int       `json:"period_years"`
+	RegType             string    `json:"reg_type"`
+	ApproverEmail       string    `json:"approver_email"`
+	Contacts            OrderRefs `json:"contacts"`
+	ServerType          string    `json:"server_type"`
+	SpecialInstructions string    `json:"special_instructions"`
+	// AcmeAccountID is the ACME account an acme order is placed with.
+	AcmeAccountID     int64      `json:"acme_account_id,omitempty"`
+	State             OrderState `json:"state"`
+	ProviderOrderID   string     `json:"provider_order_id"`
+	ProviderProductID string     `json:"provider_product_id,omitempty"`
+	CertificateID     int64      `json:"certificate_id,omitempty"`
+	ReplacesOrderID   int64      `json:"replaces_order_id,omitempty"`
+	SubmittedAt       *time.Time `json:"submitted_at,omitempty"`
+	OverrideReason    string     `json:"override_reason,omitempty"`
+	CancelReason      string     `json:"cancel_reason,omitempty"`
+	LastError         string     `json:"last_error,omitempty"`
+	LastErrorField    string     `json:"last_error_field,omitempty"`
+	PolledAt          *time.Time `json:"polled_at,omitempty"`
+	NextPollAt        *time.Time `json:"next_poll_at,omitempty"`
+	PollFailures      int        `json:"poll_failures,omitempty"`
+	CreatedBy         int64      `json:"created_by,omitempty"`
+	CreatedAt         time.Time  `json:"created_at"`
+	UpdatedAt         time.Time  `json:"updated_at"`
 
 	// Read with the order for lists and pages.
 	ClientName  string `json:"client_name"`
@@ -132,6 +134,7 @@ type OrderInput struct {
 	Contacts            OrderRefs
 	ServerType          string
 	SpecialInstructions string
+	AcmeAccountID       int64
 }
 
 // normalize trims and fills defaults.
@@ -165,6 +168,9 @@ func (in OrderInput) Validate(p ProviderInfo, known []string) error {
 		if problem := textcheck.Line(in.Product); problem != "" {
 			f.Add("product", "The product "+problem+".")
 		}
+	case p.Automated:
+		_, ok := p.Product(in.Product)
+		f.Check(ok, "product", "Choose one of "+strings.Join(p.ProductCodes(), ", ")+".")
 	default:
 		product, ok := p.Product(in.Product)
 		f.Check(ok, "product", "Choose one of "+strings.Join(p.ProductCodes(), ", ")+".")

@@ -28,7 +28,7 @@ const orderColumns = `
 	COALESCE(o.provider_order_id, ''), o.provider_product_id, COALESCE(o.certificate_id, 0),
 	COALESCE(o.replaces_order_id, 0), o.submitting_since, o.submitted_at, o.override_reason,
 	o.cancel_reason, o.last_error, o.last_error_field, o.polled_at, o.next_poll_at,
-	o.poll_failures, COALESCE(o.created_by, 0), o.created_at, o.updated_at,
+	o.poll_failures, COALESCE(o.created_by, 0), o.created_at, o.updated_at, COALESCE(o.acme_account_id, 0),
 	c.display_name, p.name, s.common_name`
 
 const orderFrom = `
@@ -46,7 +46,7 @@ func orderScan(row pgx.Row) (*Order, error) {
 		&o.SpecialInstructions, &state, &o.ProviderOrderID, &o.ProviderProductID, &o.CertificateID,
 		&o.ReplacesOrderID, &o.submittingSince, &o.SubmittedAt, &o.OverrideReason, &o.CancelReason,
 		&o.LastError, &o.LastErrorField, &o.PolledAt, &o.NextPollAt, &o.PollFailures, &o.CreatedBy,
-		&o.CreatedAt, &o.UpdatedAt, &o.ClientName, &o.ProjectName, &o.CommonName)
+		&o.CreatedAt, &o.UpdatedAt, &o.AcmeAccountID, &o.ClientName, &o.ProjectName, &o.CommonName)
 	if err != nil {
 		return nil, err
 	}
@@ -66,12 +66,12 @@ func orderInsert(ctx context.Context, q db.DBTX, in OrderInput, createdBy, repla
 	err := q.QueryRow(ctx, `
 		INSERT INTO orders (requirement_id, csr_id, provider, product, period_years, reg_type,
 			approver_email, admin_contact_id, billing_contact_id, tech_contact_id, server_type,
-			special_instructions, replaces_order_id, created_by)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+			special_instructions, replaces_order_id, created_by, acme_account_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
 		RETURNING id`,
 		in.RequirementID, in.CSRID, in.Provider, in.Product, in.PeriodYears, in.RegType,
 		in.ApproverEmail, db.NullID(in.Contacts.Admin), db.NullID(in.Contacts.Billing), db.NullID(in.Contacts.Tech),
-		in.ServerType, in.SpecialInstructions, db.NullID(replaces), db.NullID(createdBy)).Scan(&id)
+		in.ServerType, in.SpecialInstructions, db.NullID(replaces), db.NullID(createdBy), db.NullID(in.AcmeAccountID)).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("orders: insert order: %w", err)
 	}

@@ -175,7 +175,7 @@ func (s *OrderService) poll(ctx context.Context, actor audit.Actor, id int64) (O
 		}
 		var nextAt *time.Time
 		if !cur.State.Final() {
-			n := now.Add(s.cfg.PollInterval)
+			n := now.Add(s.pollEvery(o.Provider))
 			nextAt = &n
 		}
 		res.State = cur.State
@@ -185,7 +185,7 @@ func (s *OrderService) poll(ctx context.Context, actor audit.Actor, id int64) (O
 		return OrderPollResult{}, fmt.Errorf("orders: record poll of %d: %w", id, err)
 	}
 	res.Done = res.State.Final()
-	res.Next = s.cfg.PollInterval
+	res.Next = s.pollEvery(o.Provider)
 	res.Err = intakeErr
 	if intakeErr != nil {
 		s.log.Warn("certificate intake failed", "order", id, "error", intakeErr.Error())
@@ -200,7 +200,7 @@ func (s *OrderService) poll(ctx context.Context, actor audit.Actor, id int64) (O
 func (s *OrderService) pollFailed(ctx context.Context, o *Order, callErr error) (OrderPollResult, error) {
 	now := s.now()
 	failures := o.PollFailures + 1
-	delay := orderPollDelay(s.cfg.PollInterval, failures)
+	delay := orderPollDelay(s.pollEvery(o.Provider), failures)
 	next := now.Add(delay)
 	limited := rateLimited(callErr)
 	var msg string

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"time"
 
 	"github.com/certportal/certportal/internal/clients"
 	"github.com/certportal/certportal/internal/errs"
@@ -35,6 +36,20 @@ type Provider interface {
 	ApproverChoices(ctx context.Context, commonName, product string) ([]OrderApprover, error)
 }
 
+// OrderChecker is implemented by a provider that checks an order's input
+// against its own records (an ACME account, the CSR's names); its errors are
+// field errors of the order form.
+type OrderChecker interface {
+	CheckOrder(ctx context.Context, in OrderInput, names []string) error
+}
+
+// Explainer is implemented by a provider that says in its own words what a
+// live order waits for (an ACME order: the TXT record to add), replacing the
+// portal's approver-email guidance on the order page and in the API.
+type Explainer interface {
+	Explain(ctx context.Context, o *Order) (blocking, next string)
+}
+
 // ProviderInfo describes a provider.
 type ProviderInfo struct {
 	// Name is what orders.provider holds, e.g. "opensrs".
@@ -47,6 +62,13 @@ type ProviderInfo struct {
 	ByHand bool
 	// Products is the catalogue; empty for a provider ByHand.
 	Products []Product
+	// Automated marks a provider whose CA proves control of the domain by
+	// itself (ACME challenges): its orders need no approver email, contacts
+	// or readiness checklist.
+	Automated bool
+	// PollInterval, when set, is how often its orders are polled instead of
+	// the portal's PollInterval (ACME orders move in seconds).
+	PollInterval time.Duration
 	// Unconfigured says why calls cannot be made now ("" when they can):
 	// orders can still be drafted with the catalogue.
 	Unconfigured string
@@ -166,7 +188,9 @@ type SubmitRequest struct {
 	CSRPEM     string
 	CommonName string
 	ExtraNames []string
-	Contacts   Contacts
+	// Names are every name the CSR asks for, the common name first.
+	Names    []string
+	Contacts Contacts
 }
 
 // FailureKind is how a provider call failed, as the portal acts on it.

@@ -124,6 +124,26 @@ func NewOrderService(pool *pgxpool.Pool, cfg OrderServiceConfig) *OrderService {
 // provider is the registered provider called name, or nil.
 func (s *OrderService) provider(name string) Provider { return s.providers[name] }
 
+// firstPoll is how long after a submission its first poll comes: at once
+// for a provider that proves control by itself (an ACME CA has the
+// challenges ready in a second), the poll interval otherwise.
+func (s *OrderService) firstPoll(name string) time.Duration {
+	if p := s.provider(name); p != nil && p.Info().Automated {
+		return 0
+	}
+	return s.pollEvery(name)
+}
+
+// pollEvery is how often orders of provider name are polled.
+func (s *OrderService) pollEvery(name string) time.Duration {
+	if p := s.provider(name); p != nil {
+		if d := p.Info().PollInterval; d > 0 {
+			return d
+		}
+	}
+	return s.cfg.PollInterval
+}
+
 // Providers describes the registered providers, the default first.
 func (s *OrderService) Providers() []ProviderInfo {
 	out := make([]ProviderInfo, 0, len(s.names))
@@ -187,7 +207,13 @@ func (s *OrderService) Get(ctx context.Context, id int64) (*OrderDetail, error) 
 			admin = c.NameAndEmail()
 		}
 	}
-	return s.detail(o, hist, replaced, admin), nil
+	d := s.detail(o, hist, replaced, admin)
+	if ex, ok := s.provider(o.Provider).(Explainer); ok && o.State.AtProvider() {
+		if blocking, next := ex.Explain(ctx, o); blocking != "" {
+			d.Blocking, d.NextAction = blocking, next
+		}
+	}
+	return d, nil
 }
 
 func (s *OrderService) detail(o *Order, hist []OrderHistory, replaced []int64, admin string) *OrderDetail {

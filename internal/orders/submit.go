@@ -60,16 +60,20 @@ func (s *OrderService) Submit(ctx context.Context, actor audit.Actor, id int64, 
 	if err := s.checkSubmittable(o, in); err != nil {
 		return nil, err
 	}
-	report, err := s.Readiness(ctx, o.RequirementID, o.PeriodYears)
-	if err != nil {
-		return nil, err
-	}
-	if !report.Ready && in.OverrideReason == "" {
-		return nil, &OrderNotReadyError{Report: report}
-	}
 	prov, err := s.callable(o.Provider)
 	if err != nil {
 		return nil, err
+	}
+	// A CA that proves control of the domain itself (ACME) checks none of
+	// the readiness checklist: contacts, standing and WHOIS play no part.
+	report := verify.Report{Ready: true}
+	if !prov.Info().Automated {
+		if report, err = s.Readiness(ctx, o.RequirementID, o.PeriodYears); err != nil {
+			return nil, err
+		}
+	}
+	if !report.Ready && in.OverrideReason == "" {
+		return nil, &OrderNotReadyError{Report: report}
 	}
 	req := SubmitRequest{Order: o}
 	var contactSet []byte
@@ -173,7 +177,7 @@ func (s *OrderService) finishSubmit(ctx context.Context, actor audit.Actor, id i
 				t.To = OrderPending
 				o.ProviderOrderID = providerID
 				o.SubmittedAt = &now
-				next := now.Add(s.cfg.PollInterval)
+				next := now.Add(s.firstPoll(o.Provider))
 				o.NextPollAt = &next
 				t.Note = "accepted by the provider"
 				if providerID != "" {

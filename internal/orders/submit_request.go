@@ -2,6 +2,7 @@ package orders
 
 import (
 	"context"
+	"slices"
 	"strings"
 
 	"github.com/certportal/certportal/internal/clients"
@@ -26,6 +27,18 @@ func extraNames(csr *OrderCSR) []string {
 		}
 	}
 	return extra
+}
+
+// csrNames are every name a CSR asks for: its common name and its SANs,
+// each once (a wildcard's base name stays: an ACME CA orders it apart).
+func csrNames(csr *OrderCSR) []string {
+	names := []string{csr.CommonName}
+	for _, san := range csr.SANs {
+		if !slices.ContainsFunc(names, func(n string) bool { return strings.EqualFold(n, san) }) {
+			names = append(names, san)
+		}
+	}
+	return names
 }
 
 // buildSubmit assembles what the provider receives from the order, the
@@ -86,7 +99,7 @@ func (s *OrderService) buildSubmit(ctx context.Context, o *Order) (SubmitRequest
 	} else if agency != nil {
 		cs.Billing = agencyContact(agency)
 	}
-	return SubmitRequest{Order: o, CSRPEM: csr.PEM, CommonName: csr.CommonName, ExtraNames: extraNames(csr), Contacts: cs}, nil
+	return SubmitRequest{Order: o, CSRPEM: csr.PEM, CommonName: csr.CommonName, ExtraNames: extraNames(csr), Names: csrNames(csr), Contacts: cs}, nil
 }
 
 func agencyContact(a *clients.AgencyBillingContact) Contact {

@@ -26,6 +26,7 @@ import (
 	"github.com/certportal/certportal/internal/opensrs"
 	"github.com/certportal/certportal/internal/orders"
 	"github.com/certportal/certportal/internal/projects"
+	"github.com/certportal/certportal/internal/providers/acmeprovider"
 	"github.com/certportal/certportal/internal/providers/manual"
 	"github.com/certportal/certportal/internal/providers/opensrsprovider"
 	"github.com/certportal/certportal/internal/ssllabs"
@@ -115,7 +116,7 @@ func New(pool *pgxpool.Pool, cfg Config) *Set {
 	s.Orders = orders.NewOrderService(pool, orders.OrderServiceConfig{
 		Clients:       s.Clients,
 		Projects:      s.Projects,
-		Providers:     providers(cfg),
+		Providers:     providers(cfg, s.ACME),
 		Readiness:     s.Projects,
 		Intake:        s.Certs,
 		Calendar:      cal,
@@ -162,9 +163,10 @@ func New(pool *pgxpool.Pool, cfg Config) *Set {
 // providers registers the certificate providers orders can be placed with,
 // by name; the first is the default of an order that names none. Adding a
 // provider is its adapter package plus one line here.
-func providers(cfg Config) []orders.Provider {
+func providers(cfg Config, acmeSvc *acme.Service) []orders.Provider {
 	return []orders.Provider{
 		opensrsprovider.New(cfg.OpenSRS),
 		manual.New(),
+		acmeprovider.New(acmeSvc),
 	}
 }

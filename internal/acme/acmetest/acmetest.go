@@ -63,6 +63,8 @@ type CA struct {
 	TLSRootsPEM []byte
 	// Client trusts TLSRootsPEM.
 	Client *http.Client
+
+	pebble *exec.Cmd
 }
 
 // Binary finds a Pebble command in PATH or in $(go env GOPATH)/bin.
@@ -124,7 +126,8 @@ func Start(t testing.TB, opts Options) *CA {
 	if err := writeConfig(cfgPath, dir, acmePort, mgmtPort, opts); err != nil {
 		t.Fatal(err)
 	}
-	start(t, exec.Command(pebble, "-config", cfgPath, "-dnsserver", ca.DNSAddr),
+	ca.pebble = exec.Command(pebble, "-config", cfgPath, "-dnsserver", ca.DNSAddr)
+	start(t, ca.pebble,
 		[]string{"PEBBLE_VA_NOSLEEP=1", "PEBBLE_VA_ALWAYS_VALID=0", "PEBBLE_WFE_NONCEREJECT=0", "PEBBLE_AUTHZREUSE=0"})
 	waitFor(t, "pebble", func() error {
 		resp, err := ca.Client.Get(ca.DirectoryURL)
@@ -139,6 +142,10 @@ func Start(t testing.TB, opts Options) *CA {
 	})
 	return ca
 }
+
+// StopPebble stops the CA (the DNS server stays): the CA becomes
+// unreachable.
+func (ca *CA) StopPebble() { _ = ca.pebble.Process.Kill() }
 
 // FreePort is a loopback TCP port free right now.
 func FreePort(t testing.TB) int {
