@@ -14,15 +14,13 @@ import (
 	"github.com/certportal/certportal/internal/services"
 )
 
-// setupACME is setup with the ACME service trusting ca's HTTPS and checking
-// TXT records at its DNS server.
-func setupACME(t *testing.T, ca *acmetest.CA) *testBundle {
+// acmePagesSetup is setup with the ACME service trusting ca's HTTPS and
+// checking TXT records at its DNS server.
+func acmePagesSetup(t *testing.T, ca *acmetest.CA) *testBundle {
 	t.Helper()
 	roots := x509.NewCertPool()
 	roots.AppendCertsFromPEM(ca.TLSRootsPEM)
-	return setupWithConfig(t, func(c *services.Config) {
-		c.ACME = acme.Config{Roots: roots, Resolvers: []string{ca.DNSAddr}}
-	})
+	return setupWithConfig(t, services.Config{ACME: acme.Config{Roots: roots, Resolvers: []string{ca.DNSAddr}}}, "")
 }
 
 // as is a browser signed in as a new user holding roles.
@@ -133,7 +131,7 @@ func TestTheACMEAccountFormShowsEachRefusalAtItsFieldKeepingValuesButNeverTheHMA
 func TestAnACMEAccountRegisteredAtPebbleRedirectsWithAFlashAndIsListed(t *testing.T) {
 	t.Parallel()
 	ca := acmetest.Start(t, acmetest.Options{EABKeys: map[string]string{"kid-1": "zWNDZM6eQGHWpSRTPal5eIUYFTu7EajVIoguysqZ9wG44nMEtx3MUAsUDkMTQ12W"}})
-	b := setupACME(t, ca)
+	b := acmePagesSetup(t, ca)
 	admin := b.as("admin@agency.com", accounts.RoleAdmin)
 	admin.get("/admin/acme")
 	form := url.Values{"name": {"Pebble"}, "directory_url": {"other"}, "directory_url_other": {ca.DirectoryURL},
@@ -180,7 +178,7 @@ func TestTheAccountFormLinksTheChosenCAsTermsWhenTheyAreNotAgreedYet(t *testing.
 	t.Cleanup(ts.Close)
 	roots := x509.NewCertPool()
 	roots.AddCert(ts.Certificate())
-	b := setupWithConfig(t, func(c *services.Config) { c.ACME = acme.Config{Roots: roots} })
+	b := setupWithConfig(t, services.Config{ACME: acme.Config{Roots: roots}}, "")
 	admin := b.as("admin@agency.com", accounts.RoleAdmin)
 	admin.get("/admin/acme")
 	resp, body := admin.post("/admin/acme/accounts", url.Values{"name": {"CA"}, "directory_url": {"other"},

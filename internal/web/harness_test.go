@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -73,11 +74,12 @@ func setupWithHashing(t *testing.T, hashing *accounts.HashLimiter) *testBundle {
 
 func setupWithLookupAndHashing(t *testing.T, lookup *verify.Lookup, hashing *accounts.HashLimiter) *testBundle {
 	t.Helper()
-	return setupWithConfig(t, func(c *services.Config) { c.Lookup, c.Hashing = lookup, hashing })
+	return setupWithConfig(t, services.Config{Lookup: lookup, Hashing: hashing}, "")
 }
 
-// setupWithConfig is setup with the services' configuration adjusted first.
-func setupWithConfig(t *testing.T, adjust func(*services.Config)) *testBundle {
+// setupWithConfig is setup with the services configured by cfg (its key
+// store, logger and clock are the test's), listening on addr ("" any port).
+func setupWithConfig(t *testing.T, cfg services.Config, addr string) *testBundle {
 	t.Helper()
 	pool := pgtest.Pool(t)
 	logBuf := &syncBuffer{}
@@ -85,12 +87,20 @@ func setupWithConfig(t *testing.T, adjust func(*services.Config)) *testBundle {
 	// The same wiring as internal/app. No provider: manual orders only. The
 	// readiness rules read today from the test's clock.
 	clock := &testClock{}
-	cfg := services.Config{Keys: testMasterKeys(t), Logger: log, Now: clock.Now}
-	adjust(&cfg)
+	cfg.Keys, cfg.Logger, cfg.Now = testMasterKeys(t), log, clock.Now
 	svc := services.New(pool, cfg)
 	acc := svc.Accounts
 	srv := New(Config{Env: "test", Now: clock.Now}, Deps{Pool: pool, Logger: log, Services: svc})
-	ts := httptest.NewServer(srv.Handler())
+	ts := httptest.NewUnstartedServer(srv.Handler())
+	if addr != "" {
+		l, err := net.Listen("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ts.Listener.Close()
+		ts.Listener = l
+	}
+	ts.Start()
 	t.Cleanup(func() {
 		ts.Close()
 		_ = srv.Close(context.Background())

@@ -76,14 +76,13 @@ type Server struct {
 	// Orders and providers.
 	orders         *orders.OrderService
 	orderSimulator OrderSimulator
-	// ACME accounts, challenge methods, ACME certificates.
-	acme *acme.Service
 
 	// Renewals, reminders and notifications.
 	lifecycle *lifecycle.Service
 	notify    *notify.Notifier
 	// Installs, their checks and the staging gate.
 	installs *installs.Service
+	acme     *acme.Service
 
 	routes  []route
 	handler http.Handler
@@ -117,13 +116,14 @@ func New(cfg Config, d Deps) *Server {
 		// Orders and providers.
 		orders:         d.Services.Orders,
 		orderSimulator: d.OrderSimulator,
-		acme:           d.Services.ACME,
 
 		// Renewals, reminders and notifications.
 		lifecycle: d.Services.Lifecycle,
 		notify:    d.Services.Notify,
 		// Installs, their checks and the staging gate.
 		installs: d.Services.Installs,
+		// ACME accounts, DNS credentials, challenges, revocation.
+		acme: d.Services.ACME,
 	}
 
 	// pgxstore's own cleanup goroutine races with its StopCleanup and logs with the
