@@ -76,7 +76,9 @@ type ACMEChallengeRow struct {
 
 // ACMEOrderCard is the ACME part of an order's page.
 type ACMEOrderCard struct {
-	Account    string
+	Account string
+	// Status is the CA's word for the order ("" before it is placed).
+	Status     string
 	Challenges []ACMEChallengeRow
 	// Problem is the CA's error when a challenge or the order failed.
 	Problem string
@@ -100,4 +102,16 @@ type ACMERevokeView struct {
 	CommonName    string
 	Reasons       []Option
 	Form          Form
+}
+
+// ACMEOrderFields are the order form's ACME part, shown when the provider
+// is acme.
+type ACMEOrderFields struct {
+	// Accounts are the accounts that fit the requirement's names.
+	Accounts []Option
+	// Unfit says why accounts were left out ("" when none was).
+	Unfit     string
+	Wildcards []string
+	// CanAddAccount links the ACME accounts page (admins).
+	CanAddAccount bool
 }
