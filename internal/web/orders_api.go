@@ -52,6 +52,7 @@ type orderCreateRequest struct {
 	} `json:"contacts"`
 	ServerType          string `json:"server_type"`
 	SpecialInstructions string `json:"special_instructions"`
+	AcmeAccountID       FlexID `json:"acme_account_id"`
 }
 
 func (s *Server) apiOrderCreate(w http.ResponseWriter, r *http.Request) {
@@ -86,7 +87,7 @@ func (s *Server) apiOrderUpdate(w http.ResponseWriter, r *http.Request) {
 	cur := d.Input()
 	req := orderCreateRequest{RequirementID: FlexID(cur.RequirementID), CSRID: FlexID(cur.CSRID), Provider: cur.Provider,
 		Product: cur.Product, PeriodYears: cur.PeriodYears, RegType: cur.RegType, ApproverEmail: cur.ApproverEmail,
-		ServerType: cur.ServerType, SpecialInstructions: cur.SpecialInstructions}
+		ServerType: cur.ServerType, SpecialInstructions: cur.SpecialInstructions, AcmeAccountID: FlexID(cur.AcmeAccountID)}
 	req.Contacts.Admin, req.Contacts.Billing, req.Contacts.Tech = FlexID(cur.Contacts.Admin), FlexID(cur.Contacts.Billing), FlexID(cur.Contacts.Tech)
 	if err := decodeJSON(r, &req); err != nil {
 		s.fail(w, r, err)
@@ -104,7 +105,7 @@ func (req orderCreateRequest) input() orders.OrderInput {
 		RequirementID: int64(req.RequirementID), CSRID: int64(req.CSRID), Provider: req.Provider, Product: req.Product,
 		PeriodYears: req.PeriodYears, RegType: req.RegType, ApproverEmail: req.ApproverEmail,
 		Contacts:   orders.OrderRefs{Admin: int64(req.Contacts.Admin), Billing: int64(req.Contacts.Billing), Tech: int64(req.Contacts.Tech)},
-		ServerType: req.ServerType, SpecialInstructions: req.SpecialInstructions,
+		ServerType: req.ServerType, SpecialInstructions: req.SpecialInstructions, AcmeAccountID: int64(req.AcmeAccountID),
 	}
 }
 

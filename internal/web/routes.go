@@ -88,6 +88,7 @@ func (s *Server) routeTable() []route {
 	rs = append(rs, s.installRoutes()...)
 	rs = append(rs, s.statusRoutes()...)
 	rs = append(rs, s.calendarRoutes()...)
+	rs = append(rs, s.acmeRoutes()...)
 	return rs
 }
 
@@ -157,8 +158,9 @@ func (s *Server) buildRouter() http.Handler {
 		switch {
 		case rt.isAPI():
 			h = s.apiAuth(rt.access, h)
-		case rt.pattern == "/static/*" || rt.pattern == "/healthz":
-			// No session: these must stay cheap and cookie-free.
+		case rt.pattern == "/static/*" || rt.pattern == "/healthz" || strings.HasPrefix(rt.pattern, "/.well-known/"):
+			// No session: these must stay cheap and cookie-free (the CA
+			// fetches HTTP-01 tokens).
 		default:
 			h = oneResponse(s.sessions.LoadAndSave(s.markSession(s.pageAuth(rt.access, s.checkCSRF(h)))))
 		}

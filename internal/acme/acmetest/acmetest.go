@@ -116,7 +116,7 @@ func Start(t testing.TB, opts Options) *CA {
 	ca.Client = &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
 
 	start(t, exec.Command(challsrv, "-http01", "", "-https01", "", "-tlsalpn01", "", "-doh", "",
-		"-dnsserver", ca.DNSAddr, "-management", fmt.Sprintf("127.0.0.1:%d", challPort)), nil)
+		"-defaultIPv6", "", "-dnsserver", ca.DNSAddr, "-management", fmt.Sprintf("127.0.0.1:%d", challPort)), nil)
 	waitFor(t, "pebble-challtestsrv", func() error {
 		_, err := http.Get(ca.ChallSrvURL + "/")
 		return err
