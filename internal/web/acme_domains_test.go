@@ -101,7 +101,7 @@ func TestSettingAChallengeMethodRefusesAtTheFieldAndListsOnlyTheKeyNames(t *test
 func TestTheDNSCredentialsTestButtonSaysWhetherARecordCouldBeMadeAndSeen(t *testing.T) {
 	t.Parallel()
 	ca := acmetest.Start(t, acmetest.Options{})
-	b := acmePagesSetup(t, ca)
+	b := setupACME(t, ca, 0)
 	admin := b.as("admin@agency.com", accounts.RoleAdmin)
 	admin.get("/acme/domains")
 	for domain, form := range map[string]url.Values{

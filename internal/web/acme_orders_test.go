@@ -64,7 +64,7 @@ var optionRe = regexp.MustCompile(`<select id="acme_account_id"[^>]*>(.*?)</sele
 func TestTheOrderFormOffersOnlyTheACMEAccountsThatFitWithTheWildcardAndCSRNotes(t *testing.T) {
 	t.Parallel()
 	ca := acmetest.Start(t, acmetest.Options{})
-	b := acmePagesSetup(t, ca)
+	b := setupACME(t, ca, 0)
 	admin := b.as("admin@agency.com", accounts.RoleAdmin)
 	public := b.acmeAccountAt(admin, ca, "Public CA", false)
 	private := b.acmeAccountAt(admin, ca, "Private CA", true)
@@ -117,7 +117,7 @@ func TestTheOrderFormOffersOnlyTheACMEAccountsThatFitWithTheWildcardAndCSRNotes(
 func TestAnACMEOrderFromTheFormShowsItsManualTXTRecordThenTheCAsRefusal(t *testing.T) {
 	t.Parallel()
 	ca := acmetest.Start(t, acmetest.Options{})
-	b := acmePagesSetup(t, ca)
+	b := setupACME(t, ca, 0)
 	admin := b.as("admin@agency.com", accounts.RoleAdmin)
 	acct := b.acmeAccountAt(admin, ca, "Pebble", true)
 	po := b.as("po@agency.com", accounts.RolePO)

@@ -14,15 +14,6 @@ import (
 	"github.com/certportal/certportal/internal/services"
 )
 
-// acmePagesSetup is setup with the ACME service trusting ca's HTTPS and
-// checking TXT records at its DNS server.
-func acmePagesSetup(t *testing.T, ca *acmetest.CA) *testBundle {
-	t.Helper()
-	roots := x509.NewCertPool()
-	roots.AppendCertsFromPEM(ca.TLSRootsPEM)
-	return setupWithConfig(t, services.Config{ACME: acme.Config{Roots: roots, Resolvers: []string{ca.DNSAddr}}}, "")
-}
-
 // as is a browser signed in as a new user holding roles.
 func (b *testBundle) as(email string, roles ...accounts.Role) *browser {
 	b.t.Helper()
@@ -131,7 +122,7 @@ func TestTheACMEAccountFormShowsEachRefusalAtItsFieldKeepingValuesButNeverTheHMA
 func TestAnACMEAccountRegisteredAtPebbleRedirectsWithAFlashAndIsListed(t *testing.T) {
 	t.Parallel()
 	ca := acmetest.Start(t, acmetest.Options{EABKeys: map[string]string{"kid-1": "zWNDZM6eQGHWpSRTPal5eIUYFTu7EajVIoguysqZ9wG44nMEtx3MUAsUDkMTQ12W"}})
-	b := acmePagesSetup(t, ca)
+	b := setupACME(t, ca, 0)
 	admin := b.as("admin@agency.com", accounts.RoleAdmin)
 	admin.get("/admin/acme")
 	form := url.Values{"name": {"Pebble"}, "directory_url": {"other"}, "directory_url_other": {ca.DirectoryURL},
