@@ -4,7 +4,8 @@ import "github.com/certportal/certportal/internal/accounts"
 
 // acmePageRoutes are the ACME pages' part of the route table (see
 // routeTable): admins register ACME accounts; POs (and admins) set how
-// their clients' domains prove control.
+// their clients' domains prove control and revoke ACME certificates (after
+// typing their password again, as other destructive actions).
 func (s *Server) acmePageRoutes() []route {
 	admin := only(accounts.RoleAdmin)
 	owners := only(accounts.RolePO)
@@ -14,5 +15,7 @@ func (s *Server) acmePageRoutes() []route {
 		{"GET", "/acme/domains", owners, s.acmeDomains},
 		{"POST", "/acme/domains", owners, s.acmeDomainSetPost},
 		{"POST", "/acme/domains/{domain}/test", owners, s.acmeDomainTestPost},
+		{"GET", "/certificates/{id}/revoke", owners, s.certificateRevoke},
+		{"POST", "/certificates/{id}/revoke", owners, s.certificateRevokePost},
 	}
 }

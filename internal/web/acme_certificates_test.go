@@ -1,0 +1,116 @@
+package web
+
+import (
+	"crypto/x509"
+	"encoding/pem"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/certportal/certportal/internal/accounts"
+	"github.com/certportal/certportal/internal/acme/acmetest"
+)
+
+// acmeIssued issues a certificate for host at ca through the pages (DNS-01
+// through the exec provider) and returns its id.
+func (b *testBundle) acmeIssued(ca *acmetest.CA, admin, po *browser, host string) int64 {
+	b.t.Helper()
+	acct := b.acmeAccountAt(admin, ca, "Pebble", true)
+	admin.get("/acme/domains")
+	if resp, body := admin.post("/acme/domains", url.Values{"domain": {host}, "provider": {"exec"},
+		"values.EXEC_PATH": {ca.ExecProviderScript(b.t)}}); resp.StatusCode != http.StatusSeeOther {
+		b.t.Fatalf("set exec: %d\n%s", resp.StatusCode, body)
+	}
+	reqID := b.dvRequirement(host)
+	csrID := b.csrFor(b.token(b.user("po-api@agency.com", accounts.RolePO)), reqID, host)
+	po.get(fmt.Sprintf("/orders/new?requirement_id=%d&provider=acme", reqID))
+	resp, body := po.post("/orders", url.Values{"requirement_id": {strconv.FormatInt(reqID, 10)}, "provider": {"acme"},
+		"product": {"acme-dv"}, "period_years": {"1"}, "csr_id": {csrID}, "acme_account_id": {acct}})
+	if resp.StatusCode != http.StatusSeeOther {
+		b.t.Fatalf("order: %d\n%s", resp.StatusCode, body)
+	}
+	orderPath := resp.Header.Get("Location")
+	po.post(orderPath+"/submit", nil)
+	refreshUntil(b.t, po, orderPath, `data-testid="certificate-link"`)
+	var certID int64
+	if err := b.srv.pool.QueryRow(b.t.Context(), `SELECT certificate_id FROM orders WHERE id = $1`,
+		strings.TrimPrefix(orderPath, "/orders/")).Scan(&certID); err != nil {
+		b.t.Fatal(err)
+	}
+	return certID
+}
+
+func TestAnACMECertificatesPageShowsItsRenewalAndRevokesAfterReauthWithAReason(t *testing.T) {
+	t.Parallel()
+	ca := acmetest.Start(t, acmetest.Options{})
+	b := setupACME(t, ca, 0)
+	admin := b.as("admin@agency.com", accounts.RoleAdmin)
+	po := b.as("po@agency.com", accounts.RolePO)
+	id := b.acmeIssued(ca, admin, po, "rev.test")
+	certPath := fmt.Sprintf("/certificates/%d", id)
+
+	_, page := po.get(certPath)
+	wantIn(t, "certificate page", page, `data-testid="acme-certificate"`, `data-testid="acme-renew-at"`, "Renews by itself at",
+		`href="`+certPath+`/revoke"`)
+	engineer := b.as("eng@agency.com", accounts.RoleEngineer)
+	if _, page := engineer.get(certPath); strings.Contains(page, "acme-revoke-link") {
+		t.Error("an engineer, who may not revoke, is offered the revoke link")
+	}
+	if resp, _ := engineer.get(certPath + "/revoke"); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("engineer GET revoke: status %d, want 403", resp.StatusCode)
+	}
+
+	// The confirm step asks for the password first (the sign-in is past
+	// the re-authentication window), then a reason.
+	b.clock.Advance(reauthWindow + time.Minute)
+	resp, _ := po.get(certPath + "/revoke")
+	if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, "/reauth?") {
+		t.Fatalf("revoke without a recent sign-in: %d to %q, want 303 to /reauth", resp.StatusCode, loc)
+	}
+	if resp, _ := po.post(certPath+"/revoke", url.Values{"reason": {"superseded"}}); !strings.HasPrefix(resp.Header.Get("Location"), "/reauth?") {
+		t.Fatalf("revoke POST without a recent sign-in went to %q, want /reauth", resp.Header.Get("Location"))
+	}
+	po.get("/reauth")
+	if resp, body := po.post("/reauth", url.Values{"password": {testPassword}, "next": {certPath + "/revoke"}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("reauth: %d\n%s", resp.StatusCode, body)
+	}
+	resp, page = po.get(certPath + "/revoke")
+	wantStatus(t, "revoke page", resp, http.StatusOK, page)
+	wantIn(t, "revoke page", page, `<label for="reason">`, `value="keyCompromise"`, `value="superseded"`, `value="cessationOfOperation"`, "cannot be undone")
+
+	resp, page = po.post(certPath+"/revoke", url.Values{"reason": {"because"}})
+	wantStatus(t, "a bad reason", resp, http.StatusUnprocessableEntity, page)
+	wantIn(t, "a bad reason", page, `data-testid="error-reason"`)
+
+	resp, page = po.post(certPath+"/revoke", url.Values{"reason": {"superseded"}})
+	wantStatus(t, "revoke", resp, http.StatusSeeOther, page)
+	if loc := resp.Header.Get("Location"); loc != certPath {
+		t.Fatalf("revoke redirects to %q, want %s", loc, certPath)
+	}
+	_, page = po.get(certPath)
+	wantIn(t, "after revoking", page, `class="flash flash-ok"`, `data-testid="acme-revoked"`, "(superseded)")
+	if strings.Contains(page, "acme-revoke-link") {
+		t.Error("a revoked certificate still offers to revoke it")
+	}
+	var leafPEM string
+	if err := b.srv.pool.QueryRow(t.Context(), `SELECT leaf_pem FROM certificates WHERE id = $1`, id).Scan(&leafPEM); err != nil {
+		t.Fatal(err)
+	}
+	block, _ := pem.Decode([]byte(leafPEM))
+	leaf, err := x509.ParseCertificate(block.Bytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := ca.Status(t, leaf.SerialNumber); st.Status != "Revoked" || st.Reason != 4 {
+		t.Fatalf("Pebble says %+v, want revoked for superseded (4)", st)
+	}
+	// Opening the revoke page again says it is done.
+	resp, _ = po.get(certPath + "/revoke")
+	if resp.Header.Get("Location") != certPath {
+		t.Errorf("revoke page of a revoked certificate: %d to %q, want back to the certificate", resp.StatusCode, resp.Header.Get("Location"))
+	}
+}
