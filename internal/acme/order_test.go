@@ -8,7 +8,6 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -30,23 +29,6 @@ func newCSR(t testing.TB, names ...string) string {
 		t.Fatal(err)
 	}
 	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE REQUEST", Bytes: der}))
-}
-
-// execScript is a lego exec provider program that publishes through
-// challtestsrv's management API.
-func execScript(t testing.TB, ca *acmetest.CA) string {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), "dns.sh")
-	script := fmt.Sprintf(`#!/bin/sh
-case "$1" in
-present) curl -sf -d "{\"host\":\"$2\",\"value\":\"$3\"}" %[1]s/set-txt ;;
-cleanup) curl -sf -d "{\"host\":\"$2\"}" %[1]s/clear-txt ;;
-esac
-`, ca.ChallSrvURL)
-	if err := os.WriteFile(path, []byte(script), 0o700); err != nil {
-		t.Fatal(err)
-	}
-	return path
 }
 
 // account creates an account at ca, marked as a private CA.
@@ -112,7 +94,7 @@ func TestDNS01IssuanceThroughTheExecProviderStoresAVerifiableCertificate(t *test
 	a := b.account(t, ca)
 	ctx := context.Background()
 	if _, err := b.svc.SetDNSCredentials(ctx, b.actor, "shop.test", acme.DNSCredentialsInput{
-		Provider: "exec", Values: map[string]string{"EXEC_PATH": execScript(t, ca)}, ByAdmin: true}); err != nil {
+		Provider: "exec", Values: map[string]string{"EXEC_PATH": ca.ExecProviderScript(t)}, ByAdmin: true}); err != nil {
 		t.Fatal(err)
 	}
 	tests := []struct {

@@ -6,51 +6,38 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/certportal/certportal/internal/accounts"
-	"github.com/certportal/certportal/internal/acme/acmetest"
 )
 
-// acmeIssued issues a certificate for host at ca through the pages (DNS-01
-// through the exec provider) and returns its id.
-func (b *testBundle) acmeIssued(ca *acmetest.CA, admin, po *browser, host string) int64 {
-	b.t.Helper()
-	acct := b.acmeAccountAt(admin, ca, "Pebble", true)
-	admin.get("/acme/domains")
-	if resp, body := admin.post("/acme/domains", url.Values{"domain": {host}, "provider": {"exec"},
-		"values.EXEC_PATH": {ca.ExecProviderScript(b.t)}}); resp.StatusCode != http.StatusSeeOther {
-		b.t.Fatalf("set exec: %d\n%s", resp.StatusCode, body)
+// issued issues a certificate for host through the pages (DNS-01 through
+// the exec provider) and returns its id.
+func (f *acmeFixture) issued(host string) int64 {
+	f.t.Helper()
+	f.admin.get("/acme/domains")
+	if resp, body := f.admin.post("/acme/domains", url.Values{"domain": {host}, "provider": {"exec"},
+		"values.EXEC_PATH": {f.ca.ExecProviderScript(f.t)}}); resp.StatusCode != http.StatusSeeOther {
+		f.t.Fatalf("set exec: %d\n%s", resp.StatusCode, body)
 	}
-	reqID := b.dvRequirement(host)
-	csrID := b.csrFor(b.token(b.user("po-api@agency.com", accounts.RolePO)), reqID, host)
-	po.get(fmt.Sprintf("/orders/new?requirement_id=%d&provider=acme", reqID))
-	resp, body := po.post("/orders", url.Values{"requirement_id": {strconv.FormatInt(reqID, 10)}, "provider": {"acme"},
-		"product": {"acme-dv"}, "period_years": {"1"}, "csr_id": {csrID}, "acme_account_id": {acct}})
-	if resp.StatusCode != http.StatusSeeOther {
-		b.t.Fatalf("order: %d\n%s", resp.StatusCode, body)
-	}
-	orderPath := resp.Header.Get("Location")
-	po.post(orderPath+"/submit", nil)
-	refreshUntil(b.t, po, orderPath, `data-testid="certificate-link"`)
+	_, form := f.orderForm(host)
+	orderPath := f.placeOrder(form)
+	refreshUntil(f.t, f.po, orderPath, `data-testid="certificate-link"`)
 	var certID int64
-	if err := b.srv.pool.QueryRow(b.t.Context(), `SELECT certificate_id FROM orders WHERE id = $1`,
+	if err := f.srv.pool.QueryRow(f.t.Context(), `SELECT certificate_id FROM orders WHERE id = $1`,
 		strings.TrimPrefix(orderPath, "/orders/")).Scan(&certID); err != nil {
-		b.t.Fatal(err)
+		f.t.Fatal(err)
 	}
 	return certID
 }
 
 func TestAnACMECertificatesPageShowsItsRenewalAndRevokesAfterReauthWithAReason(t *testing.T) {
 	t.Parallel()
-	ca := acmetest.Start(t, acmetest.Options{})
-	b := setupACME(t, ca, 0)
-	admin := b.as("admin@agency.com", accounts.RoleAdmin)
-	po := b.as("po@agency.com", accounts.RolePO)
-	id := b.acmeIssued(ca, admin, po, "rev.test")
+	f := newACMEFixture(t, "admin@agency.com")
+	b, ca, po := f.testBundle, f.ca, f.po
+	id := f.issued("rev.test")
 	certPath := fmt.Sprintf("/certificates/%d", id)
 
 	_, page := po.get(certPath)

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -35,18 +34,57 @@ func (b *testBundle) acmeAccountAt(admin *browser, ca *acmetest.CA, name string,
 	return strconv.FormatInt(id, 10)
 }
 
-// csrFor makes a CSR for requirement reqID through the API, as po.
-func (b *testBundle) csrFor(token string, reqID int64, names ...string) string {
-	b.t.Helper()
-	sans, _ := json.Marshal(names)
-	resp, body := b.api("POST", fmt.Sprintf("/api/v1/requirements/%d/csrs", reqID), token,
-		`{"key_type":"ecdsa-p256","common_name":"`+strings.TrimPrefix(names[0], "*.")+`","sans":`+string(sans)+`}`)
+// acmeFixture is a portal trusting a Pebble CA, with an admin, a PO and an
+// account at the CA marked as a private one, registered through the page.
+type acmeFixture struct {
+	*testBundle
+	ca        *acmetest.CA
+	admin, po *browser
+	poToken   string
+	account   string
+}
+
+func newACMEFixture(t *testing.T, adminEmail string) *acmeFixture {
+	t.Helper()
+	ca := acmetest.Start(t, acmetest.Options{})
+	b := setupACME(t, ca, 0)
+	f := &acmeFixture{testBundle: b, ca: ca, admin: b.as(adminEmail, accounts.RoleAdmin), po: b.as("po@agency.com", accounts.RolePO),
+		poToken: b.token(b.user("po-api@agency.com", accounts.RolePO))}
+	f.account = b.acmeAccountAt(f.admin, ca, "Pebble", true)
+	return f
+}
+
+// orderForm is a DV requirement for host with a CSR, and the ACME order
+// form's values for it; newPath is the form's address.
+func (f *acmeFixture) orderForm(host string) (newPath string, form url.Values) {
+	f.t.Helper()
+	reqID := f.dvRequirement(host)
+	resp, body := f.api("POST", fmt.Sprintf("/api/v1/requirements/%d/csrs", reqID), f.poToken,
+		`{"key_type":"ecdsa-p256","common_name":"`+host+`","sans":["`+host+`"]}`)
 	if resp.StatusCode != http.StatusCreated {
-		b.t.Fatalf("CSR: %d %s", resp.StatusCode, body)
+		f.t.Fatalf("CSR: %d %s", resp.StatusCode, body)
 	}
 	var csr struct{ ID int64 }
-	decodeInto(b.t, body, &csr)
-	return strconv.FormatInt(csr.ID, 10)
+	decodeInto(f.t, body, &csr)
+	newPath = fmt.Sprintf("/orders/new?requirement_id=%d&provider=acme", reqID)
+	f.po.get(newPath)
+	return newPath, url.Values{"requirement_id": {strconv.FormatInt(reqID, 10)}, "provider": {"acme"}, "product": {"acme-dv"},
+		"period_years": {"1"}, "csr_id": {strconv.FormatInt(csr.ID, 10)}, "acme_account_id": {f.account}}
+}
+
+// placeOrder saves form as a draft through the page, submits it and
+// returns the order's address.
+func (f *acmeFixture) placeOrder(form url.Values) string {
+	f.t.Helper()
+	resp, body := f.po.post("/orders", form)
+	if resp.StatusCode != http.StatusSeeOther {
+		f.t.Fatalf("order: %d\n%s", resp.StatusCode, body)
+	}
+	orderPath := resp.Header.Get("Location")
+	if resp, body := f.po.post(orderPath+"/submit", nil); resp.StatusCode != http.StatusSeeOther {
+		f.t.Fatalf("submit: %d\n%s", resp.StatusCode, body)
+	}
+	return orderPath
 }
 
 // dvRequirement is a domain-validated requirement for hostnames.
@@ -63,12 +101,9 @@ var optionRe = regexp.MustCompile(`<select id="acme_account_id"[^>]*>(.*?)</sele
 
 func TestTheOrderFormOffersOnlyTheACMEAccountsThatFitWithTheWildcardAndCSRNotes(t *testing.T) {
 	t.Parallel()
-	ca := acmetest.Start(t, acmetest.Options{})
-	b := setupACME(t, ca, 0)
-	admin := b.as("admin@agency.com", accounts.RoleAdmin)
-	public := b.acmeAccountAt(admin, ca, "Public CA", false)
-	private := b.acmeAccountAt(admin, ca, "Private CA", true)
-	po := b.as("po@agency.com", accounts.RolePO)
+	f := newACMEFixture(t, "admin@agency.com")
+	b, po, private := f.testBundle, f.po, f.account
+	public := b.acmeAccountAt(f.admin, f.ca, "Public CA", false)
 
 	cases := []struct {
 		name      string
@@ -116,12 +151,8 @@ func TestTheOrderFormOffersOnlyTheACMEAccountsThatFitWithTheWildcardAndCSRNotes(
 
 func TestAnACMEOrderFromTheFormShowsItsManualTXTRecordThenTheCAsRefusal(t *testing.T) {
 	t.Parallel()
-	ca := acmetest.Start(t, acmetest.Options{})
-	b := setupACME(t, ca, 0)
-	admin := b.as("admin@agency.com", accounts.RoleAdmin)
-	acct := b.acmeAccountAt(admin, ca, "Pebble", true)
-	po := b.as("po@agency.com", accounts.RolePO)
-	poToken := b.token(b.user("po-api@agency.com", accounts.RolePO))
+	f := newACMEFixture(t, "admin@agency.com")
+	po := f.po
 
 	// http-01 on a host the CA cannot reach fails; the other domain is manual.
 	po.get("/acme/domains")
@@ -131,26 +162,16 @@ func TestAnACMEOrderFromTheFormShowsItsManualTXTRecordThenTheCAsRefusal(t *testi
 	cases := []struct{ name, host string }{{"manual DNS", "www.manual.test"}, {"failing HTTP-01", "www.down.test"}}
 	orderIDs := map[string]string{}
 	for _, c := range cases {
-		reqID := b.dvRequirement(c.host)
-		csrID := b.csrFor(poToken, reqID, c.host)
-		newPath := fmt.Sprintf("/orders/new?requirement_id=%d&provider=acme", reqID)
-		po.get(newPath)
-		form := url.Values{"requirement_id": {strconv.FormatInt(reqID, 10)}, "provider": {"acme"}, "product": {"acme-dv"},
-			"period_years": {"1"}, "csr_id": {csrID}}
+		_, form := f.orderForm(c.host)
+		form.Del("acme_account_id")
 		resp, body := po.post("/orders", form)
 		wantStatus(t, c.name+": no account", resp, http.StatusUnprocessableEntity, body)
 		wantIn(t, c.name+": no account", body, `data-testid="error-acme_account_id"`)
 
-		form.Set("acme_account_id", acct)
-		resp, body = po.post("/orders", form)
-		wantStatus(t, c.name+": with the account", resp, http.StatusSeeOther, body)
-		orderPath := resp.Header.Get("Location")
-		orderIDs[c.name] = orderPath
-		_, page := po.get(orderPath)
-		wantIn(t, c.name+": draft", page, `data-testid="acme-order"`, "Pebble (")
-		if resp, body := po.post(orderPath+"/submit", nil); resp.StatusCode != http.StatusSeeOther {
-			t.Fatalf("%s: submit: %d\n%s", c.name, resp.StatusCode, body)
-		}
+		form.Set("acme_account_id", f.account)
+		orderIDs[c.name] = f.placeOrder(form)
+		_, page := po.get(orderIDs[c.name])
+		wantIn(t, c.name+": placed", page, `data-testid="acme-order"`, "Pebble (")
 	}
 
 	page := refreshUntil(t, po, orderIDs["manual DNS"], `data-testid="acme-txt-value"`)
