@@ -26,18 +26,8 @@ func TestTheChallengeMethodsPageShowsEachProvidersLabelledInputsToPOsOnly(t *tes
 	}
 	_, body = b.as("admin@agency.com", accounts.RoleAdmin).get("/acme/domains")
 	wantIn(t, "admin's page", body, `data-testid="acme-provider-exec"`, `<label for="values.EXEC_PATH">`)
-	for _, role := range []accounts.Role{accounts.RoleEngineer, accounts.RoleAM} {
-		br := b.as(string(role)+"@agency.com", role)
-		if resp, _ := br.get("/acme/domains"); resp.StatusCode != http.StatusForbidden {
-			t.Errorf("GET /acme/domains as %s: status %d, want 403", role, resp.StatusCode)
-		}
-		if resp, _ := br.post("/acme/domains", url.Values{"domain": {"example.com"}, "provider": {"manual"}}); resp.StatusCode != http.StatusForbidden {
-			t.Errorf("POST /acme/domains as %s: status %d, want 403", role, resp.StatusCode)
-		}
-		if resp, _ := br.post("/acme/domains/example.com/test", nil); resp.StatusCode != http.StatusForbidden {
-			t.Errorf("POST /acme/domains/example.com/test as %s: status %d, want 403", role, resp.StatusCode)
-		}
-	}
+	wantForbidden(t, b, []accounts.Role{accounts.RoleEngineer, accounts.RoleAM}, "GET /acme/domains",
+		"POST /acme/domains", "POST /acme/domains/example.com/test")
 }
 
 func TestSettingAChallengeMethodRefusesAtTheFieldAndListsOnlyTheKeyNames(t *testing.T) {
