@@ -95,6 +95,20 @@ func TestAnACMECertificatesPageShowsItsRenewalAndRevokesAfterReauthWithAReason(t
 	if st := ca.Status(t, leaf.SerialNumber); st.Status != "Revoked" || st.Reason != 4 {
 		t.Fatalf("Pebble says %+v, want revoked for superseded (4)", st)
 	}
+	// A certificate the portal did not get through ACME has neither.
+	var other int64
+	if err := b.srv.pool.QueryRow(t.Context(), `INSERT INTO certificates (csr_id, requirement_id, serial, issuer, subject, not_before, not_after,
+		fingerprint_sha256, key_type, public_key_sha256, leaf_pem, source)
+		SELECT csr_id, requirement_id, serial, issuer, subject, not_before, not_after, 'other', key_type, public_key_sha256, leaf_pem, 'upload'
+		FROM certificates WHERE id = $1 RETURNING id`, id).Scan(&other); err != nil {
+		t.Fatal(err)
+	}
+	if _, page := po.get(fmt.Sprintf("/certificates/%d", other)); strings.Contains(page, "acme-certificate") {
+		t.Error("an uploaded certificate shows the ACME card")
+	}
+	if resp, _ := po.get(fmt.Sprintf("/certificates/%d/revoke", other)); resp.StatusCode != http.StatusConflict {
+		t.Errorf("revoke page of an uploaded certificate: %d, want 409", resp.StatusCode)
+	}
 	// Opening the revoke page again says it is done.
 	resp, _ = po.get(certPath + "/revoke")
 	if resp.Header.Get("Location") != certPath {
