@@ -19,7 +19,7 @@ func TestOrderShowsTheAccountEachChallengeAndTheCAsRefusal(t *testing.T) {
 	}
 	cases := []struct {
 		name, host, method, status string
-		txt, problem              bool
+		txt, problem               bool
 	}{
 		{"manual DNS waits for its record", "api.manual.test", acme.MethodManual, "pending", true, false},
 		{"HTTP-01 to a closed port fails", "www.down.test", acme.MethodHTTP01, "invalid", false, true},
