@@ -45,13 +45,13 @@ func TestCreateAccountRegistersAtTheCAAndSealsItsKeys(t *testing.T) {
 			if in.DirectoryURL == "" {
 				in.DirectoryURL = ca.DirectoryURL
 			}
-			a, err := b.svc.CreateAccount(context.Background(), b.actor, in)
+			a, err := b.svc.CreateAccount(context.Background(), b.Actor, in)
 			if tt.field != "" {
 				e, ok := errs.As(err)
 				if !ok || e.Fields[tt.field] == "" {
 					t.Fatalf("err = %v, want a message at %s", err, tt.field)
 				}
-				if n := b.count(t, "acme_accounts"); n != 0 {
+				if n := b.Count(t, "acme_accounts"); n != 0 {
 					t.Fatalf("%d accounts stored after a refusal, want 0", n)
 				}
 				return
@@ -62,7 +62,7 @@ func TestCreateAccountRegistersAtTheCAAndSealsItsKeys(t *testing.T) {
 			if !strings.HasPrefix(a.AccountURL, "https://127.0.0.1:") {
 				t.Fatalf("account URL = %q, want Pebble's", a.AccountURL)
 			}
-			if n := b.count(t, "private_keys"); n != tt.sealedKeys {
+			if n := b.Count(t, "private_keys"); n != tt.sealedKeys {
 				t.Fatalf("%d sealed keys, want %d", n, tt.sealedKeys)
 			}
 			if got, err := b.svc.Accounts(context.Background()); err != nil || len(got) != 1 || got[0].EABKeyID != in.EABKeyID {

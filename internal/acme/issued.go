@@ -30,6 +30,12 @@ type Issued struct {
 	RevokeReason   string     `json:"revoke_reason,omitempty"`
 }
 
+// unfollowed is an ACME order's issued certificate not followed yet.
+type unfollowed struct {
+	CertificateID, AccountID, OrderID int64
+	LeafPEM                           string
+}
+
 // RevokeReasons are the reasons a certificate may be revoked for, with
 // their RFC 5280 codes.
 var RevokeReasons = map[string]uint{"keyCompromise": 1, "superseded": 4, "cessationOfOperation": 5}
@@ -71,7 +77,7 @@ func (s *Service) Adopt(ctx context.Context) (int, error) {
 		}
 		n++
 	}
-	live, err := issuedLive(ctx, s.pool)
+	live, err := issuedLive(ctx, s.pool, nil)
 	if err != nil {
 		return n, err
 	}
@@ -130,7 +136,8 @@ func (s *Service) IssuedCertificate(ctx context.Context, id int64) (*Issued, err
 // DueRenewals are the ACME certificates whose renewal time has come and
 // that no renewal order follows yet.
 func (s *Service) DueRenewals(ctx context.Context) ([]Issued, error) {
-	return issuedDue(ctx, s.pool, s.cfg.Now())
+	now := s.cfg.Now()
+	return issuedLive(ctx, s.pool, &now)
 }
 
 // SetRenewalOrder records the order that renews certificate id (its ARI id
@@ -141,11 +148,7 @@ func (s *Service) SetRenewalOrder(ctx context.Context, id, orderID int64) error 
 
 // SetRenewalError records why the last renewal attempt failed.
 func (s *Service) SetRenewalError(ctx context.Context, id int64, msg string) error {
-	_, err := s.pool.Exec(ctx, `UPDATE acme_certificates SET renewal_error = $2 WHERE certificate_id = $1`, id, msg)
-	if err != nil {
-		return fmt.Errorf("acme: record renewal failure of %d: %w", id, err)
-	}
-	return nil
+	return issuedSetRenewalError(ctx, s.pool, id, msg)
 }
 
 // Revoke asks the CA to revoke certificate id, signed with the account key
@@ -174,7 +177,7 @@ func (s *Service) Revoke(ctx context.Context, actor audit.Actor, id int64, reaso
 	if err != nil {
 		return nil, &errs.Error{Code: errs.Unavailable, Message: "The CA could not be reached: " + shortErr(err) + ". Nothing was revoked.", Err: err}
 	}
-	err = core.Certificates.Revoke(ctx, legoacmeRevoke(leaf.Raw, code))
+	err = core.Certificates.Revoke(ctx, revokeMessage(leaf.Raw, code))
 	if err != nil {
 		return nil, &errs.Error{Code: errs.Unavailable, Message: "The CA did not revoke the certificate: " + shortErr(err) + ".", Err: err}
 	}

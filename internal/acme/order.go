@@ -91,6 +91,9 @@ func (s *Service) Advance(ctx context.Context, id int64) (Progress, error) {
 		budget = time.Until(dl) / 2
 	}
 	until := time.Now().Add(budget)
+	// A CA validates in about a second; a real one must not be asked many
+	// times a second for minutes, so the pauses grow to 2s.
+	pause := 100 * time.Millisecond
 	for {
 		ord, err := core.Orders.Get(ctx, o.OrderURL)
 		if err != nil {
@@ -128,8 +131,9 @@ func (s *Service) Advance(ctx context.Context, id int64) (Progress, error) {
 		select {
 		case <-ctx.Done():
 			return p, ctx.Err()
-		case <-time.After(150 * time.Millisecond):
+		case <-time.After(pause):
 		}
+		pause = min(pause*2, 2*time.Second)
 	}
 }
 
@@ -197,4 +201,30 @@ func (s *Service) KeyAuthorization(ctx context.Context, token string) (string, b
 // Challenges lists an order's challenges: the records a page shows.
 func (s *Service) Challenges(ctx context.Context, id int64) ([]Challenge, error) {
 	return challengeList(ctx, s.pool, id)
+}
+
+// acmeOrder is the ACME order behind a portal order.
+type acmeOrder struct {
+	ID             int64
+	AccountID      int64
+	OrderURL       string
+	CSRPEM         string
+	Names          []string
+	Replaces       string
+	Status         string
+	CertificateURL string
+	Problem        string
+}
+
+// Challenge is one identifier's challenge as the portal took it on.
+type Challenge struct {
+	Identifier   string `json:"identifier"`
+	Method       string `json:"method"`
+	ChallengeURL string `json:"-"`
+	Token        string `json:"-"`
+	TXTName      string `json:"txt_name,omitempty"`
+	TXTValue     string `json:"txt_value,omitempty"`
+	Status       string `json:"status"`
+
+	keyAuthorization string
 }

@@ -9,12 +9,9 @@ import (
 )
 
 func TestOrderShowsTheAccountEachChallengeAndTheCAsRefusal(t *testing.T) {
-	t.Parallel()
-	ca := acmetest.Start(t, acmetest.Options{})
-	b := setup(t, ca)
-	a := b.account(t, ca)
+	_, b, a := started(t)
 	ctx := context.Background()
-	if _, err := b.svc.SetDNSCredentials(ctx, b.actor, "down.test", acme.DNSCredentialsInput{Provider: acme.MethodHTTP01}); err != nil {
+	if _, err := b.svc.SetDNSCredentials(ctx, b.Actor, "down.test", acme.DNSCredentialsInput{Provider: acme.MethodHTTP01}); err != nil {
 		t.Fatal(err)
 	}
 	cases := []struct {
@@ -25,7 +22,7 @@ func TestOrderShowsTheAccountEachChallengeAndTheCAsRefusal(t *testing.T) {
 		{"HTTP-01 to a closed port fails", "www.down.test", acme.MethodHTTP01, "invalid", false, true},
 	}
 	for _, c := range cases {
-		id, err := b.svc.PlaceOrder(ctx, acme.OrderRequest{AccountID: a.ID, CSRPEM: newCSR(t, c.host), Names: []string{c.host}})
+		id, err := b.svc.PlaceOrder(ctx, acme.OrderRequest{AccountID: a.ID, CSRPEM: acmetest.CSR(t, c.host), Names: []string{c.host}})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -50,10 +50,7 @@ func (w *installCheckWorker) Work(ctx context.Context, job *river.Job[InstallChe
 // leader enqueues it, and the unique period keeps a change of leader (or a
 // restart) from checking twice in one interval.
 func (r *Runner) installPeriodicJob() *river.PeriodicJob {
-	every := r.cfg.InstallCheckInterval
-	return river.NewPeriodicJob(river.PeriodicInterval(every), func() (river.JobArgs, *river.InsertOpts) {
-		return InstallCheckArgs{}, &river.InsertOpts{Queue: QueueInstalls, UniqueOpts: river.UniqueOpts{ByPeriod: max(every, time.Second)}}
-	}, &river.PeriodicJobOpts{ID: "install_check_all", RunOnStart: true})
+	return periodicJob("install_check_all", r.cfg.InstallCheckInterval, InstallCheckArgs{}, QueueInstalls)
 }
 
 // CheckInstallsNow enqueues a check of every install (unless one was

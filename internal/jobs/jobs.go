@@ -191,16 +191,10 @@ func New(pool *pgxpool.Pool, svc *orders.OrderService, cfg Config) (*Runner, err
 	}
 	sweepEvery, recoverEvery := cfg.SweepInterval, cfg.RecoverInterval
 	periodic = append(periodic,
-		river.NewPeriodicJob(river.PeriodicInterval(sweepEvery), func() (river.JobArgs, *river.InsertOpts) {
-			// Only the leader enqueues periodic jobs; the unique period
-			// (River's minimum is a second) also covers a change of leader.
-			return OrderSweepArgs{}, &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByPeriod: max(sweepEvery, time.Second)}}
-		}, &river.PeriodicJobOpts{ID: "order_poll_sweep", RunOnStart: true}),
+		periodicJob("order_poll_sweep", sweepEvery, OrderSweepArgs{}, ""),
 		// A crash mid-submission blocks the order until this runs, so it
 		// runs often and on its own: the sweep may be a quarter hour apart.
-		river.NewPeriodicJob(river.PeriodicInterval(recoverEvery), func() (river.JobArgs, *river.InsertOpts) {
-			return OrderRecoverArgs{}, &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByPeriod: max(recoverEvery, time.Second)}}
-		}, &river.PeriodicJobOpts{ID: "order_recover_submissions", RunOnStart: true}),
+		periodicJob("order_recover_submissions", recoverEvery, OrderRecoverArgs{}, ""),
 	)
 	queues := map[string]river.QueueConfig{
 		river.QueueDefault: {MaxWorkers: 2},
@@ -244,6 +238,16 @@ func New(pool *pgxpool.Pool, svc *orders.OrderService, cfg Config) (*Runner, err
 		cfg.Scans.SetScanQueue(r)
 	}
 	return r, nil
+}
+
+// periodicJob is args enqueued every interval and once at start, on queue
+// ("" the default). Only River's leader enqueues periodic jobs; the unique
+// period (River's minimum is a second) also covers a change of leader or a
+// restart.
+func periodicJob(id string, every time.Duration, args river.JobArgs, queue string) *river.PeriodicJob {
+	return river.NewPeriodicJob(river.PeriodicInterval(every), func() (river.JobArgs, *river.InsertOpts) {
+		return args, &river.InsertOpts{Queue: queue, UniqueOpts: river.UniqueOpts{ByPeriod: max(every, time.Second)}}
+	}, &river.PeriodicJobOpts{ID: id, RunOnStart: true})
 }
 
 // Start runs the workers until Stop.

@@ -97,12 +97,7 @@ func (r *Runner) lifecycleWork(workers *river.Workers) ([]*river.PeriodicJob, er
 	if err := river.AddWorkerSafely(workers, &reminderSweepWorker{r: r}); err != nil {
 		return nil, fmt.Errorf("jobs: %w", err)
 	}
-	every := r.cfg.ReminderInterval
-	return []*river.PeriodicJob{
-		river.NewPeriodicJob(river.PeriodicInterval(every), func() (river.JobArgs, *river.InsertOpts) {
-			return ReminderSweepArgs{}, &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByPeriod: max(every, time.Second)}}
-		}, &river.PeriodicJobOpts{ID: "reminder_sweep", RunOnStart: true}),
-	}, nil
+	return []*river.PeriodicJob{periodicJob("reminder_sweep", r.cfg.ReminderInterval, ReminderSweepArgs{}, "")}, nil
 }
 
 var _ notify.Enqueuer = (*Runner)(nil)

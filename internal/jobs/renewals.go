@@ -134,10 +134,5 @@ func (r *Runner) renewalWork(workers *river.Workers, queues map[string]river.Que
 		return nil, fmt.Errorf("jobs: %w", err)
 	}
 	queues[QueueRenewals] = river.QueueConfig{MaxWorkers: r.cfg.RenewalWorkers}
-	every := r.cfg.RenewalInterval
-	return []*river.PeriodicJob{
-		river.NewPeriodicJob(river.PeriodicInterval(every), func() (river.JobArgs, *river.InsertOpts) {
-			return RenewalSweepArgs{}, &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByPeriod: max(every, time.Second)}}
-		}, &river.PeriodicJobOpts{ID: "acme_renewal_sweep", RunOnStart: true}),
-	}, nil
+	return []*river.PeriodicJob{periodicJob("acme_renewal_sweep", r.cfg.RenewalInterval, RenewalSweepArgs{}, "")}, nil
 }

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 
@@ -26,61 +27,60 @@ func (s *Server) acmeChallengeToken(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write([]byte(ka))
 }
 
-// apiACMEAccountCreate registers an account at its CA.
-func (s *Server) apiACMEAccountCreate(w http.ResponseWriter, r *http.Request) {
-	var in acme.AccountInput
+// serveBody is serveByID without an id: the JSON body decoded into In,
+// one service call, its answer written with status.
+func serveBody[In, Out any](s *Server, w http.ResponseWriter, r *http.Request, status int, call func(in In) (Out, error)) {
+	var in In
 	if err := decodeJSON(r, &in); err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	a, err := s.acme.CreateAccount(r.Context(), actor(r), in)
+	out, err := call(in)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	s.writeJSON(w, http.StatusCreated, a)
+	s.writeJSON(w, status, out)
+}
+
+// serveList writes a list under key (an empty list, never null) beside
+// what extra adds.
+func serveList[T any](s *Server, w http.ResponseWriter, r *http.Request, key string, list func(context.Context) ([]T, error), extra map[string]any) {
+	items, err := list(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if items == nil {
+		items = []T{}
+	}
+	extra[key] = items
+	s.writeJSON(w, http.StatusOK, extra)
+}
+
+// apiACMEAccountCreate registers an account at its CA.
+func (s *Server) apiACMEAccountCreate(w http.ResponseWriter, r *http.Request) {
+	serveBody(s, w, r, http.StatusCreated, func(in acme.AccountInput) (*acme.Account, error) {
+		return s.acme.CreateAccount(r.Context(), actor(r), in)
+	})
 }
 
 // apiACMEAccounts lists the accounts with what the account form offers.
 func (s *Server) apiACMEAccounts(w http.ResponseWriter, r *http.Request) {
-	list, err := s.acme.Accounts(r.Context())
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if list == nil {
-		list = []acme.Account{}
-	}
-	s.writeJSON(w, http.StatusOK, map[string]any{"accounts": list, "presets": s.acme.Presets(), "profiles": acme.Profiles})
+	serveList(s, w, r, "accounts", s.acme.Accounts, map[string]any{"presets": s.acme.Presets(), "profiles": acme.Profiles})
 }
 
 func (s *Server) apiDNSCredentialsList(w http.ResponseWriter, r *http.Request) {
-	list, err := s.acme.ListDNSCredentials(r.Context())
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if list == nil {
-		list = []acme.DNSCredentials{}
-	}
-	s.writeJSON(w, http.StatusOK, map[string]any{"dns_credentials": list, "providers": acme.DNSProviders()})
+	serveList(s, w, r, "dns_credentials", s.acme.ListDNSCredentials, map[string]any{"providers": acme.DNSProviders()})
 }
 
 // apiDNSCredentialsSet sets how a domain proves control; the answer names
-// the keys set, never their values.
+// the keys set, never their values. Only an administrator may set exec.
 func (s *Server) apiDNSCredentialsSet(w http.ResponseWriter, r *http.Request) {
-	var in acme.DNSCredentialsInput
-	if err := decodeJSON(r, &in); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	in.ByAdmin = currentUser(r).Has(accounts.RoleAdmin)
-	c, err := s.acme.SetDNSCredentials(r.Context(), actor(r), chi.URLParam(r, "domain"), in)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.writeJSON(w, http.StatusOK, c)
+	serveBody(s, w, r, http.StatusOK, func(in acme.DNSCredentialsInput) (*acme.DNSCredentials, error) {
+		in.ByAdmin = currentUser(r).Has(accounts.RoleAdmin)
+		return s.acme.SetDNSCredentials(r.Context(), actor(r), chi.URLParam(r, "domain"), in)
+	})
 }
 
 // apiDNSCredentialsTest creates and deletes a TXT record through the
@@ -96,54 +96,36 @@ func (s *Server) apiDNSCredentialsTest(w http.ResponseWriter, r *http.Request) {
 
 // apiOrderACME is an ACME order's challenges: the records to add.
 func (s *Server) apiOrderACME(w http.ResponseWriter, r *http.Request) {
-	id, ok := s.orderIDFrom(w, r)
+	d, ok := s.orderFrom(w, r)
 	if !ok {
 		return
 	}
-	d, err := s.orders.Get(r.Context(), id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
+	id := d.ID
 	acmeID, err := strconv.ParseInt(d.ProviderOrderID, 10, 64)
 	if d.Provider != acmeprovider.Name || err != nil {
 		s.fail(w, r, errs.Conflictf("Order %d is not an ACME order placed with the CA.", id))
 		return
 	}
-	chs, err := s.acme.Challenges(r.Context(), acmeID)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if chs == nil {
-		chs = []acme.Challenge{}
-	}
-	s.writeJSON(w, http.StatusOK, map[string]any{"order_id": id, "acme_account_id": d.AcmeAccountID, "challenges": chs})
+	serveList(s, w, r, "challenges", func(ctx context.Context) ([]acme.Challenge, error) { return s.acme.Challenges(ctx, acmeID) },
+		map[string]any{"order_id": id, "acme_account_id": d.AcmeAccountID})
 }
 
-// apiCertificateRevoke revokes an ACME certificate with its account's key.
+// revokeRequest is the body of a revocation.
+type revokeRequest struct {
+	Reason string `json:"reason"`
+}
+
+// apiCertificateRevoke revokes an ACME certificate with its account's key;
+// an unknown certificate is a 404 whatever the body says.
 func (s *Server) apiCertificateRevoke(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	c, err := s.certs.Certificate(r.Context(), id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	var in struct {
-		Reason string `json:"reason"`
-	}
-	if err := decodeJSON(r, &in); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	out, err := s.acme.Revoke(r.Context(), actor(r), id, in.Reason, c.LeafPEM)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.writeJSON(w, http.StatusOK, out)
+	var leafPEM string
+	serveByID(s, w, r, http.StatusOK, func(id int64) (revokeRequest, error) {
+		c, err := s.certs.Certificate(r.Context(), id)
+		if err == nil {
+			leafPEM = c.LeafPEM
+		}
+		return revokeRequest{}, err
+	}, func(id int64, in revokeRequest) (*acme.Issued, error) {
+		return s.acme.Revoke(r.Context(), actor(r), id, in.Reason, leafPEM)
+	})
 }

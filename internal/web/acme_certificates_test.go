@@ -19,7 +19,7 @@ func (f *acmeFixture) issued(host string) int64 {
 	f.t.Helper()
 	f.admin.get("/acme/domains")
 	if resp, body := f.admin.post("/acme/domains", url.Values{"domain": {host}, "provider": {"exec"},
-		"values.EXEC_PATH": {f.ca.ExecProviderScript(f.t)}}); resp.StatusCode != http.StatusSeeOther {
+		"values.EXEC_PATH": {f.ca.ExecScript(f.t)}}); resp.StatusCode != http.StatusSeeOther {
 		f.t.Fatalf("set exec: %d\n%s", resp.StatusCode, body)
 	}
 	_, form := f.orderForm(host)
@@ -34,7 +34,6 @@ func (f *acmeFixture) issued(host string) int64 {
 }
 
 func TestAnACMECertificatesPageShowsItsRenewalAndRevokesAfterReauthWithAReason(t *testing.T) {
-	t.Parallel()
 	f := newACMEFixture(t, "admin@agency.com")
 	b, ca, po := f.testBundle, f.ca, f.po
 	id := f.issued("rev.test")

@@ -9,6 +9,7 @@ import (
 
 	"github.com/certportal/certportal/internal/accounts"
 	"github.com/certportal/certportal/internal/acme/acmetest"
+	"github.com/certportal/certportal/internal/services"
 )
 
 func TestTheChallengeMethodsPageShowsEachProvidersLabelledInputsToPOsOnly(t *testing.T) {
@@ -91,11 +92,11 @@ func TestSettingAChallengeMethodRefusesAtTheFieldAndListsOnlyTheKeyNames(t *test
 func TestTheDNSCredentialsTestButtonSaysWhetherARecordCouldBeMadeAndSeen(t *testing.T) {
 	t.Parallel()
 	ca := acmetest.Start(t, acmetest.Options{})
-	b := setupACME(t, ca, 0)
+	b := setupWithConfig(t, services.Config{ACME: ca.Config()}, "")
 	admin := b.as("admin@agency.com", accounts.RoleAdmin)
 	admin.get("/acme/domains")
 	for domain, form := range map[string]url.Values{
-		"works.example.com":  {"provider": {"exec"}, "values.EXEC_PATH": {ca.ExecProviderScript(t)}},
+		"works.example.com":  {"provider": {"exec"}, "values.EXEC_PATH": {ca.ExecScript(t)}},
 		"broken.example.com": {"provider": {"httpreq"}, "values.HTTPREQ_ENDPOINT": {"http://127.0.0.1:1/"}},
 	} {
 		form.Set("domain", domain)

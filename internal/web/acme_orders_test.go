@@ -44,12 +44,12 @@ type acmeFixture struct {
 	account   string
 }
 
+// It runs the test in parallel (acmePortal does).
 func newACMEFixture(t *testing.T, adminEmail string) *acmeFixture {
 	t.Helper()
-	ca := acmetest.Start(t, acmetest.Options{})
-	b := setupACME(t, ca, 0)
+	ca, b, _, poToken := acmePortal(t, 0)
 	f := &acmeFixture{testBundle: b, ca: ca, admin: b.as(adminEmail, accounts.RoleAdmin), po: b.as("po@agency.com", accounts.RolePO),
-		poToken: b.token(b.user("po-api@agency.com", accounts.RolePO))}
+		poToken: poToken}
 	f.account = b.acmeAccountAt(f.admin, ca, "Pebble", true)
 	return f
 }
@@ -100,7 +100,6 @@ func (b *testBundle) dvRequirement(hostnames ...string) int64 {
 var optionRe = regexp.MustCompile(`<select id="acme_account_id"[^>]*>(.*?)</select>`)
 
 func TestTheOrderFormOffersOnlyTheACMEAccountsThatFitWithTheWildcardAndCSRNotes(t *testing.T) {
-	t.Parallel()
 	f := newACMEFixture(t, "admin@agency.com")
 	b, po, private := f.testBundle, f.po, f.account
 	public := b.acmeAccountAt(f.admin, f.ca, "Public CA", false)
@@ -150,7 +149,6 @@ func TestTheOrderFormOffersOnlyTheACMEAccountsThatFitWithTheWildcardAndCSRNotes(
 }
 
 func TestAnACMEOrderFromTheFormShowsItsManualTXTRecordThenTheCAsRefusal(t *testing.T) {
-	t.Parallel()
 	f := newACMEFixture(t, "admin@agency.com")
 	po := f.po
 

@@ -138,7 +138,7 @@ func TestTheACMEAccountFormShowsEachRefusalAtItsFieldKeepingValuesButNeverTheHMA
 func TestAnACMEAccountRegisteredAtPebbleRedirectsWithAFlashAndIsListed(t *testing.T) {
 	t.Parallel()
 	ca := acmetest.Start(t, acmetest.Options{EABKeys: map[string]string{"kid-1": "zWNDZM6eQGHWpSRTPal5eIUYFTu7EajVIoguysqZ9wG44nMEtx3MUAsUDkMTQ12W"}})
-	b := setupACME(t, ca, 0)
+	b := setupWithConfig(t, services.Config{ACME: ca.Config()}, "")
 	admin := b.as("admin@agency.com", accounts.RoleAdmin)
 	admin.get("/admin/acme")
 	form := url.Values{"name": {"Pebble"}, "directory_url": {"other"}, "directory_url_other": {ca.DirectoryURL},

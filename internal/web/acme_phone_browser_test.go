@@ -10,7 +10,6 @@ import (
 // account, challenge methods, an order waiting on a manual TXT record and
 // an issued certificate, and checks none scrolls sideways.
 func TestTheACMEPagesFitAPhoneScreen(t *testing.T) {
-	t.Parallel()
 	f := newACMEFixture(t, "admin-with-a-rather-long-address@example.com")
 	certID := f.issued("issued.phone.test")
 	f.admin.post("/acme/domains", url.Values{"domain": {"a-client-with-a-long-domain-name.example.com"}, "provider": {"cloudflare"},

@@ -3,11 +3,10 @@ package web
 import (
 	"context"
 	"crypto/x509"
-	"encoding/json"
 	"encoding/pem"
+	"errors"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -18,41 +17,47 @@ import (
 	"github.com/certportal/certportal/internal/services"
 )
 
-// setupACME is the portal with ACME trusting ca, on 127.0.0.1:port when
-// port is set (where ca validates HTTP-01).
-func setupACME(t *testing.T, ca *acmetest.CA, port int) *testBundle {
+// acmePortal is a fresh Pebble and the portal trusting it, with an
+// admin's and a PO's tokens; with a port, the portal listens on
+// 127.0.0.1:port, where Pebble validates HTTP-01.
+func acmePortal(t *testing.T, port int) (ca *acmetest.CA, b *testBundle, admin, po string) {
 	t.Helper()
-	roots := x509.NewCertPool()
-	roots.AppendCertsFromPEM(ca.TLSRootsPEM)
+	t.Parallel()
+	ca = acmetest.Start(t, acmetest.Options{HTTPPort: port})
 	addr := ""
 	if port != 0 {
 		addr = fmt.Sprintf("127.0.0.1:%d", port)
 	}
-	return setupWithConfig(t, services.Config{ACME: acme.Config{Roots: roots, Resolvers: []string{ca.DNSAddr}}}, addr)
+	b = setupWithConfig(t, services.Config{ACME: ca.Config()}, addr)
+	return ca, b, b.token(b.user("admin@example.com", accounts.RoleAdmin)), b.token(b.user("po@example.com", accounts.RolePO))
+}
+
+// apiCase is one request and the answer it must get: a status and, when
+// set, the field its error names.
+type apiCase struct {
+	name, token, body string
+	status            int
+	field             string
+}
+
+func checkAPI(t *testing.T, b *testBundle, method, path string, cases []apiCase) {
+	t.Helper()
+	for _, c := range cases {
+		resp, body := b.api(method, path, c.token, c.body)
+		if resp.StatusCode != c.status || (c.field != "" && !strings.Contains(body, `"`+c.field+`"`)) {
+			t.Errorf("%s: %d %s; want %d naming %q", c.name, resp.StatusCode, body, c.status, c.field)
+		}
+	}
 }
 
 func TestACMEAccountsAreCreatedByAdminsAndListedWithoutKeys(t *testing.T) {
-	t.Parallel()
-	ca := acmetest.Start(t, acmetest.Options{})
-	b := setupACME(t, ca, 0)
-	admin := b.token(b.user("admin@example.com", accounts.RoleAdmin))
-	po := b.token(b.user("po@example.com", accounts.RolePO))
-	tests := []struct {
-		name, token, body string
-		status            int
-		field             string
-	}{
+	ca, b, admin, po := acmePortal(t, 0)
+	checkAPI(t, b, "POST", "/api/v1/acme/accounts", []apiCase{
 		{"a PO", po, `{"name":"Pebble","directory_url":"` + ca.DirectoryURL + `","email":"a@agency.com","terms_agreed":true}`, 403, ""},
 		{"terms not agreed", admin, `{"name":"Pebble","directory_url":"` + ca.DirectoryURL + `","email":"a@agency.com"}`, 422, "terms_agreed"},
 		{"an unreachable directory", admin, `{"name":"Down","directory_url":"https://127.0.0.1:1/dir","email":"a@agency.com","terms_agreed":true}`, 422, "directory_url"},
 		{"a good account", admin, `{"name":"Pebble","directory_url":"` + ca.DirectoryURL + `","email":"a@agency.com","terms_agreed":true,"private_ca":true}`, 201, ""},
-	}
-	for _, tt := range tests {
-		resp, body := b.api("POST", "/api/v1/acme/accounts", tt.token, tt.body)
-		if resp.StatusCode != tt.status || (tt.field != "" && !strings.Contains(body, `"`+tt.field+`"`)) {
-			t.Errorf("%s: %d %s; want %d naming %q", tt.name, resp.StatusCode, body, tt.status, tt.field)
-		}
-	}
+	})
 	resp, body := b.api("GET", "/api/v1/acme/accounts", po, "")
 	var got struct {
 		Accounts []map[string]any `json:"accounts"`
@@ -65,31 +70,19 @@ func TestACMEAccountsAreCreatedByAdminsAndListedWithoutKeys(t *testing.T) {
 }
 
 func TestDNSCredentialsAreWriteOnlyAndTheirTestCreatesAndDeletesARecord(t *testing.T) {
-	t.Parallel()
-	ca := acmetest.Start(t, acmetest.Options{})
-	b := setupACME(t, ca, 0)
-	admin := b.token(b.user("admin@example.com", accounts.RoleAdmin))
-	po := b.token(b.user("po@example.com", accounts.RolePO))
+	ca, b, admin, po := acmePortal(t, 0)
 	var mu sync.Mutex
 	var calls []string
-	endpoint := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var msg struct{ FQDN, Value string }
-		_ = json.NewDecoder(r.Body).Decode(&msg)
+	endpoint := ca.HTTPReqEndpoint(t, func(r *http.Request, fqdn string) error {
 		mu.Lock()
-		calls = append(calls, r.URL.Path+" "+msg.FQDN)
+		calls = append(calls, r.URL.Path+" "+fqdn)
 		mu.Unlock()
 		if user, pass, _ := r.BasicAuth(); user != "dns" || pass != "s3cret-value" {
-			http.Error(w, "bad credentials", http.StatusUnauthorized)
-			return
+			return errors.New("bad credentials")
 		}
-		if r.URL.Path == "/present" {
-			ca.SetTXT(t, msg.FQDN, msg.Value)
-		} else {
-			ca.ClearTXT(t, msg.FQDN)
-		}
-	}))
-	t.Cleanup(endpoint.Close)
-	set := `{"provider":"httpreq","values":{"HTTPREQ_ENDPOINT":"` + endpoint.URL + `","HTTPREQ_USERNAME":"dns","HTTPREQ_PASSWORD":"s3cret-value"}}`
+		return nil
+	})
+	set := `{"provider":"httpreq","values":{"HTTPREQ_ENDPOINT":"` + endpoint + `","HTTPREQ_USERNAME":"dns","HTTPREQ_PASSWORD":"s3cret-value"}}`
 	resp, body := b.api("POST", "/api/v1/domains/shop.test/dns-credentials", po, set)
 	if resp.StatusCode != 200 || strings.Contains(body, "s3cret-value") || !strings.Contains(body, "HTTPREQ_PASSWORD") {
 		t.Fatalf("set: %d %s; want the names of the keys set, never their values", resp.StatusCode, body)
@@ -110,32 +103,18 @@ func TestDNSCredentialsAreWriteOnlyAndTheirTestCreatesAndDeletesARecord(t *testi
 	if got != "/present _acme-challenge.shop.test., /cleanup _acme-challenge.shop.test." {
 		t.Fatalf("the provider was called %q, want a present then a cleanup of _acme-challenge.shop.test.", got)
 	}
-	for _, tt := range []struct {
-		name, token, body string
-		status            int
-		field             string
-	}{
+	checkAPI(t, b, "POST", "/api/v1/domains/other.test/dns-credentials", []apiCase{
 		{"exec by a PO", po, `{"provider":"exec","values":{"EXEC_PATH":"/bin/true"}}`, 422, "provider"},
 		{"exec by an admin", admin, `{"provider":"exec","values":{"EXEC_PATH":"/bin/true"}}`, 200, ""},
 		{"an unknown provider", po, `{"provider":"nope"}`, 422, "provider"},
 		{"a key the provider does not take", po, `{"provider":"httpreq","values":{"HTTPREQ_ENDPOINT":"https://x.example.com","AWS_SECRET":"x"}}`, 422, "values.AWS_SECRET"},
 		{"manual with credentials", po, `{"provider":"manual","values":{"X":"y"}}`, 422, "values"},
-	} {
-		resp, body := b.api("POST", "/api/v1/domains/other.test/dns-credentials", tt.token, tt.body)
-		if resp.StatusCode != tt.status || (tt.field != "" && !strings.Contains(body, `"`+tt.field+`"`)) {
-			t.Errorf("%s: %d %s; want %d naming %q", tt.name, resp.StatusCode, body, tt.status, tt.field)
-		}
-	}
+	})
 }
 
 func TestHTTP01IssuanceThroughThePublicRouteThenRevocation(t *testing.T) {
-	t.Parallel()
-	port := acmetest.FreePort(t)
-	ca := acmetest.Start(t, acmetest.Options{HTTPPort: port})
-	b := setupACME(t, ca, port)
+	ca, b, admin, po := acmePortal(t, acmetest.FreePort(t))
 	ctx := context.Background()
-	po := b.token(b.user("po@example.com", accounts.RolePO))
-	admin := b.token(b.user("admin@example.com", accounts.RoleAdmin))
 	_, body := b.api("POST", "/api/v1/acme/accounts", admin, `{"name":"Pebble","directory_url":"`+ca.DirectoryURL+`","email":"a@agency.com","terms_agreed":true,"private_ca":true}`)
 	var acct acme.Account
 	decodeInto(t, body, &acct)

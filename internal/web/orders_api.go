@@ -37,6 +37,20 @@ func (s *Server) orderIDFrom(w http.ResponseWriter, r *http.Request) (int64, boo
 	return id, true
 }
 
+// orderFrom reads the order of {id}, answering the failure itself.
+func (s *Server) orderFrom(w http.ResponseWriter, r *http.Request) (*orders.OrderDetail, bool) {
+	id, ok := s.orderIDFrom(w, r)
+	if !ok {
+		return nil, false
+	}
+	d, err := s.orders.Get(r.Context(), id)
+	if err != nil {
+		s.fail(w, r, err)
+		return nil, false
+	}
+	return d, true
+}
+
 type orderCreateRequest struct {
 	RequirementID FlexID `json:"requirement_id"`
 	CSRID         FlexID `json:"csr_id"`
@@ -75,15 +89,11 @@ func (s *Server) apiOrderCreate(w http.ResponseWriter, r *http.Request) {
 // apiOrderUpdate edits a draft: the fields given replace the order's, the
 // others stay; any other state is 409.
 func (s *Server) apiOrderUpdate(w http.ResponseWriter, r *http.Request) {
-	id, ok := s.orderIDFrom(w, r)
+	d, ok := s.orderFrom(w, r)
 	if !ok {
 		return
 	}
-	d, err := s.orders.Get(r.Context(), id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
+	id := d.ID
 	cur := d.Input()
 	req := orderCreateRequest{RequirementID: FlexID(cur.RequirementID), CSRID: FlexID(cur.CSRID), Provider: cur.Provider,
 		Product: cur.Product, PeriodYears: cur.PeriodYears, RegType: cur.RegType, ApproverEmail: cur.ApproverEmail,
@@ -143,16 +153,9 @@ func (s *Server) apiOrders(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiOrder(w http.ResponseWriter, r *http.Request) {
-	id, ok := s.orderIDFrom(w, r)
-	if !ok {
-		return
+	if d, ok := s.orderFrom(w, r); ok {
+		s.writeJSON(w, http.StatusOK, d)
 	}
-	d, err := s.orders.Get(r.Context(), id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.writeJSON(w, http.StatusOK, d)
 }
 
 func (s *Server) apiOrderApprovers(w http.ResponseWriter, r *http.Request) {

@@ -257,15 +257,11 @@ func (s *Server) orderCreatePost(w http.ResponseWriter, r *http.Request) {
 // orderEdit shows a draft's form with its values; other states go back to
 // the order, which says why.
 func (s *Server) orderEdit(w http.ResponseWriter, r *http.Request) {
-	id, ok := s.orderIDFrom(w, r)
+	d, ok := s.orderFrom(w, r)
 	if !ok {
 		return
 	}
-	d, err := s.orders.Get(r.Context(), id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
+	id := d.ID
 	if d.State != orders.OrderDraft {
 		s.flash(r, "error", fmt.Sprintf("Order %d is %s: only a draft can be edited.", id, d.State.Label()))
 		http.Redirect(w, r, fmt.Sprintf("/orders/%d", id), http.StatusSeeOther)

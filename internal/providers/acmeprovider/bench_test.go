@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/certportal/certportal/internal/acme"
 	"github.com/certportal/certportal/internal/acme/acmetest"
 	"github.com/certportal/certportal/internal/jobs"
 	"github.com/certportal/certportal/internal/orders"
@@ -19,12 +18,8 @@ func benchCA(b *testing.B) (*bundle, int64) {
 	b.Helper()
 	ca := acmetest.Start(b, acmetest.Options{})
 	bb := setup(b, ca)
-	acct := bb.account(b, true)
-	if _, err := bb.set.ACME.SetDNSCredentials(context.Background(), bb.actor, "bench.test", acme.DNSCredentialsInput{
-		Provider: "httpreq", Values: map[string]string{"HTTPREQ_ENDPOINT": httpreqServer(b, ca)}}); err != nil {
-		b.Fatal(err)
-	}
-	return bb, acct
+	bb.httpreq(b, "bench.test")
+	return bb, bb.account(b, true)
 }
 
 // BenchmarkPebbleDNS01Issuance is one order from creation to its

@@ -3,15 +3,7 @@ package acmeprovider_test
 import (
 	"context"
 	"crypto/x509"
-	"encoding/json"
-	"encoding/pem"
-	"net/http"
-	"net/http/httptest"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strconv"
-	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -20,15 +12,14 @@ import (
 	"github.com/certportal/certportal/internal/acme/acmetest"
 	"github.com/certportal/certportal/internal/audit"
 	"github.com/certportal/certportal/internal/csrgen"
-	"github.com/certportal/certportal/internal/keystore"
 	"github.com/certportal/certportal/internal/orders"
 	"github.com/certportal/certportal/internal/orders/ordertest"
-	"github.com/certportal/certportal/internal/pgtest"
 	"github.com/certportal/certportal/internal/providers/acmeprovider"
 	"github.com/certportal/certportal/internal/services"
 )
 
 type bundle struct {
+	*acmetest.Portal
 	pool  *pgxpool.Pool
 	set   *services.Set
 	ca    *acmetest.CA
@@ -39,23 +30,8 @@ type bundle struct {
 // ca's HTTPS and checking records at its DNS server.
 func setup(t testing.TB, ca *acmetest.CA) *bundle {
 	t.Helper()
-	pool := pgtest.Pool(t)
-	entry, _ := keystore.NewMasterKey("t1")
-	ring, err := keystore.ParseMasterKeys(entry)
-	if err != nil {
-		t.Fatal(err)
-	}
-	roots := x509.NewCertPool()
-	roots.AppendCertsFromPEM(ca.TLSRootsPEM)
-	b := &bundle{pool: pool, ca: ca, set: services.New(pool, services.Config{Keys: ring,
-		ACME: acme.Config{Roots: roots, Resolvers: []string{ca.DNSAddr}}})}
-	var uid int64
-	if err := pool.QueryRow(context.Background(),
-		`INSERT INTO users (email, name, roles) VALUES ('po@agency.com', 'PO', '{po,admin}') RETURNING id`).Scan(&uid); err != nil {
-		t.Fatal(err)
-	}
-	b.actor = audit.Actor{ID: uid, Email: "po@agency.com", Via: "page"}
-	return b
+	p := acmetest.NewPortal(t, ca)
+	return &bundle{Portal: p, pool: p.Pool, set: p.Set, ca: ca, actor: p.Actor}
 }
 
 // account creates an account at the CA.
@@ -139,52 +115,17 @@ func (b *bundle) verifyIssued(t testing.TB, d *orders.OrderDetail) *x509.Certifi
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
-	caFile, certFile := filepath.Join(dir, "ca.pem"), filepath.Join(dir, "cert.pem")
-	_ = os.WriteFile(caFile, b.ca.IssuerPEM(t), 0o600)
-	_ = os.WriteFile(certFile, []byte(c.LeafPEM), 0o600)
-	out, err := exec.Command("openssl", "verify", "-CAfile", caFile, certFile).CombinedOutput()
-	if err != nil || !strings.Contains(string(out), ": OK") {
-		t.Fatalf("openssl verify: %v %s", err, out)
-	}
-	leaf, err := x509.ParseCertificate(mustPEM(t, c.LeafPEM))
-	if err != nil {
+	return b.ca.Verify(t, []byte(c.LeafPEM))
+}
+
+// httpreq makes domain prove control through lego's httpreq provider,
+// pointed at an endpoint that publishes in the CA's DNS server.
+func (b *bundle) httpreq(t testing.TB, domain string) {
+	t.Helper()
+	if _, err := b.set.ACME.SetDNSCredentials(context.Background(), b.actor, domain, acme.DNSCredentialsInput{
+		Provider: "httpreq", Values: map[string]string{"HTTPREQ_ENDPOINT": b.ca.HTTPReqEndpoint(t, nil)}}); err != nil {
 		t.Fatal(err)
 	}
-	return leaf
-}
-
-// httpreqServer is an endpoint for lego's httpreq provider that publishes
-// through challtestsrv's management API.
-func httpreqServer(t testing.TB, ca *acmetest.CA) string {
-	t.Helper()
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var msg struct{ FQDN, Value string }
-		if err := json.NewDecoder(r.Body).Decode(&msg); err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
-			return
-		}
-		path := map[string]string{"/present": "/set-txt", "/cleanup": "/clear-txt"}[r.URL.Path]
-		body, _ := json.Marshal(map[string]string{"host": msg.FQDN, "value": msg.Value})
-		resp, err := http.Post(ca.ChallSrvURL+path, "application/json", strings.NewReader(string(body)))
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusBadGateway)
-			return
-		}
-		resp.Body.Close()
-		w.WriteHeader(resp.StatusCode)
-	}))
-	t.Cleanup(srv.Close)
-	return srv.URL
-}
-
-func mustPEM(t testing.TB, s string) []byte {
-	t.Helper()
-	block, _ := pem.Decode([]byte(s))
-	if block == nil {
-		t.Fatalf("no PEM block in %q", s)
-	}
-	return block.Bytes
 }
 
 func mustID(t testing.TB, s string) int64 {
