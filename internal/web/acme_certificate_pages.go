@@ -86,8 +86,12 @@ func (s *Server) certificateRevoke(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	s.render(w, r, pages.ACMERevokePage(s.pageData(r, "Revoke a certificate"), pages.ACMERevokeView{
-		CertificateID: c.ID, CommonName: c.CommonName, Reasons: revokeReasonLabels, Form: pages.NewForm(nil)}))
+	s.revokePage(w, r, http.StatusOK, c, pages.NewForm(nil))
+}
+
+func (s *Server) revokePage(w http.ResponseWriter, r *http.Request, status int, c *certs.Certificate, f pages.Form) {
+	s.renderStatus(w, r, status, pages.ACMERevokePage(s.pageData(r, "Revoke a certificate"), pages.ACMERevokeView{
+		CertificateID: c.ID, CommonName: c.CommonName, Reasons: revokeReasonLabels, Form: f}))
 }
 
 func (s *Server) certificateRevokePost(w http.ResponseWriter, r *http.Request) {
@@ -102,8 +106,7 @@ func (s *Server) certificateRevokePost(w http.ResponseWriter, r *http.Request) {
 	_, err := s.acme.Revoke(r.Context(), actor(r), c.ID, f.V("reason"), c.LeafPEM)
 	if err != nil {
 		if invalid(err, &f) {
-			s.renderStatus(w, r, http.StatusUnprocessableEntity, pages.ACMERevokePage(s.pageData(r, "Revoke a certificate"), pages.ACMERevokeView{
-				CertificateID: c.ID, CommonName: c.CommonName, Reasons: revokeReasonLabels, Form: f}))
+			s.revokePage(w, r, http.StatusUnprocessableEntity, c, f)
 			return
 		}
 		e, ok := errs.As(err)

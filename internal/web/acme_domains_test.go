@@ -15,9 +15,7 @@ import (
 func TestTheChallengeMethodsPageShowsEachProvidersLabelledInputsToPOsOnly(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	po := b.as("po@agency.com", accounts.RolePO)
-	resp, body := po.get("/acme/domains?domain=example.com")
-	wantStatus(t, "GET /acme/domains as PO", resp, http.StatusOK, body)
+	body := okPage(t, b.as("po@agency.com", accounts.RolePO), "/acme/domains?domain=example.com")
 	wantIn(t, "PO's page", body, `data-testid="acme-provider-cloudflare"`, `data-testid="acme-provider-httpreq"`,
 		`<label for="values.CLOUDFLARE_DNS_API_TOKEN">`, `name="values.CLOUDFLARE_DNS_API_TOKEN" type="password"`,
 		`<label for="values.HTTPREQ_ENDPOINT">HTTPREQ_ENDPOINT (required)</label>`, `name="values.HTTPREQ_ENDPOINT" type="text"`,

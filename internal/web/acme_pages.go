@@ -19,11 +19,14 @@ import (
 var acmeAccountFields = []string{"name", "directory_url", "directory_url_other", "email", "terms_agreed",
 	"eab_key_id", "profile", "private_ca", "ov"}
 
-func (s *Server) acmeAccountsView(r *http.Request, f pages.Form) (pages.ACMEAccountsView, error) {
-	v := pages.ACMEAccountsView{Form: f}
+// acmeAccountsPage renders the accounts page with form f: 200 for a
+// blank one, 422 for a refused one, whose form links termsURL when set.
+func (s *Server) acmeAccountsPage(w http.ResponseWriter, r *http.Request, status int, f pages.Form, termsURL string) {
+	v := pages.ACMEAccountsView{Form: f, TermsURL: termsURL}
 	list, err := s.acme.Accounts(r.Context())
 	if err != nil {
-		return v, err
+		s.fail(w, r, err)
+		return
 	}
 	for _, a := range list {
 		v.Accounts = append(v.Accounts, pages.ACMEAccountRow{ID: a.ID, Name: a.Name, DirectoryURL: a.DirectoryURL, Email: a.Email,
@@ -37,16 +40,11 @@ func (s *Server) acmeAccountsView(r *http.Request, f pages.Form) (pages.ACMEAcco
 	for _, p := range acme.Profiles {
 		v.Profiles = append(v.Profiles, pages.Option{Value: p, Label: p})
 	}
-	return v, nil
+	s.renderStatus(w, r, status, pages.ACMEAccountsPage(s.pageData(r, "ACME accounts"), v))
 }
 
 func (s *Server) acmeAccounts(w http.ResponseWriter, r *http.Request) {
-	v, err := s.acmeAccountsView(r, pages.NewForm(nil))
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.render(w, r, pages.ACMEAccountsPage(s.pageData(r, "ACME accounts"), v))
+	s.acmeAccountsPage(w, r, http.StatusOK, pages.NewForm(nil), "")
 }
 
 func (s *Server) acmeAccountCreatePost(w http.ResponseWriter, r *http.Request) {
@@ -71,26 +69,25 @@ func (s *Server) acmeAccountCreatePost(w http.ResponseWriter, r *http.Request) {
 			delete(f.Errors, "directory_url")
 			f.Errors["directory_url_other"] = msg
 		}
-		v, verr := s.acmeAccountsView(r, f)
-		if verr != nil {
-			s.fail(w, r, verr)
-			return
-		}
+		terms := ""
 		if f.Errors.Has("terms_agreed") && !f.Errors.Has("directory_url") && !f.Errors.Has("directory_url_other") {
-			v.TermsURL = s.acme.TermsOfService(r.Context(), strings.TrimSpace(dir), in.PrivateCA)
+			terms = s.acme.TermsOfService(r.Context(), strings.TrimSpace(dir), in.PrivateCA)
 		}
-		s.renderStatus(w, r, http.StatusUnprocessableEntity, pages.ACMEAccountsPage(s.pageData(r, "ACME accounts"), v))
+		s.acmeAccountsPage(w, r, http.StatusUnprocessableEntity, f, terms)
 		return
 	}
 	s.flash(r, "ok", "Registered the ACME account “"+a.Name+"” at "+a.DirectoryURL+".")
 	http.Redirect(w, r, "/admin/acme", http.StatusSeeOther)
 }
 
-func (s *Server) acmeDomainsView(r *http.Request, f pages.Form) (pages.ACMEDomainsView, error) {
+// acmeDomainsPage renders the challenge methods page with form f (200
+// blank or prefilled, 422 refused).
+func (s *Server) acmeDomainsPage(w http.ResponseWriter, r *http.Request, status int, f pages.Form) {
 	v := pages.ACMEDomainsView{Form: f}
 	list, err := s.acme.ListDNSCredentials(r.Context())
 	if err != nil {
-		return v, err
+		s.fail(w, r, err)
+		return
 	}
 	for _, c := range list {
 		v.Domains = append(v.Domains, pages.ACMEDomainRow{Domain: c.Domain, Method: methodLabel(c.Provider),
@@ -113,7 +110,7 @@ func (s *Server) acmeDomainsView(r *http.Request, f pages.Form) (pages.ACMEDomai
 	v.Methods = append(v.Methods,
 		pages.Option{Value: acme.MethodManual, Label: "DNS-01, manual (a person adds the TXT record)"},
 		pages.Option{Value: acme.MethodHTTP01, Label: "HTTP-01 (the host proxies /.well-known/acme-challenge/)"})
-	return v, nil
+	s.renderStatus(w, r, status, pages.ACMEDomainsPage(s.pageData(r, "ACME challenge methods"), v))
 }
 
 // methodLabel is how the list names a domain's method.
@@ -145,12 +142,7 @@ func (s *Server) acmeDomains(w http.ResponseWriter, r *http.Request) {
 			f.Values["provider"] = c.Provider
 		}
 	}
-	v, err := s.acmeDomainsView(r, f)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.render(w, r, pages.ACMEDomainsPage(s.pageData(r, "ACME challenge methods"), v))
+	s.acmeDomainsPage(w, r, http.StatusOK, f)
 }
 
 func (s *Server) acmeDomainSetPost(w http.ResponseWriter, r *http.Request) {
@@ -177,12 +169,7 @@ func (s *Server) acmeDomainSetPost(w http.ResponseWriter, r *http.Request) {
 			s.fail(w, r, err)
 			return
 		}
-		v, verr := s.acmeDomainsView(r, f)
-		if verr != nil {
-			s.fail(w, r, verr)
-			return
-		}
-		s.renderStatus(w, r, http.StatusUnprocessableEntity, pages.ACMEDomainsPage(s.pageData(r, "ACME challenge methods"), v))
+		s.acmeDomainsPage(w, r, http.StatusUnprocessableEntity, f)
 		return
 	}
 	s.flash(r, "ok", c.Domain+" now proves control by "+methodLabel(c.Provider)+".")

@@ -30,6 +30,14 @@ func wantStatus(t *testing.T, what string, resp *http.Response, status int, body
 	}
 }
 
+// okPage opens path and requires a 200.
+func okPage(t *testing.T, br *browser, path string) string {
+	t.Helper()
+	resp, body := br.get(path)
+	wantStatus(t, "GET "+path, resp, http.StatusOK, body)
+	return body
+}
+
 func wantIn(t *testing.T, what, body string, parts ...string) {
 	t.Helper()
 	for _, p := range parts {
@@ -64,9 +72,7 @@ func wantForbidden(t *testing.T, b *testBundle, roles []accounts.Role, requests 
 func TestTheACMEAccountsPageOffersPresetsProfilesAndAPasswordEABKeyToAdmins(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	admin := b.as("admin@agency.com", accounts.RoleAdmin)
-	resp, body := admin.get("/admin/acme")
-	wantStatus(t, "GET /admin/acme", resp, http.StatusOK, body)
+	body := okPage(t, b.as("admin@agency.com", accounts.RoleAdmin), "/admin/acme")
 	wantIn(t, "accounts page", body,
 		`<h1>ACME accounts</h1>`, `href="/admin/acme"`, // the admin navigation links it
 		`value="https://acme-v02.api.letsencrypt.org/directory"`, `value="https://acme-staging-v02.api.letsencrypt.org/directory"`,
