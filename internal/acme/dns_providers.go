@@ -8,8 +8,10 @@ import (
 
 	"github.com/go-acme/lego/v5/challenge"
 	"github.com/go-acme/lego/v5/providers/dns/cloudflare"
+	"github.com/go-acme/lego/v5/providers/dns/digitalocean"
 	"github.com/go-acme/lego/v5/providers/dns/exec"
 	"github.com/go-acme/lego/v5/providers/dns/httpreq"
+	"github.com/go-acme/lego/v5/providers/dns/route53"
 )
 
 // legoProvider builds one lego DNS provider from a map of its environment
@@ -41,6 +43,7 @@ var legoProviders = map[string]legoProvider{
 				PropagationTimeout: providerTimeout, PollingInterval: time.Second, HTTPClient: client(u.String(), false)})
 		}},
 	"cloudflare": {keys: []string{"CLOUDFLARE_EMAIL", "CLOUDFLARE_API_KEY", "CLOUDFLARE_DNS_API_TOKEN", "CLOUDFLARE_ZONE_API_TOKEN", "CLOUDFLARE_TTL"},
+		required: []string{"CLOUDFLARE_DNS_API_TOKEN"},
 		build: func(v map[string]string, client func(string, bool) *http.Client) (challenge.Provider, error) {
 			cfg := cloudflare.NewDefaultConfig()
 			cfg.AuthEmail, cfg.AuthKey = v["CLOUDFLARE_EMAIL"], v["CLOUDFLARE_API_KEY"]
@@ -50,6 +53,26 @@ var legoProviders = map[string]legoProvider{
 			}
 			cfg.HTTPClient = client("https://api.cloudflare.com/", false)
 			return cloudflare.NewDNSProviderConfig(cfg)
+		}},
+	"digitalocean": {keys: []string{"DO_AUTH_TOKEN", "DO_TTL"}, required: []string{"DO_AUTH_TOKEN"},
+		build: func(v map[string]string, client func(string, bool) *http.Client) (challenge.Provider, error) {
+			cfg := digitalocean.NewDefaultConfig()
+			cfg.AuthToken = v["DO_AUTH_TOKEN"]
+			if ttl, err := strconv.Atoi(v["DO_TTL"]); err == nil {
+				cfg.TTL = ttl
+			}
+			cfg.HTTPClient = client(cfg.BaseURL, false)
+			return digitalocean.NewDNSProviderConfig(cfg)
+		}},
+	// Route 53 takes static keys only: never the portal's own AWS identity.
+	"route53": {keys: []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION", "AWS_HOSTED_ZONE_ID"},
+		required: []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION"},
+		build: func(v map[string]string, _ func(string, bool) *http.Client) (challenge.Provider, error) {
+			cfg := route53.NewDefaultConfig()
+			cfg.AccessKeyID, cfg.SecretAccessKey = v["AWS_ACCESS_KEY_ID"], v["AWS_SECRET_ACCESS_KEY"]
+			cfg.Region, cfg.HostedZoneID = v["AWS_REGION"], v["AWS_HOSTED_ZONE_ID"]
+			cfg.PropagationTimeout, cfg.PollingInterval = providerTimeout, time.Second
+			return route53.NewDNSProviderConfig(cfg)
 		}},
 }
 

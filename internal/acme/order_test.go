@@ -127,3 +127,38 @@ func TestHTTP01ThatCannotSucceedSaysWhy(t *testing.T) {
 		})
 	}
 }
+
+func TestTheAccountsProfileIsSentWithItsOrders(t *testing.T) {
+	t.Parallel()
+	ca := acmetest.Start(t, acmetest.Options{}) // classic: 90 days, shortlived: 6 days; none: either, at random
+	b := setup(t, ca)
+	ctx := context.Background()
+	for _, tt := range []struct {
+		profile string
+		days    int
+	}{{"classic", 90}, {"shortlived", 6}} {
+		a, err := b.svc.CreateAccount(ctx, b.Actor, acme.AccountInput{Name: "Pebble " + tt.profile, DirectoryURL: ca.DirectoryURL,
+			Email: "certs@agency.example.com", TermsAgreed: true, PrivateCA: true, Profile: tt.profile})
+		if err != nil {
+			t.Fatal(err)
+		}
+		name := "p" + tt.profile + ".manual.test"
+		id, err := b.svc.PlaceOrder(ctx, acme.OrderRequest{AccountID: a.ID, CSRPEM: acmetest.CSR(t, name), Names: []string{name}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := advance(t, b, id)
+		ca.SetTXT(t, p.Records[0].Name, p.Records[0].Value)
+		if p = advance(t, b, id); p.Status != "valid" {
+			t.Fatalf("order is %s (%s)", p.Status, p.Problem)
+		}
+		certPEM, err := b.svc.Certificate(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		leaf := ca.Verify(t, certPEM, name)
+		if days := int(leaf.NotAfter.Sub(leaf.NotBefore).Hours()/24 + 0.5); days != tt.days {
+			t.Fatalf("profile %q: the certificate lives %d days, want %d", tt.profile, days, tt.days)
+		}
+	}
+}
