@@ -45,12 +45,18 @@ func (s *Service) TermsOfService(ctx context.Context, directoryURL string, priva
 	if resp.StatusCode != http.StatusOK {
 		return ""
 	}
+	return termsLink(io.LimitReader(resp.Body, 64<<10))
+}
+
+// termsLink is the https terms URL a directory document names, "" when it
+// names none (or not over https, or the document is not JSON).
+func termsLink(directory io.Reader) string {
 	var dir struct {
 		Meta struct {
 			TermsOfService string `json:"termsOfService"`
 		} `json:"meta"`
 	}
-	if json.NewDecoder(io.LimitReader(resp.Body, 64<<10)).Decode(&dir) != nil {
+	if json.NewDecoder(directory).Decode(&dir) != nil {
 		return ""
 	}
 	if u, err := validURL(dir.Meta.TermsOfService); err != nil || u.Scheme != "https" {
