@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/certportal/certportal/internal/accounts"
@@ -91,7 +92,7 @@ func (s *Server) certificateRevoke(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) revokePage(w http.ResponseWriter, r *http.Request, status int, c *certs.Certificate, f pages.Form) {
 	s.renderStatus(w, r, status, pages.ACMERevokePage(s.pageData(r, "Revoke a certificate"), pages.ACMERevokeView{
-		CertificateID: c.ID, CommonName: c.CommonName, Reasons: revokeReasonLabels, Form: f}))
+		CertificateID: c.ID, CommonName: strings.Join(c.SANs, ", "), Reasons: revokeReasonLabels, Form: f}))
 }
 
 func (s *Server) certificateRevokePost(w http.ResponseWriter, r *http.Request) {

@@ -64,7 +64,7 @@ func TestAnACMECertificatesPageShowsItsRenewalAndRevokesAfterReauthWithAReason(t
 	if resp, body := po.post("/reauth", url.Values{"password": {testPassword}, "next": {certPath + "/revoke"}}); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("reauth: %d\n%s", resp.StatusCode, body)
 	}
-	wantIn(t, "revoke page", okPage(t, po, certPath+"/revoke"), `<label for="reason">`, `value="keyCompromise"`, `value="superseded"`, `value="cessationOfOperation"`, "cannot be undone")
+	wantIn(t, "revoke page", okPage(t, po, certPath+"/revoke"), `<label for="reason">`, `value="keyCompromise"`, `value="superseded"`, `value="cessationOfOperation"`, "cannot be undone", "<code>rev.test</code>")
 
 	resp, page = po.post(certPath+"/revoke", url.Values{"reason": {"because"}})
 	wantStatus(t, "a bad reason", resp, http.StatusUnprocessableEntity, page)

@@ -99,9 +99,11 @@ type ACMECertificateCard struct {
 // ACMERevokeView is the confirm step of a revocation.
 type ACMERevokeView struct {
 	CertificateID int64
-	CommonName    string
-	Reasons       []Option
-	Form          Form
+	// CommonName is the names the certificate is for (an ACME CA may put
+	// none in the subject).
+	CommonName string
+	Reasons    []Option
+	Form       Form
 }
 
 // ACMEOrderFields are the order form's ACME part, shown when the provider
