@@ -65,6 +65,7 @@ func (s *Server) certificateViewModel(r *http.Request, id int64, form *pages.Upl
 	}
 	plan, err := s.lifecycle.Plan(r.Context(), c.ID)
 	v.Renewal = s.renewalView(r, plan, err)
+	v.ACME = s.acmeCertificateCard(r, c)
 	if v.Installs, err = s.installsCard(r, c.ID, c.SANs, nil); err != nil {
 		return v, err
 	}

@@ -21,7 +21,7 @@ func (s *Server) orderNew(w http.ResponseWriter, r *http.Request) {
 	if !s.ordersOn(w, r) {
 		return
 	}
-	form := pages.OrderForm{RequirementID: r.URL.Query().Get("requirement_id"), Errors: view.FieldErrors{}}
+	form := pages.OrderForm{RequirementID: r.URL.Query().Get("requirement_id"), Provider: r.URL.Query().Get("provider"), Errors: view.FieldErrors{}}
 	s.renderOrderNew(w, r, http.StatusOK, form)
 }
 
@@ -106,7 +106,8 @@ func (s *Server) renderOrderForm(w http.ResponseWriter, r *http.Request, status 
 	if a := opts.AgencyBilling; a != nil {
 		v.AgencyBilling = strings.TrimSpace(a.FirstName+" "+a.LastName) + " <" + a.Email + ">"
 	}
-	info := s.orders.DefaultProvider()
+	info, acmeForm := s.orderFormProvider(r, form, opts)
+	v.ACME = acmeForm
 	products := info.ProductsFor(opts.Hostnames, opts.Validation)
 	if _, fits := info.Product(form.Product); !fits && len(products) > 0 {
 		form.Product = products[0].Code
@@ -114,13 +115,13 @@ func (s *Server) renderOrderForm(w http.ResponseWriter, r *http.Request, status 
 	for _, p := range products {
 		v.Products = append(v.Products, pages.Option{Value: p.Code, Label: p.Name(), Selected: p.Code == form.Product})
 	}
-	if p, ok := info.Product(form.Product); ok {
+	if p, ok := info.Product(form.Product); ok && acmeForm == nil {
 		v.ApproverHint = approverHint(p)
 	}
 	for _, t := range orders.OrderServerTypes() {
 		v.ServerTypes = append(v.ServerTypes, pages.Option{Value: t, Label: orders.ServerTypeLabel(t), Selected: t == form.ServerType})
 	}
-	if len(opts.CSRs) > 0 {
+	if len(opts.CSRs) > 0 && acmeForm == nil {
 		csrID := opts.CSRs[0].ID
 		if n, err := strconv.ParseInt(form.CSRID, 10, 64); err == nil && n > 0 {
 			csrID = n
@@ -152,7 +153,8 @@ func orderFormFrom(f url.Values) pages.OrderForm {
 	return pages.OrderForm{RequirementID: f.Get("requirement_id"), CSRID: f.Get("csr_id"), Provider: f.Get("provider"),
 		Product: f.Get("product"), PeriodYears: f.Get("period_years"), ApproverEmail: f.Get("approver_email"),
 		Admin: f.Get("contacts.admin"), Tech: f.Get("contacts.tech"), Billing: f.Get("contacts.billing"),
-		ServerType: f.Get("server_type"), SpecialInstructions: f.Get("special_instructions"), Errors: view.FieldErrors{}}
+		ServerType: f.Get("server_type"), SpecialInstructions: f.Get("special_instructions"), AcmeAccountID: f.Get("acme_account_id"),
+		Errors: view.FieldErrors{}}
 }
 
 // orderInputFrom is the order the form gives.
@@ -162,7 +164,7 @@ func orderInputFrom(form pages.OrderForm) orders.OrderInput {
 		RequirementID: formID(form.RequirementID), CSRID: formID(form.CSRID), Provider: form.Provider, Product: form.Product,
 		PeriodYears: period, ApproverEmail: form.ApproverEmail,
 		Contacts:   orders.OrderRefs{Admin: formID(form.Admin), Tech: formID(form.Tech), Billing: formID(form.Billing)},
-		ServerType: form.ServerType, SpecialInstructions: form.SpecialInstructions,
+		ServerType: form.ServerType, SpecialInstructions: form.SpecialInstructions, AcmeAccountID: formID(form.AcmeAccountID),
 	}
 }
 
@@ -215,7 +217,7 @@ func (s *Server) orderEdit(w http.ResponseWriter, r *http.Request) {
 	form := pages.OrderForm{RequirementID: id64(d.RequirementID), CSRID: id64(d.CSRID), Provider: d.Provider, Product: d.Product,
 		PeriodYears: strconv.Itoa(d.PeriodYears), ApproverEmail: d.ApproverEmail, Admin: id64(d.Contacts.Admin),
 		Tech: id64(d.Contacts.Tech), Billing: id64(d.Contacts.Billing), ServerType: d.ServerType,
-		SpecialInstructions: d.SpecialInstructions, Errors: view.FieldErrors{}}
+		SpecialInstructions: d.SpecialInstructions, AcmeAccountID: id64(d.AcmeAccountID), Errors: view.FieldErrors{}}
 	s.renderOrderForm(w, r, http.StatusOK, form, id)
 }
 

@@ -126,6 +126,8 @@ func (s *Server) renderOrder(w http.ResponseWriter, r *http.Request, status int,
 	if d.State == orders.OrderDraft {
 		v.Review = s.orderReview(r, d)
 	}
+	v.ACME = s.acmeOrderCard(r, d)
+	v.ACME = s.acmeOrderCard(r, d)
 	v.CanSubmit = canOrder && allowed(orders.ActionSubmit)
 	v.CanResubmit = canOrder && allowed(orders.ActionResubmit)
 	v.CanAttach = canOrder && allowed(orders.ActionAttach)

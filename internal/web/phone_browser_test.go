@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"testing"
 	"time"
@@ -21,8 +22,7 @@ func TestNoMainPageIsWiderThanAPhoneScreen(t *testing.T) {
 	s := seedDashboard(t, b)
 	certID := ordertest.AddCertificate(t, b.srv.pool, s.fx.RequirementID, s.fx.CSRID, time.Now().AddDate(0, 3, 0))
 	admin := b.user("admin-with-a-rather-long-address@example.com", accounts.RoleAdmin)
-	ctx := browsertest.New(t)
-	b.chromeSignIn(ctx, "/login", admin.Email, `[data-testid="current-user"]`, chromedp.EmulateViewport(375, 812))
+	ctx := phoneSignedIn(t, b, admin.Email)
 	pages := []string{
 		"/", "/dashboard", "/clients", fmt.Sprintf("/clients/%d", s.fx.ClientID), "/clients/new",
 		"/projects", fmt.Sprintf("/projects/%d", s.fx.ProjectID), fmt.Sprintf("/requirements/%d", s.fx.RequirementID),
@@ -31,23 +31,38 @@ func TestNoMainPageIsWiderThanAPhoneScreen(t *testing.T) {
 		"/orders", fmt.Sprintf("/orders/%d", s.overdueOrder), "/profile", "/users", "/audit", "/settings/billing-contact",
 	}
 	for _, p := range pages {
-		if err := chromedp.Do(ctx, chromedp.Navigate(b.ts.URL+p), chromedp.WaitReady(chromedp.CSS(`main`))); err != nil {
-			t.Fatalf("%s: %v", p, err)
-		}
-		width, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth`))
-		if err != nil {
-			t.Fatalf("%s: %v", p, err)
-		}
-		if width > 375 {
-			widest, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`(() => {
-				let worst = null, right = 0;
-				for (const el of document.querySelectorAll('main *, header *')) {
-					const r = el.getBoundingClientRect();
-					if (r.right > right) { right = r.right; worst = el; }
-				}
-				return worst ? worst.tagName + '.' + worst.className + ' ' + Math.round(right) + 'px: ' + (worst.textContent || '').slice(0, 60) : '';
-			})()`))
-			t.Errorf("%s is %d px wide at 375 px (widest: %s)", p, width, widest)
-		}
+		assertFitsAPhone(t, ctx, b.ts.URL, p)
+	}
+}
+
+// phoneSignedIn is a Chromium tab 375 px wide signed in as email.
+func phoneSignedIn(t *testing.T, b *testBundle, email string) context.Context {
+	t.Helper()
+	ctx := browsertest.New(t)
+	b.chromeSignIn(ctx, "/login", email, `[data-testid="current-user"]`, chromedp.EmulateViewport(375, 812))
+	return ctx
+}
+
+// assertFitsAPhone opens page p and checks it does not scroll sideways at
+// 375 px, naming the widest element when it does.
+func assertFitsAPhone(t *testing.T, ctx context.Context, base, p string) {
+	t.Helper()
+	if err := chromedp.Do(ctx, chromedp.Navigate(base+p), chromedp.WaitReady(chromedp.CSS(`main`))); err != nil {
+		t.Fatalf("%s: %v", p, err)
+	}
+	width, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth`))
+	if err != nil {
+		t.Fatalf("%s: %v", p, err)
+	}
+	if width > 375 {
+		widest, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`(() => {
+			let worst = null, right = 0;
+			for (const el of document.querySelectorAll('main *, header *')) {
+				const r = el.getBoundingClientRect();
+				if (r.right > right) { right = r.right; worst = el; }
+			}
+			return worst ? worst.tagName + '.' + worst.className + ' ' + Math.round(right) + 'px: ' + (worst.textContent || '').slice(0, 60) : '';
+		})()`))
+		t.Errorf("%s is %d px wide at 375 px (widest: %s)", p, width, widest)
 	}
 }

@@ -325,6 +325,7 @@ func (s *Server) nav(r *http.Request, u *accounts.User) []view.NavItem {
 	items = append(items,
 		navItem{"Users", "/users", only(accounts.RoleAdmin)},
 		navItem{"Audit log", "/audit", only(accounts.RoleAdmin)},
+		navItem{"ACME", "/admin/acme", only(accounts.RoleAdmin)},
 	)
 	var out []view.NavItem
 	for _, it := range items {

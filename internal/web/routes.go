@@ -82,6 +82,7 @@ func (s *Server) routeTable() []route {
 	rs = append(rs, s.clientRoutes()...)
 	rs = append(rs, s.certRoutes()...)
 	rs = append(rs, s.orderRoutes()...)
+	rs = append(rs, s.acmePageRoutes()...)
 	rs = append(rs, s.dashboardRoutes()...)
 	rs = append(rs, s.lifecycleRoutes()...)
 	rs = append(rs, s.installRoutes()...)
