@@ -28,6 +28,16 @@ func masterKey(t testing.TB, id string) (entry, keyText string) {
 	return entry, keyText
 }
 
+// mustSeal is plaintext sealed by r for recordID; a refusal fails the test.
+func mustSeal(t testing.TB, r *keystore.Ring, recordID int64, plaintext []byte) keystore.Sealed {
+	t.Helper()
+	s, err := r.Seal(recordID, plaintext)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
 func ring(t testing.TB, entries ...string) *keystore.Ring {
 	t.Helper()
 	r, err := keystore.ParseMasterKeys(strings.Join(entries, ","))
@@ -51,10 +61,7 @@ func TestSealThenOpenGivesBackThePlaintext(t *testing.T) {
 	r := ring(t, k1)
 	plaintext := pkcs8Sized(t)
 
-	s, err := r.Seal(42, plaintext)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := mustSeal(t, r, 42, plaintext)
 	if s.KEKID != "k1" || len(s.Nonce) != keystore.NonceSize || len(s.WrappedDEK) != 60 || len(s.Ciphertext) != len(plaintext)+16 {
 		t.Errorf("Sealed has KEKID %q and lengths nonce %d, wrapped %d, ciphertext %d; want k1, 12, 60, %d",
 			s.KEKID, len(s.Nonce), len(s.WrappedDEK), len(s.Ciphertext), len(plaintext)+16)
@@ -70,10 +77,7 @@ func TestSealThenOpenGivesBackThePlaintext(t *testing.T) {
 		t.Error("Open returned different bytes from those sealed")
 	}
 
-	again, err := r.Seal(42, plaintext)
-	if err != nil {
-		t.Fatal(err)
-	}
+	again := mustSeal(t, r, 42, plaintext)
 	if bytes.Equal(again.Ciphertext, s.Ciphertext) || bytes.Equal(again.WrappedDEK, s.WrappedDEK) {
 		t.Error("sealing the same key twice gave the same ciphertext; data keys or nonces are not fresh")
 	}
@@ -83,10 +87,7 @@ func TestOpenFailsForASealedKeyMovedToAnotherRecord(t *testing.T) {
 	t.Parallel()
 	k1, _ := masterKey(t, "k1")
 	r := ring(t, k1)
-	s, err := r.Seal(42, []byte("secret key"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := mustSeal(t, r, 42, []byte("secret key"))
 	for _, other := range []int64{43, 4, 420, 1} {
 		if _, err := r.Open(other, s); !errors.Is(err, keystore.ErrDecrypt) {
 			t.Errorf("Open(%d) of a value sealed for 42 = %v, want ErrDecrypt", other, err)
@@ -95,10 +96,7 @@ func TestOpenFailsForASealedKeyMovedToAnotherRecord(t *testing.T) {
 
 	// Even with the data key re-wrapped for the new row, the ciphertext
 	// itself is bound to record 42.
-	s43, err := r.Seal(43, []byte("other key"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	s43 := mustSeal(t, r, 43, []byte("other key"))
 	spliced := keystore.Sealed{KEKID: s43.KEKID, WrappedDEK: s43.WrappedDEK, Nonce: s.Nonce, Ciphertext: s.Ciphertext}
 	if _, err := r.Open(43, spliced); !errors.Is(err, keystore.ErrDecrypt) {
 		t.Errorf("Open of a ciphertext spliced into another row = %v, want ErrDecrypt", err)
@@ -109,10 +107,7 @@ func TestOpenFailsWhenAnyByteIsChanged(t *testing.T) {
 	t.Parallel()
 	k1, _ := masterKey(t, "k1")
 	r := ring(t, k1)
-	s, err := r.Seal(7, pkcs8Sized(t))
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := mustSeal(t, r, 7, pkcs8Sized(t))
 	flip := func(b []byte, i int) []byte {
 		b = slices.Clone(b)
 		b[i] ^= 0x80
@@ -152,11 +147,8 @@ func TestOpenNamesTheMissingMasterKeyVersion(t *testing.T) {
 	t.Parallel()
 	old, oldText := masterKey(t, "2025-q4")
 	current, currentText := masterKey(t, "2026-q1")
-	s, err := ring(t, old).Seal(9, []byte("secret"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = ring(t, current).Open(9, s)
+	s := mustSeal(t, ring(t, old), 9, []byte("secret"))
+	_, err := ring(t, current).Open(9, s)
 	if !errors.Is(err, keystore.ErrUnknownKEK) {
 		t.Fatalf("Open with a ring lacking the version = %v, want ErrUnknownKEK", err)
 	}
@@ -172,10 +164,7 @@ func TestOpenFailsWhenAVersionIdHoldsADifferentKey(t *testing.T) {
 	t.Parallel()
 	a, _ := masterKey(t, "k1")
 	b, _ := masterKey(t, "k1")
-	s, err := ring(t, a).Seal(5, []byte("secret"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := mustSeal(t, ring(t, a), 5, []byte("secret"))
 	if _, err := ring(t, b).Open(5, s); !errors.Is(err, keystore.ErrDecrypt) {
 		t.Errorf("Open with the right id but other key bytes = %v, want ErrDecrypt", err)
 	}
@@ -186,10 +175,7 @@ func TestRewrapMovesTheDataKeyToTheNewCurrentMasterKeyAndNothingElse(t *testing.
 	oldKey, _ := masterKey(t, "old")
 	newKey, _ := masterKey(t, "new")
 	plaintext := pkcs8Sized(t)
-	s, err := ring(t, oldKey).Seal(100, plaintext)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := mustSeal(t, ring(t, oldKey), 100, plaintext)
 
 	rotating := ring(t, newKey, oldKey) // the new key in front, the old one still there
 	rewrapped, changed, err := rotating.Rewrap(100, s)
@@ -225,10 +211,7 @@ func TestRewrapRefusesAValueFromAnotherRecord(t *testing.T) {
 	t.Parallel()
 	oldKey, _ := masterKey(t, "old")
 	newKey, _ := masterKey(t, "new")
-	s, err := ring(t, oldKey).Seal(100, []byte("secret"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := mustSeal(t, ring(t, oldKey), 100, []byte("secret"))
 	if _, changed, err := ring(t, newKey, oldKey).Rewrap(101, s); !errors.Is(err, keystore.ErrDecrypt) || changed {
 		t.Errorf("Rewrap for another record = changed %v, %v; want ErrDecrypt", changed, err)
 	}
@@ -459,10 +442,7 @@ func BenchmarkSealOpen(b *testing.B) {
 func TestSealedPrintsAsASummaryWithoutItsBytes(t *testing.T) {
 	t.Parallel()
 	k1, _ := masterKey(t, "k1")
-	s, err := ring(t, k1).Seal(3, bytes.Repeat([]byte{0xCD}, 100))
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := mustSeal(t, ring(t, k1), 3, bytes.Repeat([]byte{0xCD}, 100))
 	got := fmt.Sprintf("%v %+v", s, s)
 	want := "keystore.Sealed(kek=k1, wrapped_dek=60B, nonce=12B, ciphertext=116B)"
 	if !strings.HasPrefix(got, want) {
