@@ -285,16 +285,14 @@ func (n *Notifier) list(ctx context.Context, where string, limit int) ([]Deliver
 	if err != nil {
 		return nil, fmt.Errorf("notify: list deliveries: %w", err)
 	}
-	defer rows.Close()
-	out := []Delivery{}
-	for rows.Next() {
-		d, err := scanDelivery(rows)
-		if err != nil {
-			return nil, fmt.Errorf("notify: list deliveries: %w", err)
-		}
-		out = append(out, *d)
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (Delivery, error) {
+		d, err := scanDelivery(row)
+		return *d, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("notify: list deliveries: %w", err)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // Deliveries lists the latest messages, sent or not: who, what, when, channel, result.
