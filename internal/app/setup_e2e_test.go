@@ -1,11 +1,9 @@
 package app_test
 
 import (
-	"bytes"
 	"net/http"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -13,30 +11,14 @@ import (
 
 	"github.com/certportal/certportal/internal/app"
 	"github.com/certportal/certportal/internal/browsertest"
+	"github.com/certportal/certportal/internal/logtest"
 	"github.com/certportal/certportal/internal/pgtest"
 )
 
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // startLogged is startWithEnv keeping the server's log.
-func startLogged(t *testing.T, vars map[string]string) (*app.App, string, *lockedBuffer) {
+func startLogged(t *testing.T, vars map[string]string) (*app.App, string, *logtest.Buffer) {
 	t.Helper()
-	logs := &lockedBuffer{}
+	logs := &logtest.Buffer{}
 	a, base := serve(t, vars, logs)
 	return a, base, logs
 }
@@ -45,7 +27,7 @@ var setupCodeInLog = regexp.MustCompile(`setup code ([A-Z2-7]{6}-[A-Z2-7]{6}-[A-
 
 // setupCode waits up to five seconds for the first-run setup code in the
 // server's log; a log without one fails the test.
-func setupCode(t *testing.T, logs *lockedBuffer) string {
+func setupCode(t *testing.T, logs *logtest.Buffer) string {
 	t.Helper()
 	for range 100 {
 		if m := setupCodeInLog.FindStringSubmatch(logs.String()); m != nil {

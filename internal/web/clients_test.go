@@ -202,8 +202,7 @@ func TestGoodStandingOlderThan90DaysIsAmber(t *testing.T) {
 
 func TestTheAPIMakesClientsProjectsAndRequirements(t *testing.T) {
 	t.Parallel()
-	b := setupWithLookup(t, nowhere())
-	tok := b.token(b.user("po@example.com", accounts.RolePO))
+	b, tok := setupPO(t)
 	c := b.call("POST", "/api/v1/clients", tok, `{"display_name":"Acme","country":"us","phone":"+1.312 555 0100"}`, 201)
 	cid := idOf(t, c)
 	if c["country"] != "US" || c["phone"] != "+1.3125550100" {
@@ -240,8 +239,7 @@ func TestTheAPIMakesClientsProjectsAndRequirements(t *testing.T) {
 
 func TestMalformedJSONIsA400AndWritesNothing(t *testing.T) {
 	t.Parallel()
-	b := setupWithLookup(t, nowhere())
-	tok := b.token(b.user("po@example.com", accounts.RolePO))
+	b, tok := setupPO(t)
 	for _, path := range []string{"/api/v1/clients", "/api/v1/projects"} {
 		for _, body := range []string{`{"display_name":`, `{"name": "x",}`, `[1,2`, `{} {}`} {
 			resp, out := b.api("POST", path, tok, body)
@@ -258,8 +256,7 @@ func TestMalformedJSONIsA400AndWritesNothing(t *testing.T) {
 
 func TestTheAPIRefusesEachBadInputWith422NamingTheField(t *testing.T) {
 	t.Parallel()
-	b := setupWithLookup(t, nowhere())
-	tok := b.token(b.user("po@example.com", accounts.RolePO))
+	b, tok := setupPO(t)
 	cid := b.acmeClient(tok)
 	ctid := idOf(t, b.call("POST", "/api/v1/clients/"+cid+"/contacts", tok,
 		`{"role":"admin","first_name":"A","last_name":"B","email":"a@acme.example","phone":"+1.3125550100"}`, 201))
@@ -320,8 +317,7 @@ func TestEngineersAndAccountManagersReadButDoNotWrite(t *testing.T) {
 
 func TestEditingAContactsEmailOnThePageClearsItsVerification(t *testing.T) {
 	t.Parallel()
-	b := setupWithLookup(t, nowhere())
-	tok := b.token(b.user("po@example.com", accounts.RolePO))
+	b, tok := setupPO(t)
 	cid := b.acmeClient(tok)
 	ctid := idOf(t, b.call("POST", "/api/v1/clients/"+cid+"/contacts", tok,
 		`{"role":"admin","first_name":"Ann","last_name":"Lee","email":"ann@acme.example","phone":"+1.3125550100"}`, 201))
@@ -371,8 +367,7 @@ func TestARefusedClientFormIsShownAgainWith422InlineErrorsAndTheValuesTyped(t *t
 
 func TestARequirementFormWithBadHostnamesIsShownAgainWithTheNamesTyped(t *testing.T) {
 	t.Parallel()
-	b := setupWithLookup(t, nowhere())
-	tok := b.token(b.user("po@example.com", accounts.RolePO))
+	b, tok := setupPO(t)
 	cid := b.acmeClient(tok)
 	pid := idOf(t, b.call("POST", "/api/v1/projects", tok, `{"client_id":`+cid+`,"name":"App"}`, 201))
 	br := b.browserAs("po@example.com")
@@ -398,8 +393,7 @@ func TestARequirementFormWithBadHostnamesIsShownAgainWithTheNamesTyped(t *testin
 
 func TestTheProjectPageFlagsAProjectPastSprintOneWithoutARequirement(t *testing.T) {
 	t.Parallel()
-	b := setupWithLookup(t, nowhere())
-	tok := b.token(b.user("po@example.com", accounts.RolePO))
+	b, tok := setupPO(t)
 	am := b.user("am@example.com", accounts.RoleAM)
 	cid := b.acmeClient(tok)
 	past := time.Now().AddDate(0, 0, -30)

@@ -11,7 +11,6 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -19,6 +18,7 @@ import (
 	"github.com/certportal/certportal/internal/accounts"
 	"github.com/certportal/certportal/internal/audit"
 	"github.com/certportal/certportal/internal/keystore"
+	"github.com/certportal/certportal/internal/logtest"
 	"github.com/certportal/certportal/internal/pgtest"
 	"github.com/certportal/certportal/internal/seed"
 	"github.com/certportal/certportal/internal/services"
@@ -31,25 +31,8 @@ type testBundle struct {
 	srv    *Server
 	ts     *httptest.Server
 	acc    *accounts.Service
-	logBuf *syncBuffer
+	logBuf *logtest.Buffer
 	clock  *testClock
-}
-
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 const testPassword = "correct horse battery staple"
@@ -75,7 +58,7 @@ func setupWithHashing(t *testing.T, hashing *accounts.HashLimiter) *testBundle {
 func setupWithLookupAndHashing(t *testing.T, lookup *verify.Lookup, hashing *accounts.HashLimiter) *testBundle {
 	t.Helper()
 	pool := pgtest.Pool(t)
-	logBuf := &syncBuffer{}
+	logBuf := &logtest.Buffer{}
 	log := slog.New(slog.NewTextHandler(logBuf, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	// The same wiring as internal/app. No provider: manual orders only. The
 	// readiness rules read today from the test's clock.
