@@ -265,14 +265,8 @@ func TestAdminAddsAUserFromThePageWithInlineErrors(t *testing.T) {
 	}
 	resp, _ = br.post("/users", url.Values{"email": {"eng@example.com"}, "name": {"Eng"}, "roles": {"engineer", "am"}})
 	mustStatus(t, resp, 303, "good form: %d")
-	_, body = br.get("/users")
-	if !strings.Contains(body, "eng@example.com") || !strings.Contains(body, "Added Eng") {
-		t.Errorf("the list or the flash lacks the new user")
-	}
-	_, body = br.get("/audit")
-	if !strings.Contains(body, "user.create") {
-		t.Errorf("audit page lacks user.create")
-	}
+	br.wantPage("/users", "the new user in the list and the flash", "eng@example.com", "Added Eng")
+	br.wantPage("/audit", "the user's creation", "user.create")
 }
 
 func TestAKeyDownloadAsksForThePasswordAgainAfterTenMinutes(t *testing.T) {

@@ -221,10 +221,7 @@ func TestTheBrowserUploadsACertificateDrawsTheChainAndGuardsTheKey(t *testing.T)
 	if resp, _ := br.get(certPage + "/key"); resp.StatusCode != http.StatusForbidden {
 		t.Errorf("a PO at the key page: %d, want 403", resp.StatusCode)
 	}
-	_, body = br.get("/certificates?sort=expires&dir=desc")
-	if !strings.Contains(body, "www.example.com") || !strings.Contains(body, `aria-sort="descending"`) {
-		t.Error("the certificates list lacks the certificate or its sort")
-	}
+	br.wantPage("/certificates?sort=expires&dir=desc", "the certificate and its sort", "www.example.com", `aria-sort="descending"`)
 }
 
 func TestAKeyUnderAMasterKeyNotConfiguredSaysWhichVersionIsMissing(t *testing.T) {

@@ -58,10 +58,7 @@ func TestAPOGeneratesACSRFromThePrefilledFormAndSeesItDecoded(t *testing.T) {
 	decodeInto(t, apiBody, &c)
 	resp, _ = br.post(page+"/paste", url.Values{"csr_pem": {c.CSRPEM}})
 	mustStatus(t, resp, http.StatusSeeOther, "paste: %d")
-	_, body = br.get(resp.Header.Get("Location"))
-	if !strings.Contains(body, `data-testid="key-held-outside"`) || !strings.Contains(body, "verify OK") {
-		t.Error("a pasted CSR is not shown as verified with its key held outside")
-	}
+	br.wantPage(resp.Header.Get("Location"), "the pasted CSR verified with its key held outside", `data-testid="key-held-outside"`, "verify OK")
 	resp, body = br.post(page+"/paste", url.Values{"csr_pem": {"not a CSR"}})
 	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `data-testid="error-csr_pem"`) {
 		t.Errorf("a junk paste: %d", resp.StatusCode)

@@ -163,6 +163,18 @@ func (br *browser) do(req *http.Request) (*http.Response, string) {
 	return resp, string(body)
 }
 
+// wantPage gets path and fails the test for each text in want the page
+// lacks, saying what the page should show.
+func (br *browser) wantPage(path, should string, want ...string) {
+	br.b.t.Helper()
+	_, page := br.get(path)
+	for _, w := range want {
+		if !strings.Contains(page, w) {
+			br.b.t.Errorf("%s should show %s: it lacks %q", path, should, w)
+		}
+	}
+}
+
 // signIn signs the browser in as email with testPassword.
 func (br *browser) signIn(email string) {
 	br.b.t.Helper()
