@@ -298,9 +298,7 @@ func TestAKeyDownloadAsksForThePasswordAgainAfterTenMinutes(t *testing.T) {
 	if resp, _ := br.get("/certificates/999999/key"); resp.StatusCode != http.StatusNotFound {
 		t.Errorf("after confirming: status %d, want 404 past the gate", resp.StatusCode)
 	}
-	if failed := b.audited("auth.reauth_failed"); failed != 1 {
-		t.Errorf("%d reauth_failed audit records, want 1", failed)
-	}
+	b.wantAudited("auth.reauth_failed", 1, "wrong passwords at the reauth form")
 }
 
 func TestAnonymousSignInPageWritesNoSessionRowAndItsFormStillWorks(t *testing.T) {
