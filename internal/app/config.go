@@ -182,3 +182,15 @@ func parseDuration(name, v string, def time.Duration) (time.Duration, error) {
 	}
 	return d, nil
 }
+
+// parseCount reads an env whole number from lo to hi, with a default.
+func parseCount(name, v string, lo, hi, def int) (int, error) {
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < lo || n > hi {
+		return 0, fmt.Errorf("%s must be a number from %d to %d, not %q", name, lo, hi, v)
+	}
+	return n, nil
+}

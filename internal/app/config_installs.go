@@ -3,7 +3,6 @@ package app
 import (
 	"fmt"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
@@ -35,21 +34,11 @@ func (c *Config) readInstallConfig(getenv func(string) string) error {
 	if c.Installs.CheckInterval, err = parseDuration("PORTAL_INSTALL_CHECK_INTERVAL", getenv("PORTAL_INSTALL_CHECK_INTERVAL"), 24*time.Hour); err != nil {
 		return err
 	}
-	c.Installs.CheckConcurrency = 16
-	if v := getenv("PORTAL_INSTALL_CHECK_CONCURRENCY"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 256 {
-			return fmt.Errorf("PORTAL_INSTALL_CHECK_CONCURRENCY must be a number from 1 to 256, not %q", v)
-		}
-		c.Installs.CheckConcurrency = n
+	if c.Installs.CheckConcurrency, err = parseCount("PORTAL_INSTALL_CHECK_CONCURRENCY", getenv("PORTAL_INSTALL_CHECK_CONCURRENCY"), 1, 256, 16); err != nil {
+		return err
 	}
-	c.Installs.ScanWorkers = 1
-	if v := getenv("PORTAL_SCAN_WORKERS"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 16 {
-			return fmt.Errorf("PORTAL_SCAN_WORKERS must be a number from 1 to 16, not %q", v)
-		}
-		c.Installs.ScanWorkers = n
+	if c.Installs.ScanWorkers, err = parseCount("PORTAL_SCAN_WORKERS", getenv("PORTAL_SCAN_WORKERS"), 1, 16, 1); err != nil {
+		return err
 	}
 	if c.Installs.ScanTimeout, err = parseDuration("PORTAL_SCAN_TIMEOUT", getenv("PORTAL_SCAN_TIMEOUT"), 15*time.Minute); err != nil {
 		return err

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -44,13 +43,6 @@ func (c *Config) readOrderConfig(getenv func(string) string) error {
 	if c.PollInterval, err = parseDuration("PORTAL_POLL_INTERVAL", getenv("PORTAL_POLL_INTERVAL"), 15*time.Minute); err != nil {
 		return err
 	}
-	c.PollWorkers = 10
-	if v := getenv("PORTAL_POLL_WORKERS"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 200 {
-			return fmt.Errorf("PORTAL_POLL_WORKERS must be a number from 1 to 200, not %q", v)
-		}
-		c.PollWorkers = n
-	}
-	return nil
+	c.PollWorkers, err = parseCount("PORTAL_POLL_WORKERS", getenv("PORTAL_POLL_WORKERS"), 1, 200, 10)
+	return err
 }

@@ -63,19 +63,32 @@ type writerFunc func([]byte) (int, error)
 
 func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
 
+// configOf is the configuration read from exactly vars; a refused one fails the test.
+func configOf(t *testing.T, vars map[string]string) app.Config {
+	t.Helper()
+	cfg, err := app.ConfigFromEnv(envOf(vars))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+// open opens, without serving, the portal configured by exactly vars, logging to logs.
+func open(ctx context.Context, t *testing.T, vars map[string]string, logs io.Writer) *app.App {
+	t.Helper()
+	a, err := app.Open(ctx, configOf(t, vars), slog.New(slog.NewTextHandler(logs, nil)))
+	if err != nil {
+		t.Fatalf("open: %v", err)
+	}
+	return a
+}
+
 // serve opens the portal configured by exactly vars, logging to logs, and serves it
 // until the test ends; a Serve error fails the test.
 func serve(t *testing.T, vars map[string]string, logs io.Writer) (*app.App, string) {
 	t.Helper()
-	cfg, err := app.ConfigFromEnv(func(k string) string { return vars[k] })
-	if err != nil {
-		t.Fatal(err)
-	}
 	ctx, cancel := context.WithCancel(context.Background())
-	a, err := app.Open(ctx, cfg, slog.New(slog.NewTextHandler(logs, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := open(ctx, t, vars, logs)
 	if err := a.Listen(); err != nil {
 		t.Fatal(err)
 	}
@@ -96,12 +109,7 @@ func serve(t *testing.T, vars map[string]string, logs io.Writer) (*app.App, stri
 func portalCLI(t *testing.T, dbURL string) func(stdin string, args ...string) string {
 	return func(stdin string, args ...string) string {
 		t.Helper()
-		cfg, err := app.ConfigFromEnv(func(k string) string {
-			return map[string]string{"DATABASE_URL": dbURL, "PORTAL_DATA_DIR": t.TempDir()}[k]
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
+		cfg := configOf(t, map[string]string{"DATABASE_URL": dbURL, "PORTAL_DATA_DIR": t.TempDir()})
 		var out, errOut strings.Builder
 		if err := app.RunCommand(context.Background(), cfg, args, strings.NewReader(stdin), &out, &errOut); err != nil {
 			t.Fatalf("portal %s: %v\n%s", strings.Join(args, " "), err, errOut.String())

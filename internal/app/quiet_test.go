@@ -23,12 +23,7 @@ func TestSubcommandsPrintOnlyTheirAnswerUnlessVerbose(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			cfg, err := app.ConfigFromEnv(func(k string) string {
-				return map[string]string{"DATABASE_URL": dbURL, "PORTAL_DATA_DIR": dataDir}[k]
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
+			cfg := configOf(t, map[string]string{"DATABASE_URL": dbURL, "PORTAL_DATA_DIR": dataDir})
 			var out, errOut strings.Builder
 			if err := app.RunCommand(context.Background(), cfg, tt.args, strings.NewReader(""), &out, &errOut); err != nil {
 				t.Fatalf("portal %v: %v\n%s", tt.args, err, errOut.String())

@@ -1,11 +1,9 @@
 package app_test
 
 import (
-	"bytes"
 	"net/http"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -13,35 +11,33 @@ import (
 
 	"github.com/certportal/certportal/internal/app"
 	"github.com/certportal/certportal/internal/browsertest"
+	"github.com/certportal/certportal/internal/logtest"
 	"github.com/certportal/certportal/internal/pgtest"
 )
 
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // startLogged is startWithEnv keeping the server's log.
-func startLogged(t *testing.T, vars map[string]string) (*app.App, string, *lockedBuffer) {
+func startLogged(t *testing.T, vars map[string]string) (*app.App, string, *logtest.Buffer) {
 	t.Helper()
-	logs := &lockedBuffer{}
+	logs := &logtest.Buffer{}
 	a, base := serve(t, vars, logs)
 	return a, base, logs
 }
 
 var setupCodeInLog = regexp.MustCompile(`setup code ([A-Z2-7]{6}-[A-Z2-7]{6}-[A-Z2-7]{6}-[A-Z2-7]{6})`)
+
+// setupCode waits up to five seconds for the first-run setup code in the
+// server's log; a log without one fails the test.
+func setupCode(t *testing.T, logs *logtest.Buffer) string {
+	t.Helper()
+	for range 100 {
+		if m := setupCodeInLog.FindStringSubmatch(logs.String()); m != nil {
+			return m[1]
+		}
+		waitABit()
+	}
+	t.Fatalf("the log prints no setup code:\n%s", logs.String())
+	return ""
+}
 
 func TestTheFirstAdministratorIsCreatedOnTheSetupPageWithTheCodeFromTheLog(t *testing.T) {
 	t.Parallel()
@@ -49,17 +45,7 @@ func TestTheFirstAdministratorIsCreatedOnTheSetupPageWithTheCodeFromTheLog(t *te
 	_, base, logs := startLogged(t, map[string]string{
 		"DATABASE_URL": pgtest.URL(t), "PORTAL_ADDR": "127.0.0.1:0", "PORTAL_ENV": "dev", "PORTAL_DATA_DIR": dataDir,
 	})
-	var code string
-	for range 100 {
-		if m := setupCodeInLog.FindStringSubmatch(logs.String()); m != nil {
-			code = m[1]
-			break
-		}
-		waitABit()
-	}
-	if code == "" {
-		t.Fatalf("the log prints no setup code:\n%s", logs.String())
-	}
+	code := setupCode(t, logs)
 	log := logs.String()
 	if !strings.Contains(log, `DATABASE_URL=\"$DATABASE_URL\"`) || !strings.Contains(log, "./bin/portal user add") || strings.Contains(log, "go run") {
 		t.Errorf("the printed command does not carry the server's environment or names no ./bin/portal:\n%s", log)
@@ -69,26 +55,16 @@ func TestTheFirstAdministratorIsCreatedOnTheSetupPageWithTheCodeFromTheLog(t *te
 	}
 
 	ctx := browsertest.New(t)
-	fill := func(setupCode string) []chromedp.Action[chromedp.Void] {
-		return []chromedp.Action[chromedp.Void]{
-			chromedp.WaitVisible(chromedp.CSS(`[data-testid="setup-form"]`)),
-			chromedp.SetValue(chromedp.CSS(`#setup_code`), setupCode),
-			chromedp.SetValue(chromedp.CSS(`#email`), "ada@example.com"),
-			chromedp.SetValue(chromedp.CSS(`#name`), "Ada Lovelace"),
-			chromedp.SetValue(chromedp.CSS(`#password`), "correct horse battery"),
-			chromedp.SetValue(chromedp.CSS(`#password_again`), "correct horse battery"),
-			chromedp.Click(chromedp.CSS(`[data-testid="setup-form"] button[type=submit]`)),
-		}
-	}
 	// "/" leads a first visitor to the setup page; a wrong code is refused.
-	if err := chromedp.Do(ctx, append(append([]chromedp.Action[chromedp.Void]{chromedp.Navigate(base + "/")}, fill("AAAAAA-AAAAAA-AAAAAA-AAAAAA")...),
-		chromedp.WaitVisible(chromedp.CSS(`[data-testid="error-setup_code"]`)))...); err != nil {
+	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.CSS(`[data-testid="setup-form"]`)),
+		fillSetup("AAAAAA-AAAAAA-AAAAAA-AAAAAA", "ada@example.com", "Ada Lovelace"),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="error-setup_code"]`))); err != nil {
 		t.Fatal(err)
 	}
-	if err := chromedp.Do(ctx, append(fill(strings.ToLower(code)),
+	if err := chromedp.Do(ctx, fillSetup(strings.ToLower(code), "ada@example.com", "Ada Lovelace"),
 		signIn("ada@example.com", "correct horse battery"),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="current-user"]`)),
-	)...); err != nil {
+	); err != nil {
 		t.Fatal(err)
 	}
 	who, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`[data-testid="current-user"]`)))
@@ -107,3 +83,29 @@ func TestTheFirstAdministratorIsCreatedOnTheSetupPageWithTheCodeFromTheLog(t *te
 }
 
 func waitABit() { <-time.After(50 * time.Millisecond) }
+
+// fillSetup sends the first-run setup form with the code and an administrator
+// of the given email and name whose password is poPassword.
+func fillSetup(code, email, name string) chromedp.Action[chromedp.Void] {
+	return chromedp.Steps(
+		chromedp.SetValue(chromedp.CSS(`#setup_code`), code),
+		chromedp.SetValue(chromedp.CSS(`#email`), email),
+		chromedp.SetValue(chromedp.CSS(`#name`), name),
+		chromedp.SetValue(chromedp.CSS(`#password`), poPassword),
+		chromedp.SetValue(chromedp.CSS(`#password_again`), poPassword),
+		chromedp.Click(chromedp.CSS(`[data-testid="setup-form"] button[type=submit]`)),
+	)
+}
+
+// sendChicagoAddress fills the client form's phone and Chicago address and sends it.
+func sendChicagoAddress(phone string) chromedp.Action[chromedp.Void] {
+	return chromedp.Steps(
+		chromedp.SendKeys(chromedp.CSS(`#phone`), phone),
+		chromedp.SendKeys(chromedp.CSS(`#address1`), "123 W Wacker Dr"),
+		chromedp.SendKeys(chromedp.CSS(`#city`), "Chicago"),
+		chromedp.SendKeys(chromedp.CSS(`#state`), "IL"),
+		chromedp.SendKeys(chromedp.CSS(`#postal_code`), "60601"),
+		chromedp.SendKeys(chromedp.CSS(`#country`), "US"),
+		chromedp.Click(chromedp.CSS(`[data-testid="client-form"] button[type=submit]`)),
+	)
+}

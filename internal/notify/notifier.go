@@ -80,23 +80,22 @@ func wants(list []EventType, t EventType) bool { return list == nil || slices.Co
 // fillPlace completes the event's project and client from its order,
 // certificate or requirement.
 func fillPlace(ctx context.Context, q db.DBTX, ev *Event) error {
-	if ev.RequirementID == 0 && ev.OrderID != 0 {
-		if err := q.QueryRow(ctx, `SELECT requirement_id FROM orders WHERE id = $1`, ev.OrderID).Scan(&ev.RequirementID); err != nil && !errors.Is(err, pgx.ErrNoRows) {
-			return err
-		}
+	// Each step reads the place above one the event knows, in order, so a
+	// step can start from what an earlier one found.
+	steps := []struct {
+		want, from *int64
+		query      string
+	}{
+		{&ev.RequirementID, &ev.OrderID, `SELECT requirement_id FROM orders WHERE id = $1`},
+		{&ev.RequirementID, &ev.CertificateID, `SELECT requirement_id FROM certificates WHERE id = $1`},
+		{&ev.ProjectID, &ev.RequirementID, `SELECT project_id FROM requirements WHERE id = $1`},
+		{&ev.ClientID, &ev.ProjectID, `SELECT client_id FROM projects WHERE id = $1`},
 	}
-	if ev.RequirementID == 0 && ev.CertificateID != 0 {
-		if err := q.QueryRow(ctx, `SELECT requirement_id FROM certificates WHERE id = $1`, ev.CertificateID).Scan(&ev.RequirementID); err != nil && !errors.Is(err, pgx.ErrNoRows) {
-			return err
+	for _, st := range steps {
+		if *st.want != 0 || *st.from == 0 {
+			continue
 		}
-	}
-	if ev.ProjectID == 0 && ev.RequirementID != 0 {
-		if err := q.QueryRow(ctx, `SELECT project_id FROM requirements WHERE id = $1`, ev.RequirementID).Scan(&ev.ProjectID); err != nil && !errors.Is(err, pgx.ErrNoRows) {
-			return err
-		}
-	}
-	if ev.ClientID == 0 && ev.ProjectID != 0 {
-		if err := q.QueryRow(ctx, `SELECT client_id FROM projects WHERE id = $1`, ev.ProjectID).Scan(&ev.ClientID); err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		if err := q.QueryRow(ctx, st.query, *st.from).Scan(st.want); err != nil && !errors.Is(err, pgx.ErrNoRows) {
 			return err
 		}
 	}
@@ -286,16 +285,14 @@ func (n *Notifier) list(ctx context.Context, where string, limit int) ([]Deliver
 	if err != nil {
 		return nil, fmt.Errorf("notify: list deliveries: %w", err)
 	}
-	defer rows.Close()
-	out := []Delivery{}
-	for rows.Next() {
-		d, err := scanDelivery(rows)
-		if err != nil {
-			return nil, fmt.Errorf("notify: list deliveries: %w", err)
-		}
-		out = append(out, *d)
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (Delivery, error) {
+		d, err := scanDelivery(row)
+		return *d, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("notify: list deliveries: %w", err)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // Deliveries lists the latest messages, sent or not: who, what, when, channel, result.

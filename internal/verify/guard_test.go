@@ -172,10 +172,7 @@ func TestLookupDoesNotFollowWHOISReferralsToPrivateHostsOrOtherPorts(t *testing.
 
 func TestLookupDoesNotFollowARootReferralToAnotherPort(t *testing.T) {
 	t.Parallel()
-	registry, registrar := whoisPair(t, "examplebiz.com")
-	root := verifytest.NewWHOISServer(t, map[string]string{"com": verifytest.IANA("com", "whois.registry.test:8043")})
-	l := newLookup(Config{RDAPURL: closedURL(t), WHOISRoot: root.Addr(),
-		Dial: names(registrar, "whois.registry.test:8043", registry.Addr())})
+	l, registry, root := rootReferral(t, "whois.registry.test:8043", "whois.registry.test:8043")
 
 	_, err := l.Domain(context.Background(), "examplebiz.com")
 	if !errors.Is(err, ErrNotFollowed) {

@@ -259,10 +259,7 @@ func TestLookupKeepsTheRegistryRecordWhenTheReferralFails(t *testing.T) {
 
 func TestLookupAsksTheRootServerWhichWHOISServerHoldsTheTLD(t *testing.T) {
 	t.Parallel()
-	registry, registrar := whoisPair(t, "examplebiz.com")
-	root := verifytest.NewWHOISServer(t, map[string]string{"com": verifytest.IANA("com", "whois.registry.test")})
-	l := newLookup(Config{RDAPURL: closedURL(t), WHOISRoot: root.Addr(),
-		Dial: names(registrar, "whois.registry.test:43", registry.Addr())})
+	l, _, root := rootReferral(t, "whois.registry.test", "whois.registry.test:43")
 
 	reg, err := l.Domain(context.Background(), "examplebiz.com")
 	if err != nil {
@@ -337,9 +334,7 @@ func TestLookupNamesEachFailingServerWhenBothFail(t *testing.T) {
 
 func TestLookupFallsBackToWHOISWhenRDAPIsTooSlow(t *testing.T) {
 	t.Parallel()
-	rdap := verifytest.NewRDAPServer(t, map[string]verifytest.RDAPAnswer{
-		"examplebiz.com": verifytest.Slow(verifytest.FullRecord("examplebiz.com", fullRecord()), 5*time.Second),
-	})
+	rdap := slowRDAP(t, verifytest.FullRecord("examplebiz.com", fullRecord()))
 	registry, registrar := whoisPair(t, "examplebiz.com")
 	l := newLookup(Config{RDAPURL: rdap.BaseURL(), WHOISServer: registry.Addr(), Timeout: 150 * time.Millisecond, Dial: names(registrar)})
 
@@ -358,9 +353,7 @@ func TestLookupFallsBackToWHOISWhenRDAPIsTooSlow(t *testing.T) {
 
 func TestLookupReportsATimeoutWhenWHOISIsTooSlow(t *testing.T) {
 	t.Parallel()
-	rdap := verifytest.NewRDAPServer(t, map[string]verifytest.RDAPAnswer{
-		"examplebiz.com": verifytest.Slow(verifytest.NotFound(), 5*time.Second),
-	})
+	rdap := slowRDAP(t, verifytest.NotFound())
 	registry, _ := whoisPair(t, "examplebiz.com")
 	registry.SetDelay(5 * time.Second)
 	l := newLookup(Config{RDAPURL: rdap.BaseURL(), WHOISServer: registry.Addr(), Timeout: 150 * time.Millisecond})
@@ -382,9 +375,7 @@ func TestLookupReportsATimeoutWhenWHOISIsTooSlow(t *testing.T) {
 
 func TestLookupStopsWhenTheCallerGivesUp(t *testing.T) {
 	t.Parallel()
-	rdap := verifytest.NewRDAPServer(t, map[string]verifytest.RDAPAnswer{
-		"examplebiz.com": verifytest.Slow(verifytest.NotFound(), 5*time.Second),
-	})
+	rdap := slowRDAP(t, verifytest.NotFound())
 	l := newLookup(Config{RDAPURL: rdap.BaseURL(), WHOISServer: "127.0.0.1:1"})
 	ctx, cancel := context.WithCancel(context.Background())
 	time.AfterFunc(50*time.Millisecond, cancel)
@@ -403,4 +394,57 @@ func TestLookupRejectsSomethingThatIsNotADomain(t *testing.T) {
 			t.Errorf("Domain(%q) err = %v, want a verify: error", in, err)
 		}
 	}
+}
+
+// slowRDAP is an RDAP server that gives the answer for examplebiz.com after five seconds.
+func slowRDAP(t *testing.T, answer verifytest.RDAPAnswer) *verifytest.RDAPServer {
+	return verifytest.NewRDAPServer(t, map[string]verifytest.RDAPAnswer{"examplebiz.com": verifytest.Slow(answer, 5*time.Second)})
+}
+
+func TestRegistrableDomainsGivesEachDistinctRegisteredDomain(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name      string
+		hostnames []string
+		want      []string
+	}{
+		{"a wildcard and its bare name share a domain", []string{"*.example.com", "example.com", "WWW.Example.com."}, []string{"example.com"}},
+		{"a multi-label public suffix", []string{"a.b.example.co.uk"}, []string{"example.co.uk"}},
+		{"several domains come back sorted", []string{"shop.zeta.io", "api.alpha.com.au", "*.alpha.com.au"}, []string{"alpha.com.au", "zeta.io"}},
+		{"a private suffix is not a registry", []string{"myapp.herokuapp.com"}, []string{"herokuapp.com"}},
+		{"an internationalized name is looked up in punycode", []string{"shop.bücher.de"}, []string{"xn--bcher-kva.de"}},
+		{"no hostnames", nil, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got, err := RegistrableDomains(tt.hostnames)
+			if err != nil {
+				t.Fatalf("RegistrableDomains: %v", err)
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("RegistrableDomains(%q) = %q, want %q", tt.hostnames, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestRegistrableDomainsRejectsNamesNobodyRegisters(t *testing.T) {
+	t.Parallel()
+	for _, h := range []string{"co.uk", "*.com", "192.0.2.1", " ", "[2001:db8::1]"} {
+		_, err := RegistrableDomains([]string{"ok.example.com", h})
+		if err == nil || !strings.HasPrefix(err.Error(), "verify: ") {
+			t.Errorf("RegistrableDomains(%q) err = %v, want a verify: error", h, err)
+		}
+	}
+}
+
+// rootReferral is a lookup with RDAP closed whose WHOIS root refers com to
+// referral, where dialing addr reaches whoisPair's registry for examplebiz.com.
+func rootReferral(t *testing.T, referral, addr string) (l *Lookup, registry, root *verifytest.WHOISServer) {
+	t.Helper()
+	registry, registrar := whoisPair(t, "examplebiz.com")
+	root = verifytest.NewWHOISServer(t, map[string]string{"com": verifytest.IANA("com", referral)})
+	l = newLookup(Config{RDAPURL: closedURL(t), WHOISRoot: root.Addr(), Dial: names(registrar, addr, registry.Addr())})
+	return l, registry, root
 }

@@ -266,14 +266,8 @@ func TestAdminAddsAUserFromThePageWithInlineErrors(t *testing.T) {
 	}
 	resp, _ = br.post("/users", url.Values{"email": {"eng@example.com"}, "name": {"Eng"}, "roles": {"engineer", "am"}})
 	mustStatus(t, resp, 303, "good form: %d")
-	_, body = br.get("/users")
-	if !strings.Contains(body, "eng@example.com") || !strings.Contains(body, "Added Eng") {
-		t.Errorf("the list or the flash lacks the new user")
-	}
-	_, body = br.get("/audit")
-	if !strings.Contains(body, "user.create") {
-		t.Errorf("audit page lacks user.create")
-	}
+	br.wantPage("/users", "the new user in the list and the flash", "eng@example.com", "Added Eng")
+	br.wantPage("/audit", "the user's creation", "user.create")
 }
 
 func TestAKeyDownloadAsksForThePasswordAgainAfterTenMinutes(t *testing.T) {
@@ -305,9 +299,7 @@ func TestAKeyDownloadAsksForThePasswordAgainAfterTenMinutes(t *testing.T) {
 	if resp, _ := br.get("/certificates/999999/key"); resp.StatusCode != http.StatusNotFound {
 		t.Errorf("after confirming: status %d, want 404 past the gate", resp.StatusCode)
 	}
-	if failed := b.audited("auth.reauth_failed"); failed != 1 {
-		t.Errorf("%d reauth_failed audit records, want 1", failed)
-	}
+	b.wantAudited("auth.reauth_failed", 1, "wrong passwords at the reauth form")
 }
 
 func TestAnonymousSignInPageWritesNoSessionRowAndItsFormStillWorks(t *testing.T) {

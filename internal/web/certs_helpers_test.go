@@ -36,10 +36,13 @@ func (b *testBundle) count(table string) int {
 	return n
 }
 
-// audited counts the audit records of action.
-func (b *testBundle) audited(action string) int {
+// wantAudited fails the test unless the audit log holds n records of action;
+// what says what those records stand for.
+func (b *testBundle) wantAudited(action string, n int, what string) {
 	b.t.Helper()
-	return b.count("audit_log WHERE action = '" + action + "'")
+	if got := b.count("audit_log WHERE action = '" + action + "'"); got != n {
+		b.t.Errorf("%d %s audit records (%s), want %d", got, action, what, n)
+	}
 }
 
 // fieldRefusal is the message an API answer of 422 gives at field; "" for

@@ -123,6 +123,14 @@ func (r readiness) item(t *testing.T, key string) (status, reason string) {
 	return "", ""
 }
 
+// setupPO is a portal whose registry lookups reach nowhere, and the API token
+// of its project owner po@example.com.
+func setupPO(t *testing.T) (*testBundle, string) {
+	t.Helper()
+	b := setupWithLookup(t, nowhere())
+	return b, b.token(b.user("po@example.com", accounts.RolePO))
+}
+
 func poAndAdmin(b *testBundle) (string, string) {
 	return b.token(b.user("po@example.com", accounts.RolePO)), b.token(b.user("admin@example.com", accounts.RoleAdmin))
 }

@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/a-h/templ"
+
 	"github.com/certportal/certportal/internal/accounts"
 	"github.com/certportal/certportal/internal/certs"
 	"github.com/certportal/certportal/internal/csrgen"
@@ -75,17 +77,13 @@ func (s *Server) requirementCSRsView(r *http.Request, id int64, form *pages.CSRF
 }
 
 func (s *Server) requirementCSRs(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	v, err := s.requirementCSRsView(r, id, nil, nil)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.render(w, r, pages.RequirementCSRsPage(s.pageData(r, "CSRs"), v))
+	s.showByID(w, r, func(id int64) (templ.Component, error) {
+		v, err := s.requirementCSRsView(r, id, nil, nil)
+		if err != nil {
+			return nil, err
+		}
+		return pages.RequirementCSRsPage(s.pageData(r, "CSRs"), v), nil
+	})
 }
 
 // csrFormRefused shows the CSR page again with 422, the refused form (create

@@ -14,6 +14,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/certportal/certportal/internal/logtest"
 	"github.com/certportal/certportal/internal/pgtest"
 	"github.com/certportal/certportal/internal/services"
 )
@@ -52,9 +53,9 @@ func TestPagesAnswerOne503WhileTheDatabaseIsDown(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			pool := makePool(t)
-			logBuf := &syncBuffer{}
+			logBuf := &logtest.Buffer{}
 			srv := New(Config{Env: "test"}, Deps{Pool: pool, Logger: slog.New(slog.NewTextHandler(logBuf, nil)), Services: services.New(pool, services.Config{})})
-			httpLog := &syncBuffer{}
+			httpLog := &logtest.Buffer{}
 			ts := httptest.NewUnstartedServer(srv.Handler())
 			ts.Config.ErrorLog = log.New(httpLog, "", 0)
 			ts.Start()

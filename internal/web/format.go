@@ -4,6 +4,7 @@ package web
 
 import (
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/certportal/certportal/internal/fields"
@@ -34,4 +35,16 @@ func yesNo(b bool) string {
 		return "yes"
 	}
 	return "no"
+}
+
+// labeled joins "label value" for each label and value pair whose value is
+// set, with commas: labeled("PO", "Pat", "AM", "") is "PO Pat".
+func labeled(labelsAndValues ...string) string {
+	var parts []string
+	for i := 0; i+1 < len(labelsAndValues); i += 2 {
+		if v := labelsAndValues[i+1]; v != "" {
+			parts = append(parts, labelsAndValues[i]+" "+v)
+		}
+	}
+	return strings.Join(parts, ", ")
 }

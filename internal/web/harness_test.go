@@ -12,7 +12,6 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -20,6 +19,7 @@ import (
 	"github.com/certportal/certportal/internal/accounts"
 	"github.com/certportal/certportal/internal/audit"
 	"github.com/certportal/certportal/internal/keystore"
+	"github.com/certportal/certportal/internal/logtest"
 	"github.com/certportal/certportal/internal/pgtest"
 	"github.com/certportal/certportal/internal/seed"
 	"github.com/certportal/certportal/internal/services"
@@ -32,25 +32,8 @@ type testBundle struct {
 	srv    *Server
 	ts     *httptest.Server
 	acc    *accounts.Service
-	logBuf *syncBuffer
+	logBuf *logtest.Buffer
 	clock  *testClock
-}
-
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 const testPassword = "correct horse battery staple"
@@ -83,7 +66,7 @@ func setupWithLookupAndHashing(t *testing.T, lookup *verify.Lookup, hashing *acc
 func setupWithConfig(t *testing.T, cfg services.Config, addr string) *testBundle {
 	t.Helper()
 	pool := pgtest.Pool(t)
-	logBuf := &syncBuffer{}
+	logBuf := &logtest.Buffer{}
 	log := slog.New(slog.NewTextHandler(logBuf, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	// The same wiring as internal/app. No provider: manual orders only. The
 	// readiness rules read today from the test's clock.
@@ -201,6 +184,18 @@ func (br *browser) do(req *http.Request) (*http.Response, string) {
 		br.csrf = string(m[1])
 	}
 	return resp, string(body)
+}
+
+// wantPage gets path and fails the test for each text in want the page
+// lacks, saying what the page should show.
+func (br *browser) wantPage(path, should string, want ...string) {
+	br.b.t.Helper()
+	_, page := br.get(path)
+	for _, w := range want {
+		if !strings.Contains(page, w) {
+			br.b.t.Errorf("%s should show %s: it lacks %q", path, should, w)
+		}
+	}
 }
 
 // signIn signs the browser in as email with testPassword.

@@ -52,10 +52,7 @@ func TestAnOrderThatCannotBeEncodedStaysADraftWith422(t *testing.T) {
 func TestAnAcceptedOrderThatCannotBeRecordedAnswers202Unknown(t *testing.T) {
 	t.Parallel()
 	b := setupOrders(t)
-	oldID, _ := b.draft()
-	if _, err := b.pool.Exec(context.Background(), `UPDATE orders SET state = 'cancelled', provider_order_id = '3000001' WHERE id = $1`, oldID); err != nil {
-		t.Fatal(err)
-	}
+	b.draftLeftAs(t, `state = 'cancelled', provider_order_id = '3000001'`)
 	id, _ := b.draft()
 	resp, body := b.api("POST", fmt.Sprintf("/api/v1/orders/%d/submit", id), b.poToken, "")
 	if resp.StatusCode != http.StatusAccepted || decodeAs[map[string]any](t, body)["state"] != "unknown" {
@@ -102,10 +99,7 @@ func TestReplaceOverHTTPRefusesALiveOrderAndASecondCopy(t *testing.T) {
 func TestAStaleSubmissionCanBeCancelledOverHTTPAtOnce(t *testing.T) {
 	t.Parallel()
 	b := setupOrders(t)
-	id, _ := b.draft()
-	if _, err := b.pool.Exec(context.Background(), `UPDATE orders SET state = 'submitting', submitting_since = now() - interval '5 minutes' WHERE id = $1`, id); err != nil {
-		t.Fatal(err)
-	}
+	id := b.draftLeftAs(t, `state = 'submitting', submitting_since = now() - interval '5 minutes'`)
 	resp, body := b.api("POST", fmt.Sprintf("/api/v1/orders/%d/cancel", id), b.poToken, `{"reason":"the portal crashed"}`)
 	if resp.StatusCode != http.StatusOK || decodeAs[map[string]any](t, body)["state"] != "cancelled" {
 		t.Fatalf("cancel a submission left by a crash: %d %s, want 200 cancelled", resp.StatusCode, body)
@@ -139,4 +133,15 @@ func TestAnEmptyChunkedSubmitBodyMeansNoOptions(t *testing.T) {
 	if st := decodeAs[map[string]any](t, body)["state"]; st != "pending" {
 		t.Errorf("state %v after an empty chunked submit, want pending", st)
 	}
+}
+
+// draftLeftAs is a new draft order whose row the SQL assignments set then
+// change, as an earlier order or a crash mid-submission would leave it.
+func (b *orderBundle) draftLeftAs(t *testing.T, set string) int64 {
+	t.Helper()
+	id, _ := b.draft()
+	if _, err := b.pool.Exec(context.Background(), `UPDATE orders SET `+set+` WHERE id = $1`, id); err != nil {
+		t.Fatal(err)
+	}
+	return id
 }

@@ -40,8 +40,7 @@ func requirementState(t *testing.T, b *testBundle, rid string) string {
 
 func TestAPartialRequirementPatchChangesOnlyTheFieldsSent(t *testing.T) {
 	t.Parallel()
-	b := setupWithLookup(t, nowhere())
-	tok := b.token(b.user("po@example.com", accounts.RolePO))
+	b, tok := setupPO(t)
 	_, rid := filedRequirement(t, b, tok)
 	got := b.call("PATCH", "/api/v1/requirements/"+rid, tok, `{"takes_payments":true,"notes":"  checkout too  "}`, 200)
 	if got["takes_payments"] != true || got["notes"] != "checkout too" {
@@ -69,8 +68,7 @@ func TestAPartialRequirementPatchChangesOnlyTheFieldsSent(t *testing.T) {
 
 func TestEachBadRequirementPatchIsRefusedWith422AndChangesNothing(t *testing.T) {
 	t.Parallel()
-	b := setupWithLookup(t, nowhere())
-	tok := b.token(b.user("po@example.com", accounts.RolePO))
+	b, tok := setupPO(t)
 	_, rid := filedRequirement(t, b, tok)
 	tooMany := make([]string, 101)
 	for i := range tooMany {
@@ -109,8 +107,7 @@ func TestEachBadRequirementPatchIsRefusedWith422AndChangesNothing(t *testing.T) 
 
 func TestAMalformedRequirementPatchIsA400AndChangesNothing(t *testing.T) {
 	t.Parallel()
-	b := setupWithLookup(t, nowhere())
-	tok := b.token(b.user("po@example.com", accounts.RolePO))
+	b, tok := setupPO(t)
 	_, rid := filedRequirement(t, b, tok)
 	for _, body := range []string{`{"notes":`, `{"notes": "x",}`, `[1,2`, `{} {}`} {
 		before := requirementState(t, b, rid)
@@ -126,8 +123,7 @@ func TestAMalformedRequirementPatchIsA400AndChangesNothing(t *testing.T) {
 
 func TestPatchingAnUnknownRequirementIsA404(t *testing.T) {
 	t.Parallel()
-	b := setupWithLookup(t, nowhere())
-	tok := b.token(b.user("po@example.com", accounts.RolePO))
+	b, tok := setupPO(t)
 	resp, body := b.api("PATCH", "/api/v1/requirements/999999", tok, `{"notes":"x"}`)
 	if resp.StatusCode != 404 {
 		t.Errorf("status %d %s, want 404", resp.StatusCode, body)
@@ -136,8 +132,7 @@ func TestPatchingAnUnknownRequirementIsA404(t *testing.T) {
 
 func TestNewHostnamesWarnThatExistingCSRsNoLongerMatch(t *testing.T) {
 	t.Parallel()
-	b := setupWithLookup(t, nowhere())
-	tok := b.token(b.user("po@example.com", accounts.RolePO))
+	b, tok := setupPO(t)
 	fx := ordertest.New(t, b.srv.pool, ordertest.Options{CommonName: "www.example.com"})
 	rid := fmt.Sprint(fx.RequirementID)
 	got := b.call("PATCH", "/api/v1/requirements/"+rid, tok, `{"hostnames":["www.example.com","shop.example.com"]}`, 200)
@@ -178,8 +173,7 @@ func TestNewHostnamesWarnThatExistingCSRsNoLongerMatch(t *testing.T) {
 
 func TestTheRequirementEditPageKeepsValuesAndShowsInlineErrors(t *testing.T) {
 	t.Parallel()
-	b := setupWithLookup(t, nowhere())
-	tok := b.token(b.user("po@example.com", accounts.RolePO))
+	b, tok := setupPO(t)
 	_, rid := filedRequirement(t, b, tok)
 	br := b.browserAs("po@example.com")
 
@@ -230,8 +224,7 @@ func TestTheRequirementEditPageKeepsValuesAndShowsInlineErrors(t *testing.T) {
 
 func TestEngineersAndAccountManagersCannotEditRequirementsOrProjects(t *testing.T) {
 	t.Parallel()
-	b := setupWithLookup(t, nowhere())
-	tok := b.token(b.user("po@example.com", accounts.RolePO))
+	b, tok := setupPO(t)
 	pid, rid := filedRequirement(t, b, tok)
 	before := requirementState(t, b, rid)
 	for _, role := range []accounts.Role{accounts.RoleEngineer, accounts.RoleAM} {
@@ -310,8 +303,7 @@ func TestAPartialProjectPatchChangesOnlyTheFieldsSent(t *testing.T) {
 
 func TestAProjectIsEditedFromItsPage(t *testing.T) {
 	t.Parallel()
-	b := setupWithLookup(t, nowhere())
-	tok := b.token(b.user("po@example.com", accounts.RolePO))
+	b, tok := setupPO(t)
 	cid := b.acmeClient(tok)
 	pid := idOf(t, b.call("POST", "/api/v1/projects", tok, `{"client_id":`+cid+`,"name":"App","kickoff_on":"2026-01-05"}`, 201))
 	br := b.browserAs("po@example.com")

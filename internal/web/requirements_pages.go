@@ -123,14 +123,7 @@ func snapshotRow(d projects.DomainSnapshot) pages.SnapshotRow {
 	if reg.RegistrantName != "" {
 		row.Registrant = strings.Trim(row.Registrant+" ("+reg.RegistrantName+")", " ")
 	}
-	var emails []string
-	if reg.RegistrantEmail != "" {
-		emails = append(emails, "registrant "+reg.RegistrantEmail)
-	}
-	if reg.AdminEmail != "" {
-		emails = append(emails, "admin "+reg.AdminEmail)
-	}
-	row.Emails = strings.Join(emails, ", ")
+	row.Emails = labeled("registrant", reg.RegistrantEmail, "admin", reg.AdminEmail)
 	row.Registrar = reg.Registrar
 	if reg.Evidence != "" {
 		row.Registrar = strings.TrimSpace(reg.Registrar + " (from " + reg.Evidence + ")")

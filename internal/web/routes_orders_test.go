@@ -18,6 +18,7 @@ import (
 	"github.com/certportal/certportal/internal/accounts"
 	"github.com/certportal/certportal/internal/audit"
 	"github.com/certportal/certportal/internal/browsertest"
+	"github.com/certportal/certportal/internal/logtest"
 	"github.com/certportal/certportal/internal/opensrs"
 	"github.com/certportal/certportal/internal/opensrs/opensrstest"
 	"github.com/certportal/certportal/internal/orders"
@@ -44,7 +45,7 @@ type orderBundle struct {
 func setupOrders(t *testing.T) *orderBundle {
 	t.Helper()
 	pool := pgtest.Pool(t)
-	logBuf := &syncBuffer{}
+	logBuf := &logtest.Buffer{}
 	log := slog.New(slog.NewTextHandler(logBuf, nil))
 	sim := ordertest.Simulator(t, opensrstest.Options{})
 	readiness := ordertest.NewReadiness()

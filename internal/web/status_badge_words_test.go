@@ -52,3 +52,21 @@ func TestTheWordsBesideAStatusBadgeReachThePage(t *testing.T) {
 		})
 	}
 }
+
+func TestLabeledNamesOnlyThePeopleAndAddressesThatAreSet(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in   []string
+		want string
+	}{
+		{[]string{"PO", "Pat Owner", "AM", "Amy Manager"}, "PO Pat Owner, AM Amy Manager"},
+		{[]string{"PO", "", "AM", "Amy Manager"}, "AM Amy Manager"},
+		{[]string{"registrant", "owner@example.com", "admin", ""}, "registrant owner@example.com"},
+		{[]string{"PO", "", "AM", ""}, ""},
+	}
+	for _, tt := range tests {
+		if got := labeled(tt.in...); got != tt.want {
+			t.Errorf("labeled(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}

@@ -39,14 +39,7 @@ func statusView(st *dashboard.Status, heading string, shared bool) pages.StatusV
 		pv := pages.StatusProject{Name: p.Name, Staging: statusDate(p.StagingOn), Production: statusDate(p.ProductionOn)}
 		if !shared {
 			pv.Href = "/projects/" + strconv.FormatInt(p.ProjectID, 10) + "/status"
-			var people []string
-			if p.POName != "" {
-				people = append(people, "PO "+p.POName)
-			}
-			if p.AMName != "" {
-				people = append(people, "AM "+p.AMName)
-			}
-			pv.People = strings.Join(people, ", ")
+			pv.People = labeled("PO", p.POName, "AM", p.AMName)
 		}
 		for _, r := range p.Requirements {
 			rv := pages.StatusRequirement{Hostnames: strings.Join(r.Hostnames, ", "), Step: r.Step.Label,
