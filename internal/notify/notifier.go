@@ -330,8 +330,14 @@ func (n *Notifier) Deliver(ctx context.Context, id int64, final bool) error {
 		}
 		return nil
 	}
+	// A channel that is not configured cannot succeed on a retry in this
+	// process: the delivery fails for good at once (an admin retries it from
+	// the notifications page once the channel is set up), without a retry
+	// storm of warnings in a portal run without SMTP.
+	var nc notConfigured
+	unconfigured := errors.As(sendErr, &nc)
 	status := StatusPending
-	if final {
+	if final || unconfigured {
 		status = StatusFailed
 	}
 	msg := sendErr.Error()
@@ -342,9 +348,18 @@ func (n *Notifier) Deliver(ctx context.Context, id int64, final bool) error {
 		attempted_at = $3, last_error = $4 WHERE id = $1`, id, status, now, msg); err != nil {
 		return fmt.Errorf("notify: record delivery %d failed: %w", id, err)
 	}
+	if unconfigured {
+		n.cfg.Logger.Info("notification not sent: its channel is not configured", "delivery_id", id, "channel", d.Channel, "error", msg)
+		return nil
+	}
 	n.cfg.Logger.Warn("notification delivery failed", "delivery_id", id, "channel", d.Channel, "final", final, "error", msg)
 	return sendErr
 }
+
+// notConfigured is a send that failed because its channel is not set up.
+type notConfigured string
+
+func (e notConfigured) Error() string { return string(e) }
 
 func (n *Notifier) send(ctx context.Context, d *Delivery) error {
 	var ev Event
@@ -358,7 +373,7 @@ func (n *Notifier) send(ctx context.Context, d *Delivery) error {
 	switch d.Channel {
 	case ChannelEmail:
 		if n.cfg.SMTP == nil {
-			return errors.New("notify: email is not configured (SMTP_URL)")
+			return notConfigured("notify: email is not configured (SMTP_URL)")
 		}
 		return sendEmail(ctx, n.cfg.SMTP, m)
 	case ChannelSlack:
@@ -368,12 +383,12 @@ func (n *Notifier) send(ctx context.Context, d *Delivery) error {
 			target = n.cfg.ClientSlackWebhooks[cid]
 		}
 		if target == "" {
-			return errors.New("notify: this Slack webhook is no longer configured")
+			return notConfigured("notify: this Slack webhook is no longer configured")
 		}
 		return sendSlack(ctx, n.cfg.HTTPClient, target, m)
 	case ChannelWebhook:
 		if n.cfg.WebhookURL == "" {
-			return errors.New("notify: the webhook is no longer configured (WEBHOOK_URL)")
+			return notConfigured("notify: the webhook is no longer configured (WEBHOOK_URL)")
 		}
 		return sendWebhook(ctx, n.cfg.HTTPClient, n.cfg.WebhookURL, n.cfg.WebhookSecret, d.ID, m)
 	}

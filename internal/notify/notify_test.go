@@ -189,3 +189,29 @@ func TestFailingWebhookIsShownWithItsErrorAndSentOnRetry(t *testing.T) {
 		t.Errorf("troubles after retry %+v, want none", troubles)
 	}
 }
+
+// Without SMTP_URL an email cannot be sent however often it is tried: the
+// delivery fails for good on its first attempt, saying why, and the job is not
+// retried (no stream of warnings in a portal run without SMTP); an admin's
+// retry after configuring the channel sends it.
+func TestAnEmailWithoutSMTPFailsForGoodAtOnceAndIsNotRetried(t *testing.T) {
+	t.Parallel()
+	pool := pgtest.Pool(t)
+	ctx := context.Background()
+	if _, err := pool.Exec(ctx, `INSERT INTO notification_deliveries (event, channel, recipient, subject, payload, status)
+		VALUES ('order_overdue', 'email', 'po@agency.example', 'Order 1 overdue', '{}', 'pending')`); err != nil {
+		t.Fatal(err)
+	}
+	n := notify.New(pool, notify.Config{})
+	list, _ := n.Deliveries(ctx, 10)
+	if len(list) != 1 {
+		t.Fatalf("%d deliveries, want 1", len(list))
+	}
+	if err := n.Deliver(ctx, list[0].ID, false); err != nil {
+		t.Fatalf("Deliver = %v, want nil: retrying cannot configure SMTP", err)
+	}
+	troubles, _ := n.Troubles(ctx, 10)
+	if len(troubles) != 1 || troubles[0].Status != notify.StatusFailed || !strings.Contains(troubles[0].LastError, "SMTP_URL") {
+		t.Fatalf("troubles %+v, want the delivery failed for good naming SMTP_URL", troubles)
+	}
+}
