@@ -79,6 +79,10 @@ type ProjectRef struct {
 	POID        int64  `json:"po_id,omitempty"`
 }
 
+// Ref is the reference itself: every list item embedding a ProjectRef has it,
+// so code over any of the lists reaches the item's project and client.
+func (p ProjectRef) Ref() ProjectRef { return p }
+
 // fields are ProjectRef's scan targets, in the order of its columns in the
 // dashboard queries (p.id, p.name, client id and name, am and po).
 func (p *ProjectRef) fields() []any {
