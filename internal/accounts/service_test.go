@@ -19,13 +19,20 @@ func setup(t *testing.T) (*accounts.Service, context.Context) {
 	return accounts.NewService(pgtest.Pool(t)), context.Background()
 }
 
-func TestCreatedUserCanSignInWithTheirPasswordOnly(t *testing.T) {
-	t.Parallel()
-	svc, ctx := setup(t)
-	u, err := svc.CreateUser(ctx, admin, accounts.NewUser{Email: " Ann@Example.com ", Name: "Ann", Roles: []accounts.Role{accounts.RolePO}, Password: "correct horse battery"})
+// createUser creates the user as the admin and fails the test if it cannot.
+func createUser(t *testing.T, svc *accounts.Service, u accounts.NewUser) *accounts.User {
+	t.Helper()
+	out, err := svc.CreateUser(context.Background(), admin, u)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return out
+}
+
+func TestCreatedUserCanSignInWithTheirPasswordOnly(t *testing.T) {
+	t.Parallel()
+	svc, ctx := setup(t)
+	u := createUser(t, svc, accounts.NewUser{Email: " Ann@Example.com ", Name: "Ann", Roles: []accounts.Role{accounts.RolePO}, Password: "correct horse battery"})
 	if u.Email != "ann@example.com" {
 		t.Errorf("email = %q, want it normalised to ann@example.com", u.Email)
 	}
@@ -46,9 +53,7 @@ func TestCreatedUserCanSignInWithTheirPasswordOnly(t *testing.T) {
 func TestRepeatedFailuresSlowSignInDown(t *testing.T) {
 	t.Parallel()
 	svc, ctx := setup(t)
-	if _, err := svc.CreateUser(ctx, admin, accounts.NewUser{Email: "bo@example.com", Name: "Bo", Roles: []accounts.Role{accounts.RoleAM}, Password: "correct horse battery"}); err != nil {
-		t.Fatal(err)
-	}
+	createUser(t, svc, accounts.NewUser{Email: "bo@example.com", Name: "Bo", Roles: []accounts.Role{accounts.RoleAM}, Password: "correct horse battery"})
 	for i := 0; i < 5; i++ {
 		if _, err := svc.Authenticate(ctx, "bo@example.com", "nope nope nope", "192.0.2.1"); !errors.Is(err, accounts.ErrBadCredentials) {
 			t.Fatalf("attempt %d: %v", i, err)
@@ -74,9 +79,7 @@ func TestNewUserValidationNamesEachBadField(t *testing.T) {
 			t.Errorf("no message for field %q in %v", f, e.Fields)
 		}
 	}
-	if _, err := svc.CreateUser(ctx, admin, accounts.NewUser{Email: "a@example.com", Name: "A", Roles: []accounts.Role{accounts.RolePO}}); err != nil {
-		t.Fatal(err)
-	}
+	createUser(t, svc, accounts.NewUser{Email: "a@example.com", Name: "A", Roles: []accounts.Role{accounts.RolePO}})
 	_, err = svc.CreateUser(ctx, admin, accounts.NewUser{Email: "A@example.com", Name: "A2", Roles: []accounts.Role{accounts.RolePO}})
 	if e, ok := errs.As(err); !ok || e.Fields["email"] == "" {
 		t.Errorf("duplicate email: err = %v, want a message at email", err)
@@ -86,10 +89,7 @@ func TestNewUserValidationNamesEachBadField(t *testing.T) {
 func TestTokensResolveToTheirUserUntilRevoked(t *testing.T) {
 	t.Parallel()
 	svc, ctx := setup(t)
-	u, err := svc.CreateUser(ctx, admin, accounts.NewUser{Email: "eng@example.com", Name: "Eng", Roles: []accounts.Role{accounts.RoleEngineer}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	u := createUser(t, svc, accounts.NewUser{Email: "eng@example.com", Name: "Eng", Roles: []accounts.Role{accounts.RoleEngineer}})
 	plain, tok, err := svc.CreateToken(ctx, admin, u.ID, "ci")
 	if err != nil {
 		t.Fatal(err)
@@ -112,17 +112,12 @@ func TestTokensResolveToTheirUserUntilRevoked(t *testing.T) {
 func TestTheLastAdministratorCannotBeDemoted(t *testing.T) {
 	t.Parallel()
 	svc, ctx := setup(t)
-	a, err := svc.CreateUser(ctx, admin, accounts.NewUser{Email: "root@example.com", Name: "Root", Roles: []accounts.Role{accounts.RoleAdmin}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = svc.UpdateUser(ctx, admin, a.ID, accounts.UserUpdate{Roles: []accounts.Role{accounts.RolePO}})
-	if errs.CodeOf(err) != errs.Conflict {
+	a := createUser(t, svc, accounts.NewUser{Email: "root@example.com", Name: "Root", Roles: []accounts.Role{accounts.RoleAdmin}})
+	if _, err := svc.UpdateUser(ctx, admin, a.ID, accounts.UserUpdate{Roles: []accounts.Role{accounts.RolePO}}); errs.CodeOf(err) != errs.Conflict {
 		t.Fatalf("demoting the last admin: err = %v, want Conflict", err)
 	}
-	b, _ := svc.CreateUser(ctx, admin, accounts.NewUser{Email: "two@example.com", Name: "Two", Roles: []accounts.Role{accounts.RoleAdmin}})
+	createUser(t, svc, accounts.NewUser{Email: "two@example.com", Name: "Two", Roles: []accounts.Role{accounts.RoleAdmin}})
 	if _, err := svc.UpdateUser(ctx, admin, a.ID, accounts.UserUpdate{Roles: []accounts.Role{accounts.RolePO}}); err != nil {
 		t.Fatalf("demoting with another admin present: %v", err)
 	}
-	_ = b
 }

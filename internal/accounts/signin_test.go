@@ -34,12 +34,9 @@ func setupWith(t *testing.T, hashing *accounts.HashLimiter) (*accounts.Service, 
 	t.Helper()
 	pool := pgtest.Pool(t)
 	svc := accounts.NewServiceWith(pool, accounts.Options{Hashing: hashing})
-	u, err := svc.CreateUser(context.Background(), admin, accounts.NewUser{
+	u := createUser(t, svc, accounts.NewUser{
 		Email: "owner@example.com", Name: "Owner", Roles: []accounts.Role{accounts.RoleAdmin}, Password: rightPassword,
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	return svc, pool, u
 }
 

@@ -80,20 +80,29 @@ func getUserByEmailWithHash(ctx context.Context, q db.DBTX, email string) (*User
 }
 
 func listUsers(ctx context.Context, q db.DBTX) ([]User, error) {
-	rows, err := q.Query(ctx, `SELECT `+userColumns+` FROM users ORDER BY lower(name), id`)
+	return queryAll(ctx, q, "list users", scanUser, `SELECT `+userColumns+` FROM users ORDER BY lower(name), id`)
+}
+
+// queryAll runs sql and scans each row with scan (nil when there are none);
+// errors say the action what.
+func queryAll[T any](ctx context.Context, q db.DBTX, what string, scan func(pgx.Row) (*T, error), sql string, args ...any) ([]T, error) {
+	rows, err := q.Query(ctx, sql, args...)
 	if err != nil {
-		return nil, fmt.Errorf("accounts: list users: %w", err)
+		return nil, fmt.Errorf("accounts: %s: %w", what, err)
 	}
 	defer rows.Close()
-	var out []User
+	var out []T
 	for rows.Next() {
-		u, err := scanUser(rows)
+		v, err := scan(rows)
 		if err != nil {
-			return nil, fmt.Errorf("accounts: list users: %w", err)
+			return nil, fmt.Errorf("accounts: %s: %w", what, err)
 		}
-		out = append(out, *u)
+		out = append(out, *v)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("accounts: %s: %w", what, err)
+	}
+	return out, nil
 }
 
 func countUsers(ctx context.Context, q db.DBTX) (int, error) {
@@ -113,18 +122,6 @@ func scanToken(row pgx.Row) (*Token, error) {
 }
 
 func listTokens(ctx context.Context, q db.DBTX, userID int64) ([]Token, error) {
-	rows, err := q.Query(ctx, `SELECT `+tokenColumns+` FROM api_tokens WHERE user_id = $1 ORDER BY revoked_at IS NOT NULL, created_at DESC`, userID)
-	if err != nil {
-		return nil, fmt.Errorf("accounts: list tokens: %w", err)
-	}
-	defer rows.Close()
-	var out []Token
-	for rows.Next() {
-		t, err := scanToken(rows)
-		if err != nil {
-			return nil, fmt.Errorf("accounts: list tokens: %w", err)
-		}
-		out = append(out, *t)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, q, "list tokens", scanToken,
+		`SELECT `+tokenColumns+` FROM api_tokens WHERE user_id = $1 ORDER BY revoked_at IS NOT NULL, created_at DESC`, userID)
 }

@@ -13,10 +13,7 @@ import (
 func TestNamesWithNULOrControlCharactersAreFieldErrors(t *testing.T) {
 	t.Parallel()
 	svc, ctx := setup(t)
-	u, err := svc.CreateUser(ctx, admin, accounts.NewUser{Email: "ann@example.com", Name: "Ann", Roles: []accounts.Role{accounts.RolePO}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	u := createUser(t, svc, accounts.NewUser{Email: "ann@example.com", Name: "Ann", Roles: []accounts.Role{accounts.RolePO}})
 	for _, tc := range []struct{ value, message string }{
 		{"An\x00n", "NUL"},
 		{"An\xffn", "UTF-8"},

@@ -2,7 +2,6 @@ package certs_test
 
 import (
 	"context"
-	"errors"
 	"strings"
 	"testing"
 
@@ -104,16 +103,8 @@ func TestIntakeRefusesMoreThan20CertificatesNamingTheLimit(t *testing.T) {
 	csr, is := b.issuedForWWW(t)
 	body := append(is.read(t, "email.txt"), bundletest.SameSubjectCAs(t, 18)...)
 	_, err := b.svc.Intake(ctx, b.actor, csr.ID, body, "padded")
-	if errs.CodeOf(err) != errs.Invalid {
-		t.Fatalf("21 certificates: %v, want invalid", err)
-	}
-	var e *errs.Error
-	if !errors.As(err, &e) || !strings.Contains(e.Fields["certificate"], "holds 21 certificates; at most 20") {
-		t.Errorf("error %v: want the certificate field to say 21 were sent and 20 is the limit", err)
-	}
-	if n := b.count(t, "certificates"); n != 0 {
-		t.Errorf("%d certificates stored", n)
-	}
+	wantCertificateRefused(t, "21 certificates", err, "holds 21 certificates; at most 20")
+	b.wantStored(t, 0)
 	// Twenty is fine.
 	if _, err := b.svc.Intake(ctx, b.actor, csr.ID, append(is.read(t, "email.txt"), bundletest.SameSubjectCAs(t, 17)...), "padded"); err != nil {
 		t.Errorf("20 certificates: %v", err)

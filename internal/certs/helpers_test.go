@@ -12,6 +12,7 @@ import (
 	"github.com/certportal/certportal/internal/certs"
 	"github.com/certportal/certportal/internal/clients"
 	"github.com/certportal/certportal/internal/domaintest"
+	"github.com/certportal/certportal/internal/errs"
 	"github.com/certportal/certportal/internal/keystore"
 	"github.com/certportal/certportal/internal/pgtest"
 	"github.com/certportal/certportal/internal/projects"
@@ -60,6 +61,23 @@ func (b *testBundle) requirement(t testing.TB, legalName string, hostnames ...st
 func (b *testBundle) count(t testing.TB, table string) int {
 	t.Helper()
 	return domaintest.Count(t, b.pool, table)
+}
+
+// wantStored fails t unless the certificates table holds want rows.
+func (b *testBundle) wantStored(t testing.TB, want int) {
+	t.Helper()
+	if n := b.count(t, "certificates"); n != want {
+		t.Errorf("%d certificates stored, want %d", n, want)
+	}
+}
+
+// wantCertificateRefused fails t unless err refuses what was sent as invalid
+// (a 422) with the certificate field mentioning has.
+func wantCertificateRefused(t testing.TB, what string, err error, has string) {
+	t.Helper()
+	if e, ok := errs.As(err); !ok || e.Code != errs.Invalid || !strings.Contains(e.Fields["certificate"], has) {
+		t.Errorf("%s: %v, want a 422 on the certificate field mentioning %q", what, err, has)
+	}
 }
 
 // auditText is the whole audit log as text, for "never holds secrets" checks.

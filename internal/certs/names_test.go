@@ -3,13 +3,11 @@ package certs_test
 import (
 	"context"
 	"crypto/x509/pkix"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/certportal/certportal/internal/bundle/bundletest"
 	"github.com/certportal/certportal/internal/certs"
-	"github.com/certportal/certportal/internal/errs"
 )
 
 // The subject of an uploaded certificate ends up in comment lines of the
@@ -57,14 +55,9 @@ func TestIntakeRefusesCertificatesWhoseNamesHoldControlCharacters(t *testing.T) 
 			stored++
 			continue
 		}
-		e, ok := errs.As(err)
-		if !ok || e.Code != errs.Invalid || !strings.Contains(e.Fields["certificate"], "control characters or line separators") {
-			t.Errorf("%s: %v, want a 422 on the certificate field saying the names hold control characters", tt.name, err)
-		}
+		wantCertificateRefused(t, tt.name, err, "control characters or line separators")
 	}
-	if n := b.count(t, "certificates"); n != stored {
-		t.Errorf("%d certificates stored, want %d (only the clean ones)", n, stored)
-	}
+	b.wantStored(t, stored)
 }
 
 // Ids are bigint; a filter "($1 = 0 OR x = $1)" let PostgreSQL type the

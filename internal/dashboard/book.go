@@ -142,17 +142,17 @@ func (b *book) cached(f SummaryFilter) *Summary {
 
 // cut filters the book and keeps the top f.Limit of each list.
 func (b *book) cut(f SummaryFilter) *Summary {
-	keep := func(client, am, po int64) bool {
-		return (f.ClientID == 0 || client == f.ClientID) && (f.AMID == 0 || am == f.AMID) && (f.POID == 0 || po == f.POID)
+	keep := func(p ProjectRef) bool {
+		return (f.ClientID == 0 || p.ClientID == f.ClientID) && (f.AMID == 0 || p.AMID == f.AMID) && (f.POID == 0 || p.POID == f.POID)
 	}
 	now := b.asOf
 	sum := &Summary{ClientID: f.ClientID, AMID: f.AMID, POID: f.POID, AsOf: now}
-	sum.BlockedRequirements = filterItems(b.blocked, func(r BlockedRequirement) bool { return keep(r.ClientID, r.AMID, r.POID) })
-	sum.FlaggedProjects = filterItems(b.flagged, func(p FlaggedProject) bool { return keep(p.ClientID, p.AMID, p.POID) })
-	sum.OverdueOrders = filterItems(b.overdue, func(o AttentionOrder) bool { return keep(o.ClientID, o.AMID, o.POID) })
-	sum.StuckOrders = filterItems(b.stuck, func(o AttentionOrder) bool { return keep(o.ClientID, o.AMID, o.POID) })
-	sum.FailedInstalls = filterItems(b.failedInstalls, func(i FailedInstall) bool { return keep(i.ClientID, i.AMID, i.POID) })
-	sum.LowGrades = filterItems(b.lowGrades, func(g LowGrade) bool { return keep(g.ClientID, g.AMID, g.POID) })
+	sum.BlockedRequirements = filterItems(b.blocked, func(r BlockedRequirement) bool { return keep(r.ProjectRef) })
+	sum.FlaggedProjects = filterItems(b.flagged, func(p FlaggedProject) bool { return keep(p.ProjectRef) })
+	sum.OverdueOrders = filterItems(b.overdue, func(o AttentionOrder) bool { return keep(o.ProjectRef) })
+	sum.StuckOrders = filterItems(b.stuck, func(o AttentionOrder) bool { return keep(o.ProjectRef) })
+	sum.FailedInstalls = filterItems(b.failedInstalls, func(i FailedInstall) bool { return keep(i.ProjectRef) })
+	sum.LowGrades = filterItems(b.lowGrades, func(g LowGrade) bool { return keep(g.ProjectRef) })
 	monthStart := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC)
 	sum.ExpiringCertificates = []ExpiringCertificate{}
 	sum.ExpiriesByMonth = make([]MonthCount, ExpiryMonths)
@@ -161,7 +161,7 @@ func (b *book) cut(f SummaryFilter) *Summary {
 	}
 	soon := now.Add(ExpiringWithinDays * 24 * time.Hour)
 	for _, c := range b.latest {
-		if !keep(c.ClientID, c.AMID, c.POID) {
+		if !keep(c.ProjectRef) {
 			continue
 		}
 		if !c.NotAfter.Before(monthStart) {
@@ -176,7 +176,7 @@ func (b *book) cut(f SummaryFilter) *Summary {
 	}
 	counts := map[orders.OrderState]int{}
 	for _, c := range b.orderCounts {
-		if keep(c.clientID, c.amID, c.poID) {
+		if keep(ProjectRef{ClientID: c.clientID, AMID: c.amID, POID: c.poID}) {
 			counts[c.state] += c.n
 		}
 	}

@@ -12,17 +12,12 @@ import (
 
 // InstallPlace names an install and where it belongs.
 type InstallPlace struct {
-	InstallID     int64  `json:"install_id"`
-	CertificateID int64  `json:"certificate_id"`
-	RequirementID int64  `json:"requirement_id"`
-	ProjectID     int64  `json:"project_id"`
-	ProjectName   string `json:"project_name"`
-	ClientID      int64  `json:"client_id"`
-	ClientName    string `json:"client_name"`
-	AMID          int64  `json:"am_id,omitempty"`
-	POID          int64  `json:"po_id,omitempty"`
-	Environment   string `json:"environment"`
-	Hostname      string `json:"hostname"`
+	InstallID     int64 `json:"install_id"`
+	CertificateID int64 `json:"certificate_id"`
+	RequirementID int64 `json:"requirement_id"`
+	ProjectRef
+	Environment string `json:"environment"`
+	Hostname    string `json:"hostname"`
 }
 
 // placeColumns are InstallPlace's columns in the install queries (after the
@@ -31,8 +26,8 @@ const placeColumns = `i.id, c.id, r.id, p.id, p.name, cl.id, cl.display_name, CO
 			i.environment, i.hostname`
 
 func (pl *InstallPlace) fields() []any {
-	return []any{&pl.InstallID, &pl.CertificateID, &pl.RequirementID, &pl.ProjectID, &pl.ProjectName, &pl.ClientID,
-		&pl.ClientName, &pl.AMID, &pl.POID, &pl.Environment, &pl.Hostname}
+	out := append([]any{&pl.InstallID, &pl.CertificateID, &pl.RequirementID}, pl.ProjectRef.fields()...)
+	return append(out, &pl.Environment, &pl.Hostname)
 }
 
 // FailedInstall is an active install whose last check failed.

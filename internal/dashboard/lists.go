@@ -83,8 +83,8 @@ func (s *Service) flaggedProjects(ctx context.Context, clientID int64, now time.
 		if len(flags) == 0 {
 			continue
 		}
-		out = append(out, FlaggedProject{ProjectID: ps[i].ID, ProjectName: ps[i].Name, ClientID: ps[i].ClientID,
-			ClientName: ps[i].ClientName, AMID: ps[i].AMID, POID: ps[i].POID, Flags: flags})
+		out = append(out, FlaggedProject{ProjectRef: ProjectRef{ProjectID: ps[i].ID, ProjectName: ps[i].Name,
+			ClientID: ps[i].ClientID, ClientName: ps[i].ClientName, AMID: ps[i].AMID, POID: ps[i].POID}, Flags: flags})
 	}
 	slices.SortStableFunc(out, func(a, b FlaggedProject) int {
 		return cmp.Or(compareNames(a.ClientName, b.ClientName), compareNames(a.ProjectName, b.ProjectName), cmp.Compare(a.ProjectID, b.ProjectID))

@@ -47,8 +47,9 @@ func dashboardOpenRequirements(ctx context.Context, q db.DBTX, clientID int64, n
 	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (dashboardRequirement, error) {
 		var r dashboardRequirement
 		c := &r.client
-		err := row.Scan(&r.RequirementID, &r.ProjectID, &r.ProjectName, &r.ClientID, &r.ClientName, &r.AMID, &r.POID, &r.Hostnames,
-			&c.LegalName, &c.Address1, &c.City, &c.State, &c.PostalCode, &c.Country, &c.Phone)
+		dest := append([]any{&r.RequirementID}, r.ProjectRef.fields()...)
+		err := row.Scan(append(dest, &r.Hostnames,
+			&c.LegalName, &c.Address1, &c.City, &c.State, &c.PostalCode, &c.Country, &c.Phone)...)
 		return r, err
 	})
 	if err != nil {
@@ -92,9 +93,9 @@ func dashboardOrders(ctx context.Context, q db.DBTX, clientID int64, submittedBe
 		var d dashboardOrder
 		a := &d.AttentionOrder
 		var state, adminName, adminEmail string
-		err := row.Scan(&a.OrderID, &a.RequirementID, &a.ProjectID, &a.ProjectName, &a.ClientID, &a.ClientName,
-			&a.AMID, &a.POID, &a.CommonName, &a.Product, &state, &a.SubmittedAt, &d.order.ApproverEmail, &d.order.LastError,
-			&adminName, &adminEmail)
+		dest := append([]any{&a.OrderID, &a.RequirementID}, a.ProjectRef.fields()...)
+		err := row.Scan(append(dest, &a.CommonName, &a.Product, &state, &a.SubmittedAt, &d.order.ApproverEmail, &d.order.LastError,
+			&adminName, &adminEmail)...)
 		a.State = orders.OrderState(state)
 		d.order.ID, d.order.State, d.order.SubmittedAt = a.OrderID, a.State, a.SubmittedAt
 		d.admin = (&clients.Contact{FirstName: adminName, Email: adminEmail}).NameAndEmail()
@@ -158,8 +159,8 @@ func dashboardLatestCertificates(ctx context.Context, q db.DBTX, before time.Tim
 	}
 	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (ExpiringCertificate, error) {
 		var e ExpiringCertificate
-		err := row.Scan(&e.CertificateID, &e.RequirementID, &e.ProjectID, &e.ProjectName, &e.ClientID, &e.ClientName,
-			&e.AMID, &e.POID, &e.CommonName, &e.NotAfter)
+		dest := append([]any{&e.CertificateID, &e.RequirementID}, e.ProjectRef.fields()...)
+		err := row.Scan(append(dest, &e.CommonName, &e.NotAfter)...)
 		e.NotAfter = e.NotAfter.UTC()
 		return e, err
 	})

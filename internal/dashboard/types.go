@@ -60,31 +60,40 @@ type Summary struct {
 }
 
 // ClientAttention is one client's line of the roll-up.
+// Its counts are of the client's items on each list.
 type ClientAttention struct {
 	ClientID   int64  `json:"client_id"`
 	ClientName string `json:"client_name"`
-	Blocked    int    `json:"blocked"`
-	Flagged    int    `json:"flagged"`
-	Overdue    int    `json:"overdue"`
-	Stuck      int    `json:"stuck"`
-	Expiring   int    `json:"expiring"`
-	Expired    int    `json:"expired"`
-	// FailedInstalls and LowGrades count the client's installs on those lists.
-	FailedInstalls int `json:"failed_installs"`
-	LowGrades      int `json:"low_grades"`
-	Total          int `json:"total"`
+	Counts
+	Total int `json:"total"`
+}
+
+// ProjectRef names the project and client an item belongs to, with the
+// project's account manager and product owner (0: none).
+type ProjectRef struct {
+	ProjectID   int64  `json:"project_id"`
+	ProjectName string `json:"project_name"`
+	ClientID    int64  `json:"client_id"`
+	ClientName  string `json:"client_name"`
+	AMID        int64  `json:"am_id,omitempty"`
+	POID        int64  `json:"po_id,omitempty"`
+}
+
+// Ref is the reference itself: every list item embedding a ProjectRef has it,
+// so code over any of the lists reaches the item's project and client.
+func (p ProjectRef) Ref() ProjectRef { return p }
+
+// fields are ProjectRef's scan targets, in the order of its columns in the
+// dashboard queries (p.id, p.name, client id and name, am and po).
+func (p *ProjectRef) fields() []any {
+	return []any{&p.ProjectID, &p.ProjectName, &p.ClientID, &p.ClientName, &p.AMID, &p.POID}
 }
 
 // BlockedRequirement is a requirement the CA would refuse today.
 type BlockedRequirement struct {
-	RequirementID int64    `json:"requirement_id"`
-	ProjectID     int64    `json:"project_id"`
-	ProjectName   string   `json:"project_name"`
-	ClientID      int64    `json:"client_id"`
-	ClientName    string   `json:"client_name"`
-	AMID          int64    `json:"am_id,omitempty"`
-	POID          int64    `json:"po_id,omitempty"`
-	Hostnames     []string `json:"hostnames"`
+	RequirementID int64 `json:"requirement_id"`
+	ProjectRef
+	Hostnames []string `json:"hostnames"`
 	// Item and Reason are the checklist's first red line; RedItems counts them all.
 	Item     string `json:"item"`
 	Reason   string `json:"reason"`
@@ -93,25 +102,15 @@ type BlockedRequirement struct {
 
 // FlaggedProject is a project with sprint-one warnings.
 type FlaggedProject struct {
-	ProjectID   int64                  `json:"project_id"`
-	ProjectName string                 `json:"project_name"`
-	ClientID    int64                  `json:"client_id"`
-	ClientName  string                 `json:"client_name"`
-	AMID        int64                  `json:"am_id,omitempty"`
-	POID        int64                  `json:"po_id,omitempty"`
-	Flags       []projects.ProjectFlag `json:"flags"`
+	ProjectRef
+	Flags []projects.ProjectFlag `json:"flags"`
 }
 
 // AttentionOrder is an order someone should look at, with what blocks it.
 type AttentionOrder struct {
-	OrderID             int64             `json:"order_id"`
-	RequirementID       int64             `json:"requirement_id"`
-	ProjectID           int64             `json:"project_id"`
-	ProjectName         string            `json:"project_name"`
-	ClientID            int64             `json:"client_id"`
-	ClientName          string            `json:"client_name"`
-	AMID                int64             `json:"am_id,omitempty"`
-	POID                int64             `json:"po_id,omitempty"`
+	OrderID       int64 `json:"order_id"`
+	RequirementID int64 `json:"requirement_id"`
+	ProjectRef
 	CommonName          string            `json:"common_name"`
 	Product             string            `json:"product"`
 	State               orders.OrderState `json:"state"`
@@ -124,18 +123,13 @@ type AttentionOrder struct {
 
 // ExpiringCertificate is a requirement's latest certificate near or past expiry.
 type ExpiringCertificate struct {
-	CertificateID int64     `json:"certificate_id"`
-	RequirementID int64     `json:"requirement_id"`
-	ProjectID     int64     `json:"project_id"`
-	ProjectName   string    `json:"project_name"`
-	ClientID      int64     `json:"client_id"`
-	ClientName    string    `json:"client_name"`
-	AMID          int64     `json:"am_id,omitempty"`
-	POID          int64     `json:"po_id,omitempty"`
-	CommonName    string    `json:"common_name"`
-	NotAfter      time.Time `json:"not_after"`
-	DaysLeft      int       `json:"days_left"` // negative once expired
-	Expired       bool      `json:"expired"`
+	CertificateID int64 `json:"certificate_id"`
+	RequirementID int64 `json:"requirement_id"`
+	ProjectRef
+	CommonName string    `json:"common_name"`
+	NotAfter   time.Time `json:"not_after"`
+	DaysLeft   int       `json:"days_left"` // negative once expired
+	Expired    bool      `json:"expired"`
 }
 
 // StateCount is how many orders are in a state.

@@ -32,6 +32,35 @@ func client(t *testing.T, url string) *opensrs.Client {
 	return &opensrs.Client{URL: url, Username: user, Key: key, HTTP: &http.Client{Transport: tr, Timeout: 5 * time.Second}}
 }
 
+// startSim runs a simulator that takes user and key until the test ends.
+func startSim(tb testing.TB) *opensrstest.Server {
+	tb.Helper()
+	sim := opensrstest.New(opensrstest.Options{Username: user, Key: key})
+	if err := sim.Start(); err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { sim.Close() })
+	return sim
+}
+
+// registerWWW places a new one-year web server order for www.example.com and
+// returns its order id.
+func registerWWW(tb testing.TB, c *opensrs.Client) string {
+	tb.Helper()
+	csr, _, err := opensrstest.NewCSR("www.example.com")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	id, err := c.SWRegister(context.Background(), opensrs.SWRegisterRequest{
+		RegType: "new", ProductType: opensrs.ProductSSLWebServer, Period: 1, CSR: csr,
+		Domain: "www.example.com", ContactSet: opensrstest.ContactSet(),
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return id
+}
+
 // replyEnvelope builds a reply as the service would.
 func replyEnvelope(t testing.TB, success bool, code, text string, attrs map[string]any) []byte {
 	ok := "0"
@@ -247,23 +276,9 @@ func TestTheKeyNeverShows(t *testing.T) {
 // GetCert must find the certificates wherever the reply puts them.
 func TestGetCertAcceptsCertificatesInAnyFieldAndOrder(t *testing.T) {
 	t.Parallel()
-	sim := opensrstest.New(opensrstest.Options{Username: user, Key: key})
-	if err := sim.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { sim.Close() })
+	sim := startSim(t)
 	c := client(t, sim.URL())
-	csr, _, err := opensrstest.NewCSR("www.example.com")
-	if err != nil {
-		t.Fatal(err)
-	}
-	id, err := c.SWRegister(context.Background(), opensrs.SWRegisterRequest{
-		RegType: "new", ProductType: opensrs.ProductSSLWebServer, Period: 1, CSR: csr,
-		Domain: "www.example.com", ContactSet: opensrstest.ContactSet(),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	id := registerWWW(t, c)
 	if err := sim.SetState(id, opensrs.StateCompleted); err != nil {
 		t.Fatal(err)
 	}
@@ -343,25 +358,11 @@ func TestSWRegisterWithoutOrderIDIsAnUnknownOutcome(t *testing.T) {
 }
 
 func BenchmarkGetOrderInfo(b *testing.B) {
-	sim := opensrstest.New(opensrstest.Options{Username: user, Key: key})
-	if err := sim.Start(); err != nil {
-		b.Fatal(err)
-	}
-	defer sim.Close()
+	sim := startSim(b)
 	tr := &http.Transport{MaxIdleConnsPerHost: 64}
 	defer tr.CloseIdleConnections()
 	c := &opensrs.Client{URL: sim.URL(), Username: user, Key: key, HTTP: &http.Client{Transport: tr}}
-	csr, _, err := opensrstest.NewCSR("www.example.com")
-	if err != nil {
-		b.Fatal(err)
-	}
-	id, err := c.SWRegister(context.Background(), opensrs.SWRegisterRequest{
-		RegType: "new", ProductType: opensrs.ProductSSLWebServer, Period: 1, CSR: csr,
-		Domain: "www.example.com", ContactSet: opensrstest.ContactSet(),
-	})
-	if err != nil {
-		b.Fatal(err)
-	}
+	id := registerWWW(b, c)
 	var failures atomic.Int64
 	b.ReportAllocs()
 	b.ResetTimer()

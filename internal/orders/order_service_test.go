@@ -3,7 +3,6 @@ package orders_test
 import (
 	"context"
 	"errors"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -17,8 +16,6 @@ import (
 	"github.com/certportal/certportal/internal/orders"
 	"github.com/certportal/certportal/internal/orders/ordertest"
 	"github.com/certportal/certportal/internal/pgtest"
-	"github.com/certportal/certportal/internal/providers/manual"
-	"github.com/certportal/certportal/internal/providers/opensrsprovider"
 )
 
 type testBundle struct {
@@ -47,9 +44,8 @@ func setup(t *testing.T, o setupOpts) *testBundle {
 	if o.interval == 0 {
 		o.interval = time.Minute
 	}
-	client := &opensrs.Client{URL: sim.URL(), Username: "reseller", Key: "0123456789abcdef-test-key", HTTP: &http.Client{}}
 	b.svc = orders.NewOrderService(pool, orders.OrderServiceConfig{
-		Providers: []orders.Provider{opensrsprovider.New(client), manual.New()}, Readiness: b.readiness, Intake: b.intake, PollInterval: o.interval,
+		Providers: ordertest.Providers(sim.URL()), Readiness: b.readiness, Intake: b.intake, PollInterval: o.interval,
 		SubmitTimeout: 2 * time.Second, PollTimeout: 2 * time.Second, Polls: o.polls,
 	})
 	b.fx = ordertest.New(t, pool, o.fixture)

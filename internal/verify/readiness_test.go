@@ -182,63 +182,67 @@ func TestNamesResembleDespiteCompanyFormsAndPunctuation(t *testing.T) {
 func TestTheDomainMustOutliveTheCertificateIssuedTodayBy30Days(t *testing.T) {
 	t.Parallel()
 	utc := func(y int, m time.Month, d, h int) time.Time { return time.Date(y, m, d, h, 0, 0, 0, time.UTC) }
-	tests := []struct {
-		name       string
-		now        time.Time
-		years      int
-		expires    time.Time
-		status     string
-		reasonHas  string
-		stillReady bool
+	check := func(t *testing.T, now time.Time, years int, expires time.Time, status, reasonHas string, ready bool) {
+		t.Helper()
+		in := readyInput()
+		in.Now, in.SubscriptionYears = now, years
+		in.GoodStanding = &GoodStanding{Status: StandingGood, CheckedOn: now.AddDate(0, 0, -10), Source: "Illinois SOS"}
+		reg := *in.Domains[0].Registration
+		reg.Expires, reg.FetchedAt = &expires, now.AddDate(0, 0, -1)
+		in.Domains = []DomainCheck{{Name: "examplebiz.com", Registration: &reg}}
+		r := Readiness(in)
+		it := item(t, r, "domain:examplebiz.com")
+		if it.Status != status || !strings.Contains(it.Reason, reasonHas) {
+			t.Errorf("expiry %s: got %s %q, want %s mentioning %q", expires, it.Status, it.Reason, status, reasonHas)
+		}
+		if r.Ready != ready {
+			t.Errorf("expiry %s: Ready = %v, want %v", expires, r.Ready, ready)
+		}
+	}
+	// Each boundary is 30 days after the end of the certificate issued at now: a
+	// registration expiring a second before it is red, one expiring at it is enough.
+	boundaries := []struct {
+		name     string
+		now      time.Time
+		years    int
+		boundary time.Time
+		redHas   string
+		okStatus string
+		okHas    string
 	}{
 		// 2026-11-23 15:00, 2-year subscription: 200 days until 2027-06-11 15:00, plus 30 days: 2027-07-11 15:00.
-		{"a second short of 30 days after today's 200-day certificate is red", utc(2026, 11, 23, 15), 2, utc(2027, 7, 11, 15).Add(-time.Second),
-			Red, "can last at most 200 days (CA/Browser Forum limit), until 2027-06-11; the registration must outlive it by 30 days (to 2027-07-11)", false},
-		{"exactly 30 days after today's 200-day certificate is enough for the order", utc(2026, 11, 23, 15), 2, utc(2027, 7, 11, 15),
-			Amber, "before the 2-year subscription ends (2028-11-23)", true},
-		{"the 1-year subscription gets the same 200-day certificate", utc(2026, 11, 23, 15), 1, utc(2027, 7, 11, 15).Add(-time.Second),
-			Red, "for a 1-year subscription can last at most 200 days (CA/Browser Forum limit), until 2027-06-11", false},
-		{"outliving the whole subscription is green", utc(2026, 11, 23, 15), 1, utc(2027, 11, 23, 15),
-			Green, "until 2027-11-23", true},
+		{"30 days after today's 200-day certificate", utc(2026, 11, 23, 15), 2, utc(2027, 7, 11, 15),
+			"can last at most 200 days (CA/Browser Forum limit), until 2027-06-11; the registration must outlive it by 30 days (to 2027-07-11)",
+			Amber, "before the 2-year subscription ends (2028-11-23)"},
+		{"the 1-year subscription gets the same 200-day certificate", utc(2026, 11, 23, 15), 1, utc(2027, 7, 11, 15),
+			"for a 1-year subscription can last at most 200 days (CA/Browser Forum limit), until 2027-06-11",
+			Amber, "before the 1-year subscription ends (2027-11-23)"},
 		// The day before 2026-03-15 a 1-year certificate still fits under 398 days.
-		{"the day before 2026-03-15 the 1-year subscription sets the certificate's end", utc(2026, 3, 14, 12), 1, utc(2027, 4, 13, 12).Add(-time.Second),
-			Red, "can last at most 1 year (the subscription period), until 2027-03-14; the registration must outlive it by 30 days (to 2027-04-13)", false},
-		{"the day before 2026-03-15, 30 days after the 1-year certificate is green", utc(2026, 3, 14, 12), 1, utc(2027, 4, 13, 12),
-			Green, "until 2027-04-13", true},
-		{"on 2026-03-15 the certificate is cut to 200 days", utc(2026, 3, 15, 12), 1, utc(2026, 10, 31, 12).Add(-time.Second),
-			Red, "at most 200 days (CA/Browser Forum limit), until 2026-10-01", false},
-		{"on 2026-03-15, 30 days after the 200-day certificate is enough", utc(2026, 3, 15, 12), 1, utc(2026, 10, 31, 12),
-			Amber, "before the 1-year subscription ends (2027-03-15)", true},
-		{"on 2027-03-15 the certificate is cut to 100 days", utc(2027, 3, 15, 12), 2, utc(2027, 7, 23, 12).Add(-time.Second),
-			Red, "at most 100 days (CA/Browser Forum limit), until 2027-06-23", false},
-		{"on 2027-03-15, 30 days after the 100-day certificate is enough", utc(2027, 3, 15, 12), 2, utc(2027, 7, 23, 12),
-			Amber, "subscription ends (2029-03-15)", true},
-		{"on 2029-03-15 the certificate is cut to 47 days", utc(2029, 3, 15, 12), 2, utc(2029, 5, 31, 12).Add(-time.Second),
-			Red, "at most 47 days (CA/Browser Forum limit), until 2029-05-01", false},
-		{"on 2029-03-15, 30 days after the 47-day certificate is enough", utc(2029, 3, 15, 12), 2, utc(2029, 5, 31, 12),
-			Amber, "subscription ends (2031-03-15)", true},
-		{"no subscription period chosen counts as 2 years", utc(2026, 11, 23, 15), 0, utc(2028, 1, 3, 0),
-			Amber, "before the 2-year subscription ends (2028-11-23)", true},
+		{"the day before 2026-03-15 the 1-year subscription sets the certificate's end", utc(2026, 3, 14, 12), 1, utc(2027, 4, 13, 12),
+			"can last at most 1 year (the subscription period), until 2027-03-14; the registration must outlive it by 30 days (to 2027-04-13)",
+			Green, "until 2027-04-13"},
+		{"on 2026-03-15 the certificate is cut to 200 days", utc(2026, 3, 15, 12), 1, utc(2026, 10, 31, 12),
+			"at most 200 days (CA/Browser Forum limit), until 2026-10-01", Amber, "before the 1-year subscription ends (2027-03-15)"},
+		{"on 2027-03-15 the certificate is cut to 100 days", utc(2027, 3, 15, 12), 2, utc(2027, 7, 23, 12),
+			"at most 100 days (CA/Browser Forum limit), until 2027-06-23", Amber, "subscription ends (2029-03-15)"},
+		{"on 2029-03-15 the certificate is cut to 47 days", utc(2029, 3, 15, 12), 2, utc(2029, 5, 31, 12),
+			"at most 47 days (CA/Browser Forum limit), until 2029-05-01", Amber, "subscription ends (2031-03-15)"},
 	}
-	for _, tt := range tests {
+	for _, tt := range boundaries {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			in := readyInput()
-			in.Now, in.SubscriptionYears = tt.now, tt.years
-			in.GoodStanding = &GoodStanding{Status: StandingGood, CheckedOn: tt.now.AddDate(0, 0, -10), Source: "Illinois SOS"}
-			reg := *in.Domains[0].Registration
-			reg.Expires, reg.FetchedAt = &tt.expires, tt.now.AddDate(0, 0, -1)
-			in.Domains = []DomainCheck{{Name: "examplebiz.com", Registration: &reg}}
-			r := Readiness(in)
-			it := item(t, r, "domain:examplebiz.com")
-			if it.Status != tt.status || !strings.Contains(it.Reason, tt.reasonHas) {
-				t.Errorf("got %s %q, want %s mentioning %q", it.Status, it.Reason, tt.status, tt.reasonHas)
-			}
-			if r.Ready != tt.stillReady {
-				t.Errorf("Ready = %v, want %v", r.Ready, tt.stillReady)
-			}
+			check(t, tt.now, tt.years, tt.boundary.Add(-time.Second), Red, tt.redHas, false)
+			check(t, tt.now, tt.years, tt.boundary, tt.okStatus, tt.okHas, true)
 		})
 	}
+	t.Run("outliving the whole subscription is green", func(t *testing.T) {
+		t.Parallel()
+		check(t, utc(2026, 11, 23, 15), 1, utc(2027, 11, 23, 15), Green, "until 2027-11-23", true)
+	})
+	t.Run("no subscription period chosen counts as 2 years", func(t *testing.T) {
+		t.Parallel()
+		check(t, utc(2026, 11, 23, 15), 0, utc(2028, 1, 3, 0), Amber, "before the 2-year subscription ends (2028-11-23)", true)
+	})
 }
 
 func TestARegistrationEnteredByHandCountsButIsAmberAndSaysWhoEnteredIt(t *testing.T) {

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"encoding/json"
 	"io"
 	"net/http"
 	"strings"
@@ -41,7 +42,7 @@ func (s *Server) apiCSRCreate(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return csrBody{}, err
 		}
-		return newCSRBody(req.Prefill()), nil
+		return csrBody{Request: req.Prefill()}, nil
 	}
 	serveByID(s, w, r, http.StatusCreated, prefill, func(id int64, in csrBody) (any, error) {
 		var c *certs.CSR
@@ -49,7 +50,7 @@ func (s *Server) apiCSRCreate(w http.ResponseWriter, r *http.Request) {
 		if in.CSRPEM != "" {
 			c, err = s.certs.UploadCSR(r.Context(), actor(r), id, in.CSRPEM)
 		} else {
-			c, err = s.certs.GenerateCSR(r.Context(), actor(r), id, in.request())
+			c, err = s.certs.GenerateCSR(r.Context(), actor(r), id, in.Request)
 		}
 		if err != nil {
 			return nil, err
@@ -59,28 +60,25 @@ func (s *Server) apiCSRCreate(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-// csrBody is the create body: csrgen.Request's fields (flat, so a type error
-// names "sans", not "Request.sans") or csr_pem for a CSR made elsewhere.
+// csrBody is the create body: csrgen.Request's fields, or csr_pem for a CSR
+// made elsewhere.
 type csrBody struct {
-	KeyType            string   `json:"key_type"`
-	Country            string   `json:"country"`
-	State              string   `json:"state"`
-	Locality           string   `json:"locality"`
-	Organization       string   `json:"organization"`
-	OrganizationalUnit string   `json:"organizational_unit"`
-	CommonName         string   `json:"common_name"`
-	SANs               []string `json:"sans"`
-	CSRPEM             string   `json:"csr_pem"`
+	csrgen.Request
+	CSRPEM string `json:"csr_pem"`
 }
 
-func newCSRBody(r csrgen.Request) csrBody {
-	return csrBody{KeyType: string(r.KeyType), Country: r.Country, State: r.State, Locality: r.Locality,
-		Organization: r.Organization, OrganizationalUnit: r.OrganizationalUnit, CommonName: r.CommonName, SANs: r.SANs}
-}
-
-func (b csrBody) request() csrgen.Request {
-	return csrgen.Request{KeyType: csrgen.KeyType(b.KeyType), Country: b.Country, State: b.State, Locality: b.Locality,
-		Organization: b.Organization, OrganizationalUnit: b.OrganizationalUnit, CommonName: b.CommonName, SANs: b.SANs}
+// UnmarshalJSON reads the Request's fields and csr_pem from the one flat
+// object, each decoded on its own so that a value of the wrong type is named
+// by its own field ("sans"), not by its path through the embedding
+// ("Request.sans"). Fields the body leaves out keep their values.
+func (b *csrBody) UnmarshalJSON(data []byte) error {
+	if err := json.Unmarshal(data, &b.Request); err != nil {
+		return err
+	}
+	pasted := struct {
+		CSRPEM *string `json:"csr_pem"`
+	}{&b.CSRPEM}
+	return json.Unmarshal(data, &pasted)
 }
 
 func (s *Server) apiCSRGet(w http.ResponseWriter, r *http.Request) {

@@ -1,14 +1,8 @@
 package web
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/pem"
 	"fmt"
-	"math/big"
 	"net/http"
 	"strings"
 	"testing"
@@ -69,7 +63,7 @@ func TestAPIRefusesMoreThan20CertificatesInOneUpload(t *testing.T) {
 	b := setup(t)
 	po, csrID, _, leafPEM := b.poWithCSR("ecdsa-p256")
 	inter, _ := testPKI.Read(bundletest.InterCert)
-	body := append(append(leafPEM, inter...), sameSubjectCAs(t, 19)...)
+	body := append(append(leafPEM, inter...), bundletest.SameSubjectCAs(t, 19)...)
 	resp, out := b.upload(po, csrID, "text/plain", body)
 	if !strings.Contains(fieldRefusal(t, resp, out, "certificate"), "holds 21 certificates; at most 20") {
 		t.Errorf("21 certificates: %d %s, want 422 saying the limit", resp.StatusCode, out)
@@ -131,26 +125,4 @@ func TestAPIConnectsAChainSignedWithSHA1AndWarnsAboutIt(t *testing.T) {
 	if resp.StatusCode != http.StatusOK || body != string(d.Leaf)+string(d.Inter) {
 		t.Errorf("fullchain: %d, want the leaf then the SHA-1-signed intermediate:\n%s", resp.StatusCode, body)
 	}
-}
-
-// sameSubjectCAs are n self-signed CA certificates sharing one subject.
-func sameSubjectCAs(t testing.TB, n int) []byte {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []byte
-	for i := range n {
-		tmpl := &x509.Certificate{
-			SerialNumber: big.NewInt(int64(i + 1)), Subject: pkix.Name{CommonName: "Certportal Test Intermediate CA"},
-			NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().AddDate(1, 0, 0), BasicConstraintsValid: true, IsCA: true,
-		}
-		der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})...)
-	}
-	return out
 }

@@ -186,98 +186,92 @@ func dashboardClients(r *http.Request, cs []dashboard.ClientAttention) ([]view.C
 		{"", "Unknown/declined"}, {"", "Expiring/expired"}, {"c_total", "All"}}, "c_total"), rows
 }
 
-func dashboardBlocked(r *http.Request, items []dashboard.BlockedRequirement) ([]view.Column, []pages.DashboardItemRow) {
+// dashboardList sorts a copy of one of the dashboard's lists by the request's
+// sort (clientKey: by client then project; def is the default) and makes each
+// item a row naming its client and project.
+func dashboardList[T interface{ Ref() dashboard.ProjectRef }](r *http.Request, items []T, def, clientKey string,
+	by map[string]func(a, b T) int, row func(T) pages.DashboardItemRow) (sortSpec, []pages.DashboardItemRow) {
 	items = slices.Clone(items)
-	sort := sortItems(r, items, "b_client", map[string]func(a, b dashboard.BlockedRequirement) int{
-		"b_id": func(a, b dashboard.BlockedRequirement) int { return cmp.Compare(a.RequirementID, b.RequirementID) },
-		"b_client": func(a, b dashboard.BlockedRequirement) int {
-			return byName(a.ClientName+a.ProjectName, b.ClientName+b.ProjectName)
-		},
-		"b_red": func(a, b dashboard.BlockedRequirement) int { return cmp.Compare(a.RedItems, b.RedItems) },
-	})
-	rows := make([]pages.DashboardItemRow, 0, len(items))
-	for _, b := range items {
-		rows = append(rows, pages.DashboardItemRow{Href: "/requirements/" + strconv.FormatInt(b.RequirementID, 10),
-			Ref: "#" + strconv.FormatInt(b.RequirementID, 10), Client: b.ClientName, Project: b.ProjectName,
-			What: strings.Join(b.Hostnames, ", "), Status: "red", StatusLabel: "Blocked",
-			Number: strconv.Itoa(b.RedItems), Detail: b.Reason})
+	by[clientKey] = func(a, b T) int {
+		ra, rb := a.Ref(), b.Ref()
+		return byName(ra.ClientName+ra.ProjectName, rb.ClientName+rb.ProjectName)
 	}
+	sort := sortItems(r, items, def, by)
+	rows := make([]pages.DashboardItemRow, 0, len(items))
+	for _, it := range items {
+		out := row(it)
+		out.Client, out.Project = it.Ref().ClientName, it.Ref().ProjectName
+		rows = append(rows, out)
+	}
+	return sort, rows
+}
+
+func dashboardBlocked(r *http.Request, items []dashboard.BlockedRequirement) ([]view.Column, []pages.DashboardItemRow) {
+	sort, rows := dashboardList(r, items, "b_client", "b_client", map[string]func(a, b dashboard.BlockedRequirement) int{
+		"b_id":  func(a, b dashboard.BlockedRequirement) int { return cmp.Compare(a.RequirementID, b.RequirementID) },
+		"b_red": func(a, b dashboard.BlockedRequirement) int { return cmp.Compare(a.RedItems, b.RedItems) },
+	}, func(b dashboard.BlockedRequirement) pages.DashboardItemRow {
+		return pages.DashboardItemRow{Href: "/requirements/" + strconv.FormatInt(b.RequirementID, 10),
+			Ref: "#" + strconv.FormatInt(b.RequirementID, 10), What: strings.Join(b.Hostnames, ", "),
+			Status: "red", StatusLabel: "Blocked", Number: strconv.Itoa(b.RedItems), Detail: b.Reason}
+	})
 	return columns(r, sort, [][2]string{{"b_id", "Requirement"}, {"b_client", "Client · project"}, {"", "Hostnames"},
 		{"", "Status"}, {"b_red", "Red items"}, {"", "First red item"}}, "b_id", "b_red"), rows
 }
 
 func dashboardFlagged(r *http.Request, items []dashboard.FlaggedProject) ([]view.Column, []pages.DashboardItemRow) {
-	items = slices.Clone(items)
-	sort := sortItems(r, items, "f_client", map[string]func(a, b dashboard.FlaggedProject) int{
-		"f_client": func(a, b dashboard.FlaggedProject) int {
-			return byName(a.ClientName+a.ProjectName, b.ClientName+b.ProjectName)
-		},
+	sort, rows := dashboardList(r, items, "f_client", "f_client", map[string]func(a, b dashboard.FlaggedProject) int{
 		"f_flags": func(a, b dashboard.FlaggedProject) int { return cmp.Compare(len(a.Flags), len(b.Flags)) },
-	})
-	rows := make([]pages.DashboardItemRow, 0, len(items))
-	for _, p := range items {
+	}, func(p dashboard.FlaggedProject) pages.DashboardItemRow {
 		reasons := make([]string, len(p.Flags))
 		for i, f := range p.Flags {
 			reasons[i] = f.Reason
 		}
-		rows = append(rows, pages.DashboardItemRow{Href: "/projects/" + strconv.FormatInt(p.ProjectID, 10),
-			Ref: "#" + strconv.FormatInt(p.ProjectID, 10), Client: p.ClientName, Project: p.ProjectName,
-			What: "Sprint one", Status: "amber", StatusLabel: "Flagged", Number: strconv.Itoa(len(p.Flags)),
-			Detail: strings.Join(reasons, " ")})
-	}
+		return pages.DashboardItemRow{Href: "/projects/" + strconv.FormatInt(p.ProjectID, 10),
+			Ref: "#" + strconv.FormatInt(p.ProjectID, 10), What: "Sprint one", Status: "amber", StatusLabel: "Flagged",
+			Number: strconv.Itoa(len(p.Flags)), Detail: strings.Join(reasons, " ")}
+	})
 	return columns(r, sort, [][2]string{{"", "Project"}, {"f_client", "Client · project"}, {"", "Stage"},
 		{"", "Status"}, {"f_flags", "Flags"}, {"", "Why"}}, "f_flags"), rows
 }
 
 func dashboardOrders(r *http.Request, items []dashboard.AttentionOrder) ([]view.Column, []pages.DashboardItemRow) {
-	sort := sortItems(r, items, "o_waiting", map[string]func(a, b dashboard.AttentionOrder) int{
-		"o_id": func(a, b dashboard.AttentionOrder) int { return cmp.Compare(a.OrderID, b.OrderID) },
-		"o_client": func(a, b dashboard.AttentionOrder) int {
-			return byName(a.ClientName+a.ProjectName, b.ClientName+b.ProjectName)
-		},
+	sort, rows := dashboardList(r, items, "o_waiting", "o_client", map[string]func(a, b dashboard.AttentionOrder) int{
+		"o_id":    func(a, b dashboard.AttentionOrder) int { return cmp.Compare(a.OrderID, b.OrderID) },
 		"o_state": func(a, b dashboard.AttentionOrder) int { return strings.Compare(string(a.State), string(b.State)) },
 		// Longest wait first.
 		"o_waiting": func(a, b dashboard.AttentionOrder) int {
 			return cmp.Or(b.BusinessDaysWaiting-a.BusinessDaysWaiting, cmp.Compare(a.OrderID, b.OrderID))
 		},
-	})
-	rows := make([]pages.DashboardItemRow, 0, len(items))
-	for _, o := range items {
+	}, func(o dashboard.AttentionOrder) pages.DashboardItemRow {
 		row := pages.DashboardItemRow{Href: "/orders/" + strconv.FormatInt(o.OrderID, 10),
-			Ref: "#" + strconv.FormatInt(o.OrderID, 10), Client: o.ClientName, Project: o.ProjectName,
-			What: o.CommonName, Status: o.State.Tone(), StatusLabel: o.StateLabel, Detail: o.Blocking,
-			Number: strconv.Itoa(o.BusinessDaysWaiting)}
+			Ref: "#" + strconv.FormatInt(o.OrderID, 10), What: o.CommonName, Status: o.State.Tone(),
+			StatusLabel: o.StateLabel, Detail: o.Blocking, Number: strconv.Itoa(o.BusinessDaysWaiting)}
 		if o.Overdue && o.State != orders.OrderUnknown {
 			row.Status, row.StatusLabel = "red", "Overdue: "+o.StateLabel
 		}
-		rows = append(rows, row)
-	}
+		return row
+	})
 	return columns(r, sort, [][2]string{{"o_id", "Order"}, {"o_client", "Client · project"}, {"", "Common name"},
 		{"o_state", "Status"}, {"o_waiting", "Business days"}, {"", "What blocks it"}}, "o_id", "o_waiting"), rows
 }
 
 func dashboardCerts(r *http.Request, items []dashboard.ExpiringCertificate) ([]view.Column, []pages.DashboardItemRow) {
-	items = slices.Clone(items)
-	sort := sortItems(r, items, "x_days", map[string]func(a, b dashboard.ExpiringCertificate) int{
-		"x_client": func(a, b dashboard.ExpiringCertificate) int {
-			return byName(a.ClientName+a.ProjectName, b.ClientName+b.ProjectName)
-		},
+	sort, rows := dashboardList(r, items, "x_days", "x_client", map[string]func(a, b dashboard.ExpiringCertificate) int{
 		"x_days": func(a, b dashboard.ExpiringCertificate) int {
 			return cmp.Or(cmp.Compare(a.DaysLeft, b.DaysLeft), cmp.Compare(a.CertificateID, b.CertificateID))
 		},
-	})
-	rows := make([]pages.DashboardItemRow, 0, len(items))
-	for _, c := range items {
+	}, func(c dashboard.ExpiringCertificate) pages.DashboardItemRow {
 		row := pages.DashboardItemRow{Href: "/certificates/" + strconv.FormatInt(c.CertificateID, 10),
-			Ref: "#" + strconv.FormatInt(c.CertificateID, 10), Client: c.ClientName, Project: c.ProjectName,
-			What: c.CommonName, Status: "amber", StatusLabel: "Expires soon", Number: strconv.Itoa(c.DaysLeft),
+			Ref: "#" + strconv.FormatInt(c.CertificateID, 10), What: c.CommonName, Status: "amber",
+			StatusLabel: "Expires soon", Number: strconv.Itoa(c.DaysLeft),
 			Detail: "Expires " + fmtTime(c.NotAfter) + ": renew it now (the CA takes 2–5 business days)."}
 		if c.Expired {
 			row.Status, row.StatusLabel = "red", "Expired"
 			row.Detail = "Expired " + fmtTime(c.NotAfter) + " and not replaced: order a renewal."
 		}
-		rows = append(rows, row)
-	}
+		return row
+	})
 	return columns(r, sort, [][2]string{{"", "Certificate"}, {"x_client", "Client · project"}, {"", "Common name"},
 		{"", "Status"}, {"x_days", "Days left"}, {"", "What to do"}}, "x_days"), rows
 }

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"net/http"
-	"slices"
 	"strings"
 
 	"github.com/certportal/certportal/internal/accounts"
@@ -183,46 +182,33 @@ func (s *Server) installRetirePost(w http.ResponseWriter, r *http.Request) {
 // dashboardFailedInstalls is the dashboard's list of installs failing their
 // last check, most recent failure first (or by client).
 func dashboardFailedInstalls(r *http.Request, items []dashboard.FailedInstall) ([]view.Column, []pages.DashboardItemRow) {
-	items = slices.Clone(items)
-	sort := sortItems(r, items, "fi_checked", map[string]func(a, b dashboard.FailedInstall) int{
-		"fi_client": func(a, b dashboard.FailedInstall) int {
-			return byName(a.ClientName+a.ProjectName, b.ClientName+b.ProjectName)
-		},
+	sort, rows := dashboardList(r, items, "fi_checked", "fi_client", map[string]func(a, b dashboard.FailedInstall) int{
 		"fi_checked": func(a, b dashboard.FailedInstall) int {
 			return cmp.Or(b.CheckedAt.Compare(a.CheckedAt), cmp.Compare(a.InstallID, b.InstallID))
 		},
-	})
-	rows := make([]pages.DashboardItemRow, 0, len(items))
-	for _, in := range items {
+	}, func(in dashboard.FailedInstall) pages.DashboardItemRow {
 		label := "Failed"
 		if in.Scheduled {
 			label = "Failed (daily check)"
 		}
-		rows = append(rows, pages.DashboardItemRow{Href: "/installs/" + view.Itoa(in.InstallID), Ref: in.Hostname,
-			Client: in.ClientName, Project: in.ProjectName, What: in.Environment, Status: "red", StatusLabel: label,
-			Number: fmtTime(in.CheckedAt), Detail: in.Problem})
-	}
+		return pages.DashboardItemRow{Href: "/installs/" + view.Itoa(in.InstallID), Ref: in.Hostname,
+			What: in.Environment, Status: "red", StatusLabel: label, Number: fmtTime(in.CheckedAt), Detail: in.Problem}
+	})
 	return columns(r, sort, [][2]string{{"", "Hostname"}, {"fi_client", "Client · project"}, {"", "Environment"},
 		{"", "Status"}, {"fi_checked", "Failing since"}, {"", "First problem"}}, "fi_checked"), rows
 }
 
 // dashboardLowGrades is the dashboard's list of installs graded below A.
 func dashboardLowGrades(r *http.Request, items []dashboard.LowGrade) ([]view.Column, []pages.DashboardItemRow) {
-	items = slices.Clone(items)
-	sort := sortItems(r, items, "lg_grade", map[string]func(a, b dashboard.LowGrade) int{
-		"lg_client": func(a, b dashboard.LowGrade) int {
-			return byName(a.ClientName+a.ProjectName, b.ClientName+b.ProjectName)
-		},
+	sort, rows := dashboardList(r, items, "lg_grade", "lg_client", map[string]func(a, b dashboard.LowGrade) int{
 		"lg_grade": func(a, b dashboard.LowGrade) int {
 			return cmp.Or(strings.Compare(b.Grade, a.Grade), cmp.Compare(a.InstallID, b.InstallID))
 		},
+	}, func(g dashboard.LowGrade) pages.DashboardItemRow {
+		return pages.DashboardItemRow{Href: "/scans/" + view.Itoa(g.ScanID), Ref: g.Hostname, What: g.Environment,
+			Status: "amber", StatusLabel: "Grade " + g.Grade, Number: g.Grade,
+			Detail: "Scanned " + fmtTime(g.ScannedAt) + ": see the report for what lowers the grade."}
 	})
-	rows := make([]pages.DashboardItemRow, 0, len(items))
-	for _, g := range items {
-		rows = append(rows, pages.DashboardItemRow{Href: "/scans/" + view.Itoa(g.ScanID), Ref: g.Hostname,
-			Client: g.ClientName, Project: g.ProjectName, What: g.Environment, Status: "amber", StatusLabel: "Grade " + g.Grade,
-			Number: g.Grade, Detail: "Scanned " + fmtTime(g.ScannedAt) + ": see the report for what lowers the grade."})
-	}
 	return columns(r, sort, [][2]string{{"", "Hostname"}, {"lg_client", "Client · project"}, {"", "Environment"},
 		{"", "Status"}, {"lg_grade", "Grade"}, {"", "What to do"}}, "lg_grade"), rows
 }

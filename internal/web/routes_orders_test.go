@@ -24,8 +24,6 @@ import (
 	"github.com/certportal/certportal/internal/orders"
 	"github.com/certportal/certportal/internal/orders/ordertest"
 	"github.com/certportal/certportal/internal/pgtest"
-	"github.com/certportal/certportal/internal/providers/manual"
-	"github.com/certportal/certportal/internal/providers/opensrsprovider"
 	"github.com/certportal/certportal/internal/services"
 )
 
@@ -50,7 +48,7 @@ func setupOrders(t *testing.T) *orderBundle {
 	sim := ordertest.Simulator(t, opensrstest.Options{})
 	readiness := ordertest.NewReadiness()
 	svc := orders.NewOrderService(pool, orders.OrderServiceConfig{
-		Providers: []orders.Provider{opensrsprovider.New(&opensrs.Client{URL: sim.URL(), Username: "reseller", Key: "0123456789abcdef-test-key", HTTP: &http.Client{}}), manual.New()},
+		Providers: ordertest.Providers(sim.URL()),
 		Readiness: readiness, Intake: &ordertest.Intake{Pool: pool}, SubmitTimeout: 2 * time.Second, PollTimeout: 2 * time.Second,
 	})
 	set := services.New(pool, services.Config{Logger: log})

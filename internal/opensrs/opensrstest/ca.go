@@ -58,11 +58,7 @@ func newTestCA(now time.Time) (*testCA, error) {
 		BasicConstraintsValid: true,
 		IsCA:                  true,
 	}
-	rootDER, err := x509.CreateCertificate(rand.Reader, rootTmpl, rootTmpl, rootKey.Public(), rootKey)
-	if err != nil {
-		return nil, err
-	}
-	root, err := x509.ParseCertificate(rootDER)
+	root, err := sign(rootTmpl, rootTmpl, rootKey.Public(), rootKey)
 	if err != nil {
 		return nil, err
 	}
@@ -77,11 +73,7 @@ func newTestCA(now time.Time) (*testCA, error) {
 		IsCA:                  true,
 		MaxPathLenZero:        true,
 	}
-	interDER, err := x509.CreateCertificate(rand.Reader, interTmpl, root, interKey.Public(), rootKey)
-	if err != nil {
-		return nil, err
-	}
-	inter, err := x509.ParseCertificate(interDER)
+	inter, err := sign(interTmpl, root, interKey.Public(), rootKey)
 	if err != nil {
 		return nil, err
 	}
@@ -129,9 +121,18 @@ func (ca *testCA) issue(csr *x509.CertificateRequest, domain, productType string
 		OCSPServer:            []string{aiaOCSPURL},
 		PolicyIdentifiers:     []asn1.ObjectIdentifier{policy},
 	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.intermediate, csr.PublicKey, ca.intermediateKey)
+	c, err := sign(tmpl, ca.intermediate, csr.PublicKey, ca.intermediateKey)
 	if err != nil {
 		return nil, fmt.Errorf("opensrstest: issue for %s: %w", domain, err)
+	}
+	return c, nil
+}
+
+// sign makes the certificate tmpl describes for pub, signed by the parent's key.
+func sign(tmpl, parent *x509.Certificate, pub any, parentKey crypto.Signer) (*x509.Certificate, error) {
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, pub, parentKey)
+	if err != nil {
+		return nil, err
 	}
 	return x509.ParseCertificate(der)
 }

@@ -224,7 +224,7 @@ func (in *Intake) IntakeFromProvider(ctx context.Context, csrID int64, pemBundle
 func Simulator(t testing.TB, opts opensrstest.Options) *opensrstest.Server {
 	t.Helper()
 	if opts.Username == "" {
-		opts.Username, opts.Key = "reseller", "0123456789abcdef-test-key"
+		opts.Username, opts.Key = SimUsername, SimKey
 	}
 	sim := opensrstest.New(opts)
 	if err := sim.Start(); err != nil {
