@@ -66,4 +66,3 @@ func (s *Service) UserPage(ctx context.Context, f UserFilter, req page.Request) 
 	}
 	return res, nil
 }
-
