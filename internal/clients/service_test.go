@@ -10,6 +10,7 @@ import (
 	"github.com/certportal/certportal/internal/audit"
 	"github.com/certportal/certportal/internal/domaintest"
 	"github.com/certportal/certportal/internal/errs"
+	"github.com/certportal/certportal/internal/page"
 	"github.com/certportal/certportal/internal/pgtest"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
@@ -319,8 +320,8 @@ func TestTheNewestStandingCounts(t *testing.T) {
 	if len(list) != 3 || list[0].Status != "good" || list[0].Evidence != "File 123" || list[0].RecordedByName != "Pat Owner" {
 		t.Fatalf("standing %+v, want the good check of yesterday first", list)
 	}
-	rows, err := svc.ListClients(context.Background())
-	if err != nil || len(rows) != 1 || rows[0].StandingStatus != "good" {
+	res, err := svc.ClientPage(context.Background(), ClientFilter{}, page.Request{Sort: "name", Limit: 50})
+	if rows := res.Items; err != nil || len(rows) != 1 || rows[0].StandingStatus != "good" {
 		t.Errorf("client list %+v (%v), want standing good", rows, err)
 	}
 }
