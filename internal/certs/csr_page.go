@@ -3,10 +3,8 @@ package certs
 import (
 	"context"
 	"fmt"
-	"strconv"
 
-	"github.com/jackc/pgx/v5"
-
+	"github.com/certportal/certportal/internal/db"
 	"github.com/certportal/certportal/internal/page"
 )
 
@@ -20,28 +18,7 @@ func (s *Service) CSRPage(ctx context.Context, requirementID int64, req page.Req
 	if _, err := s.requirements.GetRequirement(ctx, requirementID); err != nil {
 		return page.Result[CSR]{}, err
 	}
-	where, orderLimit, args := req.SQL(map[string]page.Column{"id": {Expr: "s.id", Cast: "bigint"}}, "s.id", []any{requirementID})
-	if where != "" {
-		where = " AND " + where
-	}
-	rows, err := s.pool.Query(ctx, `SELECT `+csrColumns+` FROM csrs s LEFT JOIN users u ON u.id = s.created_by
-		WHERE s.requirement_id = $1`+where+orderLimit, args...)
-	if err != nil {
-		return page.Result[CSR]{}, fmt.Errorf("certs: page CSRs of requirement %d: %w", requirementID, err)
-	}
-	list, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (CSR, error) {
-		c, err := scanCSR(row)
-		if err != nil {
-			return CSR{}, err
-		}
-		return *c, nil
-	})
-	if err != nil {
-		return page.Result[CSR]{}, fmt.Errorf("certs: page CSRs of requirement %d: %w", requirementID, err)
-	}
-	res := page.Finish(req, list, func(c CSR) (string, int64) { return strconv.FormatInt(c.ID, 10), c.ID })
-	if res.Items == nil {
-		res.Items = []CSR{}
-	}
-	return res, nil
+	return db.PageByID(ctx, s.pool, fmt.Sprintf("certs: page CSRs of requirement %d", requirementID), req, "s.id", scanCSR,
+		func(c CSR) int64 { return c.ID },
+		`SELECT `+csrColumns+` FROM csrs s LEFT JOIN users u ON u.id = s.created_by WHERE s.requirement_id = $1`, requirementID)
 }

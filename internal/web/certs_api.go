@@ -10,7 +10,6 @@ import (
 	"github.com/certportal/certportal/internal/csrgen"
 	"github.com/certportal/certportal/internal/errs"
 	"github.com/certportal/certportal/internal/lifecycle"
-	"github.com/certportal/certportal/internal/page"
 )
 
 // apiCSR is a CSR as the API shows it: the record and what
@@ -95,14 +94,7 @@ func (s *Server) apiCSRGet(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiCSRList(w http.ResponseWriter, r *http.Request) {
-	serveID(s, w, r, http.StatusOK, func(id int64) (map[string]any, error) {
-		req, err := page.ParseNewestFirst(r.URL.Query().Get, certs.CSRSorts, true)
-		if err != nil {
-			return nil, err
-		}
-		res, err := s.certs.CSRPage(r.Context(), id, req)
-		return pagedAnswer("csrs", mapEach(res.Items, toAPICSR), res.Next, res.Prev), err
-	})
+	servePagedOf(s, w, r, "csrs", certs.CSRSorts, s.certs.CSRPage, toAPICSR)
 }
 
 // apiCertificate is a stored certificate with its expiry in days.

@@ -47,3 +47,17 @@ func pagedColumns(r *http.Request, req page.Request, defs [][2]string, numeric .
 	}
 	return cols
 }
+
+// servePagedOf answers one page of the {id}'s list, newest first by id, as
+// {key: [...], "next", "prev"}; get answers a missing {id} with not found.
+func servePagedOf[T, U any](s *Server, w http.ResponseWriter, r *http.Request, key string, sorts []string,
+	get func(ctx context.Context, id int64, req page.Request) (page.Result[T], error), to func(*T) U) {
+	serveID(s, w, r, http.StatusOK, func(id int64) (map[string]any, error) {
+		req, err := page.ParseNewestFirst(r.URL.Query().Get, sorts, true)
+		if err != nil {
+			return nil, err
+		}
+		res, err := get(r.Context(), id, req)
+		return pagedAnswer(key, mapEach(res.Items, to), res.Next, res.Prev), err
+	})
+}
