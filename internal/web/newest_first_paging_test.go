@@ -38,8 +38,8 @@ func TestAListUnderARecordVisitsEveryRowOnceWhileRowsAreAdded(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		name, api, key, page, ids string
-		id, otherID                  int64
-		add                          func(int64)
+		id, otherID               int64
+		add                       func(int64)
 	}{
 		{"CSRs", "/api/v1/requirements/%d/csrs", "csrs", "/requirements/%d/csrs", `SELECT id FROM csrs WHERE requirement_id = $1`, req, other, copyCSR},
 		{"scans", "/api/v1/installs/%d/scans", "scans", "/installs/%d", `SELECT id FROM install_scans WHERE install_id = $1`, installs[0], installs[1], addScan},
