@@ -239,11 +239,6 @@ func (s *Service) RecordStanding(ctx context.Context, actor audit.Actor, clientI
 	return g, nil
 }
 
-// ListStanding returns a client's good-standing records, the one that counts first.
-func (s *Service) ListStanding(ctx context.Context, clientID int64) ([]Standing, error) {
-	return listStanding(ctx, s.pool, clientID)
-}
-
 // AgencyBillingContact returns the agency's billing contact from settings; a
 // NotFound error when an administrator has not set it yet.
 func (s *Service) AgencyBillingContact(ctx context.Context) (*AgencyBillingContact, error) {

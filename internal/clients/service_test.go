@@ -313,15 +313,16 @@ func TestTheNewestStandingCounts(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	list, err := svc.ListStanding(context.Background(), c.ID)
+	res, err := svc.StandingPage(context.Background(), c.ID, page.Request{Sort: "checked", Desc: true, Limit: 50})
+	list := res.Items
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(list) != 3 || list[0].Status != "good" || list[0].Evidence != "File 123" || list[0].RecordedByName != "Pat Owner" {
 		t.Fatalf("standing %+v, want the good check of yesterday first", list)
 	}
-	res, err := svc.ClientPage(context.Background(), ClientFilter{}, page.Request{Sort: "name", Limit: 50})
-	if rows := res.Items; err != nil || len(rows) != 1 || rows[0].StandingStatus != "good" {
+	cres, err := svc.ClientPage(context.Background(), ClientFilter{}, page.Request{Sort: "name", Limit: 50})
+	if rows := cres.Items; err != nil || len(rows) != 1 || rows[0].StandingStatus != "good" {
 		t.Errorf("client list %+v (%v), want standing good", rows, err)
 	}
 }

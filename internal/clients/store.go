@@ -181,12 +181,6 @@ func getStanding(ctx context.Context, q db.DBTX, id int64) (*Standing, error) {
 	return g, nil
 }
 
-// listStanding returns a client's records, the one that counts first.
-func listStanding(ctx context.Context, q db.DBTX, clientID int64) ([]Standing, error) {
-	return db.List(ctx, q, "clients: list good standing", scanStanding, `SELECT `+standingColumns+standingFrom+`WHERE g.client_id = $1
-		ORDER BY g.checked_on DESC, g.id DESC`, clientID)
-}
-
 // CurrentStanding returns each client's good-standing record that counts (one
 // client, or every client when clientID is 0), in one query: the dashboard reads
 // all clients' checklists at once.

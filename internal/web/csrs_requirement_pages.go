@@ -40,12 +40,7 @@ func (s *Server) requirementCSRsView(r *http.Request, id int64, form *pages.CSRF
 	if err != nil {
 		return pages.RequirementCSRs{}, err
 	}
-	if r.Method != http.MethodGet {
-		// A refused form is shown at its POST address: the list's links
-		// belong to the list's own, at its first page.
-		r = r.Clone(r.Context())
-		r.URL.Path, r.URL.RawQuery = "/requirements/"+strconv.FormatInt(id, 10)+"/csrs", ""
-	}
+	r = listRequest(r, "/requirements/"+strconv.FormatInt(id, 10)+"/csrs")
 	preq, err := page.ParseNewestFirst(r.URL.Query().Get, certs.CSRSorts, true)
 	if err != nil {
 		return pages.RequirementCSRs{}, err

@@ -61,3 +61,15 @@ func servePagedOf[T, U any](s *Server, w http.ResponseWriter, r *http.Request, k
 		return pagedAnswer(key, mapEach(res.Items, to), res.Next, res.Prev), err
 	})
 }
+
+// listRequest is r for reading a list's page and making its links: a page
+// shown again at a form's POST address (a refused form) lists from the start,
+// with links to the list's own address, path.
+func listRequest(r *http.Request, path string) *http.Request {
+	if r.Method == http.MethodGet {
+		return r
+	}
+	r = r.Clone(r.Context())
+	r.URL.Path, r.URL.RawQuery = path, ""
+	return r
+}

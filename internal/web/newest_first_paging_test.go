@@ -9,8 +9,9 @@ import (
 	"github.com/certportal/certportal/internal/accounts"
 )
 
-// A list under one record (a requirement's CSRs, an install's scans) pages
-// newest first by id; rows made between pages never show up on a later one.
+// A list under one record (a requirement's CSRs, an install's scans, a
+// client's good-standing checks) pages newest first; rows made between pages
+// never show up on a later one.
 func TestAListUnderARecordVisitsEveryRowOnceWhileRowsAreAdded(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
@@ -36,6 +37,13 @@ func TestAListUnderARecordVisitsEveryRowOnceWhileRowsAreAdded(t *testing.T) {
 	addScan := func(to int64) {
 		b.exec(`INSERT INTO install_scans (install_id, scanner, status, raw) VALUES ($1, 'testssl', 'done', '{"big": "answer"}')`, to)
 	}
+	clientsOf := b.ids(`SELECT p.client_id FROM requirements r JOIN projects p ON p.id = r.project_id WHERE r.id = ANY($1) ORDER BY r.id`, []int64{req, other})
+	addStanding := func(to int64) {
+		// The first twelve checks have days out of id order; later ones are of today, the newest.
+		b.exec(`INSERT INTO good_standing (client_id, status, checked_on)
+			SELECT $1, 'good', CASE WHEN count(*) < 12 THEN current_date - 1 - (count(*) * 37 % 500)::int ELSE current_date END
+			FROM good_standing WHERE client_id = $1`, to)
+	}
 	for _, tc := range []struct {
 		name, api, key, page, ids string
 		id, otherID               int64
@@ -43,6 +51,7 @@ func TestAListUnderARecordVisitsEveryRowOnceWhileRowsAreAdded(t *testing.T) {
 	}{
 		{"CSRs", "/api/v1/requirements/%d/csrs", "csrs", "/requirements/%d/csrs", `SELECT id FROM csrs WHERE requirement_id = $1`, req, other, copyCSR},
 		{"scans", "/api/v1/installs/%d/scans", "scans", "/installs/%d", `SELECT id FROM install_scans WHERE install_id = $1`, installs[0], installs[1], addScan},
+		{"standing", "/api/v1/clients/%d/standing", "standing", "/clients/%d", `SELECT id FROM good_standing WHERE client_id = $1`, clientsOf[0], clientsOf[1], addStanding},
 	} {
 		for range 12 {
 			tc.add(tc.id)
