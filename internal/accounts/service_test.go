@@ -3,12 +3,14 @@ package accounts_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/certportal/certportal/internal/accounts"
 	"github.com/certportal/certportal/internal/audit"
 	"github.com/certportal/certportal/internal/errs"
+	"github.com/certportal/certportal/internal/page"
 	"github.com/certportal/certportal/internal/pgtest"
 )
 
@@ -119,5 +121,71 @@ func TestTheLastAdministratorCannotBeDemoted(t *testing.T) {
 	createUser(t, svc, accounts.NewUser{Email: "two@example.com", Name: "Two", Roles: []accounts.Role{accounts.RoleAdmin}})
 	if _, err := svc.UpdateUser(ctx, admin, a.ID, accounts.UserUpdate{Roles: []accounts.Role{accounts.RolePO}}); err != nil {
 		t.Fatalf("demoting with another admin present: %v", err)
+	}
+}
+
+func TestUserPagingVisitsEveryUserOnceInEverySortWhileUsersAreAdded(t *testing.T) {
+	t.Parallel()
+	svc, ctx := setup(t)
+	added := 0
+	add := func(name string) {
+		t.Helper()
+		added++
+		// Names out of creation order, emails in reverse of names.
+		if _, err := svc.CreateUser(ctx, admin, accounts.NewUser{Email: fmt.Sprintf("%03d@example.com", 999-added), Name: name, Roles: []accounts.Role{accounts.RoleAM}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range 13 {
+		add(fmt.Sprintf("Person %02d", i*7%13))
+	}
+	for _, sort := range accounts.UserSorts {
+		for _, desc := range []bool{false, true} {
+			before, err := svc.UserPage(ctx, accounts.UserFilter{}, page.Request{Sort: sort, Desc: desc, Limit: page.MaxLimit})
+			if err != nil {
+				t.Fatal(err)
+			}
+			seen := map[int64]int{}
+			req := page.Request{Sort: sort, Desc: desc, Limit: 4}
+			for pages := 0; ; pages++ {
+				if pages > 200 {
+					t.Fatalf("%s desc=%v: no last page", sort, desc)
+				}
+				res, err := svc.UserPage(ctx, accounts.UserFilter{}, req)
+				if err != nil || len(res.Items) > 4 {
+					t.Fatalf("%s desc=%v: %d users, %v", sort, desc, len(res.Items), err)
+				}
+				for _, u := range res.Items {
+					seen[u.ID]++
+				}
+				add("aaa " + sort) // sorts first by name
+				add("zzz " + sort) // and last
+				if res.Next == "" {
+					break
+				}
+				if req.After, err = page.Decode(res.Next); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for _, u := range before.Items {
+				if seen[u.ID] != 1 {
+					t.Errorf("%s desc=%v: user %d seen %d times, want once", sort, desc, u.ID, seen[u.ID])
+				}
+			}
+			for id, n := range seen {
+				if n > 1 {
+					t.Errorf("%s desc=%v: user %d seen %d times", sort, desc, id, n)
+				}
+			}
+		}
+	}
+	res, err := svc.UserPage(ctx, accounts.UserFilter{Query: "ZZZ CREATED"}, page.Request{Sort: "name", Limit: 500})
+	if err != nil || len(res.Items) == 0 {
+		t.Fatalf("filter by part of the name: %d users, %v", len(res.Items), err)
+	}
+	for _, u := range res.Items {
+		if u.Name != "zzz created" {
+			t.Errorf("filter by part of the name zzz created: got %q", u.Name)
+		}
 	}
 }

@@ -3,10 +3,14 @@ package clients
 import (
 	"context"
 	"fmt"
+	"strconv"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/certportal/certportal/internal/audit"
+	"github.com/certportal/certportal/internal/db"
+	"github.com/certportal/certportal/internal/errs"
 	"github.com/certportal/certportal/internal/page"
 )
 
@@ -89,10 +93,25 @@ func (s *Service) ClientPage(ctx context.Context, f ClientFilter, req page.Reque
 	return clientPage(ctx, s.pool, f, req)
 }
 
-// ListClients returns every client by name, with project counts and the standing
-// that counts.
-func (s *Service) ListClients(ctx context.Context) ([]ClientRow, error) {
-	return listClients(ctx, s.pool)
+// FindClient is the client a person typed: its display name as the list
+// shows it (in any case), or its number ("42" or "#42"). A text that names no
+// client is a field error on field.
+func (s *Service) FindClient(ctx context.Context, field, text string) (*Client, error) {
+	text = strings.TrimSpace(text)
+	if text == "" {
+		return nil, errs.Field(field, "Choose the client: type its name as the client list shows it.")
+	}
+	c, err := db.Get(ctx, s.pool, "clients: find client by name", errs.NotFoundf("no client named %q", text),
+		scanClient, `SELECT `+clientColumns+` FROM clients WHERE lower(display_name) = lower($1)`, text)
+	if errs.CodeOf(err) == errs.NotFound {
+		if id, perr := strconv.ParseInt(strings.TrimPrefix(text, "#"), 10, 64); perr == nil && id > 0 {
+			c, err = getClient(ctx, s.pool, id)
+		}
+	}
+	if errs.CodeOf(err) == errs.NotFound {
+		return nil, errs.Field(field, fmt.Sprintf("No client is named %q: type the name exactly as the client list shows it, or the client's number.", text))
+	}
+	return c, err
 }
 
 // AddContact files a contact for a client.
@@ -218,11 +237,6 @@ func (s *Service) RecordStanding(ctx context.Context, actor audit.Actor, clientI
 		return nil, err
 	}
 	return g, nil
-}
-
-// ListStanding returns a client's good-standing records, the one that counts first.
-func (s *Service) ListStanding(ctx context.Context, clientID int64) ([]Standing, error) {
-	return listStanding(ctx, s.pool, clientID)
 }
 
 // AgencyBillingContact returns the agency's billing contact from settings; a

@@ -2,6 +2,7 @@ package clients
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/certportal/certportal/internal/audit"
 	"github.com/certportal/certportal/internal/domaintest"
 	"github.com/certportal/certportal/internal/errs"
+	"github.com/certportal/certportal/internal/page"
 	"github.com/certportal/certportal/internal/pgtest"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
@@ -312,15 +314,16 @@ func TestTheNewestStandingCounts(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	list, err := svc.ListStanding(context.Background(), c.ID)
+	res, err := svc.StandingPage(context.Background(), c.ID, page.Request{Sort: "checked", Desc: true, Limit: 50})
+	list := res.Items
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(list) != 3 || list[0].Status != "good" || list[0].Evidence != "File 123" || list[0].RecordedByName != "Pat Owner" {
 		t.Fatalf("standing %+v, want the good check of yesterday first", list)
 	}
-	rows, err := svc.ListClients(context.Background())
-	if err != nil || len(rows) != 1 || rows[0].StandingStatus != "good" {
+	cres, err := svc.ClientPage(context.Background(), ClientFilter{}, page.Request{Sort: "name", Limit: 50})
+	if rows := cres.Items; err != nil || len(rows) != 1 || rows[0].StandingStatus != "good" {
 		t.Errorf("client list %+v (%v), want standing good", rows, err)
 	}
 }
@@ -350,5 +353,31 @@ func TestTheAgencyBillingContactIsKeptUnderItsSettingsKey(t *testing.T) {
 	_, err := svc.SetAgencyBillingContact(context.Background(), b.actor, bad)
 	for _, f := range []string{"phone", "country", "email"} {
 		domaintest.WantField(t, err, f)
+	}
+}
+
+func TestFindClientTakesTheExactNameInAnyCaseOrTheNumberAndNamesTheFieldOtherwise(t *testing.T) {
+	t.Parallel()
+	svc, b := setup(t)
+	acme := b.client("Acme Widgets")
+	numbered := b.client(fmt.Sprint(acme.ID)) // a name that is a number wins over the id
+	for _, tc := range []struct {
+		text string
+		want int64
+	}{
+		{"Acme Widgets", acme.ID}, {"  acme WIDGETS ", acme.ID}, {fmt.Sprintf("#%d", acme.ID), acme.ID},
+		{fmt.Sprint(acme.ID), numbered.ID}, {fmt.Sprint(numbered.ID), numbered.ID},
+	} {
+		c, err := svc.FindClient(context.Background(), "client", tc.text)
+		if err != nil || c.ID != tc.want {
+			t.Errorf("FindClient(%q) = %v, %v; want client %d", tc.text, c, err, tc.want)
+		}
+	}
+	for _, text := range []string{"", "Acme", "Acme Widgets Inc", "#0", "99999999"} {
+		_, err := svc.FindClient(context.Background(), "client", text)
+		e, ok := errs.As(err)
+		if !ok || e.Fields["client"] == "" || (text != "" && !strings.Contains(e.Fields["client"], text)) {
+			t.Errorf("FindClient(%q): %v, want a field error on client quoting the text", text, err)
+		}
 	}
 }

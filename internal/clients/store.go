@@ -73,34 +73,6 @@ func getClient(ctx context.Context, q db.DBTX, id int64) (*Client, error) {
 		scanClient, `SELECT `+clientColumns+` FROM clients WHERE id = $1`, id)
 }
 
-func listClients(ctx context.Context, q db.DBTX) ([]ClientRow, error) {
-	rows, err := q.Query(ctx, `
-		SELECT `+prefixed("c.", clientColumns)+`,
-			(SELECT count(*) FROM projects p WHERE p.client_id = c.id),
-			COALESCE(gs.status, ''), gs.checked_on
-		FROM clients c
-		LEFT JOIN LATERAL (
-			SELECT status, checked_on FROM good_standing g
-			WHERE g.client_id = c.id ORDER BY checked_on DESC, id DESC LIMIT 1
-		) gs ON true
-		ORDER BY lower(c.display_name)`)
-	if err != nil {
-		return nil, fmt.Errorf("clients: list clients: %w", err)
-	}
-	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (ClientRow, error) {
-		var r ClientRow
-		c := &r.Client
-		err := row.Scan(&c.ID, &c.DisplayName, &c.LegalName, &c.Jurisdiction, &c.RegistrationNumber, &c.Address1,
-			&c.Address2, &c.City, &c.State, &c.PostalCode, &c.Country, &c.Phone, &c.CreatedAt, &c.UpdatedAt,
-			&r.Projects, &r.StandingStatus, &r.StandingCheckedOn)
-		return r, err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("clients: list clients: %w", err)
-	}
-	return out, nil
-}
-
 // prefixed qualifies a column list with a table alias.
 func prefixed(alias, columns string) string {
 	var out []byte
@@ -207,12 +179,6 @@ func getStanding(ctx context.Context, q db.DBTX, id int64) (*Standing, error) {
 		return nil, fmt.Errorf("clients: get good standing %d: %w", id, err)
 	}
 	return g, nil
-}
-
-// listStanding returns a client's records, the one that counts first.
-func listStanding(ctx context.Context, q db.DBTX, clientID int64) ([]Standing, error) {
-	return db.List(ctx, q, "clients: list good standing", scanStanding, `SELECT `+standingColumns+standingFrom+`WHERE g.client_id = $1
-		ORDER BY g.checked_on DESC, g.id DESC`, clientID)
 }
 
 // CurrentStanding returns each client's good-standing record that counts (one

@@ -71,25 +71,25 @@ func (s *Service) ScanReport(ctx context.Context, scanID int64) (*Report, error)
 	if in.LastCheck != nil {
 		rep.Checks, rep.ChecksAt = in.LastCheck.Addresses, &in.LastCheck.CheckedAt
 	}
-	scans, err := listScans(ctx, s.pool, sc.InstallID)
+	// The scan before this one by the same scanner: one row, however many scans there are.
+	prevs, err := db.List(ctx, s.pool, fmt.Sprintf("installs: scan before %d", sc.ID), scanScan, `SELECT `+scanColumns+` `+scanFrom+`
+		WHERE s.install_id = $1 AND s.id < $2 AND s.status = 'done' AND s.scanner = $3 ORDER BY s.id DESC LIMIT 1`,
+		sc.InstallID, sc.ID, sc.Scanner)
 	if err != nil {
 		return nil, err
 	}
-	for _, prev := range scans {
-		if prev.ID < sc.ID && prev.Status == ScanDone && prev.Scanner == sc.Scanner {
-			rep.PreviousGrade, rep.PreviousDate = prev.Grade, prev.FinishedAt
-			before, now := findings(prev.Endpoints), findings(sc.Endpoints)
-			for _, f := range before {
-				if !slices.Contains(now, f) {
-					rep.Fixed = append(rep.Fixed, f)
-				}
+	for _, prev := range prevs {
+		rep.PreviousGrade, rep.PreviousDate = prev.Grade, prev.FinishedAt
+		before, now := findings(prev.Endpoints), findings(sc.Endpoints)
+		for _, f := range before {
+			if !slices.Contains(now, f) {
+				rep.Fixed = append(rep.Fixed, f)
 			}
-			for _, f := range now {
-				if !slices.Contains(before, f) {
-					rep.New = append(rep.New, f)
-				}
+		}
+		for _, f := range now {
+			if !slices.Contains(before, f) {
+				rep.New = append(rep.New, f)
 			}
-			break
 		}
 	}
 	return rep, nil

@@ -16,6 +16,7 @@ import (
 	"github.com/certportal/certportal/internal/audit"
 	"github.com/certportal/certportal/internal/db"
 	"github.com/certportal/certportal/internal/errs"
+	"github.com/certportal/certportal/internal/page"
 )
 
 // Scanners.
@@ -168,11 +169,6 @@ func (s *Service) StartScan(ctx context.Context, actor audit.Actor, installID in
 // GetScan returns one scan.
 func (s *Service) GetScan(ctx context.Context, id int64) (*Scan, error) {
 	return getScan(ctx, s.pool, id)
-}
-
-// Scans returns the scans of an install, newest first.
-func (s *Service) Scans(ctx context.Context, installID int64) ([]Scan, error) {
-	return listScans(ctx, s.pool, installID)
 }
 
 // LatestGrades returns the grade of the newest finished scan of each
@@ -344,4 +340,22 @@ func worstGrade(endpoints []Endpoint) string {
 		}
 	}
 	return worst
+}
+
+// ScanSorts are the sort keys of an install's scan list: by id, newest first
+// by default; install_scans_install_idx (install_id, id) serves it (00013).
+var ScanSorts = []string{"id"}
+
+// scanListColumns are scanColumns without raw: a list item leaves out the
+// scanner's full answer (GET /api/v1/scans/{id} has it), so a page of 500
+// stays small.
+var scanListColumns = strings.Replace(scanColumns, "s.raw", "NULL::jsonb", 1)
+
+// ScanPage returns one page of an install's scans, without their raw answers.
+func (s *Service) ScanPage(ctx context.Context, installID int64, req page.Request) (page.Result[Scan], error) {
+	if _, err := getInstall(ctx, s.pool, installID); err != nil {
+		return page.Result[Scan]{}, err
+	}
+	return db.PageByID(ctx, s.pool, fmt.Sprintf("installs: page scans of %d", installID), req, "s.id", scanScan,
+		func(sc Scan) int64 { return sc.ID }, `SELECT `+scanListColumns+` `+scanFrom+` WHERE s.install_id = $1`, installID)
 }

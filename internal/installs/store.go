@@ -158,10 +158,6 @@ func getScan(ctx context.Context, q db.DBTX, id int64) (*Scan, error) {
 		scanScan, `SELECT `+scanColumns+` `+scanFrom+` WHERE s.id = $1`, id)
 }
 
-func listScans(ctx context.Context, q db.DBTX, installID int64) ([]Scan, error) {
-	return db.List(ctx, q, fmt.Sprintf("installs: list scans of %d", installID), scanScan, `SELECT `+scanColumns+` `+scanFrom+` WHERE s.install_id = $1 ORDER BY s.id DESC`, installID)
-}
-
 func latestGrades(ctx context.Context, q db.DBTX, installIDs []int64) (map[int64]string, error) {
 	out := map[int64]string{}
 	if len(installIDs) == 0 {

@@ -303,7 +303,7 @@ func (n *Notifier) Deliveries(ctx context.Context, limit int) ([]Delivery, error
 // Troubles lists deliveries that failed for good or failed at least once and
 // are waiting for their next attempt.
 func (n *Notifier) Troubles(ctx context.Context, limit int) ([]Delivery, error) {
-	return n.list(ctx, `WHERE status = 'failed' OR (status = 'pending' AND attempts > 0)`, limit)
+	return n.list(ctx, `WHERE `+troubleCond, limit)
 }
 
 // Deliver sends one pending delivery. A failure is recorded on the row and

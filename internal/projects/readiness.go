@@ -41,7 +41,7 @@ func (s *Service) readinessInput(ctx context.Context, requirementID int64) (veri
 	if err != nil {
 		return in, err
 	}
-	standing, err := s.clients.ListStanding(ctx, c.ID)
+	standing, err := s.clients.CurrentStanding(ctx, c.ID) // the record that counts, however many there are
 	if err != nil {
 		return in, err
 	}
@@ -50,10 +50,7 @@ func (s *Service) readinessInput(ctx context.Context, requirementID int64) (veri
 		return in, err
 	}
 	src := ReadinessSources{Client: c.Details(), Contacts: contacts, Hostnames: r.Hostnames, Now: s.clock.Now()}
-	if len(standing) > 0 {
-		g := standing[0]
-		src.Standing = &verify.GoodStanding{Status: g.Status, CheckedOn: g.CheckedOn, Source: g.Source}
-	}
+	src.Standing = standing[c.ID]
 	billing, err := s.clients.AgencyBillingContact(ctx)
 	switch {
 	case err == nil:

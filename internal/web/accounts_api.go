@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/certportal/certportal/internal/accounts"
 	"github.com/certportal/certportal/internal/audit"
@@ -28,16 +29,17 @@ func (s *Server) apiMe(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiUsers(w http.ResponseWriter, r *http.Request) {
-	users, err := s.accounts.ListUsers(r.Context())
+	q := strings.TrimSpace(r.URL.Query().Get("q"))
+	res, _, err := fetchPage(r, accounts.UserSorts, accounts.UserFilter{Query: q}, s.accounts.UserPage)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	out := make([]apiUser, 0, len(users))
-	for i := range users {
-		out = append(out, toAPIUser(&users[i]))
+	out := make([]apiUser, 0, len(res.Items))
+	for i := range res.Items {
+		out = append(out, toAPIUser(&res.Items[i]))
 	}
-	s.writeJSON(w, http.StatusOK, map[string]any{"users": out})
+	s.writeJSON(w, http.StatusOK, pagedAnswer("users", out, res.Next, res.Prev))
 }
 
 func (s *Server) apiUserCreate(w http.ResponseWriter, r *http.Request) {

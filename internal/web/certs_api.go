@@ -92,10 +92,7 @@ func (s *Server) apiCSRGet(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiCSRList(w http.ResponseWriter, r *http.Request) {
-	serveID(s, w, r, http.StatusOK, func(id int64) (map[string]any, error) {
-		list, err := s.certs.CSRs(r.Context(), id)
-		return map[string]any{"csrs": mapEach(list, toAPICSR)}, err
-	})
+	servePagedOf(s, w, r, "csrs", certs.CSRSorts, s.certs.CSRPage, toAPICSR)
 }
 
 // apiCertificate is a stored certificate with its expiry in days.

@@ -9,6 +9,7 @@ import (
 	"github.com/certportal/certportal/internal/clients"
 	"github.com/certportal/certportal/internal/errs"
 	"github.com/certportal/certportal/internal/fields"
+	"github.com/certportal/certportal/internal/page"
 	"github.com/certportal/certportal/internal/projects"
 	"github.com/certportal/certportal/internal/verify"
 )
@@ -63,8 +64,9 @@ func (s *Server) apiClient(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return nil, err
 		}
-		standing, err := s.clients.ListStanding(r.Context(), id)
-		return &clientWith{Client: c, Contacts: orEmpty(contacts), Standing: mapEach(standing, toAPIStanding)}, err
+		// The newest records; the rest come from /api/v1/clients/{id}/standing.
+		standing, err := s.clients.StandingPage(r.Context(), id, page.Request{Sort: "checked", Desc: true, Limit: page.DefaultLimit})
+		return &clientWith{Client: c, Contacts: orEmpty(contacts), Standing: mapEach(standing.Items, toAPIStanding)}, err
 	})
 }
 
@@ -347,4 +349,8 @@ func (s *Server) apiReadiness(w http.ResponseWriter, r *http.Request) {
 		}
 		return s.projects.Readiness(r.Context(), id, period)
 	})
+}
+
+func (s *Server) apiStandingList(w http.ResponseWriter, r *http.Request) {
+	servePagedOf(s, w, r, "standing", clients.StandingSorts, s.clients.StandingPage, toAPIStanding)
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/certportal/certportal/internal/accounts"
 	"github.com/certportal/certportal/internal/clients"
+	"github.com/certportal/certportal/internal/page"
 	"github.com/certportal/certportal/internal/verify"
 	"github.com/certportal/certportal/web/templates/pages"
 )
@@ -157,7 +158,12 @@ func (s *Server) clientPageView(r *http.Request, id int64, forms clientPageForms
 	if err != nil {
 		return pages.ClientView{}, err
 	}
-	standing, err := s.clients.ListStanding(r.Context(), id)
+	lr := listRequest(r, clientHref(id))
+	preq, err := page.ParseNewestFirst(lr.URL.Query().Get, clients.StandingSorts, true)
+	if err != nil {
+		return pages.ClientView{}, err
+	}
+	standing, err := s.clients.StandingPage(r.Context(), id, preq)
 	if err != nil {
 		return pages.ClientView{}, err
 	}
@@ -207,13 +213,15 @@ func (s *Server) clientPageView(r *http.Request, id int64, forms clientPageForms
 		v.Contacts = append(v.Contacts, row)
 	}
 	now := time.Now()
-	for i, g := range standing {
+	v.StandingPrev, v.StandingNext = pageLinks(lr, standing.Next, standing.Prev)
+	for i, g := range standing.Items {
 		status, label := "grey", clients.StandingLabel(g.Status)
-		if i == 0 {
+		counts := i == 0 && standing.Prev == "" // the newest record counts
+		if counts {
 			status, label = standingStatus(g.Status, &g.CheckedOn, now)
 		}
 		v.Standing = append(v.Standing, pages.StandingRow{Status: status, StatusLabel: label, Source: safeLink(g.Source),
-			CheckedOn: g.CheckedOn.Format(time.DateOnly), Evidence: g.Evidence, RecordedBy: g.RecordedByName, Counts: i == 0})
+			CheckedOn: g.CheckedOn.Format(time.DateOnly), Evidence: g.Evidence, RecordedBy: g.RecordedByName, Counts: counts})
 	}
 	for i := range projects {
 		v.Projects = append(v.Projects, projectRow(&projects[i]))

@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/a-h/templ"
@@ -10,6 +11,7 @@ import (
 	"github.com/certportal/certportal/internal/certs"
 	"github.com/certportal/certportal/internal/csrgen"
 	"github.com/certportal/certportal/internal/errs"
+	"github.com/certportal/certportal/internal/page"
 	"github.com/certportal/certportal/web/templates/pages"
 	"github.com/certportal/certportal/web/templates/view"
 )
@@ -40,7 +42,12 @@ func (s *Server) requirementCSRsView(r *http.Request, id int64, form *pages.CSRF
 	if err != nil {
 		return pages.RequirementCSRs{}, err
 	}
-	list, err := s.certs.CSRs(r.Context(), id)
+	r = listRequest(r, "/requirements/"+strconv.FormatInt(id, 10)+"/csrs")
+	preq, err := page.ParseNewestFirst(r.URL.Query().Get, certs.CSRSorts, true)
+	if err != nil {
+		return pages.RequirementCSRs{}, err
+	}
+	res, err := s.certs.CSRPage(r.Context(), id, preq)
 	if err != nil {
 		return pages.RequirementCSRs{}, err
 	}
@@ -50,14 +57,18 @@ func (s *Server) requirementCSRsView(r *http.Request, id int64, form *pages.CSRF
 		KeyTypes:  keyTypeOptions(),
 		Form:      csrFormFrom(req.Prefill()),
 		Paste:     pages.PasteCSRForm{Errors: view.FieldErrors{}},
+		Columns: pagedColumns(r, preq, [][2]string{{"id", "CSR"}, {"", "Common name"}, {"", "Names"},
+			{"", "Key"}, {"", "Made by"}, {"", "Created"}}),
 	}
+	v.Columns[2].Numeric = true
+	v.Prev, v.Next = pageLinks(r, res.Next, res.Prev)
 	if form != nil {
 		v.Form = *form
 	}
 	if paste != nil {
 		v.Paste = *paste
 	}
-	for _, c := range list {
+	for _, c := range res.Items {
 		row := pages.CSRRow{
 			ID: c.ID, CommonName: c.CommonName, SANs: len(c.SANs), KeyType: c.KeyType, KeyHeldOutside: c.KeyHeldOutside,
 			CreatedBy: c.CreatedBy, Created: fmtTime(c.CreatedAt),

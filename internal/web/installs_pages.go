@@ -10,6 +10,7 @@ import (
 	"github.com/certportal/certportal/internal/dashboard"
 	"github.com/certportal/certportal/internal/fields"
 	"github.com/certportal/certportal/internal/installs"
+	"github.com/certportal/certportal/internal/page"
 	"github.com/certportal/certportal/internal/tlscheck"
 	"github.com/certportal/certportal/web/templates/pages"
 	"github.com/certportal/certportal/web/templates/view"
@@ -137,14 +138,20 @@ func (s *Server) installView(w http.ResponseWriter, r *http.Request) {
 				v.Results = append(v.Results, av)
 			}
 		}
-		scans, err := s.installs.Scans(r.Context(), id)
+		preq, err := page.ParseNewestFirst(r.URL.Query().Get, installs.ScanSorts, true)
 		if err != nil {
 			s.fail(w, r, err)
 			return
 		}
+		scans, err := s.installs.ScanPage(r.Context(), id, preq)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		v.ScansPrev, v.ScansNext = pageLinks(r, scans.Next, scans.Prev)
 		v.ScanChoices = pages.ScanChoices{CanScan: v.CanWrite && in.Active(), TestsslAvailable: s.installs.TestsslAvailable(),
 			SSLLabsOffered: in.PublicFacing, SSLLabsConfigured: s.installs.SSLLabsConfigured()}
-		for _, sc := range scans {
+		for _, sc := range scans.Items {
 			if sc.Live() && v.ScanChoices.LiveScanID == 0 {
 				v.ScanChoices.LiveScanID = sc.ID
 			}

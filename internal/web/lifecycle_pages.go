@@ -10,6 +10,7 @@ import (
 	"github.com/certportal/certportal/internal/lifecycle"
 	"github.com/certportal/certportal/internal/lifetimes"
 	"github.com/certportal/certportal/internal/notify"
+	"github.com/certportal/certportal/internal/page"
 	"github.com/certportal/certportal/web/templates/pages"
 )
 
@@ -105,18 +106,40 @@ func deliveryRows(list []notify.Delivery) []pages.DeliveryRow {
 	return out
 }
 
+// failingShown is how many failing deliveries the notifications page shows
+// above the list; the rest are a link away (?failing=1).
+const failingShown = 50
+
+// deliveryPage reads ?failing=1&limit=&after=&before= and answers one page of
+// the deliveries, newest first.
+func (s *Server) deliveryPage(r *http.Request) (page.Result[notify.Delivery], error) {
+	req, err := page.ParseNewestFirst(r.URL.Query().Get, notify.DeliverySorts, true)
+	if err != nil {
+		return page.Result[notify.Delivery]{}, err
+	}
+	return s.notify.DeliveryPage(r.Context(), req, r.URL.Query().Get("failing") == "1")
+}
+
 func (s *Server) notificationDeliveries(w http.ResponseWriter, r *http.Request) {
-	troubles, err := s.notify.Troubles(r.Context(), 200)
+	troubles, err := s.notify.Troubles(r.Context(), failingShown)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	recent, err := s.notify.Deliveries(r.Context(), 200)
+	failing, err := s.notify.CountTroubles(r.Context())
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	s.render(w, r, pages.NotificationDeliveriesPage(s.pageData(r, "Notifications"), deliveryRows(troubles), deliveryRows(recent)))
+	recent, err := s.deliveryPage(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v := pages.Deliveries{Troubles: deliveryRows(troubles), FailingTotal: failing, Recent: deliveryRows(recent.Items),
+		FailingOnly: r.URL.Query().Get("failing") == "1"}
+	v.Prev, v.Next = pageLinks(r, recent.Next, recent.Prev)
+	s.render(w, r, pages.NotificationDeliveriesPage(s.pageData(r, "Notifications"), v))
 }
 
 func (s *Server) notificationRetryPost(w http.ResponseWriter, r *http.Request) {

@@ -47,3 +47,29 @@ func pagedColumns(r *http.Request, req page.Request, defs [][2]string, numeric .
 	}
 	return cols
 }
+
+// servePagedOf answers one page of the {id}'s list, newest first by id, as
+// {key: [...], "next", "prev"}; get answers a missing {id} with not found.
+func servePagedOf[T, U any](s *Server, w http.ResponseWriter, r *http.Request, key string, sorts []string,
+	get func(ctx context.Context, id int64, req page.Request) (page.Result[T], error), to func(*T) U) {
+	serveID(s, w, r, http.StatusOK, func(id int64) (map[string]any, error) {
+		req, err := page.ParseNewestFirst(r.URL.Query().Get, sorts, true)
+		if err != nil {
+			return nil, err
+		}
+		res, err := get(r.Context(), id, req)
+		return pagedAnswer(key, mapEach(res.Items, to), res.Next, res.Prev), err
+	})
+}
+
+// listRequest is r for reading a list's page and making its links: a page
+// shown again at a form's POST address (a refused form) lists from the start,
+// with links to the list's own address, path.
+func listRequest(r *http.Request, path string) *http.Request {
+	if r.Method == http.MethodGet {
+		return r
+	}
+	r = r.Clone(r.Context())
+	r.URL.Path, r.URL.RawQuery = path, ""
+	return r
+}

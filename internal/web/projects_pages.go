@@ -7,8 +7,10 @@ import (
 	"strings"
 
 	"github.com/certportal/certportal/internal/accounts"
+	"github.com/certportal/certportal/internal/clients"
 	"github.com/certportal/certportal/internal/errs"
 	"github.com/certportal/certportal/internal/fields"
+	"github.com/certportal/certportal/internal/page"
 	"github.com/certportal/certportal/internal/projects"
 	"github.com/certportal/certportal/web/templates/pages"
 )
@@ -85,7 +87,7 @@ func readProjectFilter(r *http.Request) (projects.ProjectFilter, error) {
 	return f, nil
 }
 
-var projectFields = []string{"client_id", "name", "po_id", "am_id", "kickoff_on", "sprint_one_ends_on", "staging_on", "production_on"}
+var projectFields = []string{"client", "client_id", "name", "po_id", "am_id", "kickoff_on", "sprint_one_ends_on", "staging_on", "production_on"}
 
 func projectInputFrom(f pages.Form) projects.ProjectInput {
 	return projects.ProjectInput{ClientID: formID(f.V("client_id")), Name: f.V("name"), POID: formID(f.V("po_id")),
@@ -94,17 +96,26 @@ func projectInputFrom(f pages.Form) projects.ProjectInput {
 }
 
 func (s *Server) projectFormPage(r *http.Request, heading, action, submit string, f pages.Form) (pages.ProjectFormPage, error) {
-	v := pages.ProjectFormPage{Heading: heading, Action: action, Submit: submit, Form: f,
-		ClientOptions: []pages.Option{{Value: "", Label: "Choose a client…"}},
-		POOptions:     []pages.Option{{Value: "", Label: "Nobody yet"}},
-		AMOptions:     []pages.Option{{Value: "", Label: "Nobody yet"}},
+	if msg, ok := f.Errors["client_id"]; ok { // the service names the id; the form shows the name
+		f.Errors["client"] = msg
+		delete(f.Errors, "client_id")
 	}
-	clients, err := s.clients.ListClients(r.Context())
+	v := pages.ProjectFormPage{Heading: heading, Action: action, Submit: submit, Form: f,
+		POOptions: []pages.Option{{Value: "", Label: "Nobody yet"}},
+		AMOptions: []pages.Option{{Value: "", Label: "Nobody yet"}},
+	}
+	// The suggestions are the first clients by name (those like the refused
+	// text after a refusal); any other client is found by its exact name.
+	suggest := clients.ClientFilter{}
+	if f.Errors.Has("client") {
+		suggest.Query = f.V("client")
+	}
+	names, err := s.clients.ClientPage(r.Context(), suggest, page.Request{Sort: "name", Limit: clientSuggestions})
 	if err != nil {
 		return v, err
 	}
-	for _, c := range clients {
-		v.ClientOptions = append(v.ClientOptions, pages.Option{Value: strconv.FormatInt(c.ID, 10), Label: c.DisplayName})
+	for _, c := range names.Items {
+		v.ClientNames = append(v.ClientNames, c.DisplayName)
 	}
 	users, err := s.accounts.ListUsers(r.Context())
 	if err != nil {
@@ -134,8 +145,33 @@ func (s *Server) renderProjectForm(w http.ResponseWriter, r *http.Request, statu
 	s.renderStatus(w, r, status, pages.ProjectForm(s.pageData(r, heading), v))
 }
 
+// clientSuggestions is how many client names the project form suggests.
+const clientSuggestions = 50
+
+// projectClient resolves the form's client field (a name or number) into its
+// client_id (a form that posts client_id alone names it by number); a client
+// no one has is a field error on client.
+func (s *Server) projectClient(r *http.Request, f pages.Form) error {
+	text := f.V("client")
+	if strings.TrimSpace(text) == "" {
+		text = f.V("client_id")
+	}
+	c, err := s.clients.FindClient(r.Context(), "client", text)
+	if err != nil {
+		return err
+	}
+	f.Values["client"], f.Values["client_id"] = c.DisplayName, strconv.FormatInt(c.ID, 10)
+	return nil
+}
+
 func (s *Server) projectNew(w http.ResponseWriter, r *http.Request) {
-	f := pages.NewForm(map[string]string{"client_id": r.URL.Query().Get("client_id")})
+	f := pages.NewForm(nil)
+	// From a client's "New project" link the client is chosen already.
+	if id := formID(r.URL.Query().Get("client_id")); id > 0 {
+		if c, err := s.clients.GetClient(r.Context(), id); err == nil {
+			f.Values["client"] = c.DisplayName
+		}
+	}
 	if u := currentUser(r); u.Has(accounts.RolePO) {
 		f.Values["po_id"] = strconv.FormatInt(u.ID, 10)
 	}
@@ -146,6 +182,9 @@ func projectHref(id int64) string { return "/projects/" + strconv.FormatInt(id, 
 
 func (s *Server) projectCreatePost(w http.ResponseWriter, r *http.Request) {
 	s.postForm(w, r, projectFields, func(f pages.Form) (formDone, error) {
+		if err := s.projectClient(r, f); err != nil {
+			return formDone{}, err
+		}
 		p, err := s.projects.CreateProject(r.Context(), actor(r), projectInputFrom(f))
 		if err != nil {
 			return formDone{}, err
@@ -159,7 +198,7 @@ func (s *Server) projectCreatePost(w http.ResponseWriter, r *http.Request) {
 func (s *Server) projectEdit(w http.ResponseWriter, r *http.Request) {
 	withRecord(s, w, r, s.projects.GetProject, func(id int64, p *projects.Project) {
 		in := p.Input()
-		f := pages.NewForm(map[string]string{"client_id": strconv.FormatInt(in.ClientID, 10), "name": in.Name,
+		f := pages.NewForm(map[string]string{"client": p.ClientName, "name": in.Name,
 			"po_id": idValue(in.POID), "am_id": idValue(in.AMID), "kickoff_on": in.KickoffOn, "sprint_one_ends_on": in.SprintOneEndsOn,
 			"staging_on": in.StagingOn, "production_on": in.ProductionOn})
 		s.renderProjectForm(w, r, http.StatusOK, "Edit "+p.Name, "/projects/"+strconv.FormatInt(id, 10), "Save project", f)
@@ -168,6 +207,9 @@ func (s *Server) projectEdit(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) projectEditPost(w http.ResponseWriter, r *http.Request) {
 	s.postFormID(w, r, projectFields, func(id int64, f pages.Form) (formDone, error) {
+		if err := s.projectClient(r, f); err != nil {
+			return formDone{}, err
+		}
 		p, err := s.projects.UpdateProject(r.Context(), actor(r), id, projectInputFrom(f))
 		if err != nil {
 			return formDone{}, err

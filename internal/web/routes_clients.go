@@ -47,6 +47,7 @@ func (s *Server) clientRoutes() []route {
 		{"POST", "/api/v1/clients/{id}/contacts", writeClients, s.apiContactCreate},
 		{"PATCH", "/api/v1/contacts/{id}", writeClients, s.apiContactUpdate},
 		{"POST", "/api/v1/contacts/{id}/verify", writeClients, s.apiContactVerify},
+		{"GET", "/api/v1/clients/{id}/standing", readClients, s.apiStandingList},
 		{"POST", "/api/v1/clients/{id}/standing", writeClients, s.apiStandingCreate},
 		{"GET", "/api/v1/projects", readClients, s.apiProjects},
 		{"POST", "/api/v1/projects", writeClients, s.apiProjectCreate},

@@ -26,8 +26,7 @@ func (s *Server) apiScanCreate(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiScanList(w http.ResponseWriter, r *http.Request) {
-	serveList(s, w, r, "scans", func(id int64) (*installs.Install, error) { return s.installs.Get(r.Context(), id) },
-		func(id int64) ([]installs.Scan, error) { return s.installs.Scans(r.Context(), id) })
+	servePagedOf(s, w, r, "scans", installs.ScanSorts, s.installs.ScanPage, func(sc *installs.Scan) *installs.Scan { return sc })
 }
 
 func (s *Server) apiScanGet(w http.ResponseWriter, r *http.Request) {

@@ -2,7 +2,6 @@ package web
 
 import (
 	"net/http"
-	"slices"
 	"strings"
 
 	"github.com/certportal/certportal/internal/accounts"
@@ -20,37 +19,19 @@ func roleOptions() []pages.RoleOption {
 }
 
 func (s *Server) usersView(r *http.Request, form pages.UserForm) (pages.Users, error) {
-	users, err := s.accounts.ListUsers(r.Context())
+	q := strings.TrimSpace(r.URL.Query().Get("q"))
+	res, req, err := fetchPage(r, accounts.UserSorts, accounts.UserFilter{Query: q}, s.accounts.UserPage)
 	if err != nil {
 		return pages.Users{}, err
 	}
-	sort := readSort(r, []string{"name", "email", "created"}, "name")
-	slices.SortStableFunc(users, func(a, b accounts.User) int {
-		var c int
-		switch sort.Key {
-		case "email":
-			c = strings.Compare(a.Email, b.Email)
-		case "created":
-			c = a.CreatedAt.Compare(b.CreatedAt)
-		default:
-			c = strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name))
-		}
-		if sort.Desc {
-			c = -c
-		}
-		return c
-	})
 	v := pages.Users{
-		Columns:     columns(r, sort, [][2]string{{"name", "Name"}, {"email", "Email"}, {"", "Roles"}, {"", "State"}, {"created", "Created"}}),
+		Columns:     pagedColumns(r, req, [][2]string{{"name", "Name"}, {"email", "Email"}, {"", "Roles"}, {"", "State"}, {"created", "Created"}}),
 		Form:        form,
 		RoleOptions: roleOptions(),
+		Query:       q,
 	}
-	for i := range v.Columns {
-		if v.Columns[i].Key == "" {
-			v.Columns[i].Href = ""
-		}
-	}
-	for _, u := range users {
+	v.Prev, v.Next = pageLinks(r, res.Next, res.Prev)
+	for _, u := range res.Items {
 		row := pages.UserRow{ID: u.ID, Name: u.Name, Email: u.Email, Disabled: u.DisabledAt != nil, Created: fmtTime(u.CreatedAt)}
 		for _, role := range u.Roles {
 			row.Roles = append(row.Roles, string(role))
