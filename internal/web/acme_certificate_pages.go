@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/certportal/certportal/internal/accounts"
+	"github.com/certportal/certportal/internal/acme"
 	"github.com/certportal/certportal/internal/certs"
 	"github.com/certportal/certportal/internal/errs"
 	"github.com/certportal/certportal/web/templates/pages"
@@ -25,7 +26,7 @@ func (s *Server) acmeCertificateCard(r *http.Request, c *certs.Certificate) *pag
 		return nil
 	}
 	card := &pages.ACMECertificateCard{CertificateID: c.ID, RenewAt: fmtTime(is.RenewAt), RenewBasis: renewBasis(c, is.RenewAt),
-		RenewalError: is.RenewalError, RenewalOrder: is.RenewalOrderID, CanRevoke: currentUser(r).Has(accounts.RolePO)}
+		RenewalError: is.RenewalError, RenewalOrder: is.RenewalOrderID, RenewalStatus: acme.RenewalStatusLabel(is.RenewalStatus), CanRevoke: currentUser(r).Has(accounts.RolePO)}
 	if is.RevokedAt != nil {
 		card.Revoked = fmt.Sprintf("on %s (%s)", fmtTime(*is.RevokedAt), is.RevokeReason)
 	}

@@ -136,11 +136,8 @@ func TestARIRenewalPlacesAnOrderThatReplacesTheOldCertificateWithANewKey(t *test
 	ca := acmetest.Start(t, acmetest.Options{})
 	b := setup(t, ca)
 	ctx := context.Background()
-	o := b.order(t, b.account(t, true), acmeprovider.ProductDV, "www.renew.test")
-	d := b.pollUntil(t, o.ID, orders.OrderAwaitingApproval)
-	chs, _ := b.set.ACME.Challenges(ctx, mustID(t, d.ProviderOrderID))
-	ca.SetTXT(t, chs[0].TXTName, chs[0].TXTValue)
-	old := b.verifyIssued(t, b.pollUntil(t, o.ID, orders.OrderIssued))
+	o := b.issue(t, b.account(t, true), "www.renew.test")
+	old := b.verifyIssued(t, o)
 	renewer := &acmeprovider.Renewer{ACME: b.set.ACME, Orders: b.set.Orders, Certs: b.set.Certs, Notify: b.set.Notify}
 
 	due, err := renewer.DueRenewals(ctx)
@@ -178,12 +175,7 @@ func TestARIRenewalPlacesAnOrderThatReplacesTheOldCertificateWithANewKey(t *test
 	}
 	// The renewal proves control again; the record from the first order is
 	// still there, so it goes through at the next polls.
-	d = b.pollUntil(t, is.RenewalOrderID, orders.OrderAwaitingApproval)
-	if d.State != orders.OrderIssued {
-		chs, _ = b.set.ACME.Challenges(ctx, mustID(t, d.ProviderOrderID))
-		ca.SetTXT(t, chs[0].TXTName, chs[0].TXTValue)
-	}
-	renewed := b.verifyIssued(t, b.pollUntil(t, is.RenewalOrderID, orders.OrderIssued))
+	renewed := b.verifyIssued(t, b.settle(t, is.RenewalOrderID))
 	if renewed.SerialNumber.Cmp(old.SerialNumber) == 0 || string(renewed.RawSubjectPublicKeyInfo) == string(old.RawSubjectPublicKeyInfo) {
 		t.Fatal("the renewal kept the old certificate or key")
 	}

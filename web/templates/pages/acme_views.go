@@ -92,6 +92,9 @@ type ACMECertificateCard struct {
 	RenewBasis    string
 	RenewalError  string
 	RenewalOrder  int64
+	// RenewalStatus says where the renewal stands ("issued, waiting for
+	// installs to serve it").
+	RenewalStatus string
 	Revoked       string
 	CanRevoke     bool
 }
