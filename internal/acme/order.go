@@ -114,7 +114,14 @@ func (s *Service) Advance(ctx context.Context, id int64) (Progress, error) {
 			if block == nil {
 				return p, fmt.Errorf("acme: order %d holds no CSR", id)
 			}
-			if _, err := core.Orders.UpdateForCSR(ctx, ord.Finalize, block.Bytes); err != nil {
+			_, err := core.Orders.UpdateForCSR(ctx, ord.Finalize, block.Bytes)
+			if refusal := refused(err); refusal != "" {
+				// Finalizing again would be refused again: the order is declined.
+				p.Status, p.Problem = legoacme.StatusInvalid, "the CA refused the certificate request: "+refusal
+				s.cleanUp(ctx, a, id)
+				return p, acmeOrderSetStatus(ctx, s.pool, id, p.Status, "", p.Problem)
+			}
+			if err != nil {
 				return p, fmt.Errorf("acme: finalize order %d: %w", id, err)
 			}
 			continue
@@ -135,6 +142,23 @@ func (s *Service) Advance(ctx context.Context, id int64) (Progress, error) {
 		}
 		pause = min(pause*2, 2*time.Second)
 	}
+}
+
+// refused is the CA's reason when err is its answer that it will not do
+// what was asked (a 4xx problem other than a rate limit or a stale nonce),
+// "" for no error or one worth trying again (network, 5xx, rate limit).
+func refused(err error) string {
+	var pd *legoacme.ProblemDetails
+	if !errors.As(err, &pd) || pd.HTTPStatus < 400 || pd.HTTPStatus > 499 ||
+		pd.Type == legoacme.RateLimitedErrorType || pd.Type == legoacme.BadNonceErrorType {
+		return ""
+	}
+	return ProblemText(pd)
+}
+
+// ProblemText is a CA's problem in words: its detail and its short type.
+func ProblemText(pd *legoacme.ProblemDetails) string {
+	return pd.Detail + " (" + strings.TrimPrefix(pd.Type, "urn:ietf:params:acme:error:") + ")"
 }
 
 // problem is why the CA refused an order: its own error, else the first

@@ -202,7 +202,7 @@ func classify(err error) error {
 		case legoacme.RejectedIdentifierErrorType, legoacme.BadCSRErrorType, legoacme.UnsupportedIdentifierErrorType, legoacme.CaaErrorType:
 			field = "csr_id"
 		}
-		return &orders.ProviderError{Kind: kind, Field: field, Reason: pd.Detail + " (" + strings.TrimPrefix(pd.Type, "urn:ietf:params:acme:error:") + ")", Err: err,
+		return &orders.ProviderError{Kind: kind, Field: field, Reason: acme.ProblemText(pd), Err: err,
 			Message: "The CA refused the order: " + pd.Detail + ". Nothing was issued; correct it and submit again."}
 	}
 	return &orders.ProviderError{Kind: orders.FailNotSent, Reason: shortErr(err), Err: err,

@@ -184,3 +184,28 @@ func TestARIRenewalPlacesAnOrderThatReplacesTheOldCertificateWithANewKey(t *test
 		t.Fatalf("%d renewal orders, %v; want exactly one", n, err)
 	}
 }
+
+func TestACARefusingTheFinalizeDeclinesTheOrderWithItsReason(t *testing.T) {
+	t.Parallel()
+	ca := acmetest.Start(t, acmetest.Options{})
+	b := setup(t, ca)
+	ctx := context.Background()
+	o := b.order(t, b.account(t, true), acmeprovider.ProductDV, "www.refuse.test")
+	// The CSR sent at finalize names another host than the order's
+	// identifiers: Pebble refuses it.
+	if _, err := b.pool.Exec(ctx, `UPDATE acme_orders SET csr_pem = $2 WHERE id = $1`,
+		mustID(t, o.ProviderOrderID), acmetest.CSR(t, "other.refuse.test")); err != nil {
+		t.Fatal(err)
+	}
+	d := b.pollUntil(t, o.ID, orders.OrderAwaitingApproval)
+	if d.State != orders.OrderDeclined {
+		chs, _ := b.set.ACME.Challenges(ctx, mustID(t, d.ProviderOrderID))
+		ca.SetTXT(t, chs[0].TXTName, chs[0].TXTValue)
+		d = b.pollUntil(t, o.ID, orders.OrderDeclined)
+	}
+	last := d.History[len(d.History)-1]
+	if d.State != orders.OrderDeclined || !strings.Contains(last.Note, "the CA refused the certificate request") ||
+		!strings.Contains(last.Note, `CSR is missing Order domain "www.refuse.test"`) {
+		t.Fatalf("order is %s (%s), last note %q; want declined with Pebble's reason naming the missing name", d.State, d.LastError, last.Note)
+	}
+}
