@@ -33,6 +33,61 @@ func (s *Server) acmeCertificateCard(r *http.Request, c *certs.Certificate) *pag
 	return card
 }
 
+// acmeRenewal makes the generic renewal card of an ACME certificate say that
+// it renews by itself and offer "Renew now" instead of a manual renewal.
+func acmeRenewal(v *pages.RenewalView, card *pages.ACMECertificateCard) {
+	if v == nil || card == nil {
+		return
+	}
+	v.CanRenewNow = v.CanRenew && card.Revoked == "" && card.RenewalOrder == 0
+	v.CanRenew = false
+	v.AutomaticAt = card.RenewAt
+	if card.Revoked != "" {
+		v.AutomaticAt = ""
+	}
+}
+
+// headingName names a certificate in headings: its common name, else its
+// first DNS name (an ACME CA may leave the subject empty).
+func headingName(c *certs.Certificate) string {
+	if c.CommonName == "" && len(c.SANs) > 0 {
+		return c.SANs[0]
+	}
+	return c.CommonName
+}
+
+// certificateACMERenewPost is "Renew now": the certificate's renewal job
+// is enqueued (once: a live one is not doubled).
+func (s *Server) certificateACMERenewPost(w http.ResponseWriter, r *http.Request) {
+	s.postAction(w, r, func(id int64) (formDone, error) {
+		back := fmt.Sprintf("/certificates/%d", id)
+		queued, err := s.acme.RenewNow(r.Context(), actor(r), id)
+		if e, ok := errs.As(err); ok && (e.Code == errs.Conflict || e.Code == errs.Unavailable) {
+			return formDone{e.Message, back, "error"}, nil
+		}
+		if err != nil {
+			return formDone{}, err
+		}
+		if !queued {
+			return flashTo("The renewal of this certificate is running or queued already.", back), nil
+		}
+		return flashTo("The renewal was queued: the portal orders the new certificate from the CA now.", back), nil
+	})
+}
+
+// apiCertificateACME is an ACME certificate's renewal and revocation.
+func (s *Server) apiCertificateACME(w http.ResponseWriter, r *http.Request) {
+	serveID(s, w, r, http.StatusOK, func(id int64) (*acme.Issued, error) { return s.acme.IssuedCertificate(r.Context(), id) })
+}
+
+// apiCertificateACMERenew is "Renew now" through the API.
+func (s *Server) apiCertificateACMERenew(w http.ResponseWriter, r *http.Request) {
+	serveID(s, w, r, http.StatusAccepted, func(id int64) (map[string]any, error) {
+		queued, err := s.acme.RenewNow(r.Context(), actor(r), id)
+		return map[string]any{"certificate_id": id, "queued": queued}, err
+	})
+}
+
 // renewBasis says where the renewal time comes from: two thirds into the
 // lifetime unless the CA's renewal information (ARI) moved it.
 func renewBasis(c *certs.Certificate, at time.Time) string {

@@ -30,6 +30,12 @@ type Renewer struct {
 	Notify *notify.Notifier
 }
 
+// SetRenewQueue lets people start renewals now (acme.Service.RenewNow)
+// through the jobs' queue.
+func (r *Renewer) SetRenewQueue(q func(ctx context.Context, certificateID int64) (bool, error)) {
+	r.ACME.SetRenewQueue(q)
+}
+
 // renewActor is who renewal orders are placed by in the history and audit.
 var renewActor = audit.Actor{Email: "system", Via: "ACME renewal"}
 
