@@ -74,11 +74,7 @@ func (s *Service) PlaceOrder(ctx context.Context, r OrderRequest) (int64, error)
 // whose records are visible, finalizes with the CSR, and stops when the
 // order is valid, invalid, waits for a record, or ctx's deadline nears.
 func (s *Service) Advance(ctx context.Context, id int64) (Progress, error) {
-	o, err := acmeOrderGet(ctx, s.pool, id)
-	if err != nil {
-		return Progress{}, err
-	}
-	a, err := s.Account(ctx, o.AccountID)
+	o, a, err := s.orderAccount(ctx, id)
 	if err != nil {
 		return Progress{}, err
 	}
@@ -183,20 +179,12 @@ func (s *Service) problem(ctx context.Context, core *api.Core, ord legoacme.Exte
 
 // Certificate is the issued certificate with its chain, PEM.
 func (s *Service) Certificate(ctx context.Context, id int64) ([]byte, error) {
-	o, err := acmeOrderGet(ctx, s.pool, id)
+	o, core, err := s.orderCore(ctx, id)
 	if err != nil {
 		return nil, err
 	}
 	if o.CertificateURL == "" {
 		return nil, fmt.Errorf("acme: order %d has no certificate yet", id)
-	}
-	a, err := s.Account(ctx, o.AccountID)
-	if err != nil {
-		return nil, err
-	}
-	core, err := s.core(ctx, a)
-	if err != nil {
-		return nil, err
 	}
 	raw, err := core.Certificates.Get(ctx, o.CertificateURL, true)
 	if err != nil {

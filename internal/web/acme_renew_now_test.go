@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"strings"
@@ -15,19 +14,8 @@ import (
 // startRenewals runs the portal's River jobs with the ACME renewer.
 func (b *testBundle) startRenewals() {
 	b.t.Helper()
-	r, err := jobs.New(b.srv.pool, b.srv.orders, jobs.Config{PollInterval: time.Hour, FetchPollInterval: 50 * time.Millisecond,
-		RenewalInterval: time.Hour, Renewals: &acmeprovider.Renewer{ACME: b.srv.acme, Orders: b.srv.orders, Certs: b.srv.certs}})
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	if err := r.Start(context.Background()); err != nil {
-		b.t.Fatal(err)
-	}
-	b.t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = r.Stop(ctx)
-	})
+	b.startJobs(jobs.Config{RenewalInterval: time.Hour,
+		Renewals: &acmeprovider.Renewer{ACME: b.srv.acme, Orders: b.srv.orders, Certs: b.srv.certs}})
 }
 
 func TestAnACMECertificatesPageNamesItByItsDNSNameAndOffersRenewNowInsteadOfAReissue(t *testing.T) {
