@@ -298,11 +298,11 @@ func issuedRenewing(ctx context.Context, q db.DBTX) ([]Issued, error) {
 // installs moved (step "issued") or that it is done (step "done"); false
 // when the step was recorded before.
 func issuedSetRenewalStep(ctx context.Context, q db.DBTX, id int64, step string, at time.Time) (bool, error) {
-	col := "renewal_issued_at"
+	col, also := "renewal_issued_at", ""
 	if step == RenewalDone {
-		col = "renewal_done_at"
+		col, also = "renewal_done_at", ", renewal_error = ''" // a done renewal has no failure to show
 	}
-	tag, err := q.Exec(ctx, `UPDATE acme_certificates SET `+col+` = $2 WHERE certificate_id = $1 AND `+col+` IS NULL`, id, at)
+	tag, err := q.Exec(ctx, `UPDATE acme_certificates SET `+col+` = $2`+also+` WHERE certificate_id = $1 AND `+col+` IS NULL`, id, at)
 	if err != nil {
 		return false, fmt.Errorf("acme: record renewal step %s of %d: %w", step, id, err)
 	}

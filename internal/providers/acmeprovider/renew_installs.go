@@ -6,6 +6,7 @@ import (
 
 	"github.com/certportal/certportal/internal/acme"
 	"github.com/certportal/certportal/internal/audit"
+	"github.com/certportal/certportal/internal/errs"
 	"github.com/certportal/certportal/internal/notify"
 )
 
@@ -13,7 +14,8 @@ import (
 // certificate's installs move to the new certificate and are checked, and
 // the renewal is done once every active install of the requirement serves
 // the new certificate and passes. Each step is announced once. It returns
-// the renewals done.
+// the renewals done. A renewal that cannot be followed now records why on
+// its certificate and is tried again at the next sweep; the others go on.
 func (r *Renewer) FollowRenewals(ctx context.Context) (int, error) {
 	list, err := r.ACME.Renewing(ctx)
 	if err != nil {
@@ -23,7 +25,10 @@ func (r *Renewer) FollowRenewals(ctx context.Context) (int, error) {
 	for _, is := range list {
 		ok, err := r.followRenewal(ctx, is)
 		if err != nil {
-			return done, err
+			if serr := r.ACME.SetRenewalError(ctx, is.CertificateID, errs.UserText(err)); serr != nil {
+				return done, serr
+			}
+			continue
 		}
 		if ok {
 			done++

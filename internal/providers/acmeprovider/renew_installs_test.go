@@ -100,11 +100,17 @@ func TestARenewalIsDoneOnlyWhenItsInstallsServeTheNewCertificateAndPass(t *testi
 		t.Fatalf("install serving the renewal: %+v, %v; want a passing check", rec, err)
 	}
 	status(acme.RenewalDone)
+	if err := b.set.ACME.SetRenewalError(ctx, oldID, "an earlier attempt failed"); err != nil {
+		t.Fatal(err)
+	}
 	if n, err := renewer.FollowRenewals(ctx); err != nil || n != 1 {
 		t.Fatalf("FollowRenewals = %d, %v; want the renewal recorded done once", n, err)
 	}
 	if n, err := renewer.FollowRenewals(ctx); err != nil || n != 0 {
 		t.Fatalf("FollowRenewals again = %d, %v; want nothing new", n, err)
+	}
+	if is := status(acme.RenewalDone); is.RenewalError != "" {
+		t.Fatalf("a done renewal still shows the failure %q", is.RenewalError)
 	}
 }
 
