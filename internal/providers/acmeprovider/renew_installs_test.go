@@ -3,10 +3,14 @@ package acmeprovider_test
 import (
 	"context"
 	"crypto/tls"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"sync/atomic"
 	"testing"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/certportal/certportal/internal/acme"
 	"github.com/certportal/certportal/internal/acme/acmetest"
@@ -58,6 +62,9 @@ func TestARenewalIsDoneOnlyWhenItsInstallsServeTheNewCertificateAndPass(t *testi
 	b := setup(t, ca)
 	ctx := context.Background()
 	oldID := b.issue(t, b.account(t, true), "www.switch.test").CertificateID
+	if _, err := b.pool.Exec(ctx, `UPDATE projects SET po_id = $1`, b.actor.ID); err != nil {
+		t.Fatal(err)
+	}
 	srv := startSwitchable(t)
 	srv.serve(t, b, oldID)
 	in, err := b.set.Installs.Record(ctx, b.actor, oldID, installs.NewInstall{Environment: installs.Staging,
@@ -68,7 +75,7 @@ func TestARenewalIsDoneOnlyWhenItsInstallsServeTheNewCertificateAndPass(t *testi
 	if rec, err := b.set.Installs.Check(ctx, b.actor, in.ID, ""); err != nil || !rec.Passed {
 		t.Fatalf("the old certificate's install: %+v, %v; want a passing check", rec, err)
 	}
-	renewer := &acmeprovider.Renewer{ACME: b.set.ACME, Orders: b.set.Orders, Certs: b.set.Certs, Installs: b.set.Installs}
+	renewer := &acmeprovider.Renewer{ACME: b.set.ACME, Orders: b.set.Orders, Certs: b.set.Certs, Installs: b.set.Installs, Notify: b.set.Notify}
 	if err := renewer.Renew(ctx, oldID); err != nil {
 		t.Fatal(err)
 	}
@@ -111,6 +118,17 @@ func TestARenewalIsDoneOnlyWhenItsInstallsServeTheNewCertificateAndPass(t *testi
 	}
 	if is := status(acme.RenewalDone); is.RenewalError != "" {
 		t.Fatalf("a done renewal still shows the failure %q", is.RenewalError)
+	}
+	// The project's PO heard of each step once.
+	rows, err := b.pool.Query(ctx, `SELECT subject FROM notification_deliveries WHERE subject LIKE 'ACME renewal%' ORDER BY id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	subjects, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	want := []string{fmt.Sprintf("ACME renewal of certificate %d: %s", oldID, acme.RenewalStatusLabel(acme.RenewalIssued)),
+		fmt.Sprintf("ACME renewal of certificate %d: %s", oldID, acme.RenewalStatusLabel(acme.RenewalDone))}
+	if err != nil || !slices.Equal(subjects, want) {
+		t.Fatalf("notifications %q, %v; want %q", subjects, err, want)
 	}
 }
 
