@@ -127,24 +127,29 @@ func TestParsePresetsReadsNamedAndPlainURLsAfterLetsEncrypt(t *testing.T) {
 	}
 }
 
-func TestReservedNamesAreRefusedForPublicCAsOnly(t *testing.T) {
+func TestReservedNamesAreRefusedForPublicCAsOnlyAndWarnedAboutWithoutACA(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		names     []string
 		privateCA bool
 		refused   bool
+		warned    string // the names the warning lists, "" for none
 	}{
-		{[]string{"www.shop.com"}, false, false},
-		{[]string{"www.shop.com", "api.shop.test"}, false, true},
-		{[]string{"*.svc.internal"}, false, true},
-		{[]string{"a.example", "b.invalid", "localhost"}, false, true},
-		{[]string{"api.shop.test"}, true, false},
-		{[]string{"example.com"}, false, false},
+		{[]string{"www.shop.com"}, false, false, ""},
+		{[]string{"www.shop.com", "api.shop.test"}, false, true, "api.shop.test ("},
+		{[]string{"*.svc.internal"}, false, true, "*.svc.internal ("},
+		{[]string{"a.example", "b.invalid", "localhost"}, false, true, "a.example, b.invalid, localhost ("},
+		{[]string{"api.shop.test"}, true, false, "api.shop.test ("},
+		{[]string{"example.com"}, false, false, ""},
 	}
 	for _, tt := range tests {
 		msg := acme.CheckReserved(tt.names, tt.privateCA)
 		if (msg != "") != tt.refused {
 			t.Errorf("CheckReserved(%v, private %v) = %q, want refused %v", tt.names, tt.privateCA, msg, tt.refused)
+		}
+		w := acme.ReservedWarning(tt.names)
+		if tt.warned == "" && w != "" || tt.warned != "" && !strings.Contains(w, "Only a private CA can issue for "+tt.warned) {
+			t.Errorf("ReservedWarning(%v) = %q, want it to list %q", tt.names, w, tt.warned)
 		}
 	}
 }

@@ -28,6 +28,11 @@ type Issued struct {
 	RenewalError   string     `json:"renewal_error,omitempty"`
 	RevokedAt      *time.Time `json:"revoked_at,omitempty"`
 	RevokeReason   string     `json:"revoke_reason,omitempty"`
+	// RenewalStatus is where the renewal stands: "" (none yet), "ordered",
+	// "issued" (waiting for installs to serve it) or "done".
+	RenewalStatus string `json:"renewal_status,omitempty"`
+	// RenewalCertificateID is the certificate the renewal issued.
+	RenewalCertificateID int64 `json:"renewal_certificate_id,omitempty"`
 }
 
 // unfollowed is an ACME order's issued certificate not followed yet.

@@ -74,11 +74,7 @@ func (s *Service) PlaceOrder(ctx context.Context, r OrderRequest) (int64, error)
 // whose records are visible, finalizes with the CSR, and stops when the
 // order is valid, invalid, waits for a record, or ctx's deadline nears.
 func (s *Service) Advance(ctx context.Context, id int64) (Progress, error) {
-	o, err := acmeOrderGet(ctx, s.pool, id)
-	if err != nil {
-		return Progress{}, err
-	}
-	a, err := s.Account(ctx, o.AccountID)
+	o, a, err := s.orderAccount(ctx, id)
 	if err != nil {
 		return Progress{}, err
 	}
@@ -114,7 +110,14 @@ func (s *Service) Advance(ctx context.Context, id int64) (Progress, error) {
 			if block == nil {
 				return p, fmt.Errorf("acme: order %d holds no CSR", id)
 			}
-			if _, err := core.Orders.UpdateForCSR(ctx, ord.Finalize, block.Bytes); err != nil {
+			_, err := core.Orders.UpdateForCSR(ctx, ord.Finalize, block.Bytes)
+			if refusal := refused(err); refusal != "" {
+				// Finalizing again would be refused again: the order is declined.
+				p.Status, p.Problem = legoacme.StatusInvalid, "the CA refused the certificate request: "+refusal
+				s.cleanUp(ctx, a, id)
+				return p, acmeOrderSetStatus(ctx, s.pool, id, p.Status, "", p.Problem)
+			}
+			if err != nil {
 				return p, fmt.Errorf("acme: finalize order %d: %w", id, err)
 			}
 			continue
@@ -135,6 +138,23 @@ func (s *Service) Advance(ctx context.Context, id int64) (Progress, error) {
 		}
 		pause = min(pause*2, 2*time.Second)
 	}
+}
+
+// refused is the CA's reason when err is its answer that it will not do
+// what was asked (a 4xx problem other than a rate limit or a stale nonce),
+// "" for no error or one worth trying again (network, 5xx, rate limit).
+func refused(err error) string {
+	var pd *legoacme.ProblemDetails
+	if !errors.As(err, &pd) || pd.HTTPStatus < 400 || pd.HTTPStatus > 499 ||
+		pd.Type == legoacme.RateLimitedErrorType || pd.Type == legoacme.BadNonceErrorType {
+		return ""
+	}
+	return ProblemText(pd)
+}
+
+// ProblemText is a CA's problem in words: its detail and its short type.
+func ProblemText(pd *legoacme.ProblemDetails) string {
+	return pd.Detail + " (" + strings.TrimPrefix(pd.Type, "urn:ietf:params:acme:error:") + ")"
 }
 
 // problem is why the CA refused an order: its own error, else the first
@@ -159,20 +179,12 @@ func (s *Service) problem(ctx context.Context, core *api.Core, ord legoacme.Exte
 
 // Certificate is the issued certificate with its chain, PEM.
 func (s *Service) Certificate(ctx context.Context, id int64) ([]byte, error) {
-	o, err := acmeOrderGet(ctx, s.pool, id)
+	o, core, err := s.orderCore(ctx, id)
 	if err != nil {
 		return nil, err
 	}
 	if o.CertificateURL == "" {
 		return nil, fmt.Errorf("acme: order %d has no certificate yet", id)
-	}
-	a, err := s.Account(ctx, o.AccountID)
-	if err != nil {
-		return nil, err
-	}
-	core, err := s.core(ctx, a)
-	if err != nil {
-		return nil, err
 	}
 	raw, err := core.Certificates.Get(ctx, o.CertificateURL, true)
 	if err != nil {

@@ -15,6 +15,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-acme/lego/v5/acme/api"
@@ -49,6 +50,8 @@ type Service struct {
 	cfg   Config
 	log   *slog.Logger
 	cores sync.Map // account id → *api.Core, built once per process
+	// renewQueue starts a renewal job now (RenewNow); set by the jobs.
+	renewQueue atomic.Pointer[RenewQueue]
 }
 
 // NewService returns the service over pool.

@@ -210,26 +210,46 @@ func issuedInsert(ctx context.Context, q db.DBTX, is Issued) error {
 		is.CertificateID, is.AccountID, db.NullID(is.OrderID), is.ARIID, is.RenewAt)
 }
 
-const issuedColumns = `certificate_id, account_id, COALESCE(order_id, 0), ari_id, renew_at,
-	COALESCE(renewal_order_id, 0), renewal_error, revoked_at, revoke_reason`
+const issuedColumns = `a.certificate_id, a.account_id, COALESCE(a.order_id, 0), a.ari_id, a.renew_at,
+	COALESCE(a.renewal_order_id, 0), a.renewal_error, a.revoked_at, a.revoke_reason, ` + renewalStatusSQL + `,
+	COALESCE(ro.certificate_id, 0)`
+
+// issuedFrom joins what a followed certificate's renewal status needs.
+const issuedFrom = ` FROM acme_certificates a
+	JOIN certificates oc ON oc.id = a.certificate_id
+	LEFT JOIN orders ro ON ro.id = a.renewal_order_id`
+
+// renewalStatusSQL is a followed certificate's RenewalStatus: done when the
+// renewal was issued, the old installs moved to it, and every active install
+// of the requirement serves the new certificate and its last check passed.
+const renewalStatusSQL = `CASE
+	WHEN a.renewal_order_id IS NULL THEN ''
+	WHEN ro.state <> 'issued' OR ro.certificate_id IS NULL THEN 'ordered'
+	WHEN a.renewal_done_at IS NOT NULL THEN 'done'
+	WHEN a.renewal_issued_at IS NULL THEN 'issued'
+	WHEN EXISTS (SELECT 1 FROM installs i JOIN certificates ic ON ic.id = i.certificate_id
+		LEFT JOIN install_checks k ON k.id = i.last_check_id
+		WHERE i.retired_at IS NULL AND ic.requirement_id = oc.requirement_id
+		  AND NOT (i.certificate_id = ro.certificate_id AND COALESCE(k.passed AND k.served_matches, false))) THEN 'issued'
+	ELSE 'done' END`
 
 func issuedScan(row pgx.Row) (*Issued, error) {
 	var is Issued
 	return &is, row.Scan(&is.CertificateID, &is.AccountID, &is.OrderID, &is.ARIID, &is.RenewAt,
-		&is.RenewalOrderID, &is.RenewalError, &is.RevokedAt, &is.RevokeReason)
+		&is.RenewalOrderID, &is.RenewalError, &is.RevokedAt, &is.RevokeReason, &is.RenewalStatus, &is.RenewalCertificateID)
 }
 
 func issuedGet(ctx context.Context, q db.DBTX, id int64) (*Issued, error) {
 	return getRow(ctx, q, issuedScan, fmt.Sprintf("issued certificate %d", id), fmt.Sprintf("Certificate %d was not issued through ACME.", id),
-		`SELECT `+issuedColumns+` FROM acme_certificates WHERE certificate_id = $1`, id)
+		`SELECT `+issuedColumns+issuedFrom+` WHERE a.certificate_id = $1`, id)
 }
 
 // issuedLive are the certificates not revoked and not renewed yet; with a
 // time, only those due by then.
 func issuedLive(ctx context.Context, q db.DBTX, dueBy *time.Time) ([]Issued, error) {
-	return listRows(ctx, q, issuedScan, "followed certificates", `SELECT `+issuedColumns+` FROM acme_certificates
-		WHERE revoked_at IS NULL AND renewal_order_id IS NULL AND ($1::timestamptz IS NULL OR renew_at <= $1)
-		ORDER BY renew_at`, dueBy)
+	return listRows(ctx, q, issuedScan, "followed certificates", `SELECT `+issuedColumns+issuedFrom+`
+		WHERE a.revoked_at IS NULL AND a.renewal_order_id IS NULL AND ($1::timestamptz IS NULL OR a.renew_at <= $1)
+		ORDER BY a.renew_at`, dueBy)
 }
 
 func issuedSetRenewAt(ctx context.Context, q db.DBTX, id int64, at time.Time) error {
@@ -264,4 +284,27 @@ func replacesFor(ctx context.Context, q db.DBTX, orderID int64) (string, error) 
 		return "", fmt.Errorf("acme: read what order %d replaces: %w", orderID, err)
 	}
 	return ari, nil
+}
+
+// issuedRenewing are the certificates whose renewal order issued and whose
+// renewal is not done yet.
+func issuedRenewing(ctx context.Context, q db.DBTX) ([]Issued, error) {
+	return listRows(ctx, q, issuedScan, "renewals in progress", `SELECT `+issuedColumns+issuedFrom+`
+		WHERE a.revoked_at IS NULL AND ro.state = 'issued' AND ro.certificate_id IS NOT NULL AND a.renewal_done_at IS NULL
+		ORDER BY a.certificate_id`)
+}
+
+// issuedSetRenewalStep records that the renewal of id was issued and its
+// installs moved (step "issued") or that it is done (step "done"); false
+// when the step was recorded before.
+func issuedSetRenewalStep(ctx context.Context, q db.DBTX, id int64, step string, at time.Time) (bool, error) {
+	col, also := "renewal_issued_at", ""
+	if step == RenewalDone {
+		col, also = "renewal_done_at", ", renewal_error = ''" // a done renewal has no failure to show
+	}
+	tag, err := q.Exec(ctx, `UPDATE acme_certificates SET `+col+` = $2`+also+` WHERE certificate_id = $1 AND `+col+` IS NULL`, id, at)
+	if err != nil {
+		return false, fmt.Errorf("acme: record renewal step %s of %d: %w", step, id, err)
+	}
+	return tag.RowsAffected() == 1, nil
 }

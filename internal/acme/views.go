@@ -19,11 +19,7 @@ type OrderInfo struct {
 // Order reads ACME order id (a portal order's provider order id) for its
 // page; it asks no CA.
 func (s *Service) Order(ctx context.Context, id int64) (*OrderInfo, error) {
-	o, err := acmeOrderGet(ctx, s.pool, id)
-	if err != nil {
-		return nil, err
-	}
-	a, err := s.Account(ctx, o.AccountID)
+	o, a, err := s.orderAccount(ctx, id)
 	if err != nil {
 		return nil, err
 	}

@@ -85,7 +85,7 @@ func (a *App) openOrders(ctx context.Context, ring *keystore.Ring) error {
 		Lifecycle: a.Lifecycle, Notify: a.Notify, ReminderInterval: a.cfg.Lifecycle.ReminderInterval,
 		Installs: a.Installs, InstallCheckInterval: a.cfg.Installs.CheckInterval,
 		Scans: a.Installs, ScanWorkers: a.cfg.Installs.ScanWorkers, ScanTimeout: a.cfg.Installs.ScanTimeout,
-		Renewals:        &acmeprovider.Renewer{ACME: a.ACME, Orders: a.Orders, Certs: a.Certs, Notify: a.Notify},
+		Renewals:        &acmeprovider.Renewer{ACME: a.ACME, Orders: a.Orders, Certs: a.Certs, Installs: a.Installs, Notify: a.Notify},
 		RenewalInterval: a.cfg.ACME.RenewalInterval})
 	if err != nil {
 		return err

@@ -121,6 +121,22 @@ func (w *renewalWorker) NextRetry(*river.Job[RenewalArgs]) time.Time {
 	return time.Time{}
 }
 
+// EnqueueRenewal enqueues the renewal of certificate id now ("Renew now");
+// false when its renewal job is live already (River uniqueness).
+func (r *Runner) EnqueueRenewal(ctx context.Context, id int64) (bool, error) {
+	res, err := r.client.Insert(ctx, RenewalArgs{CertificateID: id}, nil)
+	if err != nil {
+		return false, fmt.Errorf("jobs: enqueue the renewal of %d: %w", id, err)
+	}
+	return !res.UniqueSkippedAsDuplicate, nil
+}
+
+// renewQueueSetter is a Renewer that can start renewals at a person's
+// request through EnqueueRenewal.
+type renewQueueSetter interface {
+	SetRenewQueue(func(ctx context.Context, certificateID int64) (bool, error))
+}
+
 // renewalWork adds the renewal workers, their queue and the periodic sweep
 // when a Renewer is configured.
 func (r *Runner) renewalWork(workers *river.Workers, queues map[string]river.QueueConfig) ([]*river.PeriodicJob, error) {
@@ -134,5 +150,8 @@ func (r *Runner) renewalWork(workers *river.Workers, queues map[string]river.Que
 		return nil, fmt.Errorf("jobs: %w", err)
 	}
 	queues[QueueRenewals] = river.QueueConfig{MaxWorkers: r.cfg.RenewalWorkers}
+	if q, ok := r.cfg.Renewals.(renewQueueSetter); ok {
+		q.SetRenewQueue(r.EnqueueRenewal)
+	}
 	return []*river.PeriodicJob{periodicJob("acme_renewal_sweep", r.cfg.RenewalInterval, RenewalSweepArgs{}, "")}, nil
 }

@@ -129,3 +129,27 @@ func TestRenewalsRunOncePerCertificateUnderTheCapAndRetryFailures(t *testing.T) 
 		})
 	}
 }
+
+func TestRenewNowEnqueuesOneRenewalJobWhileItIsLive(t *testing.T) {
+	t.Parallel()
+	pool := pgtest.Pool(t)
+	f := &fakeRenewer{renews: map[int64]int{}, done: map[int64]bool{}, failed: map[int64][]int{}}
+	r, err := jobs.New(pool, orders.NewOrderService(pool, orders.OrderServiceConfig{}), jobs.Config{Renewals: f, RenewalInterval: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for i, want := range []bool{true, false} {
+		queued, err := r.EnqueueRenewal(ctx, 7)
+		if err != nil || queued != want {
+			t.Fatalf("request %d: queued = %v, %v; want %v (one live renewal per certificate)", i+1, queued, err, want)
+		}
+	}
+	if queued, err := r.EnqueueRenewal(ctx, 8); err != nil || !queued {
+		t.Fatalf("another certificate: queued = %v, %v; want its own job", queued, err)
+	}
+	var n int
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM river_job WHERE kind = 'acme_renewal'`).Scan(&n); err != nil || n != 2 {
+		t.Fatalf("%d renewal jobs, %v; want 2", n, err)
+	}
+}

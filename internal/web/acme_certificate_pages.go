@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/certportal/certportal/internal/accounts"
+	"github.com/certportal/certportal/internal/acme"
 	"github.com/certportal/certportal/internal/certs"
 	"github.com/certportal/certportal/internal/errs"
 	"github.com/certportal/certportal/web/templates/pages"
@@ -25,11 +26,66 @@ func (s *Server) acmeCertificateCard(r *http.Request, c *certs.Certificate) *pag
 		return nil
 	}
 	card := &pages.ACMECertificateCard{CertificateID: c.ID, RenewAt: fmtTime(is.RenewAt), RenewBasis: renewBasis(c, is.RenewAt),
-		RenewalError: is.RenewalError, RenewalOrder: is.RenewalOrderID, CanRevoke: currentUser(r).Has(accounts.RolePO)}
+		RenewalError: is.RenewalError, RenewalOrder: is.RenewalOrderID, RenewalStatus: acme.RenewalStatusLabel(is.RenewalStatus), CanRevoke: currentUser(r).Has(accounts.RolePO)}
 	if is.RevokedAt != nil {
 		card.Revoked = fmt.Sprintf("on %s (%s)", fmtTime(*is.RevokedAt), is.RevokeReason)
 	}
 	return card
+}
+
+// acmeRenewal makes the generic renewal card of an ACME certificate say that
+// it renews by itself and offer "Renew now" instead of a manual renewal.
+func acmeRenewal(v *pages.RenewalView, card *pages.ACMECertificateCard) {
+	if v == nil || card == nil {
+		return
+	}
+	v.CanRenewNow = v.CanRenew && card.Revoked == "" && card.RenewalOrder == 0
+	v.CanRenew = false
+	v.AutomaticAt = card.RenewAt
+	if card.Revoked != "" {
+		v.AutomaticAt = ""
+	}
+}
+
+// headingName names a certificate in headings: its common name, else its
+// first DNS name (an ACME CA may leave the subject empty).
+func headingName(c *certs.Certificate) string {
+	if c.CommonName == "" && len(c.SANs) > 0 {
+		return c.SANs[0]
+	}
+	return c.CommonName
+}
+
+// certificateACMERenewPost is "Renew now": the certificate's renewal job
+// is enqueued (once: a live one is not doubled).
+func (s *Server) certificateACMERenewPost(w http.ResponseWriter, r *http.Request) {
+	s.postAction(w, r, func(id int64) (formDone, error) {
+		back := fmt.Sprintf("/certificates/%d", id)
+		queued, err := s.acme.RenewNow(r.Context(), actor(r), id)
+		if e, ok := errs.As(err); ok && (e.Code == errs.Conflict || e.Code == errs.Unavailable) {
+			return formDone{e.Message, back, "error"}, nil
+		}
+		if err != nil {
+			return formDone{}, err
+		}
+		if !queued {
+			return flashTo("The renewal of this certificate is running or queued already.", back), nil
+		}
+		return flashTo("The renewal was queued: the portal orders the new certificate from the CA now.", back), nil
+	})
+}
+
+// apiCertificateACME is an ACME certificate's renewal and revocation.
+func (s *Server) apiCertificateACME(w http.ResponseWriter, r *http.Request) {
+	serveID(s, w, r, http.StatusOK, func(id int64) (*acme.Issued, error) { return s.acme.IssuedCertificate(r.Context(), id) })
+}
+
+// apiCertificateACMERenew is "Renew now" through the API.
+func (s *Server) apiCertificateACMERenew(w http.ResponseWriter, r *http.Request) {
+	serveID(s, w, r, http.StatusAccepted, func(id int64) (map[string]any, error) {
+		queued, err := s.acme.RenewNow(r.Context(), actor(r), id)
+		return map[string]any{"certificate_id": id, "queued": queued}, err
+	})
 }
 
 // renewBasis says where the renewal time comes from: two thirds into the

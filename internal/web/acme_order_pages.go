@@ -41,6 +41,7 @@ func (s *Server) acmeOrderFields(r *http.Request, opts orders.OrderFormOptions) 
 			f.Wildcards = append(f.Wildcards, h)
 		}
 	}
+	f.Reserved = acme.ReservedWarning(reserved)
 	ov := orders.Validation(opts.Validation) == orders.ValidationOrganization
 	list, err := s.acme.Accounts(r.Context())
 	if err != nil {

@@ -34,7 +34,7 @@ func (s *Server) certificateViewModel(r *http.Request, id int64, form *pages.Upl
 		source += " (" + c.SourceDetail + ")"
 	}
 	v := pages.CertificateView{
-		ID: c.ID, CSRID: c.CSRID, CommonName: c.CommonName, Subject: c.Subject, Issuer: c.Issuer, Serial: c.Serial, SANs: c.SANs,
+		ID: c.ID, CSRID: c.CSRID, CommonName: headingName(c), Subject: c.Subject, Issuer: c.Issuer, Serial: c.Serial, SANs: c.SANs,
 		NotBefore: fmtTime(c.NotBefore), NotAfter: fmtTime(c.NotAfter), DaysLeft: c.DaysLeft(now), Status: status, StatusLabel: label,
 		FingerprintSHA256: c.FingerprintSHA256, KeyType: c.KeyType, Source: source + ", " + fmtTime(c.CreatedAt),
 		ClientName: c.ClientName, ProjectName: c.ProjectName, Warnings: c.Warnings,
@@ -66,6 +66,7 @@ func (s *Server) certificateViewModel(r *http.Request, id int64, form *pages.Upl
 	plan, err := s.lifecycle.Plan(r.Context(), c.ID)
 	v.Renewal = s.renewalView(r, plan, err)
 	v.ACME = s.acmeCertificateCard(r, c)
+	acmeRenewal(v.Renewal, v.ACME)
 	if v.Installs, err = s.installsCard(r, c.ID, c.SANs, nil); err != nil {
 		return v, err
 	}

@@ -250,7 +250,7 @@ type apiRequirement struct {
 func toAPIRequirement(q *projects.Requirement) apiRequirement {
 	out := apiRequirement{ID: q.ID, ProjectID: q.ProjectID, ClientID: q.ClientID, Hostnames: q.Hostnames,
 		PublicFacing: q.PublicFacing, TakesPayments: q.TakesPayments, Validation: q.Validation, ObtainedBy: q.ObtainedBy,
-		NeededBy: fields.FormatDate(q.NeededBy), Notes: q.Notes, Advice: q.Advice(), CreatedAt: q.CreatedAt}
+		NeededBy: fields.FormatDate(q.NeededBy), Notes: q.Notes, Advice: requirementAdvice(q), CreatedAt: q.CreatedAt}
 	if out.Advice == nil {
 		out.Advice = []string{}
 	}

@@ -155,7 +155,7 @@ func (s *Server) requirementView(w http.ResponseWriter, r *http.Request) {
 		}
 		step := rs.Step
 		v := pages.RequirementView{ID: q.ID, ProjectID: q.ProjectID, ProjectName: q.ProjectName, ClientID: q.ClientID,
-			ClientName: q.ClientName, Hostnames: q.Hostnames, Advice: q.Advice(), Ready: rep.Ready, CanWrite: canWriteClients(r),
+			ClientName: q.ClientName, Hostnames: q.Hostnames, Advice: requirementAdvice(q), Ready: rep.Ready, CanWrite: canWriteClients(r),
 			Facts: []pages.Fact{
 				{Label: "Step", Value: step.Label + ": " + ownerWords[step.Owner] + ", " + step.Next},
 				{Label: "Public-facing", Value: yesNo(q.PublicFacing)},

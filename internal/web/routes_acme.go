@@ -10,6 +10,7 @@ import "github.com/certportal/certportal/internal/accounts"
 func (s *Server) acmeRoutes() []route {
 	admins := only(accounts.RoleAdmin)
 	pos := only(accounts.RolePO)
+	makers := only(accounts.RolePO, accounts.RoleEngineer)
 	return []route{
 		{"GET", "/.well-known/acme-challenge/{token}", public, s.acmeChallengeToken},
 
@@ -20,5 +21,7 @@ func (s *Server) acmeRoutes() []route {
 		{"POST", "/api/v1/domains/{domain}/dns-credentials/test", pos, s.apiDNSCredentialsTest},
 		{"GET", "/api/v1/orders/{id}/acme", signedIn, s.apiOrderACME},
 		{"POST", "/api/v1/certificates/{id}/revoke", pos, s.apiCertificateRevoke},
+		{"GET", "/api/v1/certificates/{id}/acme", signedIn, s.apiCertificateACME},
+		{"POST", "/api/v1/certificates/{id}/acme/renew", makers, s.apiCertificateACMERenew},
 	}
 }

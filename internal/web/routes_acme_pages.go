@@ -17,5 +17,6 @@ func (s *Server) acmePageRoutes() []route {
 		{"POST", "/acme/domains/{domain}/test", owners, s.acmeDomainTestPost},
 		{"GET", "/certificates/{id}/revoke", owners, s.certificateRevoke},
 		{"POST", "/certificates/{id}/revoke", owners, s.certificateRevokePost},
+		{"POST", "/certificates/{id}/acme/renew", only(accounts.RolePO, accounts.RoleEngineer), s.certificateACMERenewPost},
 	}
 }

@@ -40,8 +40,15 @@ func (g *gatedScanner) Scan(ctx context.Context, t installs.ScanTarget, progress
 func (b *testBundle) startScans(local, labs installs.Scanner) {
 	b.t.Helper()
 	b.srv.installs.SetScanners(local, labs)
-	r, err := jobs.New(b.srv.pool, b.srv.orders, jobs.Config{PollInterval: time.Hour, FetchPollInterval: 50 * time.Millisecond,
-		Scans: b.srv.installs, ScanTimeout: time.Minute})
+	b.startJobs(jobs.Config{Scans: b.srv.installs, ScanTimeout: time.Minute})
+}
+
+// startJobs runs the portal's River jobs with cfg (orders polled hourly,
+// jobs fetched every 50 ms) until the test ends.
+func (b *testBundle) startJobs(cfg jobs.Config) {
+	b.t.Helper()
+	cfg.PollInterval, cfg.FetchPollInterval = time.Hour, 50*time.Millisecond
+	r, err := jobs.New(b.srv.pool, b.srv.orders, cfg)
 	if err != nil {
 		b.t.Fatal(err)
 	}

@@ -171,9 +171,22 @@ func (p *Provider) FetchCertificate(ctx context.Context, providerOrderID, _ stri
 	return b, nil
 }
 
-// Cancel needs nothing at the CA: an ACME order that is never finalized
-// expires by itself, and nothing was paid.
-func (p *Provider) Cancel(context.Context, string) error { return nil }
+// Cancel removes the order's published DNS records and deactivates its
+// pending authorizations at the CA; nothing was paid.
+func (p *Provider) Cancel(ctx context.Context, providerOrderID string) error {
+	if p.svc == nil {
+		return errNotConfigured
+	}
+	id, err := strconv.ParseInt(providerOrderID, 10, 64)
+	if err != nil {
+		return &orders.ProviderError{Kind: orders.FailRefused, Reason: "not an ACME order id: " + providerOrderID}
+	}
+	if err := p.svc.CancelOrder(ctx, id); err != nil {
+		return &orders.ProviderError{Kind: orders.FailNotSent, Reason: shortErr(err), Err: err,
+			Message: "The ACME CA did not deactivate the order's authorizations (" + shortErr(err) + "). Nothing was cancelled; try again when it is back."}
+	}
+	return nil
+}
 
 // ResendApproval does not apply: ACME has no approval email.
 func (p *Provider) ResendApproval(context.Context, string) error {
@@ -202,7 +215,7 @@ func classify(err error) error {
 		case legoacme.RejectedIdentifierErrorType, legoacme.BadCSRErrorType, legoacme.UnsupportedIdentifierErrorType, legoacme.CaaErrorType:
 			field = "csr_id"
 		}
-		return &orders.ProviderError{Kind: kind, Field: field, Reason: pd.Detail + " (" + strings.TrimPrefix(pd.Type, "urn:ietf:params:acme:error:") + ")", Err: err,
+		return &orders.ProviderError{Kind: kind, Field: field, Reason: acme.ProblemText(pd), Err: err,
 			Message: "The CA refused the order: " + pd.Detail + ". Nothing was issued; correct it and submit again."}
 	}
 	return &orders.ProviderError{Kind: orders.FailNotSent, Reason: shortErr(err), Err: err,

@@ -136,11 +136,8 @@ func TestARIRenewalPlacesAnOrderThatReplacesTheOldCertificateWithANewKey(t *test
 	ca := acmetest.Start(t, acmetest.Options{})
 	b := setup(t, ca)
 	ctx := context.Background()
-	o := b.order(t, b.account(t, true), acmeprovider.ProductDV, "www.renew.test")
-	d := b.pollUntil(t, o.ID, orders.OrderAwaitingApproval)
-	chs, _ := b.set.ACME.Challenges(ctx, mustID(t, d.ProviderOrderID))
-	ca.SetTXT(t, chs[0].TXTName, chs[0].TXTValue)
-	old := b.verifyIssued(t, b.pollUntil(t, o.ID, orders.OrderIssued))
+	o := b.issue(t, b.account(t, true), "www.renew.test")
+	old := b.verifyIssued(t, o)
 	renewer := &acmeprovider.Renewer{ACME: b.set.ACME, Orders: b.set.Orders, Certs: b.set.Certs, Notify: b.set.Notify}
 
 	due, err := renewer.DueRenewals(ctx)
@@ -178,17 +175,37 @@ func TestARIRenewalPlacesAnOrderThatReplacesTheOldCertificateWithANewKey(t *test
 	}
 	// The renewal proves control again; the record from the first order is
 	// still there, so it goes through at the next polls.
-	d = b.pollUntil(t, is.RenewalOrderID, orders.OrderAwaitingApproval)
-	if d.State != orders.OrderIssued {
-		chs, _ = b.set.ACME.Challenges(ctx, mustID(t, d.ProviderOrderID))
-		ca.SetTXT(t, chs[0].TXTName, chs[0].TXTValue)
-	}
-	renewed := b.verifyIssued(t, b.pollUntil(t, is.RenewalOrderID, orders.OrderIssued))
+	renewed := b.verifyIssued(t, b.settle(t, is.RenewalOrderID))
 	if renewed.SerialNumber.Cmp(old.SerialNumber) == 0 || string(renewed.RawSubjectPublicKeyInfo) == string(old.RawSubjectPublicKeyInfo) {
 		t.Fatal("the renewal kept the old certificate or key")
 	}
 	var n int
 	if err := b.pool.QueryRow(ctx, `SELECT count(*) FROM orders WHERE reg_type = 'renew'`).Scan(&n); err != nil || n != 1 {
 		t.Fatalf("%d renewal orders, %v; want exactly one", n, err)
+	}
+}
+
+func TestACARefusingTheFinalizeDeclinesTheOrderWithItsReason(t *testing.T) {
+	t.Parallel()
+	ca := acmetest.Start(t, acmetest.Options{})
+	b := setup(t, ca)
+	ctx := context.Background()
+	o := b.order(t, b.account(t, true), acmeprovider.ProductDV, "www.refuse.test")
+	// The CSR sent at finalize names another host than the order's
+	// identifiers: Pebble refuses it.
+	if _, err := b.pool.Exec(ctx, `UPDATE acme_orders SET csr_pem = $2 WHERE id = $1`,
+		mustID(t, o.ProviderOrderID), acmetest.CSR(t, "other.refuse.test")); err != nil {
+		t.Fatal(err)
+	}
+	d := b.pollUntil(t, o.ID, orders.OrderAwaitingApproval)
+	if d.State != orders.OrderDeclined {
+		chs, _ := b.set.ACME.Challenges(ctx, mustID(t, d.ProviderOrderID))
+		ca.SetTXT(t, chs[0].TXTName, chs[0].TXTValue)
+		d = b.pollUntil(t, o.ID, orders.OrderDeclined)
+	}
+	last := d.History[len(d.History)-1]
+	if d.State != orders.OrderDeclined || !strings.Contains(last.Note, "the CA refused the certificate request") ||
+		!strings.Contains(last.Note, `CSR is missing Order domain "www.refuse.test"`) {
+		t.Fatalf("order is %s (%s), last note %q; want declined with Pebble's reason naming the missing name", d.State, d.LastError, last.Note)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/certportal/certportal/internal/certs"
 	"github.com/certportal/certportal/internal/csrgen"
 	"github.com/certportal/certportal/internal/errs"
+	"github.com/certportal/certportal/internal/installs"
 	"github.com/certportal/certportal/internal/notify"
 	"github.com/certportal/certportal/internal/orders"
 )
@@ -22,17 +23,30 @@ type Renewer struct {
 	ACME   *acme.Service
 	Orders *orders.OrderService
 	Certs  *certs.Service
-	// Notify, when set, announces failed attempts.
+	// Installs, when set, are moved to the renewed certificate and checked
+	// (a renewal is done when they serve it and pass).
+	Installs *installs.Service
+	// Notify, when set, announces failed attempts and renewal steps.
 	Notify *notify.Notifier
+}
+
+// SetRenewQueue lets people start renewals now (acme.Service.RenewNow)
+// through the jobs' queue.
+func (r *Renewer) SetRenewQueue(q func(ctx context.Context, certificateID int64) (bool, error)) {
+	r.ACME.SetRenewQueue(q)
 }
 
 // renewActor is who renewal orders are placed by in the history and audit.
 var renewActor = audit.Actor{Email: "system", Via: "ACME renewal"}
 
-// DueRenewals follows newly issued ACME certificates, refreshes their ARI
-// windows and lists those due.
+// DueRenewals follows newly issued ACME certificates, takes issued
+// renewals on to their installs, refreshes the ARI windows and lists the
+// certificates due.
 func (r *Renewer) DueRenewals(ctx context.Context) ([]int64, error) {
 	if _, err := r.ACME.Adopt(ctx); err != nil {
+		return nil, err
+	}
+	if _, err := r.FollowRenewals(ctx); err != nil {
 		return nil, err
 	}
 	due, err := r.ACME.DueRenewals(ctx)

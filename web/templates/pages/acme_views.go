@@ -92,6 +92,9 @@ type ACMECertificateCard struct {
 	RenewBasis    string
 	RenewalError  string
 	RenewalOrder  int64
+	// RenewalStatus says where the renewal stands ("issued, waiting for
+	// installs to serve it").
+	RenewalStatus string
 	Revoked       string
 	CanRevoke     bool
 }
@@ -114,6 +117,8 @@ type ACMEOrderFields struct {
 	// Unfit says why accounts were left out ("" when none was).
 	Unfit     string
 	Wildcards []string
+	// Reserved warns that names under reserved TLDs need a private CA.
+	Reserved string
 	// CanAddAccount links the ACME accounts page (admins).
 	CanAddAccount bool
 }
