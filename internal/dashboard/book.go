@@ -63,19 +63,31 @@ func (s *Service) full(ctx context.Context) (*book, error) {
 // recompute reads the book afresh; one computation runs at a time and readers
 // waiting for it share its result.
 func (s *Service) recompute(ctx context.Context, v int64, minute, now time.Time) (*book, error) {
+	asked := time.Now()
 	s.computeMu.Lock()
 	defer s.computeMu.Unlock()
 	s.mu.Lock()
-	b := s.cached
+	b, fresh, freshStarted := s.cached, s.fresh, s.freshStarted
 	s.mu.Unlock()
 	if b != nil && b.version == v && b.minute.Equal(minute) {
 		return b, nil
 	}
+	// While changes stream in (a check run moving many installs), no book is
+	// kept, and each waiting reader would read the whole book again in turn.
+	// A book whose reading began after this reader asked saw every change
+	// committed before it asked, the reader's own included: share it.
+	if fresh != nil && freshStarted.After(asked) && fresh.minute.Equal(minute) {
+		return fresh, nil
+	}
+	started := time.Now()
 	b, err := s.compute(ctx, now)
 	if err != nil {
 		return nil, err
 	}
 	b.version, b.minute = v, minute
+	s.mu.Lock()
+	s.fresh, s.freshStarted = b, started
+	s.mu.Unlock()
 	// Cached only when no change committed while it was read: then every query
 	// saw the data of version v.
 	if after, err := dataVersion(ctx, s.pool); err == nil && after == v {

@@ -40,9 +40,23 @@ type Service struct {
 	cached     *book
 	computeMu  sync.Mutex
 	refreshing atomic.Bool
+	// fresh is the last book read, kept or not, and when its reading began:
+	// readers who asked before then share it (see recompute).
+	fresh        *book
+	freshStarted time.Time
 	// memos are Memo's answers; memoMu lets one compute at a time.
 	memos  map[string]memoEntry
 	memoMu sync.Mutex
+	// freshMemos are the last values computed per key, kept or not, with
+	// when their computation began.
+	freshMemos map[string]freshMemo
+}
+
+// freshMemo is a Memo value and when its computation began.
+type freshMemo struct {
+	value   any
+	minute  time.Time
+	started time.Time
 }
 
 // NewService returns a dashboard over pool; the domain services supply the rules.
@@ -138,18 +152,32 @@ func (s *Service) Memo(ctx context.Context, key string, compute func(context.Con
 // memoCompute computes one memo, one computation at a time; callers that
 // waited find the value the first one kept.
 func (s *Service) memoCompute(ctx context.Context, key string, v int64, minute time.Time, compute func(context.Context) (any, error)) (any, error) {
+	asked := time.Now()
 	s.memoMu.Lock()
 	defer s.memoMu.Unlock()
 	s.mu.Lock()
 	e, ok := s.memos[key]
+	f, fok := s.freshMemos[key]
 	s.mu.Unlock()
 	if ok && e.version == v && e.minute.Equal(minute) {
 		return e.value, nil
 	}
+	// Shared as recompute shares a book: a value whose computation began
+	// after this caller asked saw every change committed before it.
+	if fok && f.started.After(asked) && f.minute.Equal(minute) {
+		return f.value, nil
+	}
+	started := time.Now()
 	value, err := compute(ctx)
 	if err != nil {
 		return nil, err
 	}
+	s.mu.Lock()
+	if s.freshMemos == nil || len(s.freshMemos) >= maxMemos {
+		s.freshMemos = map[string]freshMemo{}
+	}
+	s.freshMemos[key] = freshMemo{value: value, minute: minute, started: started}
+	s.mu.Unlock()
 	// Kept only when no change committed while it was read (as the book is).
 	if after, err := dataVersion(ctx, s.pool); err == nil && after == v {
 		s.mu.Lock()

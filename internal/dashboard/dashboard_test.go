@@ -2,6 +2,7 @@ package dashboard_test
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -333,5 +334,60 @@ func TestMemoComputesOncePerDataVersionAndFollowsAChangeAtOnce(t *testing.T) {
 	got, err := svc.Memo(ctx, "clients", compute)
 	if err != nil || got.(int) != 1 || computed.Load() != 2 {
 		t.Errorf("after a write: %v (%v), computed %d times; want the new count at once", got, err, computed.Load())
+	}
+}
+
+// While changes commit faster than the dashboard is read, no value can be kept;
+// readers waiting then share a computation that began after they asked (so it
+// saw everything committed before they asked) instead of each reading again in
+// turn. Every reader gets a value that saw at least the data version it saw
+// when it asked.
+func TestMemoSharesAComputationBegunAfterTheReadersAskedWhileChangesStreamIn(t *testing.T) {
+	t.Parallel()
+	pool := pgtest.Pool(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	svc := newDashboard(pool)
+	// A writer that keeps the data version moving.
+	writerDone := make(chan struct{})
+	go func() {
+		defer close(writerDone)
+		for i := 0; ctx.Err() == nil; i++ {
+			_, _ = pool.Exec(ctx, `INSERT INTO clients (display_name, legal_name, country) VALUES ($1, $1, 'GB')`, fmt.Sprintf("Churn %d", i))
+		}
+	}()
+	var computed atomic.Int64
+	compute := func(ctx context.Context) (any, error) {
+		computed.Add(1)
+		v, err := svc.DataVersion(ctx)
+		time.Sleep(20 * time.Millisecond) // a read slow enough for changes to commit during it
+		return v, err
+	}
+	const readers = 16
+	var wg sync.WaitGroup
+	for range readers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			asked, err := svc.DataVersion(ctx)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			got, err := svc.Memo(ctx, "churn", compute)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			if saw := got.(int64); saw < asked {
+				t.Errorf("a reader who asked at data version %d got a value that saw version %d", asked, saw)
+			}
+		}()
+	}
+	wg.Wait()
+	cancel()
+	<-writerDone
+	if n := computed.Load(); n >= readers {
+		t.Errorf("%d readers under a stream of changes computed %d times, want them to share computations", readers, n)
 	}
 }
