@@ -160,12 +160,16 @@ func TestAListUnderARecordVisitsEveryRowOnceWhileRowsAreAdded(t *testing.T) {
 		b.exec(`INSERT INTO csrs (requirement_id, private_key_id, source, csr_pem, key_type, subject, common_name, sans, public_key_sha256)
 			SELECT $1, private_key_id, source, csr_pem, key_type, subject, common_name, sans, public_key_sha256 FROM csrs ORDER BY id LIMIT 1`, to)
 	}
-	var certID int64
-	if err := b.srv.pool.QueryRow(t.Context(), `INSERT INTO certificates (csr_id, requirement_id, serial, issuer, subject, common_name, sans,
+	// A certificate of each requirement, from the first CSR.
+	certs := b.ids(`INSERT INTO certificates (csr_id, requirement_id, serial, issuer, subject, common_name, sans,
 		not_before, not_after, fingerprint_sha256, key_type, public_key_sha256, leaf_pem, source)
-		SELECT id, requirement_id, '01', 'CN=Test CA', subject, common_name, sans, now(), now() + interval '90 days', md5(random()::text),
-			key_type, public_key_sha256, 'PEM', 'upload' FROM csrs ORDER BY id LIMIT 1 RETURNING id`).Scan(&certID); err != nil {
-		t.Fatal(err)
+		SELECT s.id, r.id, '01', 'CN=Test CA', subject, common_name, sans, now(), now() + interval '90 days', md5(random()::text),
+			key_type, public_key_sha256, 'PEM', 'upload' FROM (SELECT * FROM csrs ORDER BY id LIMIT 1) s, unnest($1::bigint[]) WITH ORDINALITY r(id, n)
+		ORDER BY r.n RETURNING id`, []int64{req, other})
+	certID := certs[0]
+	certOf := map[int64]int64{req: certs[0], other: certs[1]}
+	addInstall := func(to int64) {
+		b.exec(`INSERT INTO installs (certificate_id, environment, hostname) VALUES ($1, 'staging', 'www.example.com')`, to)
 	}
 	installs := b.ids(`INSERT INTO installs (certificate_id, environment, hostname) VALUES ($1, 'staging', 'www.example.com'),
 		($1, 'production', 'www.example.com') RETURNING id`, certID)
@@ -187,6 +191,11 @@ func TestAListUnderARecordVisitsEveryRowOnceWhileRowsAreAdded(t *testing.T) {
 		{"CSRs", "/api/v1/requirements/%d/csrs", "csrs", "/requirements/%d/csrs", `SELECT id FROM csrs WHERE requirement_id = $1`, req, other, copyCSR},
 		{"scans", "/api/v1/installs/%d/scans", "scans", "/installs/%d", `SELECT id FROM install_scans WHERE install_id = $1`, installs[0], installs[1], addScan},
 		{"standing", "/api/v1/clients/%d/standing", "standing", "/clients/%d", `SELECT id FROM good_standing WHERE client_id = $1`, clientsOf[0], clientsOf[1], addStanding},
+		{"installs of a certificate", "/api/v1/certificates/%d/installs", "installs", "", `SELECT id FROM installs WHERE certificate_id = $1`,
+			certs[0], certs[1], addInstall},
+		{"installs of a requirement", "/api/v1/requirements/%d/installs", "installs", "",
+			`SELECT i.id FROM installs i JOIN certificates c ON c.id = i.certificate_id WHERE c.requirement_id = $1`,
+			req, other, func(to int64) { addInstall(certOf[to]) }},
 	} {
 		for range 12 {
 			tc.add(tc.id)
@@ -206,6 +215,9 @@ func TestAListUnderARecordVisitsEveryRowOnceWhileRowsAreAdded(t *testing.T) {
 		checkLimitRefused(t, b, fmt.Sprintf(tc.api+"?limit=501", tc.id), tok)
 		if _, body := b.api("GET", fmt.Sprintf(tc.api, tc.id), tok, ""); strings.Contains(body, "big") {
 			t.Errorf("%s: a list item carries the scanner's raw answer", tc.name)
+		}
+		if tc.page == "" {
+			continue
 		}
 		br := b.browser()
 		br.signIn("po@example.com")
