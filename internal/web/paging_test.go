@@ -183,6 +183,9 @@ func TestAListUnderARecordVisitsEveryRowOnceWhileRowsAreAdded(t *testing.T) {
 			SELECT $1, 'good', CASE WHEN count(*) < 12 THEN current_date - 1 - (count(*) * 37 % 500)::int ELSE current_date END
 			FROM good_standing WHERE client_id = $1`, to)
 	}
+	addContact := func(to int64) {
+		b.exec(`INSERT INTO contacts (client_id, role, first_name, email) VALUES ($1, 'tech', 'Ann', 'ann@example.com')`, to)
+	}
 	for _, tc := range []struct {
 		name, api, key, page, ids string
 		id, otherID               int64
@@ -196,6 +199,7 @@ func TestAListUnderARecordVisitsEveryRowOnceWhileRowsAreAdded(t *testing.T) {
 		{"installs of a requirement", "/api/v1/requirements/%d/installs", "installs", "",
 			`SELECT i.id FROM installs i JOIN certificates c ON c.id = i.certificate_id WHERE c.requirement_id = $1`,
 			req, other, func(to int64) { addInstall(certOf[to]) }},
+		{"contacts", "/api/v1/clients/%d/contacts", "contacts", "", `SELECT id FROM contacts WHERE client_id = $1`, clientsOf[0], clientsOf[1], addContact},
 	} {
 		for range 12 {
 			tc.add(tc.id)

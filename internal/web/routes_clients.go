@@ -45,6 +45,7 @@ func (s *Server) clientRoutes() []route {
 		{"GET", "/api/v1/clients/{id}", readClients, s.apiClient},
 		{"PATCH", "/api/v1/clients/{id}", writeClients, s.apiClientUpdate},
 		{"POST", "/api/v1/clients/{id}/contacts", writeClients, s.apiContactCreate},
+		{"GET", "/api/v1/clients/{id}/contacts", readClients, s.apiContactList},
 		{"PATCH", "/api/v1/contacts/{id}", writeClients, s.apiContactUpdate},
 		{"POST", "/api/v1/contacts/{id}/verify", writeClients, s.apiContactVerify},
 		{"GET", "/api/v1/clients/{id}/standing", readClients, s.apiStandingList},
