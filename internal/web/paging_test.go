@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/certportal/certportal/internal/accounts"
+	"github.com/certportal/certportal/internal/page"
 )
 
 // walkAPIPages follows a paged API list from path (whose query carries
@@ -271,5 +272,35 @@ func TestTheDeliveryListVisitsEveryDeliveryOnceAndShowsTheNewestFailingOnesWithA
 	if !strings.Contains(page, `href="/notifications?failing=1"`) || strings.Count(page, `data-testid="delivery"`) != 5 ||
 		!strings.Contains(page, `data-testid="page-next"`) {
 		t.Errorf("the page of 5 messages: want a link to every failing one, 5 messages and a Next link")
+	}
+}
+
+// A detail page that embeds a list under its record shows the list's first
+// page only, and links to the paged list when there is more.
+func TestADetailPageShowsTheFirstPageOfAnEmbeddedListAndLinksToAllOfIt(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.user("po@example.com", accounts.RolePO)
+	req := b.requirement("www.example.com")
+	client := b.ids(`SELECT p.client_id FROM requirements r JOIN projects p ON p.id = r.project_id WHERE r.id = $1`, req)[0]
+	for _, tc := range []struct {
+		name, page, more, rows, link string
+		add                          func(n int)
+	}{
+		{"projects of a client", fmt.Sprintf("/clients/%d", client), `data-testid="projects-more"`, `<td><a href="/projects/`,
+			fmt.Sprintf(`href="/projects?client_id=%d"`, client), func(n int) {
+				b.exec(`INSERT INTO projects (client_id, name) SELECT $1, 'P' || g FROM generate_series(1, $2) g`, client, n)
+			}},
+	} {
+		br := b.browser()
+		br.signIn("po@example.com")
+		if _, body := br.get(tc.page); strings.Contains(body, tc.more) {
+			t.Errorf("%s: a link to more while everything is shown", tc.name)
+		}
+		tc.add(page.DefaultLimit)
+		_, body := br.get(tc.page)
+		if n := strings.Count(body, tc.rows); n != page.DefaultLimit || !strings.Contains(body, tc.more) || !strings.Contains(body, tc.link) {
+			t.Errorf("%s: %d rows, link to all %v, want the first %d and a link to all", tc.name, n, strings.Contains(body, tc.link), page.DefaultLimit)
+		}
 	}
 }
