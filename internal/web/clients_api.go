@@ -216,8 +216,9 @@ func (s *Server) apiProject(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return nil, err
 		}
-		reqs, err := s.projects.ListRequirements(r.Context(), id)
-		return &projectWith{apiProject: toAPIProject(p), RequirementList: mapEach(reqs, toAPIRequirement)}, err
+		// The newest requirements; the rest come from /api/v1/projects/{id}/requirements.
+		reqs, err := s.projects.RequirementPage(r.Context(), id, page.Request{Sort: "id", Desc: true, Limit: page.DefaultLimit})
+		return &projectWith{apiProject: toAPIProject(p), RequirementList: mapEach(reqs.Items, toAPIRequirement)}, err
 	})
 }
 
@@ -350,6 +351,10 @@ func (s *Server) apiReadiness(w http.ResponseWriter, r *http.Request) {
 		}
 		return s.projects.Readiness(r.Context(), id, period)
 	})
+}
+
+func (s *Server) apiRequirementList(w http.ResponseWriter, r *http.Request) {
+	servePagedOf(s, w, r, "requirements", projects.RequirementSorts, s.projects.RequirementPage, toAPIRequirement)
 }
 
 func (s *Server) apiContactList(w http.ResponseWriter, r *http.Request) {

@@ -184,6 +184,10 @@ func TestAListUnderARecordVisitsEveryRowOnceWhileRowsAreAdded(t *testing.T) {
 			SELECT $1, 'good', CASE WHEN count(*) < 12 THEN current_date - 1 - (count(*) * 37 % 500)::int ELSE current_date END
 			FROM good_standing WHERE client_id = $1`, to)
 	}
+	projectsOf := b.ids(`SELECT project_id FROM requirements WHERE id = ANY($1) ORDER BY id`, []int64{req, other})
+	addRequirement := func(to int64) {
+		b.exec(`INSERT INTO requirements (project_id, hostnames) VALUES ($1, '{www.example.net}')`, to)
+	}
 	addContact := func(to int64) {
 		b.exec(`INSERT INTO contacts (client_id, role, first_name, email) VALUES ($1, 'tech', 'Ann', 'ann@example.com')`, to)
 	}
@@ -200,6 +204,8 @@ func TestAListUnderARecordVisitsEveryRowOnceWhileRowsAreAdded(t *testing.T) {
 		{"installs of a requirement", "/api/v1/requirements/%d/installs", "installs", "",
 			`SELECT i.id FROM installs i JOIN certificates c ON c.id = i.certificate_id WHERE c.requirement_id = $1`,
 			req, other, func(to int64) { addInstall(certOf[to]) }},
+		{"requirements", "/api/v1/projects/%d/requirements", "requirements", "", `SELECT id FROM requirements WHERE project_id = $1`,
+			projectsOf[0], projectsOf[1], addRequirement},
 		{"contacts", "/api/v1/clients/%d/contacts", "contacts", "", `SELECT id FROM contacts WHERE client_id = $1`, clientsOf[0], clientsOf[1], addContact},
 	} {
 		for range 12 {

@@ -55,6 +55,7 @@ func (s *Server) clientRoutes() []route {
 		{"GET", "/api/v1/projects/{id}", readClients, s.apiProject},
 		{"PATCH", "/api/v1/projects/{id}", writeClients, s.apiProjectUpdate},
 		{"POST", "/api/v1/projects/{id}/requirements", writeClients, s.apiRequirementCreate},
+		{"GET", "/api/v1/projects/{id}/requirements", readClients, s.apiRequirementList},
 		{"GET", "/api/v1/requirements/{id}", readClients, s.apiRequirement},
 		{"PATCH", "/api/v1/requirements/{id}", writeClients, s.apiRequirementUpdate},
 		{"POST", "/api/v1/requirements/{id}/domain-check", writeClients, s.apiDomainCheck},
