@@ -145,6 +145,29 @@ func TestTheUserListVisitsEveryUserOnceInEachSortWhileUsersAreAdded(t *testing.T
 	}
 }
 
+func TestTheTokenListVisitsEachOfTheUsersTokensOnceWhileTokensAreMade(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	u := b.user("po@example.com", accounts.RolePO)
+	tok := b.token(u)
+	other := b.user("other@example.com", accounts.RolePO)
+	for range 11 {
+		b.token(u)
+		b.token(other)
+	}
+	for _, dir := range []string{"", "asc"} {
+		want := b.ids(`SELECT id FROM api_tokens WHERE user_id = $1`, u.ID)
+		seen := walkAPIPages(t, b, "/api/v1/tokens?limit=4&dir="+dir, tok, "tokens", func(int) { b.token(u) })
+		checkSeenOnce(t, "tokens dir "+dir, seen, want)
+		for id := range seen {
+			if dir == "" && !slices.Contains(want, id) {
+				t.Errorf("tokens newest first: %d, made after the first page (or another user's), is on a later one", id)
+			}
+		}
+	}
+	checkLimitRefused(t, b, "/api/v1/tokens?limit=501", tok)
+}
+
 // A list under one record (a requirement's CSRs, an install's scans, a
 // client's good-standing checks) pages newest first; rows made between pages
 // never show up on a later one.
