@@ -13,6 +13,7 @@ import (
 
 	"github.com/certportal/certportal/internal/audit"
 	"github.com/certportal/certportal/internal/errs"
+	"github.com/certportal/certportal/internal/page"
 	"github.com/certportal/certportal/internal/textcheck"
 )
 
@@ -380,6 +381,11 @@ func (s *Service) CreateToken(ctx context.Context, actor audit.Actor, userID int
 		return "", nil, err
 	}
 	return plaintext, t, nil
+}
+
+// TokenPage returns one page of a user's tokens, as req says.
+func (s *Service) TokenPage(ctx context.Context, userID int64, req page.Request) (page.Result[Token], error) {
+	return tokenPage(ctx, s.pool, userID, req)
 }
 
 // ListTokens returns a user's tokens, active first.

@@ -9,6 +9,7 @@ import (
 
 	"github.com/certportal/certportal/internal/db"
 	"github.com/certportal/certportal/internal/errs"
+	"github.com/certportal/certportal/internal/page"
 )
 
 const userColumns = `id, email, name, roles, disabled_at, created_at, password_hash IS NOT NULL, session_generation`
@@ -119,6 +120,16 @@ func scanToken(row pgx.Row) (*Token, error) {
 	var t Token
 	err := row.Scan(&t.ID, &t.UserID, &t.Name, &t.Prefix, &t.CreatedAt, &t.LastUsedAt, &t.RevokedAt)
 	return &t, err
+}
+
+// TokenSorts are the sort keys of a user's token list: by id (creation
+// order), newest first by default.
+var TokenSorts = []string{"id"}
+
+// tokenPage is one page of a user's tokens.
+func tokenPage(ctx context.Context, q db.DBTX, userID int64, req page.Request) (page.Result[Token], error) {
+	return db.PageByID(ctx, q, fmt.Sprintf("accounts: page tokens of %d", userID), req, "id", scanToken,
+		func(t Token) int64 { return t.ID }, `SELECT `+tokenColumns+` FROM api_tokens WHERE user_id = $1`, userID)
 }
 
 func listTokens(ctx context.Context, q db.DBTX, userID int64) ([]Token, error) {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/certportal/certportal/internal/db"
 	"github.com/certportal/certportal/internal/errs"
+	"github.com/certportal/certportal/internal/page"
 	"github.com/certportal/certportal/internal/verify"
 )
 
@@ -47,6 +48,20 @@ func insertRequirement(ctx context.Context, q db.DBTX, projectID, by int64, in R
 func getRequirement(ctx context.Context, q db.DBTX, id int64) (*Requirement, error) {
 	return db.Get(ctx, q, fmt.Sprintf("projects: get requirement %d", id), errs.NotFoundf("There is no requirement %d.", id),
 		scanRequirement, requirementSelect+`WHERE r.id = $1`, id)
+}
+
+// RequirementSorts are the sort keys of a project's requirement list: by id
+// (filing order), newest first by default.
+var RequirementSorts = []string{"id"}
+
+// RequirementPage returns one page of a project's requirements; a missing project is not found.
+func (s *Service) RequirementPage(ctx context.Context, projectID int64, req page.Request) (res page.Result[Requirement], err error) {
+	if _, err = getProject(ctx, s.pool, projectID); err == nil {
+		what := fmt.Sprintf("projects: page requirements of %d", projectID)
+		res, err = db.PageByID(ctx, s.pool, what, req, "r.id", scanRequirement,
+			func(r Requirement) int64 { return r.ID }, requirementSelect+`WHERE r.project_id = $1`, projectID)
+	}
+	return res, err
 }
 
 func listRequirements(ctx context.Context, q db.DBTX, projectID int64) ([]Requirement, error) {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/certportal/certportal/internal/accounts"
 	"github.com/certportal/certportal/internal/audit"
+	"github.com/certportal/certportal/internal/page"
 )
 
 type apiUser struct {
@@ -67,8 +68,12 @@ func (s *Server) apiUserCreate(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) apiTokens(w http.ResponseWriter, r *http.Request) {
 	serve(s, w, r, http.StatusOK, func() (map[string]any, error) {
-		tokens, err := s.accounts.ListTokens(r.Context(), currentUser(r).ID)
-		return map[string]any{"tokens": orEmpty(tokens)}, err
+		req, err := page.ParseNewestFirst(r.URL.Query().Get, accounts.TokenSorts, true)
+		if err != nil {
+			return nil, err
+		}
+		res, err := s.accounts.TokenPage(r.Context(), currentUser(r).ID, req)
+		return pagedAnswer("tokens", res.Items, res.Next, res.Prev), err
 	})
 }
 

@@ -60,13 +60,14 @@ func (s *Server) apiClient(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return nil, err
 		}
-		contacts, err := s.clients.ListContacts(r.Context(), id)
+		// The newest contacts; the rest come from /api/v1/clients/{id}/contacts.
+		contacts, err := s.clients.ContactPage(r.Context(), id, page.Request{Sort: "id", Desc: true, Limit: page.DefaultLimit})
 		if err != nil {
 			return nil, err
 		}
 		// The newest records; the rest come from /api/v1/clients/{id}/standing.
 		standing, err := s.clients.StandingPage(r.Context(), id, page.Request{Sort: "checked", Desc: true, Limit: page.DefaultLimit})
-		return &clientWith{Client: c, Contacts: orEmpty(contacts), Standing: mapEach(standing.Items, toAPIStanding)}, err
+		return &clientWith{Client: c, Contacts: contacts.Items, Standing: mapEach(standing.Items, toAPIStanding)}, err
 	})
 }
 
@@ -215,8 +216,9 @@ func (s *Server) apiProject(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return nil, err
 		}
-		reqs, err := s.projects.ListRequirements(r.Context(), id)
-		return &projectWith{apiProject: toAPIProject(p), RequirementList: mapEach(reqs, toAPIRequirement)}, err
+		// The newest requirements; the rest come from /api/v1/projects/{id}/requirements.
+		reqs, err := s.projects.RequirementPage(r.Context(), id, page.Request{Sort: "id", Desc: true, Limit: page.DefaultLimit})
+		return &projectWith{apiProject: toAPIProject(p), RequirementList: mapEach(reqs.Items, toAPIRequirement)}, err
 	})
 }
 
@@ -349,6 +351,14 @@ func (s *Server) apiReadiness(w http.ResponseWriter, r *http.Request) {
 		}
 		return s.projects.Readiness(r.Context(), id, period)
 	})
+}
+
+func (s *Server) apiRequirementList(w http.ResponseWriter, r *http.Request) {
+	servePagedOf(s, w, r, "requirements", projects.RequirementSorts, s.projects.RequirementPage, toAPIRequirement)
+}
+
+func (s *Server) apiContactList(w http.ResponseWriter, r *http.Request) {
+	servePagedOf(s, w, r, "contacts", clients.ContactSorts, s.clients.ContactPage, func(c *clients.Contact) *clients.Contact { return c })
 }
 
 func (s *Server) apiStandingList(w http.ResponseWriter, r *http.Request) {

@@ -11,6 +11,7 @@ import (
 	"github.com/certportal/certportal/internal/accounts"
 	"github.com/certportal/certportal/internal/clients"
 	"github.com/certportal/certportal/internal/page"
+	"github.com/certportal/certportal/internal/projects"
 	"github.com/certportal/certportal/internal/verify"
 	"github.com/certportal/certportal/web/templates/pages"
 )
@@ -167,7 +168,9 @@ func (s *Server) clientPageView(r *http.Request, id int64, forms clientPageForms
 	if err != nil {
 		return pages.ClientView{}, err
 	}
-	projects, err := s.projects.ListProjects(r.Context(), id)
+	// The first page by name; the rest are on /projects?client_id=.
+	projectList, err := s.projects.ProjectPage(r.Context(), projects.ProjectFilter{ClientID: id},
+		page.Request{Sort: projects.ProjectSorts[0], Limit: page.DefaultLimit})
 	if err != nil {
 		return pages.ClientView{}, err
 	}
@@ -223,9 +226,10 @@ func (s *Server) clientPageView(r *http.Request, id int64, forms clientPageForms
 		v.Standing = append(v.Standing, pages.StandingRow{Status: status, StatusLabel: label, Source: safeLink(g.Source),
 			CheckedOn: g.CheckedOn.Format(time.DateOnly), Evidence: g.Evidence, RecordedBy: g.RecordedByName, Counts: counts})
 	}
-	for i := range projects {
-		v.Projects = append(v.Projects, projectRow(&projects[i]))
+	for i := range projectList.Items {
+		v.Projects = append(v.Projects, projectRow(&projectList.Items[i]))
 	}
+	v.ProjectsMore = projectList.Next != ""
 	return v, nil
 }
 

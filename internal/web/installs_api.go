@@ -1,9 +1,11 @@
 package web
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/certportal/certportal/internal/installs"
+	"github.com/certportal/certportal/internal/page"
 )
 
 // apiInstallCreate records an install of a certificate.
@@ -23,11 +25,15 @@ func (s *Server) apiInstallCreate(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiInstallList(w http.ResponseWriter, r *http.Request) {
-	serveID(s, w, r, http.StatusOK, func(id int64) (map[string]any, error) {
-		list, err := s.installs.List(r.Context(), id)
-		return map[string]any{"installs": orEmpty(list), "in_production": installs.InProduction(list)}, err
-	})
+	servePagedWith(s, w, r, "installs", installs.InstallSorts, s.installs.Page, installItem,
+		func(id int64, out map[string]any) (err error) {
+			out["in_production"], err = s.installs.CertificateInProduction(r.Context(), id)
+			return err
+		})
 }
+
+// installItem is an install as a list shows it: the whole record.
+func installItem(in *installs.Install) *installs.Install { return in }
 
 func (s *Server) apiInstallGet(w http.ResponseWriter, r *http.Request) {
 	serveID(s, w, r, http.StatusOK, func(id int64) (*installs.Install, error) { return s.installs.Get(r.Context(), id) })
@@ -57,17 +63,17 @@ func (s *Server) apiInstallCheck(w http.ResponseWriter, r *http.Request) {
 // apiRequirementInstalls is a requirement's staging gate and the installs of
 // its certificates.
 func (s *Server) apiRequirementInstalls(w http.ResponseWriter, r *http.Request) {
-	serveID(s, w, r, http.StatusOK, func(id int64) (map[string]any, error) {
-		if _, err := s.certs.Requirement(r.Context(), id); err != nil {
-			return nil, err
+	requirementInstalls := func(ctx context.Context, id int64, req page.Request) (page.Result[installs.Install], error) {
+		if _, err := s.certs.Requirement(ctx, id); err != nil {
+			return page.Result[installs.Install]{}, err
 		}
-		list, err := s.installs.ForRequirements(r.Context(), id)
-		if err != nil {
-			return nil, err
-		}
-		gate, err := s.installs.Gate(r.Context(), id)
-		return map[string]any{"gate": gate, "installs": orEmpty(list)}, err
-	})
+		return s.installs.RequirementPage(ctx, id, req)
+	}
+	servePagedWith(s, w, r, "installs", installs.InstallSorts, requirementInstalls, installItem,
+		func(id int64, out map[string]any) (err error) {
+			out["gate"], err = s.installs.Gate(r.Context(), id)
+			return err
+		})
 }
 
 // apiStagingBoard is the staging gate of every requirement with a

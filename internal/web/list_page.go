@@ -52,13 +52,28 @@ func pagedColumns(r *http.Request, req page.Request, defs [][2]string, numeric .
 // {key: [...], "next", "prev"}; get answers a missing {id} with not found.
 func servePagedOf[T, U any](s *Server, w http.ResponseWriter, r *http.Request, key string, sorts []string,
 	get func(ctx context.Context, id int64, req page.Request) (page.Result[T], error), to func(*T) U) {
+	servePagedWith(s, w, r, key, sorts, get, to, nil)
+}
+
+// servePagedWith is servePagedOf whose answer also carries what more adds
+// about the {id} (such as a summary of the whole list), read after the page.
+func servePagedWith[T, U any](s *Server, w http.ResponseWriter, r *http.Request, key string, sorts []string,
+	get func(ctx context.Context, id int64, req page.Request) (page.Result[T], error), to func(*T) U,
+	more func(id int64, out map[string]any) error) {
 	serveID(s, w, r, http.StatusOK, func(id int64) (map[string]any, error) {
 		req, err := page.ParseNewestFirst(r.URL.Query().Get, sorts, true)
 		if err != nil {
 			return nil, err
 		}
 		res, err := get(r.Context(), id, req)
-		return pagedAnswer(key, mapEach(res.Items, to), res.Next, res.Prev), err
+		if err != nil {
+			return nil, err
+		}
+		out := pagedAnswer(key, mapEach(res.Items, to), res.Next, res.Prev)
+		if more != nil {
+			err = more(id, out)
+		}
+		return out, err
 	})
 }
 

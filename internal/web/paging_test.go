@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/certportal/certportal/internal/accounts"
+	"github.com/certportal/certportal/internal/page"
 )
 
 // walkAPIPages follows a paged API list from path (whose query carries
@@ -144,6 +145,29 @@ func TestTheUserListVisitsEveryUserOnceInEachSortWhileUsersAreAdded(t *testing.T
 	}
 }
 
+func TestTheTokenListVisitsEachOfTheUsersTokensOnceWhileTokensAreMade(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	u := b.user("po@example.com", accounts.RolePO)
+	tok := b.token(u)
+	other := b.user("other@example.com", accounts.RolePO)
+	for range 11 {
+		b.token(u)
+		b.token(other)
+	}
+	for _, dir := range []string{"", "asc"} {
+		want := b.ids(`SELECT id FROM api_tokens WHERE user_id = $1`, u.ID)
+		seen := walkAPIPages(t, b, "/api/v1/tokens?limit=4&dir="+dir, tok, "tokens", func(int) { b.token(u) })
+		checkSeenOnce(t, "tokens dir "+dir, seen, want)
+		for id := range seen {
+			if dir == "" && !slices.Contains(want, id) {
+				t.Errorf("tokens newest first: %d, made after the first page (or another user's), is on a later one", id)
+			}
+		}
+	}
+	checkLimitRefused(t, b, "/api/v1/tokens?limit=501", tok)
+}
+
 // A list under one record (a requirement's CSRs, an install's scans, a
 // client's good-standing checks) pages newest first; rows made between pages
 // never show up on a later one.
@@ -160,12 +184,16 @@ func TestAListUnderARecordVisitsEveryRowOnceWhileRowsAreAdded(t *testing.T) {
 		b.exec(`INSERT INTO csrs (requirement_id, private_key_id, source, csr_pem, key_type, subject, common_name, sans, public_key_sha256)
 			SELECT $1, private_key_id, source, csr_pem, key_type, subject, common_name, sans, public_key_sha256 FROM csrs ORDER BY id LIMIT 1`, to)
 	}
-	var certID int64
-	if err := b.srv.pool.QueryRow(t.Context(), `INSERT INTO certificates (csr_id, requirement_id, serial, issuer, subject, common_name, sans,
+	// A certificate of each requirement, from the first CSR.
+	certs := b.ids(`INSERT INTO certificates (csr_id, requirement_id, serial, issuer, subject, common_name, sans,
 		not_before, not_after, fingerprint_sha256, key_type, public_key_sha256, leaf_pem, source)
-		SELECT id, requirement_id, '01', 'CN=Test CA', subject, common_name, sans, now(), now() + interval '90 days', md5(random()::text),
-			key_type, public_key_sha256, 'PEM', 'upload' FROM csrs ORDER BY id LIMIT 1 RETURNING id`).Scan(&certID); err != nil {
-		t.Fatal(err)
+		SELECT s.id, r.id, '01', 'CN=Test CA', subject, common_name, sans, now(), now() + interval '90 days', md5(random()::text),
+			key_type, public_key_sha256, 'PEM', 'upload' FROM (SELECT * FROM csrs ORDER BY id LIMIT 1) s, unnest($1::bigint[]) WITH ORDINALITY r(id, n)
+		ORDER BY r.n RETURNING id`, []int64{req, other})
+	certID := certs[0]
+	certOf := map[int64]int64{req: certs[0], other: certs[1]}
+	addInstall := func(to int64) {
+		b.exec(`INSERT INTO installs (certificate_id, environment, hostname) VALUES ($1, 'staging', 'www.example.com')`, to)
 	}
 	installs := b.ids(`INSERT INTO installs (certificate_id, environment, hostname) VALUES ($1, 'staging', 'www.example.com'),
 		($1, 'production', 'www.example.com') RETURNING id`, certID)
@@ -179,6 +207,13 @@ func TestAListUnderARecordVisitsEveryRowOnceWhileRowsAreAdded(t *testing.T) {
 			SELECT $1, 'good', CASE WHEN count(*) < 12 THEN current_date - 1 - (count(*) * 37 % 500)::int ELSE current_date END
 			FROM good_standing WHERE client_id = $1`, to)
 	}
+	projectsOf := b.ids(`SELECT project_id FROM requirements WHERE id = ANY($1) ORDER BY id`, []int64{req, other})
+	addRequirement := func(to int64) {
+		b.exec(`INSERT INTO requirements (project_id, hostnames) VALUES ($1, '{www.example.net}')`, to)
+	}
+	addContact := func(to int64) {
+		b.exec(`INSERT INTO contacts (client_id, role, first_name, email) VALUES ($1, 'tech', 'Ann', 'ann@example.com')`, to)
+	}
 	for _, tc := range []struct {
 		name, api, key, page, ids string
 		id, otherID               int64
@@ -187,6 +222,14 @@ func TestAListUnderARecordVisitsEveryRowOnceWhileRowsAreAdded(t *testing.T) {
 		{"CSRs", "/api/v1/requirements/%d/csrs", "csrs", "/requirements/%d/csrs", `SELECT id FROM csrs WHERE requirement_id = $1`, req, other, copyCSR},
 		{"scans", "/api/v1/installs/%d/scans", "scans", "/installs/%d", `SELECT id FROM install_scans WHERE install_id = $1`, installs[0], installs[1], addScan},
 		{"standing", "/api/v1/clients/%d/standing", "standing", "/clients/%d", `SELECT id FROM good_standing WHERE client_id = $1`, clientsOf[0], clientsOf[1], addStanding},
+		{"installs of a certificate", "/api/v1/certificates/%d/installs", "installs", "", `SELECT id FROM installs WHERE certificate_id = $1`,
+			certs[0], certs[1], addInstall},
+		{"installs of a requirement", "/api/v1/requirements/%d/installs", "installs", "",
+			`SELECT i.id FROM installs i JOIN certificates c ON c.id = i.certificate_id WHERE c.requirement_id = $1`,
+			req, other, func(to int64) { addInstall(certOf[to]) }},
+		{"requirements", "/api/v1/projects/%d/requirements", "requirements", "", `SELECT id FROM requirements WHERE project_id = $1`,
+			projectsOf[0], projectsOf[1], addRequirement},
+		{"contacts", "/api/v1/clients/%d/contacts", "contacts", "", `SELECT id FROM contacts WHERE client_id = $1`, clientsOf[0], clientsOf[1], addContact},
 	} {
 		for range 12 {
 			tc.add(tc.id)
@@ -206,6 +249,9 @@ func TestAListUnderARecordVisitsEveryRowOnceWhileRowsAreAdded(t *testing.T) {
 		checkLimitRefused(t, b, fmt.Sprintf(tc.api+"?limit=501", tc.id), tok)
 		if _, body := b.api("GET", fmt.Sprintf(tc.api, tc.id), tok, ""); strings.Contains(body, "big") {
 			t.Errorf("%s: a list item carries the scanner's raw answer", tc.name)
+		}
+		if tc.page == "" {
+			continue
 		}
 		br := b.browser()
 		br.signIn("po@example.com")
@@ -255,5 +301,35 @@ func TestTheDeliveryListVisitsEveryDeliveryOnceAndShowsTheNewestFailingOnesWithA
 	if !strings.Contains(page, `href="/notifications?failing=1"`) || strings.Count(page, `data-testid="delivery"`) != 5 ||
 		!strings.Contains(page, `data-testid="page-next"`) {
 		t.Errorf("the page of 5 messages: want a link to every failing one, 5 messages and a Next link")
+	}
+}
+
+// A detail page that embeds a list under its record shows the list's first
+// page only, and links to the paged list when there is more.
+func TestADetailPageShowsTheFirstPageOfAnEmbeddedListAndLinksToAllOfIt(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.user("po@example.com", accounts.RolePO)
+	req := b.requirement("www.example.com")
+	client := b.ids(`SELECT p.client_id FROM requirements r JOIN projects p ON p.id = r.project_id WHERE r.id = $1`, req)[0]
+	for _, tc := range []struct {
+		name, page, more, rows, link string
+		add                          func(n int)
+	}{
+		{"projects of a client", fmt.Sprintf("/clients/%d", client), `data-testid="projects-more"`, `<td><a href="/projects/`,
+			fmt.Sprintf(`href="/projects?client_id=%d"`, client), func(n int) {
+				b.exec(`INSERT INTO projects (client_id, name) SELECT $1, 'P' || g FROM generate_series(1, $2) g`, client, n)
+			}},
+	} {
+		br := b.browser()
+		br.signIn("po@example.com")
+		if _, body := br.get(tc.page); strings.Contains(body, tc.more) {
+			t.Errorf("%s: a link to more while everything is shown", tc.name)
+		}
+		tc.add(page.DefaultLimit)
+		_, body := br.get(tc.page)
+		if n := strings.Count(body, tc.rows); n != page.DefaultLimit || !strings.Contains(body, tc.more) || !strings.Contains(body, tc.link) {
+			t.Errorf("%s: %d rows, link to all %v, want the first %d and a link to all", tc.name, n, strings.Contains(body, tc.link), page.DefaultLimit)
+		}
 	}
 }
