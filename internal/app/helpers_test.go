@@ -1,12 +1,10 @@
 package app_test
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -14,6 +12,7 @@ import (
 	"github.com/certportal/certportal/internal/accounts"
 	"github.com/certportal/certportal/internal/app"
 	"github.com/certportal/certportal/internal/audit"
+	"github.com/certportal/certportal/internal/logtest"
 	"github.com/certportal/certportal/internal/pgtest"
 )
 
@@ -38,30 +37,19 @@ func startWithEnv(t *testing.T, env map[string]string) (*app.App, string) {
 // test fails, so a 500 in a test names its cause. The cleanup is registered
 // before the portal's, so it runs after the portal has stopped writing.
 func failureLog(t *testing.T) io.Writer {
-	var mu sync.Mutex
-	var buf bytes.Buffer
+	logs := &logtest.Buffer{}
 	t.Cleanup(func() {
 		if !t.Failed() {
 			return
 		}
-		mu.Lock()
-		defer mu.Unlock()
-		for _, line := range strings.Split(buf.String(), "\n") {
+		for _, line := range strings.Split(logs.String(), "\n") {
 			if strings.Contains(line, "level=ERROR") || strings.Contains(line, "level=WARN") {
 				t.Log("portal: " + line)
 			}
 		}
 	})
-	return writerFunc(func(p []byte) (int, error) {
-		mu.Lock()
-		defer mu.Unlock()
-		return buf.Write(p)
-	})
+	return logs
 }
-
-type writerFunc func([]byte) (int, error)
-
-func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
 
 // configOf is the configuration read from exactly vars; a refused one fails the test.
 func configOf(t *testing.T, vars map[string]string) app.Config {
