@@ -30,16 +30,11 @@ func (s *Server) acmeChallengeToken(w http.ResponseWriter, r *http.Request) {
 // serveAll writes a whole (short) list under key (an empty list, never null) beside
 // what extra adds.
 func serveAll[T any](s *Server, w http.ResponseWriter, r *http.Request, key string, list func(context.Context) ([]T, error), extra map[string]any) {
-	items, err := list(r.Context())
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if items == nil {
-		items = []T{}
-	}
-	extra[key] = items
-	s.writeJSON(w, http.StatusOK, extra)
+	serve(s, w, r, http.StatusOK, func() (map[string]any, error) {
+		items, err := list(r.Context())
+		extra[key] = orEmpty(items)
+		return extra, err
+	})
 }
 
 // apiACMEAccountCreate registers an account at its CA.
