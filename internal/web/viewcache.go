@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"io"
 	"net/http"
 	"slices"
 	"strconv"
@@ -34,13 +35,24 @@ const (
 	viewMaxBytes     = 1 << 20
 )
 
-// requestIDMark stands for the request id in a kept page (the footer names the
-// request that served it), replaced on every answer.
-const requestIDMark = "\x00request-id\x00"
-
+// viewEntry is a kept answer, cut where the request id stood (the footer names
+// the request that served it), so a hit writes the parts around each answer's
+// own id without scanning the page.
 type viewEntry struct {
 	contentType string
-	body        []byte
+	parts       [][]byte
+	size        int
+}
+
+// write answers e with id where the serving request's id stood.
+func (e viewEntry) write(w http.ResponseWriter, id string) {
+	w.Header().Set("Content-Type", e.contentType)
+	for i, part := range e.parts {
+		if i > 0 {
+			_, _ = io.WriteString(w, id)
+		}
+		_, _ = w.Write(part)
+	}
 }
 
 // viewCache holds rendered views by key (see viewKey).
@@ -60,14 +72,14 @@ func (c *viewCache) get(key string) (viewEntry, bool) {
 func (c *viewCache) put(key string, e viewEntry) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.entries == nil || len(c.entries) >= viewCacheEntries || c.bytes+len(e.body) > viewCacheBytes {
+	if c.entries == nil || len(c.entries) >= viewCacheEntries || c.bytes+e.size > viewCacheBytes {
 		c.entries, c.bytes = map[string]viewEntry{}, 0
 	}
 	if old, ok := c.entries[key]; ok {
-		c.bytes -= len(old.body)
+		c.bytes -= old.size
 	}
 	c.entries[key] = e
-	c.bytes += len(e.body)
+	c.bytes += e.size
 }
 
 // sessionKeysOfAView are the session values a cacheable page may hold: any
@@ -119,8 +131,7 @@ func (s *Server) keptView(next http.Handler) http.Handler {
 		}
 		id := requestIDFrom(r.Context())
 		if e, hit := s.views.get(key); hit {
-			w.Header().Set("Content-Type", e.contentType)
-			_, _ = w.Write(bytes.ReplaceAll(e.body, []byte(requestIDMark), []byte(id)))
+			e.write(w, id)
 			return
 		}
 		rec := &teeWriter{statusRecorder: statusRecorder{ResponseWriter: w}}
@@ -131,11 +142,12 @@ func (s *Server) keptView(next http.Handler) http.Handler {
 		if after, err := s.dashboard.DataVersion(context.WithoutCancel(r.Context())); err != nil || after != version {
 			return
 		}
-		body := rec.buf.Bytes()
+		body := bytes.Clone(rec.buf.Bytes())
+		parts := [][]byte{body}
 		if id != "" {
-			body = bytes.ReplaceAll(body, []byte(id), []byte(requestIDMark))
+			parts = bytes.Split(body, []byte(id))
 		}
-		s.views.put(key, viewEntry{contentType: w.Header().Get("Content-Type"), body: bytes.Clone(body)})
+		s.views.put(key, viewEntry{contentType: w.Header().Get("Content-Type"), parts: parts, size: len(body)})
 	})
 }
 
