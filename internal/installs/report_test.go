@@ -43,11 +43,10 @@ func TestTheReportSaysWhatWasFixedSinceTheLastScan(t *testing.T) {
 	ctx := context.Background()
 	tls10 := "TLS 1.0 is enabled: remove TLSv1 from ssl_protocols (caps the grade at B)"
 	noHSTS := "no HSTS: add Strict-Transport-Security"
-	b.svc.SetScanners(&scriptedScanner{script: []installs.Endpoint{
+	b.scanWith(&scriptedScanner{script: []installs.Endpoint{
 		{Grade: "B", Findings: []string{tls10, noHSTS}},
 		{Grade: "A", Findings: []string{noHSTS}},
 	}}, nil)
-	b.svc.SetScanQueue(&heldQueue{})
 	in := b.recordServed(t, "production")
 	b.check(t, in.ID)
 	first := b.scanned(t, in.ID)
@@ -73,9 +72,7 @@ func TestASharedLinkOpensTheReportUntilRevokedOrExpired(t *testing.T) {
 	t.Parallel()
 	b := setup(t, nil)
 	ctx := context.Background()
-	b.svc.SetScanners(&scriptedScanner{script: []installs.Endpoint{{Grade: "A+", Findings: []string{}}}}, nil)
-	queue := &heldQueue{}
-	b.svc.SetScanQueue(queue)
+	b.scanWith(&scriptedScanner{script: []installs.Endpoint{{Grade: "A+", Findings: []string{}}}}, nil)
 	in := b.record(t, "production", "127.0.0.1:8443")
 
 	queued, err := b.svc.StartScan(ctx, b.actor, in.ID, installs.ScannerTestssl)

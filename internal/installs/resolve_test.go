@@ -5,11 +5,11 @@ import (
 	"net/netip"
 	"strings"
 	"testing"
-
-	"github.com/certportal/certportal/internal/netguard"
 )
 
-func TestOnlyGlobalUnicastAddressesArePublic(t *testing.T) {
+// The rule of what is public is netguard's (tested there in full); these rows
+// check the resolver applies it to every address a name resolves to.
+func TestPublicResolverRefusesANameWithAnyNonPublicAddress(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		addr   string
@@ -36,19 +36,20 @@ func TestOnlyGlobalUnicastAddressesArePublic(t *testing.T) {
 		{"2001:db8::1", false},
 	}
 	for _, tt := range tests {
-		if got := netguard.IsPublic(netip.MustParseAddr(tt.addr)); got != tt.public {
-			t.Errorf("netguard.IsPublic(%s) = %v, want %v", tt.addr, got, tt.public)
+		// The name also resolves to a public address: one non-public one is enough to refuse it.
+		resolve := publicResolver(func(context.Context, string) ([]netip.Addr, error) {
+			return []netip.Addr{netip.MustParseAddr("93.184.215.14"), netip.MustParseAddr(tt.addr)}, nil
+		})
+		addrs, err := resolve(context.Background(), "mixed.example.com")
+		if tt.public {
+			if err != nil || len(addrs) != 2 {
+				t.Errorf("resolve with %s = %v, %v; want both addresses", tt.addr, addrs, err)
+			}
+			continue
 		}
-	}
-}
-
-func TestPublicResolverRefusesANameWithAnyNonPublicAddress(t *testing.T) {
-	t.Parallel()
-	resolve := publicResolver(func(context.Context, string) ([]netip.Addr, error) {
-		return []netip.Addr{netip.MustParseAddr("93.184.215.14"), netip.MustParseAddr("10.0.0.7")}, nil
-	})
-	_, err := resolve(context.Background(), "mixed.example.com")
-	if err == nil || !strings.Contains(err.Error(), "10.0.0.7, which is not a public address") {
-		t.Errorf("resolve = %v; want a refusal naming 10.0.0.7", err)
+		want := netip.MustParseAddr(tt.addr).Unmap().String() + ", which is not a public address"
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("resolve with %s = %v; want a refusal naming %q", tt.addr, err, want)
+		}
 	}
 }

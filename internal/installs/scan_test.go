@@ -22,6 +22,26 @@ type heldQueue struct {
 	ids []int64
 }
 
+// scanWith has the service scan with the scanners given (testssl, SSL Labs)
+// and queue scans on a heldQueue, which it returns.
+func (b *testBundle) scanWith(testssl, labs installs.Scanner) *heldQueue {
+	queue := &heldQueue{}
+	b.svc.SetScanners(testssl, labs)
+	b.svc.SetScanQueue(queue)
+	return queue
+}
+
+// sslLabs is an SSL Labs scanner asking fake, without waiting between polls.
+func sslLabs(t *testing.T, fake *ssllabstest.Server) *installs.SSLLabs {
+	t.Helper()
+	client, err := ssllabs.New(ssllabs.Config{BaseURL: fake.BaseURL(), Email: "ops@agency.example",
+		Sleep: func(context.Context, time.Duration) error { return nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &installs.SSLLabs{Client: client}
+}
+
 func (q *heldQueue) EnqueueScanTx(_ context.Context, _ pgx.Tx, id int64) error {
 	q.mu.Lock()
 	defer q.mu.Unlock()
@@ -51,9 +71,7 @@ func TestAScanRecordsProgressAndTheWeakestEndpointsGrade(t *testing.T) {
 	b := setup(t, nil)
 	ctx := context.Background()
 	scanner := &fakeScanner{grades: map[string]string{"127.0.0.1:8443": "A+", "127.0.0.2:8443": "B"}}
-	queue := &heldQueue{}
-	b.svc.SetScanners(scanner, nil)
-	b.svc.SetScanQueue(queue)
+	queue := b.scanWith(scanner, nil)
 	in := b.record(t, "staging", "127.0.0.1:8443", "127.0.0.2:8443")
 
 	sc, err := b.svc.StartScan(ctx, b.actor, in.ID, installs.ScannerTestssl)
@@ -91,8 +109,7 @@ func TestAScanIsRefusedWithAReasonTheUserCanActOn(t *testing.T) {
 	t.Parallel()
 	b := setup(t, nil)
 	ctx := context.Background()
-	b.svc.SetScanners(&fakeScanner{}, nil)
-	b.svc.SetScanQueue(&heldQueue{})
+	b.scanWith(&fakeScanner{}, nil)
 	public := b.record(t, "production", "127.0.0.1:8443")
 	internalReq := installstest.Requirement(t, b.pool, false, "intranet.example.com")
 	internalPKI := installstest.NewPKI(t, "intranet.example.com")
@@ -143,8 +160,7 @@ func TestCancellingAQueuedScanEndsItBeforeItRuns(t *testing.T) {
 	b := setup(t, nil)
 	ctx := context.Background()
 	scanner := &fakeScanner{}
-	b.svc.SetScanners(scanner, nil)
-	b.svc.SetScanQueue(&heldQueue{})
+	b.scanWith(scanner, nil)
 	in := b.record(t, "staging", "127.0.0.1:8443")
 	sc, err := b.svc.StartScan(ctx, b.actor, in.ID, installs.ScannerTestssl)
 	if err != nil {
@@ -171,13 +187,7 @@ func TestAnSSLLabsScanKeepsEachEndpointsGradeAndTheFullAnswer(t *testing.T) {
 	ctx := context.Background()
 	fake := ssllabstest.New(t, ssllabstest.Options{Email: "ops@agency.example",
 		Hosts: map[string]ssllabstest.Scenario{host: {DNSPolls: 1, ProgressPolls: 2, Grades: []string{"A+", "A-"}}}})
-	client, err := ssllabs.New(ssllabs.Config{BaseURL: fake.BaseURL(), Email: "ops@agency.example",
-		Sleep: func(context.Context, time.Duration) error { return nil }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	b.svc.SetScanners(nil, &installs.SSLLabs{Client: client})
-	b.svc.SetScanQueue(&heldQueue{})
+	b.scanWith(nil, sslLabs(t, fake))
 	in := b.record(t, "production")
 	sc, err := b.svc.StartScan(ctx, b.actor, in.ID, installs.ScannerSSLLabs)
 	if err != nil {
@@ -208,10 +218,7 @@ func TestAnSSLLabsErrorFailsTheScanWithItsReason(t *testing.T) {
 	b := setup(t, nil)
 	ctx := context.Background()
 	fake := ssllabstest.New(t, ssllabstest.Options{Email: "ops@agency.example"}) // knows no host
-	client, _ := ssllabs.New(ssllabs.Config{BaseURL: fake.BaseURL(), Email: "ops@agency.example",
-		Sleep: func(context.Context, time.Duration) error { return nil }})
-	b.svc.SetScanners(nil, &installs.SSLLabs{Client: client})
-	b.svc.SetScanQueue(&heldQueue{})
+	b.scanWith(nil, sslLabs(t, fake))
 	in := b.record(t, "production")
 	sc, _ := b.svc.StartScan(ctx, b.actor, in.ID, installs.ScannerSSLLabs)
 	if err := b.svc.RunScan(ctx, sc.ID); err != nil {
@@ -227,8 +234,7 @@ func TestAScanLeftRunningByADeadProcessDoesNotBlockTheInstall(t *testing.T) {
 	t.Parallel()
 	b := setup(t, nil)
 	ctx := context.Background()
-	b.svc.SetScanners(&fakeScanner{}, nil)
-	b.svc.SetScanQueue(&heldQueue{})
+	b.scanWith(&fakeScanner{}, nil)
 	in := b.record(t, "staging", "127.0.0.1:8443")
 	sc, err := b.svc.StartScan(ctx, b.actor, in.ID, installs.ScannerTestssl)
 	if err != nil {
@@ -251,8 +257,7 @@ func TestAScanInterruptedByShutdownIsQueuedAgain(t *testing.T) {
 	t.Parallel()
 	b := setup(t, nil)
 	started := make(chan struct{})
-	b.svc.SetScanners(blockUntilCancelled{started}, nil)
-	b.svc.SetScanQueue(&heldQueue{})
+	b.scanWith(blockUntilCancelled{started}, nil)
 	in := b.record(t, "staging", "127.0.0.1:8443")
 	sc, err := b.svc.StartScan(context.Background(), b.actor, in.ID, installs.ScannerTestssl)
 	if err != nil {

@@ -72,6 +72,22 @@ func (b *testBundle) recordServed(t testing.TB, env string) *installs.Install {
 	return b.record(t, env, installstest.StartServer(t, b.pki.FullChain, installstest.HSTSYear))
 }
 
+// servers starts two live servers of the certificate: one serving the full
+// chain, one that forgot the intermediate.
+func (b *testBundle) servers(t testing.TB) (good, leafOnly string) {
+	t.Helper()
+	return installstest.StartServer(t, b.pki.FullChain, installstest.HSTSYear), installstest.StartServer(t, b.pki.LeafOnly, installstest.HSTSYear)
+}
+
+// checkPasses runs the install's check with its stored roots and fails t
+// unless it passed.
+func (b *testBundle) checkPasses(t testing.TB, installID int64) {
+	t.Helper()
+	if rec := b.check(t, installID); !rec.Passed {
+		t.Fatalf("check of install %d = %+v; want passed", installID, rec)
+	}
+}
+
 // check runs the install's check with its stored roots.
 func (b *testBundle) check(t testing.TB, installID int64) *installs.CheckRecord {
 	t.Helper()
@@ -185,12 +201,9 @@ func TestAStagingInstallWhoseLastCheckFailedKeepsTheGateClosed(t *testing.T) {
 	t.Parallel()
 	b := setup(t, nil)
 	ctx := context.Background()
-	good := installstest.StartServer(t, b.pki.FullChain, installstest.HSTSYear)
-	leafOnly := installstest.StartServer(t, b.pki.LeafOnly, installstest.HSTSYear)
+	good, leafOnly := b.servers(t)
 	in := b.record(t, "staging", good)
-	if rec, err := b.svc.Check(ctx, b.actor, in.ID, ""); err != nil || !rec.Passed {
-		t.Fatalf("first check = %+v, %v; want passed", rec, err)
-	}
+	b.checkPasses(t, in.ID)
 	// The server changes: an engineer forgot the intermediate. The install is
 	// recorded again on that server, the good one retired.
 	if _, err := b.svc.Retire(ctx, b.actor, in.ID); err != nil {
@@ -217,9 +230,7 @@ func TestAPassingProductionInstallPutsTheCertificateInProduction(t *testing.T) {
 	if installs.InProduction(list) {
 		t.Fatal("in production before any check")
 	}
-	if rec, err := b.svc.Check(ctx, b.actor, in.ID, ""); err != nil || !rec.Passed {
-		t.Fatalf("check = %+v, %v", rec, err)
-	}
+	b.checkPasses(t, in.ID)
 	list, _ = b.svc.List(ctx, b.certID)
 	gate, _ := b.svc.Gate(ctx, b.reqID)
 	if !installs.InProduction(list) || !gate.InProduction || gate.InstalledOnStaging {
@@ -318,8 +329,7 @@ func TestCheckAllChecksEveryActiveInstallAndListsFailedOnes(t *testing.T) {
 	t.Parallel()
 	b := setup(t, nil)
 	ctx := context.Background()
-	good := installstest.StartServer(t, b.pki.FullChain, installstest.HSTSYear)
-	leafOnly := installstest.StartServer(t, b.pki.LeafOnly, installstest.HSTSYear)
+	good, leafOnly := b.servers(t)
 	passing := b.record(t, "production", good)
 	failing := b.record(t, "staging", leafOnly)
 	retired := b.record(t, "staging", good)
@@ -379,9 +389,7 @@ func TestTheStagingBoardListsRequirementsWithACertificateClosedGatesFirst(t *tes
 	b := setup(t, nil)
 	ctx := context.Background()
 	open := b.recordServed(t, "staging")
-	if rec, err := b.svc.Check(ctx, b.actor, open.ID, ""); err != nil || !rec.Passed {
-		t.Fatalf("check = %+v, %v", rec, err)
-	}
+	b.checkPasses(t, open.ID)
 	// A second requirement with a certificate and no install, and a third
 	// with no certificate at all (it has nothing to install yet).
 	otherPKI := installstest.NewPKI(t, "shop.example.com")
@@ -416,8 +424,7 @@ func TestOnlyAChangedOutcomeOrAPersonsCheckMovesTheDashboardVersion(t *testing.T
 	t.Parallel()
 	b := setup(t, nil)
 	ctx := context.Background()
-	good := installstest.StartServer(t, b.pki.FullChain, installstest.HSTSYear)
-	leafOnly := installstest.StartServer(t, b.pki.LeafOnly, installstest.HSTSYear)
+	good, leafOnly := b.servers(t)
 	in := b.record(t, "staging", good)
 	version := func() int64 {
 		t.Helper()
