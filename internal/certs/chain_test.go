@@ -63,8 +63,7 @@ func TestViewsAndDownloadsServeTheChainOrderStoredAtIntake(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	ctx := context.Background()
-	csr, is := b.issuedForWWW(t)
-	c := b.intake(t, csr.ID, is.read(t, "email.txt"), "email")
+	c, is := b.intakeWWW(t, "email.txt")
 	// A stored order is served as stored, even one the chain builder would
 	// not make today (here with an extra certificate after the
 	// intermediate): reading it must cost no chain building.
@@ -114,8 +113,7 @@ func TestIntakeRefusesMoreThan20CertificatesNamingTheLimit(t *testing.T) {
 func TestARootDownloadOfAChainWithoutARootIsNotFound(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	csr, is := b.issuedForWWW(t)
-	c := b.intake(t, csr.ID, is.read(t, "leaf.pem"), "leaf.pem")
+	c, _ := b.intakeWWW(t, "leaf.pem")
 	_, err := b.svc.Bundle(context.Background(), c.ID, certs.FormatRoot)
 	if e, ok := errs.As(err); !ok || e.Code != errs.NotFound || !strings.Contains(e.Message, "no root") {
 		t.Errorf("root of a chain without one: %v, want not found saying there is no root", err)

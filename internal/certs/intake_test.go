@@ -4,9 +4,11 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"crypto/x509/pkix"
 	"io"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/certportal/certportal/internal/audit"
 	"github.com/certportal/certportal/internal/bundle/bundletest"
@@ -15,7 +17,6 @@ import (
 	"github.com/certportal/certportal/internal/errs"
 )
 
-// newCSR makes a requirement for the hostnames and a portal-generated CSR for it.
 // issuedForWWW is a P-256 CSR for www.example.com and the test CA's answer to it,
 // valid for a year.
 func (b *testBundle) issuedForWWW(t testing.TB) (*certs.CSR, *issued) {
@@ -24,6 +25,15 @@ func (b *testBundle) issuedForWWW(t testing.TB) (*certs.CSR, *issued) {
 	return csr, issue(t, csr.PEM, 365, "www.example.com")
 }
 
+// intakeWWW stores the file made from issuedForWWW's answer and returns it
+// with the files it came from.
+func (b *testBundle) intakeWWW(t testing.TB, file string) (*certs.Certificate, *issued) {
+	t.Helper()
+	csr, is := b.issuedForWWW(t)
+	return b.intake(t, csr.ID, is.read(t, file), file), is
+}
+
+// newCSR makes a requirement for the hostnames and a portal-generated CSR for it.
 func (b *testBundle) newCSR(t testing.TB, kt csrgen.KeyType, hostnames ...string) *certs.CSR {
 	t.Helper()
 	req := b.requirement(t, "ExampleBiz LLC", hostnames...)
@@ -90,23 +100,11 @@ func TestIntakeTakesEveryFormatOrdersTheChainAndOpenSSLVerifiesTheFullchain(t *t
 	}
 }
 
-func TestIntakeRefusesACertificateForAnotherKeyAndStoresNothing(t *testing.T) {
-	t.Parallel()
-	b := setup(t)
-	csr := b.newCSR(t, csrgen.ECDSAP256, "www.example.com")
-	// A certificate openssl issued for a key of its own, not this CSR's.
-	other, _ := testPKI(t).Read(bundletest.LeafCert)
-	_, err := b.svc.Intake(context.Background(), b.actor, csr.ID, other, "other.pem")
-	wantCertificateRefused(t, "a certificate for another key", err, "issued for a different key")
-	b.wantStored(t, 0)
-}
-
 func TestIntakeWithoutTheIntermediateWarnsNamingItAndTakesItLater(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	ctx := context.Background()
-	csr, is := b.issuedForWWW(t)
-	c := b.intake(t, csr.ID, is.read(t, "leaf.der"), "leaf.der")
+	c, is := b.intakeWWW(t, "leaf.der")
 	if !strings.Contains(c.MissingIssuer, "Certportal Test Intermediate CA") || len(c.MissingIssuerURLs) != 1 ||
 		c.MissingIssuerURLs[0] != bundletest.InterCAIssuersURL || len(c.Warnings) != 1 || !strings.Contains(c.Warnings[0], bundletest.InterCAIssuersURL) {
 		t.Fatalf("missing issuer %q %v, warnings %q", c.MissingIssuer, c.MissingIssuerURLs, c.Warnings)
@@ -149,26 +147,33 @@ func TestIntakeWarnsAboutUncoveredHostnamesAndLittleTimeAndRefusesExpired(t *tes
 	}
 }
 
-func TestIntakeRefusesJunkWithA4xxAndStoresNothing(t *testing.T) {
+func TestIntakeRefusesJunkOrACertificateForAnotherKeyWithA4xxAndStoresNothing(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	csr := b.newCSR(t, csrgen.ECDSAP256, "www.example.com")
 	key, _ := testPKI(t).Read(bundletest.LeafKey)
+	// A certificate openssl issued for a key of its own, not this CSR's.
+	other, _ := testPKI(t).Read(bundletest.LeafCert)
 	for name, tc := range map[string]struct {
 		data []byte
 		code errs.Code
+		says string // what the certificate field says, when there is one
 	}{
-		"empty":       {nil, errs.BadRequest},
-		"blank":       {[]byte(" \n\t"), errs.BadRequest},
-		"junk text":   {[]byte("hello, here is the certificate"), errs.Invalid},
-		"binary junk": {[]byte{0x30, 0x03, 0x01, 0x02, 0xff}, errs.Invalid},
-		"private key": {key, errs.Invalid},
-		"the CSR":     {[]byte(csr.PEM), errs.Invalid},
-		"too large":   {bytes.Repeat([]byte("A"), 1<<20+1), errs.TooLarge},
+		"empty":                         {nil, errs.BadRequest, ""},
+		"blank":                         {[]byte(" \n\t"), errs.BadRequest, ""},
+		"junk text":                     {[]byte("hello, here is the certificate"), errs.Invalid, ""},
+		"binary junk":                   {[]byte{0x30, 0x03, 0x01, 0x02, 0xff}, errs.Invalid, ""},
+		"private key":                   {key, errs.Invalid, ""},
+		"the CSR":                       {[]byte(csr.PEM), errs.Invalid, ""},
+		"too large":                     {bytes.Repeat([]byte("A"), 1<<20+1), errs.TooLarge, ""},
+		"a certificate for another key": {other, errs.Invalid, "issued for a different key"},
 	} {
 		_, err := b.svc.Intake(context.Background(), b.actor, csr.ID, tc.data, name)
 		if got := errs.CodeOf(err); got != tc.code {
 			t.Errorf("%s: %v (code %s), want %s", name, err, got, tc.code)
+		}
+		if tc.says != "" {
+			wantCertificateRefused(t, name, err, tc.says)
 		}
 		if e, ok := errs.As(err); ok && strings.Contains(e.Error(), "MII") {
 			t.Errorf("%s: the error echoes the input", name)
@@ -178,6 +183,56 @@ func TestIntakeRefusesJunkWithA4xxAndStoresNothing(t *testing.T) {
 		t.Errorf("a missing CSR: %v", err)
 	}
 	b.wantStored(t, 0)
+}
+
+// The subject of an uploaded certificate ends up in comment lines of the
+// download's shell script, nginx.conf and server.js: intake refuses names
+// that carry line breaks, other control characters or U+2028/U+2029.
+func TestIntakeRefusesCertificatesWhoseNamesHoldControlCharacters(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := context.Background()
+	p := testPKI(t)
+	csrPEM, err := p.Read(bundletest.LeafCSR) // the key IssueLeaf certifies
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := b.requirement(t, "ExampleBiz LLC", "*.example.com", "example.com")
+	csr, err := b.svc.UploadCSR(ctx, b.actor, req, string(csrPEM))
+	if err != nil {
+		t.Fatal(err)
+	}
+	inter, _ := p.Read(bundletest.InterCert)
+	tests := []struct {
+		name    string
+		subject pkix.Name
+		refused bool
+	}{
+		{"line feed in O", pkix.Name{Organization: []string{"Acme\ntouch /tmp/x\n#"}, CommonName: "*.example.com"}, true},
+		{"carriage return in OU", pkix.Name{OrganizationalUnit: []string{"IT\rrm -rf ~"}, CommonName: "*.example.com"}, true},
+		{"U+2028 in O", pkix.Name{Organization: []string{"Acme\u2028process.exit(1)//"}, CommonName: "*.example.com"}, true},
+		{"U+2029 in CN", pkix.Name{CommonName: "*.example.com\u2029x"}, true},
+		{"escape in L", pkix.Name{Locality: []string{"Chicago\x1b[2J"}, CommonName: "*.example.com"}, true},
+		{"NUL in ST", pkix.Name{Province: []string{"Ill\x00inois"}, CommonName: "*.example.com"}, true},
+		{"plain letters beyond ASCII", pkix.Name{Organization: []string{"Müller & Söhne GmbH"}, CommonName: "*.example.com"}, false},
+	}
+	stored := 0
+	for _, tt := range tests {
+		leaf, err := p.IssueLeaf(tt.subject, time.Now().Add(-time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = b.svc.Intake(ctx, b.actor, csr.ID, append(leaf, inter...), tt.name)
+		if !tt.refused {
+			if err != nil {
+				t.Errorf("%s: refused: %v", tt.name, err)
+			}
+			stored++
+			continue
+		}
+		wantCertificateRefused(t, tt.name, err, "control characters or line separators")
+	}
+	b.wantStored(t, stored)
 }
 
 func TestIntakeFromProviderRecordsTheSource(t *testing.T) {

@@ -10,13 +10,20 @@ import (
 	"github.com/certportal/certportal/internal/seed"
 )
 
-func TestPagingVisitsEveryCertificateOnceWhileRowsAreInserted(t *testing.T) {
-	t.Parallel()
+// seeded is setup with the certificates seed.Load writes for opts stored.
+func seeded(t *testing.T, opts seed.Options) *testBundle {
+	t.Helper()
 	b := setup(t)
-	ctx := context.Background()
-	if _, err := seed.Load(ctx, b.pool, seed.Options{Clients: 3, Certificates: 120}); err != nil {
+	if _, err := seed.Load(context.Background(), b.pool, opts); err != nil {
 		t.Fatal(err)
 	}
+	return b
+}
+
+func TestPagingVisitsEveryCertificateOnceWhileRowsAreInserted(t *testing.T) {
+	t.Parallel()
+	b := seeded(t, seed.Options{Clients: 3, Certificates: 120})
+	ctx := context.Background()
 	for _, sort := range certs.CertificateSorts {
 		for _, desc := range []bool{false, true} {
 			var before []int64
@@ -80,11 +87,8 @@ func TestPagingVisitsEveryCertificateOnceWhileRowsAreInserted(t *testing.T) {
 
 func TestPreviousPageReturnsTheRowsBeforeInTheSameOrder(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
+	b := seeded(t, seed.Options{Clients: 2, Certificates: 40})
 	ctx := context.Background()
-	if _, err := seed.Load(ctx, b.pool, seed.Options{Clients: 2, Certificates: 40}); err != nil {
-		t.Fatal(err)
-	}
 	req := page.Request{Sort: "expires", Limit: 10}
 	first, err := b.svc.CertificatePage(ctx, certs.Filter{}, req)
 	if err != nil {
@@ -115,11 +119,8 @@ func TestPreviousPageReturnsTheRowsBeforeInTheSameOrder(t *testing.T) {
 
 func TestExpiringFilterKeepsOnlyCertificatesExpiringInTheWindow(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
+	b := seeded(t, seed.Options{Clients: 3, Certificates: 90})
 	ctx := context.Background()
-	if _, err := seed.Load(ctx, b.pool, seed.Options{Clients: 3, Certificates: 90}); err != nil {
-		t.Fatal(err)
-	}
 	days := 30
 	var want int
 	if err := b.pool.QueryRow(ctx, `SELECT count(*) FROM certificates WHERE not_after <= now() + interval '30 days'`).Scan(&want); err != nil {
@@ -138,5 +139,17 @@ func TestExpiringFilterKeepsOnlyCertificatesExpiringInTheWindow(t *testing.T) {
 	}
 	if got != want || want == 0 {
 		t.Errorf("export kept %d certificates, SQL counts %d (want equal and non-zero)", got, want)
+	}
+}
+
+// Ids are bigint; a filter "($1 = 0 OR x = $1)" let PostgreSQL type the
+// parameter as integer, so a large id failed the query.
+func TestCertificatesFilterTakesIdsPastTwoToTheThirtyOne(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	for _, f := range []certs.Filter{{ClientID: 1 << 31}, {RequirementID: 1 << 40}, {CSRID: 1<<63 - 1}} {
+		if list, err := b.svc.Certificates(context.Background(), f); err != nil || len(list) != 0 {
+			t.Errorf("Certificates(%+v) = %d, %v; want none and no error", f, len(list), err)
+		}
 	}
 }
