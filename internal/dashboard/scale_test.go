@@ -88,33 +88,34 @@ func TestDashboardCountsMatchSQLAfterSeedingAndFollowAChangeAtOnce(t *testing.T)
 	check("one AM", dashboard.SummaryFilter{AMID: amID}, "p.am_id = $1", amID)
 
 	// A change shows at once, cache or not.
-	before, err := svc.Summary(ctx, dashboard.SummaryFilter{})
-	if err != nil {
-		t.Fatal(err)
+	counts := func() dashboard.Counts {
+		t.Helper()
+		sum, err := svc.Summary(ctx, dashboard.SummaryFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return sum.Counts
 	}
-	if _, err := pool.Exec(ctx, `UPDATE orders SET state = 'unknown' WHERE id = (SELECT min(id) FROM orders WHERE state = 'issued')`); err != nil {
-		t.Fatal(err)
-	}
-	after, err := svc.Summary(ctx, dashboard.SummaryFilter{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if after.Counts.Stuck != before.Counts.Stuck+1 {
-		t.Errorf("after an order became unknown: stuck %d, want %d", after.Counts.Stuck, before.Counts.Stuck+1)
-	}
-	// A failed check recorded for a passing install shows at once too.
-	if _, err := pool.Exec(ctx, `WITH k AS (INSERT INTO install_checks (install_id, checked_at, passed, served_matches, result, trigger)
+	for _, change := range []struct {
+		what, sql, counter string
+		count              func(dashboard.Counts) int
+	}{
+		{"an order became unknown", `UPDATE orders SET state = 'unknown' WHERE id = (SELECT min(id) FROM orders WHERE state = 'issued')`,
+			"stuck", func(c dashboard.Counts) int { return c.Stuck }},
+		// A failed check recorded for a passing install.
+		{"an install check failed", `WITH k AS (INSERT INTO install_checks (install_id, checked_at, passed, served_matches, result, trigger)
 			SELECT i.id, now(), false, false, '{}', 'scheduled' FROM installs i JOIN install_checks l ON l.id = i.last_check_id AND l.passed
 			ORDER BY i.id LIMIT 1 RETURNING id, install_id)
-		UPDATE installs i SET last_check_id = k.id, last_passed = false, failing_check_id = k.id FROM k WHERE i.id = k.install_id`); err != nil {
-		t.Fatal(err)
-	}
-	again, err := svc.Summary(ctx, dashboard.SummaryFilter{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if again.Counts.FailedInstalls != after.Counts.FailedInstalls+1 {
-		t.Errorf("after an install check failed: failed installs %d, want %d", again.Counts.FailedInstalls, after.Counts.FailedInstalls+1)
+		UPDATE installs i SET last_check_id = k.id, last_passed = false, failing_check_id = k.id FROM k WHERE i.id = k.install_id`,
+			"failed installs", func(c dashboard.Counts) int { return c.FailedInstalls }},
+	} {
+		before := change.count(counts())
+		if _, err := pool.Exec(ctx, change.sql); err != nil {
+			t.Fatal(err)
+		}
+		if got := change.count(counts()); got != before+1 {
+			t.Errorf("after %s: %s %d, want %d", change.what, change.counter, got, before+1)
+		}
 	}
 	check("after the changes", dashboard.SummaryFilter{}, "true")
 }

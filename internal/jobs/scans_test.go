@@ -3,9 +3,7 @@ package jobs_test
 import (
 	"context"
 	"net/netip"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/certportal/certportal/internal/audit"
+	"github.com/certportal/certportal/internal/bundle/bundletest"
 	"github.com/certportal/certportal/internal/installs"
 	"github.com/certportal/certportal/internal/installs/installstest"
 	"github.com/certportal/certportal/internal/jobs"
@@ -170,14 +169,9 @@ func TestTestsslGradesARealNginx(t *testing.T) {
 func startNginx(t *testing.T, p *installstest.PKI) string {
 	t.Helper()
 	dir := t.TempDir()
-	write := func(name, data string) string {
-		path := filepath.Join(dir, name)
-		if err := os.WriteFile(path, []byte(data), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		return path
-	}
-	return nginxtest.Start(t, nginxtest.Site{CertFile: write("fullchain.pem", p.LeafPEM+p.InterPEM), KeyFile: write("key.pem", p.KeyPEM),
+	return nginxtest.Start(t, nginxtest.Site{
+		CertFile: bundletest.WriteFile(t, dir, "fullchain.pem", []byte(p.LeafPEM+p.InterPEM)),
+		KeyFile:  bundletest.WriteFile(t, dir, "key.pem", []byte(p.KeyPEM)),
 		Directives: `ssl_protocols TLSv1.2 TLSv1.3;
         ssl_ecdh_curve X25519:prime256v1:secp384r1;
         ssl_ciphers ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305;

@@ -47,12 +47,8 @@ func (b *testBundle) csr(requirementID int64, sans ...string) int64 {
 func TestEachBadRequirementEditIsRefusedAndChangesNothing(t *testing.T) {
 	t.Parallel()
 	svc, b := setup(t)
-	p := b.project(b.client("ExampleBiz"), ProjectInput{})
-	r, err := svc.CreateRequirement(context.Background(), b.actor, p.ID, RequirementInput{
+	r := b.requirementWith(b.project(b.client("ExampleBiz"), ProjectInput{}), RequirementInput{
 		Hostnames: []string{"www.example.com"}, Validation: "ov", NeededBy: "2026-05-01", Notes: "for the storefront"})
-	if err != nil {
-		t.Fatal(err)
-	}
 	tooMany := make([]string, MaxHostnames+1)
 	for i := range tooMany {
 		tooMany[i] = fmt.Sprintf("h%d.example.com", i)
@@ -99,13 +95,9 @@ func TestEditingAMissingRequirementIsNotFound(t *testing.T) {
 func TestAPartialRequirementEditChangesOnlyWhatWasSentAndAuditsIt(t *testing.T) {
 	t.Parallel()
 	svc, b := setup(t)
-	p := b.project(b.client("ExampleBiz"), ProjectInput{})
-	r, err := svc.CreateRequirement(context.Background(), b.actor, p.ID, RequirementInput{
+	r := b.requirementWith(b.project(b.client("ExampleBiz"), ProjectInput{}), RequirementInput{
 		Hostnames: []string{"www.example.com", "api.example.com"}, PublicFacing: true, Validation: "ov",
 		NeededBy: "2026-05-01", Notes: "for the storefront"})
-	if err != nil {
-		t.Fatal(err)
-	}
 	edit, err := svc.UpdateRequirement(context.Background(), b.actor, r.ID, RequirementUpdate{Validation: ptr("EV"), NeededBy: ptr("2026-04-15")})
 	if err != nil {
 		t.Fatal(err)

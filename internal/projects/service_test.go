@@ -70,7 +70,12 @@ func (b *testBundle) project(c *clients.Client, in ProjectInput) *Project {
 
 func (b *testBundle) requirement(p *Project, hostnames ...string) *Requirement {
 	b.t.Helper()
-	r, err := b.svc.CreateRequirement(context.Background(), b.actor, p.ID, RequirementInput{Hostnames: hostnames})
+	return b.requirementWith(p, RequirementInput{Hostnames: hostnames})
+}
+
+func (b *testBundle) requirementWith(p *Project, in RequirementInput) *Requirement {
+	b.t.Helper()
+	r, err := b.svc.CreateRequirement(context.Background(), b.actor, p.ID, in)
 	if err != nil {
 		b.t.Fatal(err)
 	}
@@ -229,13 +234,10 @@ func TestARequirementKeepsNormalizedDistinctHostnamesAndGivesAdvice(t *testing.T
 	t.Parallel()
 	svc, b := setup(t)
 	p := b.project(b.client("ExampleBiz"), ProjectInput{})
-	r, err := svc.CreateRequirement(context.Background(), b.actor, p.ID, RequirementInput{
+	r := b.requirementWith(p, RequirementInput{
 		Hostnames:    []string{"*.ExampleBiz.com", "api.examplebiz.com.", "*.examplebiz.com", "a.b.examplebiz.com"},
 		PublicFacing: true, TakesPayments: true, Validation: "OV", NeededBy: "2026-05-01",
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	got, err := svc.GetRequirement(context.Background(), r.ID)
 	if err != nil {
 		t.Fatal(err)
