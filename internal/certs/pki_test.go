@@ -17,28 +17,25 @@ import (
 	"github.com/certportal/certportal/internal/bundle/bundletest"
 )
 
-var (
-	pkiOnce sync.Once
-	pki     *bundletest.PKI
-	pkiErr  error
-	serial  atomic.Int64
-)
+var serial atomic.Int64
 
-// testPKI is an openssl-made root and intermediate, built once per test binary.
+// builtPKI is an openssl-made root and intermediate, built once per test binary.
+var builtPKI = sync.OnceValues(func() (*bundletest.PKI, error) {
+	dir, err := os.MkdirTemp("", "certs-pki-")
+	if err != nil {
+		return nil, err
+	}
+	return bundletest.Build(dir)
+})
+
+// testPKI is builtPKI, failing t if it could not be built.
 func testPKI(t testing.TB) *bundletest.PKI {
 	t.Helper()
-	pkiOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "certs-pki-")
-		if err != nil {
-			pkiErr = err
-			return
-		}
-		pki, pkiErr = bundletest.Build(dir)
-	})
-	if pkiErr != nil {
-		t.Fatal(pkiErr)
+	p, err := builtPKI()
+	if err != nil {
+		t.Fatal(err)
 	}
-	return pki
+	return p
 }
 
 // issued is a certificate openssl signed with the test intermediate for one of

@@ -1,3 +1,5 @@
+// The set services.New wires: hooks between services, and queries that
+// reach across them.
 package services_test
 
 import (
@@ -7,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/certportal/certportal/internal/audit"
+	"github.com/certportal/certportal/internal/dashboard"
 	"github.com/certportal/certportal/internal/installs"
 	"github.com/certportal/certportal/internal/installs/installstest"
 	"github.com/certportal/certportal/internal/notify"
@@ -17,6 +20,9 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
+// portalWebhook sends every event to the portal's own webhook.
+var portalWebhook = notify.Config{WebhookURL: "https://hooks.example.com/certportal", WebhookSecret: "s3cret"}
+
 // The orders' transition hook is wired to the notifier: a state change people
 // care about becomes a delivery in the same transaction, one that is not
 // becomes none.
@@ -24,7 +30,7 @@ func TestAnOrderStateChangeIsAnnouncedThroughTheNotifier(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	pool := pgtest.Pool(t)
-	set := services.New(pool, services.Config{Notify: notify.Config{WebhookURL: "https://hooks.example.com/certportal", WebhookSecret: "s3cret"}})
+	set := services.New(pool, services.Config{Notify: portalWebhook})
 	fx := ordertest.New(t, pool, ordertest.Options{})
 	actor := audit.Actor{Email: "po@example.com", Via: "test"}
 	o, err := set.Orders.Create(ctx, actor, orders.OrderInput{RequirementID: fx.RequirementID, CSRID: fx.CSRID,
@@ -68,7 +74,7 @@ func TestAnOrderStateChangeIsAnnouncedThroughTheNotifier(t *testing.T) {
 func TestAFailedScheduledInstallCheckIsAnnounced(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	f := newInstalled(t, notify.Config{WebhookURL: "https://hooks.example.com/certportal", WebhookSecret: "s3cret"})
+	f := newInstalled(t, portalWebhook)
 	pool, set := f.pool, f.set
 	ids := map[string]int64{
 		"good": f.record(t, "production", installstest.StartServer(t, f.pki.FullChain, installstest.HSTSYear)).ID,
@@ -125,6 +131,38 @@ func TestTheRequirementStepFollowsItsInstalls(t *testing.T) {
 		if got := step(); got != want {
 			t.Errorf("after the %s install passed its check: step %q, want %q", env, got, want)
 		}
+	}
+}
+
+// Ids are bigint; filters of the form "($1 = 0 OR x = $1)" let PostgreSQL
+// type the parameter as integer, so an id past 2^31-1 failed the query.
+func TestFiltersTakeIdsPastTwoToTheThirtyOne(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := pgtest.Pool(t)
+	const bigID = int64(1) << 40
+	// A client whose id really is that large: the dashboard looks it up first.
+	if _, err := pool.Exec(ctx, `INSERT INTO clients (id, display_name, legal_name, city, state, country)
+		OVERRIDING SYSTEM VALUE VALUES ($1, 'Big Id Co', 'Big Id Co', 'Chicago', 'Illinois', 'US')`, bigID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pool.Exec(ctx, `INSERT INTO projects (client_id, name) VALUES ($1, 'Website')`, bigID); err != nil {
+		t.Fatal(err)
+	}
+	set := services.New(pool, services.Config{})
+	ps, err := set.Projects.ListProjects(ctx, bigID)
+	if err != nil || len(ps) != 1 {
+		t.Errorf("ListProjects(%d) = %d projects, %v; want the one project", bigID, len(ps), err)
+	}
+	if list, err := set.Orders.List(ctx, orders.OrderFilter{RequirementID: bigID}); err != nil || len(list) != 0 {
+		t.Errorf("List(requirement %d) = %d orders, %v; want none", bigID, len(list), err)
+	}
+	sum, err := set.Dashboard.Summary(ctx, dashboard.SummaryFilter{ClientID: bigID})
+	if err != nil {
+		t.Fatalf("Summary(client %d): %v", bigID, err)
+	}
+	if sum == nil {
+		t.Fatal("Summary returned nothing")
 	}
 }
 
