@@ -51,12 +51,10 @@ func TestConcurrentWrongPasswordsAreCountedBeforeAnyIsChecked(t *testing.T) {
 	results := make([]error, attempts)
 	var wg sync.WaitGroup
 	for i := range attempts {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			<-start
 			_, results[i] = svc.Authenticate(ctx, "owner@example.com", fmt.Sprintf("guess number %d", i), "203.0.113.9")
-		}()
+		})
 	}
 	close(start)
 	wg.Wait()

@@ -278,11 +278,7 @@ func TestCertificatesFilterByClientAndExpiry(t *testing.T) {
 // keyReadCount is the number of audit records of private-key reads.
 func (b *testBundle) keyReadCount(t *testing.T) int {
 	t.Helper()
-	var n int
-	if err := b.pool.QueryRow(context.Background(), `SELECT count(*) FROM audit_log WHERE action IN ('key.read', 'key.export')`).Scan(&n); err != nil {
-		t.Fatal(err)
-	}
-	return n
+	return b.count(t, "audit_log WHERE action IN ('key.read', 'key.export')")
 }
 
 func TestEveryKeyReadLeavesExactlyOneAuditRecordAndNoPEMInTheLog(t *testing.T) {

@@ -354,16 +354,14 @@ func TestPollingScale(t *testing.T) {
 		var wg sync.WaitGroup
 		sem := make(chan struct{}, 32)
 		for range n {
-			wg.Add(1)
 			sem <- struct{}{}
-			go func() {
-				defer wg.Done()
+			wg.Go(func() {
 				defer func() { <-sem }()
 				if _, err := client.SWRegister(context.Background(), opensrs.SWRegisterRequest{RegType: "new", ProductType: "sslwebserver",
 					Period: 1, CSR: csrPEM, Domain: "www.example.com", ContactSet: opensrstest.ContactSet()}); err != nil {
 					t.Error(err)
 				}
-			}()
+			})
 		}
 		wg.Wait()
 		_, err := e.pool.Exec(context.Background(), `
