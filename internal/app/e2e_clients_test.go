@@ -86,13 +86,12 @@ func TestAProjectOwnerFilesAClientAndARequirementAndSeesTheChecklist(t *testing.
 
 func TestRegistryAddressesAreReadFromTheEnvironmentAndCheckedAtStart(t *testing.T) {
 	t.Parallel()
-	env := func(vars map[string]string) func(string) string { return func(k string) string { return vars[k] } }
-	cfg, err := app.ConfigFromEnv(env(map[string]string{"RDAP_URL": "https://rdap.test/", "WHOIS_SERVER": "whois.test:43"}))
+	cfg, err := app.ConfigFromEnv(envOf(map[string]string{"RDAP_URL": "https://rdap.test/", "WHOIS_SERVER": "whois.test:43"}))
 	if err != nil || cfg.Verify.RDAPURL != "https://rdap.test/" || cfg.Verify.WHOISServer != "whois.test:43" {
 		t.Errorf("config %+v (%v), want both addresses", cfg.Verify, err)
 	}
 	for _, bad := range []map[string]string{{"RDAP_URL": "rdap.test"}, {"RDAP_URL": "ftp://rdap.test/"}, {"WHOIS_SERVER": "whois.test"}} {
-		if _, err := app.ConfigFromEnv(env(bad)); err == nil {
+		if _, err := app.ConfigFromEnv(envOf(bad)); err == nil {
 			t.Errorf("%v was accepted", bad)
 		}
 	}
