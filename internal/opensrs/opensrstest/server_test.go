@@ -322,7 +322,7 @@ func TestSWRegisterRefusesWhatTheServiceRefuses(t *testing.T) {
 			if resp == nil || resp.IsSuccess || strconv.Itoa(resp.ResponseCode) != tt.wantCode {
 				t.Errorf("response %+v does not carry the failure", resp)
 			}
-			if opensrs.NotSent(err) || opensrs.OutcomeUnknown(err) || opensrs.IsRateLimited(err) {
+			if opensrstest.Classify(err) != (opensrstest.Classification{}) {
 				t.Errorf("a definite refusal is classified as transport trouble: %v", err)
 			}
 		})
