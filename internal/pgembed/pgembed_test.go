@@ -15,8 +15,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/certportal/certportal/internal/logtest"
 	"github.com/jackc/pgx/v5"
+
+	"github.com/certportal/certportal/internal/logtest"
 )
 
 // needPostgres skips on machines without server binaries: the suite must not
