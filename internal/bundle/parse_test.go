@@ -14,6 +14,9 @@ import (
 func TestParseAcceptsWhatCertificateAuthoritiesSend(t *testing.T) {
 	t.Parallel()
 	leafAndP7B := append(read(t, bundletest.LeafCert), read(t, bundletest.BundleP7BPEM)...)
+	// The whole chain as the CA's email lists it, and in chain order.
+	emailOrder := []string{"Certportal Test Root CA", "*.example.com", "Certportal Test Intermediate CA"}
+	chainOrder := []string{"*.example.com", "Certportal Test Intermediate CA", "Certportal Test Root CA"}
 	tests := []struct {
 		name       string
 		input      []byte
@@ -21,24 +24,19 @@ func TestParseAcceptsWhatCertificateAuthoritiesSend(t *testing.T) {
 		wantCNs    []string
 	}{
 		{"PEM pasted from an email with CRLF, indentation and shuffled order is read whole",
-			read(t, bundletest.EmailText), bundle.FormatPEM,
-			[]string{"Certportal Test Root CA", "*.example.com", "Certportal Test Intermediate CA"}},
+			read(t, bundletest.EmailText), bundle.FormatPEM, emailOrder},
 		{"a reply that quotes the email with > is read whole",
-			read(t, bundletest.QuotedEmail), bundle.FormatPEM,
-			[]string{"Certportal Test Root CA", "*.example.com", "Certportal Test Intermediate CA"}},
+			read(t, bundletest.QuotedEmail), bundle.FormatPEM, emailOrder},
 		{"a DER certificate is recognised by content",
 			read(t, bundletest.LeafDER), bundle.FormatDER, []string{"*.example.com"}},
 		{"a PEM PKCS#7 bundle from crl2pkcs7 is unpacked",
-			read(t, bundletest.BundleP7BPEM), bundle.FormatPKCS7PEM,
-			[]string{"*.example.com", "Certportal Test Intermediate CA", "Certportal Test Root CA"}},
+			read(t, bundletest.BundleP7BPEM), bundle.FormatPKCS7PEM, chainOrder},
 		{"a DER PKCS#7 bundle is unpacked",
-			read(t, bundletest.BundleP7BDER), bundle.FormatPKCS7DER,
-			[]string{"*.example.com", "Certportal Test Intermediate CA", "Certportal Test Root CA"}},
+			read(t, bundletest.BundleP7BDER), bundle.FormatPKCS7DER, chainOrder},
 		{"the same certificate pasted twice is kept once",
 			bytes.Repeat(read(t, bundletest.LeafCert), 2), bundle.FormatPEM, []string{"*.example.com"}},
 		{"CERTIFICATE and PKCS7 blocks together are merged without duplicates",
-			leafAndP7B, bundle.FormatPEM,
-			[]string{"*.example.com", "Certportal Test Intermediate CA", "Certportal Test Root CA"}},
+			leafAndP7B, bundle.FormatPEM, chainOrder},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -153,37 +153,33 @@ func TestIsWildcardLooksOnlyAtTheLeftMostLabel(t *testing.T) {
 	}
 }
 
-func TestRegistrableReturnsTheDomainTheRegistrantHolds(t *testing.T) {
+func TestRegistrableReturnsTheDomainTheRegistrantHoldsAndRefusesNamesNobodyCanRegister(t *testing.T) {
 	t.Parallel()
-	tests := []struct{ in, want string }{
-		{"example.com", "example.com"},
-		{"www.example.com", "example.com"},
-		{"*.example.com", "example.com"},
-		{"*.shop.Example.co.uk.", "example.co.uk"},
-		{"a.b.example.com.au", "example.com.au"},
-		{"foo.github.io", "github.io"}, // the registrant of record is GitHub
-		{"x.y.blogspot.com", "blogspot.com"},
+	tests := []struct {
+		in      string
+		domain  string // the registrable domain, or "" when refused
+		refusal string // what the refusal mentions
+	}{
+		{in: "example.com", domain: "example.com"},
+		{in: "www.example.com", domain: "example.com"},
+		{in: "*.example.com", domain: "example.com"},
+		{in: "*.shop.Example.co.uk.", domain: "example.co.uk"},
+		{in: "a.b.example.com.au", domain: "example.com.au"},
+		{in: "foo.github.io", domain: "github.io"}, // the registrant of record is GitHub
+		{in: "x.y.blogspot.com", domain: "blogspot.com"},
+		{in: "co.uk", refusal: "public suffix"},
+		{in: "*.co.uk", refusal: "public suffix"},
+		{in: "service.corp.internal", refusal: "not under a public top-level domain"},
+		{in: "a_b.example.com", refusal: "not a letter"},
 	}
 	for _, tt := range tests {
 		got, err := hostname.Registrable(tt.in)
-		if err != nil || got != tt.want {
-			t.Errorf("Registrable(%q) = %q, %v; want %q, nil", tt.in, got, err, tt.want)
-		}
-	}
-}
-
-func TestRegistrableRefusesNamesNobodyCanRegister(t *testing.T) {
-	t.Parallel()
-	tests := []struct{ in, want string }{
-		{"co.uk", "public suffix"},
-		{"*.co.uk", "public suffix"},
-		{"service.corp.internal", "not under a public top-level domain"},
-		{"a_b.example.com", "not a letter"},
-	}
-	for _, tt := range tests {
-		got, err := hostname.Registrable(tt.in)
-		if err == nil || !strings.Contains(err.Error(), tt.want) {
-			t.Errorf("Registrable(%q) = %q, %v; want an error mentioning %q", tt.in, got, err, tt.want)
+		if tt.refusal != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.refusal) {
+				t.Errorf("Registrable(%q) = %q, %v; want an error mentioning %q", tt.in, got, err, tt.refusal)
+			}
+		} else if err != nil || got != tt.domain {
+			t.Errorf("Registrable(%q) = %q, %v; want %q, nil", tt.in, got, err, tt.domain)
 		}
 	}
 }

@@ -142,10 +142,9 @@ func TestSweepSendsReissueDueOncePerCertificateInsideItsSubscription(t *testing.
 	t.Parallel()
 	b := setup(t)
 	ctx := context.Background()
-	nb := day(2026, 4, 1)
-	id := b.certificate(t, nb, nb.AddDate(0, 0, 200))
+	id := b.certificate200(t)
 	// A two-year subscription: the 200-day certificate is reissued inside it.
-	order := ordertest.AddOrder(t, b.pool, b.f, b.f.RequirementID, "issued", &nb, 0)
+	order := ordertest.AddOrder(t, b.pool, b.f, b.f.RequirementID, "issued", &b.start, 0)
 	if _, err := b.pool.Exec(ctx, `UPDATE orders SET certificate_id = $1, period_years = 2 WHERE id = $2`, id, order); err != nil {
 		t.Fatal(err)
 	}
@@ -153,7 +152,7 @@ func TestSweepSendsReissueDueOncePerCertificateInsideItsSubscription(t *testing.
 	if plan.Kind != "reissue" {
 		t.Fatalf("plan kind %q, want reissue", plan.Kind)
 	}
-	b.sweepEvery6Hours(t, svc, nb, plan.RenewBy)
+	b.sweepEvery6Hours(t, svc, b.start, plan.RenewBy)
 	got := b.sent(t, id)
 	reissue := 0
 	for _, s := range got {

@@ -26,6 +26,8 @@ type bundle struct {
 	pool  *pgxpool.Pool
 	f     ordertest.Fixture
 	clock *clock
+	// start is the clock's first reading and the day the tests' certificates begin.
+	start time.Time
 	po    int64
 }
 
@@ -35,7 +37,8 @@ func setupTB(t testing.TB) *bundle {
 	t.Helper()
 	pool := pgtest.Pool(t)
 	f := ordertest.New(t, pool, ordertest.Options{})
-	b := &bundle{pool: pool, f: f, clock: newClock(day(2026, 4, 1))}
+	start := day(2026, 4, 1)
+	b := &bundle{pool: pool, f: f, clock: newClock(start), start: start}
 	ctx := context.Background()
 	if err := pool.QueryRow(ctx, `INSERT INTO users (email, name, roles) VALUES ('po@agency.example', 'Po', '{po}') RETURNING id`).Scan(&b.po); err != nil {
 		t.Fatal(err)
@@ -67,6 +70,12 @@ func (b *bundle) certificate(t testing.TB, notBefore, notAfter time.Time) int64 
 		t.Fatal(err)
 	}
 	return id
+}
+
+// certificate200 stores a 200-day certificate that begins on b.start.
+func (b *bundle) certificate200(t testing.TB) int64 {
+	t.Helper()
+	return b.certificate(t, b.start, b.start.AddDate(0, 0, 200))
 }
 
 // sent is every (threshold, recipient) recorded for the certificate, in order.
@@ -127,10 +136,9 @@ func TestSweepDrivenDailySendsEachThresholdOnceThenEscalates(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	// 200 days from 2026-04-01: renew-by is a third of the lifetime before expiry.
-	nb := day(2026, 4, 1)
-	id := b.certificate(t, nb, nb.AddDate(0, 0, 200))
+	id := b.certificate200(t)
 	svc, plan := b.planned(t, id)
-	b.sweepEvery6Hours(t, svc, nb, nb.AddDate(0, 0, 201))
+	b.sweepEvery6Hours(t, svc, b.start, b.start.AddDate(0, 0, 201))
 	po := "email:po@agency.example"
 	admin := "email:boss@agency.example"
 	want := []string{"renew_by-14d " + po, "renew_by-7d " + po, "escalate-owners " + po,
@@ -159,8 +167,7 @@ func TestSweepDrivenDailySendsEachThresholdOnceThenEscalates(t *testing.T) {
 func TestSweepRunningLateSendsOnlyTheMostUrgentMissedThreshold(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	nb := day(2026, 4, 1)
-	id := b.certificate(t, nb, nb.AddDate(0, 0, 200))
+	id := b.certificate200(t)
 	svc, plan := b.planned(t, id)
 	// First sweep three days before renew-by: both renew-by thresholds are past.
 	b.clock.Set(plan.RenewBy.Add(-3 * 24 * time.Hour))
@@ -175,12 +182,11 @@ func TestSweepRunningLateSendsOnlyTheMostUrgentMissedThreshold(t *testing.T) {
 func TestSweepOnTwoProcessesAtOnceSendsOneMessageEach(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	nb := day(2026, 4, 1)
 	var ids []int64
 	for range 20 {
-		ids = append(ids, b.certificate(t, nb, nb.AddDate(0, 0, 200)))
+		ids = append(ids, b.certificate200(t))
 	}
-	b.clock.Set(nb.AddDate(0, 0, 200-70-10)) // between the two renew-by thresholds
+	b.clock.Set(b.start.AddDate(0, 0, 200-70-10)) // between the two renew-by thresholds
 	sweepAtOnce(t, b.service(), b.service(), b.service())
 	for _, id := range ids {
 		if got, want := b.sent(t, id), []string{"renew_by-14d email:po@agency.example"}; !slices.Equal(got, want) {
@@ -196,9 +202,8 @@ func TestSweepSendsNothingForASupersededCertificate(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	ctx := context.Background()
-	nb := day(2026, 4, 1)
-	old := b.certificate(t, nb, nb.AddDate(0, 0, 200))
-	newer := b.certificate(t, nb.AddDate(0, 0, 120), nb.AddDate(0, 0, 320))
+	old := b.certificate200(t)
+	newer := b.certificate(t, b.start.AddDate(0, 0, 120), b.start.AddDate(0, 0, 320))
 	// The newer one is installed, and its install passed its last check.
 	var install int64
 	if err := b.pool.QueryRow(ctx, `INSERT INTO installs (certificate_id, environment, hostname)
@@ -211,7 +216,7 @@ func TestSweepSendsNothingForASupersededCertificate(t *testing.T) {
 		UPDATE installs SET last_check_id = c.id FROM c WHERE installs.id = $1`, install); err != nil {
 		t.Fatal(err)
 	}
-	b.clock.Set(nb.AddDate(0, 0, 195))
+	b.clock.Set(b.start.AddDate(0, 0, 195))
 	sweep(t, b.service())
 	if got := b.sent(t, old); len(got) != 0 {
 		t.Errorf("superseded certificate got %q, want nothing", got)

@@ -206,14 +206,9 @@ func TestTransportFailuresAreClassified(t *testing.T) {
 			if err == nil {
 				t.Fatal("no error")
 			}
-			if got := opensrs.NotSent(err); got != tt.wantNotSent {
-				t.Errorf("NotSent = %v, want %v: %v", got, tt.wantNotSent, err)
-			}
-			if got := opensrs.OutcomeUnknown(err); got != tt.wantUnknown {
-				t.Errorf("OutcomeUnknown = %v, want %v: %v", got, tt.wantUnknown, err)
-			}
-			if got := opensrs.IsRateLimited(err); got != tt.wantRateLimit {
-				t.Errorf("IsRateLimited = %v, want %v: %v", got, tt.wantRateLimit, err)
+			want := opensrstest.Classification{NotSent: tt.wantNotSent, Unknown: tt.wantUnknown, RateLimited: tt.wantRateLimit}
+			if got := opensrstest.Classify(err); got != want {
+				t.Errorf("classified %+v, want %+v: %v", got, want, err)
 			}
 			if !strings.HasPrefix(err.Error(), "opensrs: ") {
 				t.Errorf("error %q lacks the package prefix", err)

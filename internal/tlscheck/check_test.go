@@ -139,119 +139,97 @@ func TestCheckOneAddressReportsEachProblemInWords(t *testing.T) {
 		noRoots     bool // check against the system roots instead of the test root
 		passed      bool
 		served      bool
-		want        func(addr string) []wantCheck
+		// differs is every check that does not read as on a passing server.
+		differs []wantCheck
 	}{
 		{
 			name:   "leaf and intermediate with long HSTS pass every check",
 			server: serverConfig{cert: p.issued.fullChain, hsts: hstsYear},
 			passed: true, served: true,
-			want: func(addr string) []wantCheck { return passingChecks(t, p, addr) },
 		},
 		{
-			name:   "a leaf sent without its intermediate names the missing intermediate and the nginx fix",
-			server: serverConfig{cert: p.issued.leafOnly, hsts: hstsYear},
-			served: true,
-			want: func(addr string) []wantCheck {
-				return with(passingChecks(t, p, addr), wantCheck{key: KeyChain, severity: SeverityError, message: missingIntermediate})
-			},
+			name:    "a leaf sent without its intermediate names the missing intermediate and the nginx fix",
+			server:  serverConfig{cert: p.issued.leafOnly, hsts: hstsYear},
+			served:  true,
+			differs: []wantCheck{{key: KeyChain, severity: SeverityError, message: missingIntermediate}},
 		},
 		{
 			name:    "a chain ending at a root the client does not trust is named by that root",
 			server:  serverConfig{cert: p.issued.withRoot, hsts: hstsYear},
 			noRoots: true, served: true,
-			want: func(addr string) []wantCheck {
-				return with(passingChecks(t, p, addr), wantCheck{key: KeyChain, severity: SeverityError,
-					message: `the chain ends at the root "Certportal Test Root CA", which is not trusted`})
-			},
+			differs: []wantCheck{{key: KeyChain, severity: SeverityError,
+				message: `the chain ends at the root "Certportal Test Root CA", which is not trusted`}},
 		},
 		{
 			name:   "a different certificate is named by serial, issuer and expiry and fails the hostname",
 			server: serverConfig{cert: p.other.fullChain, hsts: hstsYear},
-			want: func(addr string) []wantCheck {
-				return with(passingChecks(t, p, addr),
-					wantCheck{key: KeyServedCertificate, severity: SeverityError, message: fmt.Sprintf(
-						"a different certificate is served: serial 3003, issued by %s, expires %s, instead of the issued certificate (serial %s); install the issued certificate and reload the server",
-						interSubjectText, dateOf(p.other.cert.NotAfter), issuedOpenSSLFacts(t, p).serial)},
-					wantCheck{key: KeyHostname, severity: SeverityError, message: "the certificate does not cover www.example.com: it names other.example.org (a wildcard covers one label only)"},
-					wantCheck{key: KeyChain, ok: true, severity: SeverityInfo, message: "the chain is complete: other.example.org ← Certportal Test Intermediate CA ← Certportal Test Root CA (trusted root)"},
-					wantCheck{key: KeyExpiry, ok: true, severity: SeverityInfo, message: fmt.Sprintf(`the earliest expiry in the served chain is "other.example.org" on %s, 90 days left`, dateOf(p.other.cert.NotAfter))},
-				)
+			differs: []wantCheck{
+				{key: KeyServedCertificate, severity: SeverityError, message: fmt.Sprintf(
+					"a different certificate is served: serial 3003, issued by %s, expires %s, instead of the issued certificate (serial %s); install the issued certificate and reload the server",
+					interSubjectText, dateOf(p.other.cert.NotAfter), issuedOpenSSLFacts(t, p).serial)},
+				{key: KeyHostname, severity: SeverityError, message: "the certificate does not cover www.example.com: it names other.example.org (a wildcard covers one label only)"},
+				{key: KeyChain, ok: true, severity: SeverityInfo, message: "the chain is complete: other.example.org ← Certportal Test Intermediate CA ← Certportal Test Root CA (trusted root)"},
+				{key: KeyExpiry, ok: true, severity: SeverityInfo, message: fmt.Sprintf(`the earliest expiry in the served chain is "other.example.org" on %s, 90 days left`, dateOf(p.other.cert.NotAfter))},
 			},
 		},
 		{
 			name:   "an expired certificate fails expiry but its chain is still judged complete",
 			server: serverConfig{cert: p.expired.fullChain, hsts: hstsYear},
 			issued: p.expired, served: true,
-			want: func(addr string) []wantCheck {
-				return with(passingChecks(t, p, addr),
-					wantCheck{key: KeyServedCertificate, ok: true, severity: SeverityInfo, message: fmt.Sprintf("the issued certificate is served (serial 4004, SHA-256 %s)", Fingerprint(p.expired.cert))},
-					wantCheck{key: KeyExpiry, severity: SeverityError, message: fmt.Sprintf(`"*.example.com" in the served chain expired on %s, 2 days ago`, dateOf(p.expired.cert.NotAfter))},
-				)
+			differs: []wantCheck{
+				{key: KeyServedCertificate, ok: true, severity: SeverityInfo, message: fmt.Sprintf("the issued certificate is served (serial 4004, SHA-256 %s)", Fingerprint(p.expired.cert))},
+				{key: KeyExpiry, severity: SeverityError, message: fmt.Sprintf(`"*.example.com" in the served chain expired on %s, 2 days ago`, dateOf(p.expired.cert.NotAfter))},
 			},
 		},
 		{
 			name:   "no HSTS fails production",
 			server: serverConfig{cert: p.issued.fullChain},
 			served: true,
-			want: func(addr string) []wantCheck {
-				return with(passingChecks(t, p, addr), wantCheck{key: KeyHSTS, severity: SeverityError,
-					message: "GET / answered 200 without a Strict-Transport-Security header; send one with a max-age of at least 180 days (nginx: `add_header Strict-Transport-Security \"max-age=31536000\" always;`)"})
-			},
+			differs: []wantCheck{{key: KeyHSTS, severity: SeverityError,
+				message: "GET / answered 200 without a Strict-Transport-Security header; send one with a max-age of at least 180 days (nginx: `add_header Strict-Transport-Security \"max-age=31536000\" always;`)"}},
 		},
 		{
 			name:        "no HSTS on staging is a warning and the address passes",
 			server:      serverConfig{cert: p.issued.fullChain},
 			environment: EnvironmentStaging, passed: true, served: true,
-			want: func(addr string) []wantCheck {
-				return with(passingChecks(t, p, addr), wantCheck{key: KeyHSTS, severity: SeverityWarning,
-					message: "GET / answered 200 without a Strict-Transport-Security header; send one with a max-age of at least 180 days (nginx: `add_header Strict-Transport-Security \"max-age=31536000\" always;`)"})
-			},
+			differs: []wantCheck{{key: KeyHSTS, severity: SeverityWarning,
+				message: "GET / answered 200 without a Strict-Transport-Security header; send one with a max-age of at least 180 days (nginx: `add_header Strict-Transport-Security \"max-age=31536000\" always;`)"}},
 		},
 		{
 			name:   "an HSTS max-age under 180 days fails production",
 			server: serverConfig{cert: p.issued.fullChain, hsts: "max-age=86400"},
 			served: true,
-			want: func(addr string) []wantCheck {
-				return with(passingChecks(t, p, addr), wantCheck{key: KeyHSTS, severity: SeverityError,
-					message: "Strict-Transport-Security max-age=86400 is 1 day; at least 180 days (max-age=15552000) is needed"})
-			},
+			differs: []wantCheck{{key: KeyHSTS, severity: SeverityError,
+				message: "Strict-Transport-Security max-age=86400 is 1 day; at least 180 days (max-age=15552000) is needed"}},
 		},
 		{
 			name:   "an HSTS header without max-age is invalid",
 			server: serverConfig{cert: p.issued.fullChain, hsts: "includeSubDomains"},
 			served: true,
-			want: func(addr string) []wantCheck {
-				return with(passingChecks(t, p, addr), wantCheck{key: KeyHSTS, severity: SeverityError,
-					message: `the Strict-Transport-Security header "includeSubDomains" is not valid: there is no max-age directive`})
-			},
+			differs: []wantCheck{{key: KeyHSTS, severity: SeverityError,
+				message: `the Strict-Transport-Security header "includeSubDomains" is not valid: there is no max-age directive`}},
 		},
 		{
 			name:   "a server still accepting TLS 1.0 and 1.1 fails",
 			server: serverConfig{cert: p.issued.fullChain, hsts: hstsYear, minVersion: tls.VersionTLS10},
 			served: true,
-			want: func(addr string) []wantCheck {
-				return with(passingChecks(t, p, addr), wantCheck{key: KeyLegacyProtocols, severity: SeverityError,
-					message: "TLS 1.0 and TLS 1.1 are still accepted; " + legacyAcceptedFix})
-			},
+			differs: []wantCheck{{key: KeyLegacyProtocols, severity: SeverityError,
+				message: "TLS 1.0 and TLS 1.1 are still accepted; " + legacyAcceptedFix}},
 		},
 		{
 			name:   "a server accepting TLS 1.1 but not 1.0 is named precisely",
 			server: serverConfig{cert: p.issued.fullChain, hsts: hstsYear, minVersion: tls.VersionTLS11},
 			served: true,
-			want: func(addr string) []wantCheck {
-				return with(passingChecks(t, p, addr), wantCheck{key: KeyLegacyProtocols, severity: SeverityError,
-					message: "TLS 1.1 is still accepted; " + legacyAcceptedFix})
-			},
+			differs: []wantCheck{{key: KeyLegacyProtocols, severity: SeverityError,
+				message: "TLS 1.1 is still accepted; " + legacyAcceptedFix}},
 		},
 		{
 			name:   "a server speaking nothing newer than TLS 1.1 fails the protocol check",
 			server: serverConfig{cert: p.issued.fullChain, hsts: hstsYear, minVersion: tls.VersionTLS10, maxVersion: tls.VersionTLS11},
 			served: true,
-			want: func(addr string) []wantCheck {
-				return with(passingChecks(t, p, addr),
-					wantCheck{key: KeyProtocol, severity: SeverityError, message: "only TLS 1.1 negotiated: the server offers nothing newer; enable TLS 1.2 and TLS 1.3"},
-					wantCheck{key: KeyLegacyProtocols, severity: SeverityError, message: "TLS 1.0 and TLS 1.1 are still accepted; " + legacyAcceptedFix})
-			},
+			differs: []wantCheck{
+				{key: KeyProtocol, severity: SeverityError, message: "only TLS 1.1 negotiated: the server offers nothing newer; enable TLS 1.2 and TLS 1.3"},
+				{key: KeyLegacyProtocols, severity: SeverityError, message: "TLS 1.0 and TLS 1.1 are still accepted; " + legacyAcceptedFix}},
 		},
 	}
 	for _, tt := range tests {
@@ -276,7 +254,7 @@ func TestCheckOneAddressReportsEachProblemInWords(t *testing.T) {
 			if len(res.Addresses) != 1 {
 				t.Fatalf("got %d address results, want 1", len(res.Addresses))
 			}
-			assertChecks(t, res.Addresses[0], tt.want(srv.addr))
+			assertChecks(t, res.Addresses[0], with(passingChecks(t, p, srv.addr), tt.differs...))
 			if res.Passed != tt.passed || res.Addresses[0].Passed != tt.passed {
 				t.Errorf("passed = %v (address %v), want %v", res.Passed, res.Addresses[0].Passed, tt.passed)
 			}

@@ -98,21 +98,27 @@ func sign(template, parent *x509.Certificate, pub any, parentKey crypto.Signer) 
 	return x509.ParseCertificate(der)
 }
 
+// caTemplate is a CA of the test organisation, valid from five years before
+// testNow for the given number of years after it.
+func caTemplate(serial int64, commonName string, years int) *x509.Certificate {
+	return &x509.Certificate{
+		SerialNumber:          big.NewInt(serial),
+		Subject:               pkix.Name{Country: []string{"US"}, Organization: []string{"Certportal Test CA"}, CommonName: commonName},
+		NotBefore:             testNow.AddDate(-5, 0, 0),
+		NotAfter:              testNow.AddDate(years, 0, 0),
+		IsCA:                  true,
+		BasicConstraintsValid: true,
+		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
+	}
+}
+
 func buildPKI(dir string) (*testPKI, error) {
 	p := &testPKI{dir: dir}
 	rootKey, err := newKey()
 	if err != nil {
 		return nil, err
 	}
-	rootTemplate := &x509.Certificate{
-		SerialNumber:          big.NewInt(1),
-		Subject:               pkix.Name{Country: []string{"US"}, Organization: []string{"Certportal Test CA"}, CommonName: "Certportal Test Root CA"},
-		NotBefore:             testNow.AddDate(-5, 0, 0),
-		NotAfter:              testNow.AddDate(10, 0, 0),
-		IsCA:                  true,
-		BasicConstraintsValid: true,
-		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
-	}
+	rootTemplate := caTemplate(1, "Certportal Test Root CA", 10)
 	if p.root, err = sign(rootTemplate, rootTemplate, rootKey.Public(), rootKey); err != nil {
 		return nil, err
 	}
@@ -121,17 +127,9 @@ func buildPKI(dir string) (*testPKI, error) {
 		return nil, err
 	}
 	p.interKey = interKey
-	p.inter, err = sign(&x509.Certificate{
-		SerialNumber:          big.NewInt(0x1001),
-		Subject:               pkix.Name{Country: []string{"US"}, Organization: []string{"Certportal Test CA"}, CommonName: "Certportal Test Intermediate CA"},
-		NotBefore:             testNow.AddDate(-5, 0, 0),
-		NotAfter:              testNow.AddDate(5, 0, 0),
-		IsCA:                  true,
-		BasicConstraintsValid: true,
-		MaxPathLenZero:        true,
-		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
-	}, p.root, interKey.Public(), rootKey)
-	if err != nil {
+	interTemplate := caTemplate(0x1001, "Certportal Test Intermediate CA", 5)
+	interTemplate.MaxPathLenZero = true
+	if p.inter, err = sign(interTemplate, p.root, interKey.Public(), rootKey); err != nil {
 		return nil, err
 	}
 	p.roots = x509.NewCertPool()

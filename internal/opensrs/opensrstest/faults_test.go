@@ -15,17 +15,15 @@ func TestFaultsAreClassifiedForExactlyOnceSubmission(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		fault          opensrstest.Fault
-		wantNotSent    bool
-		wantUnknown    bool
-		wantRateLimit  bool
+		want           opensrstest.Classification
 		wantCalls      int
 		wantOrders     int
 		clientDeadline time.Duration
 	}{
-		{fault: opensrstest.FaultRefuse, wantNotSent: true, wantCalls: 0, wantOrders: 0},
-		{fault: opensrstest.FaultTimeout, wantUnknown: true, wantCalls: 1, wantOrders: 0, clientDeadline: 300 * time.Millisecond},
-		{fault: opensrstest.FaultDropAfterProcessing, wantUnknown: true, wantCalls: 1, wantOrders: 1},
-		{fault: opensrstest.FaultRateLimit, wantRateLimit: true, wantCalls: 1, wantOrders: 0},
+		{fault: opensrstest.FaultRefuse, want: opensrstest.Classification{NotSent: true}, wantCalls: 0, wantOrders: 0},
+		{fault: opensrstest.FaultTimeout, want: opensrstest.Classification{Unknown: true}, wantCalls: 1, wantOrders: 0, clientDeadline: 300 * time.Millisecond},
+		{fault: opensrstest.FaultDropAfterProcessing, want: opensrstest.Classification{Unknown: true}, wantCalls: 1, wantOrders: 1},
+		{fault: opensrstest.FaultRateLimit, want: opensrstest.Classification{RateLimited: true}, wantCalls: 1, wantOrders: 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.fault.String(), func(t *testing.T) {
@@ -44,14 +42,8 @@ func TestFaultsAreClassifiedForExactlyOnceSubmission(t *testing.T) {
 			if err == nil {
 				t.Fatal("SWRegister succeeded under a fault")
 			}
-			if got := opensrs.NotSent(err); got != tt.wantNotSent {
-				t.Errorf("NotSent = %v, want %v (%v)", got, tt.wantNotSent, err)
-			}
-			if got := opensrs.OutcomeUnknown(err); got != tt.wantUnknown {
-				t.Errorf("OutcomeUnknown = %v, want %v (%v)", got, tt.wantUnknown, err)
-			}
-			if got := opensrs.IsRateLimited(err); got != tt.wantRateLimit {
-				t.Errorf("IsRateLimited = %v, want %v (%v)", got, tt.wantRateLimit, err)
+			if got := opensrstest.Classify(err); got != tt.want {
+				t.Errorf("classified %+v, want %+v (%v)", got, tt.want, err)
 			}
 			if got := srv.Calls("sw_register"); got != tt.wantCalls {
 				t.Errorf("sw_register received %d times, want %d", got, tt.wantCalls)

@@ -5,15 +5,14 @@ import (
 	"crypto/x509"
 	"encoding/pem"
 	"net/http"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"reflect"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/certportal/certportal/internal/bundle/bundletest"
 	"github.com/certportal/certportal/internal/opensrs"
 	"github.com/certportal/certportal/internal/opensrs/opensrstest"
 )
@@ -199,37 +198,25 @@ func parsePEM(t *testing.T, s string) *x509.Certificate {
 // the PKCS#7 bundle holds the same three certificates.
 func opensslVerify(t *testing.T, srv *opensrstest.Server, cd *opensrs.CertData) {
 	t.Helper()
-	const openssl = "/usr/bin/openssl"
-	if _, err := os.Stat(openssl); err != nil {
-		t.Skip("no /usr/bin/openssl")
+	if _, err := exec.LookPath("openssl"); err != nil {
+		t.Skip("no openssl on PATH")
 	}
 	dir := t.TempDir()
-	write := func(name, content string) string {
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		return p
+	root := bundletest.WriteFile(t, dir, "root.pem", pemOf(srv.RootCertificate()))
+	inter := bundletest.WriteFile(t, dir, "inter.pem", pemOf(srv.IntermediateCertificate()))
+	leaf := bundletest.WriteFile(t, dir, "leaf.pem", []byte(cd.Certificate))
+	if out := bundletest.RunOpenSSL(t, dir, "verify", "-CAfile", root, "-untrusted", inter, "-purpose", "sslserver", leaf); !strings.Contains(out, "OK") {
+		t.Fatalf("openssl verify:\n%s", out)
 	}
-	root := write("root.pem", pemOf(srv.RootCertificate()))
-	inter := write("inter.pem", pemOf(srv.IntermediateCertificate()))
-	leaf := write("leaf.pem", cd.Certificate)
-	out, err := exec.Command(openssl, "verify", "-CAfile", root, "-untrusted", inter, "-purpose", "sslserver", leaf).CombinedOutput()
-	if err != nil || !strings.Contains(string(out), "OK") {
-		t.Fatalf("openssl verify: %v\n%s", err, out)
-	}
-	p7 := write("bundle.p7b", cd.PKCS7)
-	out, err = exec.Command(openssl, "pkcs7", "-in", p7, "-print_certs", "-noout").CombinedOutput()
-	if err != nil {
-		t.Fatalf("openssl pkcs7: %v\n%s", err, out)
-	}
-	if n := strings.Count(string(out), "subject="); n != 3 {
+	p7 := bundletest.WriteFile(t, dir, "bundle.p7b", []byte(cd.PKCS7))
+	out := bundletest.RunOpenSSL(t, dir, "pkcs7", "-in", p7, "-print_certs", "-noout")
+	if n := strings.Count(out, "subject="); n != 3 {
 		t.Errorf("PKCS#7 holds %d certificates, want 3:\n%s", n, out)
 	}
 }
 
-func pemOf(c *x509.Certificate) string {
-	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Raw}))
+func pemOf(c *x509.Certificate) []byte {
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Raw})
 }
 
 // swAttrs is a valid sw_register attribute map that tests then break.
@@ -322,7 +309,7 @@ func TestSWRegisterRefusesWhatTheServiceRefuses(t *testing.T) {
 			if resp == nil || resp.IsSuccess || strconv.Itoa(resp.ResponseCode) != tt.wantCode {
 				t.Errorf("response %+v does not carry the failure", resp)
 			}
-			if opensrs.NotSent(err) || opensrs.OutcomeUnknown(err) || opensrs.IsRateLimited(err) {
+			if opensrstest.Classify(err) != (opensrstest.Classification{}) {
 				t.Errorf("a definite refusal is classified as transport trouble: %v", err)
 			}
 		})
