@@ -176,8 +176,7 @@ func (s *Server) dataVersion(ctx context.Context) (int64, error) {
 // has committed by then, and its announcement may not have arrived yet.
 func (s *Server) forgetVersionOnWrite(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		switch r.Method {
-		case http.MethodGet, http.MethodHead, http.MethodOptions:
+		if isSafeMethod(r.Method) {
 			next.ServeHTTP(w, r)
 			return
 		}
