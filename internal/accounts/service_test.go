@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -187,5 +188,36 @@ func TestUserPagingVisitsEveryUserOnceInEverySortWhileUsersAreAdded(t *testing.T
 		if u.Name != "zzz created" {
 			t.Errorf("filter by part of the name zzz created: got %q", u.Name)
 		}
+	}
+}
+
+// In a database whose lower() folds only ASCII (the C locale), "Émile" stays
+// "Émile" and sorts before "Ézra"; a cursor folded by Go instead ("émile")
+// would stand past "Ézra" and skip it.
+func TestUserPagingByNameFoldsTheCursorAsTheDatabaseDoes(t *testing.T) {
+	t.Parallel()
+	svc, ctx := accounts.NewService(pgtest.PoolInLocale(t, "C")), context.Background()
+	for i, name := range []string{"Ézra", "Adam", "Émile"} {
+		createUser(t, svc, accounts.NewUser{Email: fmt.Sprintf("u%d@example.com", i), Name: name, Roles: []accounts.Role{accounts.RoleAM}})
+	}
+	var names []string
+	req := page.Request{Sort: "name", Limit: 1}
+	for pages := 0; ; pages++ {
+		res, err := svc.UserPage(ctx, accounts.UserFilter{}, req)
+		if err != nil || pages > 3 {
+			t.Fatalf("page %d: %v", pages, err)
+		}
+		for _, u := range res.Items {
+			names = append(names, u.Name)
+		}
+		if res.Next == "" {
+			break
+		}
+		if req.After, err = page.Decode(res.Next); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if want := []string{"Adam", "Émile", "Ézra"}; !slices.Equal(names, want) {
+		t.Errorf("paging by name one at a time: %q, want %q", names, want)
 	}
 }

@@ -15,7 +15,7 @@ import (
 var UserSorts = []string{"name", "email", "created"}
 
 var userSortColumns = map[string]page.Column{
-	"name":    {Expr: "lower(name)", Cast: "text"},
+	"name":    {Expr: "lower(name)", Cast: "text", Lower: true},
 	"email":   {Expr: "email", Cast: "text"},
 	"created": {Expr: "created_at", Cast: "timestamptz"},
 }
@@ -59,7 +59,7 @@ func (s *Service) UserPage(ctx context.Context, f UserFilter, req page.Request) 
 		case "created":
 			return u.CreatedAt.UTC().Format("2006-01-02T15:04:05.999999Z07:00"), u.ID
 		}
-		return strings.ToLower(u.Name), u.ID
+		return u.Name, u.ID
 	})
 	if res.Items == nil {
 		res.Items = []User{}

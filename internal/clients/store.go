@@ -235,8 +235,8 @@ func (s *Service) ContactsByClient(ctx context.Context, clientID int64) (map[int
 var ClientSorts = []string{"name", "legal"}
 
 var clientSortColumns = map[string]page.Column{
-	"name":  {Expr: "lower(c.display_name)", Cast: "text"},
-	"legal": {Expr: "lower(c.legal_name)", Cast: "text"},
+	"name":  {Expr: "lower(c.display_name)", Cast: "text", Lower: true},
+	"legal": {Expr: "lower(c.legal_name)", Cast: "text", Lower: true},
 }
 
 // ClientFilter narrows the client list: Query matches part of the display or
@@ -285,8 +285,8 @@ func clientPage(ctx context.Context, q db.DBTX, f ClientFilter, req page.Request
 	}
 	return page.Finish(req, out, func(r ClientRow) (string, int64) {
 		if req.Sort == "legal" {
-			return strings.ToLower(r.LegalName), r.ID
+			return r.LegalName, r.ID
 		}
-		return strings.ToLower(r.DisplayName), r.ID
+		return r.DisplayName, r.ID
 	}), nil
 }

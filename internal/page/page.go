@@ -113,9 +113,13 @@ func ParseNewestFirst(get func(string) string, sorts []string, descByDefault boo
 }
 
 // Column is a sort key's SQL: the expression and the type its cursor value is
-// cast to. An index on (Expr, id) must exist for each.
+// cast to. An index on (Expr, id) must exist for each. Lower marks an Expr of
+// the form lower(x): the cursor then holds x as read and the query folds it
+// with the same lower(), so a cursor never depends on Go's case folding
+// agreeing with the database's (they differ, e.g. on "İ").
 type Column struct {
 	Expr, Cast string
+	Lower      bool
 }
 
 // SQL is the keyset part of a query for req: the condition (empty on the first
@@ -134,7 +138,11 @@ func (req Request) SQL(cols map[string]Column, idExpr string, args []any) (where
 	}
 	if cur != nil {
 		args = append(args, cur.Value, cur.ID)
-		where = fmt.Sprintf("(%s, %s) %s ($%d::%s, $%d::bigint)", col.Expr, idExpr, op, len(args)-1, col.Cast, len(args))
+		value := fmt.Sprintf("$%d::%s", len(args)-1, col.Cast)
+		if col.Lower {
+			value = "lower(" + value + ")"
+		}
+		where = fmt.Sprintf("(%s, %s) %s (%s, $%d::bigint)", col.Expr, idExpr, op, value, len(args))
 	}
 	orderLimit = fmt.Sprintf(" ORDER BY %s %s, %s %s LIMIT %d", col.Expr, dir, idExpr, dir, req.Limit+1)
 	return where, orderLimit, args

@@ -18,6 +18,7 @@ import (
 	"os"
 	"runtime/debug"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 
@@ -130,5 +131,48 @@ func Pool(t testing.TB) *pgxpool.Pool {
 		t.Fatalf("pgtest: connect: %v", err)
 	}
 	t.Cleanup(pool.Close)
+	return pool
+}
+
+// PoolInLocale returns a pool on a fresh database created with locale (its
+// collation and character classes; "C", pgembed's fallback, folds only ASCII
+// case) and migrated from scratch, for behaviour that depends on the
+// database's collation. It is dropped at cleanup.
+func PoolInLocale(t testing.TB, locale string) *pgxpool.Pool {
+	t.Helper()
+	conf, err := base()
+	if err != nil {
+		t.Fatalf("pgtest: %v", err)
+	}
+	ctx := context.Background()
+	admin, err := pgx.Connect(ctx, conf.URL())
+	if err != nil {
+		t.Fatalf("pgtest: connect: %v", err)
+	}
+	defer admin.Close(ctx)
+	var suffix int64
+	if err := admin.QueryRow(ctx, `SELECT (random() * 1e12)::bigint`).Scan(&suffix); err != nil {
+		t.Fatalf("pgtest: %v", err)
+	}
+	name := fmt.Sprintf("pgtest_locale_%d", suffix)
+	if _, err := admin.Exec(ctx, fmt.Sprintf(`CREATE DATABASE %s TEMPLATE template0 ENCODING 'UTF8' LOCALE %s`,
+		pgx.Identifier{name}.Sanitize(), "'"+strings.ReplaceAll(locale, "'", "''")+"'")); err != nil {
+		t.Fatalf("pgtest: create a database in locale %q: %v", locale, err)
+	}
+	t.Cleanup(func() {
+		if c, err := pgx.Connect(ctx, conf.URL()); err == nil {
+			_, _ = c.Exec(ctx, `DROP DATABASE `+pgx.Identifier{name}.Sanitize()+` WITH (FORCE)`)
+			_ = c.Close(ctx)
+		}
+	})
+	conf.Database = name
+	pool, err := pgxpool.New(ctx, conf.URL())
+	if err != nil {
+		t.Fatalf("pgtest: connect: %v", err)
+	}
+	t.Cleanup(pool.Close)
+	if err := db.Migrate(ctx, pool); err != nil {
+		t.Fatalf("pgtest: migrate: %v", err)
+	}
 	return pool
 }

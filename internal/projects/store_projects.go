@@ -99,7 +99,7 @@ func listProjects(ctx context.Context, q db.DBTX, clientID int64) ([]Project, er
 var ProjectSorts = []string{"name", "staging"}
 
 var projectSortColumns = map[string]page.Column{
-	"name":    {Expr: "lower(p.name)", Cast: "text"},
+	"name":    {Expr: "lower(p.name)", Cast: "text", Lower: true},
 	"staging": {Expr: "COALESCE(p.staging_on, 'infinity'::date)", Cast: "date"},
 }
 
@@ -143,6 +143,6 @@ func projectPage(ctx context.Context, q db.DBTX, f ProjectFilter, req page.Reque
 			}
 			return p.StagingOn.Format("2006-01-02"), p.ID
 		}
-		return strings.ToLower(p.Name), p.ID
+		return p.Name, p.ID
 	}), nil
 }

@@ -92,8 +92,18 @@ func (s *Server) apiCSRGet(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiCSRList(w http.ResponseWriter, r *http.Request) {
-	servePagedOf(s, w, r, "csrs", certs.CSRSorts, s.certs.CSRPage, toAPICSR)
+	servePagedOf(s, w, r, "csrs", certs.CSRSorts, s.certs.CSRPage, toAPICSRItem)
 }
+
+// apiCSRItem is a CSR in a list: what apiCSR shows but the PEM (GET
+// /api/v1/csrs/{id} has it), so a full page stays small. The outer, empty
+// csr_pem hides the record's own.
+type apiCSRItem struct {
+	apiCSR
+	PEM string `json:"csr_pem,omitempty"`
+}
+
+func toAPICSRItem(c *certs.CSR) apiCSRItem { return apiCSRItem{apiCSR: toAPICSR(c)} }
 
 // apiCertificate is a stored certificate with its expiry in days.
 type apiCertificate struct {

@@ -51,8 +51,15 @@ func TestAPIGeneratesACSRPrefilledFromTheRequirementAndNeverReturnsTheKey(t *tes
 		t.Errorf("an account manager reads it: %d %s", resp.StatusCode, body)
 	}
 	resp, body = b.api("GET", fmt.Sprintf("/api/v1/requirements/%d/csrs", req), am, "")
-	if resp.StatusCode != 200 || strings.Count(body, `"csr_pem"`) != 1 {
+	var list struct {
+		CSRs []map[string]any `json:"csrs"`
+	}
+	decodeInto(t, body, &list)
+	if resp.StatusCode != 200 || len(list.CSRs) != 1 || list.CSRs[0]["id"] != float64(c.ID) || list.CSRs[0]["key"] != "ECDSA P-256" {
 		t.Errorf("list: %d %s", resp.StatusCode, body)
+	}
+	if _, has := list.CSRs[0]["csr_pem"]; has || strings.Contains(body, "BEGIN CERTIFICATE REQUEST") {
+		t.Errorf("a list item carries the CSR's PEM: %s", body)
 	}
 	if resp, _ := b.api("POST", fmt.Sprintf("/api/v1/requirements/%d/csrs", req), am, `{}`); resp.StatusCode != http.StatusForbidden {
 		t.Errorf("an account manager generating: %d, want 403", resp.StatusCode)

@@ -287,12 +287,16 @@ func rolesString(roles []accounts.Role) string {
 	return strings.Join(out, ",")
 }
 
+// isSafeMethod reports whether a request of method only reads (RFC 9110 §9.2.1).
+func isSafeMethod(method string) bool {
+	return method == http.MethodGet || method == http.MethodHead || method == http.MethodOptions
+}
+
 // checkCSRF requires the session's token in the csrf_token form field (or the
 // X-CSRF-Token header) on every state-changing page request.
 func (s *Server) checkCSRF(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		switch r.Method {
-		case http.MethodGet, http.MethodHead, http.MethodOptions:
+		if isSafeMethod(r.Method) {
 			next.ServeHTTP(w, r)
 			return
 		}

@@ -124,12 +124,12 @@ func (s *Server) foundationRoutes() []route {
 }
 
 // buildRouter mounts the route table behind the middleware chains:
-// standard (recover, request id, log, headers, cross-origin protection, body limit,
-// query text check)
+// standard (recover, request id, log, drop the held data version on writes,
+// headers, cross-origin protection, body limit, query text check)
 // → pages: session, user, role, CSRF token / API: bearer token, role.
 func (s *Server) buildRouter() http.Handler {
 	r := chi.NewRouter()
-	r.Use(s.recoverPanic, s.requestID, s.logRequest, s.securityHeaders, s.crossOriginProtection, s.limitBody, s.checkQuery)
+	r.Use(s.recoverPanic, s.requestID, s.logRequest, s.forgetVersionOnWrite, s.securityHeaders, s.crossOriginProtection, s.limitBody, s.checkQuery)
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, notFound("There is no page at this address."))
 	})

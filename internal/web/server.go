@@ -89,6 +89,8 @@ type Server struct {
 
 	// views are rendered views kept per data version (viewcache.go).
 	views viewCache
+	// version holds the data version between changes (see dataVersion).
+	version *memo.Cache[struct{}, int64]
 
 	routes  []route
 	handler http.Handler
@@ -140,6 +142,8 @@ func New(cfg Config, d Deps) *Server {
 	// write every session back on every request.
 	s.store = newSessionStore(d.Pool, s.bus, 2*time.Hour)
 	s.accounts.UseCache(s.bus)
+	s.version = memo.NewCache[struct{}, int64](s.bus, time.Minute, 1)
+	s.bus.Subscribe("data", func(string) { s.version.ForgetAll() })
 	cleanupCtx, stop := context.WithCancel(context.Background())
 	s.stopCleanup, s.cleanupDone = stop, make(chan struct{})
 	busDone := make(chan struct{})

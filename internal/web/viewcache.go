@@ -107,7 +107,7 @@ func (s *Server) viewKey(r *http.Request) (key string, version int64, ok bool) {
 			return "", 0, false // rendering makes the token: not a view to keep
 		}
 	}
-	v, err := s.dashboard.DataVersion(r.Context())
+	v, err := s.dataVersion(r.Context())
 	if err != nil {
 		return "", 0, false
 	}
@@ -139,7 +139,7 @@ func (s *Server) keptView(next http.Handler) http.Handler {
 		if rec.status != http.StatusOK || rec.over {
 			return
 		}
-		if after, err := s.dashboard.DataVersion(context.WithoutCancel(r.Context())); err != nil || after != version {
+		if after, err := s.dataVersion(context.WithoutCancel(r.Context())); err != nil || after != version {
 			return
 		}
 		body := bytes.Clone(rec.buf.Bytes())
@@ -150,6 +150,66 @@ func (s *Server) keptView(next http.Handler) http.Handler {
 		s.views.put(key, viewEntry{contentType: w.Header().Get("Content-Type"), parts: parts, size: len(body)})
 	})
 }
+
+// dataVersion is the data version as of a moment at or after the call began,
+// from memory while nothing has moved it. Memory is exact because it is
+// dropped (1) when any transaction that moves it commits, in any process,
+// announced on the cache bus (migration 00033), and (2) in this process as soon
+// as a request that may have written answers (forgetVersionOnWrite), so the
+// redirect after a change never meets the version from before it. While the
+// bus is not listening every call reads PostgreSQL.
+func (s *Server) dataVersion(ctx context.Context) (int64, error) {
+	if v, ok := s.version.Get(struct{}{}); ok {
+		return v, nil
+	}
+	t := s.version.Ticket()
+	v, err := s.dashboard.DataVersion(ctx)
+	if err != nil {
+		return 0, err
+	}
+	s.version.Put(struct{}{}, v, t)
+	return v, nil
+}
+
+// forgetVersionOnWrite drops the in-memory data version when a request that
+// may have written starts its answer and again when it ends: its transaction
+// has committed by then, and its announcement may not have arrived yet.
+func (s *Server) forgetVersionOnWrite(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if isSafeMethod(r.Method) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		defer s.version.ForgetAll()
+		next.ServeHTTP(&forgetOnAnswer{ResponseWriter: w, forget: s.version.ForgetAll}, r)
+	})
+}
+
+// forgetOnAnswer calls forget before the first byte of the answer leaves.
+type forgetOnAnswer struct {
+	http.ResponseWriter
+	forget   func()
+	answered bool
+}
+
+func (w *forgetOnAnswer) WriteHeader(code int) {
+	w.answer()
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *forgetOnAnswer) Write(b []byte) (int, error) {
+	w.answer()
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *forgetOnAnswer) answer() {
+	if !w.answered {
+		w.answered = true
+		w.forget()
+	}
+}
+
+func (w *forgetOnAnswer) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // teeWriter passes the answer on and keeps a copy of its body (up to
 // viewMaxBytes).
