@@ -12,6 +12,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/certportal/certportal/internal/dashboard"
 	"github.com/certportal/certportal/internal/db"
 	"github.com/certportal/certportal/internal/jobs"
 	"github.com/certportal/certportal/internal/netguard"
@@ -147,6 +148,9 @@ func (a *App) Serve(ctx context.Context) error {
 	defer a.stopJobs()
 	a.seedDemoOnFirstStart(ctx)
 	a.log.Info("serving", "url", "http://"+a.Addr()+"/", "env", a.cfg.Env)
+	warmed := make(chan struct{})
+	go func() { defer close(warmed); a.warmDashboard(ctx) }()
+	defer func() { <-warmed }()
 	if a.setupCode != "" {
 		a.log.Warn("no users yet: open http://" + a.Addr() + "/setup and enter the setup code " + a.setupCode + " (it works once)")
 		a.log.Warn("or, from a shell in this folder: " + firstAdminCommand(a.cfg))
@@ -192,4 +196,18 @@ func lookup(cfg verify.Config) *verify.Lookup {
 		cfg.Dial = guard.DialContext
 	}
 	return verify.NewLookup(cfg)
+}
+
+// warmDashboard reads the dashboard once as the portal starts, so the first
+// person to open it (or the home page) after a deploy does not wait for its
+// book at agency scale (seconds at 100,000 certificates).
+func (a *App) warmDashboard(ctx context.Context) {
+	t0 := time.Now()
+	if _, err := a.Dashboard.Summary(ctx, dashboard.SummaryFilter{}); err != nil {
+		if ctx.Err() == nil {
+			a.log.Warn("dashboard: reading it at start failed; the first reader will", "error", err.Error())
+		}
+		return
+	}
+	a.log.Info("dashboard: read at start", "took", time.Since(t0).Round(time.Millisecond))
 }

@@ -25,12 +25,17 @@ func start(t *testing.T) (*app.App, string) {
 // startWithEnv runs a whole portal on port 0 with extra environment variables.
 func startWithEnv(t *testing.T, env map[string]string) (*app.App, string) {
 	t.Helper()
-	// The dev master key is created in PORTAL_DATA_DIR: keep it out of the source tree.
-	vars := map[string]string{"DATABASE_URL": pgtest.URL(t), "PORTAL_ADDR": "127.0.0.1:0", "PORTAL_ENV": "dev", "PORTAL_DATA_DIR": t.TempDir()}
+	vars := devVars(t)
 	for k, v := range env {
 		vars[k] = v
 	}
 	return serve(t, vars, failureLog(t))
+}
+
+// devVars configure a dev portal on port 0 over a fresh database. The dev
+// master key is created in PORTAL_DATA_DIR: keep it out of the source tree.
+func devVars(t *testing.T) map[string]string {
+	return map[string]string{"DATABASE_URL": pgtest.URL(t), "PORTAL_ADDR": "127.0.0.1:0", "PORTAL_ENV": "dev", "PORTAL_DATA_DIR": t.TempDir()}
 }
 
 // failureLog keeps the portal's log and prints its warnings and errors when the

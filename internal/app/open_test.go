@@ -7,10 +7,13 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/certportal/certportal/internal/app"
 	"github.com/certportal/certportal/internal/audit"
+	"github.com/certportal/certportal/internal/logtest"
 	"github.com/certportal/certportal/internal/orders"
 	"github.com/certportal/certportal/internal/orders/ordertest"
 	"github.com/certportal/certportal/internal/pgtest"
@@ -90,5 +93,18 @@ func TestTheDevSimulatorNeverRepeatsAnOrderIDAfterARestart(t *testing.T) {
 	n, _ := strconv.Atoi(after.ProviderOrderID)
 	if n <= b {
 		t.Errorf("order placed after the restart got provider id %s, want one after %s", after.ProviderOrderID, before.ProviderOrderID)
+	}
+}
+
+// The dashboard's book is read as the portal starts, so the first person to
+// open the dashboard or the home page after a deploy does not wait for it.
+func TestServingReadsTheDashboardOnceAsItStarts(t *testing.T) {
+	t.Parallel()
+	logs := &logtest.Buffer{}
+	serve(t, devVars(t), logs)
+	for deadline := time.Now().Add(30 * time.Second); !strings.Contains(logs.String(), `msg="dashboard: read at start"`); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the dashboard was not read at start:\n%s", logs.String())
+		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -356,5 +357,28 @@ func TestARequestThatMayWriteDropsTheHeldVersionBeforeItAnswers(t *testing.T) {
 		if _, held := b.srv.version.Get(struct{}{}); held == drops {
 			t.Errorf("%s: version held after the request = %v, want %v", method, held, !drops)
 		}
+	}
+}
+
+// The home page is kept too: its box of what needs attention follows a change
+// at once.
+func TestTheKeptHomePageShowsTheReadersOwnChangeAtOnce(t *testing.T) {
+	t.Parallel()
+	b := cachedSetup(t)
+	s := seedDashboard(t, b)
+	po := b.user("po@example.com", accounts.RolePO)
+	br := b.browser()
+	br.signIn(po.Email)
+	const overdue = `<a href="/dashboard#orders">Overdue orders: 1</a>`
+	for range 2 {
+		if _, page := br.get("/"); !strings.Contains(page, overdue) {
+			t.Fatalf("the home page does not show the overdue order")
+		}
+	}
+	if resp, body := b.api("POST", "/api/v1/orders/"+strconv.FormatInt(s.overdueOrder, 10)+"/cancel", b.token(po), `{"reason":"the client changed its mind"}`); resp.StatusCode != http.StatusOK {
+		t.Fatalf("cancel: %d %s", resp.StatusCode, body)
+	}
+	if _, page := br.get("/"); strings.Contains(page, overdue) {
+		t.Errorf("the home page still shows the order cancelled a moment ago as overdue")
 	}
 }

@@ -103,3 +103,36 @@ func TestPagesAnswerOne503WhileTheDatabaseIsDown(t *testing.T) {
 		})
 	}
 }
+
+// A request whose client went away (a closed tab, a load test's end) ends its
+// reads with the context's error: that is logged as abandoned, with 499 in the
+// request log, not as a server error with a 500; any other cancellation is
+// still a server error.
+func TestARequestItsClientAbandonedIsNotAServerError(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	gone, cancel := context.WithCancel(context.Background())
+	cancel()
+	for _, tc := range []struct {
+		name   string
+		ctx    context.Context
+		status int
+		log    string
+	}{
+		{"client gone", gone, statusClientClosedRequest, `msg="request abandoned by the client"`},
+		{"client still there", context.Background(), http.StatusInternalServerError, `level=ERROR msg="server error"`},
+	} {
+		w := httptest.NewRecorder()
+		r := httptest.NewRequest("GET", "/api/v1/dashboard", nil).WithContext(tc.ctx)
+		b.srv.serverError(w, r, fmt.Errorf("dashboard: data version: %w", context.Canceled))
+		if w.Code != tc.status {
+			t.Errorf("%s: status %d, want %d", tc.name, w.Code, tc.status)
+		}
+		if !strings.Contains(b.logBuf.String(), tc.log) {
+			t.Errorf("%s: the log has no %s:\n%s", tc.name, tc.log, b.logBuf.String())
+		}
+	}
+	if strings.Count(b.logBuf.String(), `msg="server error"`) != 1 {
+		t.Errorf("the abandoned request was logged as a server error:\n%s", b.logBuf.String())
+	}
+}

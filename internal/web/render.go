@@ -105,6 +105,12 @@ func setRetryAfter(w http.ResponseWriter, e *errs.Error) {
 
 func (s *Server) serverError(w http.ResponseWriter, r *http.Request, err error) {
 	id := requestIDFrom(r.Context())
+	if abandoned(r, err) {
+		s.log.LogAttrs(r.Context(), slog.LevelInfo, "request abandoned by the client",
+			slog.String("id", id), slog.String("method", r.Method), slog.String("path", r.URL.Path))
+		w.WriteHeader(statusClientClosedRequest)
+		return
+	}
 	s.log.LogAttrs(r.Context(), slog.LevelError, "server error",
 		slog.String("id", id), slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.String("error", err.Error()))
 	status, heading := http.StatusInternalServerError, "Something went wrong"
@@ -119,6 +125,17 @@ func (s *Server) serverError(w http.ResponseWriter, r *http.Request, err error) 
 		return
 	}
 	s.renderStatus(w, r, status, pages.ErrorPage(s.pageData(r, "Error"), status, heading, msg))
+}
+
+// statusClientClosedRequest is what the request log shows for a request its
+// client gave up on (nginx's 499): nobody reads the answer, and it is not a
+// fault of the portal's.
+const statusClientClosedRequest = 499
+
+// abandoned reports whether err is only the request's own context ending
+// because its client went away.
+func abandoned(r *http.Request, err error) bool {
+	return errors.Is(r.Context().Err(), context.Canceled) && errors.Is(err, context.Canceled)
 }
 
 // databaseDown reports whether err means PostgreSQL could not be reached (a
@@ -139,6 +156,10 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, c templ.Componen
 func (s *Server) renderStatus(w http.ResponseWriter, r *http.Request, status int, c templ.Component) {
 	var buf bytes.Buffer
 	if err := c.Render(r.Context(), &buf); err != nil {
+		if abandoned(r, err) {
+			w.WriteHeader(statusClientClosedRequest)
+			return
+		}
 		s.log.Error("render", "id", requestIDFrom(r.Context()), "error", err.Error())
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return

@@ -14,13 +14,14 @@ import (
 )
 
 // cachedViews are the read-only views whose rendered answer is kept per data
-// version: the dashboard, the big lists and the status pages, and their API
-// twins. Each reads only tables whose writes bump the data version (migrations
+// version: the home page (its boxes are the dashboard's and the staging
+// board's, its cards follow the roles), the dashboard, the big lists and the
+// status pages, and their API twins. Each reads only tables whose writes bump the data version (migrations
 // 00015, 00028, 00029) in the writing transaction, so a view is never older
 // than a change its reader has seen commit; the minute is part of the key too,
 // for what moves with the clock (days left, business days waiting).
 var cachedViews = map[string]bool{
-	"/dashboard": true, "/dashboard/{list}": true, "/certificates": true, "/orders": true,
+	"/": true, "/dashboard": true, "/dashboard/{list}": true, "/certificates": true, "/orders": true,
 	"/clients": true, "/projects": true, "/clients/{id}/status": true, "/projects/{id}/status": true,
 	"/api/v1/dashboard": true, "/api/v1/dashboard/{list}": true, "/api/v1/certificates": true,
 	"/api/v1/orders": true, "/api/v1/clients": true, "/api/v1/projects": true,
