@@ -10,7 +10,6 @@ var (
 
 // orderRoutes is this area's part of the route table (see routeTable).
 func (s *Server) orderRoutes() []route {
-	devAdmin := only(accounts.RoleAdmin)
 	return []route{
 		{"GET", "/orders", orderReaders, s.orderList},
 		{"GET", "/orders/new", orderWriters, s.orderNew},
@@ -25,8 +24,8 @@ func (s *Server) orderRoutes() []route {
 		{"POST", "/orders/{id}/cancel", orderWriters, s.orderCancelPost},
 		{"POST", "/orders/{id}/replace", orderWriters, s.orderReplacePost},
 		{"POST", "/orders/{id}/state", orderWriters, s.orderStatePost},
-		{"GET", "/dev/orders", devAdmin, s.devOrders},
-		{"POST", "/dev/orders/{id}/advance", devAdmin, s.devOrderAdvancePost},
+		{"GET", "/dev/orders", admins, s.devOrders},
+		{"POST", "/dev/orders/{id}/advance", admins, s.devOrderAdvancePost},
 
 		{"GET", "/api/v1/orders", orderReaders, s.apiOrders},
 		{"POST", "/api/v1/orders", orderWriters, s.apiOrderCreate},
