@@ -391,8 +391,7 @@ func TestTheAuditLogIsPagedByCursorOverTheAPIAndThePage(t *testing.T) {
 	if err := json.Unmarshal([]byte(body), &a); err != nil || len(a.Records) == 0 || a.Records[0].ID >= newest {
 		t.Errorf("before=%d answered %s", newest, body)
 	}
-	br := b.browser()
-	br.signIn("admin@example.com")
+	br := b.browserAs("admin@example.com")
 	if _, page := br.get("/audit?limit=3"); !strings.Contains(page, `rel="next"`) {
 		t.Errorf("the audit page of 3 records offers no next page")
 	}

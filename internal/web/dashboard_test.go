@@ -57,8 +57,7 @@ func TestTheDashboardPageRendersForEveryRole(t *testing.T) {
 	s := seedDashboard(t, b)
 	for _, role := range accounts.AllRoles() {
 		u := b.user(string(role)+"@example.com", role)
-		br := b.browser()
-		br.signIn(u.Email)
+		br := b.browserAs(u.Email)
 		resp, body := br.get("/dashboard")
 		if resp.StatusCode != http.StatusOK {
 			t.Fatalf("%s: status %d", role, resp.StatusCode)
@@ -248,8 +247,7 @@ func TestTheHomePageSaysWhatNeedsAttentionToThoseWhoFollowIt(t *testing.T) {
 		role accounts.Role
 		want bool
 	}{{accounts.RoleAM, true}, {accounts.RolePO, true}, {accounts.RoleAdmin, true}, {accounts.RoleEngineer, false}} {
-		br := b.browser()
-		br.signIn(b.user(string(tt.role)+"@example.com", tt.role).Email)
+		br := b.signedIn(string(tt.role)+"@example.com", tt.role)
 		_, body := br.get("/")
 		has := strings.Contains(body, `data-testid="needs-attention"`)
 		if has != tt.want {

@@ -40,8 +40,7 @@ func TestEveryRouteAnswersEachRoleAsItsRuleSays(t *testing.T) {
 	var ids []*identity
 	for _, role := range accounts.AllRoles() {
 		u := b.user(string(role)+"@example.com", role)
-		br := b.browser()
-		br.signIn(u.Email)
+		br := b.browserAs(u.Email)
 		ids = append(ids, &identity{name: string(role), user: u, br: br, token: b.token(u)})
 	}
 	anon := &identity{name: "anonymous", br: b.browser()}
