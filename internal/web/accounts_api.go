@@ -6,7 +6,6 @@ import (
 
 	"github.com/certportal/certportal/internal/accounts"
 	"github.com/certportal/certportal/internal/audit"
-	"github.com/certportal/certportal/internal/page"
 )
 
 type apiUser struct {
@@ -68,11 +67,7 @@ func (s *Server) apiUserCreate(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) apiTokens(w http.ResponseWriter, r *http.Request) {
 	serve(s, w, r, http.StatusOK, func() (map[string]any, error) {
-		req, err := page.ParseNewestFirst(r.URL.Query().Get, accounts.TokenSorts, true)
-		if err != nil {
-			return nil, err
-		}
-		res, err := s.accounts.TokenPage(r.Context(), currentUser(r).ID, req)
+		res, _, err := fetchNewestFirst(r, accounts.TokenSorts, currentUser(r).ID, s.accounts.TokenPage)
 		return pagedAnswer("tokens", res.Items, res.Next, res.Prev), err
 	})
 }

@@ -75,8 +75,7 @@ func TestTheDashboardFiltersByClientAndRefusesABadClient(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	s := seedDashboard(t, b)
-	am := b.user("am@example.com", accounts.RoleAM)
-	br := b.browserAs(am.Email)
+	br := b.signedIn("am@example.com", accounts.RoleAM)
 	_, body := br.get(fmt.Sprintf("/dashboard?client_id=%d", s.calm.ClientID))
 	if strings.Contains(body, fmt.Sprintf(`href="/orders/%d"`, s.overdueOrder)) {
 		t.Error("Calm Co's dashboard shows Acme's overdue order")
@@ -99,8 +98,7 @@ func TestTheDashboardTablesSortByTheirOwnColumns(t *testing.T) {
 	other := ordertest.New(t, b.srv.pool, ordertest.Options{ClientName: "Zed Corp"})
 	submitted := time.Now().AddDate(0, 0, -30)
 	older := ordertest.AddOrder(t, b.srv.pool, other, other.RequirementID, "pending", &submitted, 0)
-	am := b.user("am@example.com", accounts.RoleAM)
-	br := b.browserAs(am.Email)
+	br := b.signedIn("am@example.com", accounts.RoleAM)
 	order := func(path string) (first, second int) {
 		_, body := br.get(path)
 		return strings.Index(body, fmt.Sprintf(`href="/orders/%d"`, s.overdueOrder)), strings.Index(body, fmt.Sprintf(`href="/orders/%d"`, older))
@@ -136,8 +134,7 @@ func TestTheExpiryChartIsAnSVGWithOneBarPerMonthInProportion(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	s := seedDashboard(t, b)
-	am := b.user("am@example.com", accounts.RoleAM)
-	br := b.browserAs(am.Email)
+	br := b.signedIn("am@example.com", accounts.RoleAM)
 	_, body := br.get("/dashboard")
 	raw := svgRe.FindString(body)
 	if raw == "" {

@@ -7,7 +7,6 @@ import (
 
 	"github.com/certportal/certportal/internal/errs"
 	"github.com/certportal/certportal/internal/orders"
-	"github.com/certportal/certportal/internal/page"
 )
 
 // OrderSimulator is the dev-only OpenSRS simulator as the dev page uses it.
@@ -155,12 +154,7 @@ func (s *Server) apiOrders(w http.ResponseWriter, r *http.Request) {
 		s.ordersCSV(w, r, f)
 		return
 	}
-	req, err := page.ParseNewestFirst(r.URL.Query().Get, orders.OrderSorts, true)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	res, err := s.orders.Page(r.Context(), f, req)
+	res, _, err := fetchNewestFirst(r, orders.OrderSorts, f, s.orders.Page)
 	if err != nil {
 		s.fail(w, r, err)
 		return

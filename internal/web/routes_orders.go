@@ -1,12 +1,8 @@
 package web
 
-import "github.com/certportal/certportal/internal/accounts"
-
-// Who may do what with orders: POs (and admins) order; engineers and AMs read.
-var (
-	orderReaders = only(accounts.RolePO, accounts.RoleEngineer, accounts.RoleAM)
-	orderWriters = only(accounts.RolePO)
-)
+// Orders follow the clients' rules: POs (and admins) order; engineers and AMs
+// read.
+var orderReaders, orderWriters = readClients, writeClients
 
 // orderRoutes is this area's part of the route table (see routeTable).
 func (s *Server) orderRoutes() []route {
