@@ -206,9 +206,8 @@ func (s *Server) apiCertificateGet(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiCertificates(w http.ResponseWriter, r *http.Request) {
-	f, err := readCertificateFilter(r)
-	if err != nil {
-		s.fail(w, r, err)
+	f, ok := s.certificateFilter(w, r)
+	if !ok {
 		return
 	}
 	if r.URL.Query().Get("format") == "csv" {
