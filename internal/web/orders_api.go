@@ -154,12 +154,10 @@ func (s *Server) apiOrders(w http.ResponseWriter, r *http.Request) {
 		s.ordersCSV(w, r, f)
 		return
 	}
-	res, _, err := fetchNewestFirst(r, orders.OrderSorts, f, s.orders.Page)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.writeJSON(w, http.StatusOK, pagedAnswer("orders", res.Items, res.Next, res.Prev))
+	serve(s, w, r, http.StatusOK, func() (map[string]any, error) {
+		res, _, err := fetchNewestFirst(r, orders.OrderSorts, f, s.orders.Page)
+		return pagedAnswer("orders", res.Items, res.Next, res.Prev), err
+	})
 }
 
 func (s *Server) apiOrder(w http.ResponseWriter, r *http.Request) {
