@@ -30,16 +30,10 @@ func (s *Server) apiMe(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) apiUsers(w http.ResponseWriter, r *http.Request) {
 	q := strings.TrimSpace(r.URL.Query().Get("q"))
-	res, _, err := fetchPage(r, accounts.UserSorts, accounts.UserFilter{Query: q}, s.accounts.UserPage)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	out := make([]apiUser, 0, len(res.Items))
-	for i := range res.Items {
-		out = append(out, toAPIUser(&res.Items[i]))
-	}
-	s.writeJSON(w, http.StatusOK, pagedAnswer("users", out, res.Next, res.Prev))
+	serve(s, w, r, http.StatusOK, func() (map[string]any, error) {
+		res, _, err := fetchPage(r, accounts.UserSorts, accounts.UserFilter{Query: q}, s.accounts.UserPage)
+		return pagedAnswer("users", mapEach(res.Items, toAPIUser), res.Next, res.Prev), err
+	})
 }
 
 func (s *Server) apiUserCreate(w http.ResponseWriter, r *http.Request) {

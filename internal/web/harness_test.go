@@ -198,6 +198,15 @@ func (br *browser) wantPage(path, should string, want ...string) {
 	}
 }
 
+// atSignIn is a new browser that has opened the sign-in form, so it holds a
+// session and a CSRF token as a visitor about to sign in does.
+func (b *testBundle) atSignIn() *browser {
+	b.t.Helper()
+	br := b.browser()
+	br.get("/login")
+	return br
+}
+
 // signIn signs the browser in as email with testPassword.
 func (br *browser) signIn(email string) {
 	br.b.t.Helper()

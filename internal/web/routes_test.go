@@ -43,8 +43,7 @@ func TestEveryRouteAnswersEachRoleAsItsRuleSays(t *testing.T) {
 		br := b.browserAs(u.Email)
 		ids = append(ids, &identity{name: string(role), user: u, br: br, token: b.token(u)})
 	}
-	anon := &identity{name: "anonymous", br: b.browser()}
-	anon.br.get("/login") // a session and a CSRF token, as a real visitor would have
+	anon := &identity{name: "anonymous", br: b.atSignIn()} // a session and a CSRF token, as a real visitor would have
 
 	routes := append([]route(nil), b.srv.routes...)
 	// Sign-out ends the session the walk relies on: walk it last.
