@@ -13,6 +13,7 @@ import (
 
 	"github.com/certportal/certportal/internal/accounts"
 	"github.com/certportal/certportal/internal/audit"
+	"github.com/certportal/certportal/internal/domaintest"
 	"github.com/certportal/certportal/internal/pgtest"
 	"github.com/certportal/certportal/internal/services"
 )
@@ -22,7 +23,7 @@ import (
 func benchPortal(b *testing.B) (url, token string, requirementID int64) {
 	b.Helper()
 	pool := pgtest.Pool(b)
-	set := services.New(pool, services.Config{Keys: testMasterKeys(b)})
+	set := services.New(pool, services.Config{Keys: domaintest.MasterKeys(b)})
 	acc := set.Accounts
 	_, ts := startPortal(b, Config{Env: "test"}, Deps{Pool: pool, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Services: set})
 	ctx := context.Background()
