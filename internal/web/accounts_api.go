@@ -6,7 +6,6 @@ import (
 
 	"github.com/certportal/certportal/internal/accounts"
 	"github.com/certportal/certportal/internal/audit"
-	"github.com/certportal/certportal/internal/page"
 )
 
 type apiUser struct {
@@ -31,16 +30,10 @@ func (s *Server) apiMe(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) apiUsers(w http.ResponseWriter, r *http.Request) {
 	q := strings.TrimSpace(r.URL.Query().Get("q"))
-	res, _, err := fetchPage(r, accounts.UserSorts, accounts.UserFilter{Query: q}, s.accounts.UserPage)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	out := make([]apiUser, 0, len(res.Items))
-	for i := range res.Items {
-		out = append(out, toAPIUser(&res.Items[i]))
-	}
-	s.writeJSON(w, http.StatusOK, pagedAnswer("users", out, res.Next, res.Prev))
+	serve(s, w, r, http.StatusOK, func() (map[string]any, error) {
+		res, _, err := fetchPage(r, accounts.UserSorts, accounts.UserFilter{Query: q}, s.accounts.UserPage)
+		return pagedAnswer("users", mapEach(res.Items, toAPIUser), res.Next, res.Prev), err
+	})
 }
 
 func (s *Server) apiUserCreate(w http.ResponseWriter, r *http.Request) {
@@ -68,11 +61,7 @@ func (s *Server) apiUserCreate(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) apiTokens(w http.ResponseWriter, r *http.Request) {
 	serve(s, w, r, http.StatusOK, func() (map[string]any, error) {
-		req, err := page.ParseNewestFirst(r.URL.Query().Get, accounts.TokenSorts, true)
-		if err != nil {
-			return nil, err
-		}
-		res, err := s.accounts.TokenPage(r.Context(), currentUser(r).ID, req)
+		res, _, err := fetchNewestFirst(r, accounts.TokenSorts, currentUser(r).ID, s.accounts.TokenPage)
 		return pagedAnswer("tokens", res.Items, res.Next, res.Prev), err
 	})
 }

@@ -42,7 +42,7 @@ func TestAnACMECertificatesPageShowsItsRenewalAndRevokesAfterReauthWithAReason(t
 	_, page := po.get(certPath)
 	wantIn(t, "certificate page", page, `data-testid="acme-certificate"`, `data-testid="acme-renew-at"`, "Renews by itself at",
 		`href="`+certPath+`/revoke"`)
-	engineer := b.as("eng@agency.com", accounts.RoleEngineer)
+	engineer := b.signedIn("eng@agency.com", accounts.RoleEngineer)
 	if _, page := engineer.get(certPath); strings.Contains(page, "acme-revoke-link") {
 		t.Error("an engineer, who may not revoke, is offered the revoke link")
 	}

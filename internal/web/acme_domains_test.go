@@ -15,7 +15,7 @@ import (
 func TestTheChallengeMethodsPageShowsEachProvidersLabelledInputsToPOsOnly(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	body := okPage(t, b.as("po@agency.com", accounts.RolePO), "/acme/domains?domain=example.com")
+	body := okPage(t, b.signedIn("po@agency.com", accounts.RolePO), "/acme/domains?domain=example.com")
 	wantIn(t, "PO's page", body, `data-testid="acme-provider-cloudflare"`, `data-testid="acme-provider-httpreq"`,
 		`<label for="values.CLOUDFLARE_DNS_API_TOKEN">`, `name="values.CLOUDFLARE_DNS_API_TOKEN" type="password"`,
 		`<label for="values.HTTPREQ_ENDPOINT">HTTPREQ_ENDPOINT (required)</label>`, `name="values.HTTPREQ_ENDPOINT" type="text"`,
@@ -23,7 +23,7 @@ func TestTheChallengeMethodsPageShowsEachProvidersLabelledInputsToPOsOnly(t *tes
 	if strings.Contains(body, `acme-provider-exec`) {
 		t.Error("a PO is offered the exec provider, which runs a program on the server")
 	}
-	_, body = b.as("admin@agency.com", accounts.RoleAdmin).get("/acme/domains")
+	_, body = b.signedIn("admin@agency.com", accounts.RoleAdmin).get("/acme/domains")
 	wantIn(t, "admin's page", body, `data-testid="acme-provider-exec"`, `<label for="values.EXEC_PATH">`)
 	wantForbidden(t, b, []accounts.Role{accounts.RoleEngineer, accounts.RoleAM}, "GET /acme/domains",
 		"POST /acme/domains", "POST /acme/domains/example.com/test")
@@ -32,7 +32,7 @@ func TestTheChallengeMethodsPageShowsEachProvidersLabelledInputsToPOsOnly(t *tes
 func TestSettingAChallengeMethodRefusesAtTheFieldAndListsOnlyTheKeyNames(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	po := b.as("po@agency.com", accounts.RolePO)
+	po := b.signedIn("po@agency.com", accounts.RolePO)
 	po.get("/acme/domains")
 	refused := []struct {
 		name  string
@@ -91,7 +91,7 @@ func TestTheDNSCredentialsTestButtonSaysWhetherARecordCouldBeMadeAndSeen(t *test
 	t.Parallel()
 	ca := acmetest.Start(t, acmetest.Options{})
 	b := setupWithConfig(t, services.Config{ACME: ca.Config()}, "")
-	admin := b.as("admin@agency.com", accounts.RoleAdmin)
+	admin := b.signedIn("admin@agency.com", accounts.RoleAdmin)
 	admin.get("/acme/domains")
 	for domain, form := range map[string]url.Values{
 		"works.example.com":  {"provider": {"exec"}, "values.EXEC_PATH": {ca.ExecScript(t)}},
@@ -120,10 +120,10 @@ func TestTheRequirementPageLinksEachRegistrableDomainsChallengeMethodForPOs(t *t
 	b := setup(t)
 	id := b.requirement("www.shop.example.com", "api.client.net")
 	path := "/requirements/" + strconv.FormatInt(id, 10)
-	_, body := b.as("po@agency.com", accounts.RolePO).get(path)
+	_, body := b.signedIn("po@agency.com", accounts.RolePO).get(path)
 	wantIn(t, "PO's requirement page", body, `data-testid="acme-domain-links"`,
 		`href="/acme/domains?domain=example.com"`, `href="/acme/domains?domain=client.net"`)
-	if _, body := b.as("am@agency.com", accounts.RoleAM).get(path); strings.Contains(body, "/acme/domains") {
+	if _, body := b.signedIn("am@agency.com", accounts.RoleAM).get(path); strings.Contains(body, "/acme/domains") {
 		t.Error("an account manager, who may not open it, is linked the challenge methods page")
 	}
 }

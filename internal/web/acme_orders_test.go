@@ -48,7 +48,7 @@ type acmeFixture struct {
 func newACMEFixture(t *testing.T, adminEmail string) *acmeFixture {
 	t.Helper()
 	ca, b, _, poToken := acmePortal(t, 0)
-	f := &acmeFixture{testBundle: b, ca: ca, admin: b.as(adminEmail, accounts.RoleAdmin), po: b.as("po@agency.com", accounts.RolePO),
+	f := &acmeFixture{testBundle: b, ca: ca, admin: b.signedIn(adminEmail, accounts.RoleAdmin), po: b.signedIn("po@agency.com", accounts.RolePO),
 		poToken: poToken}
 	f.account = b.acmeAccountAt(f.admin, ca, "Pebble", true)
 	return f

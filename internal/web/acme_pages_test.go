@@ -14,15 +14,6 @@ import (
 	"github.com/certportal/certportal/internal/services"
 )
 
-// as is a browser signed in as a new user holding roles.
-func (b *testBundle) as(email string, roles ...accounts.Role) *browser {
-	b.t.Helper()
-	b.user(email, roles...)
-	br := b.browser()
-	br.signIn(email)
-	return br
-}
-
 func requireStatus(t *testing.T, what string, resp *http.Response, status int, body string) {
 	t.Helper()
 	if resp.StatusCode != status {
@@ -52,7 +43,7 @@ func wantIn(t *testing.T, what, body string, parts ...string) {
 func wantForbidden(t *testing.T, b *testBundle, roles []accounts.Role, requests ...string) {
 	t.Helper()
 	for _, role := range roles {
-		br := b.as(string(role)+"@agency.com", role)
+		br := b.signedIn(string(role)+"@agency.com", role)
 		br.get("/")
 		for _, req := range requests {
 			method, path, _ := strings.Cut(req, " ")
@@ -72,7 +63,7 @@ func wantForbidden(t *testing.T, b *testBundle, roles []accounts.Role, requests 
 func TestTheACMEAccountsPageOffersPresetsProfilesAndAPasswordEABKeyToAdmins(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	body := okPage(t, b.as("admin@agency.com", accounts.RoleAdmin), "/admin/acme")
+	body := okPage(t, b.signedIn("admin@agency.com", accounts.RoleAdmin), "/admin/acme")
 	wantIn(t, "accounts page", body,
 		`<h1>ACME accounts</h1>`, `href="/admin/acme"`, // the admin navigation links it
 		`value="https://acme-v02.api.letsencrypt.org/directory"`, `value="https://acme-staging-v02.api.letsencrypt.org/directory"`,
@@ -81,7 +72,7 @@ func TestTheACMEAccountsPageOffersPresetsProfilesAndAPasswordEABKeyToAdmins(t *t
 		`No ACME account yet.`)
 	wantForbidden(t, b, []accounts.Role{accounts.RolePO, accounts.RoleEngineer, accounts.RoleAM}, "GET /admin/acme", "POST /admin/acme/accounts")
 	for _, role := range []accounts.Role{accounts.RolePO, accounts.RoleEngineer, accounts.RoleAM} {
-		if _, home := b.as("nav-"+string(role)+"@agency.com", role).get("/"); strings.Contains(home, `href="/admin/acme"`) {
+		if _, home := b.signedIn("nav-"+string(role)+"@agency.com", role).get("/"); strings.Contains(home, `href="/admin/acme"`) {
 			t.Errorf("the navigation links /admin/acme for %s", role)
 		}
 	}
@@ -90,7 +81,7 @@ func TestTheACMEAccountsPageOffersPresetsProfilesAndAPasswordEABKeyToAdmins(t *t
 func TestTheACMEAccountFormShowsEachRefusalAtItsFieldKeepingValuesButNeverTheHMACKey(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	admin := b.as("admin@agency.com", accounts.RoleAdmin)
+	admin := b.signedIn("admin@agency.com", accounts.RoleAdmin)
 	good := url.Values{"name": {"LE"}, "directory_url": {"https://acme-v02.api.letsencrypt.org/directory"},
 		"email": {"certs@agency.com"}, "terms_agreed": {"1"}}
 	with := func(changes map[string]string) url.Values {
@@ -145,7 +136,7 @@ func TestAnACMEAccountRegisteredAtPebbleRedirectsWithAFlashAndIsListed(t *testin
 	t.Parallel()
 	ca := acmetest.Start(t, acmetest.Options{EABKeys: map[string]string{"kid-1": "zWNDZM6eQGHWpSRTPal5eIUYFTu7EajVIoguysqZ9wG44nMEtx3MUAsUDkMTQ12W"}})
 	b := setupWithConfig(t, services.Config{ACME: ca.Config()}, "")
-	admin := b.as("admin@agency.com", accounts.RoleAdmin)
+	admin := b.signedIn("admin@agency.com", accounts.RoleAdmin)
 	admin.get("/admin/acme")
 	form := url.Values{"name": {"Pebble"}, "directory_url": {"other"}, "directory_url_other": {ca.DirectoryURL},
 		"email": {"certs@agency.com"}, "terms_agreed": {"1"}, "private_ca": {"1"}}
@@ -192,7 +183,7 @@ func TestTheAccountFormLinksTheChosenCAsTermsWhenTheyAreNotAgreedYet(t *testing.
 	roots := x509.NewCertPool()
 	roots.AddCert(ts.Certificate())
 	b := setupWithConfig(t, services.Config{ACME: acme.Config{Roots: roots}}, "")
-	admin := b.as("admin@agency.com", accounts.RoleAdmin)
+	admin := b.signedIn("admin@agency.com", accounts.RoleAdmin)
 	admin.get("/admin/acme")
 	resp, body := admin.post("/admin/acme/accounts", url.Values{"name": {"CA"}, "directory_url": {"other"},
 		"directory_url_other": {ts.URL + "/directory"}, "email": {"certs@agency.com"}})

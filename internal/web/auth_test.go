@@ -51,8 +51,7 @@ func TestOffSiteRedirectAfterSignInIsRefused(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	b.user("po@example.com", accounts.RolePO)
-	br := b.browser()
-	br.get("/login")
+	br := b.atSignIn()
 	resp, _ := br.post("/login", url.Values{"email": {"po@example.com"}, "password": {testPassword}, "next": {"//evil.example/"}})
 	if loc := resp.Header.Get("Location"); loc != "/" {
 		t.Errorf("next=//evil.example/ redirected to %q, want /", loc)
@@ -120,8 +119,7 @@ func TestSessionCookieIsHttpOnlyAndLax(t *testing.T) {
 			}
 		}
 	}
-	br := b.browser()
-	br.get("/login")
+	br := b.atSignIn()
 	resp, _ = br.post("/login", url.Values{"email": {"po@example.com"}, "password": {testPassword}})
 	var found bool
 	for _, c := range resp.Cookies() {
@@ -141,8 +139,7 @@ func TestNoPasswordTokenOrSessionIdReachesTheLog(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	u := b.user("eng@example.com", accounts.RoleEngineer)
-	br := b.browser()
-	br.get("/login")
+	br := b.atSignIn()
 	br.post("/login", url.Values{"email": {"eng@example.com"}, "password": {"a wrong guess here"}})
 	br.signIn("eng@example.com")
 	br.post("/profile/tokens", url.Values{"name": {"laptop"}})
@@ -391,8 +388,7 @@ func TestTheAuditLogIsPagedByCursorOverTheAPIAndThePage(t *testing.T) {
 	if err := json.Unmarshal([]byte(body), &a); err != nil || len(a.Records) == 0 || a.Records[0].ID >= newest {
 		t.Errorf("before=%d answered %s", newest, body)
 	}
-	br := b.browser()
-	br.signIn("admin@example.com")
+	br := b.browserAs("admin@example.com")
 	if _, page := br.get("/audit?limit=3"); !strings.Contains(page, `rel="next"`) {
 		t.Errorf("the audit page of 3 records offers no next page")
 	}

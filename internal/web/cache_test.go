@@ -81,8 +81,7 @@ func TestAUserChangeTakesEffectOnTheNextRequest(t *testing.T) {
 				b := cachedSetup(t)
 				b.user("other-admin@example.com", accounts.RoleAdmin)
 				u := b.user("u@example.com", accounts.RoleAdmin, accounts.RoleAM)
-				br := b.browser()
-				br.signIn("u@example.com")
+				br := b.browserAs("u@example.com")
 				for range 3 { // read, then from the cache
 					if resp, _ := br.get(tc.path); resp.StatusCode != http.StatusOK {
 						t.Fatalf("before the change: GET %s = %d", tc.path, resp.StatusCode)
@@ -140,9 +139,7 @@ func (b *testBundle) sessionRows() (n int, xmins string) {
 func TestASignedInSessionIsStoredInPostgresAndNotRewrittenOnEveryRequest(t *testing.T) {
 	t.Parallel()
 	b := cachedSetup(t)
-	b.user("am@example.com", accounts.RoleAM)
-	br := b.browser()
-	br.signIn("am@example.com")
+	br := b.signedIn("am@example.com", accounts.RoleAM)
 	br.get("/dashboard") // the CSRF token is made and stored once
 	n, before := b.sessionRows()
 	if n != 1 {
@@ -179,9 +176,7 @@ func TestASignedInSessionIsStoredInPostgresAndNotRewrittenOnEveryRequest(t *test
 func TestASessionDeletedElsewhereEndsAtOnce(t *testing.T) {
 	t.Parallel()
 	b := cachedSetup(t)
-	b.user("am@example.com", accounts.RoleAM)
-	br := b.browser()
-	br.signIn("am@example.com")
+	br := b.signedIn("am@example.com", accounts.RoleAM)
 	br.get("/dashboard")
 	b.exec(`DELETE FROM sessions`) // another replica signed it out
 	within(t, "the deleted session is refused", func() bool {
@@ -193,9 +188,7 @@ func TestASessionDeletedElsewhereEndsAtOnce(t *testing.T) {
 func TestAnIdleSessionExpiresThoughItIsCached(t *testing.T) {
 	t.Parallel()
 	b := cachedSetup(t)
-	b.user("am@example.com", accounts.RoleAM)
-	br := b.browser()
-	br.signIn("am@example.com")
+	br := b.signedIn("am@example.com", accounts.RoleAM)
 	if resp, _ := br.get("/dashboard"); resp.StatusCode != http.StatusOK {
 		t.Fatalf("GET /dashboard = %d", resp.StatusCode)
 	}
@@ -223,8 +216,7 @@ func TestAKeptViewShowsTheReadersOwnChangeAtOnce(t *testing.T) {
 	b := cachedSetup(t)
 	po := b.user("po@example.com", accounts.RolePO)
 	tok := b.token(po)
-	br := b.browser()
-	br.signIn("po@example.com")
+	br := b.browserAs("po@example.com")
 	for range 2 {
 		br.get("/clients")
 		b.api("GET", "/api/v1/clients", tok, "")
@@ -271,9 +263,7 @@ func TestAKeptViewIsNeitherSharedBetweenUsersNorStaleInItsFooter(t *testing.T) {
 func TestAFlashIsShownOnceEvenOnAKeptView(t *testing.T) {
 	t.Parallel()
 	b := cachedSetup(t)
-	b.user("am@example.com", accounts.RoleAM)
-	br := b.browser()
-	br.signIn("am@example.com")
+	br := b.signedIn("am@example.com", accounts.RoleAM)
 	for range 2 {
 		br.get("/dashboard")
 	}

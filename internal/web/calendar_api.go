@@ -15,16 +15,15 @@ import (
 // writeCalendar streams an event per certificate expiry and per renew-by date
 // of each requirement's latest certificate (?client_id= narrows it).
 func (s *Server) writeCalendar(w http.ResponseWriter, r *http.Request) {
-	f, err := readCertificateFilter(r)
-	if err != nil {
-		s.fail(w, r, err)
+	f, ok := s.certificateFilter(w, r)
+	if !ok {
 		return
 	}
 	w.Header().Set("Content-Type", "text/calendar; charset=utf-8")
 	w.Header().Set("Content-Disposition", `inline; filename="certificates.ics"`)
 	cw := ical.NewWriter(w, "Certportal certificates", time.Now())
 	n := 0
-	err = s.certs.EachLatestCertificate(r.Context(), f.ClientID, func(c *certs.Certificate) error {
+	err := s.certs.EachLatestCertificate(r.Context(), f.ClientID, func(c *certs.Certificate) error {
 		where := c.ClientName + " · " + c.ProjectName
 		url := "/certificates/" + strconv.FormatInt(c.ID, 10)
 		if err := cw.Add(ical.Event{UID: "certificate-" + strconv.FormatInt(c.ID, 10) + "-expiry@certportal", Day: c.NotAfter,

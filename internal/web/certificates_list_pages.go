@@ -63,10 +63,19 @@ func readCertificateFilter(r *http.Request) (certs.Filter, error) {
 	return f, nil
 }
 
-func (s *Server) certificatesList(w http.ResponseWriter, r *http.Request) {
+// certificateFilter is the request's certificate filter; a bad one is answered
+// with the error page (or JSON error) and ok is false.
+func (s *Server) certificateFilter(w http.ResponseWriter, r *http.Request) (f certs.Filter, ok bool) {
 	f, err := readCertificateFilter(r)
 	if err != nil {
 		s.fail(w, r, err)
+	}
+	return f, err == nil
+}
+
+func (s *Server) certificatesList(w http.ResponseWriter, r *http.Request) {
+	f, ok := s.certificateFilter(w, r)
+	if !ok {
 		return
 	}
 	res, req, err := fetchPage(r, certs.CertificateSorts, f, s.certs.CertificatePage)

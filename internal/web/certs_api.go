@@ -216,21 +216,18 @@ func (s *Server) apiCertificateGet(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiCertificates(w http.ResponseWriter, r *http.Request) {
-	f, err := readCertificateFilter(r)
-	if err != nil {
-		s.fail(w, r, err)
+	f, ok := s.certificateFilter(w, r)
+	if !ok {
 		return
 	}
 	if r.URL.Query().Get("format") == "csv" {
 		s.certificatesCSV(w, r, f)
 		return
 	}
-	res, _, err := fetchPage(r, certs.CertificateSorts, f, s.certs.CertificatePage)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.writeJSON(w, http.StatusOK, pagedAnswer("certificates", mapEach(res.Items, toAPICertificate), res.Next, res.Prev))
+	serve(s, w, r, http.StatusOK, func() (map[string]any, error) {
+		res, _, err := fetchPage(r, certs.CertificateSorts, f, s.certs.CertificatePage)
+		return pagedAnswer("certificates", mapEach(res.Items, toAPICertificate), res.Next, res.Prev), err
+	})
 }
 
 // serveFile answers with the file call makes for the {id}: a key or an export.

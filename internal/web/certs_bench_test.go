@@ -11,8 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/certportal/certportal/internal/accounts"
-	"github.com/certportal/certportal/internal/audit"
+	"github.com/certportal/certportal/internal/domaintest"
 	"github.com/certportal/certportal/internal/pgtest"
 	"github.com/certportal/certportal/internal/services"
 )
@@ -22,15 +21,11 @@ import (
 func benchPortal(b *testing.B) (url, token string, requirementID int64) {
 	b.Helper()
 	pool := pgtest.Pool(b)
-	set := services.New(pool, services.Config{Keys: testMasterKeys(b)})
-	acc := set.Accounts
+	set := services.New(pool, services.Config{Keys: domaintest.MasterKeys(b)})
 	_, ts := startPortal(b, Config{Env: "test"}, Deps{Pool: pool, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Services: set})
 	ctx := context.Background()
-	u, err := acc.CreateUser(ctx, audit.Actor{Email: "bench"}, accounts.NewUser{Email: "po@example.com", Name: "po", Roles: []accounts.Role{accounts.RolePO}})
-	if err != nil {
-		b.Fatal(err)
-	}
-	token, _, err = acc.CreateToken(ctx, audit.Actor{Email: "bench"}, u.ID, "bench")
+	acc, po := domaintest.PO(b, pool)
+	token, _, err := acc.CreateToken(ctx, po, po.ID, "bench")
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -73,31 +73,21 @@ func (s *Server) apiClient(w http.ResponseWriter, r *http.Request) {
 
 // apiClientUpdate changes the fields the body names and keeps the others.
 func (s *Server) apiClientUpdate(w http.ResponseWriter, r *http.Request) {
-	current := inputOf(r.Context(), s.clients.GetClient, (*clients.Client).Input)
-	serveByID(s, w, r, http.StatusOK, current, func(id int64, in clients.ClientInput) (*clients.Client, error) {
-		return s.clients.UpdateClient(r.Context(), actor(r), id, in)
-	})
+	actByID(s, w, r, http.StatusOK, inputOf(r.Context(), s.clients.GetClient, (*clients.Client).Input), s.clients.UpdateClient)
 }
 
 func (s *Server) apiContactCreate(w http.ResponseWriter, r *http.Request) {
-	serveByID(s, w, r, http.StatusCreated, nil, func(id int64, in clients.ContactInput) (*clients.Contact, error) {
-		return s.clients.AddContact(r.Context(), actor(r), id, in)
-	})
+	actByID(s, w, r, http.StatusCreated, nil, s.clients.AddContact)
 }
 
 // apiContactUpdate changes the fields the body names; a new email or phone clears
 // the verification.
 func (s *Server) apiContactUpdate(w http.ResponseWriter, r *http.Request) {
-	current := inputOf(r.Context(), s.clients.GetContact, (*clients.Contact).Input)
-	serveByID(s, w, r, http.StatusOK, current, func(id int64, in clients.ContactInput) (*clients.Contact, error) {
-		return s.clients.UpdateContact(r.Context(), actor(r), id, in)
-	})
+	actByID(s, w, r, http.StatusOK, inputOf(r.Context(), s.clients.GetContact, (*clients.Contact).Input), s.clients.UpdateContact)
 }
 
 func (s *Server) apiContactVerify(w http.ResponseWriter, r *http.Request) {
-	serveByID(s, w, r, http.StatusOK, nil, func(id int64, in clients.VerifyInput) (*clients.Contact, error) {
-		return s.clients.VerifyContact(r.Context(), actor(r), id, in)
-	})
+	actByID(s, w, r, http.StatusOK, nil, s.clients.VerifyContact)
 }
 
 func (s *Server) apiStandingCreate(w http.ResponseWriter, r *http.Request) {

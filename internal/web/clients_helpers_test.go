@@ -49,6 +49,14 @@ func (b *testBundle) acmeClient(tok string) string {
 	return idOf(b.t, b.call("POST", "/api/v1/clients", tok, `{"display_name":"Acme"}`, 201))
 }
 
+// addContact files, through the API, a contact of role at email for the
+// client cid and returns its id.
+func (b *testBundle) addContact(tok, cid, role, email string) string {
+	b.t.Helper()
+	return idOf(b.t, b.call("POST", "/api/v1/clients/"+cid+"/contacts", tok,
+		`{"role":"`+role+`","first_name":"Pat","last_name":"Owner","email":"`+email+`","phone":"+1.3125550100"}`, 201))
+}
+
 // auditChanged is the "changed" list of the one audit record of action.
 func (b *testBundle) auditChanged(action string) string {
 	b.t.Helper()
@@ -69,9 +77,8 @@ func fullClient(t *testing.T, b *testBundle, tok, adminTok string, hostnames ...
 		"jurisdiction":"US-IL","address1":"123 W Wacker Dr","city":"Chicago","state":"IL","postal_code":"60601","country":"US","phone":"+1.3125550100"}`, 201)
 	cid := idOf(t, c)
 	for _, role := range []string{"admin", "tech"} {
-		ct := b.call("POST", "/api/v1/clients/"+cid+"/contacts", tok,
-			`{"role":"`+role+`","first_name":"Pat","last_name":"Owner","email":"`+role+`@examplebiz.com","phone":"+1.3125550100"}`, 201)
-		b.call("POST", "/api/v1/contacts/"+idOf(t, ct)+"/verify", tok, `{"method":"phone","note":"called the main line"}`, 200)
+		ctid := b.addContact(tok, cid, role, role+"@examplebiz.com")
+		b.call("POST", "/api/v1/contacts/"+ctid+"/verify", tok, `{"method":"phone","note":"called the main line"}`, 200)
 	}
 	b.call("POST", "/api/v1/clients/"+cid+"/standing", tok, `{"status":"good","source":"https://apps.ilsos.gov/corporatellc/","checked_on":"`+
 		time.Now().AddDate(0, 0, -5).Format(time.DateOnly)+`","evidence":"Active, file 01234567"}`, 201)

@@ -258,8 +258,7 @@ func TestTheAPIRefusesEachBadInputWith422NamingTheField(t *testing.T) {
 	t.Parallel()
 	b, tok := setupPO(t)
 	cid := b.acmeClient(tok)
-	ctid := idOf(t, b.call("POST", "/api/v1/clients/"+cid+"/contacts", tok,
-		`{"role":"admin","first_name":"A","last_name":"B","email":"a@acme.example","phone":"+1.3125550100"}`, 201))
+	ctid := b.addContact(tok, cid, "admin", "a@acme.example")
 	pid := idOf(t, b.call("POST", "/api/v1/projects", tok, `{"client_id":`+cid+`,"name":"App"}`, 201))
 	cases := []struct {
 		name, method, path, body, field string
@@ -319,8 +318,7 @@ func TestEditingAContactsEmailOnThePageClearsItsVerification(t *testing.T) {
 	t.Parallel()
 	b, tok := setupPO(t)
 	cid := b.acmeClient(tok)
-	ctid := idOf(t, b.call("POST", "/api/v1/clients/"+cid+"/contacts", tok,
-		`{"role":"admin","first_name":"Ann","last_name":"Lee","email":"ann@acme.example","phone":"+1.3125550100"}`, 201))
+	ctid := b.addContact(tok, cid, "admin", "pat@acme.example")
 	b.call("POST", "/api/v1/contacts/"+ctid+"/verify", tok, `{"method":"in person","note":"met"}`, 200)
 
 	br := b.browserAs("po@example.com")
@@ -328,12 +326,12 @@ func TestEditingAContactsEmailOnThePageClearsItsVerification(t *testing.T) {
 	if !strings.Contains(page, "clears the verification") {
 		t.Error("the edit form does not warn that a new email or phone clears the verification")
 	}
-	resp, _ := br.post("/contacts/"+ctid, url.Values{"role": {"admin"}, "first_name": {"Ann"}, "last_name": {"Lee"},
-		"email": {"ann.lee@acme.example"}, "phone": {"+1.3125550100"}})
+	resp, _ := br.post("/contacts/"+ctid, url.Values{"role": {"admin"}, "first_name": {"Pat"}, "last_name": {"Owner"},
+		"email": {"pat.owner@acme.example"}, "phone": {"+1.3125550100"}})
 	mustStatus(t, resp, 303, "saving the contact: %d, want 303")
 	got := b.call("GET", "/api/v1/clients/"+cid, tok, "", 200)
 	ct := got["contacts"].([]any)[0].(map[string]any)
-	if ct["verified"] != false || ct["email"] != "ann.lee@acme.example" {
+	if ct["verified"] != false || ct["email"] != "pat.owner@acme.example" {
 		t.Errorf("contact after the email edit %v, want the new email and not verified", ct)
 	}
 	br.wantPage("/clients/"+cid, "that the contact needs verifying again", "verifying again", "Not verified")

@@ -11,7 +11,6 @@ import (
 	"github.com/certportal/certportal/internal/certs"
 	"github.com/certportal/certportal/internal/csrgen"
 	"github.com/certportal/certportal/internal/errs"
-	"github.com/certportal/certportal/internal/page"
 	"github.com/certportal/certportal/web/templates/pages"
 	"github.com/certportal/certportal/web/templates/view"
 )
@@ -43,11 +42,7 @@ func (s *Server) requirementCSRsView(r *http.Request, id int64, form *pages.CSRF
 		return pages.RequirementCSRs{}, err
 	}
 	r = listRequest(r, "/requirements/"+strconv.FormatInt(id, 10)+"/csrs")
-	preq, err := page.ParseNewestFirst(r.URL.Query().Get, certs.CSRSorts, true)
-	if err != nil {
-		return pages.RequirementCSRs{}, err
-	}
-	res, err := s.certs.CSRPage(r.Context(), id, preq)
+	res, preq, err := fetchNewestFirst(r, certs.CSRSorts, id, s.certs.CSRPage)
 	if err != nil {
 		return pages.RequirementCSRs{}, err
 	}

@@ -57,8 +57,7 @@ func TestTheDashboardPageRendersForEveryRole(t *testing.T) {
 	s := seedDashboard(t, b)
 	for _, role := range accounts.AllRoles() {
 		u := b.user(string(role)+"@example.com", role)
-		br := b.browser()
-		br.signIn(u.Email)
+		br := b.browserAs(u.Email)
 		resp, body := br.get("/dashboard")
 		if resp.StatusCode != http.StatusOK {
 			t.Fatalf("%s: status %d", role, resp.StatusCode)
@@ -76,8 +75,7 @@ func TestTheDashboardFiltersByClientAndRefusesABadClient(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	s := seedDashboard(t, b)
-	am := b.user("am@example.com", accounts.RoleAM)
-	br := b.browserAs(am.Email)
+	br := b.signedIn("am@example.com", accounts.RoleAM)
 	_, body := br.get(fmt.Sprintf("/dashboard?client_id=%d", s.calm.ClientID))
 	if strings.Contains(body, fmt.Sprintf(`href="/orders/%d"`, s.overdueOrder)) {
 		t.Error("Calm Co's dashboard shows Acme's overdue order")
@@ -100,8 +98,7 @@ func TestTheDashboardTablesSortByTheirOwnColumns(t *testing.T) {
 	other := ordertest.New(t, b.srv.pool, ordertest.Options{ClientName: "Zed Corp"})
 	submitted := time.Now().AddDate(0, 0, -30)
 	older := ordertest.AddOrder(t, b.srv.pool, other, other.RequirementID, "pending", &submitted, 0)
-	am := b.user("am@example.com", accounts.RoleAM)
-	br := b.browserAs(am.Email)
+	br := b.signedIn("am@example.com", accounts.RoleAM)
 	order := func(path string) (first, second int) {
 		_, body := br.get(path)
 		return strings.Index(body, fmt.Sprintf(`href="/orders/%d"`, s.overdueOrder)), strings.Index(body, fmt.Sprintf(`href="/orders/%d"`, older))
@@ -137,8 +134,7 @@ func TestTheExpiryChartIsAnSVGWithOneBarPerMonthInProportion(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	s := seedDashboard(t, b)
-	am := b.user("am@example.com", accounts.RoleAM)
-	br := b.browserAs(am.Email)
+	br := b.signedIn("am@example.com", accounts.RoleAM)
 	_, body := br.get("/dashboard")
 	raw := svgRe.FindString(body)
 	if raw == "" {
@@ -248,8 +244,7 @@ func TestTheHomePageSaysWhatNeedsAttentionToThoseWhoFollowIt(t *testing.T) {
 		role accounts.Role
 		want bool
 	}{{accounts.RoleAM, true}, {accounts.RolePO, true}, {accounts.RoleAdmin, true}, {accounts.RoleEngineer, false}} {
-		br := b.browser()
-		br.signIn(b.user(string(tt.role)+"@example.com", tt.role).Email)
+		br := b.signedIn(string(tt.role)+"@example.com", tt.role)
 		_, body := br.get("/")
 		has := strings.Contains(body, `data-testid="needs-attention"`)
 		if has != tt.want {

@@ -18,7 +18,7 @@ import (
 
 	"github.com/certportal/certportal/internal/accounts"
 	"github.com/certportal/certportal/internal/audit"
-	"github.com/certportal/certportal/internal/keystore"
+	"github.com/certportal/certportal/internal/domaintest"
 	"github.com/certportal/certportal/internal/logtest"
 	"github.com/certportal/certportal/internal/pgtest"
 	"github.com/certportal/certportal/internal/seed"
@@ -71,7 +71,7 @@ func setupWithConfig(t *testing.T, cfg services.Config, addr string) *testBundle
 	// The same wiring as internal/app. No provider: manual orders only. The
 	// readiness rules read today from the test's clock.
 	clock := &testClock{}
-	cfg.Keys, cfg.Logger, cfg.Now = testMasterKeys(t), log, clock.Now
+	cfg.Keys, cfg.Logger, cfg.Now = domaintest.MasterKeys(t), log, clock.Now
 	svc := services.New(pool, cfg)
 	acc := svc.Accounts
 	srv, ts := startPortalAt(t, addr, Config{Env: "test", Now: clock.Now}, Deps{Pool: pool, Logger: log, Services: svc})
@@ -198,6 +198,15 @@ func (br *browser) wantPage(path, should string, want ...string) {
 	}
 }
 
+// atSignIn is a new browser that has opened the sign-in form, so it holds a
+// session and a CSRF token as a visitor about to sign in does.
+func (b *testBundle) atSignIn() *browser {
+	b.t.Helper()
+	br := b.browser()
+	br.get("/login")
+	return br
+}
+
 // signIn signs the browser in as email with testPassword.
 func (br *browser) signIn(email string) {
 	br.b.t.Helper()
@@ -283,18 +292,4 @@ func (b *testBundle) rawAPI(method, path, token, contentType string, body []byte
 	out, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	return resp, string(out)
-}
-
-// testMasterKeys is a fresh master key ring for one test's key store.
-func testMasterKeys(t testing.TB) *keystore.Ring {
-	t.Helper()
-	entry, err := keystore.NewMasterKey("test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ring, err := keystore.ParseMasterKeys(entry)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return ring
 }

@@ -23,8 +23,7 @@ func TestTheHomePageOffersEachRoleOnlyWhatItCanDo(t *testing.T) {
 	}
 	for _, tt := range tests {
 		u := b.user(string(tt.role)+"@example.com", tt.role)
-		br := b.browser()
-		br.signIn(u.Email)
+		br := b.browserAs(u.Email)
 		_, page := br.get("/")
 		if got := strings.Contains(page, "Place certificate orders"); got != tt.offerOrder {
 			t.Errorf("%s: home offers to place orders: %v, want %v", tt.role, got, tt.offerOrder)

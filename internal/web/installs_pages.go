@@ -10,7 +10,6 @@ import (
 	"github.com/certportal/certportal/internal/dashboard"
 	"github.com/certportal/certportal/internal/fields"
 	"github.com/certportal/certportal/internal/installs"
-	"github.com/certportal/certportal/internal/page"
 	"github.com/certportal/certportal/internal/tlscheck"
 	"github.com/certportal/certportal/web/templates/pages"
 	"github.com/certportal/certportal/web/templates/view"
@@ -138,12 +137,7 @@ func (s *Server) installView(w http.ResponseWriter, r *http.Request) {
 				v.Results = append(v.Results, av)
 			}
 		}
-		preq, err := page.ParseNewestFirst(r.URL.Query().Get, installs.ScanSorts, true)
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		scans, err := s.installs.ScanPage(r.Context(), id, preq)
+		scans, _, err := fetchNewestFirst(r, installs.ScanSorts, id, s.installs.ScanPage)
 		if err != nil {
 			s.fail(w, r, err)
 			return

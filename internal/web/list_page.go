@@ -16,6 +16,20 @@ import (
 func fetchPage[F, T any](r *http.Request, sorts []string, f F,
 	get func(ctx context.Context, f F, req page.Request) (page.Result[T], error)) (page.Result[T], page.Request, error) {
 	req, err := readPage(r, sorts)
+	return fetchAt(r, f, get, req, err)
+}
+
+// fetchNewestFirst is fetchPage for a list shown newest first unless the
+// request sorts it otherwise.
+func fetchNewestFirst[F, T any](r *http.Request, sorts []string, f F,
+	get func(ctx context.Context, f F, req page.Request) (page.Result[T], error)) (page.Result[T], page.Request, error) {
+	req, err := page.ParseNewestFirst(r.URL.Query().Get, sorts, true)
+	return fetchAt(r, f, get, req, err)
+}
+
+// fetchAt fetches the page req names with get, unless reading req failed.
+func fetchAt[F, T any](r *http.Request, f F, get func(ctx context.Context, f F, req page.Request) (page.Result[T], error),
+	req page.Request, err error) (page.Result[T], page.Request, error) {
 	if err != nil {
 		return page.Result[T]{}, req, err
 	}
@@ -61,11 +75,7 @@ func servePagedWith[T, U any](s *Server, w http.ResponseWriter, r *http.Request,
 	get func(ctx context.Context, id int64, req page.Request) (page.Result[T], error), to func(*T) U,
 	more func(id int64, out map[string]any) error) {
 	serveID(s, w, r, http.StatusOK, func(id int64) (map[string]any, error) {
-		req, err := page.ParseNewestFirst(r.URL.Query().Get, sorts, true)
-		if err != nil {
-			return nil, err
-		}
-		res, err := get(r.Context(), id, req)
+		res, _, err := fetchNewestFirst(r, sorts, id, get)
 		if err != nil {
 			return nil, err
 		}

@@ -7,7 +7,6 @@ import (
 
 	"github.com/certportal/certportal/internal/errs"
 	"github.com/certportal/certportal/internal/orders"
-	"github.com/certportal/certportal/internal/page"
 )
 
 // OrderSimulator is the dev-only OpenSRS simulator as the dev page uses it.
@@ -155,17 +154,10 @@ func (s *Server) apiOrders(w http.ResponseWriter, r *http.Request) {
 		s.ordersCSV(w, r, f)
 		return
 	}
-	req, err := page.ParseNewestFirst(r.URL.Query().Get, orders.OrderSorts, true)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	res, err := s.orders.Page(r.Context(), f, req)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.writeJSON(w, http.StatusOK, pagedAnswer("orders", res.Items, res.Next, res.Prev))
+	serve(s, w, r, http.StatusOK, func() (map[string]any, error) {
+		res, _, err := fetchNewestFirst(r, orders.OrderSorts, f, s.orders.Page)
+		return pagedAnswer("orders", res.Items, res.Next, res.Prev), err
+	})
 }
 
 func (s *Server) apiOrder(w http.ResponseWriter, r *http.Request) {

@@ -12,7 +12,6 @@ import (
 
 	"github.com/certportal/certportal/internal/errs"
 	"github.com/certportal/certportal/internal/orders"
-	"github.com/certportal/certportal/internal/page"
 	"github.com/certportal/certportal/web/templates/pages"
 	"github.com/certportal/certportal/web/templates/view"
 )
@@ -25,16 +24,11 @@ func (s *Server) orderList(w http.ResponseWriter, r *http.Request) {
 	if state != "" && !state.Valid() {
 		state = ""
 	}
-	req, err := page.ParseNewestFirst(r.URL.Query().Get, orders.OrderSorts, true)
 	reqID := formID(r.URL.Query().Get("requirement_id"))
 	if reqID < 0 {
 		reqID = 0
 	}
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	res, err := s.orders.Page(r.Context(), orders.OrderFilter{State: state, RequirementID: reqID}, req)
+	res, req, err := fetchNewestFirst(r, orders.OrderSorts, orders.OrderFilter{State: state, RequirementID: reqID}, s.orders.Page)
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -134,8 +134,7 @@ func TestTheUserListVisitsEveryUserOnceInEachSortWhileUsersAreAdded(t *testing.T
 	}
 	checkLimitRefused(t, b, "/api/v1/users?limit=501", tok)
 
-	br := b.browser()
-	br.signIn("admin@example.com")
+	br := b.browserAs("admin@example.com")
 	_, first := br.get("/users?limit=3&q=m0")
 	if !strings.Contains(first, `data-testid="page-next"`) || strings.Contains(first, `data-testid="page-prev"`) || strings.Contains(first, "z001@") {
 		t.Errorf("the first filtered page of 3 users: want Next, no Previous, only users matching m0")
@@ -253,8 +252,7 @@ func TestAListUnderARecordVisitsEveryRowOnceWhileRowsAreAdded(t *testing.T) {
 		if tc.page == "" {
 			continue
 		}
-		br := b.browser()
-		br.signIn("po@example.com")
+		br := b.browserAs("po@example.com")
 		if _, page := br.get(fmt.Sprintf(tc.page+"?limit=4", tc.id)); !strings.Contains(page, `data-testid="page-next"`) {
 			t.Errorf("%s: the page of 4 offers no Next link", tc.name)
 		}
@@ -292,8 +290,7 @@ func TestTheDeliveryListVisitsEveryDeliveryOnceAndShowsTheNewestFailingOnesWithA
 	}
 	checkLimitRefused(t, b, "/api/v1/notifications?limit=501", tok)
 
-	br := b.browser()
-	br.signIn("admin@example.com")
+	br := b.browserAs("admin@example.com")
 	_, page := br.get("/notifications?limit=5")
 	if n := strings.Count(page, `data-testid="delivery-failure"`); n != failingShown {
 		t.Errorf("the page shows %d failing deliveries, want the newest %d", n, failingShown)
@@ -321,8 +318,7 @@ func TestADetailPageShowsTheFirstPageOfAnEmbeddedListAndLinksToAllOfIt(t *testin
 				b.exec(`INSERT INTO projects (client_id, name) SELECT $1, 'P' || g FROM generate_series(1, $2) g`, client, n)
 			}},
 	} {
-		br := b.browser()
-		br.signIn("po@example.com")
+		br := b.browserAs("po@example.com")
 		if _, body := br.get(tc.page); strings.Contains(body, tc.more) {
 			t.Errorf("%s: a link to more while everything is shown", tc.name)
 		}

@@ -121,9 +121,9 @@ func TestARefusedCertificateOrVerificationComesBackToItsFormAfterARedirect(t *te
 	tok := b.token(po)
 	c := b.call("POST", "/api/v1/clients", tok, `{"display_name":"ExampleBiz"}`, 201)
 	cid := idOf(t, c)
-	ct := b.call("POST", "/api/v1/clients/"+cid+"/contacts", tok, `{"role":"admin","first_name":"Ada","last_name":"Admin","email":"ada@example.com","phone":"+1.3125550123"}`, 201)
+	ctid := b.addContact(tok, cid, "admin", "ada@example.com")
 	br.get("/clients/" + cid)
-	resp, body := br.post("/contacts/"+idOf(t, ct)+"/verify", url.Values{"method": {""}, "note": {"called"}})
+	resp, body := br.post("/contacts/"+ctid+"/verify", url.Values{"method": {""}, "note": {"called"}})
 	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/clients/"+cid {
 		t.Fatalf("a refused verification: %d to %q, want 303 to the client\n%s", resp.StatusCode, resp.Header.Get("Location"), body)
 	}

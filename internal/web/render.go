@@ -344,9 +344,9 @@ func (s *Server) nav(r *http.Request, u *accounts.User) []view.NavItem {
 	items := []navItem{{"Home", "/", signedIn}}
 	items = append(items, s.navItems()...)
 	items = append(items,
-		navItem{"Users", "/users", only(accounts.RoleAdmin)},
-		navItem{"Audit log", "/audit", only(accounts.RoleAdmin)},
-		navItem{"ACME", "/admin/acme", only(accounts.RoleAdmin)},
+		navItem{"Users", "/users", admins},
+		navItem{"Audit log", "/audit", admins},
+		navItem{"ACME", "/admin/acme", admins},
 	)
 	var out []view.NavItem
 	for _, it := range items {

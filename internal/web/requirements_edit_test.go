@@ -236,8 +236,7 @@ func TestEngineersAndAccountManagersCannotEditRequirementsOrProjects(t *testing.
 		if resp, _ := b.api("PATCH", "/api/v1/projects/"+pid, rtok, `{"name":"x"}`); resp.StatusCode != 403 {
 			t.Errorf("%s patching a project: %d, want 403", role, resp.StatusCode)
 		}
-		br := b.browser()
-		br.signIn(u.Email)
+		br := b.browserAs(u.Email)
 		_, page := br.get("/requirements/" + rid)
 		if strings.Contains(page, "/requirements/"+rid+"/edit") {
 			t.Errorf("%s is offered the Edit link", role)

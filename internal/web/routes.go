@@ -28,9 +28,20 @@ type access struct {
 	roles []accounts.Role
 }
 
+// The rules several areas share; an area's own rules stand in its
+// routes_<area>.go. Each rule is named once, so a table line says who it lets
+// in by name.
 var (
 	public   = access{kind: accessPublic}
 	signedIn = access{kind: accessSignedIn}
+	// admins run the portal: users, audit, ACME accounts, settings, the
+	// record of messages and the dev pages.
+	admins = only(accounts.RoleAdmin)
+	// makers are POs and engineers: they make CSRs, take in, renew and
+	// install certificates.
+	makers = only(accounts.RolePO, accounts.RoleEngineer)
+	// keyReaders may read private keys: engineers (and admins).
+	keyReaders = only(accounts.RoleEngineer)
 )
 
 func only(roles ...accounts.Role) access { return access{kind: accessRoles, roles: roles} }
@@ -93,7 +104,6 @@ func (s *Server) routeTable() []route {
 }
 
 func (s *Server) foundationRoutes() []route {
-	admin := only(accounts.RoleAdmin)
 	return []route{
 		{"GET", "/healthz", public, s.healthz},
 		{"GET", "/static/*", public, s.staticFiles},
@@ -108,18 +118,18 @@ func (s *Server) foundationRoutes() []route {
 		{"GET", "/profile", signedIn, s.profile},
 		{"POST", "/profile/tokens", signedIn, s.tokenCreatePost},
 		{"POST", "/profile/tokens/{id}/revoke", signedIn, s.tokenRevokePost},
-		{"GET", "/users", admin, s.users},
-		{"POST", "/users", admin, s.userCreatePost},
-		{"POST", "/users/{id}", admin, s.userUpdatePost},
-		{"GET", "/audit", admin, s.auditLog},
+		{"GET", "/users", admins, s.users},
+		{"POST", "/users", admins, s.userCreatePost},
+		{"POST", "/users/{id}", admins, s.userUpdatePost},
+		{"GET", "/audit", admins, s.auditLog},
 
 		{"GET", "/api/v1/me", signedIn, s.apiMe},
-		{"GET", "/api/v1/users", admin, s.apiUsers},
-		{"POST", "/api/v1/users", admin, s.apiUserCreate},
+		{"GET", "/api/v1/users", admins, s.apiUsers},
+		{"POST", "/api/v1/users", admins, s.apiUserCreate},
 		{"GET", "/api/v1/tokens", signedIn, s.apiTokens},
 		{"POST", "/api/v1/tokens", signedIn, s.apiTokenCreate},
 		{"DELETE", "/api/v1/tokens/{id}", signedIn, s.apiTokenRevoke},
-		{"GET", "/api/v1/audit", admin, s.apiAudit},
+		{"GET", "/api/v1/audit", admins, s.apiAudit},
 	}
 }
 

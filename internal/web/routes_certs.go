@@ -1,13 +1,9 @@
 package web
 
-import "github.com/certportal/certportal/internal/accounts"
-
 // certRoutes is this area's part of the route table (see routeTable). POs and
 // engineers make CSRs and take in certificates; everyone signed in reads them
 // and downloads public material; only engineers (and admins) read private keys.
 func (s *Server) certRoutes() []route {
-	makers := only(accounts.RolePO, accounts.RoleEngineer)
-	keyReaders := only(accounts.RoleEngineer)
 	return []route{
 		{"GET", "/requirements/{id}/csrs", signedIn, s.requirementCSRs},
 		{"POST", "/requirements/{id}/csrs", makers, s.csrCreatePost},

@@ -11,7 +11,6 @@ var (
 
 // clientRoutes is this area's part of the route table (see routeTable).
 func (s *Server) clientRoutes() []route {
-	admin := only(accounts.RoleAdmin)
 	return []route{
 		{"GET", "/clients", readClients, s.clientList},
 		{"GET", "/clients/new", writeClients, s.clientNew},
@@ -37,8 +36,8 @@ func (s *Server) clientRoutes() []route {
 		{"POST", "/requirements/{id}", writeClients, s.requirementEditPost},
 		{"POST", "/requirements/{id}/domain-check", writeClients, s.domainCheckPost},
 		{"POST", "/requirements/{id}/domain-checks/manual", writeClients, s.manualRegistrationPost},
-		{"GET", "/settings/billing-contact", admin, s.billingContact},
-		{"POST", "/settings/billing-contact", admin, s.billingContactPost},
+		{"GET", "/settings/billing-contact", admins, s.billingContact},
+		{"POST", "/settings/billing-contact", admins, s.billingContactPost},
 
 		{"GET", "/api/v1/clients", readClients, s.apiClients},
 		{"POST", "/api/v1/clients", writeClients, s.apiClientCreate},
@@ -61,7 +60,7 @@ func (s *Server) clientRoutes() []route {
 		{"POST", "/api/v1/requirements/{id}/domain-check", writeClients, s.apiDomainCheck},
 		{"POST", "/api/v1/requirements/{id}/domain-checks/manual", writeClients, s.apiManualRegistration},
 		{"GET", "/api/v1/requirements/{id}/readiness", readClients, s.apiReadiness},
-		{"GET", "/api/v1/settings/billing-contact", admin, s.apiBillingContact},
-		{"PUT", "/api/v1/settings/billing-contact", admin, s.apiBillingContactUpdate},
+		{"GET", "/api/v1/settings/billing-contact", admins, s.apiBillingContact},
+		{"PUT", "/api/v1/settings/billing-contact", admins, s.apiBillingContactUpdate},
 	}
 }

@@ -2,39 +2,40 @@ package web
 
 import "github.com/certportal/certportal/internal/accounts"
 
+// reportSharers may share a scan report with the client: AMs, engineers and POs.
+var reportSharers = only(accounts.RoleAM, accounts.RoleEngineer, accounts.RolePO)
+
 // installRoutes is this area's part of the route table (see routeTable).
 // Engineers and POs record, check, retire and scan installs; everyone signed
 // in reads them, the staging gate and the reports; AMs (and engineers and
 // POs) share reports with the client, whose link needs no sign-in.
 func (s *Server) installRoutes() []route {
-	writers := only(accounts.RoleEngineer, accounts.RolePO)
-	sharers := only(accounts.RoleAM, accounts.RoleEngineer, accounts.RolePO)
 	return []route{
-		{"POST", "/certificates/{id}/installs", writers, s.installCreatePost},
+		{"POST", "/certificates/{id}/installs", makers, s.installCreatePost},
 		{"GET", "/installs/{id}", signedIn, s.installView},
-		{"POST", "/installs/{id}/check", writers, s.installCheckPost},
-		{"POST", "/installs/{id}/retire", writers, s.installRetirePost},
-		{"POST", "/installs/{id}/scans", writers, s.installScanPost},
+		{"POST", "/installs/{id}/check", makers, s.installCheckPost},
+		{"POST", "/installs/{id}/retire", makers, s.installRetirePost},
+		{"POST", "/installs/{id}/scans", makers, s.installScanPost},
 		{"GET", "/scans/{id}", signedIn, s.scanView},
-		{"POST", "/scans/{id}/cancel", writers, s.scanCancelPost},
-		{"POST", "/scans/{id}/shares", sharers, s.scanSharePost},
-		{"POST", "/shares/{id}/revoke", sharers, s.shareRevokePost},
+		{"POST", "/scans/{id}/cancel", makers, s.scanCancelPost},
+		{"POST", "/scans/{id}/shares", reportSharers, s.scanSharePost},
+		{"POST", "/shares/{id}/revoke", reportSharers, s.shareRevokePost},
 		{"GET", "/reports/{token}", public, s.sharedReport},
 
-		{"POST", "/api/v1/certificates/{id}/installs", writers, s.apiInstallCreate},
+		{"POST", "/api/v1/certificates/{id}/installs", makers, s.apiInstallCreate},
 		{"GET", "/api/v1/certificates/{id}/installs", signedIn, s.apiInstallList},
 		{"GET", "/api/v1/installs/{id}", signedIn, s.apiInstallGet},
-		{"DELETE", "/api/v1/installs/{id}", writers, s.apiInstallRetire},
-		{"POST", "/api/v1/installs/{id}/check", writers, s.apiInstallCheck},
+		{"DELETE", "/api/v1/installs/{id}", makers, s.apiInstallRetire},
+		{"POST", "/api/v1/installs/{id}/check", makers, s.apiInstallCheck},
 		{"GET", "/api/v1/requirements/{id}/installs", signedIn, s.apiRequirementInstalls},
 		{"GET", "/api/v1/staging-gate", signedIn, s.apiStagingBoard},
-		{"POST", "/api/v1/installs/{id}/scans", writers, s.apiScanCreate},
+		{"POST", "/api/v1/installs/{id}/scans", makers, s.apiScanCreate},
 		{"GET", "/api/v1/installs/{id}/scans", signedIn, s.apiScanList},
 		{"GET", "/api/v1/scans/{id}", signedIn, s.apiScanGet},
-		{"POST", "/api/v1/scans/{id}/cancel", writers, s.apiScanCancel},
+		{"POST", "/api/v1/scans/{id}/cancel", makers, s.apiScanCancel},
 		{"GET", "/api/v1/scans/{id}/report", signedIn, s.apiScanReport},
-		{"POST", "/api/v1/scans/{id}/shares", sharers, s.apiShareCreate},
+		{"POST", "/api/v1/scans/{id}/shares", reportSharers, s.apiShareCreate},
 		{"GET", "/api/v1/scans/{id}/shares", signedIn, s.apiShareList},
-		{"DELETE", "/api/v1/shares/{id}", sharers, s.apiShareRevoke},
+		{"DELETE", "/api/v1/shares/{id}", reportSharers, s.apiShareRevoke},
 	}
 }

@@ -1,22 +1,18 @@
 package web
 
-import "github.com/certportal/certportal/internal/accounts"
-
 // lifecycleRoutes is this area's part of the route table (see routeTable):
 // renewals and reissues (POs and engineers start them), notification
 // preferences (everyone, for themselves) and the record of messages (admins).
 func (s *Server) lifecycleRoutes() []route {
-	makers := only(accounts.RolePO, accounts.RoleEngineer)
-	admin := only(accounts.RoleAdmin)
 	return []route{
 		{"POST", "/certificates/{id}/renew", makers, s.certificateRenewPost},
 		{"GET", "/profile/notifications", signedIn, s.notificationPreferences},
 		{"POST", "/profile/notifications", signedIn, s.notificationPreferencesPost},
-		{"GET", "/notifications", admin, s.notificationDeliveries},
-		{"POST", "/notifications/{id}/retry", admin, s.notificationRetryPost},
+		{"GET", "/notifications", admins, s.notificationDeliveries},
+		{"POST", "/notifications/{id}/retry", admins, s.notificationRetryPost},
 
 		{"POST", "/api/v1/certificates/{id}/renew", makers, s.apiCertificateRenew},
-		{"GET", "/api/v1/notifications", admin, s.apiNotificationDeliveries},
-		{"POST", "/api/v1/notifications/{id}/retry", admin, s.apiNotificationRetry},
+		{"GET", "/api/v1/notifications", admins, s.apiNotificationDeliveries},
+		{"POST", "/api/v1/notifications/{id}/retry", admins, s.apiNotificationRetry},
 	}
 }

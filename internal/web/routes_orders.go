@@ -1,16 +1,11 @@
 package web
 
-import "github.com/certportal/certportal/internal/accounts"
-
-// Who may do what with orders: POs (and admins) order; engineers and AMs read.
-var (
-	orderReaders = only(accounts.RolePO, accounts.RoleEngineer, accounts.RoleAM)
-	orderWriters = only(accounts.RolePO)
-)
+// Orders follow the clients' rules: POs (and admins) order; engineers and AMs
+// read.
+var orderReaders, orderWriters = readClients, writeClients
 
 // orderRoutes is this area's part of the route table (see routeTable).
 func (s *Server) orderRoutes() []route {
-	devAdmin := only(accounts.RoleAdmin)
 	return []route{
 		{"GET", "/orders", orderReaders, s.orderList},
 		{"GET", "/orders/new", orderWriters, s.orderNew},
@@ -25,8 +20,8 @@ func (s *Server) orderRoutes() []route {
 		{"POST", "/orders/{id}/cancel", orderWriters, s.orderCancelPost},
 		{"POST", "/orders/{id}/replace", orderWriters, s.orderReplacePost},
 		{"POST", "/orders/{id}/state", orderWriters, s.orderStatePost},
-		{"GET", "/dev/orders", devAdmin, s.devOrders},
-		{"POST", "/dev/orders/{id}/advance", devAdmin, s.devOrderAdvancePost},
+		{"GET", "/dev/orders", admins, s.devOrders},
+		{"POST", "/dev/orders/{id}/advance", admins, s.devOrderAdvancePost},
 
 		{"GET", "/api/v1/orders", orderReaders, s.apiOrders},
 		{"POST", "/api/v1/orders", orderWriters, s.apiOrderCreate},

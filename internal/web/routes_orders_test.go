@@ -303,7 +303,7 @@ func TestOrderPagesWalkAnOrderWithForms(t *testing.T) {
 	wantStatus(t, resp, http.StatusUnprocessableEntity, "cancel without a reason: %d, want 422")
 
 	// The dev page moves the simulated order along for an admin.
-	admin := b.browserAs(b.user("admin@example.com", accounts.RoleAdmin).Email)
+	admin := b.signedIn("admin@example.com", accounts.RoleAdmin)
 	resp, body = admin.get("/dev/orders")
 	if resp.StatusCode != 200 || !strings.Contains(body, "Advance") {
 		t.Fatalf("dev orders page: %d", resp.StatusCode)

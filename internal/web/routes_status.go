@@ -2,15 +2,18 @@ package web
 
 import "github.com/certportal/certportal/internal/accounts"
 
+// statusSharers may hand a client the signed-out link to its status page: POs
+// and AMs.
+var statusSharers = only(accounts.RolePO, accounts.RoleAM)
+
 // statusRoutes are the status pages per client and project, and the client's
 // shared (signed-out) version.
 func (s *Server) statusRoutes() []route {
-	sharers := only(accounts.RolePO, accounts.RoleAM)
 	return []route{
 		{"GET", "/clients/{id}/status", readClients, s.clientStatus},
 		{"GET", "/projects/{id}/status", readClients, s.projectStatus},
-		{"POST", "/clients/{id}/shares", sharers, s.shareCreatePost},
-		{"POST", "/clients/{id}/shares/{share}/revoke", sharers, s.clientShareRevokePost},
+		{"POST", "/clients/{id}/shares", statusSharers, s.shareCreatePost},
+		{"POST", "/clients/{id}/shares/{share}/revoke", statusSharers, s.clientShareRevokePost},
 		{"GET", "/shared/status/{token}", public, s.sharedStatus},
 
 		{"GET", "/api/v1/clients/{id}/status", readClients, s.apiClientStatus},

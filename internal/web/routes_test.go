@@ -40,12 +40,10 @@ func TestEveryRouteAnswersEachRoleAsItsRuleSays(t *testing.T) {
 	var ids []*identity
 	for _, role := range accounts.AllRoles() {
 		u := b.user(string(role)+"@example.com", role)
-		br := b.browser()
-		br.signIn(u.Email)
+		br := b.browserAs(u.Email)
 		ids = append(ids, &identity{name: string(role), user: u, br: br, token: b.token(u)})
 	}
-	anon := &identity{name: "anonymous", br: b.browser()}
-	anon.br.get("/login") // a session and a CSRF token, as a real visitor would have
+	anon := &identity{name: "anonymous", br: b.atSignIn()} // a session and a CSRF token, as a real visitor would have
 
 	routes := append([]route(nil), b.srv.routes...)
 	// Sign-out ends the session the walk relies on: walk it last.

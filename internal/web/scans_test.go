@@ -43,6 +43,15 @@ func (b *testBundle) startScans(local, labs installs.Scanner) {
 	b.startJobs(jobs.Config{Scans: b.srv.installs, ScanTimeout: time.Minute})
 }
 
+// startGatedScans runs the scan jobs with a local scanner that holds each scan
+// until the test closes its release.
+func (b *testBundle) startGatedScans() *gatedScanner {
+	b.t.Helper()
+	scanner := &gatedScanner{release: make(chan struct{})}
+	b.startScans(scanner, nil)
+	return scanner
+}
+
 // startJobs runs the portal's River jobs with cfg (orders polled hourly,
 // jobs fetched every 50 ms) until the test ends.
 func (b *testBundle) startJobs(cfg jobs.Config) {
@@ -84,8 +93,7 @@ func TestTheAPIScansAnInstallSharesTheReportAndRevokesTheLink(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	f := b.installFixture()
-	scanner := &gatedScanner{release: make(chan struct{})}
-	b.startScans(scanner, nil)
+	scanner := b.startGatedScans()
 	eng := b.token(b.user("eng@example.com", accounts.RoleEngineer))
 	am := b.token(b.user("am@example.com", accounts.RoleAM))
 	resp, out := b.api("POST", fmt.Sprintf("/api/v1/certificates/%d/installs", f.certID), eng,
@@ -220,8 +228,7 @@ func TestTheScanPageShowsProgressThenTheReportAndSharesItOnce(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	f := b.installFixture()
-	scanner := &gatedScanner{release: make(chan struct{})}
-	b.startScans(scanner, nil)
+	scanner := b.startGatedScans()
 	b.user("eng@example.com", accounts.RoleEngineer)
 	b.user("am@example.com", accounts.RoleAM)
 	eng := b.browserAs("eng@example.com")

@@ -10,6 +10,7 @@ import (
 
 	"github.com/a-h/templ"
 
+	"github.com/certportal/certportal/internal/audit"
 	"github.com/certportal/certportal/web/templates/view"
 )
 
@@ -75,6 +76,13 @@ func serveBody[In, Out any](s *Server, w http.ResponseWriter, r *http.Request, s
 		return
 	}
 	serve(s, w, r, status, func() (Out, error) { return call(in) })
+}
+
+// actByID is serveByID for a service call that takes the request's actor, the
+// {id} and the body as they come, and whose answer is written as it is.
+func actByID[In, Out any](s *Server, w http.ResponseWriter, r *http.Request, status int,
+	start func(id int64) (In, error), act func(ctx context.Context, by audit.Actor, id int64, in In) (Out, error)) {
+	serveByID(s, w, r, status, start, func(id int64, in In) (Out, error) { return act(r.Context(), actor(r), id, in) })
 }
 
 // inputOf is serveByID's start for a partial update: the record's current

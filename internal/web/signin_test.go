@@ -177,8 +177,7 @@ func TestSimultaneousWrongPasswordsOverHTTPAreCheckedOnlyUpToTheLimit(t *testing
 	t.Parallel()
 	b := setup(t)
 	b.user("admin@example.com", accounts.RoleAdmin)
-	br := b.browser()
-	br.get("/login")
+	br := b.atSignIn()
 	const attempts = 100
 	form := url.Values{"email": {"admin@example.com"}, "csrf_token": {br.csrf}}
 	start := make(chan struct{})
@@ -261,8 +260,7 @@ func TestASignInPastTheHashingLimitGets503WithRetryAfter(t *testing.T) {
 	hashing := accounts.NewHashLimiter(accounts.HashMemoryBytes) // one hash at a time
 	b := setupWithHashing(t, hashing)
 	b.user("po@example.com", accounts.RolePO)
-	br := b.browser()
-	br.get("/login")
+	br := b.atSignIn()
 	release, ok := hashing.TryAcquire() // a sign-in in progress holds the only slot
 	if !ok {
 		t.Fatal("the only hashing slot is busy before the test")
