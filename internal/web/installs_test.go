@@ -233,7 +233,7 @@ func TestTheCertificatePageRecordsAndChecksAnInstallAndTheOtherPagesShowTheGate(
 	}
 }
 
-func TestTheDashboardListsAnInstallAtOnceWhenItsCheckFails(t *testing.T) {
+func TestTheDashboardListsAnInstallAsSoonAsItsDailyCheckFails(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	f := b.installFixture()
@@ -251,15 +251,17 @@ func TestTheDashboardListsAnInstallAtOnceWhenItsCheckFails(t *testing.T) {
 	if !strings.Contains(page, "Every active install passed its last check.") {
 		t.Fatalf("dashboard before the check shows a failure")
 	}
-	// The dashboard was cached a moment ago: the failed check must show at once.
+	// The dashboard was kept a moment ago: the daily check (a River job, not a
+	// request) moves the data version, and its announcement drops the kept
+	// view milliseconds after the commit.
 	if _, err := b.srv.installs.CheckAll(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	_, page = br.get("/dashboard")
-	if !strings.Contains(page, `data-testid="failed-installs-table"`) || !strings.Contains(page, "www.example.com") ||
-		!strings.Contains(page, "Failed (daily check)") {
-		t.Fatalf("dashboard does not list the failed install:\n%s", page)
-	}
+	within(t, "the dashboard lists the failed install", func() bool {
+		_, page = br.get("/dashboard")
+		return strings.Contains(page, `data-testid="failed-installs-table"`) && strings.Contains(page, "www.example.com") &&
+			strings.Contains(page, "Failed (daily check)")
+	})
 	_, body := b.api("GET", "/api/v1/dashboard", eng, "")
 	var sum struct {
 		Counts struct {
