@@ -120,23 +120,7 @@ func projectPage(ctx context.Context, q db.DBTX, f ProjectFilter, req page.Reque
 			conds = append(conds, fmt.Sprintf("%s = $%d", c.col, len(args)))
 		}
 	}
-	where, orderLimit, args := req.SQL(projectSortColumns, "p.id", args)
-	if where != "" {
-		conds = append(conds, where)
-	}
-	sql := projectSelect
-	if len(conds) > 0 {
-		sql += " WHERE " + strings.Join(conds, " AND ")
-	}
-	rows, err := q.Query(ctx, sql+orderLimit, args...)
-	if err != nil {
-		return page.Result[Project]{}, fmt.Errorf("projects: list projects: %w", err)
-	}
-	out, err := db.Collect(rows, scanProject)
-	if err != nil {
-		return page.Result[Project]{}, fmt.Errorf("projects: list projects: %w", err)
-	}
-	return page.Finish(req, out, func(p Project) (string, int64) {
+	return db.Page(ctx, q, "projects: list projects", req, projectSortColumns, "p.id", scanProject, func(p Project) (string, int64) {
 		if req.Sort == "staging" {
 			if p.StagingOn == nil {
 				return "infinity", p.ID
@@ -144,5 +128,5 @@ func projectPage(ctx context.Context, q db.DBTX, f ProjectFilter, req page.Reque
 			return p.StagingOn.Format("2006-01-02"), p.ID
 		}
 		return strings.ToLower(p.Name), p.ID
-	}), nil
+	}, projectSelect, conds, args)
 }

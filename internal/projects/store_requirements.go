@@ -134,15 +134,8 @@ func updateRequirement(ctx context.Context, q db.DBTX, id int64, in RequirementI
 
 // ordersWithCSR lists the ids of the orders placed with a CSR, oldest first.
 func ordersWithCSR(ctx context.Context, q db.DBTX, csrID int64) ([]int64, error) {
-	rows, err := q.Query(ctx, `SELECT id FROM orders WHERE csr_id = $1 ORDER BY id`, csrID)
-	if err != nil {
-		return nil, fmt.Errorf("projects: orders of csr %d: %w", csrID, err)
-	}
-	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
-	if err != nil {
-		return nil, fmt.Errorf("projects: orders of csr %d: %w", csrID, err)
-	}
-	return ids, nil
+	return db.Select(ctx, q, fmt.Sprintf("projects: orders of csr %d", csrID), pgx.RowTo[int64],
+		`SELECT id FROM orders WHERE csr_id = $1 ORDER BY id`, csrID)
 }
 
 // requirementCSR is what the stale-CSR warning needs of a CSR: its id and names.
@@ -155,11 +148,8 @@ type requirementCSR struct {
 // the certs package's; this reads only the two columns an edit's warning needs,
 // because certs builds on projects and cannot be called from here.
 func requirementCSRs(ctx context.Context, q db.DBTX, requirementID int64) ([]requirementCSR, error) {
-	rows, err := q.Query(ctx, `SELECT id, sans FROM csrs WHERE requirement_id = $1 ORDER BY id DESC`, requirementID)
-	if err != nil {
-		return nil, fmt.Errorf("projects: csrs of requirement %d: %w", requirementID, err)
-	}
-	return pgx.CollectRows(rows, pgx.RowToStructByPos[requirementCSR])
+	return db.Select(ctx, q, fmt.Sprintf("projects: csrs of requirement %d", requirementID), pgx.RowToStructByPos[requirementCSR],
+		`SELECT id, sans FROM csrs WHERE requirement_id = $1 ORDER BY id DESC`, requirementID)
 }
 
 // LatestDomainChecks returns each requirement's newest domain check per domain,
