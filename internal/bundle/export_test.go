@@ -7,7 +7,6 @@ import (
 	"errors"
 	"io"
 	"io/fs"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/certportal/certportal/internal/acme/acmetest"
 	"github.com/certportal/certportal/internal/bundle"
 	"github.com/certportal/certportal/internal/bundle/bundletest"
 )
@@ -209,7 +209,7 @@ func TestZipNodeSnippetServesTheFullChain(t *testing.T) {
 		t.Fatalf("node --check server.js: %v\n%s", err, out)
 	}
 
-	port := freePort(t)
+	port := acmetest.FreePort(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	node := exec.CommandContext(ctx, "node", "server.js")
@@ -314,16 +314,6 @@ func unzip(tb testing.TB, archive []byte, dir string) map[string]*zip.File {
 		}
 	}
 	return files
-}
-
-func freePort(tb testing.TB) int {
-	tb.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }
 
 // nginx is not on every machine; where it is (or NGINX_BIN names one), the

@@ -2,7 +2,6 @@ package pgembed
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -17,6 +16,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/certportal/certportal/internal/logtest"
 )
 
 // needPostgres skips on machines without server binaries: the suite must not
@@ -66,27 +67,9 @@ func killServer(t *testing.T, pgData string, sig syscall.Signal) {
 	t.Errorf("postgres pid %d did not exit after %v", pid, sig)
 }
 
-// logBuffer collects log output from several goroutines.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) count(s string) int {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return strings.Count(b.buf.String(), s)
-}
-
-func testLogger(t *testing.T) (*slog.Logger, *logBuffer) {
-	b := &logBuffer{}
-	t.Cleanup(func() { t.Logf("pgembed log:\n%s", b.buf.String()) })
+func testLogger(t *testing.T) (*slog.Logger, *logtest.Buffer) {
+	b := &logtest.Buffer{}
+	t.Cleanup(func() { t.Logf("pgembed log:\n%s", b.String()) })
 	return slog.New(slog.NewTextHandler(b, nil)), b
 }
 
@@ -153,7 +136,7 @@ func TestStartShareStopRestart(t *testing.T) {
 	if got := readPostmasterPID(second.pgData); got != pid {
 		t.Fatalf("postmaster pid changed from %d to %d: a second server was started", pid, got)
 	}
-	if n := logs.count("started server"); n != 1 {
+	if n := logs.Count("started server"); n != 1 {
 		t.Fatalf("server started %d times, want 1", n)
 	}
 	closeCluster(t, second)
@@ -178,7 +161,7 @@ func TestStartShareStopRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	closeCluster(t, again)
-	if n := logs.count("initialized cluster"); n != 1 {
+	if n := logs.Count("initialized cluster"); n != 1 {
 		t.Fatalf("initdb ran %d times, want 1", n)
 	}
 }
@@ -241,8 +224,8 @@ func TestConcurrentStart(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if owners != 1 || logs.count("started server") != 1 || logs.count("initialized cluster") != 1 {
-		t.Fatalf("owners=%d starts=%d initdbs=%d, want 1 each", owners, logs.count("started server"), logs.count("initialized cluster"))
+	if owners != 1 || logs.Count("started server") != 1 || logs.Count("initialized cluster") != 1 {
+		t.Fatalf("owners=%d starts=%d initdbs=%d, want 1 each", owners, logs.Count("started server"), logs.Count("initialized cluster"))
 	}
 	for _, c := range clusters {
 		closeCluster(t, c)

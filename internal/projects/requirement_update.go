@@ -31,25 +31,20 @@ func (u RequirementUpdate) apply(in RequirementInput) RequirementInput {
 	if u.Hostnames != nil {
 		in.Hostnames = slices.Clone(*u.Hostnames)
 	}
-	if u.PublicFacing != nil {
-		in.PublicFacing = *u.PublicFacing
-	}
-	if u.TakesPayments != nil {
-		in.TakesPayments = *u.TakesPayments
-	}
-	if u.Validation != nil {
-		in.Validation = *u.Validation
-	}
-	if u.ObtainedBy != nil {
-		in.ObtainedBy = *u.ObtainedBy
-	}
-	if u.NeededBy != nil {
-		in.NeededBy = *u.NeededBy
-	}
-	if u.Notes != nil {
-		in.Notes = *u.Notes
-	}
+	replace(&in.PublicFacing, u.PublicFacing)
+	replace(&in.TakesPayments, u.TakesPayments)
+	replace(&in.Validation, u.Validation)
+	replace(&in.ObtainedBy, u.ObtainedBy)
+	replace(&in.NeededBy, u.NeededBy)
+	replace(&in.Notes, u.Notes)
 	return in
+}
+
+// replace sets *field to *v when the update names v.
+func replace[T any](field *T, v *T) {
+	if v != nil {
+		*field = *v
+	}
 }
 
 // Input returns the requirement's editable fields.
