@@ -104,6 +104,22 @@ func InTx(ctx context.Context, pool *pgxpool.Pool, fn func(tx pgx.Tx) error) err
 	return pgx.BeginFunc(ctx, pool, fn)
 }
 
+// InTxValue runs fn in a transaction like InTx and returns what fn made, or
+// fn's zero value when the transaction fails.
+func InTxValue[T any](ctx context.Context, pool *pgxpool.Pool, fn func(tx pgx.Tx) (T, error)) (T, error) {
+	var v T
+	err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+		var err error
+		v, err = fn(tx)
+		return err
+	})
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return v, nil
+}
+
 // Collect reads every row with scan (which reads one row into a new value) and
 // closes rows: the stores' scanners serve a single row and a list alike.
 func Collect[T any](rows pgx.Rows, scan func(pgx.Row) (*T, error)) ([]T, error) {
