@@ -112,15 +112,10 @@ func scanContact(row pgx.Row) (*Contact, error) {
 }
 
 func insertContact(ctx context.Context, q db.DBTX, clientID int64, in ContactInput) (int64, error) {
-	var id int64
-	err := q.QueryRow(ctx, `
+	return db.InsertID(ctx, q, "clients: insert contact", `
 		INSERT INTO contacts (client_id, role, first_name, last_name, title, email, phone)
 		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
-		clientID, in.Role, in.FirstName, in.LastName, in.Title, in.Email, in.Phone).Scan(&id)
-	if err != nil {
-		return 0, fmt.Errorf("clients: insert contact: %w", err)
-	}
-	return id, nil
+		clientID, in.Role, in.FirstName, in.LastName, in.Title, in.Email, in.Phone)
 }
 
 // updateContact saves the contact; a changed email or phone clears the
@@ -166,15 +161,10 @@ func scanStanding(row pgx.Row) (*Standing, error) {
 }
 
 func insertStanding(ctx context.Context, q db.DBTX, clientID, by int64, in StandingInput) (int64, error) {
-	var id int64
-	err := q.QueryRow(ctx, `
+	return db.InsertID(ctx, q, "clients: insert good standing", `
 		INSERT INTO good_standing (client_id, status, source, checked_on, evidence, recorded_by)
 		VALUES ($1, $2, $3, $4::date, $5, $6) RETURNING id`,
-		clientID, in.Status, in.Source, in.CheckedOn, in.Evidence, db.NullID(by)).Scan(&id)
-	if err != nil {
-		return 0, fmt.Errorf("clients: insert good standing: %w", err)
-	}
-	return id, nil
+		clientID, in.Status, in.Source, in.CheckedOn, in.Evidence, db.NullID(by))
 }
 
 func getStanding(ctx context.Context, q db.DBTX, id int64) (*Standing, error) {

@@ -169,6 +169,16 @@ func List[T any](ctx context.Context, q DBTX, what string, scan func(pgx.Row) (*
 	return out, nil
 }
 
+// InsertID runs an INSERT ... RETURNING id and returns the new row's id; a
+// failure is wrapped with what.
+func InsertID(ctx context.Context, q DBTX, what string, sql string, args ...any) (int64, error) {
+	var id int64
+	if err := q.QueryRow(ctx, sql, args...).Scan(&id); err != nil {
+		return 0, fmt.Errorf("%s: %w", what, err)
+	}
+	return id, nil
+}
+
 // OptionalID reads the one id sql selects, or 0 when it selects no row; a
 // failure is wrapped with what.
 func OptionalID(ctx context.Context, q DBTX, what string, sql string, args ...any) (int64, error) {

@@ -62,8 +62,7 @@ func nullText(s string) *string {
 }
 
 func orderInsert(ctx context.Context, q db.DBTX, in OrderInput, createdBy, replaces int64) (int64, error) {
-	var id int64
-	err := q.QueryRow(ctx, `
+	return db.InsertID(ctx, q, "orders: insert order", `
 		INSERT INTO orders (requirement_id, csr_id, provider, product, period_years, reg_type,
 			approver_email, admin_contact_id, billing_contact_id, tech_contact_id, server_type,
 			special_instructions, replaces_order_id, created_by, acme_account_id)
@@ -71,11 +70,7 @@ func orderInsert(ctx context.Context, q db.DBTX, in OrderInput, createdBy, repla
 		RETURNING id`,
 		in.RequirementID, in.CSRID, in.Provider, in.Product, in.PeriodYears, in.RegType,
 		in.ApproverEmail, db.NullID(in.Contacts.Admin), db.NullID(in.Contacts.Billing), db.NullID(in.Contacts.Tech),
-		in.ServerType, in.SpecialInstructions, db.NullID(replaces), db.NullID(createdBy), db.NullID(in.AcmeAccountID)).Scan(&id)
-	if err != nil {
-		return 0, fmt.Errorf("orders: insert order: %w", err)
-	}
-	return id, nil
+		in.ServerType, in.SpecialInstructions, db.NullID(replaces), db.NullID(createdBy), db.NullID(in.AcmeAccountID))
 }
 
 // orderGet reads one order; forUpdate locks its row until the transaction ends.

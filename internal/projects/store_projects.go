@@ -65,15 +65,10 @@ func checkProjectRefs(ctx context.Context, q db.DBTX, in ProjectInput) error {
 }
 
 func insertProject(ctx context.Context, q db.DBTX, in ProjectInput, d projectDates) (int64, error) {
-	var id int64
-	err := q.QueryRow(ctx, `
+	return db.InsertID(ctx, q, "projects: insert project", `
 		INSERT INTO projects (client_id, name, po_id, am_id, kickoff_on, sprint_one_ends_on, staging_on, production_on)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
-		in.ClientID, in.Name, db.NullID(in.POID), db.NullID(in.AMID), d.kickoff, d.sprintOneEnds, d.staging, d.production).Scan(&id)
-	if err != nil {
-		return 0, fmt.Errorf("projects: insert project: %w", err)
-	}
-	return id, nil
+		in.ClientID, in.Name, db.NullID(in.POID), db.NullID(in.AMID), d.kickoff, d.sprintOneEnds, d.staging, d.production)
 }
 
 func updateProject(ctx context.Context, q db.DBTX, id int64, in ProjectInput, d projectDates) error {

@@ -32,17 +32,12 @@ func scanRequirement(row pgx.Row) (*Requirement, error) {
 }
 
 func insertRequirement(ctx context.Context, q db.DBTX, projectID, by int64, in RequirementInput, neededBy *time.Time) (int64, error) {
-	var id int64
-	err := q.QueryRow(ctx, `
+	return db.InsertID(ctx, q, "projects: insert requirement", `
 		INSERT INTO requirements (project_id, hostnames, public_facing, takes_payments, validation, obtained_by,
 			needed_by, notes, created_by)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
 		projectID, in.Hostnames, in.PublicFacing, in.TakesPayments, in.Validation, in.ObtainedBy,
-		neededBy, in.Notes, db.NullID(by)).Scan(&id)
-	if err != nil {
-		return 0, fmt.Errorf("projects: insert requirement: %w", err)
-	}
-	return id, nil
+		neededBy, in.Notes, db.NullID(by))
 }
 
 func getRequirement(ctx context.Context, q db.DBTX, id int64) (*Requirement, error) {
@@ -95,15 +90,10 @@ func insertSnapshot(ctx context.Context, q db.DBTX, d DomainSnapshot, by int64) 
 			return 0, fmt.Errorf("projects: store domain check: %w", err)
 		}
 	}
-	var id int64
-	err := q.QueryRow(ctx, `
+	return db.InsertID(ctx, q, "projects: store domain check", `
 		INSERT INTO domain_checks (requirement_id, domain, checked_at, source, error, registration, checked_by)
 		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
-		d.RequirementID, d.Domain, d.CheckedAt, d.Source, d.Error, raw, db.NullID(by)).Scan(&id)
-	if err != nil {
-		return 0, fmt.Errorf("projects: store domain check: %w", err)
-	}
-	return id, nil
+		d.RequirementID, d.Domain, d.CheckedAt, d.Source, d.Error, raw, db.NullID(by))
 }
 
 // listSnapshots returns a requirement's checks, newest first; latestOnly keeps
