@@ -49,12 +49,18 @@ intermediate_ciphers='ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:
 # so it is left out here and noted in the README.
 old_ciphers="$intermediate_ciphers:ECDHE-ECDSA-AES128-SHA256:ECDHE-RSA-AES128-SHA256:ECDHE-ECDSA-AES128-SHA:ECDHE-RSA-AES128-SHA:ECDHE-ECDSA-AES256-SHA384:ECDHE-RSA-AES256-SHA384:ECDHE-ECDSA-AES256-SHA:ECDHE-RSA-AES256-SHA:DHE-RSA-AES128-SHA256:DHE-RSA-AES256-SHA256:AES128-GCM-SHA256:AES256-GCM-SHA384:AES128-SHA256:AES256-SHA256:AES128-SHA:AES256-SHA:@SECLEVEL=0"
 
+# cert_block is where nginx finds the certificate and key: the full chain, or
+# for nointermediate the leaf alone, without its chain.
+cert_block() {
+	local chain=$pki/fullchain.pem
+	[ "$1" = nointermediate ] && chain=$pki/leaf.pem
+	printf 'ssl_certificate %s;\nssl_certificate_key %s;\n' "$chain" "$pki/leaf.key"
+}
+
 tls_block() {
 	case $1 in
 	modern)
 		cat <<EOF
-ssl_certificate $pki/fullchain.pem;
-ssl_certificate_key $pki/leaf.key;
 ssl_protocols TLSv1.3;
 ssl_ecdh_curve X25519:prime256v1:secp384r1;
 ssl_prefer_server_ciphers off;
@@ -63,8 +69,6 @@ EOF
 		;;
 	intermediate)
 		cat <<EOF
-ssl_certificate $pki/fullchain.pem;
-ssl_certificate_key $pki/leaf.key;
 ssl_protocols TLSv1.2 TLSv1.3;
 ssl_ecdh_curve X25519:prime256v1:secp384r1;
 ssl_ciphers $intermediate_ciphers;
@@ -74,8 +78,6 @@ EOF
 		;;
 	old)
 		cat <<EOF
-ssl_certificate $pki/fullchain.pem;
-ssl_certificate_key $pki/leaf.key;
 ssl_protocols TLSv1 TLSv1.1 TLSv1.2 TLSv1.3;
 ssl_ecdh_curve X25519:prime256v1:secp384r1;
 ssl_ciphers $old_ciphers;
@@ -86,16 +88,13 @@ EOF
 		;;
 	tls10only)
 		cat <<EOF
-ssl_certificate $pki/fullchain.pem;
-ssl_certificate_key $pki/leaf.key;
 ssl_protocols TLSv1;
 ssl_ciphers HIGH:!aNULL:!MD5:@SECLEVEL=0;
 ssl_prefer_server_ciphers on;
 EOF
 		;;
 	nointermediate)
-		# The intermediate block serving the leaf alone, without its chain.
-		tls_block intermediate | sed "s|^ssl_certificate $pki/fullchain.pem;|ssl_certificate $pki/leaf.pem;|"
+		tls_block intermediate
 		;;
 	*)
 		echo "unknown config $1" >&2
@@ -125,7 +124,7 @@ capture() {
 		echo "  server {"
 		echo "    listen 127.0.0.1:$port ssl;"
 		echo "    server_name $host;"
-		tls_block "$name" | sed 's/^/    /'
+		{ cert_block "$name" && tls_block "$name"; } | sed 's/^/    /'
 		echo "    location / { return 200 \"ok\\n\"; }"
 		echo "  }"
 		echo "}"

@@ -2,11 +2,8 @@ package accounts
 
 import (
 	"context"
-	"fmt"
-	"strings"
 
-	"github.com/jackc/pgx/v5"
-
+	"github.com/certportal/certportal/internal/db"
 	"github.com/certportal/certportal/internal/page"
 )
 
@@ -28,31 +25,13 @@ type UserFilter struct {
 
 // UserPage returns one page of users in the order req asks for.
 func (s *Service) UserPage(ctx context.Context, f UserFilter, req page.Request) (page.Result[User], error) {
+	var conds []string
 	var args []any
-	conds := []string{"true"}
 	if f.Query != "" {
-		args = append(args, "%"+strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(strings.ToLower(f.Query))+"%")
+		args = append(args, db.Contains(f.Query))
 		conds = append(conds, "(lower(name) LIKE $1 OR lower(email) LIKE $1)")
 	}
-	where, orderLimit, args := req.SQL(userSortColumns, "id", args)
-	if where != "" {
-		conds = append(conds, where)
-	}
-	rows, err := s.pool.Query(ctx, `SELECT `+userColumns+` FROM users WHERE `+strings.Join(conds, " AND ")+orderLimit, args...)
-	if err != nil {
-		return page.Result[User]{}, fmt.Errorf("accounts: user page: %w", err)
-	}
-	list, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (User, error) {
-		u, err := scanUser(row)
-		if err != nil {
-			return User{}, err
-		}
-		return *u, nil
-	})
-	if err != nil {
-		return page.Result[User]{}, fmt.Errorf("accounts: user page: %w", err)
-	}
-	res := page.Finish(req, list, func(u User) (string, int64) {
+	return db.Page(ctx, s.pool, "accounts: user page", req, userSortColumns, "id", scanUser, func(u User) (string, int64) {
 		switch req.Sort {
 		case "email":
 			return u.Email, u.ID
@@ -60,9 +39,5 @@ func (s *Service) UserPage(ctx context.Context, f UserFilter, req page.Request) 
 			return u.CreatedAt.UTC().Format("2006-01-02T15:04:05.999999Z07:00"), u.ID
 		}
 		return u.Name, u.ID
-	})
-	if res.Items == nil {
-		res.Items = []User{}
-	}
-	return res, nil
+	}, `SELECT `+userColumns+` FROM users`, conds, args)
 }

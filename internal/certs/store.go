@@ -2,9 +2,7 @@ package certs
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -106,15 +104,8 @@ func listCertificates(ctx context.Context, q db.DBTX, f Filter, now time.Time) (
 }
 
 func certificateByFingerprint(ctx context.Context, q db.DBTX, fingerprint string) (int64, error) {
-	var id int64
-	err := q.QueryRow(ctx, `SELECT id FROM certificates WHERE fingerprint_sha256 = $1`, fingerprint).Scan(&id)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return 0, nil
-	}
-	if err != nil {
-		return 0, fmt.Errorf("certs: find certificate by fingerprint: %w", err)
-	}
-	return id, nil
+	return db.OptionalID(ctx, q, "certs: find certificate by fingerprint",
+		`SELECT id FROM certificates WHERE fingerprint_sha256 = $1`, fingerprint)
 }
 
 func insertCertificate(ctx context.Context, q db.DBTX, c *Certificate, createdBy int64) error {
@@ -208,65 +199,23 @@ func certificateFilterSQL(f Filter, now time.Time) (conds []string, args []any) 
 
 func listCertificatePage(ctx context.Context, q db.DBTX, f Filter, req page.Request, now time.Time) (page.Result[Certificate], error) {
 	conds, args := certificateFilterSQL(f, now)
-	where, orderLimit, args := req.SQL(certificateSortColumns, "c.id", args)
-	if where != "" {
-		conds = append(conds, where)
-	}
-	sql := `SELECT ` + certListColumns + certFrom
-	if len(conds) > 0 {
-		sql += " WHERE " + strings.Join(conds, " AND ")
-	}
-	rows, err := q.Query(ctx, sql+orderLimit, args...)
-	if err != nil {
-		return page.Result[Certificate]{}, fmt.Errorf("certs: list certificates: %w", err)
-	}
-	defer rows.Close()
-	out := []Certificate{}
-	for rows.Next() {
-		c, err := scanCertificate(rows)
-		if err != nil {
-			return page.Result[Certificate]{}, fmt.Errorf("certs: list certificates: %w", err)
-		}
-		out = append(out, *c)
-	}
-	if err := rows.Err(); err != nil {
-		return page.Result[Certificate]{}, fmt.Errorf("certs: list certificates: %w", err)
-	}
-	return page.Finish(req, out, func(c Certificate) (string, int64) { return certificateSortValue(req.Sort, &c), c.ID }), nil
+	return db.Page(ctx, q, "certs: list certificates", req, certificateSortColumns, "c.id", scanCertificate,
+		func(c Certificate) (string, int64) { return certificateSortValue(req.Sort, &c), c.ID },
+		`SELECT `+certListColumns+certFrom, conds, args)
 }
 
 // streamCertificates calls fn for every certificate the filter keeps, in expiry
 // order, without holding them all (exports).
 func streamCertificates(ctx context.Context, q db.DBTX, f Filter, now time.Time, fn func(*Certificate) error) error {
 	conds, args := certificateFilterSQL(f, now)
-	sql := `SELECT ` + certListColumns + certFrom
-	if len(conds) > 0 {
-		sql += " WHERE " + strings.Join(conds, " AND ")
-	}
-	rows, err := q.Query(ctx, sql+" ORDER BY c.not_after, c.id", args...)
-	if err != nil {
-		return fmt.Errorf("certs: export certificates: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		c, err := scanCertificate(rows)
-		if err != nil {
-			return fmt.Errorf("certs: export certificates: %w", err)
-		}
-		if err := fn(c); err != nil {
-			return err
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("certs: export certificates: %w", err)
-	}
-	return nil
+	return db.Each(ctx, q, "certs: export certificates", scanCertificate, fn,
+		db.Where(`SELECT `+certListColumns+certFrom, conds)+" ORDER BY c.not_after, c.id", args...)
 }
 
 // streamLatestCertificates calls fn for each requirement's latest certificate
 // (the one that expires last), soonest expiry first: the calendar's events.
 func streamLatestCertificates(ctx context.Context, q db.DBTX, clientID int64, fn func(*Certificate) error) error {
-	rows, err := q.Query(ctx, `
+	return db.Each(ctx, q, "certs: latest certificates", scanLatestCertificate, fn, `
 		SELECT l.id, r.id, p.id, p.name, cl.id, cl.display_name, l.common_name, l.sans, l.not_before, l.not_after
 		FROM requirements r
 		JOIN projects p ON p.id = r.project_id
@@ -275,22 +224,13 @@ func streamLatestCertificates(ctx context.Context, q db.DBTX, clientID int64, fn
 			WHERE ce.requirement_id = r.id ORDER BY ce.not_after DESC, ce.id DESC LIMIT 1) l
 		WHERE ($1 = 0 OR p.client_id = $1)
 		ORDER BY l.not_after, l.id`, clientID)
-	if err != nil {
-		return fmt.Errorf("certs: latest certificates: %w", err)
+}
+
+func scanLatestCertificate(row pgx.Row) (*Certificate, error) {
+	var c Certificate
+	if err := row.Scan(&c.ID, &c.RequirementID, &c.ProjectID, &c.ProjectName, &c.ClientID, &c.ClientName,
+		&c.CommonName, &c.SANs, &c.NotBefore, &c.NotAfter); err != nil {
+		return nil, err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var c Certificate
-		if err := rows.Scan(&c.ID, &c.RequirementID, &c.ProjectID, &c.ProjectName, &c.ClientID, &c.ClientName,
-			&c.CommonName, &c.SANs, &c.NotBefore, &c.NotAfter); err != nil {
-			return fmt.Errorf("certs: latest certificates: %w", err)
-		}
-		if err := fn(&c); err != nil {
-			return err
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("certs: latest certificates: %w", err)
-	}
-	return nil
+	return &c, nil
 }

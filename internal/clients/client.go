@@ -10,27 +10,17 @@ import (
 )
 
 // Client is a company the agency buys certificates for: the organization the CA
-// verifies (legal name, registration, address, phone).
+// verifies (legal name, registration, address, phone): its editable fields
+// with its id and times.
 type Client struct {
-	ID                 int64  `json:"id"`
-	DisplayName        string `json:"display_name"`
-	LegalName          string `json:"legal_name"`
-	Jurisdiction       string `json:"jurisdiction"`
-	RegistrationNumber string `json:"registration_number"`
-	Address
-	Phone     string    `json:"phone"`
+	ID int64 `json:"id"`
+	ClientInput
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
 }
 
 // Input returns the client's editable fields, for an edit form or a partial update.
-func (c *Client) Input() ClientInput {
-	return ClientInput{
-		DisplayName: c.DisplayName, LegalName: c.LegalName, Jurisdiction: c.Jurisdiction,
-		RegistrationNumber: c.RegistrationNumber, Address1: c.Address1, Address2: c.Address2,
-		City: c.City, State: c.State, PostalCode: c.PostalCode, Country: c.Country, Phone: c.Phone,
-	}
-}
+func (c *Client) Input() ClientInput { return c.ClientInput }
 
 // Details is what the readiness checklist reads of the client.
 func (c *Client) Details() verify.ClientDetails {
@@ -45,13 +35,8 @@ type ClientInput struct {
 	LegalName          string `json:"legal_name"`
 	Jurisdiction       string `json:"jurisdiction"`
 	RegistrationNumber string `json:"registration_number"`
-	Address1           string `json:"address1"`
-	Address2           string `json:"address2"`
-	City               string `json:"city"`
-	State              string `json:"state"`
-	PostalCode         string `json:"postal_code"`
-	Country            string `json:"country"`
-	Phone              string `json:"phone"`
+	Address
+	Phone string `json:"phone"`
 }
 
 // Validate normalizes the input in place (trimmed, codes upper-cased, phone without
@@ -61,16 +46,11 @@ func (in *ClientInput) Validate() error {
 	fields.CheckText(fe, "display_name", &in.DisplayName, true, fields.MaxShortText, "Enter the name the agency uses for this client.")
 	fields.CheckText(fe, "legal_name", &in.LegalName, false, fields.MaxShortText, "")
 	fields.CheckText(fe, "registration_number", &in.RegistrationNumber, false, fields.MaxShortText, "")
-	fields.CheckText(fe, "address1", &in.Address1, false, fields.MaxShortText, "")
-	fields.CheckText(fe, "address2", &in.Address2, false, fields.MaxShortText, "")
-	fields.CheckText(fe, "city", &in.City, false, fields.MaxShortText, "")
-	fields.CheckText(fe, "state", &in.State, false, fields.MaxShortText, "")
-	fields.CheckText(fe, "postal_code", &in.PostalCode, false, 20, "")
+	in.Address.check(fe, false)
 	in.Jurisdiction = strings.ToUpper(strings.TrimSpace(in.Jurisdiction))
 	if in.Jurisdiction != "" && !fields.ValidJurisdiction(in.Jurisdiction) {
 		fe.Add("jurisdiction", "Write where the company is registered as a country code and optional region, such as US-IL or GB.")
 	}
-	fields.CheckCountry(fe, "country", &in.Country, "")
 	fields.CheckPhone(fe, "phone", &in.Phone, "")
 	return fe.Err()
 }
@@ -124,14 +104,9 @@ func VerifyMethods() []string { return []string{VerifiedByPhone, VerifiedByEmail
 
 // Contact is a person at the client the CA may reach.
 type Contact struct {
-	ID             int64      `json:"id"`
-	ClientID       int64      `json:"client_id"`
-	Role           string     `json:"role"`
-	FirstName      string     `json:"first_name"`
-	LastName       string     `json:"last_name"`
-	Title          string     `json:"title"`
-	Email          string     `json:"email"`
-	Phone          string     `json:"phone"`
+	ID       int64 `json:"id"`
+	ClientID int64 `json:"client_id"`
+	ContactInput
 	Verified       bool       `json:"verified"`
 	VerifiedAt     *time.Time `json:"verified_at,omitempty"`
 	VerifiedByName string     `json:"verified_by,omitempty"`
@@ -140,22 +115,8 @@ type Contact struct {
 	CreatedAt      time.Time  `json:"created_at"`
 }
 
-// Name is the contact's full name.
-func (c *Contact) Name() string { return strings.TrimSpace(c.FirstName + " " + c.LastName) }
-
-// NameAndEmail is "First Last <email>", as an order names who must act.
-func (c *Contact) NameAndEmail() string {
-	n := c.Name()
-	if c.Email != "" {
-		n = strings.TrimSpace(n + " <" + c.Email + ">")
-	}
-	return n
-}
-
 // Input returns the contact's editable fields.
-func (c *Contact) Input() ContactInput {
-	return ContactInput{Role: c.Role, FirstName: c.FirstName, LastName: c.LastName, Title: c.Title, Email: c.Email, Phone: c.Phone}
-}
+func (c *Contact) Input() ContactInput { return c.ContactInput }
 
 // ContactInput is a new contact or the new state of one.
 type ContactInput struct {
@@ -167,14 +128,24 @@ type ContactInput struct {
 	Phone     string `json:"phone"`
 }
 
+// Name is the contact's full name.
+func (c *ContactInput) Name() string { return strings.TrimSpace(c.FirstName + " " + c.LastName) }
+
+// NameAndEmail is "First Last <email>", as an order names who must act.
+func (c *ContactInput) NameAndEmail() string {
+	n := c.Name()
+	if c.Email != "" {
+		n = strings.TrimSpace(n + " <" + c.Email + ">")
+	}
+	return n
+}
+
 // Validate normalizes the input in place and reports every problem by field. Email
 // and phone are required: the CA will not issue without verifiable contact details.
 func (in *ContactInput) Validate() error {
 	fe := errs.FieldErrors{}
 	fields.CheckChoice(fe, "role", &in.Role, ContactRoles(), "Choose the contact's role: admin, billing, tech or organization.")
-	fields.CheckText(fe, "first_name", &in.FirstName, true, fields.MaxShortText, "Enter the first name.")
-	fields.CheckText(fe, "last_name", &in.LastName, true, fields.MaxShortText, "Enter the last name.")
-	fields.CheckText(fe, "title", &in.Title, false, fields.MaxShortText, "")
+	checkPersonName(fe, &in.FirstName, &in.LastName, &in.Title)
 	in.Email = strings.ToLower(strings.TrimSpace(in.Email))
 	switch {
 	case in.Email == "":
@@ -184,6 +155,13 @@ func (in *ContactInput) Validate() error {
 	}
 	fields.CheckPhone(fe, "phone", &in.Phone, "Enter a phone number the CA can call. "+fields.PhoneHelp)
 	return fe.Err()
+}
+
+// checkPersonName checks a contact's name (first and last required) and title.
+func checkPersonName(fe errs.FieldErrors, first, last, title *string) {
+	fields.CheckText(fe, "first_name", first, true, fields.MaxShortText, "Enter the first name.")
+	fields.CheckText(fe, "last_name", last, true, fields.MaxShortText, "Enter the last name.")
+	fields.CheckText(fe, "title", title, false, fields.MaxShortText, "")
 }
 
 // VerifyInput records how a user confirmed a contact's details.

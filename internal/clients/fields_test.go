@@ -25,7 +25,7 @@ func TestClientAndContactFieldsRefuseCharactersXMLCannotCarry(t *testing.T) {
 	for _, tt := range bad {
 		t.Run("client address1: "+tt.name, func(t *testing.T) {
 			t.Parallel()
-			in := ClientInput{DisplayName: "ExampleBiz", Address1: tt.value}
+			in := ClientInput{DisplayName: "ExampleBiz", Address: Address{Address1: tt.value}}
 			e, ok := errs.As(in.Validate())
 			if !ok || e.Code != errs.Invalid || e.Fields["address1"] == "" {
 				t.Fatalf("Validate() = %v, want an error at address1", e)
@@ -53,7 +53,7 @@ func TestClientAndContactFieldsRefuseCharactersXMLCannotCarry(t *testing.T) {
 		t.Errorf("evidence with a vertical tab: %v, want an error at evidence naming U+000B", e)
 	}
 	// Ordinary international text passes.
-	good := ClientInput{DisplayName: "Müller & Söhne GmbH", Address1: "Königstraße 1 — 東京 🚀"}
+	good := ClientInput{DisplayName: "Müller & Söhne GmbH", Address: Address{Address1: "Königstraße 1 — 東京 🚀"}}
 	if err := good.Validate(); err != nil {
 		t.Errorf("international text: %v, want accepted", err)
 	}

@@ -25,18 +25,13 @@ func (s *Service) CreateClient(ctx context.Context, actor audit.Actor, in Client
 	if err := in.Validate(); err != nil {
 		return nil, err
 	}
-	var c *Client
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		var err error
-		if c, err = insertClient(ctx, tx, in, actor.ID); err != nil {
-			return err
+	return db.InTxValue(ctx, s.pool, func(tx pgx.Tx) (*Client, error) {
+		c, err := insertClient(ctx, tx, in, actor.ID)
+		if err != nil {
+			return nil, err
 		}
-		return audit.Record(ctx, tx, actor, "client.create", clientSubject(c), nil)
+		return c, audit.Record(ctx, tx, actor, "client.create", clientSubject(c), nil)
 	})
-	if err != nil {
-		return nil, err
-	}
-	return c, nil
 }
 
 // UpdateClient replaces a client's details with in.
@@ -44,21 +39,17 @@ func (s *Service) UpdateClient(ctx context.Context, actor audit.Actor, id int64,
 	if err := in.Validate(); err != nil {
 		return nil, err
 	}
-	var c *Client
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	return db.InTxValue(ctx, s.pool, func(tx pgx.Tx) (*Client, error) {
 		before, err := getClient(ctx, tx, id)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		if c, err = updateClient(ctx, tx, id, in); err != nil {
-			return err
+		c, err := updateClient(ctx, tx, id, in)
+		if err != nil {
+			return nil, err
 		}
-		return audit.Record(ctx, tx, actor, "client.update", clientSubject(c), map[string]any{"changed": changedFields(before.Input(), c.Input())})
+		return c, audit.Record(ctx, tx, actor, "client.update", clientSubject(c), map[string]any{"changed": changedFields(before.Input(), c.Input())})
 	})
-	if err != nil {
-		return nil, err
-	}
-	return c, nil
 }
 
 // changedFields names the fields that differ, for the audit record.
@@ -116,47 +107,43 @@ func (s *Service) FindClient(ctx context.Context, field, text string) (*Client, 
 
 // AddContact files a contact for a client.
 func (s *Service) AddContact(ctx context.Context, actor audit.Actor, clientID int64, in ContactInput) (*Contact, error) {
-	var c *Contact
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	return db.InTxValue(ctx, s.pool, func(tx pgx.Tx) (*Contact, error) {
 		// The client's existence first: a 404 for a missing client beats field errors.
 		if _, err := getClient(ctx, tx, clientID); err != nil {
-			return err
+			return nil, err
 		}
 		if err := in.Validate(); err != nil {
-			return err
+			return nil, err
 		}
 		id, err := insertContact(ctx, tx, clientID, in)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		if c, err = getContact(ctx, tx, id); err != nil {
-			return err
+		c, err := getContact(ctx, tx, id)
+		if err != nil {
+			return nil, err
 		}
-		return audit.Record(ctx, tx, actor, "contact.create", contactSubject(c), nil)
+		return c, audit.Record(ctx, tx, actor, "contact.create", contactSubject(c), nil)
 	})
-	if err != nil {
-		return nil, err
-	}
-	return c, nil
 }
 
 // UpdateContact saves a contact's new details. Changing the email or phone clears
 // the verification: the person must be confirmed again at the new address.
 func (s *Service) UpdateContact(ctx context.Context, actor audit.Actor, id int64, in ContactInput) (*Contact, error) {
-	var c *Contact
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	return db.InTxValue(ctx, s.pool, func(tx pgx.Tx) (*Contact, error) {
 		before, err := getContact(ctx, tx, id)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if err := in.Validate(); err != nil {
-			return err
+			return nil, err
 		}
 		if err := updateContact(ctx, tx, id, in); err != nil {
-			return err
+			return nil, err
 		}
-		if c, err = getContact(ctx, tx, id); err != nil {
-			return err
+		c, err := getContact(ctx, tx, id)
+		if err != nil {
+			return nil, err
 		}
 		details := map[string]any{}
 		if before.Email != c.Email {
@@ -168,37 +155,28 @@ func (s *Service) UpdateContact(ctx context.Context, actor audit.Actor, id int64
 		if before.Verified && !c.Verified {
 			details["verification_cleared"] = true
 		}
-		return audit.Record(ctx, tx, actor, "contact.update", contactSubject(c), details)
+		return c, audit.Record(ctx, tx, actor, "contact.update", contactSubject(c), details)
 	})
-	if err != nil {
-		return nil, err
-	}
-	return c, nil
 }
 
 // VerifyContact records that the actor confirmed the contact's details, and how.
 func (s *Service) VerifyContact(ctx context.Context, actor audit.Actor, id int64, in VerifyInput) (*Contact, error) {
-	var c *Contact
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	return db.InTxValue(ctx, s.pool, func(tx pgx.Tx) (*Contact, error) {
 		if _, err := getContact(ctx, tx, id); err != nil {
-			return err
+			return nil, err
 		}
 		if err := in.Validate(); err != nil {
-			return err
+			return nil, err
 		}
 		if err := verifyContact(ctx, tx, id, actor.ID, in); err != nil {
-			return err
+			return nil, err
 		}
-		var err error
-		if c, err = getContact(ctx, tx, id); err != nil {
-			return err
+		c, err := getContact(ctx, tx, id)
+		if err != nil {
+			return nil, err
 		}
-		return audit.Record(ctx, tx, actor, "contact.verify", contactSubject(c), map[string]any{"method": in.Method})
+		return c, audit.Record(ctx, tx, actor, "contact.verify", contactSubject(c), map[string]any{"method": in.Method})
 	})
-	if err != nil {
-		return nil, err
-	}
-	return c, nil
 }
 
 // GetContact returns one contact.
@@ -213,30 +191,26 @@ func (s *Service) ListContacts(ctx context.Context, clientID int64) ([]Contact, 
 
 // RecordStanding files a good-standing check for a client.
 func (s *Service) RecordStanding(ctx context.Context, actor audit.Actor, clientID int64, in StandingInput) (*Standing, error) {
-	var g *Standing
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	return db.InTxValue(ctx, s.pool, func(tx pgx.Tx) (*Standing, error) {
 		c, err := getClient(ctx, tx, clientID)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		// Tomorrow: a PO ahead of UTC may record a check made on their today.
 		if _, err := in.validate(s.clock.Today().AddDate(0, 0, 1)); err != nil {
-			return err
+			return nil, err
 		}
 		id, err := insertStanding(ctx, tx, clientID, actor.ID, in)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		if g, err = getStanding(ctx, tx, id); err != nil {
-			return err
+		g, err := getStanding(ctx, tx, id)
+		if err != nil {
+			return nil, err
 		}
-		return audit.Record(ctx, tx, actor, "standing.record", clientSubject(c),
+		return g, audit.Record(ctx, tx, actor, "standing.record", clientSubject(c),
 			map[string]any{"status": g.Status, "checked_on": in.CheckedOn})
 	})
-	if err != nil {
-		return nil, err
-	}
-	return g, nil
 }
 
 // AgencyBillingContact returns the agency's billing contact from settings; a

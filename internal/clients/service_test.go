@@ -41,8 +41,8 @@ func setupWith(t *testing.T) (*Service, *testBundle) {
 func (b *testBundle) client(name string) *Client {
 	b.t.Helper()
 	c, err := b.svc.CreateClient(context.Background(), b.actor, ClientInput{
-		DisplayName: name, LegalName: name + " LLC", Jurisdiction: "US-IL", Address1: "123 W Wacker Dr",
-		City: "Chicago", State: "IL", PostalCode: "60601", Country: "US", Phone: "+1.3125550100",
+		DisplayName: name, LegalName: name + " LLC", Jurisdiction: "US-IL", Address: Address{Address1: "123 W Wacker Dr",
+			City: "Chicago", State: "IL", PostalCode: "60601", Country: "US"}, Phone: "+1.3125550100",
 	})
 	if err != nil {
 		b.t.Fatal(err)
@@ -56,8 +56,8 @@ func TestCreatingAClientStoresItsNormalizedDetails(t *testing.T) {
 	t.Parallel()
 	svc, b := setup(t)
 	c, err := svc.CreateClient(context.Background(), b.actor, ClientInput{
-		DisplayName: "  ExampleBiz ", LegalName: "ExampleBiz LLC", Jurisdiction: "us-il", Country: "us",
-		Phone: "+1.312 555-0100", City: "Chicago",
+		DisplayName: "  ExampleBiz ", LegalName: "ExampleBiz LLC", Jurisdiction: "us-il",
+		Address: Address{Country: "us", City: "Chicago"}, Phone: "+1.312 555-0100",
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -140,7 +140,7 @@ func TestEachBadClientContactOrStandingValueIsRefusedAndNothingIsStored(t *testi
 func TestTheCountryUKIsRefusedWithAHintThatTheCodeIsGB(t *testing.T) {
 	t.Parallel()
 	svc, b := setup(t)
-	_, err := svc.CreateClient(context.Background(), b.actor, ClientInput{DisplayName: "Acme UK", Country: "UK"})
+	_, err := svc.CreateClient(context.Background(), b.actor, ClientInput{DisplayName: "Acme UK", Address: Address{Country: "UK"}})
 	if e, _ := errs.As(err); e == nil || !strings.Contains(e.Fields["country"], "GB") {
 		t.Errorf("UK: error %v, want a hint that the code is GB", err)
 	}

@@ -19,16 +19,9 @@ const ShareLifetime = 30 * 24 * time.Hour
 
 // Share is a link that shows a client its status page without signing in.
 type Share struct {
-	ID        int64      `json:"id"`
-	ClientID  int64      `json:"client_id"`
-	CreatedBy string     `json:"created_by"`
-	CreatedAt time.Time  `json:"created_at"`
-	ExpiresAt time.Time  `json:"expires_at"`
-	RevokedAt *time.Time `json:"revoked_at,omitempty"`
+	secrettoken.Link
+	ClientID int64 `json:"client_id"`
 }
-
-// Active reports whether the link still works at now.
-func (sh *Share) Active(now time.Time) bool { return sh.RevokedAt == nil && now.Before(sh.ExpiresAt) }
 
 // CreateShare makes a share link for a client and returns its token, which is
 // shown once: only its hash is kept. Audited.
@@ -37,7 +30,7 @@ func (s *Service) CreateShare(ctx context.Context, actor audit.Actor, clientID i
 	if err != nil {
 		return "", nil, fmt.Errorf("clients: share token: %w", err)
 	}
-	sh := &Share{ClientID: clientID, CreatedBy: actor.Email}
+	sh := &Share{Link: secrettoken.Link{CreatedBy: actor.Email}, ClientID: clientID}
 	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		c, err := getClient(ctx, tx, clientID)
 		if err != nil {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
 
@@ -19,12 +18,16 @@ const clientColumns = `id, display_name, legal_name, jurisdiction, registration_
 
 func scanClient(row pgx.Row) (*Client, error) {
 	var c Client
-	err := row.Scan(&c.ID, &c.DisplayName, &c.LegalName, &c.Jurisdiction, &c.RegistrationNumber, &c.Address1,
-		&c.Address2, &c.City, &c.State, &c.PostalCode, &c.Country, &c.Phone, &c.CreatedAt, &c.UpdatedAt)
-	if err != nil {
+	if err := row.Scan(clientFields(&c)...); err != nil {
 		return nil, err
 	}
 	return &c, nil
+}
+
+// clientFields are where the columns of clientColumns are read into.
+func clientFields(c *Client) []any {
+	return []any{&c.ID, &c.DisplayName, &c.LegalName, &c.Jurisdiction, &c.RegistrationNumber, &c.Address1,
+		&c.Address2, &c.City, &c.State, &c.PostalCode, &c.Country, &c.Phone, &c.CreatedAt, &c.UpdatedAt}
 }
 
 func clientNameTaken() error {
@@ -108,15 +111,10 @@ func scanContact(row pgx.Row) (*Contact, error) {
 }
 
 func insertContact(ctx context.Context, q db.DBTX, clientID int64, in ContactInput) (int64, error) {
-	var id int64
-	err := q.QueryRow(ctx, `
+	return db.InsertID(ctx, q, "clients: insert contact", `
 		INSERT INTO contacts (client_id, role, first_name, last_name, title, email, phone)
 		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
-		clientID, in.Role, in.FirstName, in.LastName, in.Title, in.Email, in.Phone).Scan(&id)
-	if err != nil {
-		return 0, fmt.Errorf("clients: insert contact: %w", err)
-	}
-	return id, nil
+		clientID, in.Role, in.FirstName, in.LastName, in.Title, in.Email, in.Phone)
 }
 
 // updateContact saves the contact; a changed email or phone clears the
@@ -162,15 +160,10 @@ func scanStanding(row pgx.Row) (*Standing, error) {
 }
 
 func insertStanding(ctx context.Context, q db.DBTX, clientID, by int64, in StandingInput) (int64, error) {
-	var id int64
-	err := q.QueryRow(ctx, `
+	return db.InsertID(ctx, q, "clients: insert good standing", `
 		INSERT INTO good_standing (client_id, status, source, checked_on, evidence, recorded_by)
 		VALUES ($1, $2, $3, $4::date, $5, $6) RETURNING id`,
-		clientID, in.Status, in.Source, in.CheckedOn, in.Evidence, db.NullID(by)).Scan(&id)
-	if err != nil {
-		return 0, fmt.Errorf("clients: insert good standing: %w", err)
-	}
-	return id, nil
+		clientID, in.Status, in.Source, in.CheckedOn, in.Evidence, db.NullID(by))
 }
 
 func getStanding(ctx context.Context, q db.DBTX, id int64) (*Standing, error) {
@@ -249,14 +242,18 @@ func clientPage(ctx context.Context, q db.DBTX, f ClientFilter, req page.Request
 	var conds []string
 	var args []any
 	if f.Query != "" {
-		args = append(args, "%"+strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(strings.ToLower(f.Query))+"%")
+		args = append(args, db.Contains(f.Query))
 		conds = append(conds, fmt.Sprintf("(lower(c.display_name) LIKE $%d OR lower(c.legal_name) LIKE $%d)", len(args), len(args)))
 	}
-	where, orderLimit, args := req.SQL(clientSortColumns, "c.id", args)
-	if where != "" {
-		conds = append(conds, where)
-	}
-	sql := `
+	return db.Page(ctx, q, "clients: list clients", req, clientSortColumns, "c.id", scanClientRow, func(r ClientRow) (string, int64) {
+		if req.Sort == "legal" {
+			return r.LegalName, r.ID
+		}
+		return r.DisplayName, r.ID
+	}, clientRowSelect, conds, args)
+}
+
+var clientRowSelect = `
 		SELECT ` + prefixed("c.", clientColumns) + `,
 			(SELECT count(*) FROM projects p WHERE p.client_id = c.id),
 			COALESCE(gs.status, ''), gs.checked_on
@@ -265,28 +262,11 @@ func clientPage(ctx context.Context, q db.DBTX, f ClientFilter, req page.Request
 			SELECT status, checked_on FROM good_standing g
 			WHERE g.client_id = c.id ORDER BY checked_on DESC, id DESC LIMIT 1
 		) gs ON true`
-	if len(conds) > 0 {
-		sql += " WHERE " + strings.Join(conds, " AND ")
+
+func scanClientRow(row pgx.Row) (*ClientRow, error) {
+	var r ClientRow
+	if err := row.Scan(append(clientFields(&r.Client), &r.Projects, &r.StandingStatus, &r.StandingCheckedOn)...); err != nil {
+		return nil, err
 	}
-	rows, err := q.Query(ctx, sql+orderLimit, args...)
-	if err != nil {
-		return page.Result[ClientRow]{}, fmt.Errorf("clients: list clients: %w", err)
-	}
-	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (ClientRow, error) {
-		var r ClientRow
-		c := &r.Client
-		err := row.Scan(&c.ID, &c.DisplayName, &c.LegalName, &c.Jurisdiction, &c.RegistrationNumber, &c.Address1,
-			&c.Address2, &c.City, &c.State, &c.PostalCode, &c.Country, &c.Phone, &c.CreatedAt, &c.UpdatedAt,
-			&r.Projects, &r.StandingStatus, &r.StandingCheckedOn)
-		return r, err
-	})
-	if err != nil {
-		return page.Result[ClientRow]{}, fmt.Errorf("clients: list clients: %w", err)
-	}
-	return page.Finish(req, out, func(r ClientRow) (string, int64) {
-		if req.Sort == "legal" {
-			return r.LegalName, r.ID
-		}
-		return r.DisplayName, r.ID
-	}), nil
+	return &r, nil
 }

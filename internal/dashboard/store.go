@@ -98,7 +98,7 @@ func dashboardOrders(ctx context.Context, q db.DBTX, clientID int64, submittedBe
 			&adminName, &adminEmail)...)
 		a.State = orders.OrderState(state)
 		d.order.ID, d.order.State, d.order.SubmittedAt = a.OrderID, a.State, a.SubmittedAt
-		d.admin = (&clients.Contact{FirstName: adminName, Email: adminEmail}).NameAndEmail()
+		d.admin = (&clients.ContactInput{FirstName: adminName, Email: adminEmail}).NameAndEmail()
 		return d, err
 	})
 	if err != nil {

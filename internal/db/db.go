@@ -104,6 +104,22 @@ func InTx(ctx context.Context, pool *pgxpool.Pool, fn func(tx pgx.Tx) error) err
 	return pgx.BeginFunc(ctx, pool, fn)
 }
 
+// InTxValue runs fn in a transaction like InTx and returns what fn made, or
+// fn's zero value when the transaction fails.
+func InTxValue[T any](ctx context.Context, pool *pgxpool.Pool, fn func(tx pgx.Tx) (T, error)) (T, error) {
+	var v T
+	err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+		var err error
+		v, err = fn(tx)
+		return err
+	})
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return v, nil
+}
+
 // Collect reads every row with scan (which reads one row into a new value) and
 // closes rows: the stores' scanners serve a single row and a list alike.
 func Collect[T any](rows pgx.Rows, scan func(pgx.Row) (*T, error)) ([]T, error) {
@@ -151,6 +167,68 @@ func List[T any](ctx context.Context, q DBTX, what string, scan func(pgx.Row) (*
 		return nil, fmt.Errorf("%s: %w", what, err)
 	}
 	return out, nil
+}
+
+// InsertID runs an INSERT ... RETURNING id and returns the new row's id; a
+// failure is wrapped with what.
+func InsertID(ctx context.Context, q DBTX, what string, sql string, args ...any) (int64, error) {
+	var id int64
+	if err := q.QueryRow(ctx, sql, args...).Scan(&id); err != nil {
+		return 0, fmt.Errorf("%s: %w", what, err)
+	}
+	return id, nil
+}
+
+// OptionalID reads the one id sql selects, or 0 when it selects no row; a
+// failure is wrapped with what.
+func OptionalID(ctx context.Context, q DBTX, what string, sql string, args ...any) (int64, error) {
+	var id int64
+	err := q.QueryRow(ctx, sql, args...).Scan(&id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("%s: %w", what, err)
+	}
+	return id, nil
+}
+
+// Select reads every row sql selects with to, such as pgx.RowTo[int64] or
+// pgx.RowToStructByPos[T]; a failure is wrapped with what.
+func Select[T any](ctx context.Context, q DBTX, what string, to pgx.RowToFunc[T], sql string, args ...any) ([]T, error) {
+	rows, err := q.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	out, err := pgx.CollectRows(rows, to)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	return out, nil
+}
+
+// Each calls fn with every row sql selects, read with scan, without holding
+// them all (exports). A failure to read is wrapped with what; fn's own error
+// stops the walk and is returned as it is.
+func Each[T any](ctx context.Context, q DBTX, what string, scan func(pgx.Row) (*T, error), fn func(*T) error, sql string, args ...any) error {
+	rows, err := q.Query(ctx, sql, args...)
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return fmt.Errorf("%s: %w", what, err)
+		}
+		if err := fn(v); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	return nil
 }
 
 // Update runs a statement that changes one row: no row changed is notFound

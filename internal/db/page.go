@@ -3,6 +3,7 @@ package db
 import (
 	"context"
 	"strconv"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 
@@ -28,4 +29,41 @@ func PageByID[T any](ctx context.Context, q DBTX, what string, req page.Request,
 		res.Items = []T{}
 	}
 	return res, nil
+}
+
+// Page runs one page of a filtered list sorted as req asks: sql selects the
+// rows without a WHERE, conds (their values in args) narrow them, and req adds
+// its keyset condition, order and limit over sorts, idExpr breaking ties. key
+// gives an item's sort value and id for the cursors. A failure is wrapped with
+// what.
+func Page[T any](ctx context.Context, q DBTX, what string, req page.Request, sorts map[string]page.Column, idExpr string,
+	scan func(pgx.Row) (*T, error), key func(T) (string, int64), sql string, conds []string, args []any) (page.Result[T], error) {
+	where, orderLimit, args := req.SQL(sorts, idExpr, args)
+	if where != "" {
+		conds = append(conds, where)
+	}
+	list, err := List(ctx, q, what, scan, Where(sql, conds)+orderLimit, args...)
+	if err != nil {
+		return page.Result[T]{}, err
+	}
+	res := page.Finish(req, list, key)
+	if res.Items == nil {
+		res.Items = []T{}
+	}
+	return res, nil
+}
+
+// Where adds conds to sql as a WHERE clause joined by AND; none leaves sql as
+// it is.
+func Where(sql string, conds []string) string {
+	if len(conds) == 0 {
+		return sql
+	}
+	return sql + " WHERE " + strings.Join(conds, " AND ")
+}
+
+// Contains is the LIKE pattern that finds s anywhere in a lower-cased column,
+// with LIKE's own characters in s taken literally.
+func Contains(s string) string {
+	return "%" + strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(strings.ToLower(s)) + "%"
 }

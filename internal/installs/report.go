@@ -41,17 +41,10 @@ type Report struct {
 // Share is a read-only link to a report. The token is only in the answer
 // that creates it.
 type Share struct {
-	ID        int64      `json:"id"`
-	ScanID    int64      `json:"scan_id"`
-	Token     string     `json:"token,omitempty"`
-	CreatedBy string     `json:"created_by"`
-	CreatedAt time.Time  `json:"created_at"`
-	ExpiresAt time.Time  `json:"expires_at"`
-	RevokedAt *time.Time `json:"revoked_at"`
+	secrettoken.Link
+	ScanID int64  `json:"scan_id"`
+	Token  string `json:"token,omitempty"`
 }
-
-// Active reports whether the link still opens the report at now.
-func (s *Share) Active(now time.Time) bool { return s.RevokedAt == nil && now.Before(s.ExpiresAt) }
 
 // ScanReport builds the report of a finished scan.
 func (s *Service) ScanReport(ctx context.Context, scanID int64) (*Report, error) {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/certportal/certportal/internal/audit"
 	"github.com/certportal/certportal/internal/certs"
@@ -206,11 +207,11 @@ func (s *Service) CheckAll(ctx context.Context) (CheckSummary, error) {
 		return CheckSummary{}, err
 	}
 	var (
-		mu  sync.Mutex
-		sum CheckSummary
-		wg  sync.WaitGroup
-		sem = make(chan struct{}, s.cfg.CheckConcurrency)
+		mu     sync.Mutex
+		sum    CheckSummary
+		checks errgroup.Group
 	)
+	checks.SetLimit(s.cfg.CheckConcurrency)
 	// Installs of one certificate share its parsed leaf for the sweep.
 	var leavesMu sync.Mutex
 	leaves := map[int64]*x509.Certificate{}
@@ -230,11 +231,7 @@ func (s *Service) CheckAll(ctx context.Context) (CheckSummary, error) {
 		if ctx.Err() != nil {
 			break
 		}
-		sem <- struct{}{}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
+		checks.Go(func() error {
 			in := &list[i]
 			rec, err := s.check(ctx, in, in.TrustRootsPEM, TriggerScheduled, leaf)
 			if err == nil {
@@ -260,9 +257,10 @@ func (s *Service) CheckAll(ctx context.Context) (CheckSummary, error) {
 			default:
 				sum.Failed++
 			}
-		}()
+			return nil // counted and logged above
+		})
 	}
-	wg.Wait()
+	_ = checks.Wait()
 	if err := ctx.Err(); err != nil {
 		return sum, fmt.Errorf("installs: check all: %w", err)
 	}

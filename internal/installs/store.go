@@ -78,18 +78,13 @@ func listInstalls(ctx context.Context, q db.DBTX, f listFilter) ([]Install, erro
 }
 
 func insertInstall(ctx context.Context, q db.DBTX, certificateID int64, n NewInstall, createdBy int64) (int64, error) {
-	var id int64
 	addresses := n.Addresses
 	if addresses == nil {
 		addresses = []string{}
 	}
-	err := q.QueryRow(ctx, `INSERT INTO installs (certificate_id, environment, hostname, addresses, trust_roots_pem, created_by)
+	return db.InsertID(ctx, q, "installs: insert", `INSERT INTO installs (certificate_id, environment, hostname, addresses, trust_roots_pem, created_by)
 		VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
-		certificateID, n.Environment, n.Hostname, addresses, n.TrustRootsPEM, db.NullID(createdBy)).Scan(&id)
-	if err != nil {
-		return 0, fmt.Errorf("installs: insert: %w", err)
-	}
-	return id, nil
+		certificateID, n.Environment, n.Hostname, addresses, n.TrustRootsPEM, db.NullID(createdBy))
 }
 
 func retireInstall(ctx context.Context, q db.DBTX, id, by int64, at time.Time) (bool, error) {
@@ -181,13 +176,8 @@ func latestGrades(ctx context.Context, q db.DBTX, installIDs []int64) (map[int64
 }
 
 func insertScan(ctx context.Context, q db.DBTX, installID int64, scanner string, by int64) (int64, error) {
-	var id int64
-	err := q.QueryRow(ctx, `INSERT INTO install_scans (install_id, scanner, status, requested_by) VALUES ($1, $2, 'queued', $3) RETURNING id`,
-		installID, scanner, db.NullID(by)).Scan(&id)
-	if err != nil {
-		return 0, fmt.Errorf("installs: insert scan: %w", err)
-	}
-	return id, nil
+	return db.InsertID(ctx, q, "installs: insert scan",
+		`INSERT INTO install_scans (install_id, scanner, status, requested_by) VALUES ($1, $2, 'queued', $3) RETURNING id`, installID, scanner, db.NullID(by))
 }
 
 // requestCancel ends a queued scan now and flags a running one.

@@ -4,6 +4,7 @@ package logtest
 
 import (
 	"bytes"
+	"strings"
 	"sync"
 )
 
@@ -26,3 +27,6 @@ func (b *Buffer) String() string {
 	defer b.mu.Unlock()
 	return b.buf.String()
 }
+
+// Count is how many times s was written so far.
+func (b *Buffer) Count(s string) int { return strings.Count(b.String(), s) }

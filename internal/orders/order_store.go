@@ -3,7 +3,6 @@ package orders
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -63,8 +62,7 @@ func nullText(s string) *string {
 }
 
 func orderInsert(ctx context.Context, q db.DBTX, in OrderInput, createdBy, replaces int64) (int64, error) {
-	var id int64
-	err := q.QueryRow(ctx, `
+	return db.InsertID(ctx, q, "orders: insert order", `
 		INSERT INTO orders (requirement_id, csr_id, provider, product, period_years, reg_type,
 			approver_email, admin_contact_id, billing_contact_id, tech_contact_id, server_type,
 			special_instructions, replaces_order_id, created_by, acme_account_id)
@@ -72,11 +70,7 @@ func orderInsert(ctx context.Context, q db.DBTX, in OrderInput, createdBy, repla
 		RETURNING id`,
 		in.RequirementID, in.CSRID, in.Provider, in.Product, in.PeriodYears, in.RegType,
 		in.ApproverEmail, db.NullID(in.Contacts.Admin), db.NullID(in.Contacts.Billing), db.NullID(in.Contacts.Tech),
-		in.ServerType, in.SpecialInstructions, db.NullID(replaces), db.NullID(createdBy), db.NullID(in.AcmeAccountID)).Scan(&id)
-	if err != nil {
-		return 0, fmt.Errorf("orders: insert order: %w", err)
-	}
-	return id, nil
+		in.ServerType, in.SpecialInstructions, db.NullID(replaces), db.NullID(createdBy), db.NullID(in.AcmeAccountID))
 }
 
 // orderGet reads one order; forUpdate locks its row until the transaction ends.
@@ -108,13 +102,9 @@ func orderList(ctx context.Context, q db.DBTX, f OrderFilter) ([]Order, error) {
 // orderStaleSubmissions lists the orders (only id, unless 0) submitting since
 // before cutoff.
 func orderStaleSubmissions(ctx context.Context, q db.DBTX, cutoff time.Time, id int64) ([]int64, error) {
-	rows, err := q.Query(ctx, `
+	return db.Select(ctx, q, "orders: stale submissions", pgx.RowTo[int64], `
 		SELECT id FROM orders
 		WHERE state = 'submitting' AND submitting_since <= $1 AND ($2::bigint = 0 OR id = $2) ORDER BY id`, cutoff, id)
-	if err != nil {
-		return nil, fmt.Errorf("orders: stale submissions: %w", err)
-	}
-	return pgx.CollectRows(rows, pgx.RowTo[int64])
 }
 
 // orderRecordPoll writes a successful poll into the polling columns.
@@ -176,27 +166,16 @@ func orderHistoryList(ctx context.Context, q db.DBTX, orderID int64) ([]OrderHis
 }
 
 func orderReplacedBy(ctx context.Context, q db.DBTX, orderID int64) ([]int64, error) {
-	rows, err := q.Query(ctx, `SELECT id FROM orders WHERE replaces_order_id = $1 ORDER BY id`, orderID)
-	if err != nil {
-		return nil, fmt.Errorf("orders: replacements of %d: %w", orderID, err)
-	}
-	return pgx.CollectRows(rows, pgx.RowTo[int64])
+	return db.Select(ctx, q, fmt.Sprintf("orders: replacements of %d", orderID), pgx.RowTo[int64],
+		`SELECT id FROM orders WHERE replaces_order_id = $1 ORDER BY id`, orderID)
 }
 
 // orderLiveReplacement is the replacement of orderID that is not final yet,
 // or 0. The unique index orders_one_live_replacement allows one at most.
 func orderLiveReplacement(ctx context.Context, q db.DBTX, orderID int64) (int64, error) {
-	var id int64
-	err := q.QueryRow(ctx, `
+	return db.OptionalID(ctx, q, fmt.Sprintf("orders: live replacement of %d", orderID), `
 		SELECT id FROM orders
-		WHERE replaces_order_id = $1 AND state NOT IN ('issued', 'declined', 'cancelled')`, orderID).Scan(&id)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return 0, nil
-	}
-	if err != nil {
-		return 0, fmt.Errorf("orders: live replacement of %d: %w", orderID, err)
-	}
-	return id, nil
+		WHERE replaces_order_id = $1 AND state NOT IN ('issued', 'declined', 'cancelled')`, orderID)
 }
 
 // requirement reads the requirement an order names; an unknown one is a
@@ -216,18 +195,10 @@ type OrderRequirementOption struct {
 }
 
 func orderRequirementOptions(ctx context.Context, q db.DBTX) ([]OrderRequirementOption, error) {
-	rows, err := q.Query(ctx, `
+	return db.Select(ctx, q, "orders: requirement options", pgx.RowToStructByPos[OrderRequirementOption], `
 		SELECT r.id, c.display_name || ' · ' || p.name || ' · ' || array_to_string(r.hostnames, ', ')
 		FROM requirements r JOIN projects p ON p.id = r.project_id JOIN clients c ON c.id = p.client_id
 		ORDER BY c.display_name, p.name, r.id LIMIT 1000`)
-	if err != nil {
-		return nil, fmt.Errorf("orders: requirement options: %w", err)
-	}
-	out, err := pgx.CollectRows(rows, pgx.RowToStructByPos[OrderRequirementOption])
-	if err != nil {
-		return nil, fmt.Errorf("orders: requirement options: %w", err)
-	}
-	return out, nil
 }
 
 // csr reads one of the order's CSRs; one that does not exist is a mistake in
@@ -256,21 +227,17 @@ func (s *OrderService) agencyBilling(ctx context.Context) (*clients.AgencyBillin
 // orderRegistrationEmails returns the admin and registrant emails of the
 // newest successful domain check of each of the requirement's domains.
 func orderRegistrationEmails(ctx context.Context, q db.DBTX, requirementID int64) ([]OrderApprover, error) {
-	rows, err := q.Query(ctx, `
+	type check struct {
+		Domain string
+		Raw    []byte
+	}
+	checks, err := db.Select(ctx, q, fmt.Sprintf("orders: domain checks of requirement %d", requirementID), pgx.RowToStructByPos[check], `
 		SELECT DISTINCT ON (domain) domain, registration
 		FROM domain_checks
 		WHERE requirement_id = $1 AND registration IS NOT NULL
 		ORDER BY domain, checked_at DESC, id DESC`, requirementID)
 	if err != nil {
-		return nil, fmt.Errorf("orders: domain checks of requirement %d: %w", requirementID, err)
-	}
-	type check struct {
-		Domain string
-		Raw    []byte
-	}
-	checks, err := pgx.CollectRows(rows, pgx.RowToStructByPos[check])
-	if err != nil {
-		return nil, fmt.Errorf("orders: domain checks: %w", err)
+		return nil, err
 	}
 	var out []OrderApprover
 	for _, c := range checks {
@@ -318,19 +285,11 @@ type OrderPollTarget struct {
 }
 
 func orderPollTargets(ctx context.Context, q db.DBTX) ([]OrderPollTarget, error) {
-	rows, err := q.Query(ctx, `
+	return db.Select(ctx, q, "orders: poll targets", pgx.RowToStructByPos[OrderPollTarget], `
 		SELECT id, next_poll_at FROM orders
 		WHERE provider_order_id IS NOT NULL
 			AND state IN ('pending', 'in-progress', 'awaiting-approval', 'approver-confirmed', 'completed')
 		ORDER BY id`)
-	if err != nil {
-		return nil, fmt.Errorf("orders: poll targets: %w", err)
-	}
-	out, err := pgx.CollectRows(rows, pgx.RowToStructByPos[OrderPollTarget])
-	if err != nil {
-		return nil, fmt.Errorf("orders: poll targets: %w", err)
-	}
-	return out, nil
 }
 
 // HighestProviderNumbers returns the highest numeric order id and product id
@@ -350,15 +309,8 @@ func HighestProviderNumbers(ctx context.Context, q db.DBTX, provider string) (or
 // certificateCSR is the CSR a stored certificate was issued for, 0 when there
 // is no such certificate.
 func certificateCSR(ctx context.Context, q db.DBTX, certificateID int64) (int64, error) {
-	var csrID int64
-	err := q.QueryRow(ctx, `SELECT csr_id FROM certificates WHERE id = $1`, certificateID).Scan(&csrID)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return 0, nil
-	}
-	if err != nil {
-		return 0, fmt.Errorf("orders: certificate %d: %w", certificateID, err)
-	}
-	return csrID, nil
+	return db.OptionalID(ctx, q, fmt.Sprintf("orders: certificate %d", certificateID),
+		`SELECT csr_id FROM certificates WHERE id = $1`, certificateID)
 }
 
 // OrderSorts are the order list's sort keys, the default (newest first) first;
@@ -381,53 +333,17 @@ func orderPage(ctx context.Context, q db.DBTX, f OrderFilter, req page.Request) 
 		args = append(args, f.RequirementID)
 		conds = append(conds, fmt.Sprintf("o.requirement_id = $%d", len(args)))
 	}
-	where, orderLimit, args := req.SQL(orderSortColumns, "o.id", args)
-	if where != "" {
-		conds = append(conds, where)
-	}
-	sql := `SELECT ` + orderColumns + orderFrom
-	if len(conds) > 0 {
-		sql += " WHERE " + strings.Join(conds, " AND ")
-	}
-	rows, err := q.Query(ctx, sql+orderLimit, args...)
-	if err != nil {
-		return page.Result[Order]{}, fmt.Errorf("orders: list orders: %w", err)
-	}
-	out, err := db.Collect(rows, orderScan)
-	if err != nil {
-		return page.Result[Order]{}, fmt.Errorf("orders: list orders: %w", err)
-	}
-	if out == nil {
-		out = []Order{}
-	}
-	return page.Finish(req, out, func(o Order) (string, int64) {
+	return db.Page(ctx, q, "orders: list orders", req, orderSortColumns, "o.id", orderScan, func(o Order) (string, int64) {
 		if req.Sort == "state" {
 			return string(o.State), o.ID
 		}
 		return strconv.FormatInt(o.ID, 10), o.ID
-	}), nil
+	}, `SELECT `+orderColumns+orderFrom, conds, args)
 }
 
 // orderStream calls fn for every order the filter keeps, newest first (exports).
 func orderStream(ctx context.Context, q db.DBTX, f OrderFilter, fn func(*Order) error) error {
-	rows, err := q.Query(ctx, `SELECT `+orderColumns+orderFrom+`
+	return db.Each(ctx, q, "orders: export orders", orderScan, fn, `SELECT `+orderColumns+orderFrom+`
 		WHERE ($1::text = '' OR o.state = $1) AND ($2::bigint = 0 OR o.requirement_id = $2)
 		ORDER BY o.id DESC`, string(f.State), f.RequirementID)
-	if err != nil {
-		return fmt.Errorf("orders: export orders: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		o, err := orderScan(rows)
-		if err != nil {
-			return fmt.Errorf("orders: export orders: %w", err)
-		}
-		if err := fn(o); err != nil {
-			return err
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("orders: export orders: %w", err)
-	}
-	return nil
 }

@@ -136,7 +136,7 @@ func TestStartShareStopRestart(t *testing.T) {
 	if got := readPostmasterPID(second.pgData); got != pid {
 		t.Fatalf("postmaster pid changed from %d to %d: a second server was started", pid, got)
 	}
-	if n := strings.Count(logs.String(), "started server"); n != 1 {
+	if n := logs.Count("started server"); n != 1 {
 		t.Fatalf("server started %d times, want 1", n)
 	}
 	closeCluster(t, second)
@@ -161,7 +161,7 @@ func TestStartShareStopRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	closeCluster(t, again)
-	if n := strings.Count(logs.String(), "initialized cluster"); n != 1 {
+	if n := logs.Count("initialized cluster"); n != 1 {
 		t.Fatalf("initdb ran %d times, want 1", n)
 	}
 }
@@ -224,8 +224,8 @@ func TestConcurrentStart(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if owners != 1 || strings.Count(logs.String(), "started server") != 1 || strings.Count(logs.String(), "initialized cluster") != 1 {
-		t.Fatalf("owners=%d starts=%d initdbs=%d, want 1 each", owners, strings.Count(logs.String(), "started server"), strings.Count(logs.String(), "initialized cluster"))
+	if owners != 1 || logs.Count("started server") != 1 || logs.Count("initialized cluster") != 1 {
+		t.Fatalf("owners=%d starts=%d initdbs=%d, want 1 each", owners, logs.Count("started server"), logs.Count("initialized cluster"))
 	}
 	for _, c := range clusters {
 		closeCluster(t, c)

@@ -6,10 +6,10 @@ import (
 	"net/mail"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/certportal/certportal/internal/audit"
 	"github.com/certportal/certportal/internal/errs"
@@ -52,18 +52,15 @@ func (s *Service) CheckDomains(ctx context.Context, actor audit.Actor, requireme
 	domains, internal := registrableDomains(r.Hostnames)
 	res := &DomainCheckResult{Internal: internal, Snapshots: make([]DomainSnapshot, len(domains))}
 
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, maxParallelLookups)
+	var lookups errgroup.Group
+	lookups.SetLimit(maxParallelLookups)
 	for i, d := range domains {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
+		lookups.Go(func() error {
 			res.Snapshots[i] = s.lookupDomain(ctx, requirementID, d)
-		}()
+			return nil
+		})
 	}
-	wg.Wait()
+	_ = lookups.Wait() // a failed lookup is kept in its snapshot, never returned
 
 	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		var failed []string

@@ -3,6 +3,7 @@ package projects
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -31,25 +32,20 @@ func (u RequirementUpdate) apply(in RequirementInput) RequirementInput {
 	if u.Hostnames != nil {
 		in.Hostnames = slices.Clone(*u.Hostnames)
 	}
-	if u.PublicFacing != nil {
-		in.PublicFacing = *u.PublicFacing
-	}
-	if u.TakesPayments != nil {
-		in.TakesPayments = *u.TakesPayments
-	}
-	if u.Validation != nil {
-		in.Validation = *u.Validation
-	}
-	if u.ObtainedBy != nil {
-		in.ObtainedBy = *u.ObtainedBy
-	}
-	if u.NeededBy != nil {
-		in.NeededBy = *u.NeededBy
-	}
-	if u.Notes != nil {
-		in.Notes = *u.Notes
-	}
+	replace(&in.PublicFacing, u.PublicFacing)
+	replace(&in.TakesPayments, u.TakesPayments)
+	replace(&in.Validation, u.Validation)
+	replace(&in.ObtainedBy, u.ObtainedBy)
+	replace(&in.NeededBy, u.NeededBy)
+	replace(&in.Notes, u.Notes)
 	return in
+}
+
+// replace sets *field to *v when the update names v.
+func replace[T any](field *T, v *T) {
+	if v != nil {
+		*field = *v
+	}
 }
 
 // Input returns the requirement's editable fields.
@@ -116,41 +112,37 @@ func (s *Service) UpdateRequirement(ctx context.Context, actor audit.Actor, id i
 	return &edit, nil
 }
 
+// requirementFieldNames are the audited fields of a requirement, in the order
+// an edit reports them.
+var requirementFieldNames = []string{"hostnames", "public_facing", "takes_payments", "validation", "obtained_by", "needed_by", "notes"}
+
+// requirementFields are the input's fields by the names the API and the audit
+// record use.
+func requirementFields(in RequirementInput) map[string]any {
+	return map[string]any{"hostnames": in.Hostnames, "public_facing": in.PublicFacing, "takes_payments": in.TakesPayments,
+		"validation": in.Validation, "obtained_by": in.ObtainedBy, "needed_by": in.NeededBy, "notes": in.Notes}
+}
+
 // changedRequirementFields names the fields that differ between a and b, both
 // normalized. A new order of the same hostnames counts as a change: the first
 // name is the one a CSR is usually made for.
 func changedRequirementFields(a, b RequirementInput) []string {
-	var out changes
-	out.add("hostnames", !slices.Equal(a.Hostnames, b.Hostnames))
-	out.add("public_facing", a.PublicFacing != b.PublicFacing)
-	out.add("takes_payments", a.TakesPayments != b.TakesPayments)
-	out.add("validation", a.Validation != b.Validation)
-	out.add("obtained_by", a.ObtainedBy != b.ObtainedBy)
-	out.add("needed_by", a.NeededBy != b.NeededBy)
-	out.add("notes", a.Notes != b.Notes)
+	av, bv := requirementFields(a), requirementFields(b)
+	var out []string
+	for _, name := range requirementFieldNames {
+		if !reflect.DeepEqual(av[name], bv[name]) {
+			out = append(out, name)
+		}
+	}
 	return out
 }
 
 // requirementValues picks the named fields' values for the audit record.
-func requirementValues(in RequirementInput, fields []string) map[string]any {
-	out := map[string]any{}
-	for _, f := range fields {
-		switch f {
-		case "hostnames":
-			out[f] = in.Hostnames
-		case "public_facing":
-			out[f] = in.PublicFacing
-		case "takes_payments":
-			out[f] = in.TakesPayments
-		case "validation":
-			out[f] = in.Validation
-		case "obtained_by":
-			out[f] = in.ObtainedBy
-		case "needed_by":
-			out[f] = in.NeededBy
-		case "notes":
-			out[f] = in.Notes
-		}
+func requirementValues(in RequirementInput, names []string) map[string]any {
+	all := requirementFields(in)
+	out := make(map[string]any, len(names))
+	for _, name := range names {
+		out[name] = all[name]
 	}
 	return out
 }

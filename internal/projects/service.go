@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/certportal/certportal/internal/audit"
+	"github.com/certportal/certportal/internal/db"
 	"github.com/certportal/certportal/internal/page"
 )
 
@@ -19,19 +20,19 @@ func (s *Service) CreateProject(ctx context.Context, actor audit.Actor, in Proje
 	if err != nil {
 		return nil, err
 	}
-	var p *Project
-	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	p, err := db.InTxValue(ctx, s.pool, func(tx pgx.Tx) (*Project, error) {
 		if err := checkProjectRefs(ctx, tx, in); err != nil {
-			return err
+			return nil, err
 		}
 		id, err := insertProject(ctx, tx, in, d)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		if p, err = getProject(ctx, tx, id); err != nil {
-			return err
+		p, err := getProject(ctx, tx, id)
+		if err != nil {
+			return nil, err
 		}
-		return audit.Record(ctx, tx, actor, "project.create", projectSubject(p), map[string]any{"client_id": p.ClientID})
+		return p, audit.Record(ctx, tx, actor, "project.create", projectSubject(p), map[string]any{"client_id": p.ClientID})
 	})
 	if err != nil {
 		return nil, err
@@ -42,26 +43,26 @@ func (s *Service) CreateProject(ctx context.Context, actor audit.Actor, in Proje
 
 // UpdateProject replaces a project's details with in.
 func (s *Service) UpdateProject(ctx context.Context, actor audit.Actor, id int64, in ProjectInput) (*Project, error) {
-	var p *Project
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	p, err := db.InTxValue(ctx, s.pool, func(tx pgx.Tx) (*Project, error) {
 		before, err := getProject(ctx, tx, id)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		d, err := in.validate()
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if err := checkProjectRefs(ctx, tx, in); err != nil {
-			return err
+			return nil, err
 		}
 		if err := updateProject(ctx, tx, id, in, d); err != nil {
-			return err
+			return nil, err
 		}
-		if p, err = getProject(ctx, tx, id); err != nil {
-			return err
+		p, err := getProject(ctx, tx, id)
+		if err != nil {
+			return nil, err
 		}
-		return audit.Record(ctx, tx, actor, "project.update", projectSubject(p),
+		return p, audit.Record(ctx, tx, actor, "project.update", projectSubject(p),
 			map[string]any{"changed": changedProjectFields(before.Input(), p.Input())})
 	})
 	if err != nil {
@@ -127,29 +128,25 @@ func requirementSubject(r *Requirement) string {
 
 // CreateRequirement files a certificate requirement for a project.
 func (s *Service) CreateRequirement(ctx context.Context, actor audit.Actor, projectID int64, in RequirementInput) (*Requirement, error) {
-	var r *Requirement
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	return db.InTxValue(ctx, s.pool, func(tx pgx.Tx) (*Requirement, error) {
 		if _, err := getProject(ctx, tx, projectID); err != nil {
-			return err
+			return nil, err
 		}
 		neededBy, err := in.validate()
 		if err != nil {
-			return err
+			return nil, err
 		}
 		id, err := insertRequirement(ctx, tx, projectID, actor.ID, in, neededBy)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		if r, err = getRequirement(ctx, tx, id); err != nil {
-			return err
+		r, err := getRequirement(ctx, tx, id)
+		if err != nil {
+			return nil, err
 		}
-		return audit.Record(ctx, tx, actor, "requirement.create", requirementSubject(r),
+		return r, audit.Record(ctx, tx, actor, "requirement.create", requirementSubject(r),
 			map[string]any{"validation": r.Validation, "public_facing": r.PublicFacing})
 	})
-	if err != nil {
-		return nil, err
-	}
-	return r, nil
 }
 
 // GetRequirement returns one requirement with its project and client ids.

@@ -46,8 +46,8 @@ func setupWithLookup(t *testing.T, l *verify.Lookup) (*Service, *testBundle) {
 func (b *testBundle) client(name string) *clients.Client {
 	b.t.Helper()
 	c, err := b.cl.CreateClient(context.Background(), b.actor, clients.ClientInput{
-		DisplayName: name, LegalName: name + " LLC", Jurisdiction: "US-IL", Address1: "123 W Wacker Dr",
-		City: "Chicago", State: "IL", PostalCode: "60601", Country: "US", Phone: "+1.3125550100",
+		DisplayName: name, LegalName: name + " LLC", Jurisdiction: "US-IL", Address: clients.Address{Address1: "123 W Wacker Dr",
+			City: "Chicago", State: "IL", PostalCode: "60601", Country: "US"}, Phone: "+1.3125550100",
 	})
 	if err != nil {
 		b.t.Fatal(err)

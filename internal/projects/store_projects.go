@@ -3,7 +3,6 @@ package projects
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
 
@@ -65,15 +64,10 @@ func checkProjectRefs(ctx context.Context, q db.DBTX, in ProjectInput) error {
 }
 
 func insertProject(ctx context.Context, q db.DBTX, in ProjectInput, d projectDates) (int64, error) {
-	var id int64
-	err := q.QueryRow(ctx, `
+	return db.InsertID(ctx, q, "projects: insert project", `
 		INSERT INTO projects (client_id, name, po_id, am_id, kickoff_on, sprint_one_ends_on, staging_on, production_on)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
-		in.ClientID, in.Name, db.NullID(in.POID), db.NullID(in.AMID), d.kickoff, d.sprintOneEnds, d.staging, d.production).Scan(&id)
-	if err != nil {
-		return 0, fmt.Errorf("projects: insert project: %w", err)
-	}
-	return id, nil
+		in.ClientID, in.Name, db.NullID(in.POID), db.NullID(in.AMID), d.kickoff, d.sprintOneEnds, d.staging, d.production)
 }
 
 func updateProject(ctx context.Context, q db.DBTX, id int64, in ProjectInput, d projectDates) error {
@@ -120,23 +114,7 @@ func projectPage(ctx context.Context, q db.DBTX, f ProjectFilter, req page.Reque
 			conds = append(conds, fmt.Sprintf("%s = $%d", c.col, len(args)))
 		}
 	}
-	where, orderLimit, args := req.SQL(projectSortColumns, "p.id", args)
-	if where != "" {
-		conds = append(conds, where)
-	}
-	sql := projectSelect
-	if len(conds) > 0 {
-		sql += " WHERE " + strings.Join(conds, " AND ")
-	}
-	rows, err := q.Query(ctx, sql+orderLimit, args...)
-	if err != nil {
-		return page.Result[Project]{}, fmt.Errorf("projects: list projects: %w", err)
-	}
-	out, err := db.Collect(rows, scanProject)
-	if err != nil {
-		return page.Result[Project]{}, fmt.Errorf("projects: list projects: %w", err)
-	}
-	return page.Finish(req, out, func(p Project) (string, int64) {
+	return db.Page(ctx, q, "projects: list projects", req, projectSortColumns, "p.id", scanProject, func(p Project) (string, int64) {
 		if req.Sort == "staging" {
 			if p.StagingOn == nil {
 				return "infinity", p.ID
@@ -144,5 +122,5 @@ func projectPage(ctx context.Context, q db.DBTX, f ProjectFilter, req page.Reque
 			return p.StagingOn.Format("2006-01-02"), p.ID
 		}
 		return p.Name, p.ID
-	}), nil
+	}, projectSelect, conds, args)
 }

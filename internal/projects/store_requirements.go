@@ -32,17 +32,12 @@ func scanRequirement(row pgx.Row) (*Requirement, error) {
 }
 
 func insertRequirement(ctx context.Context, q db.DBTX, projectID, by int64, in RequirementInput, neededBy *time.Time) (int64, error) {
-	var id int64
-	err := q.QueryRow(ctx, `
+	return db.InsertID(ctx, q, "projects: insert requirement", `
 		INSERT INTO requirements (project_id, hostnames, public_facing, takes_payments, validation, obtained_by,
 			needed_by, notes, created_by)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
 		projectID, in.Hostnames, in.PublicFacing, in.TakesPayments, in.Validation, in.ObtainedBy,
-		neededBy, in.Notes, db.NullID(by)).Scan(&id)
-	if err != nil {
-		return 0, fmt.Errorf("projects: insert requirement: %w", err)
-	}
-	return id, nil
+		neededBy, in.Notes, db.NullID(by))
 }
 
 func getRequirement(ctx context.Context, q db.DBTX, id int64) (*Requirement, error) {
@@ -95,15 +90,10 @@ func insertSnapshot(ctx context.Context, q db.DBTX, d DomainSnapshot, by int64) 
 			return 0, fmt.Errorf("projects: store domain check: %w", err)
 		}
 	}
-	var id int64
-	err := q.QueryRow(ctx, `
+	return db.InsertID(ctx, q, "projects: store domain check", `
 		INSERT INTO domain_checks (requirement_id, domain, checked_at, source, error, registration, checked_by)
 		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
-		d.RequirementID, d.Domain, d.CheckedAt, d.Source, d.Error, raw, db.NullID(by)).Scan(&id)
-	if err != nil {
-		return 0, fmt.Errorf("projects: store domain check: %w", err)
-	}
-	return id, nil
+		d.RequirementID, d.Domain, d.CheckedAt, d.Source, d.Error, raw, db.NullID(by))
 }
 
 // listSnapshots returns a requirement's checks, newest first; latestOnly keeps
@@ -134,15 +124,8 @@ func updateRequirement(ctx context.Context, q db.DBTX, id int64, in RequirementI
 
 // ordersWithCSR lists the ids of the orders placed with a CSR, oldest first.
 func ordersWithCSR(ctx context.Context, q db.DBTX, csrID int64) ([]int64, error) {
-	rows, err := q.Query(ctx, `SELECT id FROM orders WHERE csr_id = $1 ORDER BY id`, csrID)
-	if err != nil {
-		return nil, fmt.Errorf("projects: orders of csr %d: %w", csrID, err)
-	}
-	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
-	if err != nil {
-		return nil, fmt.Errorf("projects: orders of csr %d: %w", csrID, err)
-	}
-	return ids, nil
+	return db.Select(ctx, q, fmt.Sprintf("projects: orders of csr %d", csrID), pgx.RowTo[int64],
+		`SELECT id FROM orders WHERE csr_id = $1 ORDER BY id`, csrID)
 }
 
 // requirementCSR is what the stale-CSR warning needs of a CSR: its id and names.
@@ -155,11 +138,8 @@ type requirementCSR struct {
 // the certs package's; this reads only the two columns an edit's warning needs,
 // because certs builds on projects and cannot be called from here.
 func requirementCSRs(ctx context.Context, q db.DBTX, requirementID int64) ([]requirementCSR, error) {
-	rows, err := q.Query(ctx, `SELECT id, sans FROM csrs WHERE requirement_id = $1 ORDER BY id DESC`, requirementID)
-	if err != nil {
-		return nil, fmt.Errorf("projects: csrs of requirement %d: %w", requirementID, err)
-	}
-	return pgx.CollectRows(rows, pgx.RowToStructByPos[requirementCSR])
+	return db.Select(ctx, q, fmt.Sprintf("projects: csrs of requirement %d", requirementID), pgx.RowToStructByPos[requirementCSR],
+		`SELECT id, sans FROM csrs WHERE requirement_id = $1 ORDER BY id DESC`, requirementID)
 }
 
 // LatestDomainChecks returns each requirement's newest domain check per domain,

@@ -16,6 +16,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/certportal/certportal/internal/db"
 )
 
 // Options size a load seed.
@@ -65,18 +67,17 @@ func Load(ctx context.Context, pool *pgxpool.Pool, o Options) (Result, error) {
 	if o.Seed == 0 {
 		o.Seed = 1
 	}
-	var res Result
-	err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+	res, err := db.InTxValue(ctx, pool, func(tx pgx.Tx) (Result, error) {
 		g, err := newGenerator(ctx, tx, o.Now.UTC(), o.Seed, "load")
 		if err != nil {
-			return err
+			return Result{}, err
 		}
 		if err := g.load(ctx, o.Clients, o.Certificates); err != nil {
-			return err
+			return Result{}, err
 		}
-		res = g.res
+		res := g.res
 		res.Installs, res.InstallChecks, res.Scans, err = seedInstalls(ctx, tx, g.certificates.base, g.now)
-		return err
+		return res, err
 	})
 	if err != nil {
 		return Result{}, fmt.Errorf("seed: load: %w", err)
@@ -101,26 +102,24 @@ func Demo(ctx context.Context, pool *pgxpool.Pool, now time.Time) (Result, error
 	if now.IsZero() {
 		now = time.Now()
 	}
-	var res Result
-	err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
-		var exists bool
-		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM settings WHERE key = $1)`, demoKey).Scan(&exists); err != nil {
-			return err
+	res, err := db.InTxValue(ctx, pool, func(tx pgx.Tx) (Result, error) {
+		there, err := exists(ctx, tx, `SELECT 1 FROM settings WHERE key = $1`, demoKey)
+		if err != nil {
+			return Result{}, err
 		}
-		if exists {
-			return errors.New("the demo data is there already (remove it with: portal seed --remove-demo)")
+		if there {
+			return Result{}, errors.New("the demo data is there already (remove it with: portal seed --remove-demo)")
 		}
 		g, err := newGenerator(ctx, tx, now.UTC(), 7, "demo")
 		if err != nil {
-			return err
+			return Result{}, err
 		}
 		if err := g.demo(ctx); err != nil {
-			return err
+			return Result{}, err
 		}
-		res = g.res
 		_, err = tx.Exec(ctx, `INSERT INTO settings (key, value) VALUES ($1, jsonb_build_object('client_ids', $2::bigint[], 'user_ids', $3::bigint[]))`,
 			demoKey, g.clientIDs, g.userIDs)
-		return err
+		return g.res, err
 	})
 	if err != nil {
 		return Result{}, fmt.Errorf("seed: demo: %w", err)
@@ -131,16 +130,16 @@ func Demo(ctx context.Context, pool *pgxpool.Pool, now time.Time) (Result, error
 // RemoveDemo deletes what Demo wrote (and everything since attached to the demo
 // clients: their projects, requirements, CSRs, orders and certificates).
 func RemoveDemo(ctx context.Context, pool *pgxpool.Pool) (Result, error) {
-	var res Result
-	err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+	res, err := db.InTxValue(ctx, pool, func(tx pgx.Tx) (Result, error) {
+		var res Result
 		var clientIDs, userIDs []int64
 		err := tx.QueryRow(ctx, `SELECT ARRAY(SELECT jsonb_array_elements_text(value->'client_ids')::bigint),
 			ARRAY(SELECT jsonb_array_elements_text(value->'user_ids')::bigint) FROM settings WHERE key = $1`, demoKey).Scan(&clientIDs, &userIDs)
 		if errors.Is(err, pgx.ErrNoRows) {
-			return errors.New("there is no demo data to remove")
+			return Result{}, errors.New("there is no demo data to remove")
 		}
 		if err != nil {
-			return err
+			return Result{}, err
 		}
 		steps := []struct {
 			n   *int
@@ -162,22 +161,21 @@ func RemoveDemo(ctx context.Context, pool *pgxpool.Pool) (Result, error) {
 		for _, st := range steps {
 			tag, err := tx.Exec(ctx, st.sql, clientIDs)
 			if err != nil {
-				return err
+				return Result{}, err
 			}
 			*st.n = int(tag.RowsAffected())
 		}
 		tag, err := tx.Exec(ctx, `DELETE FROM users WHERE id = ANY($1) AND password_hash IS NULL`, userIDs)
 		if err != nil {
-			return err
+			return Result{}, err
 		}
 		res.Users = int(tag.RowsAffected())
-		_, err = tx.Exec(ctx, `DELETE FROM settings WHERE key = $1`, demoKey)
-		if err != nil {
-			return err
+		if _, err := tx.Exec(ctx, `DELETE FROM settings WHERE key = $1`, demoKey); err != nil {
+			return Result{}, err
 		}
 		// Remembered so that a dev portal does not load the demo again on start.
 		_, err = tx.Exec(ctx, `INSERT INTO settings (key, value) VALUES ($1, to_jsonb(now())) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`, demoRemovedKey)
-		return err
+		return res, err
 	})
 	if err != nil {
 		return Result{}, fmt.Errorf("seed: remove demo: %w", err)
@@ -187,30 +185,25 @@ func RemoveDemo(ctx context.Context, pool *pgxpool.Pool) (Result, error) {
 
 // HasDemo reports whether the demo set is in the database.
 func HasDemo(ctx context.Context, pool *pgxpool.Pool) (bool, error) {
-	var ok bool
-	err := pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM settings WHERE key = $1)`, demoKey).Scan(&ok)
-	if err != nil {
-		return false, fmt.Errorf("seed: %w", err)
-	}
-	return ok, nil
+	return exists(ctx, pool, `SELECT 1 FROM settings WHERE key = $1`, demoKey)
 }
 
 // DemoEverLoaded reports whether the demo set is there or was removed.
 func DemoEverLoaded(ctx context.Context, pool *pgxpool.Pool) (bool, error) {
-	var ok bool
-	err := pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM settings WHERE key IN ($1, $2))`, demoKey, demoRemovedKey).Scan(&ok)
-	if err != nil {
-		return false, fmt.Errorf("seed: %w", err)
-	}
-	return ok, nil
+	return exists(ctx, pool, `SELECT 1 FROM settings WHERE key IN ($1, $2)`, demoKey, demoRemovedKey)
 }
 
 // IsEmpty reports whether the database holds no client yet (a fresh install).
 func IsEmpty(ctx context.Context, pool *pgxpool.Pool) (bool, error) {
-	var any bool
-	err := pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM clients)`).Scan(&any)
-	if err != nil {
+	some, err := exists(ctx, pool, `SELECT 1 FROM clients`)
+	return err == nil && !some, err
+}
+
+// exists reports whether query selects any row.
+func exists(ctx context.Context, q db.DBTX, query string, args ...any) (bool, error) {
+	var ok bool
+	if err := q.QueryRow(ctx, `SELECT EXISTS (`+query+`)`, args...).Scan(&ok); err != nil {
 		return false, fmt.Errorf("seed: %w", err)
 	}
-	return !any, nil
+	return ok, nil
 }

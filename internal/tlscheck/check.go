@@ -17,8 +17,9 @@ import (
 	"net"
 	"net/netip"
 	"strconv"
-	"sync"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 )
 
 // Defaults used when the Checker's fields are zero.
@@ -99,18 +100,15 @@ func (c *Checker) Check(ctx context.Context, t Target) (*Result, error) {
 	if limit <= 0 {
 		limit = DefaultAddressConcurrency
 	}
-	sem := make(chan struct{}, limit)
-	var wg sync.WaitGroup
+	var checks errgroup.Group
+	checks.SetLimit(limit)
 	for i, address := range addresses {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
+		checks.Go(func() error {
 			res.Addresses[i] = c.checkAddress(ctx, t, address, res.CheckedAt)
-		}()
+			return nil
+		})
 	}
-	wg.Wait()
+	_ = checks.Wait() // each address's failure is in its result
 
 	res.Passed, res.ServedMatches = true, true
 	for _, a := range res.Addresses {
@@ -171,18 +169,15 @@ func (c *Checker) CheckMany(ctx context.Context, targets []Target, concurrency i
 		concurrency = 1
 	}
 	out := make([]CheckOutcome, len(targets))
-	sem := make(chan struct{}, concurrency)
-	var wg sync.WaitGroup
+	var checks errgroup.Group
+	checks.SetLimit(concurrency)
 	for i, t := range targets {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
+		checks.Go(func() error {
 			out[i].Result, out[i].Err = c.Check(ctx, t)
-		}()
+			return nil
+		})
 	}
-	wg.Wait()
+	_ = checks.Wait() // each target's error is in its outcome
 	return out
 }
 

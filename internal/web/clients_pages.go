@@ -50,8 +50,8 @@ func clientFormValues(in clients.ClientInput) map[string]string {
 
 func clientInputFrom(f pages.Form) clients.ClientInput {
 	return clients.ClientInput{DisplayName: f.V("display_name"), LegalName: f.V("legal_name"), Jurisdiction: f.V("jurisdiction"),
-		RegistrationNumber: f.V("registration_number"), Address1: f.V("address1"), Address2: f.V("address2"), City: f.V("city"),
-		State: f.V("state"), PostalCode: f.V("postal_code"), Country: f.V("country"), Phone: f.V("phone")}
+		RegistrationNumber: f.V("registration_number"), Address: clients.Address{Address1: f.V("address1"), Address2: f.V("address2"),
+			City: f.V("city"), State: f.V("state"), PostalCode: f.V("postal_code"), Country: f.V("country")}, Phone: f.V("phone")}
 }
 
 func standingStatus(status string, checkedOn *time.Time, now time.Time) (string, string) {

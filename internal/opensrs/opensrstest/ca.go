@@ -49,35 +49,34 @@ func newTestCA(now time.Time) (*testCA, error) {
 	if err != nil {
 		return nil, err
 	}
-	rootTmpl := &x509.Certificate{
-		SerialNumber:          randomSerial(),
-		Subject:               pkix.Name{Country: []string{"US"}, Organization: []string{"Certportal Test"}, CommonName: "Certportal Test Root CA"},
-		NotBefore:             now.Add(-time.Hour),
-		NotAfter:              now.AddDate(20, 0, 0),
-		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
-		BasicConstraintsValid: true,
-		IsCA:                  true,
-	}
+	rootTmpl := caTemplate("Certportal Test Root CA", now, 20)
 	root, err := sign(rootTmpl, rootTmpl, rootKey.Public(), rootKey)
 	if err != nil {
 		return nil, err
 	}
-	interTmpl := &x509.Certificate{
-		SerialNumber:          randomSerial(),
-		Subject:               pkix.Name{Country: []string{"US"}, Organization: []string{"Certportal Test"}, CommonName: "Certportal Test TLS RSA CA G1"},
-		NotBefore:             now.Add(-time.Hour),
-		NotAfter:              now.AddDate(10, 0, 0),
-		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign | x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
-		BasicConstraintsValid: true,
-		IsCA:                  true,
-		MaxPathLenZero:        true,
-	}
+	interTmpl := caTemplate("Certportal Test TLS RSA CA G1", now, 10)
+	interTmpl.KeyUsage |= x509.KeyUsageDigitalSignature
+	interTmpl.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth}
+	interTmpl.MaxPathLenZero = true
 	inter, err := sign(interTmpl, root, interKey.Public(), rootKey)
 	if err != nil {
 		return nil, err
 	}
 	return &testCA{root: root, intermediate: inter, intermediateKey: interKey}, nil
+}
+
+// caTemplate is a CA certificate of the test hierarchy, valid from an hour
+// before now for years.
+func caTemplate(commonName string, now time.Time, years int) *x509.Certificate {
+	return &x509.Certificate{
+		SerialNumber:          randomSerial(),
+		Subject:               pkix.Name{Country: []string{"US"}, Organization: []string{"Certportal Test"}, CommonName: commonName},
+		NotBefore:             now.Add(-time.Hour),
+		NotAfter:              now.AddDate(years, 0, 0),
+		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
+		BasicConstraintsValid: true,
+		IsCA:                  true,
+	}
 }
 
 // issue signs a certificate for the CSR's public key. The subject carries

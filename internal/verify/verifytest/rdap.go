@@ -28,7 +28,7 @@ type RDAPServer struct {
 	mu        sync.Mutex
 	answers   map[string]RDAPAnswer
 	bootstrap map[string]string
-	requests  []string
+	requests  received
 }
 
 // NewRDAPServer starts a fake RDAP server, closed when the test ends.
@@ -72,16 +72,12 @@ func (s *RDAPServer) SetBootstrap(services map[string]string) {
 }
 
 // Requests returns the request paths received, in order.
-func (s *RDAPServer) Requests() []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]string(nil), s.requests...)
-}
+func (s *RDAPServer) Requests() []string { return s.requests.all() }
 
 func (s *RDAPServer) domain(w http.ResponseWriter, r *http.Request) {
 	name := strings.ToLower(r.PathValue("name"))
+	s.requests.add(r.URL.Path)
 	s.mu.Lock()
-	s.requests = append(s.requests, r.URL.Path)
 	a, ok := s.answers[name]
 	s.mu.Unlock()
 	if !ok {

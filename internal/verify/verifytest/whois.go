@@ -20,7 +20,7 @@ type WHOISServer struct {
 
 	mu      sync.Mutex
 	answers map[string]string
-	queries []string
+	queries received
 	delay   time.Duration
 }
 
@@ -61,11 +61,7 @@ func (s *WHOISServer) SetDelay(d time.Duration) {
 }
 
 // Queries returns the queries received, without their CRLF, in order.
-func (s *WHOISServer) Queries() []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]string(nil), s.queries...)
-}
+func (s *WHOISServer) Queries() []string { return s.queries.all() }
 
 // Close stops the server and waits for open connections to finish.
 func (s *WHOISServer) Close() {
@@ -102,8 +98,8 @@ func (s *WHOISServer) handle(conn net.Conn) {
 		return // RFC 3912 queries end in CRLF; anything else gets nothing
 	}
 	query := strings.TrimSuffix(line, "\r\n")
+	s.queries.add(query)
 	s.mu.Lock()
-	s.queries = append(s.queries, query)
 	answer, ok := s.answers[strings.ToLower(query)]
 	delay := s.delay
 	s.mu.Unlock()
