@@ -112,14 +112,23 @@ func (b *testBundle) addPassingCheck(installID int64) {
 		UPDATE installs SET last_check_id = (SELECT id FROM k), last_passed = true WHERE id = $1`, installID)
 }
 
+// embeddedListFixture is a PO signed in, and a certificate (f) with its
+// requirement, project and client, under which the tests add rows.
+func embeddedListFixture(t *testing.T) (b *testBundle, br *browser, po *accounts.User, f installFixture, project, client int64) {
+	b = setup(t)
+	po = b.user("po@example.com", accounts.RolePO)
+	f = b.installFixture()
+	project = b.ids(`SELECT project_id FROM requirements WHERE id = $1`, f.reqID)[0]
+	client = b.ids(`SELECT client_id FROM projects WHERE id = $1`, project)[0]
+	br = b.browser()
+	br.signIn(po.Email)
+	return b, br, po, f, project, client
+}
+
 func TestADetailPageShowsOnePageOfEachEmbeddedListAndItsNeighboursVisitEveryRowOnce(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
-	po := b.user("po@example.com", accounts.RolePO)
-	f := b.installFixture()
+	b, br, po, f, project, client := embeddedListFixture(t)
 	other := b.installFixture()
-	project := b.ids(`SELECT project_id FROM requirements WHERE id = $1`, f.reqID)[0]
-	client := b.ids(`SELECT client_id FROM projects WHERE id = $1`, project)[0]
 
 	// The oldest installs pass: the facts computed over all installs must
 	// still show while they are on the last page.
@@ -141,9 +150,6 @@ func TestADetailPageShowsOnePageOfEachEmbeddedListAndItsNeighboursVisitEveryRowO
 	b.token(b.user("other@example.com", accounts.RolePO))
 	installsOf := `SELECT i.id FROM installs i JOIN certificates c ON c.id = i.certificate_id JOIN requirements r ON r.id = c.requirement_id WHERE `
 	installRow := regexp.MustCompile(`<td><a href="/installs/(\d+)"`)
-
-	br := b.browser()
-	br.signIn("po@example.com")
 	for _, tc := range []struct {
 		name, path, section string
 		rowID               *regexp.Regexp
@@ -191,18 +197,11 @@ func sectionTable(t *testing.T, body, section string) string {
 
 func TestPagingOneOfTwoListsOnAPageKeepsTheOthersPosition(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
-	b.user("po@example.com", accounts.RolePO)
-	f := b.installFixture()
-	project := b.ids(`SELECT project_id FROM requirements WHERE id = $1`, f.reqID)[0]
-	client := b.ids(`SELECT client_id FROM projects WHERE id = $1`, project)[0]
+	b, br, _, f, project, client := embeddedListFixture(t)
 	b.exec(`INSERT INTO installs (certificate_id, environment, hostname) SELECT $1, 'staging', 'www.example.com' FROM generate_series(1, 5)`, f.certID)
 	b.exec(`INSERT INTO requirements (project_id, hostnames) SELECT $1, ARRAY['r' || g || '.example.com'] FROM generate_series(1, 5) g`, project)
 	b.exec(`INSERT INTO contacts (client_id, role, first_name, email) SELECT $1, 'tech', 'Ann' || g, 'ann@example.com' FROM generate_series(1, 5) g`, client)
 	b.exec(`INSERT INTO good_standing (client_id, status, checked_on) SELECT $1, 'good', current_date - g FROM generate_series(1, 5) g`, client)
-
-	br := b.browser()
-	br.signIn("po@example.com")
 	for _, tc := range []struct {
 		path, one, two string
 	}{
