@@ -173,8 +173,13 @@ func TestADetailPageShowsOnePageOfEachEmbeddedListAndItsNeighboursVisitEveryRowO
 		t.Run(tc.name, func(t *testing.T) {
 			u, _ := url.Parse(tc.path)
 			var limit int
-			for _, v := range u.Query() {
+			q := u.Query()
+			for k, v := range q {
 				limit, _ = strconv.Atoi(v[0])
+				q.Set(k, "501")
+			}
+			if resp, _ := br.get(u.Path + "?" + q.Encode()); resp.StatusCode != 400 && resp.StatusCode != 422 {
+				t.Errorf("%s: a limit of 501: %d, want refused", tc.name, resp.StatusCode)
 			}
 			walkEmbeddedList(t, br, tc.path, tc.section, tc.rowID, limit, b.ids(tc.want, tc.id))
 			_, body := br.get(tc.path)
