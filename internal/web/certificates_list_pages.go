@@ -64,14 +64,8 @@ func readCertificateFilter(r *http.Request) (certs.Filter, error) {
 }
 
 func (s *Server) certificatesList(w http.ResponseWriter, r *http.Request) {
-	f, err := readCertificateFilter(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	res, req, err := fetchPage(r, certs.CertificateSorts, f, s.certs.CertificatePage)
-	if err != nil {
-		s.fail(w, r, err)
+	f, res, req, ok := showPage(s, w, r, readCertificateFilter, certs.CertificateSorts, s.certs.CertificatePage)
+	if !ok {
 		return
 	}
 	v := pages.Certificates{

@@ -41,20 +41,8 @@ func labelOr(labels map[string]string, key string) string {
 }
 
 func (s *Server) projectList(w http.ResponseWriter, r *http.Request) {
-	f, err := readProjectFilter(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if v := r.URL.Query().Get("client_id"); v != "" {
-		if f.ClientID = formID(v); f.ClientID <= 0 {
-			s.fail(w, r, errs.Field("client_id", "client_id must be a client's id."))
-			return
-		}
-	}
-	res, req, err := fetchPage(r, projects.ProjectSorts, f, s.projects.ProjectPage)
-	if err != nil {
-		s.fail(w, r, err)
+	_, res, req, ok := showPage(s, w, r, readProjectListFilter, projects.ProjectSorts, s.projects.ProjectPage)
+	if !ok {
 		return
 	}
 	v := pages.Projects{
@@ -86,6 +74,18 @@ func readProjectFilter(r *http.Request) (projects.ProjectFilter, error) {
 		}
 	}
 	return f, nil
+}
+
+// readProjectListFilter is readProjectFilter with the project page's own
+// ?client_id= (the API reads its own).
+func readProjectListFilter(r *http.Request) (projects.ProjectFilter, error) {
+	f, err := readProjectFilter(r)
+	if v := r.URL.Query().Get("client_id"); err == nil && v != "" {
+		if f.ClientID = formID(v); f.ClientID <= 0 {
+			err = errs.Field("client_id", "client_id must be a client's id.")
+		}
+	}
+	return f, err
 }
 
 var projectFields = []string{"client", "client_id", "name", "po_id", "am_id", "kickoff_on", "sprint_one_ends_on", "staging_on", "production_on"}
