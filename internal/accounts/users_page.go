@@ -2,6 +2,7 @@ package accounts
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/certportal/certportal/internal/db"
 	"github.com/certportal/certportal/internal/page"
@@ -18,9 +19,11 @@ var userSortColumns = map[string]page.Column{
 }
 
 // UserFilter narrows the user list: Query matches part of the name or email,
-// case-insensitively.
+// case-insensitively; AssignableAs, when set, keeps the active users who hold
+// that role (an admin holds every role), those a project can name for it.
 type UserFilter struct {
-	Query string
+	Query        string
+	AssignableAs Role
 }
 
 // UserPage returns one page of users in the order req asks for.
@@ -29,7 +32,11 @@ func (s *Service) UserPage(ctx context.Context, f UserFilter, req page.Request) 
 	var args []any
 	if f.Query != "" {
 		args = append(args, db.Contains(f.Query))
-		conds = append(conds, "(lower(name) LIKE $1 OR lower(email) LIKE $1)")
+		conds = append(conds, fmt.Sprintf("(lower(name) LIKE $%d OR lower(email) LIKE $%[1]d)", len(args)))
+	}
+	if f.AssignableAs != "" {
+		args = append(args, string(f.AssignableAs))
+		conds = append(conds, fmt.Sprintf("disabled_at IS NULL AND ($%d = ANY(roles) OR 'admin' = ANY(roles))", len(args)))
 	}
 	return db.Page(ctx, s.pool, "accounts: user page", req, userSortColumns, "id", scanUser, func(u User) (string, int64) {
 		switch req.Sort {

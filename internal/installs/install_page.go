@@ -42,3 +42,9 @@ func (s *Service) CertificateInProduction(ctx context.Context, certificateID int
 	}
 	return ok, nil
 }
+
+// ProjectPage returns one page of the installs of the certificates of a
+// project's requirements.
+func (s *Service) ProjectPage(ctx context.Context, projectID int64, req page.Request) (page.Result[Install], error) {
+	return s.pageWhere(ctx, fmt.Sprintf("installs: page installs of project %d", projectID), req, "r.project_id", projectID)
+}

@@ -74,13 +74,8 @@ func (s *Server) certificateFilter(w http.ResponseWriter, r *http.Request) (f ce
 }
 
 func (s *Server) certificatesList(w http.ResponseWriter, r *http.Request) {
-	f, ok := s.certificateFilter(w, r)
+	f, res, req, ok := showPage(s, w, r, readCertificateFilter, certs.CertificateSorts, s.certs.CertificatePage)
 	if !ok {
-		return
-	}
-	res, req, err := fetchPage(r, certs.CertificateSorts, f, s.certs.CertificatePage)
-	if err != nil {
-		s.fail(w, r, err)
 		return
 	}
 	v := pages.Certificates{

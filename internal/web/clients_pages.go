@@ -150,21 +150,23 @@ type clientPageForms struct {
 	verify            pages.Form
 }
 
+// The client page's two paged lists, each under its own prefix.
+var (
+	clientContactsList = embeddedList{prefix: "contacts_", anchor: "contacts", sorts: clients.ContactSorts}
+	clientStandingList = embeddedList{prefix: "standing_", anchor: "standing", sorts: clients.StandingSorts}
+)
+
 func (s *Server) clientPageView(r *http.Request, id int64, forms clientPageForms) (pages.ClientView, error) {
 	c, err := s.clients.GetClient(r.Context(), id)
 	if err != nil {
 		return pages.ClientView{}, err
 	}
-	contacts, err := s.clients.ListContacts(r.Context(), id)
-	if err != nil {
-		return pages.ClientView{}, err
-	}
 	lr := listRequest(r, clientHref(id))
-	preq, err := page.ParseNewestFirst(lr.URL.Query().Get, clients.StandingSorts, true)
+	contacts, err := fetchEmbedded(lr, clientContactsList, id, s.clients.ContactPage)
 	if err != nil {
 		return pages.ClientView{}, err
 	}
-	standing, err := s.clients.StandingPage(r.Context(), id, preq)
+	standing, err := fetchEmbedded(lr, clientStandingList, id, s.clients.StandingPage)
 	if err != nil {
 		return pages.ClientView{}, err
 	}
@@ -201,7 +203,8 @@ func (s *Server) clientPageView(r *http.Request, id int64, forms clientPageForms
 	for _, st := range clients.StandingStatuses() {
 		v.StatusOptions = append(v.StatusOptions, pages.Option{Value: st, Label: clients.StandingLabel(st)})
 	}
-	for _, ct := range contacts {
+	v.ContactsPrev, v.ContactsNext = contacts.PrevHref, contacts.NextHref
+	for _, ct := range contacts.Items {
 		row := pages.ContactRow{ID: ct.ID, Role: clients.ContactRoleLabel(ct.Role), Name: ct.Name(), Title: ct.Title,
 			Email: ct.Email, Phone: ct.Phone, Verified: ct.Verified}
 		if ct.VerifiedAt != nil {
@@ -216,7 +219,7 @@ func (s *Server) clientPageView(r *http.Request, id int64, forms clientPageForms
 		v.Contacts = append(v.Contacts, row)
 	}
 	now := time.Now()
-	v.StandingPrev, v.StandingNext = pageLinks(lr, standing.Next, standing.Prev)
+	v.StandingPrev, v.StandingNext = standing.PrevHref, standing.NextHref
 	for i, g := range standing.Items {
 		status, label := "grey", clients.StandingLabel(g.Status)
 		counts := i == 0 && standing.Prev == "" // the newest record counts

@@ -10,6 +10,7 @@ import (
 	"github.com/certportal/certportal/internal/dashboard"
 	"github.com/certportal/certportal/internal/fields"
 	"github.com/certportal/certportal/internal/installs"
+	"github.com/certportal/certportal/internal/page"
 	"github.com/certportal/certportal/internal/tlscheck"
 	"github.com/certportal/certportal/web/templates/pages"
 	"github.com/certportal/certportal/web/templates/view"
@@ -58,26 +59,33 @@ func (s *Server) installRows(r *http.Request, list []installs.Install) ([]pages.
 	return rows, nil
 }
 
-// requirementInstallRows are the installs of the requirements' certificates, for their pages.
-func (s *Server) requirementInstallRows(r *http.Request, requirementIDs ...int64) ([]pages.InstallRow, error) {
-	list, err := s.installs.ForRequirements(r.Context(), requirementIDs...)
+// installList is one page of the {id}'s installs, fetched with get, as the
+// rows of an embedded list.
+func (s *Server) installList(lr *http.Request, l embeddedList, id int64,
+	get func(ctx context.Context, id int64, req page.Request) (page.Result[installs.Install], error)) (pages.InstallList, error) {
+	p, err := fetchEmbedded(lr, l, id, get)
 	if err != nil {
-		return nil, err
+		return pages.InstallList{}, err
 	}
-	return s.installRows(r, list)
+	rows, err := s.installRows(lr, p.Items)
+	return pages.InstallList{Rows: rows, Prev: p.PrevHref, Next: p.NextHref}, err
 }
 
-// installsCard is the installs section of the certificate page.
+// installsOnPage is the install list of a page that embeds no other paged list.
+var installsOnPage = embeddedList{anchor: "installs", sorts: installs.InstallSorts}
+
+// installsCard is the installs section of the certificate page: one page of
+// them, and whether any of them (on any page) puts the certificate in production.
 func (s *Server) installsCard(r *http.Request, certificateID int64, sans []string, form *pages.InstallForm) (pages.InstallsCard, error) {
-	list, err := s.installs.List(r.Context(), certificateID)
+	list, err := s.installList(listRequest(r, "/certificates/"+view.Itoa(certificateID)), installsOnPage, certificateID, s.installs.Page)
 	if err != nil {
 		return pages.InstallsCard{}, err
 	}
-	rows, err := s.installRows(r, list)
+	inProduction, err := s.installs.CertificateInProduction(r.Context(), certificateID)
 	if err != nil {
 		return pages.InstallsCard{}, err
 	}
-	v := pages.InstallsCard{CertificateID: certificateID, Rows: rows, InProduction: installs.InProduction(list),
+	v := pages.InstallsCard{CertificateID: certificateID, List: list, InProduction: inProduction,
 		CanWrite: canWriteInstalls(r), Hostnames: sans, Form: pages.InstallForm{Environment: installs.Staging, Errors: view.FieldErrors{}}}
 	if form != nil {
 		v.Form = *form

@@ -98,3 +98,19 @@ func listRequest(r *http.Request, path string) *http.Request {
 	r.URL.Path, r.URL.RawQuery = path, ""
 	return r
 }
+
+// showPage reads the filter a list page asks for with read, then fetches the
+// page it asks for with get; when either fails it shows the error page and
+// ok is false.
+func showPage[F, T any](s *Server, w http.ResponseWriter, r *http.Request, read func(*http.Request) (F, error), sorts []string,
+	get func(ctx context.Context, f F, req page.Request) (page.Result[T], error)) (f F, res page.Result[T], req page.Request, ok bool) {
+	f, err := read(r)
+	if err == nil {
+		res, req, err = fetchPage(r, sorts, f, get)
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return f, res, req, false
+	}
+	return f, res, req, true
+}

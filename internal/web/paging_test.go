@@ -218,9 +218,9 @@ func TestAListUnderARecordVisitsEveryRowOnceWhileRowsAreAdded(t *testing.T) {
 		id, otherID               int64
 		add                       func(int64)
 	}{
-		{"CSRs", "/api/v1/requirements/%d/csrs", "csrs", "/requirements/%d/csrs", `SELECT id FROM csrs WHERE requirement_id = $1`, req, other, copyCSR},
-		{"scans", "/api/v1/installs/%d/scans", "scans", "/installs/%d", `SELECT id FROM install_scans WHERE install_id = $1`, installs[0], installs[1], addScan},
-		{"standing", "/api/v1/clients/%d/standing", "standing", "/clients/%d", `SELECT id FROM good_standing WHERE client_id = $1`, clientsOf[0], clientsOf[1], addStanding},
+		{"CSRs", "/api/v1/requirements/%d/csrs", "csrs", "/requirements/%d/csrs?", `SELECT id FROM csrs WHERE requirement_id = $1`, req, other, copyCSR},
+		{"scans", "/api/v1/installs/%d/scans", "scans", "/installs/%d?", `SELECT id FROM install_scans WHERE install_id = $1`, installs[0], installs[1], addScan},
+		{"standing", "/api/v1/clients/%d/standing", "standing", "/clients/%d?standing_", `SELECT id FROM good_standing WHERE client_id = $1`, clientsOf[0], clientsOf[1], addStanding},
 		{"installs of a certificate", "/api/v1/certificates/%d/installs", "installs", "", `SELECT id FROM installs WHERE certificate_id = $1`,
 			certs[0], certs[1], addInstall},
 		{"installs of a requirement", "/api/v1/requirements/%d/installs", "installs", "",
@@ -253,7 +253,7 @@ func TestAListUnderARecordVisitsEveryRowOnceWhileRowsAreAdded(t *testing.T) {
 			continue
 		}
 		br := b.browserAs("po@example.com")
-		if _, page := br.get(fmt.Sprintf(tc.page+"?limit=4", tc.id)); !strings.Contains(page, `data-testid="page-next"`) {
+		if _, page := br.get(fmt.Sprintf(tc.page+"limit=4", tc.id)); !strings.Contains(page, `data-testid="page-next"`) {
 			t.Errorf("%s: the page of 4 offers no Next link", tc.name)
 		}
 	}

@@ -30,6 +30,9 @@ func TestNoMainPageIsWiderThanAPhoneScreen(t *testing.T) {
 		fmt.Sprintf("/requirements/%d/csrs", s.fx.RequirementID), fmt.Sprintf("/csrs/%d", s.fx.CSRID),
 		"/certificates", fmt.Sprintf("/certificates/%d", certID),
 		"/orders", fmt.Sprintf("/orders/%d", s.overdueOrder), "/profile", "/users", "/audit", "/settings/billing-contact",
+		// Pages with the pagers of their embedded lists showing.
+		fmt.Sprintf("/clients/%d?contacts_limit=1&standing_limit=1", s.fx.ClientID),
+		fmt.Sprintf("/projects/%d?requirements_limit=2&installs_limit=1", s.fx.ProjectID),
 	}
 	for _, p := range pages {
 		assertFitsAPhone(t, ctx, b.ts.URL, p)

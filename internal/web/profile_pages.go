@@ -9,16 +9,19 @@ import (
 	"github.com/certportal/certportal/web/templates/view"
 )
 
+// profileTokensList is the user's API tokens on /profile, newest first.
+var profileTokensList = embeddedList{anchor: "tokens", sorts: accounts.TokenSorts}
+
 func (s *Server) profileView(r *http.Request, u *accounts.User) (pages.Profile, error) {
-	tokens, err := s.accounts.ListTokens(r.Context(), u.ID)
+	tokens, err := fetchEmbedded(listRequest(r, "/profile"), profileTokensList, u.ID, s.accounts.TokenPage)
 	if err != nil {
 		return pages.Profile{}, err
 	}
-	pr := pages.Profile{Name: u.Name, Email: u.Email, Errors: view.FieldErrors{}}
+	pr := pages.Profile{Name: u.Name, Email: u.Email, Errors: view.FieldErrors{}, TokensPrev: tokens.PrevHref, TokensNext: tokens.NextHref}
 	for _, role := range u.Roles {
 		pr.Roles = append(pr.Roles, string(role))
 	}
-	for _, t := range tokens {
+	for _, t := range tokens.Items {
 		pr.Tokens = append(pr.Tokens, pages.TokenRow{
 			ID: t.ID, Name: t.Name, Prefix: t.Prefix, Created: fmtTime(t.CreatedAt),
 			LastUsed: fmtTimePtr(t.LastUsedAt, "never"), Revoked: fmtTimePtr(t.RevokedAt, ""),

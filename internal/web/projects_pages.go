@@ -10,6 +10,7 @@ import (
 	"github.com/certportal/certportal/internal/clients"
 	"github.com/certportal/certportal/internal/errs"
 	"github.com/certportal/certportal/internal/fields"
+	"github.com/certportal/certportal/internal/installs"
 	"github.com/certportal/certportal/internal/page"
 	"github.com/certportal/certportal/internal/projects"
 	"github.com/certportal/certportal/web/templates/pages"
@@ -40,20 +41,8 @@ func labelOr(labels map[string]string, key string) string {
 }
 
 func (s *Server) projectList(w http.ResponseWriter, r *http.Request) {
-	f, err := readProjectFilter(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if v := r.URL.Query().Get("client_id"); v != "" {
-		if f.ClientID = formID(v); f.ClientID <= 0 {
-			s.fail(w, r, errs.Field("client_id", "client_id must be a client's id."))
-			return
-		}
-	}
-	res, req, err := fetchPage(r, projects.ProjectSorts, f, s.projects.ProjectPage)
-	if err != nil {
-		s.fail(w, r, err)
+	_, res, req, ok := showPage(s, w, r, readProjectListFilter, projects.ProjectSorts, s.projects.ProjectPage)
+	if !ok {
 		return
 	}
 	v := pages.Projects{
@@ -87,6 +76,18 @@ func readProjectFilter(r *http.Request) (projects.ProjectFilter, error) {
 	return f, nil
 }
 
+// readProjectListFilter is readProjectFilter with the project page's own
+// ?client_id= (the API reads its own).
+func readProjectListFilter(r *http.Request) (projects.ProjectFilter, error) {
+	f, err := readProjectFilter(r)
+	if v := r.URL.Query().Get("client_id"); err == nil && v != "" {
+		if f.ClientID = formID(v); f.ClientID <= 0 {
+			err = errs.Field("client_id", "client_id must be a client's id.")
+		}
+	}
+	return f, err
+}
+
 var projectFields = []string{"client", "client_id", "name", "po_id", "am_id", "kickoff_on", "sprint_one_ends_on", "staging_on", "production_on"}
 
 func projectInputFrom(f pages.Form) projects.ProjectInput {
@@ -100,10 +101,7 @@ func (s *Server) projectFormPage(r *http.Request, heading, action, submit string
 		f.Errors["client"] = msg
 		delete(f.Errors, "client_id")
 	}
-	v := pages.ProjectFormPage{Heading: heading, Action: action, Submit: submit, Form: f,
-		POOptions: []pages.Option{{Value: "", Label: "Nobody yet"}},
-		AMOptions: []pages.Option{{Value: "", Label: "Nobody yet"}},
-	}
+	v := pages.ProjectFormPage{Heading: heading, Action: action, Submit: submit, Form: f}
 	// The suggestions are the first clients by name (those like the refused
 	// text after a refusal); any other client is found by its exact name.
 	suggest := clients.ClientFilter{}
@@ -117,23 +115,42 @@ func (s *Server) projectFormPage(r *http.Request, heading, action, submit string
 	for _, c := range names.Items {
 		v.ClientNames = append(v.ClientNames, c.DisplayName)
 	}
-	users, err := s.accounts.ListUsers(r.Context())
-	if err != nil {
+	if v.POOptions, v.POMore, err = s.peopleOptions(r, accounts.RolePO, f.V("po_id")); err != nil {
 		return v, err
 	}
-	for _, u := range users {
-		if u.DisabledAt != nil {
-			continue
-		}
-		opt := pages.Option{Value: strconv.FormatInt(u.ID, 10), Label: u.Name + " <" + u.Email + ">"}
-		if u.Has(accounts.RolePO) {
-			v.POOptions = append(v.POOptions, opt)
-		}
-		if u.Has(accounts.RoleAM) {
-			v.AMOptions = append(v.AMOptions, opt)
+	v.AMOptions, v.AMMore, err = s.peopleOptions(r, accounts.RoleAM, f.V("am_id"))
+	return v, err
+}
+
+// peopleChoices caps each people list of the project form. An agency has a
+// handful of project owners and account managers, so a list of names is
+// what its users expect; past the cap the field takes a typed user id.
+const peopleChoices = page.MaxLimit
+
+// peopleOptions are the users the project form offers for role: nobody, then
+// the active users holding it by name, at most peopleChoices of them, and the
+// chosen one when the cap left it out; more says the list is not all of them.
+func (s *Server) peopleOptions(r *http.Request, role accounts.Role, chosen string) (opts []pages.Option, more bool, err error) {
+	res, err := s.accounts.UserPage(r.Context(), accounts.UserFilter{AssignableAs: role}, page.Request{Sort: "name", Limit: peopleChoices})
+	if err != nil {
+		return nil, false, err
+	}
+	opts = []pages.Option{{Value: "", Label: "Nobody yet"}}
+	listed := false
+	for _, u := range res.Items {
+		opts = append(opts, personOption(&u))
+		listed = listed || opts[len(opts)-1].Value == chosen
+	}
+	if id := formID(chosen); id > 0 && !listed {
+		if u, err := s.accounts.GetUser(r.Context(), id); err == nil && u.Has(role) {
+			opts = append(opts, personOption(u))
 		}
 	}
-	return v, nil
+	return opts, res.Next != "", nil
+}
+
+func personOption(u *accounts.User) pages.Option {
+	return pages.Option{Value: strconv.FormatInt(u.ID, 10), Label: u.Name + " <" + u.Email + ">"}
 }
 
 func (s *Server) renderProjectForm(w http.ResponseWriter, r *http.Request, status int, heading, action, submit string, f pages.Form) {
@@ -220,57 +237,70 @@ func (s *Server) projectEditPost(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
+// The project page's two paged lists, each under its own prefix.
+var (
+	projectRequirementsList = embeddedList{prefix: "requirements_", anchor: "requirements", sorts: projects.RequirementSorts}
+	projectInstallsList     = embeddedList{prefix: "installs_", anchor: "installs", sorts: installs.InstallSorts}
+)
+
 func (s *Server) projectView(w http.ResponseWriter, r *http.Request) {
 	withRecord(s, w, r, s.projects.GetProject, func(id int64, p *projects.Project) {
-		reqs, err := s.projects.ListRequirements(r.Context(), id)
+		v, err := s.projectViewModel(r, p)
 		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		v := pages.ProjectView{ID: p.ID, Name: p.Name, ClientID: p.ClientID, ClientName: p.ClientName, CanWrite: canWriteClients(r),
-			Facts: []pages.Fact{
-				{Label: "Project owner", Value: p.POName},
-				{Label: "Account manager", Value: p.AMName},
-				{Label: "Kickoff", Value: fields.FormatDate(p.KickoffOn)},
-				{Label: "End of sprint one", Value: fields.FormatDate(p.SprintOneEndsOn)},
-				{Label: "Staging", Value: fields.FormatDate(p.StagingOn)},
-				{Label: "Production", Value: fields.FormatDate(p.ProductionOn)},
-				{Label: "Certificate issued", Value: yesNo(p.HasCertificate)},
-			}}
-		for _, f := range p.Flags {
-			v.Flags = append(v.Flags, pages.FlagView{Overdue: f.Overdue, Text: f.Reason,
-				DueLabel: fmt.Sprintf("Due in %d days", f.DueInDays)})
-		}
-		ids := make([]int64, len(reqs))
-		for i, q := range reqs {
-			ids[i] = q.ID
-		}
-		gates, err := s.installs.Gates(r.Context(), ids...)
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		steps := map[int64]string{}
-		st, err := s.dashboard.ProjectStatus(r.Context(), id)
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		for _, ps := range st.Projects {
-			for _, rs := range ps.Requirements {
-				steps[rs.RequirementID] = rs.Step.Label + " (next: " + ownerWords[rs.Step.Owner] + ")"
-			}
-		}
-		v.Facts = append(v.Facts, pages.Fact{Label: "Status page", Value: "/projects/" + strconv.FormatInt(id, 10) + "/status"})
-		for _, q := range reqs {
-			v.Requirements = append(v.Requirements, pages.RequirementRow{ID: q.ID, Hostnames: strings.Join(q.Hostnames, ", "),
-				Validation: strings.ToUpper(q.Validation), Public: yesNo(q.PublicFacing), NeededBy: fields.FormatDate(q.NeededBy),
-				Gate: gateView(gates[q.ID]), Step: steps[q.ID]})
-		}
-		if v.Installs, err = s.requirementInstallRows(r, ids...); err != nil {
 			s.fail(w, r, err)
 			return
 		}
 		s.render(w, r, pages.ProjectPage(s.pageData(r, p.Name), v))
 	})
+}
+
+// projectViewModel is what the project page shows of p: one page of its
+// requirements, each with its staging gate and step, and one page of the
+// installs of their certificates.
+func (s *Server) projectViewModel(r *http.Request, p *projects.Project) (pages.ProjectView, error) {
+	v := pages.ProjectView{ID: p.ID, Name: p.Name, ClientID: p.ClientID, ClientName: p.ClientName, CanWrite: canWriteClients(r),
+		Facts: []pages.Fact{
+			{Label: "Project owner", Value: p.POName},
+			{Label: "Account manager", Value: p.AMName},
+			{Label: "Kickoff", Value: fields.FormatDate(p.KickoffOn)},
+			{Label: "End of sprint one", Value: fields.FormatDate(p.SprintOneEndsOn)},
+			{Label: "Staging", Value: fields.FormatDate(p.StagingOn)},
+			{Label: "Production", Value: fields.FormatDate(p.ProductionOn)},
+			{Label: "Certificate issued", Value: yesNo(p.HasCertificate)},
+			{Label: "Status page", Value: projectHref(p.ID) + "/status"},
+		}}
+	for _, f := range p.Flags {
+		v.Flags = append(v.Flags, pages.FlagView{Overdue: f.Overdue, Text: f.Reason,
+			DueLabel: fmt.Sprintf("Due in %d days", f.DueInDays)})
+	}
+	reqs, err := fetchEmbedded(r, projectRequirementsList, p.ID, s.projects.RequirementPage)
+	if err != nil {
+		return v, err
+	}
+	v.RequirementsPrev, v.RequirementsNext = reqs.PrevHref, reqs.NextHref
+	ids := make([]int64, len(reqs.Items))
+	for i, q := range reqs.Items {
+		ids[i] = q.ID
+	}
+	gates, err := s.installs.Gates(r.Context(), ids...)
+	if err != nil {
+		return v, err
+	}
+	st, err := s.dashboard.ProjectStatus(r.Context(), p.ID)
+	if err != nil {
+		return v, err
+	}
+	steps := map[int64]string{}
+	for _, ps := range st.Projects {
+		for _, rs := range ps.Requirements {
+			steps[rs.RequirementID] = rs.Step.Label + " (next: " + ownerWords[rs.Step.Owner] + ")"
+		}
+	}
+	for _, q := range reqs.Items {
+		v.Requirements = append(v.Requirements, pages.RequirementRow{ID: q.ID, Hostnames: strings.Join(q.Hostnames, ", "),
+			Validation: strings.ToUpper(q.Validation), Public: yesNo(q.PublicFacing), NeededBy: fields.FormatDate(q.NeededBy),
+			Gate: gateView(gates[q.ID]), Step: steps[q.ID]})
+	}
+	v.Installs, err = s.installList(r, projectInstallsList, p.ID, s.installs.ProjectPage)
+	return v, err
 }

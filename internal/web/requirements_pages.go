@@ -136,65 +136,72 @@ func snapshotRow(d projects.DomainSnapshot) pages.SnapshotRow {
 	return row
 }
 
+// requirementViewModel is what the requirement page shows of q: its
+// checklist, its step, its staging gate (of all its installs) and one page of
+// the installs of its certificates.
+func (s *Server) requirementViewModel(r *http.Request, q *projects.Requirement) (pages.RequirementView, error) {
+	id := q.ID
+	v := pages.RequirementView{ID: q.ID, ProjectID: q.ProjectID, ProjectName: q.ProjectName, ClientID: q.ClientID,
+		ClientName: q.ClientName, Hostnames: q.Hostnames, Advice: requirementAdvice(q), CanWrite: canWriteClients(r)}
+	rep, err := s.projects.Readiness(r.Context(), id, 0)
+	if err != nil {
+		return v, err
+	}
+	rs, err := s.dashboard.RequirementStatus(r.Context(), id)
+	if err != nil {
+		return v, err
+	}
+	step := rs.Step
+	v.Facts = []pages.Fact{
+		{Label: "Step", Value: step.Label + ": " + ownerWords[step.Owner] + ", " + step.Next},
+		{Label: "Public-facing", Value: yesNo(q.PublicFacing)},
+		{Label: "Takes payments", Value: yesNo(q.TakesPayments)},
+		{Label: "Validation", Value: strings.ToUpper(q.Validation)},
+		{Label: "Obtained by", Value: q.ObtainedBy},
+		{Label: "Needed by", Value: fields.FormatDate(q.NeededBy)},
+		{Label: "Notes", Value: q.Notes},
+	}
+	v.Ready, v.Checklist = rep.Ready, checklistItems(rep)
+	v.Step = stepView(id, rs)
+	v.History = step.Index >= stepIndex(projects.StepIssued)
+	v.Internal = projects.InternalNames(q.Hostnames)
+	gate, err := s.installs.Gate(r.Context(), id)
+	if err != nil {
+		return v, err
+	}
+	v.Gate = gateView(gate)
+	if v.Installs, err = s.installList(r, installsOnPage, id, s.installs.RequirementPage); err != nil {
+		return v, err
+	}
+	snaps, err := s.projects.DomainChecks(r.Context(), id)
+	if err != nil {
+		return v, err
+	}
+	for _, d := range snaps {
+		v.Snapshots = append(v.Snapshots, snapshotRow(d))
+	}
+	v.Manual = pages.ManualRegistrationForm{Errors: view.FieldErrors{}}
+	for _, it := range rep.Items {
+		v.Manual.Open = v.Manual.Open || (strings.HasPrefix(it.Key, "domain:") && it.Status == verify.Red)
+	}
+	plan, err := s.lifecycle.RequirementPlan(r.Context(), id)
+	v.Renewal = s.renewalView(r, plan, err)
+	return v, nil
+}
+
 func (s *Server) requirementView(w http.ResponseWriter, r *http.Request) {
 	withRecord(s, w, r, s.projects.GetRequirement, func(id int64, q *projects.Requirement) {
-		rep, err := s.projects.Readiness(r.Context(), id, 0)
+		v, err := s.requirementViewModel(r, q)
 		if err != nil {
 			s.fail(w, r, err)
 			return
 		}
-		snaps, err := s.projects.DomainChecks(r.Context(), id)
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		rs, err := s.dashboard.RequirementStatus(r.Context(), id)
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		step := rs.Step
-		v := pages.RequirementView{ID: q.ID, ProjectID: q.ProjectID, ProjectName: q.ProjectName, ClientID: q.ClientID,
-			ClientName: q.ClientName, Hostnames: q.Hostnames, Advice: requirementAdvice(q), Ready: rep.Ready, CanWrite: canWriteClients(r),
-			Facts: []pages.Fact{
-				{Label: "Step", Value: step.Label + ": " + ownerWords[step.Owner] + ", " + step.Next},
-				{Label: "Public-facing", Value: yesNo(q.PublicFacing)},
-				{Label: "Takes payments", Value: yesNo(q.TakesPayments)},
-				{Label: "Validation", Value: strings.ToUpper(q.Validation)},
-				{Label: "Obtained by", Value: q.ObtainedBy},
-				{Label: "Needed by", Value: fields.FormatDate(q.NeededBy)},
-				{Label: "Notes", Value: q.Notes},
-			}}
-		v.Checklist = checklistItems(rep)
-		v.Step = stepView(id, rs)
-		v.History = step.Index >= stepIndex(projects.StepIssued)
-		v.Internal = projects.InternalNames(q.Hostnames)
-		gate, err := s.installs.Gate(r.Context(), id)
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		v.Gate = gateView(gate)
-		if v.Installs, err = s.requirementInstallRows(r, id); err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		for _, d := range snaps {
-			v.Snapshots = append(v.Snapshots, snapshotRow(d))
-		}
-		plan, err := s.lifecycle.RequirementPlan(r.Context(), id)
-		v.Renewal = s.renewalView(r, plan, err)
-		status := http.StatusOK
-		v.Manual = pages.ManualRegistrationForm{Errors: view.FieldErrors{}}
-		chosen := ""
+		status, chosen := http.StatusOK, ""
 		if vals, fieldErrs, _, ok := s.takeForm(r, manualRegistrationKey(id)); ok {
 			status = http.StatusUnprocessableEntity
 			v.Manual = pages.ManualRegistrationForm{Open: true, RegistrantOrg: vals.Get("registrant_org"), AdminEmail: vals.Get("admin_email"),
 				Expires: vals.Get("expires"), Evidence: vals.Get("evidence"), Errors: fieldErrs}
 			chosen = vals.Get("domain")
-		}
-		for _, it := range rep.Items {
-			v.Manual.Open = v.Manual.Open || (strings.HasPrefix(it.Key, "domain:") && it.Status == verify.Red)
 		}
 		for _, d := range projects.RegistrableDomains(q.Hostnames) {
 			v.Manual.Domains = append(v.Manual.Domains, pages.Option{Value: d, Label: d, Selected: d == chosen})

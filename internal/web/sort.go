@@ -83,25 +83,7 @@ func readPage(r *http.Request, sorts []string) (page.Request, error) {
 // pageLinks are the addresses of the pages around a result, keeping the
 // request's filters and sort.
 func pageLinks(r *http.Request, next, prev string) (prevHref, nextHref string) {
-	link := func(param, cursor string) string {
-		if cursor == "" {
-			return ""
-		}
-		q := r.URL.Query()
-		q.Del("after")
-		q.Del("before")
-		q.Set(param, cursor)
-		return r.URL.Path + "?" + q.Encode()
-	}
-	prevHref = link("before", prev)
-	if prevHref == "" && (r.URL.Query().Get("after") != "" || r.URL.Query().Get("before") != "") {
-		// Back at the start: the first page needs no cursor.
-		q := r.URL.Query()
-		q.Del("after")
-		q.Del("before")
-		prevHref = r.URL.Path + "?" + q.Encode()
-	}
-	return prevHref, link("after", next)
+	return pageLinksAt(r, "", "", next, prev)
 }
 
 // pageCursors are a paged API answer's links: pass next as ?after= (prev as

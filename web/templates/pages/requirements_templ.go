@@ -213,7 +213,7 @@ type RequirementView struct {
 	CanWrite    bool
 	Renewal     *RenewalView
 	Gate        GateView
-	Installs    []InstallRow
+	Installs    InstallList
 	Manual      ManualRegistrationForm
 	Step        StepView
 	// History: a certificate is issued, so the checklist is what was checked
@@ -564,7 +564,7 @@ func RequirementPage(p view.PageData, r RequirementView) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 40, " <section class=\"card\" data-testid=\"requirement-installs\"><h2>Installs</h2><p>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 40, " <section class=\"card\" id=\"installs\" data-testid=\"requirement-installs\"><h2>Installs</h2><p>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
