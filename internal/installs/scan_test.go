@@ -281,3 +281,67 @@ func (b blockUntilCancelled) Scan(ctx context.Context, _ installs.ScanTarget, _ 
 	<-ctx.Done()
 	return nil, ctx.Err()
 }
+
+// Starting a scan while the worker's transaction is writing the live scan
+// (its progress first, its status next) waits for the worker and then answers
+// 409 or starts: the start takes no lock the worker needs before it has
+// waited. It used to bump the data version (a no-op clearing of stale scans
+// fires the statement trigger) before waiting, and the two deadlocked on
+// dashboard_state.
+func TestStartingAScanWhileItsWorkerWritesWaitsInsteadOfDeadlocking(t *testing.T) {
+	t.Parallel()
+	b := setup(t, nil)
+	ctx := context.Background()
+	b.svc.SetScanners(&fakeScanner{}, nil)
+	b.svc.SetScanQueue(&heldQueue{})
+	in := b.record(t, "production", "127.0.0.1:8443")
+	sc, err := b.svc.StartScan(ctx, b.actor, in.ID, installs.ScannerTestssl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	worker, err := b.pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer worker.Rollback(ctx)
+	if _, err := worker.Exec(ctx, `UPDATE install_scans SET status = 'running', started_at = now() WHERE id = $1`, sc.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := worker.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if worker, err = b.pool.Begin(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer worker.Rollback(ctx)
+	if _, err := worker.Exec(ctx, `UPDATE install_scans SET progress = '{protocols}' WHERE id = $1`, sc.ID); err != nil {
+		t.Fatal(err)
+	}
+	started := make(chan error, 1)
+	go func() {
+		_, err := b.svc.StartScan(ctx, b.actor, in.ID, installs.ScannerTestssl)
+		started <- err
+	}()
+	// Wait until the start is blocked behind the worker.
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		var waiting bool
+		if err := b.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock')`).Scan(&waiting); err != nil {
+			t.Fatal(err)
+		}
+		if waiting {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the second start never waited for the worker")
+		}
+	}
+	if _, err := worker.Exec(ctx, `UPDATE install_scans SET status = 'done', finished_at = now() WHERE id = $1`, sc.ID); err != nil {
+		t.Fatalf("the worker's status update: %v", err)
+	}
+	if err := worker.Commit(ctx); err != nil {
+		t.Fatalf("the worker's commit: %v", err)
+	}
+	if err := <-started; err != nil && errs.CodeOf(err) != errs.Conflict {
+		t.Errorf("the start beside the worker: %v, want a new scan or a 409", err)
+	}
+}
