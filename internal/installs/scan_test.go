@@ -42,6 +42,17 @@ func sslLabs(t *testing.T, fake *ssllabstest.Server) *installs.SSLLabs {
 	return &installs.SSLLabs{Client: client}
 }
 
+// startScan starts a scan of the install with scanner as the test's actor, and
+// fails the test if it cannot.
+func (b *testBundle) startScan(t *testing.T, installID int64, scanner string) *installs.Scan {
+	t.Helper()
+	sc, err := b.svc.StartScan(context.Background(), b.actor, installID, scanner)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sc
+}
+
 func (q *heldQueue) EnqueueScanTx(_ context.Context, _ pgx.Tx, id int64) error {
 	q.mu.Lock()
 	defer q.mu.Unlock()
@@ -74,10 +85,7 @@ func TestAScanRecordsProgressAndTheWeakestEndpointsGrade(t *testing.T) {
 	queue := b.scanWith(scanner, nil)
 	in := b.record(t, "staging", "127.0.0.1:8443", "127.0.0.2:8443")
 
-	sc, err := b.svc.StartScan(ctx, b.actor, in.ID, installs.ScannerTestssl)
-	if err != nil {
-		t.Fatal(err)
-	}
+	sc := b.startScan(t, in.ID, installs.ScannerTestssl)
 	if sc.Status != installs.ScanQueued || len(queue.ids) != 1 || queue.ids[0] != sc.ID {
 		t.Fatalf("started scan = %+v, queue %v; want queued and enqueued", sc, queue.ids)
 	}
@@ -162,11 +170,8 @@ func TestCancellingAQueuedScanEndsItBeforeItRuns(t *testing.T) {
 	scanner := &fakeScanner{}
 	b.scanWith(scanner, nil)
 	in := b.record(t, "staging", "127.0.0.1:8443")
-	sc, err := b.svc.StartScan(ctx, b.actor, in.ID, installs.ScannerTestssl)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sc, err = b.svc.CancelScan(ctx, b.actor, sc.ID)
+	sc := b.startScan(t, in.ID, installs.ScannerTestssl)
+	sc, err := b.svc.CancelScan(ctx, b.actor, sc.ID)
 	if err != nil || sc.Status != installs.ScanCancelled {
 		t.Fatalf("CancelScan = %+v, %v; want cancelled", sc, err)
 	}
@@ -189,10 +194,7 @@ func TestAnSSLLabsScanKeepsEachEndpointsGradeAndTheFullAnswer(t *testing.T) {
 		Hosts: map[string]ssllabstest.Scenario{host: {DNSPolls: 1, ProgressPolls: 2, Grades: []string{"A+", "A-"}}}})
 	b.scanWith(nil, sslLabs(t, fake))
 	in := b.record(t, "production")
-	sc, err := b.svc.StartScan(ctx, b.actor, in.ID, installs.ScannerSSLLabs)
-	if err != nil {
-		t.Fatal(err)
-	}
+	sc := b.startScan(t, in.ID, installs.ScannerSSLLabs)
 	if err := b.svc.RunScan(ctx, sc.ID); err != nil {
 		t.Fatal(err)
 	}
@@ -236,10 +238,7 @@ func TestAScanLeftRunningByADeadProcessDoesNotBlockTheInstall(t *testing.T) {
 	ctx := context.Background()
 	b.scanWith(&fakeScanner{}, nil)
 	in := b.record(t, "staging", "127.0.0.1:8443")
-	sc, err := b.svc.StartScan(ctx, b.actor, in.ID, installs.ScannerTestssl)
-	if err != nil {
-		t.Fatal(err)
-	}
+	sc := b.startScan(t, in.ID, installs.ScannerTestssl)
 	// Started long ago by a process that died: still "running".
 	if _, err := b.pool.Exec(ctx, `UPDATE install_scans SET status = 'running', started_at = now() - interval '1 hour' WHERE id = $1`, sc.ID); err != nil {
 		t.Fatal(err)
@@ -259,10 +258,7 @@ func TestAScanInterruptedByShutdownIsQueuedAgain(t *testing.T) {
 	started := make(chan struct{})
 	b.scanWith(blockUntilCancelled{started}, nil)
 	in := b.record(t, "staging", "127.0.0.1:8443")
-	sc, err := b.svc.StartScan(context.Background(), b.actor, in.ID, installs.ScannerTestssl)
-	if err != nil {
-		t.Fatal(err)
-	}
+	sc := b.startScan(t, in.ID, installs.ScannerTestssl)
 	ctx, stop := context.WithCancel(context.Background())
 	go func() { <-started; stop() }()
 	if err := b.svc.RunScan(ctx, sc.ID); err == nil {
@@ -292,13 +288,9 @@ func TestStartingAScanWhileItsWorkerWritesWaitsInsteadOfDeadlocking(t *testing.T
 	t.Parallel()
 	b := setup(t, nil)
 	ctx := context.Background()
-	b.svc.SetScanners(&fakeScanner{}, nil)
-	b.svc.SetScanQueue(&heldQueue{})
+	b.scanWith(&fakeScanner{}, nil)
 	in := b.record(t, "production", "127.0.0.1:8443")
-	sc, err := b.svc.StartScan(ctx, b.actor, in.ID, installs.ScannerTestssl)
-	if err != nil {
-		t.Fatal(err)
-	}
+	sc := b.startScan(t, in.ID, installs.ScannerTestssl)
 	worker, err := b.pool.Begin(ctx)
 	if err != nil {
 		t.Fatal(err)
