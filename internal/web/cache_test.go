@@ -42,6 +42,15 @@ func within(t *testing.T, what string, cond func() bool) {
 	t.Fatalf("%s: not within 2 s", what)
 }
 
+// wantSignedOut fails the test unless the browser's session is gone: the
+// dashboard sends it to sign in. whose names the session in the message.
+func (br *browser) wantSignedOut(whose string) {
+	br.b.t.Helper()
+	if resp, _ := br.get("/dashboard"); resp.StatusCode != http.StatusSeeOther {
+		br.b.t.Errorf("%s still opens the dashboard: %d", whose, resp.StatusCode)
+	}
+}
+
 func (b *testBundle) exec(sql string, args ...any) {
 	b.t.Helper()
 	if _, err := b.srv.pool.Exec(context.Background(), sql, args...); err != nil {
@@ -168,9 +177,7 @@ func TestASignedInSessionIsStoredInPostgresAndNotRewrittenOnEveryRequest(t *test
 	}
 	replay := b.browser()
 	replay.client.Jar.SetCookies(mustURL(b.ts.URL), old)
-	if resp, _ := replay.get("/dashboard"); resp.StatusCode != http.StatusSeeOther {
-		t.Errorf("the signed-out session's cookie still opens the dashboard: %d", resp.StatusCode)
-	}
+	replay.wantSignedOut("the signed-out session's cookie")
 }
 
 func TestASessionDeletedElsewhereEndsAtOnce(t *testing.T) {
@@ -206,9 +213,7 @@ func TestAnIdleSessionExpiresThoughItIsCached(t *testing.T) {
 	}
 	// Five hours on, nothing used it for more than the idle timeout.
 	b.srv.store.now = func() time.Time { return time.Now().Add(5 * time.Hour) }
-	if resp, _ := br.get("/dashboard"); resp.StatusCode != http.StatusSeeOther {
-		t.Errorf("an idle-expired session still opens the dashboard: %d", resp.StatusCode)
-	}
+	br.wantSignedOut("an idle-expired session")
 }
 
 func TestAKeptViewShowsTheReadersOwnChangeAtOnce(t *testing.T) {
