@@ -3,8 +3,8 @@ package app
 import (
 	"testing"
 
+	"github.com/certportal/certportal/internal/expect"
 	"github.com/certportal/certportal/internal/keystore"
-	"github.com/certportal/certportal/internal/texttest"
 )
 
 func TestTheFirstAdminCommandCarriesTheServersEnvironmentWithoutSecrets(t *testing.T) {
@@ -32,7 +32,7 @@ func TestTheFirstAdminCommandCarriesTheServersEnvironmentWithoutSecrets(t *testi
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			texttest.Says(t, "command", firstAdminCommand(tt.cfg), tt.want, tt.deny)
+			expect.Says(t, "command", firstAdminCommand(tt.cfg), tt.want, tt.deny)
 		})
 	}
 }

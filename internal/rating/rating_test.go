@@ -12,8 +12,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/certportal/certportal/internal/expect"
 	"github.com/certportal/certportal/internal/rating"
-	"github.com/certportal/certportal/internal/texttest"
 )
 
 // loadCapture reads a testssl --jsonfile capture from testdata (see testdata/README.txt).
@@ -72,7 +72,7 @@ func TestRateGradesRealNginxConfigurations(t *testing.T) {
 				t.Errorf("grade = %s (ignoring trust %s), want %s (%s); reasons: %v", r.Grade, r.GradeIgnoringTrust, tt.wantGrade, tt.wantIgnoring, r.Reasons)
 			}
 			got := rules(r)
-			texttest.Holds(t, fmt.Sprintf("reasons %v", got), func(rule string) bool { return slices.Contains(got, rule) }, tt.wantRules, tt.wantNotRules)
+			expect.Holds(t, fmt.Sprintf("reasons %v", got), func(rule string) bool { return slices.Contains(got, rule) }, tt.wantRules, tt.wantNotRules)
 			if r.Mozilla.Intermediate != tt.wantIntermediate || r.Mozilla.Modern != tt.wantModern {
 				t.Errorf("Mozilla intermediate=%v modern=%v, want %v %v; differences: %v",
 					r.Mozilla.Intermediate, r.Mozilla.Modern, tt.wantIntermediate, tt.wantModern, r.Mozilla.Differences)

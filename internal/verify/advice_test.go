@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/certportal/certportal/internal/texttest"
+	"github.com/certportal/certportal/internal/expect"
 )
 
 func TestAdvice(t *testing.T) {
@@ -81,7 +81,7 @@ func TestAdvice(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			texttest.Says(t, "advice", strings.Join(Advice(tt.req), "\n"), tt.wantHas, tt.wantNot)
+			expect.Says(t, "advice", strings.Join(Advice(tt.req), "\n"), tt.wantHas, tt.wantNot)
 		})
 	}
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/certportal/certportal/internal/accounts"
 	"github.com/certportal/certportal/internal/audit"
+	"github.com/certportal/certportal/internal/expect"
 )
 
 // cachedSetup is setup with the cache announcements listening, so that the
@@ -28,18 +29,6 @@ func cachedSetup(t *testing.T) *testBundle {
 		t.Fatalf("cache announcements never listened: %v", err)
 	}
 	return b
-}
-
-// within polls cond for up to two seconds (an announcement from another
-// connection arrives a moment after its commit).
-func within(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	for deadline := time.Now().Add(2 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
-		if cond() {
-			return
-		}
-	}
-	t.Fatalf("%s: not within 2 s", what)
 }
 
 // wantSignedOut fails the test unless the browser's session is gone: the
@@ -104,7 +93,7 @@ func TestAUserChangeTakesEffectOnTheNextRequest(t *testing.T) {
 					return
 				}
 				b.exec(tc.sql, u.ID)
-				within(t, "GET "+tc.path+" answers the change", func() bool {
+				expect.Within(t, "GET "+tc.path+" answers the change", func() bool {
 					resp, _ := br.get(tc.path)
 					return resp.StatusCode == tc.want
 				})
@@ -186,7 +175,7 @@ func TestASessionDeletedElsewhereEndsAtOnce(t *testing.T) {
 	br := b.signedIn("am@example.com", accounts.RoleAM)
 	br.get("/dashboard")
 	b.exec(`DELETE FROM sessions`) // another replica signed it out
-	within(t, "the deleted session is refused", func() bool {
+	expect.Within(t, "the deleted session is refused", func() bool {
 		resp, _ := br.get("/dashboard")
 		return resp.StatusCode == http.StatusSeeOther
 	})
@@ -286,7 +275,7 @@ func TestAFlashIsShownOnceEvenOnAKeptView(t *testing.T) {
 		t.Fatal(err)
 	}
 	b.exec(`UPDATE sessions SET data = $1`, data)
-	within(t, "the flash shows on the kept dashboard", func() bool {
+	expect.Within(t, "the flash shows on the kept dashboard", func() bool {
 		_, page := br.get("/dashboard")
 		return strings.Contains(page, "Saved the thing.")
 	})
@@ -318,7 +307,7 @@ func TestAKeptViewShowsAnotherProcesssChangeOnceAnnounced(t *testing.T) {
 		t.Fatalf("the data version is read from PostgreSQL on every kept view")
 	}
 	b.exec(`INSERT INTO clients (display_name, legal_name, country) VALUES ('Made Elsewhere', 'Made Elsewhere Ltd', 'GB')`)
-	within(t, "the other process's client shows on the kept list", func() bool {
+	expect.Within(t, "the other process's client shows on the kept list", func() bool {
 		_, body := b.api("GET", "/api/v1/clients", tok, "")
 		return strings.Contains(body, "Made Elsewhere")
 	})

@@ -1,11 +1,12 @@
-package texttest_test
+package expect_test
 
 import (
 	"fmt"
+	"runtime"
 	"slices"
 	"testing"
 
-	"github.com/certportal/certportal/internal/texttest"
+	"github.com/certportal/certportal/internal/expect"
 )
 
 // recorder is a testing.TB that keeps the failures it is told of.
@@ -17,6 +18,12 @@ type recorder struct {
 func (r *recorder) Helper() {}
 func (r *recorder) Errorf(format string, args ...any) {
 	r.failures = append(r.failures, fmt.Sprintf(format, args...))
+}
+
+// Fatalf keeps the failure and stops the goroutine, as testing's does.
+func (r *recorder) Fatalf(format string, args ...any) {
+	r.Errorf(format, args...)
+	runtime.Goexit()
 }
 
 func TestSaysFailsOnceForEachMissingAndEachUnwantedPart(t *testing.T) {
@@ -37,7 +44,7 @@ func TestSaysFailsOnceForEachMissingAndEachUnwantedPart(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			r := &recorder{TB: t}
-			texttest.Says(r, "command", tt.text, tt.want, tt.not)
+			expect.Says(r, "command", tt.text, tt.want, tt.not)
 			if !slices.Equal(r.failures, tt.failures) {
 				t.Errorf("failures %q, want %q", r.failures, tt.failures)
 			}
@@ -49,9 +56,31 @@ func TestHoldsAsksTheGivenTestForEachPart(t *testing.T) {
 	t.Parallel()
 	reasons := []string{"tls10", "hsts"}
 	r := &recorder{TB: t}
-	texttest.Holds(r, "reasons", func(part string) bool { return slices.Contains(reasons, part) }, []string{"tls10", "tls1"}, []string{"hsts", "3des"})
+	expect.Holds(r, "reasons", func(part string) bool { return slices.Contains(reasons, part) }, []string{"tls10", "tls1"}, []string{"hsts", "3des"})
 	want := []string{`reasons lacks "tls1"`, `reasons holds "hsts", which it should not`}
 	if !slices.Equal(r.failures, want) {
 		t.Errorf("failures %q, want %q", r.failures, want)
+	}
+}
+
+// within runs expect.Within on its own goroutine (Fatalf ends it) and answers
+// the failures it reported.
+func within(t *testing.T, cond func() bool) []string {
+	r := &recorder{TB: t}
+	done := make(chan struct{})
+	go func() { defer close(done); expect.Within(r, "the change shows", cond) }()
+	<-done
+	return r.failures
+}
+
+func TestWithinWaitsForTheConditionAndFailsOnlyWhenItNeverHolds(t *testing.T) {
+	t.Parallel()
+	calls := 0
+	if failures := within(t, func() bool { calls++; return calls == 3 }); failures != nil || calls != 3 {
+		t.Errorf("a condition true on the third poll: failures %q after %d polls, want none after 3", failures, calls)
+	}
+	want := []string{"the change shows: not within 2 s"}
+	if failures := within(t, func() bool { return false }); !slices.Equal(failures, want) {
+		t.Errorf("a condition never true: failures %q, want %q", failures, want)
 	}
 }
