@@ -29,9 +29,7 @@ func TestANewTokenIsShownOnceAfterARedirectAndAReloadCreatesNothing(t *testing.T
 	if strings.Contains(again, `data-testid="new-token"`) {
 		t.Error("a reload shows the token again")
 	}
-	if n := b.count("api_tokens"); n != 1 {
-		t.Errorf("%d tokens, want 1", n)
-	}
+	b.wantRows("api_tokens", 1, "tokens")
 	// A refused name comes back to the form's own address with its message.
 	resp, _ = br.post("/profile/tokens", url.Values{"name": {""}})
 	mustStatus(t, resp, http.StatusSeeOther, "a refused token name answered %d, want 303 back to the form")
