@@ -242,6 +242,19 @@ func wantStatus(t *testing.T, resp *http.Response, want int, msg string) {
 	}
 }
 
+// wantMarked reports what unless resp answered 422 with the page (the form
+// come back) marking each of fields with its error.
+func wantMarked(t *testing.T, what string, resp *http.Response, page string, fields ...string) {
+	t.Helper()
+	marked := resp.StatusCode == http.StatusUnprocessableEntity
+	for _, f := range fields {
+		marked = marked && strings.Contains(page, `data-testid="error-`+f+`"`)
+	}
+	if !marked {
+		t.Errorf("%s: %d, want 422 with the error marked at %s", what, resp.StatusCode, strings.Join(fields, " and "))
+	}
+}
+
 // mustStatus is wantStatus that stops the test.
 func mustStatus(t *testing.T, resp *http.Response, want int, msg string) {
 	t.Helper()
