@@ -81,9 +81,7 @@ func TestAUserChangeTakesEffectOnTheNextRequest(t *testing.T) {
 				u := b.user("u@example.com", accounts.RoleAdmin, accounts.RoleAM)
 				br := b.browserAs("u@example.com")
 				for range 3 { // read, then from the cache
-					if resp, _ := br.get(tc.path); resp.StatusCode != http.StatusOK {
-						t.Fatalf("before the change: GET %s = %d", tc.path, resp.StatusCode)
-					}
+					br.mustOpen(tc.path, "before the change")
 				}
 				if via == "service" {
 					tc.change(b, u)
@@ -144,9 +142,7 @@ func TestASignedInSessionIsStoredInPostgresAndNotRewrittenOnEveryRequest(t *test
 		t.Fatalf("%d stored sessions after signing in, want 1", n)
 	}
 	for _, p := range []string{"/dashboard", "/clients", "/orders", "/certificates", "/profile"} {
-		if resp, _ := br.get(p); resp.StatusCode != http.StatusOK {
-			t.Fatalf("GET %s = %d", p, resp.StatusCode)
-		}
+		br.mustOpen(p, "reading pages")
 	}
 	if _, after := b.sessionRows(); after != before {
 		t.Errorf("reading pages rewrote the session row (xmin %s -> %s)", before, after)
@@ -185,14 +181,10 @@ func TestAnIdleSessionExpiresThoughItIsCached(t *testing.T) {
 	t.Parallel()
 	b := cachedSetup(t)
 	br := b.signedIn("am@example.com", accounts.RoleAM)
-	if resp, _ := br.get("/dashboard"); resp.StatusCode != http.StatusOK {
-		t.Fatalf("GET /dashboard = %d", resp.StatusCode)
-	}
+	br.mustOpen("/dashboard", "signed in")
 	// An hour idle: still valid, and its stored expiry moves on.
 	b.srv.store.now = func() time.Time { return time.Now().Add(time.Hour) }
-	if resp, _ := br.get("/dashboard"); resp.StatusCode != http.StatusOK {
-		t.Fatalf("after an hour idle: GET /dashboard = %d, want 200", resp.StatusCode)
-	}
+	br.mustOpen("/dashboard", "after an hour idle")
 	var left time.Duration
 	if err := b.srv.pool.QueryRow(context.Background(), `SELECT extract(epoch FROM expiry - now())::bigint * 1000000000 FROM sessions`).Scan(&left); err != nil {
 		t.Fatal(err)

@@ -87,9 +87,7 @@ func TestAnOversizedUploadOnTheCSRPageAnswers413WithTheLimit(t *testing.T) {
 	csrID, _, _ := b.signedFor(b.token(po), "ecdsa-p256", "www.example.com")
 	br := b.browserAs("po@example.com")
 	page := fmt.Sprintf("/csrs/%d", csrID)
-	if resp, _ := br.get(page); resp.StatusCode != http.StatusOK {
-		t.Fatalf("GET %s: %d", page, resp.StatusCode)
-	}
+	br.mustOpen(page, "the CSR page")
 	form := func() ([]byte, string) {
 		var buf bytes.Buffer
 		mw := multipart.NewWriter(&buf)

@@ -198,6 +198,15 @@ func (br *browser) wantPage(path, should string, want ...string) {
 	}
 }
 
+// mustOpen stops the test unless path answers 200; when says at what point of
+// the test.
+func (br *browser) mustOpen(path, when string) {
+	br.b.t.Helper()
+	if resp, _ := br.get(path); resp.StatusCode != http.StatusOK {
+		br.b.t.Fatalf("%s: GET %s = %d, want 200", when, path, resp.StatusCode)
+	}
+}
+
 // atSignIn is a new browser that has opened the sign-in form, so it holds a
 // session and a CSRF token as a visitor about to sign in does.
 func (b *testBundle) atSignIn() *browser {
