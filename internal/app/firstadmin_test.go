@@ -1,9 +1,9 @@
 package app
 
 import (
-	"strings"
 	"testing"
 
+	"github.com/certportal/certportal/internal/expect"
 	"github.com/certportal/certportal/internal/keystore"
 )
 
@@ -32,17 +32,7 @@ func TestTheFirstAdminCommandCarriesTheServersEnvironmentWithoutSecrets(t *testi
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			got := firstAdminCommand(tt.cfg)
-			for _, w := range tt.want {
-				if !strings.Contains(got, w) {
-					t.Errorf("command %q lacks %q", got, w)
-				}
-			}
-			for _, d := range tt.deny {
-				if strings.Contains(got, d) {
-					t.Errorf("command %q contains %q", got, d)
-				}
-			}
+			expect.Says(t, "command", firstAdminCommand(tt.cfg), tt.want, tt.deny)
 		})
 	}
 }

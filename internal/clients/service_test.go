@@ -50,7 +50,12 @@ func (b *testBundle) client(name string) *Client {
 	return c
 }
 
-func (b *testBundle) count(table string) int { return domaintest.Count(b.t, b.pool, table) }
+// wantRows fails the test unless table (maybe with a WHERE clause) holds n
+// rows; what says what those rows stand for.
+func (b *testBundle) wantRows(table string, n int, what string) {
+	b.t.Helper()
+	domaintest.WantRows(b.t, b.pool, table, n, what)
+}
 
 func TestCreatingAClientStoresItsNormalizedDetails(t *testing.T) {
 	t.Parallel()
@@ -69,9 +74,7 @@ func TestCreatingAClientStoresItsNormalizedDetails(t *testing.T) {
 	if got.DisplayName != "ExampleBiz" || got.Jurisdiction != "US-IL" || got.Country != "US" || got.Phone != "+1.3125550100" || got.City != "Chicago" {
 		t.Errorf("stored %+v, want trimmed name, US-IL, US and +1.3125550100", got)
 	}
-	if n := b.count("audit_log WHERE action = 'client.create'"); n != 1 {
-		t.Errorf("%d client.create audit records, want 1", n)
-	}
+	b.wantRows("audit_log WHERE action = 'client.create'", 1, "client.create audit records")
 }
 
 // Each bad value of a client, contact or standing field is refused with an error
@@ -130,9 +133,7 @@ func TestEachBadClientContactOrStandingValueIsRefusedAndNothingIsStored(t *testi
 				clientID = b.client("ExampleBiz").ID
 			}
 			domaintest.WantEachRefused(t, tc.field, tc.bad, func(v string) error { return tc.try(svc, b, clientID, v) })
-			if n := b.count(tc.table); n != 0 {
-				t.Errorf("%d rows in %s, want none", n, tc.table)
-			}
+			b.wantRows(tc.table, 0, "rows in "+tc.table)
 		})
 	}
 }

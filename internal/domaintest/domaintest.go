@@ -39,6 +39,15 @@ func Count(t testing.TB, pool *pgxpool.Pool, table string) int {
 	return n
 }
 
+// WantRows fails t unless table (as for Count) holds n rows; what says what
+// those rows stand for.
+func WantRows(t testing.TB, pool *pgxpool.Pool, table string, n int, what string) {
+	t.Helper()
+	if got := Count(t, pool, table); got != n {
+		t.Errorf("%d %s, want %d", got, what, n)
+	}
+}
+
 // WantField checks err is a 422-kind error naming field.
 func WantField(t testing.TB, err error, field string) {
 	t.Helper()

@@ -9,6 +9,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/certportal/certportal/internal/domaintest"
 	"github.com/certportal/certportal/internal/errs"
 	"github.com/certportal/certportal/internal/installs"
 	"github.com/certportal/certportal/internal/installs/installstest"
@@ -146,9 +147,7 @@ func TestAScanIsRefusedWithAReasonTheUserCanActOn(t *testing.T) {
 			}
 		})
 	}
-	if n := b.count(t, "install_scans"); n != 0 {
-		t.Errorf("%d scans stored, want 0", n)
-	}
+	domaintest.WantRows(t, b.pool, "install_scans", 0, "scans stored")
 }
 
 func fieldText(err error) string {

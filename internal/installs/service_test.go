@@ -98,11 +98,6 @@ func (b *testBundle) check(t testing.TB, installID int64) *installs.CheckRecord 
 	return rec
 }
 
-func (b *testBundle) count(t testing.TB, table string) int {
-	t.Helper()
-	return domaintest.Count(t, b.pool, table)
-}
-
 func (b *testBundle) record(t testing.TB, env string, addresses ...string) *installs.Install {
 	t.Helper()
 	in, err := b.svc.Record(context.Background(), b.actor, b.certID, installs.NewInstall{
@@ -156,9 +151,7 @@ func TestRecordRefusesBadInputNamingTheFieldAndWritesNothing(t *testing.T) {
 			}
 		})
 	}
-	if n := b.count(t, "installs"); n != 0 {
-		t.Errorf("%d installs stored after bad input, want 0", n)
-	}
+	domaintest.WantRows(t, b.pool, "installs", 0, "installs stored after bad input")
 }
 
 func TestACheckedStagingInstallThatPassesOpensTheStagingGate(t *testing.T) {

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/certportal/certportal/internal/expect"
 	"github.com/certportal/certportal/internal/memo"
 	"github.com/certportal/certportal/internal/pgtest"
 )
@@ -34,18 +35,6 @@ func liveBus(t *testing.T) (*memo.Bus, func(sql string, args ...any)) {
 	return bus, exec
 }
 
-// eventually polls cond for up to two seconds: an announcement reaches the
-// listener a moment after the writing transaction commits.
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	for deadline := time.Now().Add(2 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
-		if cond() {
-			return
-		}
-	}
-	t.Fatalf("%s: not within 2 s", what)
-}
-
 func TestACachedUserIsDroppedWhenAnyConnectionChangesTheirRow(t *testing.T) {
 	t.Parallel()
 	bus, exec := liveBus(t)
@@ -58,12 +47,12 @@ func TestACachedUserIsDroppedWhenAnyConnectionChangesTheirRow(t *testing.T) {
 		}
 	}
 	exec(`UPDATE users SET roles = '{admin}' WHERE id = 1`)
-	eventually(t, "user 1 dropped", func() bool { _, ok := users.Get("1"); return !ok })
+	expect.Within(t, "user 1 dropped", func() bool { _, ok := users.Get("1"); return !ok })
 	if _, ok := users.Get("2"); !ok {
 		t.Errorf("user 2 was dropped though only user 1 changed")
 	}
 	exec(`DELETE FROM users WHERE id = 2`)
-	eventually(t, "user 2 dropped after its delete", func() bool { _, ok := users.Get("2"); return !ok })
+	expect.Within(t, "user 2 dropped after its delete", func() bool { _, ok := users.Get("2"); return !ok })
 }
 
 func TestAReadThatAChangeOvertookIsNotKept(t *testing.T) {

@@ -36,6 +36,16 @@ func (b *testBundle) submitted() *orders.Order {
 	return o
 }
 
+// draftLeftAs creates a draft and sets its row as set says (a SET list, its
+// parameters from $2 on), the state a crash or an earlier order left behind;
+// it answers the draft's id.
+func (b *testBundle) draftLeftAs(set string, args ...any) int64 {
+	b.t.Helper()
+	id := b.draft().ID
+	b.exec(`UPDATE orders SET `+set+` WHERE id = $1`, append([]any{id}, args...)...)
+	return id
+}
+
 // Each way sw_register can fail ends in the state exactly-once submission
 // requires, with the provider asked no more than once.
 func TestSubmissionFaultsEndInDraftOrUnknown(t *testing.T) {
@@ -173,20 +183,18 @@ func TestASubmissionLeftBehindBecomesUnknownAndIsNotResent(t *testing.T) {
 	t.Parallel()
 	b := setup(t, setupOpts{})
 	ctx := context.Background()
-	d := b.draft()
 	// What a process killed mid-call leaves: submitting, no provider id.
-	b.exec(`UPDATE orders SET state = 'submitting', submitting_since = now() - interval '10 minutes' WHERE id = $1`, d.ID)
-	fresh := b.draft()
-	b.exec(`UPDATE orders SET state = 'submitting', submitting_since = now() WHERE id = $1`, fresh.ID)
+	old := b.draftLeftAs(`state = 'submitting', submitting_since = now() - interval '10 minutes'`)
+	fresh := b.draftLeftAs(`state = 'submitting', submitting_since = now()`)
 	n, err := b.svc.RecoverSubmissions(ctx, 2*time.Minute)
 	if err != nil || n != 1 {
 		t.Fatalf("recovered %d (%v), want 1: only the old one", n, err)
 	}
-	got := b.get(d.ID)
+	got := b.get(old)
 	if got.State != orders.OrderUnknown || !strings.Contains(got.Blocking, "check the reseller panel") {
 		t.Errorf("state %s, blocking %q", got.State, got.Blocking)
 	}
-	if s := b.get(fresh.ID).State; s != orders.OrderSubmitting {
+	if s := b.get(fresh).State; s != orders.OrderSubmitting {
 		t.Errorf("a submission still in flight elsewhere became %s", s)
 	}
 	if b.sim.Calls("sw_register") != 0 {
@@ -264,8 +272,7 @@ func TestAnAcceptedOrderWhoseRecordingFailsIsUnknownNotSubmitting(t *testing.T) 
 	ctx := context.Background()
 	// An old order already holds the id the provider hands out next, so
 	// recording the accepted order fails inside the finishing transaction.
-	old := b.draft()
-	b.exec(`UPDATE orders SET state = 'cancelled', provider_order_id = '3000001' WHERE id = $1`, old.ID)
+	b.draftLeftAs(`state = 'cancelled', provider_order_id = '3000001'`)
 	d := b.draft()
 	o, err := b.svc.Submit(ctx, b.actor, d.ID, orders.OrderSubmit{})
 	if err != nil {
@@ -287,9 +294,7 @@ func TestAStaleSubmissionIsSettledWhenAUserActsOnIt(t *testing.T) {
 	b := setup(t, setupOpts{}) // SubmitTimeout 2s: stale after 32s
 	ctx := context.Background()
 	leave := func(age string) int64 {
-		id := b.draft().ID
-		b.exec(`UPDATE orders SET state = 'submitting', submitting_since = now() - $2::interval WHERE id = $1`, id, age)
-		return id
+		return b.draftLeftAs(`state = 'submitting', submitting_since = now() - $2::interval`, age)
 	}
 	tests := []struct {
 		name string

@@ -82,7 +82,12 @@ func (b *testBundle) requirementWith(p *Project, in RequirementInput) *Requireme
 	return r
 }
 
-func (b *testBundle) count(table string) int { return domaintest.Count(b.t, b.pool, table) }
+// wantRows fails the test unless table (maybe with a WHERE clause) holds n
+// rows; what says what those rows stand for.
+func (b *testBundle) wantRows(table string, n int, what string) {
+	b.t.Helper()
+	domaintest.WantRows(b.t, b.pool, table, n, what)
+}
 
 func TestAProjectForAMissingClientOrWithBadDatesIsRefused(t *testing.T) {
 	t.Parallel()
@@ -112,9 +117,7 @@ func TestAProjectForAMissingClientOrWithBadDatesIsRefused(t *testing.T) {
 		}
 		domaintest.WantField(t, err, tc.field)
 	}
-	if n := b.count("projects"); n != 0 {
-		t.Errorf("%d projects stored, want none", n)
-	}
+	b.wantRows("projects", 0, "projects stored")
 }
 
 func TestAProjectsOwnerAndAccountManagerMustHoldTheirRoles(t *testing.T) {
@@ -203,12 +206,8 @@ func TestARequirementWithABadHostnameIsRefused(t *testing.T) {
 	})
 	_, err := svc.CreateRequirement(context.Background(), b.actor, p.ID, RequirementInput{Hostnames: []string{" ", ""}})
 	domaintest.WantField(t, err, "hostnames")
-	if n := b.count("requirements"); n != 0 {
-		t.Errorf("%d requirements stored, want none", n)
-	}
-	if n := b.count("audit_log WHERE action = 'requirement.create'"); n != 0 {
-		t.Errorf("%d audit records for refused requirements, want none", n)
-	}
+	b.wantRows("requirements", 0, "requirements stored")
+	b.wantRows("audit_log WHERE action = 'requirement.create'", 0, "audit records for refused requirements")
 }
 
 func TestARequirementWithABadValidationLevelOrDateIsRefused(t *testing.T) {

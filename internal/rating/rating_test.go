@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/json"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/certportal/certportal/internal/expect"
 	"github.com/certportal/certportal/internal/rating"
 )
 
@@ -70,16 +72,7 @@ func TestRateGradesRealNginxConfigurations(t *testing.T) {
 				t.Errorf("grade = %s (ignoring trust %s), want %s (%s); reasons: %v", r.Grade, r.GradeIgnoringTrust, tt.wantGrade, tt.wantIgnoring, r.Reasons)
 			}
 			got := rules(r)
-			for _, w := range tt.wantRules {
-				if !slices.Contains(got, w) {
-					t.Errorf("reasons %v lack %q", got, w)
-				}
-			}
-			for _, w := range tt.wantNotRules {
-				if slices.Contains(got, w) {
-					t.Errorf("reasons %v include %q", got, w)
-				}
-			}
+			expect.Holds(t, fmt.Sprintf("reasons %v", got), func(rule string) bool { return slices.Contains(got, rule) }, tt.wantRules, tt.wantNotRules)
 			if r.Mozilla.Intermediate != tt.wantIntermediate || r.Mozilla.Modern != tt.wantModern {
 				t.Errorf("Mozilla intermediate=%v modern=%v, want %v %v; differences: %v",
 					r.Mozilla.Intermediate, r.Mozilla.Modern, tt.wantIntermediate, tt.wantModern, r.Mozilla.Differences)

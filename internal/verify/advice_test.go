@@ -3,6 +3,8 @@ package verify
 import (
 	"strings"
 	"testing"
+
+	"github.com/certportal/certportal/internal/expect"
 )
 
 func TestAdvice(t *testing.T) {
@@ -79,18 +81,7 @@ func TestAdvice(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			got := Advice(tt.req)
-			all := strings.Join(got, "\n")
-			for _, s := range tt.wantHas {
-				if !strings.Contains(all, s) {
-					t.Errorf("advice %q\ndoes not say %q", got, s)
-				}
-			}
-			for _, s := range tt.wantNot {
-				if strings.Contains(all, s) {
-					t.Errorf("advice %q\nshould not mention %q", got, s)
-				}
-			}
+			expect.Says(t, "advice", strings.Join(Advice(tt.req), "\n"), tt.wantHas, tt.wantNot)
 		})
 	}
 }

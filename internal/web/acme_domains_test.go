@@ -47,9 +47,7 @@ func TestSettingAChallengeMethodRefusesAtTheFieldAndListsOnlyTheKeyNames(t *test
 	}
 	for _, c := range refused {
 		resp, body := po.post("/acme/domains", c.form)
-		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `data-testid="error-`+c.field+`"`) {
-			t.Errorf("%s: status %d, want 422 with an error at %s", c.name, resp.StatusCode, c.field)
-		}
+		wantMarked(t, c.name, resp, body, c.field)
 	}
 	if n := b.count("acme_dns_credentials"); n != 0 {
 		t.Fatalf("%d settings written by refused forms, want 0", n)

@@ -127,9 +127,7 @@ func TestTheACMEAccountFormShowsEachRefusalAtItsFieldKeepingValuesButNeverTheHMA
 			t.Errorf("%s: the HMAC key is shown back", c.name)
 		}
 	}
-	if n := b.count("acme_accounts"); n != 0 {
-		t.Errorf("%d accounts written by refused forms, want 0", n)
-	}
+	b.wantRows("acme_accounts", 0, "accounts written by refused forms")
 }
 
 func TestAnACMEAccountRegisteredAtPebbleRedirectsWithAFlashAndIsListed(t *testing.T) {

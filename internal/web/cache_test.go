@@ -15,6 +15,7 @@ import (
 
 	"github.com/certportal/certportal/internal/accounts"
 	"github.com/certportal/certportal/internal/audit"
+	"github.com/certportal/certportal/internal/expect"
 )
 
 // cachedSetup is setup with the cache announcements listening, so that the
@@ -30,16 +31,13 @@ func cachedSetup(t *testing.T) *testBundle {
 	return b
 }
 
-// within polls cond for up to two seconds (an announcement from another
-// connection arrives a moment after its commit).
-func within(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	for deadline := time.Now().Add(2 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
-		if cond() {
-			return
-		}
+// wantSignedOut fails the test unless the browser's session is gone: the
+// dashboard sends it to sign in. whose names the session in the message.
+func (br *browser) wantSignedOut(whose string) {
+	br.b.t.Helper()
+	if resp, _ := br.get("/dashboard"); resp.StatusCode != http.StatusSeeOther {
+		br.b.t.Errorf("%s still opens the dashboard: %d", whose, resp.StatusCode)
 	}
-	t.Fatalf("%s: not within 2 s", what)
 }
 
 func (b *testBundle) exec(sql string, args ...any) {
@@ -83,9 +81,7 @@ func TestAUserChangeTakesEffectOnTheNextRequest(t *testing.T) {
 				u := b.user("u@example.com", accounts.RoleAdmin, accounts.RoleAM)
 				br := b.browserAs("u@example.com")
 				for range 3 { // read, then from the cache
-					if resp, _ := br.get(tc.path); resp.StatusCode != http.StatusOK {
-						t.Fatalf("before the change: GET %s = %d", tc.path, resp.StatusCode)
-					}
+					br.mustOpen(tc.path, "before the change")
 				}
 				if via == "service" {
 					tc.change(b, u)
@@ -95,7 +91,7 @@ func TestAUserChangeTakesEffectOnTheNextRequest(t *testing.T) {
 					return
 				}
 				b.exec(tc.sql, u.ID)
-				within(t, "GET "+tc.path+" answers the change", func() bool {
+				expect.Within(t, "GET "+tc.path+" answers the change", func() bool {
 					resp, _ := br.get(tc.path)
 					return resp.StatusCode == tc.want
 				})
@@ -146,9 +142,7 @@ func TestASignedInSessionIsStoredInPostgresAndNotRewrittenOnEveryRequest(t *test
 		t.Fatalf("%d stored sessions after signing in, want 1", n)
 	}
 	for _, p := range []string{"/dashboard", "/clients", "/orders", "/certificates", "/profile"} {
-		if resp, _ := br.get(p); resp.StatusCode != http.StatusOK {
-			t.Fatalf("GET %s = %d", p, resp.StatusCode)
-		}
+		br.mustOpen(p, "reading pages")
 	}
 	if _, after := b.sessionRows(); after != before {
 		t.Errorf("reading pages rewrote the session row (xmin %s -> %s)", before, after)
@@ -168,9 +162,7 @@ func TestASignedInSessionIsStoredInPostgresAndNotRewrittenOnEveryRequest(t *test
 	}
 	replay := b.browser()
 	replay.client.Jar.SetCookies(mustURL(b.ts.URL), old)
-	if resp, _ := replay.get("/dashboard"); resp.StatusCode != http.StatusSeeOther {
-		t.Errorf("the signed-out session's cookie still opens the dashboard: %d", resp.StatusCode)
-	}
+	replay.wantSignedOut("the signed-out session's cookie")
 }
 
 func TestASessionDeletedElsewhereEndsAtOnce(t *testing.T) {
@@ -179,7 +171,7 @@ func TestASessionDeletedElsewhereEndsAtOnce(t *testing.T) {
 	br := b.signedIn("am@example.com", accounts.RoleAM)
 	br.get("/dashboard")
 	b.exec(`DELETE FROM sessions`) // another replica signed it out
-	within(t, "the deleted session is refused", func() bool {
+	expect.Within(t, "the deleted session is refused", func() bool {
 		resp, _ := br.get("/dashboard")
 		return resp.StatusCode == http.StatusSeeOther
 	})
@@ -189,14 +181,10 @@ func TestAnIdleSessionExpiresThoughItIsCached(t *testing.T) {
 	t.Parallel()
 	b := cachedSetup(t)
 	br := b.signedIn("am@example.com", accounts.RoleAM)
-	if resp, _ := br.get("/dashboard"); resp.StatusCode != http.StatusOK {
-		t.Fatalf("GET /dashboard = %d", resp.StatusCode)
-	}
+	br.mustOpen("/dashboard", "signed in")
 	// An hour idle: still valid, and its stored expiry moves on.
 	b.srv.store.now = func() time.Time { return time.Now().Add(time.Hour) }
-	if resp, _ := br.get("/dashboard"); resp.StatusCode != http.StatusOK {
-		t.Fatalf("after an hour idle: GET /dashboard = %d, want 200", resp.StatusCode)
-	}
+	br.mustOpen("/dashboard", "after an hour idle")
 	var left time.Duration
 	if err := b.srv.pool.QueryRow(context.Background(), `SELECT extract(epoch FROM expiry - now())::bigint * 1000000000 FROM sessions`).Scan(&left); err != nil {
 		t.Fatal(err)
@@ -206,9 +194,7 @@ func TestAnIdleSessionExpiresThoughItIsCached(t *testing.T) {
 	}
 	// Five hours on, nothing used it for more than the idle timeout.
 	b.srv.store.now = func() time.Time { return time.Now().Add(5 * time.Hour) }
-	if resp, _ := br.get("/dashboard"); resp.StatusCode != http.StatusSeeOther {
-		t.Errorf("an idle-expired session still opens the dashboard: %d", resp.StatusCode)
-	}
+	br.wantSignedOut("an idle-expired session")
 }
 
 func TestAKeptViewShowsTheReadersOwnChangeAtOnce(t *testing.T) {
@@ -281,7 +267,7 @@ func TestAFlashIsShownOnceEvenOnAKeptView(t *testing.T) {
 		t.Fatal(err)
 	}
 	b.exec(`UPDATE sessions SET data = $1`, data)
-	within(t, "the flash shows on the kept dashboard", func() bool {
+	expect.Within(t, "the flash shows on the kept dashboard", func() bool {
 		_, page := br.get("/dashboard")
 		return strings.Contains(page, "Saved the thing.")
 	})
@@ -313,7 +299,7 @@ func TestAKeptViewShowsAnotherProcesssChangeOnceAnnounced(t *testing.T) {
 		t.Fatalf("the data version is read from PostgreSQL on every kept view")
 	}
 	b.exec(`INSERT INTO clients (display_name, legal_name, country) VALUES ('Made Elsewhere', 'Made Elsewhere Ltd', 'GB')`)
-	within(t, "the other process's client shows on the kept list", func() bool {
+	expect.Within(t, "the other process's client shows on the kept list", func() bool {
 		_, body := b.api("GET", "/api/v1/clients", tok, "")
 		return strings.Contains(body, "Made Elsewhere")
 	})

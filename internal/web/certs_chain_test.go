@@ -53,9 +53,7 @@ func TestAPIRefusesBERBombsAtOnceOnCertificateAndIntermediates(t *testing.T) {
 			t.Errorf("%s: %d %s, want 422 naming the certificate field", tc.name, resp.StatusCode, body)
 		}
 	}
-	if n := b.count("certificates"); n != 1 {
-		t.Errorf("%d certificates stored, want the one leaf", n)
-	}
+	b.wantRows("certificates", 1, "certificates stored (the one leaf)")
 }
 
 func TestAPIRefusesMoreThan20CertificatesInOneUpload(t *testing.T) {
@@ -68,9 +66,7 @@ func TestAPIRefusesMoreThan20CertificatesInOneUpload(t *testing.T) {
 	if !strings.Contains(fieldRefusal(t, resp, out, "certificate"), "holds 21 certificates; at most 20") {
 		t.Errorf("21 certificates: %d %s, want 422 saying the limit", resp.StatusCode, out)
 	}
-	if n := b.count("certificates"); n != 0 {
-		t.Errorf("%d certificates stored", n)
-	}
+	b.wantRows("certificates", 0, "certificates stored")
 }
 
 func TestAPIKeepsTheRootSentFirstWhenTheMissingIntermediateArrives(t *testing.T) {

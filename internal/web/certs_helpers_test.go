@@ -36,6 +36,15 @@ func (b *testBundle) count(table string) int {
 	return n
 }
 
+// wantRows fails the test unless table (a table name, maybe with a WHERE
+// clause) holds n rows; what says what those rows stand for.
+func (b *testBundle) wantRows(table string, n int, what string) {
+	b.t.Helper()
+	if got := b.count(table); got != n {
+		b.t.Errorf("%d %s, want %d", got, what, n)
+	}
+}
+
 // wantAudited fails the test unless the audit log holds n records of action;
 // what says what those records stand for.
 func (b *testBundle) wantAudited(action string, n int, what string) {

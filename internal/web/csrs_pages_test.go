@@ -60,9 +60,7 @@ func TestAPOGeneratesACSRFromThePrefilledFormAndSeesItDecoded(t *testing.T) {
 	mustStatus(t, resp, http.StatusSeeOther, "paste: %d")
 	br.wantPage(resp.Header.Get("Location"), "the pasted CSR verified with its key held outside", `data-testid="key-held-outside"`, "verify OK")
 	resp, body = br.post(page+"/paste", url.Values{"csr_pem": {"not a CSR"}})
-	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `data-testid="error-csr_pem"`) {
-		t.Errorf("a junk paste: %d", resp.StatusCode)
-	}
+	wantMarked(t, "a junk paste", resp, body, "csr_pem")
 }
 
 func TestAnAccountManagerReadsCSRsButGetsNoForms(t *testing.T) {
@@ -89,9 +87,7 @@ func TestAnOversizedUploadOnTheCSRPageAnswers413WithTheLimit(t *testing.T) {
 	csrID, _, _ := b.signedFor(b.token(po), "ecdsa-p256", "www.example.com")
 	br := b.browserAs("po@example.com")
 	page := fmt.Sprintf("/csrs/%d", csrID)
-	if resp, _ := br.get(page); resp.StatusCode != http.StatusOK {
-		t.Fatalf("GET %s: %d", page, resp.StatusCode)
-	}
+	br.mustOpen(page, "the CSR page")
 	form := func() ([]byte, string) {
 		var buf bytes.Buffer
 		mw := multipart.NewWriter(&buf)
@@ -127,7 +123,5 @@ func TestAnOversizedUploadOnTheCSRPageAnswers413WithTheLimit(t *testing.T) {
 			t.Errorf("a 2 MiB form, streamed %v: %d, want 413 saying the 1024 KiB limit\n%s", streamed, resp.StatusCode, text)
 		}
 	}
-	if n := b.count("certificates"); n != 0 {
-		t.Errorf("%d certificates stored", n)
-	}
+	b.wantRows("certificates", 0, "certificates stored")
 }

@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/certportal/certportal/internal/orders/ordertest"
-	"github.com/certportal/certportal/internal/pgtest"
 	"github.com/certportal/certportal/internal/services"
 )
 
@@ -18,8 +17,7 @@ import (
 //
 //	go test -run '^$' -bench DashboardPage -benchtime 50x ./internal/web/
 func BenchmarkDashboardPage(b *testing.B) {
-	pool := pgtest.Pool(b)
-	ordertest.SeedScale(b, pool, 200)
+	pool := ordertest.ScalePool(b, 200)
 	srv := New(Config{Env: "test"}, Deps{Pool: pool, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Services: services.New(pool, services.Config{})})
 	b.Cleanup(func() { _ = srv.Close(b.Context()) })

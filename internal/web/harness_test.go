@@ -198,6 +198,15 @@ func (br *browser) wantPage(path, should string, want ...string) {
 	}
 }
 
+// mustOpen stops the test unless path answers 200; when says at what point of
+// the test.
+func (br *browser) mustOpen(path, when string) {
+	br.b.t.Helper()
+	if resp, _ := br.get(path); resp.StatusCode != http.StatusOK {
+		br.b.t.Fatalf("%s: GET %s = %d, want 200", when, path, resp.StatusCode)
+	}
+}
+
 // atSignIn is a new browser that has opened the sign-in form, so it holds a
 // session and a CSRF token as a visitor about to sign in does.
 func (b *testBundle) atSignIn() *browser {
@@ -239,6 +248,19 @@ func wantStatus(t *testing.T, resp *http.Response, want int, msg string) {
 	t.Helper()
 	if resp.StatusCode != want {
 		t.Errorf(msg, resp.StatusCode)
+	}
+}
+
+// wantMarked reports what unless resp answered 422 with the page (the form
+// come back) marking each of fields with its error.
+func wantMarked(t *testing.T, what string, resp *http.Response, page string, fields ...string) {
+	t.Helper()
+	marked := resp.StatusCode == http.StatusUnprocessableEntity
+	for _, f := range fields {
+		marked = marked && strings.Contains(page, `data-testid="error-`+f+`"`)
+	}
+	if !marked {
+		t.Errorf("%s: %d, want 422 with the error marked at %s", what, resp.StatusCode, strings.Join(fields, " and "))
 	}
 }
 

@@ -155,9 +155,7 @@ func TestTheAPIRefusesABadInstallNamingTheField(t *testing.T) {
 			}
 		})
 	}
-	if n := b.count("installs"); n != 0 {
-		t.Errorf("%d installs stored, want 0", n)
-	}
+	b.wantRows("installs", 0, "installs stored")
 }
 
 func TestTheCertificatePageRecordsAndChecksAnInstallAndTheOtherPagesShowTheGate(t *testing.T) {

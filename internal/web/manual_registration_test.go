@@ -45,9 +45,7 @@ func TestARegistrationEnteredByHandUnblocksTheChecklistWhenTheRegistriesFail(t *
 			t.Errorf("%s: %d %s, want 422 at %s", tt.name, resp.StatusCode, body, tt.field)
 		}
 	}
-	if n := b.count("domain_checks"); n != 1 {
-		t.Errorf("%d domain checks after refused entries, want only the failed lookup", n)
-	}
+	b.wantRows("domain_checks", 1, "domain checks after refused entries (only the failed lookup)")
 
 	// The page form: a refused entry comes back to the requirement page with its values.
 	br := b.browserAs("po@example.com")

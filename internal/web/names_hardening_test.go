@@ -76,9 +76,7 @@ func TestUploadingACertificateWithAControlCharacterInItsSubjectAnswers422(t *tes
 			t.Errorf("subject %q: %d %s, want 422 on the certificate field", subject.Organization, resp.StatusCode, body)
 		}
 	}
-	if n := b.count("certificates"); n != 0 {
-		t.Errorf("%d certificates stored, want none", n)
-	}
+	b.wantRows("certificates", 0, "certificates stored")
 	// The same upload with a clean subject goes through: the refusal is about the names.
 	leaf, err := p.IssueLeaf(pkix.Name{Organization: []string{"Acme"}, CommonName: "*.example.com"}, time.Now().Add(-time.Hour))
 	if err != nil {
@@ -125,9 +123,7 @@ func TestCSRNamesWithLineSeparatorsOrBadPunycodeAnswer422NamingTheField(t *testi
 			t.Errorf("%s: %d %s, want 422 with %s mentioning %q", tt.name, resp.StatusCode, body, tt.field, tt.message)
 		}
 	}
-	if n := b.count("csrs"); n != 0 {
-		t.Errorf("%d CSRs stored, want none", n)
-	}
+	b.wantRows("csrs", 0, "CSRs stored")
 	// Requirement hostnames follow the same rule.
 	req := b.requirement("www.example.com")
 	resp, body := b.api("PATCH", fmt.Sprintf("/api/v1/requirements/%d", req), po, `{"hostnames":["www.example.com","xn--zz.example.com"]}`)

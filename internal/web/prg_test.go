@@ -29,16 +29,12 @@ func TestANewTokenIsShownOnceAfterARedirectAndAReloadCreatesNothing(t *testing.T
 	if strings.Contains(again, `data-testid="new-token"`) {
 		t.Error("a reload shows the token again")
 	}
-	if n := b.count("api_tokens"); n != 1 {
-		t.Errorf("%d tokens, want 1", n)
-	}
+	b.wantRows("api_tokens", 1, "tokens")
 	// A refused name comes back to the form's own address with its message.
 	resp, _ = br.post("/profile/tokens", url.Values{"name": {""}})
 	mustStatus(t, resp, http.StatusSeeOther, "a refused token name answered %d, want 303 back to the form")
 	resp, page := br.get("/profile")
-	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(page, `data-testid="error-name"`) {
-		t.Errorf("the form after a refused name: %d, want 422 with the name field marked", resp.StatusCode)
-	}
+	wantMarked(t, "the form after a refused name", resp, page, "name")
 }
 
 // TestOpeningAPostOnlyAddressLeadsToItsForm: Back or a bookmark onto a form's POST
@@ -128,7 +124,5 @@ func TestARefusedCertificateOrVerificationComesBackToItsFormAfterARedirect(t *te
 		t.Fatalf("a refused verification: %d to %q, want 303 to the client\n%s", resp.StatusCode, resp.Header.Get("Location"), body)
 	}
 	resp, page := br.get("/clients/" + cid)
-	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(page, `data-testid="error-method"`) {
-		t.Errorf("the client page after a refused verification: %d, want 422 with the method marked", resp.StatusCode)
-	}
+	wantMarked(t, "the client page after a refused verification", resp, page, "method")
 }

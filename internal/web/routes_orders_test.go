@@ -88,6 +88,15 @@ func (b *orderBundle) submit(path string) {
 	}
 }
 
+// mustAnswerState stops the test unless an order call (what) answered status
+// with the order in state.
+func (b *orderBundle) mustAnswerState(what string, resp *http.Response, body string, status int, state string) {
+	b.t.Helper()
+	if resp.StatusCode != status || decodeAs[map[string]any](b.t, body)["state"] != state {
+		b.t.Fatalf("%s: %d %s, want %d %s", what, resp.StatusCode, body, status, state)
+	}
+}
+
 func decodeAs[T any](t *testing.T, body string) T {
 	t.Helper()
 	var v T
@@ -129,9 +138,7 @@ func TestTheOrdersAPIPlacesAndFollowsAnOrder(t *testing.T) {
 
 	b.sim.SetState(pid, opensrs.StateAwaitingApproval)
 	resp, body = b.api("POST", path+"/refresh", b.amToken, "")
-	if resp.StatusCode != http.StatusOK || decodeAs[map[string]any](t, body)["state"] != "awaiting-approval" {
-		t.Fatalf("refresh by an AM: %d %s", resp.StatusCode, body)
-	}
+	b.mustAnswerState("refresh by an AM", resp, body, http.StatusOK, "awaiting-approval")
 	if resp, body := b.api("POST", path+"/resend-approval", b.poToken, ""); resp.StatusCode != http.StatusOK {
 		t.Errorf("resend approval: %d %s", resp.StatusCode, body)
 	}
@@ -246,9 +253,7 @@ func TestALostAnswerIsAcceptedAsUnknownAndSettledByAttach(t *testing.T) {
 	_, path := b.draft()
 	b.sim.SetFaultTimes("sw_register", opensrstest.FaultDropAfterProcessing, 1)
 	resp, body := b.api("POST", path+"/submit", b.poToken, "")
-	if resp.StatusCode != http.StatusAccepted || decodeAs[map[string]any](t, body)["state"] != "unknown" {
-		t.Fatalf("submit with a lost answer: %d %s, want 202 unknown", resp.StatusCode, body)
-	}
+	b.mustAnswerState("submit with a lost answer", resp, body, http.StatusAccepted, "unknown")
 	if resp, _ := b.api("POST", path+"/submit", b.poToken, ""); resp.StatusCode != http.StatusConflict {
 		t.Errorf("plain resubmit: %d, want 409", resp.StatusCode)
 	}

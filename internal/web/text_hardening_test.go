@@ -52,9 +52,7 @@ func TestNULAndControlCharactersAnswer4xxNamingTheFieldNot500(t *testing.T) {
 	if resp, body := br.get("/audit?action=auth.login%00"); resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "The query parameter action has a NUL character.") {
 		t.Errorf("the audit page with NUL in its filter: %d, want 400 naming action\n%s", resp.StatusCode, body)
 	}
-	if n := b.count("orders"); n != 0 {
-		t.Errorf("%d orders stored", n)
-	}
+	b.wantRows("orders", 0, "orders stored")
 	if strings.Contains(b.logBuf.String(), "server error") {
 		t.Errorf("a server error was logged:\n%s", b.logBuf)
 	}

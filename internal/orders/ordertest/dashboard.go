@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/certportal/certportal/internal/pgtest"
 )
 
 // The helpers below seed what the status dashboard reads, with plain SQL.
@@ -159,6 +161,25 @@ func SeedScale(t testing.TB, pool *pgxpool.Pool, clients int) {
 	if err != nil {
 		t.Fatalf("ordertest: seed scale: %v", err)
 	}
+}
+
+// ScalePool is a fresh database filled by SeedScale, checked to hold the
+// clients and 5 requirements, orders and certificates for each: the fixture
+// the dashboard's benchmarks time.
+func ScalePool(tb testing.TB, clients int) *pgxpool.Pool {
+	tb.Helper()
+	pool := pgtest.Pool(tb)
+	SeedScale(tb, pool, clients)
+	var n [4]int
+	for i, table := range []string{"clients", "requirements", "orders", "certificates"} {
+		if err := pool.QueryRow(context.Background(), `SELECT count(*) FROM `+table).Scan(&n[i]); err != nil {
+			tb.Fatalf("ordertest: count %s: %v", table, err)
+		}
+	}
+	if want := [4]int{clients, 5 * clients, 5 * clients, 5 * clients}; n != want {
+		tb.Fatalf("ordertest: seeded clients, requirements, orders, certificates = %v, want %v", n, want)
+	}
+	return pool
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
