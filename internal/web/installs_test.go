@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/certportal/certportal/internal/accounts"
+	"github.com/certportal/certportal/internal/expect"
 	"github.com/certportal/certportal/internal/installs/installstest"
 )
 
@@ -255,7 +256,7 @@ func TestTheDashboardListsAnInstallAsSoonAsItsDailyCheckFails(t *testing.T) {
 	if _, err := b.srv.installs.CheckAll(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	within(t, "the dashboard lists the failed install", func() bool {
+	expect.Within(t, "the dashboard lists the failed install", func() bool {
 		_, page = br.get("/dashboard")
 		return strings.Contains(page, `data-testid="failed-installs-table"`) && strings.Contains(page, "www.example.com") &&
 			strings.Contains(page, "Failed (daily check)")
