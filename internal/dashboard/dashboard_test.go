@@ -391,3 +391,86 @@ func TestMemoSharesAComputationBegunAfterTheReadersAskedWhileChangesStreamIn(t *
 		t.Errorf("%d readers under a stream of changes computed %d times, want them to share computations", readers, n)
 	}
 }
+
+// Two writers: one writes a tracked table and then waits for a row the other
+// holds; the other then writes a tracked table too. When the first tracked
+// statement took the data version's row lock, they deadlocked; the version now
+// moves at commit, once per transaction, so the second goes on, commits, and
+// the first follows. A transaction that rolls back does not move it.
+func TestTwoWritersOfTrackedTablesDoNotDeadlockOnTheDataVersion(t *testing.T) {
+	t.Parallel()
+	pool := pgtest.Pool(t)
+	ctx := context.Background()
+	svc := newDashboard(pool)
+	var held int64
+	if err := pool.QueryRow(ctx, `INSERT INTO clients (display_name, legal_name, country) VALUES ('Held', 'Held Ltd', 'GB') RETURNING id`).Scan(&held); err != nil {
+		t.Fatal(err)
+	}
+	before, err := svc.DataVersion(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, err := pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer first.Rollback(ctx)
+	second, err := pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer second.Rollback(ctx)
+	if _, err := second.Exec(ctx, `SELECT 1 FROM clients WHERE id = $1 FOR UPDATE`, held); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := first.Exec(ctx, `INSERT INTO clients (display_name, legal_name, country) VALUES ('First', 'First Ltd', 'GB')`); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := first.Exec(ctx, `UPDATE clients SET phone = '+44 20 7946 0000' WHERE id = $1`, held)
+		if err == nil {
+			err = first.Commit(ctx)
+		}
+		done <- err
+	}()
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		var waiting bool
+		if err := pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock')`).Scan(&waiting); err != nil {
+			t.Fatal(err)
+		}
+		if waiting {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the first writer never waited for the row the second holds")
+		}
+	}
+	if _, err := second.Exec(ctx, `INSERT INTO clients (display_name, legal_name, country) VALUES ('Second', 'Second Ltd', 'GB')`); err != nil {
+		t.Fatalf("the second writer's tracked insert: %v", err)
+	}
+	if err := second.Commit(ctx); err != nil {
+		t.Fatalf("the second writer's commit: %v", err)
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("the first writer: %v", err)
+	}
+	rolledBack, err := pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rolledBack.Exec(ctx, `INSERT INTO clients (display_name, legal_name, country) VALUES ('Gone', 'Gone Ltd', 'GB')`); err != nil {
+		t.Fatal(err)
+	}
+	if err := rolledBack.Rollback(ctx); err != nil {
+		t.Fatal(err)
+	}
+	after, err := svc.DataVersion(ctx)
+	if err != nil || after != before+2 {
+		t.Errorf("data version %d → %d (%v), want one step per committed transaction (2)", before, after, err)
+	}
+	var left int
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM dashboard_bumps`).Scan(&left); err != nil || left != 0 {
+		t.Errorf("dashboard_bumps keeps %d rows (%v), want none after commit", left, err)
+	}
+}
