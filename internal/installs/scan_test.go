@@ -279,10 +279,9 @@ func (b blockUntilCancelled) Scan(ctx context.Context, _ installs.ScanTarget, _ 
 
 // Starting a scan while the worker's transaction is writing the live scan
 // (its progress first, its status next) waits for the worker and then answers
-// 409 or starts: the start takes no lock the worker needs before it has
-// waited. It used to bump the data version (a no-op clearing of stale scans
-// fires the statement trigger) before waiting, and the two deadlocked on
-// dashboard_state.
+// 409 or starts. Its no-op clearing of stale scans fires the data-version
+// trigger before it waits; when that trigger locked dashboard_state at once,
+// the two deadlocked (migration 00034 moves the version at commit).
 func TestStartingAScanWhileItsWorkerWritesWaitsInsteadOfDeadlocking(t *testing.T) {
 	t.Parallel()
 	b := setup(t, nil)

@@ -250,18 +250,6 @@ func requeueScan(ctx context.Context, q db.DBTX, id int64) error {
 // failStaleScans ends the install's scans that started before cutoff and
 // still say running.
 func failStaleScans(ctx context.Context, q db.DBTX, installID int64, cutoff, now time.Time) error {
-	// Look first: an UPDATE fires the data-version trigger (and takes
-	// dashboard_state's row lock until commit) even when it changes nothing,
-	// and a caller that then waits for a worker writing the live scan would
-	// deadlock with it.
-	var stale bool
-	if err := q.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM install_scans
-		WHERE install_id = $1 AND status = 'running' AND started_at < $2)`, installID, cutoff).Scan(&stale); err != nil {
-		return fmt.Errorf("installs: look for stale scans of %d: %w", installID, err)
-	}
-	if !stale {
-		return nil
-	}
 	_, err := q.Exec(ctx, `UPDATE install_scans SET status = 'failed', finished_at = $3,
 			error = 'the portal stopped while this scan ran; start a new one'
 		WHERE install_id = $1 AND status = 'running' AND started_at < $2`, installID, cutoff, now)
