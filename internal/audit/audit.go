@@ -135,9 +135,5 @@ func Page(ctx context.Context, q db.DBTX, req page.Request, action string) (page
 	if err != nil {
 		return page.Result[Entry]{}, fmt.Errorf("audit: page: %w", err)
 	}
-	res := page.Finish(req, list, func(e Entry) (string, int64) { return strconv.FormatInt(e.ID, 10), e.ID })
-	if res.Items == nil {
-		res.Items = []Entry{}
-	}
-	return res, nil
+	return page.Finish(req, list, func(e Entry) (string, int64) { return strconv.FormatInt(e.ID, 10), e.ID }), nil
 }

@@ -29,9 +29,5 @@ func (s *Service) StandingPage(ctx context.Context, clientID int64, req page.Req
 	if err != nil {
 		return page.Result[Standing]{}, err
 	}
-	res := page.Finish(req, list, func(g Standing) (string, int64) { return g.CheckedOn.Format(time.DateOnly), g.ID })
-	if res.Items == nil {
-		res.Items = []Standing{}
-	}
-	return res, nil
+	return page.Finish(req, list, func(g Standing) (string, int64) { return g.CheckedOn.Format(time.DateOnly), g.ID }), nil
 }

@@ -20,15 +20,7 @@ func PageByID[T any](ctx context.Context, q DBTX, what string, req page.Request,
 	if where != "" {
 		sql += " AND " + where
 	}
-	list, err := List(ctx, q, what, scan, sql+orderLimit, args...)
-	if err != nil {
-		return page.Result[T]{}, err
-	}
-	res := page.Finish(req, list, func(t T) (string, int64) { return strconv.FormatInt(id(t), 10), id(t) })
-	if res.Items == nil {
-		res.Items = []T{}
-	}
-	return res, nil
+	return finish(ctx, q, what, req, scan, func(t T) (string, int64) { return strconv.FormatInt(id(t), 10), id(t) }, sql+orderLimit, args)
 }
 
 // Page runs one page of a filtered list sorted as req asks: sql selects the
@@ -42,15 +34,17 @@ func Page[T any](ctx context.Context, q DBTX, what string, req page.Request, sor
 	if where != "" {
 		conds = append(conds, where)
 	}
-	list, err := List(ctx, q, what, scan, Where(sql, conds)+orderLimit, args...)
+	return finish(ctx, q, what, req, scan, key, Where(sql, conds)+orderLimit, args)
+}
+
+// finish reads the rows of a page's query and makes them the page.
+func finish[T any](ctx context.Context, q DBTX, what string, req page.Request,
+	scan func(pgx.Row) (*T, error), key func(T) (string, int64), sql string, args []any) (page.Result[T], error) {
+	list, err := List(ctx, q, what, scan, sql, args...)
 	if err != nil {
 		return page.Result[T]{}, err
 	}
-	res := page.Finish(req, list, key)
-	if res.Items == nil {
-		res.Items = []T{}
-	}
-	return res, nil
+	return page.Finish(req, list, key), nil
 }
 
 // Where adds conds to sql as a WHERE clause joined by AND; none leaves sql as

@@ -159,6 +159,7 @@ type Result[T any] struct {
 
 // Finish trims the extra row the query fetched, restores the order of a
 // backwards page and fills the cursors; key gives an item's sort value and id.
+// An empty page has an empty, not nil, list (JSON [] rather than null).
 func Finish[T any](req Request, rows []T, key func(T) (string, int64)) Result[T] {
 	more := len(rows) > req.Limit
 	if more {
@@ -167,12 +168,12 @@ func Finish[T any](req Request, rows []T, key func(T) (string, int64)) Result[T]
 	if req.Before != nil {
 		slices.Reverse(rows)
 	}
+	if rows == nil {
+		rows = []T{}
+	}
 	res := Result[T]{Items: rows}
 	if len(rows) == 0 {
-		if req.Before != nil {
-			// Nothing before: the caller goes back to the first page.
-			return res
-		}
+		// Nothing (nothing before: the caller goes back to the first page).
 		return res
 	}
 	cursor := func(item T) string {

@@ -1,6 +1,7 @@
 package page
 
 import (
+	"encoding/json"
 	"net/url"
 	"testing"
 
@@ -48,4 +49,14 @@ func FuzzDecode(f *testing.F) {
 			t.Fatalf("round trip of %+v: %+v, %v", c, again, err)
 		}
 	})
+}
+
+func TestAnEmptyPageIsAnEmptyListInJSON(t *testing.T) {
+	t.Parallel()
+	for _, req := range []Request{{Limit: 10}, {Limit: 10, Before: &Cursor{ID: 1}}} {
+		res := Finish[int](req, nil, func(int) (string, int64) { return "", 0 })
+		if b, err := json.Marshal(res); err != nil || string(b) != `{"items":[]}` {
+			t.Errorf("an empty page (before=%v) is %s (%v), want {\"items\":[]}", req.Before != nil, b, err)
+		}
+	}
 }
