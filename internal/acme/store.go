@@ -16,26 +16,15 @@ import (
 // The package's SQL: accounts, DNS credentials, ACME orders and their
 // challenges, and the certificates ACME follows.
 
-// getRow reads one row with scan; no row is a NotFound error saying
-// notFound, any other failure is wrapped with what.
+// getRow reads one row with scan (db.Get); no row is a NotFound error saying
+// notFound.
 func getRow[T any](ctx context.Context, q db.DBTX, scan func(pgx.Row) (*T, error), what, notFound, sql string, args ...any) (*T, error) {
-	v, err := scan(q.QueryRow(ctx, sql, args...))
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, errs.NotFoundf("%s", notFound)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("acme: get %s: %w", what, err)
-	}
-	return v, nil
+	return db.Get(ctx, q, "acme: get "+what, errs.NotFoundf("%s", notFound), scan, sql, args...)
 }
 
-// listRows reads every row with scan.
+// listRows reads every row with scan (db.List).
 func listRows[T any](ctx context.Context, q db.DBTX, scan func(pgx.Row) (*T, error), what, sql string, args ...any) ([]T, error) {
-	rows, err := q.Query(ctx, sql, args...)
-	if err != nil {
-		return nil, fmt.Errorf("acme: list %s: %w", what, err)
-	}
-	return db.Collect(rows, scan)
+	return db.List(ctx, q, "acme: list "+what, scan, sql, args...)
 }
 
 // execSQL runs a write, wrapping its failure with what it records.
@@ -46,13 +35,9 @@ func execSQL(ctx context.Context, q db.DBTX, what, sql string, args ...any) erro
 	return nil
 }
 
-// insertID runs an INSERT ... RETURNING id.
+// insertID runs an INSERT ... RETURNING id (db.InsertID).
 func insertID(ctx context.Context, q db.DBTX, what, sql string, args ...any) (int64, error) {
-	var id int64
-	if err := q.QueryRow(ctx, sql, args...).Scan(&id); err != nil {
-		return 0, fmt.Errorf("acme: insert %s: %w", what, err)
-	}
-	return id, nil
+	return db.InsertID(ctx, q, "acme: insert "+what, sql, args...)
 }
 
 const accountColumns = `id, name, directory_url, email, account_url, eab_key_id, profile, private_ca, ov,
