@@ -149,10 +149,16 @@ func run() error {
 	return nil
 }
 
+// noRedirects is a client that reports a redirect instead of following it (a
+// page that redirects is not the page measured); 0 is no timeout.
+func noRedirects(timeout time.Duration) *http.Client {
+	return &http.Client{Timeout: timeout, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+}
+
 // once requests target a single time, untimed by the run, and reports how long
 // it took (or "failed").
 func once(target string, auth func(*http.Request)) string {
-	client := &http.Client{Timeout: time.Minute, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	client := noRedirects(time.Minute)
 	req, _ := http.NewRequest("GET", target, nil)
 	auth(req)
 	t0 := time.Now()
@@ -170,7 +176,7 @@ func once(target string, auth func(*http.Request)) string {
 
 // hammer requests url until ctx ends.
 func hammer(ctx context.Context, target string, auth func(*http.Request)) *result {
-	client := &http.Client{Timeout: 30 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	client := noRedirects(30 * time.Second)
 	r := &result{}
 	for ctx.Err() == nil {
 		req, _ := http.NewRequestWithContext(ctx, "GET", target, nil)
@@ -206,7 +212,8 @@ func signIn(base, email, password string) ([]*http.Cookie, error) {
 		return nil, errors.New("set LOAD_PASSWORD to sign in")
 	}
 	jar, _ := cookiejar.New(nil)
-	c := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	c := noRedirects(0)
+	c.Jar = jar
 	resp, err := c.Get(base + "/login")
 	if err != nil {
 		return nil, err
