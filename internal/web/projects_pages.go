@@ -218,7 +218,7 @@ func (s *Server) projectEdit(w http.ResponseWriter, r *http.Request) {
 		f := pages.NewForm(map[string]string{"client": p.ClientName, "name": in.Name,
 			"po_id": idValue(in.POID), "am_id": idValue(in.AMID), "kickoff_on": in.KickoffOn, "sprint_one_ends_on": in.SprintOneEndsOn,
 			"staging_on": in.StagingOn, "production_on": in.ProductionOn})
-		s.renderProjectForm(w, r, http.StatusOK, "Edit "+p.Name, "/projects/"+strconv.FormatInt(id, 10), "Save project", f)
+		s.renderProjectForm(w, r, http.StatusOK, "Edit "+p.Name, projectHref(id), "Save project", f)
 	})
 }
 
