@@ -7,10 +7,10 @@
 package acmetest
 
 import (
-	"bytes"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/certportal/certportal/internal/acme"
+	"github.com/certportal/certportal/internal/logtest"
 )
 
 // PebbleVersion is the version scripts/install-deps.sh installs.
@@ -97,42 +98,43 @@ func Start(t testing.TB, opts Options) *CA {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dnsPort, challPort, acmePort, mgmtPort := FreePort(t), FreePort(t), FreePort(t), FreePort(t)
-	ca := &CA{
-		DirectoryURL:  fmt.Sprintf("https://127.0.0.1:%d/dir", acmePort),
-		ManagementURL: fmt.Sprintf("https://127.0.0.1:%d", mgmtPort),
-		ChallSrvURL:   fmt.Sprintf("http://127.0.0.1:%d", challPort),
-		DNSAddr:       fmt.Sprintf("127.0.0.1:%d", dnsPort),
-		TLSRootsPEM:   certPEM,
-	}
+	ca := &CA{TLSRootsPEM: certPEM}
 	pool := x509.NewCertPool()
 	pool.AppendCertsFromPEM(certPEM)
 	ca.Client = &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
 
-	start(t, exec.Command(challsrv, "-http01", "", "-https01", "", "-tlsalpn01", "", "-doh", "",
-		"-defaultIPv6", "", "-dnsserver", ca.DNSAddr, "-management", fmt.Sprintf("127.0.0.1:%d", challPort)), nil)
-	waitFor(t, "pebble-challtestsrv", func() error {
-		_, err := http.Get(ca.ChallSrvURL + "/")
-		return err
-	})
-
-	cfgPath := filepath.Join(dir, "pebble-config.json")
-	if err := writeConfig(cfgPath, dir, acmePort, mgmtPort, opts); err != nil {
-		t.Fatal(err)
-	}
-	ca.pebble = exec.Command(pebble, "-config", cfgPath, "-dnsserver", ca.DNSAddr)
-	start(t, ca.pebble,
-		[]string{"PEBBLE_VA_NOSLEEP=1", "PEBBLE_VA_ALWAYS_VALID=0", "PEBBLE_WFE_NONCEREJECT=0", "PEBBLE_AUTHZREUSE=0"})
-	waitFor(t, "pebble", func() error {
-		resp, err := ca.Client.Get(ca.DirectoryURL)
-		if err != nil {
+	launch(t, "pebble-challtestsrv", func() (*exec.Cmd, []string, func() error) {
+		dnsPort, challPort := FreePort(t), FreePort(t)
+		ca.ChallSrvURL = fmt.Sprintf("http://127.0.0.1:%d", challPort)
+		ca.DNSAddr = fmt.Sprintf("127.0.0.1:%d", dnsPort)
+		cmd := exec.Command(challsrv, "-http01", "", "-https01", "", "-tlsalpn01", "", "-doh", "",
+			"-defaultIPv6", "", "-dnsserver", ca.DNSAddr, "-management", fmt.Sprintf("127.0.0.1:%d", challPort))
+		return cmd, nil, func() error {
+			_, err := http.Get(ca.ChallSrvURL + "/")
 			return err
 		}
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			return fmt.Errorf("directory answered %s", resp.Status)
+	})
+	cfgPath := filepath.Join(dir, "pebble-config.json")
+	launch(t, "pebble", func() (*exec.Cmd, []string, func() error) {
+		acmePort, mgmtPort := FreePort(t), FreePort(t)
+		ca.DirectoryURL = fmt.Sprintf("https://127.0.0.1:%d/dir", acmePort)
+		ca.ManagementURL = fmt.Sprintf("https://127.0.0.1:%d", mgmtPort)
+		if err := writeConfig(cfgPath, dir, acmePort, mgmtPort, opts); err != nil {
+			t.Fatal(err)
 		}
-		return nil
+		ca.pebble = exec.Command(pebble, "-config", cfgPath, "-dnsserver", ca.DNSAddr)
+		env := []string{"PEBBLE_VA_NOSLEEP=1", "PEBBLE_VA_ALWAYS_VALID=0", "PEBBLE_WFE_NONCEREJECT=0", "PEBBLE_AUTHZREUSE=0"}
+		return ca.pebble, env, func() error {
+			resp, err := ca.Client.Get(ca.DirectoryURL)
+			if err != nil {
+				return err
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				return fmt.Errorf("directory answered %s", resp.Status)
+			}
+			return nil
+		}
 	})
 	return ca
 }
@@ -160,11 +162,32 @@ func FreePort(t testing.TB) int {
 	return l.Addr().(*net.TCPAddr).Port
 }
 
-func start(t testing.TB, cmd *exec.Cmd, env []string) {
+// launch starts a server that next builds on free ports and waits until its
+// ready check passes. A port FreePort found free can be taken by another
+// process before the server binds it; the server then exits, and launch tries
+// again on fresh ports (three times at most) instead of waiting for a server
+// that is gone.
+func launch(t testing.TB, what string, next func() (cmd *exec.Cmd, env []string, ready func() error)) {
+	t.Helper()
+	for attempt := 1; ; attempt++ {
+		cmd, env, ready := next()
+		out, exited := start(t, cmd, env)
+		err := waitFor(exited, ready)
+		if err == nil {
+			return
+		}
+		if !errors.Is(err, errExited) || attempt == 3 {
+			t.Fatalf("acmetest: %s did not start: %v\n%s", what, err, out.String())
+		}
+	}
+}
+
+// start runs cmd until the test ends; exited closes when it stops.
+func start(t testing.TB, cmd *exec.Cmd, env []string) (out *logtest.Buffer, exited <-chan struct{}) {
 	t.Helper()
 	cmd.Env = append(os.Environ(), env...)
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
+	out = &logtest.Buffer{}
+	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("acmetest: start %s: %v", cmd.Path, err)
 	}
@@ -177,18 +200,27 @@ func start(t testing.TB, cmd *exec.Cmd, env []string) {
 			t.Logf("%s output:\n%s", filepath.Base(cmd.Path), out.String())
 		}
 	})
+	return out, done
 }
 
-func waitFor(t testing.TB, what string, ready func() error) {
-	t.Helper()
+var errExited = errors.New("it exited")
+
+// waitFor polls ready for up to 15 s, and gives up at once when the server
+// has exited.
+func waitFor(exited <-chan struct{}, ready func() error) error {
 	deadline := time.Now().Add(15 * time.Second)
 	for {
 		err := ready()
 		if err == nil {
-			return
+			return nil
+		}
+		select {
+		case <-exited:
+			return errExited
+		default:
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("acmetest: %s did not start: %v", what, err)
+			return err
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
