@@ -106,14 +106,6 @@ func (s *Service) lookupDomain(ctx context.Context, requirementID int64, domain 
 	return snap
 }
 
-// DomainChecks returns every snapshot of the requirement's domains, newest first.
-func (s *Service) DomainChecks(ctx context.Context, requirementID int64) ([]DomainSnapshot, error) {
-	if _, err := getRequirement(ctx, s.pool, requirementID); err != nil {
-		return nil, err
-	}
-	return listSnapshots(ctx, s.pool, requirementID, false)
-}
-
 // ManualRegistration is a domain's registration as a person read it
 // somewhere (the registrar's panel, a WHOIS page, the client's invoice) when
 // the lookup failed or the registrar publishes nothing.

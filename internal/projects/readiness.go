@@ -59,7 +59,7 @@ func (s *Service) readinessInput(ctx context.Context, requirementID int64) (veri
 	case errs.CodeOf(err) != errs.NotFound:
 		return in, err
 	}
-	snaps, err := listSnapshots(ctx, s.pool, r.ID, true)
+	snaps, err := latestSnapshots(ctx, s.pool, r.ID)
 	if err != nil {
 		return in, err
 	}

@@ -3,6 +3,7 @@ package projects
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -13,8 +14,10 @@ import (
 	"github.com/certportal/certportal/internal/domaintest"
 	"github.com/certportal/certportal/internal/errs"
 	"github.com/certportal/certportal/internal/fields"
+	"github.com/certportal/certportal/internal/page"
 	"github.com/certportal/certportal/internal/pgtest"
 	"github.com/certportal/certportal/internal/verify"
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -322,5 +325,69 @@ func TestASprintOneFlagSaysOverdueOnlyOnceItsDateHasPassed(t *testing.T) {
 		if f := flags[0]; f.Overdue != tc.overdue || f.DueInDays != tc.dueIn {
 			t.Errorf("%s: overdue %v, due in %d days; want %v, %d", tc.name, f.Overdue, f.DueInDays, tc.overdue, tc.dueIn)
 		}
+	}
+}
+
+func TestDomainCheckPagesVisitEveryCheckOfTheRequirementOnceNewestFirstEachWay(t *testing.T) {
+	t.Parallel()
+	svc, b := setup(t)
+	ctx := context.Background()
+	p := b.project(b.client("Acme"), ProjectInput{})
+	req, other := b.requirement(p, "www.example.com"), b.requirement(p, "shop.example.org")
+	// Checked times out of insertion order, some equal (the id breaks the tie).
+	if _, err := b.pool.Exec(ctx, `INSERT INTO domain_checks (requirement_id, domain, checked_at, error)
+		SELECT $1, 'example.com', timestamptz '2026-01-01 00:00:00.123456+00' + ((g * 7) % 5) * interval '1 hour', 'timed out'
+		FROM generate_series(1, 11) g`, req.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.pool.Exec(ctx, `INSERT INTO domain_checks (requirement_id, domain, error) SELECT $1, 'example.org', 'x' FROM generate_series(1, 4)`, other.ID); err != nil {
+		t.Fatal(err)
+	}
+	rows, _ := b.pool.Query(ctx, `SELECT id FROM domain_checks WHERE requirement_id = $1 ORDER BY checked_at DESC, id DESC`, req.ID)
+	want, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := func(res page.Result[DomainSnapshot]) []int64 {
+		var out []int64
+		for _, d := range res.Items {
+			out = append(out, d.ID)
+		}
+		return out
+	}
+	r := page.Request{Sort: "checked", Desc: true, Limit: 4}
+	var forward []int64
+	var res page.Result[DomainSnapshot]
+	for range 10 {
+		if res, err = svc.DomainCheckPage(ctx, req.ID, r); err != nil {
+			t.Fatal(err)
+		}
+		forward = append(forward, ids(res)...)
+		if res.Next == "" {
+			break
+		}
+		if r.After, err = page.Decode(res.Next); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !slices.Equal(forward, want) {
+		t.Errorf("Next visits %v, want %v", forward, want)
+	}
+	backward := ids(res)
+	for res.Prev != "" && len(backward) <= len(want) {
+		c, err := page.Decode(res.Prev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res, err = svc.DomainCheckPage(ctx, req.ID, page.Request{Sort: "checked", Desc: true, Limit: 4, Before: c}); err != nil {
+			t.Fatal(err)
+		}
+		backward = append(ids(res), backward...)
+	}
+	if !slices.Equal(backward, want) {
+		t.Errorf("Previous visits %v, want %v", backward, want)
+	}
+	if _, err := svc.DomainCheckPage(ctx, other.ID+100, page.Request{Sort: "checked", Desc: true, Limit: 4}); errs.CodeOf(err) != errs.NotFound {
+		t.Errorf("a missing requirement's checks: %v, want not found", err)
 	}
 }

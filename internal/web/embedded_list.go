@@ -2,8 +2,9 @@
 // a client's contacts, a user's tokens): each shows one page, newest first,
 // read from the same query parameters as its API twin (?limit=&dir=&after=&before=).
 // Where a page embeds two lists, each reads its parameters under its own
-// prefix (?contacts_after=, ?standing_after=), so paging one keeps the other
-// where it was.
+// prefix (?contacts_after=, ?standing_after=; the requirement page's domain
+// checks ?checks_after= beside its installs' bare ?after=), so paging one
+// keeps the other where it was.
 
 package web
 

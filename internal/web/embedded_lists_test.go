@@ -1,9 +1,9 @@
 package web
 
 // The lists a detail page embeds (a certificate's or a requirement's installs,
-// a project's requirements and installs, a client's contacts and good-standing
-// checks, a user's tokens) show one page, newest first, with Next and
-// Previous links that visit every row once.
+// a requirement's domain checks, a project's requirements and installs, a
+// client's contacts and good-standing checks, a user's tokens) show one page,
+// newest first, with Next and Previous links that visit every row once.
 
 import (
 	"fmt"
@@ -148,6 +148,10 @@ func TestADetailPageShowsOnePageOfEachEmbeddedListAndItsNeighboursVisitEveryRowO
 		b.token(po)
 	}
 	b.token(b.user("other@example.com", accounts.RolePO))
+	// Domain checks, some checked at the same time (the id breaks the tie).
+	b.exec(`INSERT INTO domain_checks (requirement_id, domain, checked_at, error)
+		SELECT $1, 'example.com', now() - (g % 4) * interval '1 hour', 'timed out' FROM generate_series(1, 9) g`, f.reqID)
+	b.exec(`INSERT INTO domain_checks (requirement_id, domain, error) SELECT $1, 'example.com', 'timed out' FROM generate_series(1, 3)`, other.reqID)
 	installsOf := `SELECT i.id FROM installs i JOIN certificates c ON c.id = i.certificate_id JOIN requirements r ON r.id = c.requirement_id WHERE `
 	installRow := regexp.MustCompile(`<td><a href="/installs/(\d+)"`)
 	for _, tc := range []struct {
@@ -161,6 +165,8 @@ func TestADetailPageShowsOnePageOfEachEmbeddedListAndItsNeighboursVisitEveryRowO
 			installsOf + `i.certificate_id = $1 ORDER BY i.id DESC`, f.certID, []string{"A production install passed its last check."}},
 		{"a requirement's installs", fmt.Sprintf("/requirements/%d?limit=4", f.reqID), "requirement-installs", installRow,
 			installsOf + `c.requirement_id = $1 ORDER BY i.id DESC`, f.reqID, []string{"Installed on staging", "In production"}},
+		{"a requirement's domain checks", fmt.Sprintf("/requirements/%d?checks_limit=4", f.reqID), "requirement-domain-checks",
+			regexp.MustCompile(`data-check-id="(\d+)"`), `SELECT id FROM domain_checks WHERE requirement_id = $1 ORDER BY checked_at DESC, id DESC`, f.reqID, nil},
 		{"a project's requirements", fmt.Sprintf("/projects/%d?requirements_limit=4", project), "project-requirements",
 			regexp.MustCompile(`<td><a href="/requirements/(\d+)"`), `SELECT id FROM requirements WHERE project_id = $1 ORDER BY id DESC`, project, nil},
 		{"a project's installs", fmt.Sprintf("/projects/%d?installs_limit=4", project), "project-installs", installRow,
@@ -178,8 +184,9 @@ func TestADetailPageShowsOnePageOfEachEmbeddedListAndItsNeighboursVisitEveryRowO
 				limit, _ = strconv.Atoi(v[0])
 				q.Set(k, "501")
 			}
-			if resp, _ := br.get(u.Path + "?" + q.Encode()); resp.StatusCode != 400 && resp.StatusCode != 422 {
-				t.Errorf("%s: a limit of 501: %d, want refused", tc.name, resp.StatusCode)
+			if resp, body := br.get(u.Path + "?" + q.Encode()); (resp.StatusCode != 400 && resp.StatusCode != 422) ||
+				!strings.Contains(body, "from 1 to 500") {
+				t.Errorf("%s: a limit of 501: %d %.300q, want refused saying the limit's range", tc.name, resp.StatusCode, body)
 			}
 			walkEmbeddedList(t, br, tc.path, tc.section, tc.rowID, limit, b.ids(tc.want, tc.id))
 			_, body := br.get(tc.path)
@@ -207,11 +214,13 @@ func TestPagingOneOfTwoListsOnAPageKeepsTheOthersPosition(t *testing.T) {
 	b.exec(`INSERT INTO requirements (project_id, hostnames) SELECT $1, ARRAY['r' || g || '.example.com'] FROM generate_series(1, 5) g`, project)
 	b.exec(`INSERT INTO contacts (client_id, role, first_name, email) SELECT $1, 'tech', 'Ann' || g, 'ann@example.com' FROM generate_series(1, 5) g`, client)
 	b.exec(`INSERT INTO good_standing (client_id, status, checked_on) SELECT $1, 'good', current_date - g FROM generate_series(1, 5) g`, client)
+	b.exec(`INSERT INTO domain_checks (requirement_id, domain, checked_at) SELECT $1, 'example.com', now() - g * interval '1 minute' FROM generate_series(1, 5) g`, f.reqID)
 	for _, tc := range []struct {
 		path, one, two string
 	}{
 		{fmt.Sprintf("/clients/%d?contacts_limit=2&standing_limit=2", client), "client-contacts", "client-standing"},
 		{fmt.Sprintf("/projects/%d?requirements_limit=2&installs_limit=2", project), "project-requirements", "project-installs"},
+		{fmt.Sprintf("/requirements/%d?limit=2&checks_limit=2", f.reqID), "requirement-installs", "requirement-domain-checks"},
 	} {
 		for _, lists := range [][2]string{{tc.one, tc.two}, {tc.two, tc.one}} {
 			moved, kept := lists[0], lists[1]

@@ -23,6 +23,8 @@ func TestNoMainPageIsWiderThanAPhoneScreen(t *testing.T) {
 	s := seedDashboard(t, b)
 	certID := ordertest.AddCertificate(t, b.srv.pool, s.fx.RequirementID, s.fx.CSRID, time.Now().AddDate(0, 3, 0))
 	admin := b.user("admin-with-a-rather-long-address@example.com", accounts.RoleAdmin)
+	b.exec(`INSERT INTO domain_checks (requirement_id, domain, error) SELECT $1, 'example.com', 'the registries did not answer within 10s'
+		FROM generate_series(1, 3)`, s.fx.RequirementID)
 	ctx := phoneSignedIn(t, b, admin.Email)
 	pages := []string{
 		"/", "/dashboard", "/clients", fmt.Sprintf("/clients/%d", s.fx.ClientID), "/clients/new",
@@ -33,6 +35,7 @@ func TestNoMainPageIsWiderThanAPhoneScreen(t *testing.T) {
 		// Pages with the pagers of their embedded lists showing.
 		fmt.Sprintf("/clients/%d?contacts_limit=1&standing_limit=1", s.fx.ClientID),
 		fmt.Sprintf("/projects/%d?requirements_limit=2&installs_limit=1", s.fx.ProjectID),
+		fmt.Sprintf("/requirements/%d?checks_limit=1", s.fx.RequirementID),
 	}
 	for _, p := range pages {
 		assertFitsAPhone(t, ctx, b.ts.URL, p)

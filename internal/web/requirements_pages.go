@@ -105,7 +105,7 @@ var statusWords = map[string]string{verify.Green: "OK", verify.Amber: "Check", v
 func statusWord(status string) string { return labelOr(statusWords, status) }
 
 func snapshotRow(d projects.DomainSnapshot) pages.SnapshotRow {
-	row := pages.SnapshotRow{Domain: d.Domain, CheckedAt: d.CheckedAt.UTC().Format(dateTimeLayout), Source: strings.ToUpper(d.Source),
+	row := pages.SnapshotRow{ID: d.ID, Domain: d.Domain, CheckedAt: d.CheckedAt.UTC().Format(dateTimeLayout), Source: strings.ToUpper(d.Source),
 		CheckedBy: d.CheckedByName}
 	if d.Source == verify.SourceManual {
 		row.Source = "entered by hand by"
@@ -136,9 +136,13 @@ func snapshotRow(d projects.DomainSnapshot) pages.SnapshotRow {
 	return row
 }
 
+// requirementChecksList is the requirement page's domain checks, newest
+// first, under ?checks_limit=… beside the installs' ?limit=….
+var requirementChecksList = embeddedList{prefix: "checks_", anchor: "domain-checks", sorts: projects.DomainCheckSorts}
+
 // requirementViewModel is what the requirement page shows of q: its
-// checklist, its step, its staging gate (of all its installs) and one page of
-// the installs of its certificates.
+// checklist, its step, its staging gate (of all its installs), one page of
+// the installs of its certificates and one page of its domain checks.
 func (s *Server) requirementViewModel(r *http.Request, q *projects.Requirement) (pages.RequirementView, error) {
 	id := q.ID
 	v := pages.RequirementView{ID: q.ID, ProjectID: q.ProjectID, ProjectName: q.ProjectName, ClientID: q.ClientID,
@@ -173,13 +177,14 @@ func (s *Server) requirementViewModel(r *http.Request, q *projects.Requirement) 
 	if v.Installs, err = s.installList(r, installsOnPage, id, s.installs.RequirementPage); err != nil {
 		return v, err
 	}
-	snaps, err := s.projects.DomainChecks(r.Context(), id)
+	checks, err := fetchEmbedded(r, requirementChecksList, id, s.projects.DomainCheckPage)
 	if err != nil {
 		return v, err
 	}
-	for _, d := range snaps {
+	for _, d := range checks.Items {
 		v.Snapshots = append(v.Snapshots, snapshotRow(d))
 	}
+	v.SnapshotsPrev, v.SnapshotsNext = checks.PrevHref, checks.NextHref
 	v.Manual = pages.ManualRegistrationForm{Errors: view.FieldErrors{}}
 	for _, it := range rep.Items {
 		v.Manual.Open = v.Manual.Open || (strings.HasPrefix(it.Key, "domain:") && it.Status == verify.Red)
