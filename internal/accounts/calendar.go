@@ -11,6 +11,7 @@ import (
 	"github.com/certportal/certportal/internal/audit"
 	"github.com/certportal/certportal/internal/db"
 	"github.com/certportal/certportal/internal/errs"
+	"github.com/certportal/certportal/internal/page"
 	"github.com/certportal/certportal/internal/secrettoken"
 )
 
@@ -53,21 +54,23 @@ func (s *Service) RevokeCalendarFeed(ctx context.Context, actor audit.Actor, use
 	})
 }
 
-// CalendarFeeds lists the user's calendar addresses, newest first.
-func (s *Service) CalendarFeeds(ctx context.Context, userID int64) ([]CalendarFeed, error) {
-	rows, err := s.pool.Query(ctx, `SELECT id, created_at, revoked_at FROM calendar_feeds WHERE user_id = $1 ORDER BY id DESC LIMIT 50`, userID)
-	if err != nil {
-		return nil, fmt.Errorf("accounts: calendar feeds: %w", err)
+// CalendarFeedSorts are the sort keys of a user's calendar addresses: by id
+// (the order they were made), newest first by default; calendar_feeds_user_idx
+// (user_id, id) serves it (00015).
+var CalendarFeedSorts = []string{"id"}
+
+// CalendarFeedPage returns one page of the user's calendar addresses, as req says.
+func (s *Service) CalendarFeedPage(ctx context.Context, userID int64, req page.Request) (page.Result[CalendarFeed], error) {
+	return db.PageByID(ctx, s.pool, fmt.Sprintf("accounts: page calendar feeds of %d", userID), req, "id", scanCalendarFeed,
+		func(f CalendarFeed) int64 { return f.ID }, `SELECT id, created_at, revoked_at FROM calendar_feeds WHERE user_id = $1`, userID)
+}
+
+func scanCalendarFeed(row pgx.Row) (*CalendarFeed, error) {
+	var f CalendarFeed
+	if err := row.Scan(&f.ID, &f.CreatedAt, &f.RevokedAt); err != nil {
+		return nil, err
 	}
-	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (CalendarFeed, error) {
-		var f CalendarFeed
-		err := row.Scan(&f.ID, &f.CreatedAt, &f.RevokedAt)
-		return f, err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("accounts: calendar feeds: %w", err)
-	}
-	return out, nil
+	return &f, nil
 }
 
 // UserForCalendarFeed is the active user behind a live calendar token; a wrong

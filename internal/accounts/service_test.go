@@ -12,6 +12,7 @@ import (
 	"github.com/certportal/certportal/internal/audit"
 	"github.com/certportal/certportal/internal/errs"
 	"github.com/certportal/certportal/internal/page"
+	"github.com/certportal/certportal/internal/page/pagetest"
 	"github.com/certportal/certportal/internal/pgtest"
 )
 
@@ -261,5 +262,34 @@ func TestAssignableUsersAreTheActiveHoldersOfTheRoleAndTheAdmins(t *testing.T) {
 		if !slices.Equal(got, tc.want) {
 			t.Errorf("%+v: %v, want %v", tc.filter, got, tc.want)
 		}
+	}
+}
+
+func TestCalendarAddressPagesVisitEachOfTheUsersAddressesOnceNewestFirstEachWay(t *testing.T) {
+	t.Parallel()
+	svc, ctx := setup(t)
+	ann := createUser(t, svc, accounts.NewUser{Email: "ann@example.com", Name: "Ann", Roles: []accounts.Role{accounts.RoleAM}})
+	bo := createUser(t, svc, accounts.NewUser{Email: "bo@example.com", Name: "Bo", Roles: []accounts.Role{accounts.RoleAM}})
+	var want []int64 // Ann's, newest first
+	for i := range 10 {
+		owner := ann
+		if i%3 == 2 {
+			owner = bo
+		}
+		_, f, err := svc.CreateCalendarFeed(ctx, admin, owner.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if owner == ann {
+			want = append([]int64{f.ID}, want...)
+		}
+	}
+	forward, backward := pagetest.Walk(t, page.Request{Sort: "id", Desc: true, Limit: 3},
+		func(req page.Request) (page.Result[accounts.CalendarFeed], error) {
+			return svc.CalendarFeedPage(ctx, ann.ID, req)
+		},
+		func(f accounts.CalendarFeed) int64 { return f.ID })
+	if !slices.Equal(forward, want) || !slices.Equal(backward, want) {
+		t.Errorf("Next visits %v and Previous %v, want %v both ways", forward, backward, want)
 	}
 }

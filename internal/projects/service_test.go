@@ -15,6 +15,7 @@ import (
 	"github.com/certportal/certportal/internal/errs"
 	"github.com/certportal/certportal/internal/fields"
 	"github.com/certportal/certportal/internal/page"
+	"github.com/certportal/certportal/internal/page/pagetest"
 	"github.com/certportal/certportal/internal/pgtest"
 	"github.com/certportal/certportal/internal/verify"
 	"github.com/jackc/pgx/v5"
@@ -348,44 +349,11 @@ func TestDomainCheckPagesVisitEveryCheckOfTheRequirementOnceNewestFirstEachWay(t
 	if err != nil {
 		t.Fatal(err)
 	}
-	ids := func(res page.Result[DomainSnapshot]) []int64 {
-		var out []int64
-		for _, d := range res.Items {
-			out = append(out, d.ID)
-		}
-		return out
-	}
-	r := page.Request{Sort: "checked", Desc: true, Limit: 4}
-	var forward []int64
-	var res page.Result[DomainSnapshot]
-	for range 10 {
-		if res, err = svc.DomainCheckPage(ctx, req.ID, r); err != nil {
-			t.Fatal(err)
-		}
-		forward = append(forward, ids(res)...)
-		if res.Next == "" {
-			break
-		}
-		if r.After, err = page.Decode(res.Next); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if !slices.Equal(forward, want) {
-		t.Errorf("Next visits %v, want %v", forward, want)
-	}
-	backward := ids(res)
-	for res.Prev != "" && len(backward) <= len(want) {
-		c, err := page.Decode(res.Prev)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if res, err = svc.DomainCheckPage(ctx, req.ID, page.Request{Sort: "checked", Desc: true, Limit: 4, Before: c}); err != nil {
-			t.Fatal(err)
-		}
-		backward = append(ids(res), backward...)
-	}
-	if !slices.Equal(backward, want) {
-		t.Errorf("Previous visits %v, want %v", backward, want)
+	forward, backward := pagetest.Walk(t, page.Request{Sort: "checked", Desc: true, Limit: 4},
+		func(r page.Request) (page.Result[DomainSnapshot], error) { return svc.DomainCheckPage(ctx, req.ID, r) },
+		func(d DomainSnapshot) int64 { return d.ID })
+	if !slices.Equal(forward, want) || !slices.Equal(backward, want) {
+		t.Errorf("Next visits %v and Previous %v, want %v both ways", forward, backward, want)
 	}
 	if _, err := svc.DomainCheckPage(ctx, other.ID+100, page.Request{Sort: "checked", Desc: true, Limit: 4}); errs.CodeOf(err) != errs.NotFound {
 		t.Errorf("a missing requirement's checks: %v, want not found", err)

@@ -147,11 +147,14 @@ func TestADetailPageShowsOnePageOfEachEmbeddedListAndItsNeighboursVisitEveryRowO
 	for range 8 {
 		b.token(po)
 	}
-	b.token(b.user("other@example.com", accounts.RolePO))
+	otherUser := b.user("other@example.com", accounts.RolePO)
+	b.token(otherUser)
 	// Domain checks, some checked at the same time (the id breaks the tie).
 	b.exec(`INSERT INTO domain_checks (requirement_id, domain, checked_at, error)
 		SELECT $1, 'example.com', now() - (g % 4) * interval '1 hour', 'timed out' FROM generate_series(1, 9) g`, f.reqID)
 	b.exec(`INSERT INTO domain_checks (requirement_id, domain, error) SELECT $1, 'example.com', 'timed out' FROM generate_series(1, 3)`, other.reqID)
+	b.exec(`INSERT INTO calendar_feeds (user_id, token_hash) SELECT u, sha256((u || '-' || g)::bytea)
+		FROM (VALUES ($1::bigint, 8), ($2::bigint, 2)) v(u, n), generate_series(1, n) g`, po.ID, otherUser.ID)
 	installsOf := `SELECT i.id FROM installs i JOIN certificates c ON c.id = i.certificate_id JOIN requirements r ON r.id = c.requirement_id WHERE `
 	installRow := regexp.MustCompile(`<td><a href="/installs/(\d+)"`)
 	for _, tc := range []struct {
@@ -175,6 +178,8 @@ func TestADetailPageShowsOnePageOfEachEmbeddedListAndItsNeighboursVisitEveryRowO
 			regexp.MustCompile(`data-testid="contact-(\d+)"`), `SELECT id FROM contacts WHERE client_id = $1 ORDER BY id DESC`, client, nil},
 		{"a user's tokens", "/profile?limit=3", "profile-tokens",
 			regexp.MustCompile(`data-testid="token-(\d+)"`), `SELECT id FROM api_tokens WHERE user_id = $1 ORDER BY id DESC`, po.ID, nil},
+		{"a user's calendar addresses", "/profile?calendars_limit=3", "calendars",
+			regexp.MustCompile(`data-testid="calendar-(\d+)"`), `SELECT id FROM calendar_feeds WHERE user_id = $1 ORDER BY id DESC`, po.ID, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			u, _ := url.Parse(tc.path)
@@ -209,18 +214,23 @@ func sectionTable(t *testing.T, body, section string) string {
 
 func TestPagingOneOfTwoListsOnAPageKeepsTheOthersPosition(t *testing.T) {
 	t.Parallel()
-	b, br, _, f, project, client := embeddedListFixture(t)
+	b, br, po, f, project, client := embeddedListFixture(t)
 	b.exec(`INSERT INTO installs (certificate_id, environment, hostname) SELECT $1, 'staging', 'www.example.com' FROM generate_series(1, 5)`, f.certID)
 	b.exec(`INSERT INTO requirements (project_id, hostnames) SELECT $1, ARRAY['r' || g || '.example.com'] FROM generate_series(1, 5) g`, project)
 	b.exec(`INSERT INTO contacts (client_id, role, first_name, email) SELECT $1, 'tech', 'Ann' || g, 'ann@example.com' FROM generate_series(1, 5) g`, client)
 	b.exec(`INSERT INTO good_standing (client_id, status, checked_on) SELECT $1, 'good', current_date - g FROM generate_series(1, 5) g`, client)
 	b.exec(`INSERT INTO domain_checks (requirement_id, domain, checked_at) SELECT $1, 'example.com', now() - g * interval '1 minute' FROM generate_series(1, 5) g`, f.reqID)
+	b.exec(`INSERT INTO calendar_feeds (user_id, token_hash) SELECT $1, sha256(g::text::bytea) FROM generate_series(1, 5) g`, po.ID)
+	for range 5 {
+		b.token(po)
+	}
 	for _, tc := range []struct {
 		path, one, two string
 	}{
 		{fmt.Sprintf("/clients/%d?contacts_limit=2&standing_limit=2", client), "client-contacts", "client-standing"},
 		{fmt.Sprintf("/projects/%d?requirements_limit=2&installs_limit=2", project), "project-requirements", "project-installs"},
 		{fmt.Sprintf("/requirements/%d?limit=2&checks_limit=2", f.reqID), "requirement-installs", "requirement-domain-checks"},
+		{"/profile?limit=2&calendars_limit=2", "profile-tokens", "calendars"},
 	} {
 		for _, lists := range [][2]string{{tc.one, tc.two}, {tc.two, tc.one}} {
 			moved, kept := lists[0], lists[1]

@@ -25,6 +25,9 @@ func TestNoMainPageIsWiderThanAPhoneScreen(t *testing.T) {
 	admin := b.user("admin-with-a-rather-long-address@example.com", accounts.RoleAdmin)
 	b.exec(`INSERT INTO domain_checks (requirement_id, domain, error) SELECT $1, 'example.com', 'the registries did not answer within 10s'
 		FROM generate_series(1, 3)`, s.fx.RequirementID)
+	b.exec(`INSERT INTO calendar_feeds (user_id, token_hash) SELECT $1, sha256(g::text::bytea) FROM generate_series(1, 3) g`, admin.ID)
+	b.token(admin)
+	b.token(admin)
 	ctx := phoneSignedIn(t, b, admin.Email)
 	pages := []string{
 		"/", "/dashboard", "/clients", fmt.Sprintf("/clients/%d", s.fx.ClientID), "/clients/new",
@@ -36,6 +39,7 @@ func TestNoMainPageIsWiderThanAPhoneScreen(t *testing.T) {
 		fmt.Sprintf("/clients/%d?contacts_limit=1&standing_limit=1", s.fx.ClientID),
 		fmt.Sprintf("/projects/%d?requirements_limit=2&installs_limit=1", s.fx.ProjectID),
 		fmt.Sprintf("/requirements/%d?checks_limit=1", s.fx.RequirementID),
+		"/profile?limit=1&calendars_limit=1",
 	}
 	for _, p := range pages {
 		assertFitsAPhone(t, ctx, b.ts.URL, p)

@@ -9,11 +9,16 @@ import (
 	"github.com/certportal/certportal/web/templates/view"
 )
 
-// profileTokensList is the user's API tokens on /profile, newest first.
-var profileTokensList = embeddedList{anchor: "tokens", sorts: accounts.TokenSorts}
+// profileTokensList is the user's API tokens on /profile, newest first;
+// profileCalendarsList their calendar addresses, under ?calendars_limit=….
+var (
+	profileTokensList    = embeddedList{anchor: "tokens", sorts: accounts.TokenSorts}
+	profileCalendarsList = embeddedList{prefix: "calendars_", anchor: "calendars", sorts: accounts.CalendarFeedSorts}
+)
 
 func (s *Server) profileView(r *http.Request, u *accounts.User) (pages.Profile, error) {
-	tokens, err := fetchEmbedded(listRequest(r, "/profile"), profileTokensList, u.ID, s.accounts.TokenPage)
+	lr := listRequest(r, "/profile")
+	tokens, err := fetchEmbedded(lr, profileTokensList, u.ID, s.accounts.TokenPage)
 	if err != nil {
 		return pages.Profile{}, err
 	}
@@ -27,11 +32,12 @@ func (s *Server) profileView(r *http.Request, u *accounts.User) (pages.Profile, 
 			LastUsed: fmtTimePtr(t.LastUsedAt, "never"), Revoked: fmtTimePtr(t.RevokedAt, ""),
 		})
 	}
-	feeds, err := s.accounts.CalendarFeeds(r.Context(), u.ID)
+	feeds, err := fetchEmbedded(lr, profileCalendarsList, u.ID, s.accounts.CalendarFeedPage)
 	if err != nil {
 		return pages.Profile{}, err
 	}
-	for _, f := range feeds {
+	pr.CalendarsPrev, pr.CalendarsNext = feeds.PrevHref, feeds.NextHref
+	for _, f := range feeds.Items {
 		pr.Calendars = append(pr.Calendars, pages.CalendarRow{ID: f.ID, Created: fmtTime(f.CreatedAt), Revoked: fmtTimePtr(f.RevokedAt, "")})
 	}
 	return pr, nil
