@@ -103,7 +103,7 @@ func (s *Service) recompute(ctx context.Context, v int64, minute, now time.Time)
 func (s *Service) compute(ctx context.Context, now time.Time) (*book, error) {
 	b := &book{asOf: now}
 	var err error
-	if b.blocked, err = s.blockedRequirements(ctx, 0, now); err != nil {
+	if b.blocked, err = s.blockedRequirements(ctx, nil, now); err != nil {
 		return nil, err
 	}
 	if b.flagged, err = s.flaggedProjects(ctx, 0, now); err != nil {

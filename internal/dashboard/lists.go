@@ -15,17 +15,30 @@ import (
 	"github.com/certportal/certportal/internal/verify"
 )
 
-// blockedRequirements applies the readiness checklist to every open requirement,
-// reading the client details, standing, contacts and domain checks of all of them
-// in one query each.
-func (s *Service) blockedRequirements(ctx context.Context, clientID int64, now time.Time) ([]BlockedRequirement, error) {
-	reqs, err := dashboardOpenRequirements(ctx, s.pool, clientID, now)
+// blockedRequirements applies the readiness checklist to every open requirement
+// (requirementIDs nil) or to the open ones among requirementIDs, reading the
+// client details, standing, contacts and domain checks of all of them in one
+// query each: the given requirements' own, and their client's when they have
+// one client (a page of a project's requirements).
+func (s *Service) blockedRequirements(ctx context.Context, requirementIDs []int64, now time.Time) ([]BlockedRequirement, error) {
+	reqs, err := dashboardOpenRequirements(ctx, s.pool, requirementIDs, now)
 	if err != nil {
 		return nil, err
 	}
 	out := []BlockedRequirement{}
 	if len(reqs) == 0 {
 		return out, nil
+	}
+	var clientID int64 // 0: every client
+	var open []int64   // nil: every requirement
+	if requirementIDs != nil {
+		clientID = reqs[0].ClientID
+		for _, r := range reqs {
+			open = append(open, r.RequirementID)
+			if r.ClientID != clientID {
+				clientID = 0
+			}
+		}
 	}
 	standing, err := s.clients.CurrentStanding(ctx, clientID)
 	if err != nil {
@@ -35,7 +48,7 @@ func (s *Service) blockedRequirements(ctx context.Context, clientID int64, now t
 	if err != nil {
 		return nil, err
 	}
-	snaps, err := s.projects.LatestDomainChecks(ctx, clientID)
+	snaps, err := s.projects.LatestDomainChecks(ctx, open)
 	if err != nil {
 		return nil, err
 	}

@@ -2,11 +2,19 @@ package dashboard_test
 
 import (
 	"context"
+	"reflect"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/certportal/certportal/internal/dashboard"
+	"github.com/certportal/certportal/internal/errs"
+	"github.com/certportal/certportal/internal/orders/ordertest"
 	"github.com/certportal/certportal/internal/pgtest"
+	"github.com/certportal/certportal/internal/projects"
 	"github.com/certportal/certportal/internal/seed"
 )
 
@@ -153,5 +161,119 @@ func TestDashboardCostDoesNotGrowWithCertificates(t *testing.T) {
 	// Ten times the certificates may cost an index level, not ten times the time.
 	if took[5_000] > 3*took[500]+20*time.Millisecond {
 		t.Errorf("dashboard took %s with 5,000 certificates vs %s with 500: it grows with the certificates", took[5_000], took[500])
+	}
+}
+
+func TestTheStepsReadForSomeRequirementsAreTheOnesTheirProjectsStatusShows(t *testing.T) {
+	t.Parallel()
+	w := newDashboardWorld(t)
+	ctx := context.Background()
+	// A red checklist and no CSR: the first step, which only the checklist tells apart.
+	ordertest.AddRequirement(t, w.pool, w.blocked.ProjectID)
+	rows, _ := w.pool.Query(ctx, `SELECT id FROM projects ORDER BY id`)
+	projectIDs, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := map[projects.StepKey]bool{}
+	for _, pid := range projectIDs {
+		st, err := w.svc.ProjectStatus(ctx, pid)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []int64
+		for _, rs := range st.Projects[0].Requirements {
+			ids = append(ids, rs.RequirementID)
+		}
+		got, err := w.svc.RequirementStatuses(ctx, ids)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != len(ids) {
+			t.Errorf("project %d: %d lines for %d requirements", pid, len(got), len(ids))
+		}
+		for _, want := range st.Projects[0].Requirements {
+			keys[want.Step.Key] = true
+			if !reflect.DeepEqual(got[want.RequirementID], want) {
+				t.Errorf("requirement %d read alone: %+v; its project's status shows %+v", want.RequirementID, got[want.RequirementID], want)
+			}
+			one, err := w.svc.RequirementStatus(ctx, want.RequirementID)
+			if err != nil || !reflect.DeepEqual(one, want) {
+				t.Errorf("requirement %d by itself: %+v, %v; its project's status shows %+v", want.RequirementID, one, err, want)
+			}
+		}
+	}
+	for _, k := range []projects.StepKey{projects.StepRequirement, projects.StepChecklist, projects.StepCSR, projects.StepOrdered,
+		projects.StepVerifying, projects.StepIssued} {
+		if !keys[k] {
+			t.Errorf("no requirement at step %s: the comparison proves less than it says", k)
+		}
+	}
+	if _, err := w.svc.RequirementStatus(ctx, 1<<40); errs.CodeOf(err) != errs.NotFound {
+		t.Errorf("a missing requirement's status: %v, want not found", err)
+	}
+}
+
+// rowCounter counts the rows a pool's queries send back.
+type rowCounter struct{ rows atomic.Int64 }
+
+func (c *rowCounter) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryStartData) context.Context {
+	return ctx
+}
+
+func (c *rowCounter) TraceQueryEnd(_ context.Context, _ *pgx.Conn, d pgx.TraceQueryEndData) {
+	if d.CommandTag.Select() {
+		c.rows.Add(d.CommandTag.RowsAffected())
+	}
+}
+
+func TestTheStepsOfARequirementOrAPageOfThemReadRowsOfThoseRequirementsNotOfTheWholeProject(t *testing.T) {
+	t.Parallel()
+	cfg, err := pgxpool.ParseConfig(pgtest.URL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	counter := &rowCounter{}
+	cfg.ConnConfig.Tracer = counter
+	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	ctx := context.Background()
+	fx := ordertest.New(t, pool, ordertest.Options{})
+	other := ordertest.New(t, pool, ordertest.Options{})
+	const projectSize = 400
+	for _, p := range []int64{fx.ProjectID, other.ProjectID} {
+		if _, err := pool.Exec(ctx, `INSERT INTO requirements (project_id, hostnames)
+			SELECT $1, ARRAY['r' || g || '.example.com'] FROM generate_series(1, $2) g`, p, projectSize); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := pool.Exec(ctx, `INSERT INTO domain_checks (requirement_id, domain, error) SELECT id, 'example.com', 'timed out' FROM requirements`); err != nil {
+		t.Fatal(err)
+	}
+	rows, _ := pool.Query(ctx, `SELECT id FROM requirements WHERE project_id = $1 ORDER BY id DESC LIMIT 5`, fx.ProjectID)
+	page, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := newDashboard(pool)
+	for _, tc := range []struct {
+		name string
+		read func() error
+	}{
+		{"one requirement", func() error { _, err := svc.RequirementStatus(ctx, fx.RequirementID); return err }},
+		{"a page of five", func() error { _, err := svc.RequirementStatuses(ctx, page); return err }},
+	} {
+		counter.rows.Store(0)
+		if err := tc.read(); err != nil {
+			t.Fatal(err)
+		}
+		// Their own lines, checks and client's contacts and standing: a few
+		// dozen rows at most, where the project has hundreds.
+		if n := counter.rows.Load(); n > 50 {
+			t.Errorf("%s: read %d rows; its project has %d requirements and the book %d", tc.name, n, projectSize+1, 2*projectSize+2)
+		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/certportal/certportal/internal/certs"
+	"github.com/certportal/certportal/internal/db"
 	"github.com/certportal/certportal/internal/errs"
 	"github.com/certportal/certportal/internal/orders"
 	"github.com/certportal/certportal/internal/projects"
@@ -74,7 +75,7 @@ func (s *Service) ClientStatus(ctx context.Context, clientID int64) (*Status, er
 	if err != nil {
 		return nil, err
 	}
-	return s.status(ctx, c.ID, c.DisplayName, 0)
+	return s.status(ctx, statusScope{clientID: c.ID, clientName: c.DisplayName})
 }
 
 // ProjectStatus is the status page of one project.
@@ -83,7 +84,7 @@ func (s *Service) ProjectStatus(ctx context.Context, projectID int64) (*Status, 
 	if err != nil {
 		return nil, err
 	}
-	return s.status(ctx, p.ClientID, p.ClientName, p.ID)
+	return s.status(ctx, statusScope{clientID: p.ClientID, clientName: p.ClientName, projectID: p.ID})
 }
 
 // RequirementStep is one requirement's step (the requirement page).
@@ -98,68 +99,88 @@ func (s *Service) RequirementStep(ctx context.Context, requirementID int64) (pro
 // RequirementStatus is one requirement's step with its latest certificate and
 // order, which the requirement page links to.
 func (s *Service) RequirementStatus(ctx context.Context, requirementID int64) (RequirementStatus, error) {
-	r, err := s.projects.GetRequirement(ctx, requirementID)
+	st, err := s.RequirementStatuses(ctx, []int64{requirementID})
 	if err != nil {
 		return RequirementStatus{}, err
 	}
-	st, err := s.status(ctx, 0, "", r.ProjectID)
-	if err != nil {
-		return RequirementStatus{}, err
+	rs, ok := st[requirementID]
+	if !ok {
+		return RequirementStatus{}, errs.NotFoundf("There is no requirement %d.", requirementID)
 	}
-	for _, p := range st.Projects {
-		for _, rs := range p.Requirements {
-			if rs.RequirementID == requirementID {
-				return rs, nil
-			}
-		}
-	}
-	return RequirementStatus{}, errs.NotFoundf("There is no requirement %d.", requirementID)
+	return rs, nil
 }
 
-func (s *Service) status(ctx context.Context, clientID int64, clientName string, projectID int64) (*Status, error) {
-	b, err := s.full(ctx)
+// RequirementStatuses are the lines of the given requirements (one page of a
+// project's, or one), by id; a missing one has none. They read those
+// requirements' facts alone, their checklist included, so their cost does not
+// grow with the project, the client or the book.
+func (s *Service) RequirementStatuses(ctx context.Context, requirementIDs []int64) (map[int64]RequirementStatus, error) {
+	out := make(map[int64]RequirementStatus, len(requirementIDs))
+	if len(requirementIDs) == 0 {
+		return out, nil
+	}
+	st, err := s.status(ctx, statusScope{requirementIDs: requirementIDs})
 	if err != nil {
 		return nil, err
 	}
+	for _, p := range st.Projects {
+		for _, rs := range p.Requirements {
+			out[rs.RequirementID] = rs
+		}
+	}
+	return out, nil
+}
+
+// statusScope is what a status reads: a client's requirements, one project's,
+// or (requirementIDs set) only those.
+type statusScope struct {
+	clientID, projectID int64
+	clientName          string
+	requirementIDs      []int64
+}
+
+func (s *Service) status(ctx context.Context, scope statusScope) (*Status, error) {
+	now := s.now().UTC()
+	var blocked []BlockedRequirement
+	if scope.requirementIDs != nil {
+		// The checklists of these requirements alone, not the book's of all.
+		b, err := s.blockedRequirements(ctx, scope.requirementIDs, now)
+		if err != nil {
+			return nil, err
+		}
+		blocked = b
+	} else {
+		b, err := s.full(ctx)
+		if err != nil {
+			return nil, err
+		}
+		blocked = b.blocked
+	}
 	red := map[int64]bool{}
-	for _, r := range b.blocked {
+	for _, r := range blocked {
 		red[r.RequirementID] = true
 	}
-	now := s.now().UTC()
-	rows, err := s.pool.Query(ctx, `
-		SELECT p.id, p.name, COALESCE(po.name, ''), COALESCE(am.name, ''), p.staging_on, p.production_on,
-			r.id, r.hostnames, r.needed_by, r.notes,
-			EXISTS (SELECT 1 FROM csrs s WHERE s.requirement_id = r.id),
-			lc.id, lc.not_before, lc.not_after,
-			lo.id, lo.state, lo.submitted_at,
-			COALESCE(inst.staging_passed, false), COALESCE(inst.staging_graded, false), COALESCE(inst.production_passed, false),
-			COALESCE(inst.grade, '')
-		FROM projects p
-		LEFT JOIN users po ON po.id = p.po_id
-		LEFT JOIN users am ON am.id = p.am_id
-		LEFT JOIN requirements r ON r.project_id = p.id
-		LEFT JOIN LATERAL (SELECT ce.id, ce.not_before, ce.not_after FROM certificates ce
-			WHERE ce.requirement_id = r.id ORDER BY ce.not_after DESC, ce.id DESC LIMIT 1) lc ON true
-		LEFT JOIN LATERAL (SELECT o.id, o.state, o.submitted_at FROM orders o
-			WHERE o.requirement_id = r.id ORDER BY o.id DESC LIMIT 1) lo ON true
-		LEFT JOIN LATERAL (
-			-- The staging gate and production, as internal/installs defines them:
-			-- an active install whose last check passed; checked = also graded.
-			SELECT bool_or(i.environment = 'staging' AND c.passed) AS staging_passed,
-				bool_or(i.environment = 'staging' AND c.passed AND EXISTS (
-					SELECT 1 FROM install_scans sc WHERE sc.install_id = i.id AND sc.status = 'done')) AS staging_graded,
-				bool_or(i.environment = 'production' AND c.passed) AS production_passed,
-				(SELECT sc.grade FROM install_scans sc JOIN installs i2 ON i2.id = sc.install_id
-					WHERE i2.certificate_id = lc.id AND sc.status = 'done' AND sc.grade <> ''
-					ORDER BY sc.finished_at DESC NULLS LAST, sc.id DESC LIMIT 1) AS grade
-			FROM installs i JOIN install_checks c ON c.id = i.last_check_id
-			WHERE i.certificate_id = lc.id AND i.retired_at IS NULL) inst ON true
-		WHERE ($1::bigint = 0 OR p.client_id = $1) AND ($2::bigint = 0 OR p.id = $2)
-		ORDER BY lower(p.name), p.id, r.id`, clientID, projectID)
+	var conds []string
+	var args []any
+	for _, c := range []struct {
+		cond string
+		set  bool
+		arg  any
+	}{
+		{"p.client_id = $%d", scope.clientID != 0, scope.clientID},
+		{"p.id = $%d", scope.projectID != 0, scope.projectID},
+		{"r.id = ANY($%d)", scope.requirementIDs != nil, scope.requirementIDs},
+	} {
+		if c.set {
+			args = append(args, c.arg)
+			conds = append(conds, fmt.Sprintf(c.cond, len(args)))
+		}
+	}
+	rows, err := s.pool.Query(ctx, db.Where(statusSelect, conds)+` ORDER BY lower(p.name), p.id, r.id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("dashboard: status: %w", err)
 	}
-	st := &Status{ClientID: clientID, ClientName: clientName, AsOf: now, Projects: []ProjectStatus{}}
+	st := &Status{ClientID: scope.clientID, ClientName: scope.clientName, AsOf: now, Projects: []ProjectStatus{}}
 	var (
 		pid                              int64
 		pname, poName, amName            string
@@ -217,3 +238,35 @@ func (s *Service) status(ctx context.Context, clientID int64, clientName string,
 	}
 	return st, nil
 }
+
+// statusSelect reads each requirement's line with its project, the latest
+// certificate and order and the installs' progress; the caller adds the
+// WHERE of its scope.
+const statusSelect = `
+		SELECT p.id, p.name, COALESCE(po.name, ''), COALESCE(am.name, ''), p.staging_on, p.production_on,
+			r.id, r.hostnames, r.needed_by, r.notes,
+			EXISTS (SELECT 1 FROM csrs s WHERE s.requirement_id = r.id),
+			lc.id, lc.not_before, lc.not_after,
+			lo.id, lo.state, lo.submitted_at,
+			COALESCE(inst.staging_passed, false), COALESCE(inst.staging_graded, false), COALESCE(inst.production_passed, false),
+			COALESCE(inst.grade, '')
+		FROM projects p
+		LEFT JOIN users po ON po.id = p.po_id
+		LEFT JOIN users am ON am.id = p.am_id
+		LEFT JOIN requirements r ON r.project_id = p.id
+		LEFT JOIN LATERAL (SELECT ce.id, ce.not_before, ce.not_after FROM certificates ce
+			WHERE ce.requirement_id = r.id ORDER BY ce.not_after DESC, ce.id DESC LIMIT 1) lc ON true
+		LEFT JOIN LATERAL (SELECT o.id, o.state, o.submitted_at FROM orders o
+			WHERE o.requirement_id = r.id ORDER BY o.id DESC LIMIT 1) lo ON true
+		LEFT JOIN LATERAL (
+			-- The staging gate and production, as internal/installs defines them:
+			-- an active install whose last check passed; checked = also graded.
+			SELECT bool_or(i.environment = 'staging' AND c.passed) AS staging_passed,
+				bool_or(i.environment = 'staging' AND c.passed AND EXISTS (
+					SELECT 1 FROM install_scans sc WHERE sc.install_id = i.id AND sc.status = 'done')) AS staging_graded,
+				bool_or(i.environment = 'production' AND c.passed) AS production_passed,
+				(SELECT sc.grade FROM install_scans sc JOIN installs i2 ON i2.id = sc.install_id
+					WHERE i2.certificate_id = lc.id AND sc.status = 'done' AND sc.grade <> ''
+					ORDER BY sc.finished_at DESC NULLS LAST, sc.id DESC LIMIT 1) AS grade
+			FROM installs i JOIN install_checks c ON c.id = i.last_check_id
+			WHERE i.certificate_id = lc.id AND i.retired_at IS NULL) inst ON true`

@@ -29,18 +29,22 @@ var orderStatesUnderWay = []string{string(orders.OrderSubmitting), string(orders
 	string(orders.OrderCompleted), string(orders.OrderIssued)}
 
 // dashboardOpenRequirements returns requirements with no certificate valid at now
-// and no order under way.
-func dashboardOpenRequirements(ctx context.Context, q db.DBTX, clientID int64, now time.Time) ([]dashboardRequirement, error) {
+// and no order under way: of the given requirements, or (nil) of all.
+func dashboardOpenRequirements(ctx context.Context, q db.DBTX, requirementIDs []int64, now time.Time) ([]dashboardRequirement, error) {
+	only := ""
+	args := []any{now, orderStatesUnderWay}
+	if requirementIDs != nil {
+		only, args = "AND r.id = ANY($3)", append(args, requirementIDs)
+	}
 	rows, err := q.Query(ctx, `
 		SELECT r.id, r.project_id, p.name, c.id, c.display_name, COALESCE(p.am_id, 0), COALESCE(p.po_id, 0), r.hostnames,
 			c.legal_name, c.address1, c.city, c.state, c.postal_code, c.country, c.phone
 		FROM requirements r
 		JOIN projects p ON p.id = r.project_id
 		JOIN clients c ON c.id = p.client_id
-		WHERE ($1::bigint = 0 OR p.client_id = $1)
-			AND NOT EXISTS (SELECT 1 FROM certificates ce WHERE ce.requirement_id = r.id AND ce.not_after > $2)
-			AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.requirement_id = r.id AND o.state = ANY($3))
-		ORDER BY lower(c.display_name), lower(p.name), r.id`, clientID, now, orderStatesUnderWay)
+		WHERE NOT EXISTS (SELECT 1 FROM certificates ce WHERE ce.requirement_id = r.id AND ce.not_after > $1)
+			AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.requirement_id = r.id AND o.state = ANY($2)) `+only+`
+		ORDER BY lower(c.display_name), lower(p.name), r.id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("dashboard: requirements: %w", err)
 	}

@@ -156,20 +156,19 @@ func requirementCSRs(ctx context.Context, q db.DBTX, requirementID int64) ([]req
 		`SELECT id, sans FROM csrs WHERE requirement_id = $1 ORDER BY id DESC`, requirementID)
 }
 
-// LatestDomainChecks returns each requirement's newest domain check per domain,
-// for one client's requirements or (clientID 0) every client's, in one query.
-func (s *Service) LatestDomainChecks(ctx context.Context, clientID int64) (map[int64][]DomainSnapshot, error) {
-	rows, err := s.pool.Query(ctx, `SELECT DISTINCT ON (d.requirement_id, d.domain) `+snapshotColumns+snapshotFrom+`
-		JOIN requirements r ON r.id = d.requirement_id
-		JOIN projects p ON p.id = r.project_id
-		WHERE ($1::bigint = 0 OR p.client_id = $1)
-		ORDER BY d.requirement_id, d.domain, d.checked_at DESC, d.id DESC`, clientID)
-	if err != nil {
-		return nil, fmt.Errorf("projects: domain checks: %w", err)
+// LatestDomainChecks returns the newest domain check per domain of each of
+// the given requirements (nil: of every requirement), in one query.
+func (s *Service) LatestDomainChecks(ctx context.Context, requirementIDs []int64) (map[int64][]DomainSnapshot, error) {
+	var conds []string
+	var args []any
+	if requirementIDs != nil {
+		conds, args = []string{"d.requirement_id = ANY($1)"}, []any{requirementIDs}
 	}
-	all, err := db.Collect(rows, scanSnapshot)
+	all, err := db.List(ctx, s.pool, "projects: domain checks", scanSnapshot,
+		db.Where(`SELECT DISTINCT ON (d.requirement_id, d.domain) `+snapshotColumns+snapshotFrom, conds)+`
+		ORDER BY d.requirement_id, d.domain, d.checked_at DESC, d.id DESC`, args...)
 	if err != nil {
-		return nil, fmt.Errorf("projects: domain checks: %w", err)
+		return nil, err
 	}
 	out := map[int64][]DomainSnapshot{}
 	for _, d := range all {

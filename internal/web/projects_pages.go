@@ -286,20 +286,19 @@ func (s *Server) projectViewModel(r *http.Request, p *projects.Project) (pages.P
 	if err != nil {
 		return v, err
 	}
-	st, err := s.dashboard.ProjectStatus(r.Context(), p.ID)
+	// The steps of this page's requirements, read for them alone.
+	steps, err := s.dashboard.RequirementStatuses(r.Context(), ids)
 	if err != nil {
 		return v, err
 	}
-	steps := map[int64]string{}
-	for _, ps := range st.Projects {
-		for _, rs := range ps.Requirements {
-			steps[rs.RequirementID] = rs.Step.Label + " (next: " + ownerWords[rs.Step.Owner] + ")"
-		}
-	}
 	for _, q := range reqs.Items {
-		v.Requirements = append(v.Requirements, pages.RequirementRow{ID: q.ID, Hostnames: strings.Join(q.Hostnames, ", "),
+		row := pages.RequirementRow{ID: q.ID, Hostnames: strings.Join(q.Hostnames, ", "),
 			Validation: strings.ToUpper(q.Validation), Public: yesNo(q.PublicFacing), NeededBy: fields.FormatDate(q.NeededBy),
-			Gate: gateView(gates[q.ID]), Step: steps[q.ID]})
+			Gate: gateView(gates[q.ID])}
+		if rs, ok := steps[q.ID]; ok { // gone since the page was read: no step
+			row.Step = rs.Step.Label + " (next: " + ownerWords[rs.Step.Owner] + ")"
+		}
+		v.Requirements = append(v.Requirements, row)
 	}
 	v.Installs, err = s.installList(r, projectInstallsList, p.ID, s.installs.ProjectPage)
 	return v, err
