@@ -220,14 +220,16 @@ func TestCheckProbesAddressesAtTheSameTime(t *testing.T) {
 	p := newTestPKI(t)
 	addresses := []string{startSilentServer(t), startSilentServer(t), startSilentServer(t)}
 	c := testChecker()
-	c.AddressTimeout = 400 * time.Millisecond
+	// A timeout long enough that a loaded machine's overhead cannot add up
+	// to the difference between one and three of them.
+	c.AddressTimeout = 2 * time.Second
 	start := time.Now()
 	res, err := c.Check(context.Background(), Target{Hostname: testHost, Addresses: addresses, Environment: EnvironmentProduction, Issued: p.issued.cert})
 	if err != nil {
 		t.Fatalf("Check: %v", err)
 	}
-	// One after the other, three silent addresses would take 1.2s.
-	if elapsed := time.Since(start); elapsed >= 1100*time.Millisecond {
+	// One after the other, three silent addresses would take 6s.
+	if elapsed := time.Since(start); elapsed >= 5*time.Second {
 		t.Errorf("three silent addresses took %s; they are not checked concurrently", elapsed)
 	}
 	for i, a := range res.Addresses {
@@ -250,6 +252,17 @@ func TestCheckManyNeverRunsMoreTargetsThanItsCap(t *testing.T) {
 		inFlight++
 		maxSeen = max(maxSeen, inFlight)
 		mu.Unlock()
+		// Stay until a second target overlaps this one (once is enough), so a
+		// worker the scheduler holds back for a while cannot make the run
+		// look serial; a cap of one would wait out the 5 s here and fail.
+		for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+			mu.Lock()
+			overlapped := maxSeen >= 2
+			mu.Unlock()
+			if overlapped {
+				break
+			}
+		}
 		time.Sleep(20 * time.Millisecond)
 		mu.Lock()
 		inFlight--
