@@ -47,7 +47,7 @@ type acmeFixture struct {
 // It runs the test in parallel (acmePortal does).
 func newACMEFixture(t *testing.T, adminEmail string) *acmeFixture {
 	t.Helper()
-	ca, b, _, poToken := acmePortal(t, 0)
+	ca, b, _, poToken := acmePortal(t, false)
 	f := &acmeFixture{testBundle: b, ca: ca, admin: b.signedIn(adminEmail, accounts.RoleAdmin), po: b.signedIn("po@agency.com", accounts.RolePO),
 		poToken: poToken}
 	f.account = b.acmeAccountAt(f.admin, ca, "Pebble", true)
