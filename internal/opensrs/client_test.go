@@ -191,7 +191,9 @@ func TestTransportFailuresAreClassified(t *testing.T) {
 			io.ReadAll(r.Body) // the server notices a hang-up only once the body is read
 			<-r.Context().Done()
 		}), ctx: func() (context.Context, context.CancelFunc) {
-			return context.WithTimeout(context.Background(), 200*time.Millisecond)
+			// Long enough for the request to be written on a loaded machine
+			// (else it is not sent at all); the server never answers.
+			return context.WithTimeout(context.Background(), 2*time.Second)
 		}, wantUnknown: true},
 	}
 	for _, tt := range tests {
