@@ -12,11 +12,13 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/certportal/certportal/internal/nettest"
 	"github.com/certportal/certportal/internal/opensrs"
 	"github.com/certportal/certportal/internal/opensrs/opensrstest"
 )
@@ -122,13 +124,7 @@ func TestDoSendsWhatTheServiceExpects(t *testing.T) {
 func TestTransportFailuresAreClassified(t *testing.T) {
 	t.Parallel()
 	closedPort := func(t *testing.T) string {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		addr := ln.Addr().String()
-		ln.Close()
-		return "http://" + addr
+		return "http://" + net.JoinHostPort("127.0.0.1", strconv.Itoa(nettest.ClosedPort(t)))
 	}
 	serve := func(h http.HandlerFunc) func(t *testing.T) string {
 		return func(t *testing.T) string {
