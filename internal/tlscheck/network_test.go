@@ -185,7 +185,9 @@ func startFullBacklog(t *testing.T) string {
 	}
 	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(sa.(*syscall.SockaddrInet4).Port))
 	for {
-		conn, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
+		// A second: a connect that only waited for a CPU must not pass for
+		// one the kernel left unanswered.
+		conn, err := net.DialTimeout("tcp", addr, time.Second)
 		if err != nil {
 			return addr // the queue is full: connects now go unanswered
 		}
@@ -202,7 +204,9 @@ func TestCheckExplainsConnectAndHandshakeFailures(t *testing.T) {
 	dropped := startFullBacklog(t)
 
 	c := testChecker()
-	c.ConnectTimeout = 300 * time.Millisecond
+	// Long enough that the connect to the plain server, which the kernel
+	// completes at once, cannot time out waiting for a CPU.
+	c.ConnectTimeout = 2 * time.Second
 	res, err := c.Check(context.Background(), Target{
 		Hostname: testHost, Addresses: []string{plainAddr, dropped}, Environment: EnvironmentProduction, Issued: p.issued.cert, TrustRoots: p.roots,
 	})
@@ -212,7 +216,7 @@ func TestCheckExplainsConnectAndHandshakeFailures(t *testing.T) {
 	assertChecks(t, res.Addresses[0], []wantCheck{{key: KeyConnect, severity: SeverityError,
 		message: "the TLS handshake with " + plainAddr + " failed: tls: first record does not look like a TLS handshake"}})
 	assertChecks(t, res.Addresses[1], []wantCheck{{key: KeyConnect, severity: SeverityError,
-		message: "no answer from " + dropped + " within 300ms: nothing accepted the connection (wrong address, or a firewall dropping it)"}})
+		message: "no answer from " + dropped + " within 2s: nothing accepted the connection (wrong address, or a firewall dropping it)"}})
 }
 
 func TestCheckProbesAddressesAtTheSameTime(t *testing.T) {
