@@ -196,7 +196,10 @@ func TestTheRunbookInChromiumAsThreePeople(t *testing.T) {
 			clickAndLoad(`[data-testid="dev-orders"] form button`),
 		)
 	}
-	w.step("PO sees the order issued", append(w.signIn("pat@agency.example"),
+	// The portal's poller brings the order to issued in its own time (River
+	// jobs, a poll a second): on a loaded machine that can outlast a step's
+	// usual 20 seconds.
+	w.stepWithin("PO sees the order issued", time.Minute, append(w.signIn("pat@agency.example"),
 		chromedp.Navigate(orderURL),
 		waitJS("the order is issued", `(() => { const s = document.querySelector('[data-testid="order-state"]'); if (s && s.dataset.state === 'issued') return true; setTimeout(() => location.reload(), 500); return false })()`),
 	)...)

@@ -209,22 +209,32 @@ func TestZipNodeSnippetServesTheFullChain(t *testing.T) {
 		t.Fatalf("node --check server.js: %v\n%s", err, out)
 	}
 
-	port := acmetest.FreePort(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	node := exec.CommandContext(ctx, "node", "server.js")
-	node.Dir = dir
-	node.Env = append(os.Environ(), "PORT="+strconv.Itoa(port))
-	stdout, err := node.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := node.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = node.Process.Kill(); _ = node.Wait() }()
-	if _, err := io.ReadAtLeast(stdout, make([]byte, len("listening")), len("listening")); err != nil {
-		t.Fatalf("node did not start: %v", err)
+	// Node says "listening" once it has bound the port. A port FreePort
+	// found free can be taken before then: node exits without a word, and
+	// the server is started again on another port.
+	var port int
+	for attempt := 1; ; attempt++ {
+		port = acmetest.FreePort(t)
+		node := exec.CommandContext(ctx, "node", "server.js")
+		node.Dir = dir
+		node.Env = append(os.Environ(), "PORT="+strconv.Itoa(port))
+		stdout, err := node.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := node.Start(); err != nil {
+			t.Fatal(err)
+		}
+		defer func() { _ = node.Process.Kill(); _ = node.Wait() }()
+		_, err = io.ReadAtLeast(stdout, make([]byte, len("listening")), len("listening"))
+		if err == nil {
+			break
+		}
+		if attempt == 3 {
+			t.Fatalf("node did not start: %v", err)
+		}
 	}
 
 	client := exec.CommandContext(ctx, "openssl", "s_client", "-connect", "127.0.0.1:"+strconv.Itoa(port),

@@ -42,6 +42,9 @@ func newDashboardWorld(t *testing.T) *dashboardWorld {
 	pool := pgtest.Pool(t)
 	w := &dashboardWorld{pool: pool, now: time.Now().UTC(),
 		svc: newDashboard(pool)}
+	// The summary is read as of the instant the world was built: months and
+	// days left do not move if the seeding crosses midnight or a month's end.
+	w.svc.SetNow(func() time.Time { return w.now })
 	fx := func(name string) ordertest.Fixture {
 		return ordertest.New(t, pool, ordertest.Options{ClientName: name})
 	}
@@ -307,6 +310,10 @@ func TestMemoComputesOncePerDataVersionAndFollowsAChangeAtOnce(t *testing.T) {
 	pool := pgtest.Pool(t)
 	ctx := context.Background()
 	svc := newDashboard(pool)
+	// A memo from an earlier minute is refreshed in the background: a run
+	// that crossed a minute boundary would compute once more than counted.
+	pinned := time.Date(2026, 11, 30, 12, 0, 30, 0, time.UTC)
+	svc.SetNow(func() time.Time { return pinned })
 	var computed atomic.Int64
 	compute := func(ctx context.Context) (any, error) {
 		computed.Add(1)

@@ -133,29 +133,34 @@ func TestDashboardCostDoesNotGrowWithCertificates(t *testing.T) {
 		t.Skip("seeds 5,500 certificates")
 	}
 	t.Parallel()
-	took := map[int]time.Duration{}
-	for _, n := range []int{500, 5_000} {
+	ctx := context.Background()
+	sizes := []int{500, 5_000}
+	svcs := map[int]*dashboard.Service{}
+	pools := map[int]*pgxpool.Pool{}
+	for _, n := range sizes {
 		pool := pgtest.Pool(t)
-		ctx := context.Background()
 		if _, err := seed.Load(ctx, pool, seed.Options{Clients: 40, Certificates: n}); err != nil {
 			t.Fatal(err)
 		}
-		svc := newDashboard(pool)
-		best := time.Hour
-		for i := range 5 {
+		pools[n], svcs[n] = pool, newDashboard(pool)
+	}
+	// The two sizes take turns, so that a burst of load on a shared machine
+	// slows both rather than the one being measured at the time.
+	took := map[int]time.Duration{500: time.Hour, 5_000: time.Hour}
+	for i := range 6 {
+		for _, n := range sizes {
 			// A write between reads: every read recomputes the whole book.
-			if _, err := pool.Exec(ctx, `UPDATE clients SET phone = phone WHERE id = (SELECT min(id) FROM clients)`); err != nil {
+			if _, err := pools[n].Exec(ctx, `UPDATE clients SET phone = phone WHERE id = (SELECT min(id) FROM clients)`); err != nil {
 				t.Fatal(err)
 			}
 			start := time.Now()
-			if _, err := svc.Summary(ctx, dashboard.SummaryFilter{}); err != nil {
+			if _, err := svcs[n].Summary(ctx, dashboard.SummaryFilter{}); err != nil {
 				t.Fatal(err)
 			}
-			if d := time.Since(start); d < best && i > 0 {
-				best = d
+			if d := time.Since(start); d < took[n] && i > 0 {
+				took[n] = d
 			}
 		}
-		took[n] = best
 	}
 	t.Logf("uncached dashboard over 400 requirements: %s with 500 certificates, %s with 5,000", took[500], took[5_000])
 	// Ten times the certificates may cost an index level, not ten times the time.

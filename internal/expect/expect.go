@@ -33,15 +33,22 @@ func Says(t testing.TB, what, text string, want, not []string) {
 	Holds(t, fmt.Sprintf("%s %q", what, text), func(part string) bool { return strings.Contains(text, part) }, want, not)
 }
 
-// Within polls cond until it holds, for up to two seconds, and stops the test
+// Within polls cond until it holds, for up to 30 seconds, and stops the test
 // naming what otherwise: an announcement reaches its listener a moment after
-// the writing transaction commits.
+// the writing transaction commits, and that moment is long on a loaded
+// machine under -race.
 func Within(t testing.TB, what string, cond func() bool) {
 	t.Helper()
-	for deadline := time.Now().Add(2 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+	WithinFor(t, what, 30*time.Second, cond)
+}
+
+// WithinFor is Within with its own limit.
+func WithinFor(t testing.TB, what string, limit time.Duration, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(limit); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
 		if cond() {
 			return
 		}
 	}
-	t.Fatalf("%s: not within 2 s", what)
+	t.Fatalf("%s: not within %v", what, limit)
 }

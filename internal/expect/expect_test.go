@@ -5,6 +5,7 @@ import (
 	"runtime"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/certportal/certportal/internal/expect"
 )
@@ -63,12 +64,12 @@ func TestHoldsAsksTheGivenTestForEachPart(t *testing.T) {
 	}
 }
 
-// within runs expect.Within on its own goroutine (Fatalf ends it) and answers
-// the failures it reported.
-func within(t *testing.T, cond func() bool) []string {
+// within runs expect.WithinFor on its own goroutine (Fatalf ends it) and
+// answers the failures it reported.
+func within(t *testing.T, limit time.Duration, cond func() bool) []string {
 	r := &recorder{TB: t}
 	done := make(chan struct{})
-	go func() { defer close(done); expect.Within(r, "the change shows", cond) }()
+	go func() { defer close(done); expect.WithinFor(r, "the change shows", limit, cond) }()
 	<-done
 	return r.failures
 }
@@ -76,11 +77,11 @@ func within(t *testing.T, cond func() bool) []string {
 func TestWithinWaitsForTheConditionAndFailsOnlyWhenItNeverHolds(t *testing.T) {
 	t.Parallel()
 	calls := 0
-	if failures := within(t, func() bool { calls++; return calls == 3 }); failures != nil || calls != 3 {
+	if failures := within(t, 30*time.Second, func() bool { calls++; return calls == 3 }); failures != nil || calls != 3 {
 		t.Errorf("a condition true on the third poll: failures %q after %d polls, want none after 3", failures, calls)
 	}
-	want := []string{"the change shows: not within 2 s"}
-	if failures := within(t, func() bool { return false }); !slices.Equal(failures, want) {
+	want := []string{"the change shows: not within 200ms"}
+	if failures := within(t, 200*time.Millisecond, func() bool { return false }); !slices.Equal(failures, want) {
 		t.Errorf("a condition never true: failures %q, want %q", failures, want)
 	}
 }

@@ -252,11 +252,21 @@ func TestRateLimitedPollsBackOff(t *testing.T) {
 	o := e.submit(t, svc)
 	e.sim.SetFault("get_order_info", opensrstest.FaultRateLimit)
 	start(t, r)
-	time.Sleep(3 * time.Second)
+	// Wait (however loaded the machine) for three polls; the property is in
+	// the gaps: without backoff they are 200ms, with it they double from
+	// 400ms. A slow machine only widens them.
+	waitFor(t, "three polls of the rate-limited order", 60*time.Second, func() bool {
+		polls, _ := rec.snapshot()
+		return len(polls[o.ProviderOrderID]) >= 3
+	})
 	polls, _ := rec.snapshot()
-	// Without backoff 15 polls would fit in 3s; with doubling from 400ms: 0.2+0.4+0.8+1.6 → about 4.
-	if n := len(polls[o.ProviderOrderID]); n < 2 || n > 6 {
-		t.Errorf("rate-limited order polled %d times in 3s, want 2..6 with backoff", n)
+	times := polls[o.ProviderOrderID]
+	sort.Slice(times, func(i, j int) bool { return times[i].Before(times[j]) })
+	for i, backoff := range []time.Duration{400 * time.Millisecond, 800 * time.Millisecond} {
+		// A poll job may run up to 50ms before the order is due (PollIfDue).
+		if gap, want := times[i+1].Sub(times[i]), backoff-50*time.Millisecond; gap < want {
+			t.Errorf("rate-limited poll %d came %v after the one before, want at least %v with a backoff of %v", i+2, gap, want, backoff)
+		}
 	}
 	var failures int
 	e.pool.QueryRow(context.Background(), `SELECT poll_failures FROM orders WHERE id = $1`, o.ID).Scan(&failures)

@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 )
@@ -27,12 +28,30 @@ type Site struct {
 }
 
 // Start runs nginx serving site and returns its address; the test is skipped
-// when nginx is not installed.
+// when nginx is not installed. The port is found free and then given to
+// nginx, so another process can take it in between: nginx then exits, and
+// Start tries again on a fresh port (three times at most).
 func Start(t testing.TB, site Site) string {
 	t.Helper()
 	if _, err := os.Stat(Binary); err != nil {
 		t.Skipf("nginx is not installed at %s", Binary)
 	}
+	for attempt := 1; ; attempt++ {
+		addr, err := start(t, site)
+		if err == nil {
+			return addr
+		}
+		if attempt == 3 {
+			t.Fatalf("nginxtest: %v", err)
+		}
+		t.Logf("nginxtest: %v; trying another port", err)
+	}
+}
+
+// start runs one nginx on a port free a moment ago and waits until it serves
+// there; an error says nginx exited first (its output and log included).
+func start(t testing.TB, site Site) (string, error) {
+	t.Helper()
 	prefix := t.TempDir()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -72,25 +91,35 @@ http {
 	}
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill() // only the nginx this test started, by its pid
-		<-exited
-	})
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			_ = cmd.Process.Kill() // only the nginx this test started, by its pid
+			<-exited
+		})
+	}
+	t.Cleanup(stop)
 	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
-	deadline := time.Now().Add(10 * time.Second)
+	// nginx writes its pid file after it has bound its port: a connection
+	// accepted before then may be another process's that holds the port.
+	pidFile := filepath.Join(prefix, "nginx.pid")
+	deadline := time.Now().Add(30 * time.Second)
 	for {
-		if conn, err := net.DialTimeout("tcp", addr, 200*time.Millisecond); err == nil {
-			conn.Close()
-			return addr
+		if _, err := os.Stat(pidFile); err == nil {
+			if conn, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
+				conn.Close()
+				return addr, nil
+			}
 		}
 		select {
 		case err := <-exited:
+			exited <- err // for stop
 			log, _ := os.ReadFile(filepath.Join(prefix, "error.log"))
-			t.Fatalf("nginxtest: nginx exited: %v\n%s\n%s", err, output.String(), log)
+			return "", fmt.Errorf("nginx on %s exited: %v\n%s\n%s", addr, err, output.String(), log)
 		case <-time.After(50 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("nginxtest: nginx did not listen on %s within 10s: %s", addr, output.String())
+			t.Fatalf("nginxtest: nginx did not listen on %s within 30s: %s", addr, output.String())
 		}
 	}
 }

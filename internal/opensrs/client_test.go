@@ -12,11 +12,13 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/certportal/certportal/internal/nettest"
 	"github.com/certportal/certportal/internal/opensrs"
 	"github.com/certportal/certportal/internal/opensrs/opensrstest"
 )
@@ -122,13 +124,7 @@ func TestDoSendsWhatTheServiceExpects(t *testing.T) {
 func TestTransportFailuresAreClassified(t *testing.T) {
 	t.Parallel()
 	closedPort := func(t *testing.T) string {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		addr := ln.Addr().String()
-		ln.Close()
-		return "http://" + addr
+		return "http://" + net.JoinHostPort("127.0.0.1", strconv.Itoa(nettest.ClosedPort(t)))
 	}
 	serve := func(h http.HandlerFunc) func(t *testing.T) string {
 		return func(t *testing.T) string {
@@ -191,7 +187,9 @@ func TestTransportFailuresAreClassified(t *testing.T) {
 			io.ReadAll(r.Body) // the server notices a hang-up only once the body is read
 			<-r.Context().Done()
 		}), ctx: func() (context.Context, context.CancelFunc) {
-			return context.WithTimeout(context.Background(), 200*time.Millisecond)
+			// Long enough for the request to be written on a loaded machine
+			// (else it is not sent at all); the server never answers.
+			return context.WithTimeout(context.Background(), 2*time.Second)
 		}, wantUnknown: true},
 	}
 	for _, tt := range tests {

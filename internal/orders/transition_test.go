@@ -26,7 +26,7 @@ func TestAnOrderCancelledWhileAPollOfItIsFailingStaysCancelled(t *testing.T) {
 		}
 		polled <- res
 	}()
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for b.sim.Calls("get_order_info") == 0 {
 		if time.Now().After(deadline) {
 			t.Fatal("the poll never reached the provider")

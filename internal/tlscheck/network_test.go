@@ -185,7 +185,9 @@ func startFullBacklog(t *testing.T) string {
 	}
 	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(sa.(*syscall.SockaddrInet4).Port))
 	for {
-		conn, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
+		// A second: a connect that only waited for a CPU must not pass for
+		// one the kernel left unanswered.
+		conn, err := net.DialTimeout("tcp", addr, time.Second)
 		if err != nil {
 			return addr // the queue is full: connects now go unanswered
 		}
@@ -202,7 +204,9 @@ func TestCheckExplainsConnectAndHandshakeFailures(t *testing.T) {
 	dropped := startFullBacklog(t)
 
 	c := testChecker()
-	c.ConnectTimeout = 300 * time.Millisecond
+	// Long enough that the connect to the plain server, which the kernel
+	// completes at once, cannot time out waiting for a CPU.
+	c.ConnectTimeout = 2 * time.Second
 	res, err := c.Check(context.Background(), Target{
 		Hostname: testHost, Addresses: []string{plainAddr, dropped}, Environment: EnvironmentProduction, Issued: p.issued.cert, TrustRoots: p.roots,
 	})
@@ -212,7 +216,7 @@ func TestCheckExplainsConnectAndHandshakeFailures(t *testing.T) {
 	assertChecks(t, res.Addresses[0], []wantCheck{{key: KeyConnect, severity: SeverityError,
 		message: "the TLS handshake with " + plainAddr + " failed: tls: first record does not look like a TLS handshake"}})
 	assertChecks(t, res.Addresses[1], []wantCheck{{key: KeyConnect, severity: SeverityError,
-		message: "no answer from " + dropped + " within 300ms: nothing accepted the connection (wrong address, or a firewall dropping it)"}})
+		message: "no answer from " + dropped + " within 2s: nothing accepted the connection (wrong address, or a firewall dropping it)"}})
 }
 
 func TestCheckProbesAddressesAtTheSameTime(t *testing.T) {
@@ -220,14 +224,16 @@ func TestCheckProbesAddressesAtTheSameTime(t *testing.T) {
 	p := newTestPKI(t)
 	addresses := []string{startSilentServer(t), startSilentServer(t), startSilentServer(t)}
 	c := testChecker()
-	c.AddressTimeout = 400 * time.Millisecond
+	// A timeout long enough that a loaded machine's overhead cannot add up
+	// to the difference between one and three of them.
+	c.AddressTimeout = 2 * time.Second
 	start := time.Now()
 	res, err := c.Check(context.Background(), Target{Hostname: testHost, Addresses: addresses, Environment: EnvironmentProduction, Issued: p.issued.cert})
 	if err != nil {
 		t.Fatalf("Check: %v", err)
 	}
-	// One after the other, three silent addresses would take 1.2s.
-	if elapsed := time.Since(start); elapsed >= 1100*time.Millisecond {
+	// One after the other, three silent addresses would take 6s.
+	if elapsed := time.Since(start); elapsed >= 5*time.Second {
 		t.Errorf("three silent addresses took %s; they are not checked concurrently", elapsed)
 	}
 	for i, a := range res.Addresses {
@@ -250,6 +256,17 @@ func TestCheckManyNeverRunsMoreTargetsThanItsCap(t *testing.T) {
 		inFlight++
 		maxSeen = max(maxSeen, inFlight)
 		mu.Unlock()
+		// Stay until a second target overlaps this one (once is enough), so a
+		// worker the scheduler holds back for a while cannot make the run
+		// look serial; a cap of one would wait out the 5 s here and fail.
+		for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+			mu.Lock()
+			overlapped := maxSeen >= 2
+			mu.Unlock()
+			if overlapped {
+				break
+			}
+		}
 		time.Sleep(20 * time.Millisecond)
 		mu.Lock()
 		inFlight--

@@ -20,10 +20,13 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/certportal/certportal/internal/nettest"
 )
 
 // testNow is the clock of every test checker, so days left are exact.
@@ -274,16 +277,9 @@ func startSilentServer(t testing.TB) string {
 	return ln.Addr().String()
 }
 
-// closedPort returns a loopback address nothing listens on.
+// closedPort returns a loopback address that refuses connections.
 func closedPort(t testing.TB) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return addr
+	return net.JoinHostPort("127.0.0.1", strconv.Itoa(nettest.ClosedPort(t)))
 }
 
 func testChecker() *Checker {

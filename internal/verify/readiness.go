@@ -120,6 +120,9 @@ func Readiness(in ReadinessInput) Report {
 	if in.Now.IsZero() {
 		in.Now = time.Now()
 	}
+	// The dates it names are UTC dates, as the portal stores them: a clock
+	// read in a zone ahead of UTC must not move them a day on.
+	in.Now = in.Now.UTC()
 	items := []Item{
 		clientDetailsItem(in.Client),
 		goodStandingItem(in.GoodStanding, in.Now),

@@ -214,6 +214,11 @@ func TestTheDomainMustOutliveTheCertificateIssuedTodayBy30Days(t *testing.T) {
 		{"30 days after today's 200-day certificate", utc(2026, 11, 23, 15), 2, utc(2027, 7, 11, 15),
 			"can last at most 200 days (CA/Browser Forum limit), until 2027-06-11; the registration must outlive it by 30 days (to 2027-07-11)",
 			Amber, "before the 2-year subscription ends (2028-11-23)"},
+		// Dates are UTC dates, as the portal stores them, whatever zone the
+		// clock was read in: at UTC+14 it is already 2026-11-24 locally.
+		{"a clock read in a zone ahead of UTC still gives UTC dates", utc(2026, 11, 23, 15).In(time.FixedZone("UTC+14", 14*3600)), 2, utc(2027, 7, 11, 15),
+			"can last at most 200 days (CA/Browser Forum limit), until 2027-06-11; the registration must outlive it by 30 days (to 2027-07-11)",
+			Amber, "before the 2-year subscription ends (2028-11-23)"},
 		{"the 1-year subscription gets the same 200-day certificate", utc(2026, 11, 23, 15), 1, utc(2027, 7, 11, 15),
 			"for a 1-year subscription can last at most 200 days (CA/Browser Forum limit), until 2027-06-11",
 			Amber, "before the 1-year subscription ends (2027-11-23)"},

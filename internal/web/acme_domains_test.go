@@ -88,7 +88,7 @@ func TestSettingAChallengeMethodRefusesAtTheFieldAndListsOnlyTheKeyNames(t *test
 func TestTheDNSCredentialsTestButtonSaysWhetherARecordCouldBeMadeAndSeen(t *testing.T) {
 	t.Parallel()
 	ca := acmetest.Start(t, acmetest.Options{})
-	b := setupWithConfig(t, services.Config{ACME: ca.Config()}, "")
+	b := setupWithConfig(t, services.Config{ACME: ca.Config()}, nil)
 	admin := b.signedIn("admin@agency.com", accounts.RoleAdmin)
 	admin.get("/acme/domains")
 	for domain, form := range map[string]url.Values{

@@ -133,7 +133,7 @@ func TestTheACMEAccountFormShowsEachRefusalAtItsFieldKeepingValuesButNeverTheHMA
 func TestAnACMEAccountRegisteredAtPebbleRedirectsWithAFlashAndIsListed(t *testing.T) {
 	t.Parallel()
 	ca := acmetest.Start(t, acmetest.Options{EABKeys: map[string]string{"kid-1": "zWNDZM6eQGHWpSRTPal5eIUYFTu7EajVIoguysqZ9wG44nMEtx3MUAsUDkMTQ12W"}})
-	b := setupWithConfig(t, services.Config{ACME: ca.Config()}, "")
+	b := setupWithConfig(t, services.Config{ACME: ca.Config()}, nil)
 	admin := b.signedIn("admin@agency.com", accounts.RoleAdmin)
 	admin.get("/admin/acme")
 	form := url.Values{"name": {"Pebble"}, "directory_url": {"other"}, "directory_url_other": {ca.DirectoryURL},
@@ -180,7 +180,7 @@ func TestTheAccountFormLinksTheChosenCAsTermsWhenTheyAreNotAgreedYet(t *testing.
 	t.Cleanup(ts.Close)
 	roots := x509.NewCertPool()
 	roots.AddCert(ts.Certificate())
-	b := setupWithConfig(t, services.Config{ACME: acme.Config{Roots: roots}}, "")
+	b := setupWithConfig(t, services.Config{ACME: acme.Config{Roots: roots}}, nil)
 	admin := b.signedIn("admin@agency.com", accounts.RoleAdmin)
 	admin.get("/admin/acme")
 	resp, body := admin.post("/admin/acme/accounts", url.Values{"name": {"CA"}, "directory_url": {"other"},

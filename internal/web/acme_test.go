@@ -6,6 +6,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -18,17 +19,25 @@ import (
 )
 
 // acmePortal is a fresh Pebble and the portal trusting it, with an
-// admin's and a PO's tokens; with a port, the portal listens on
-// 127.0.0.1:port, where Pebble validates HTTP-01.
-func acmePortal(t *testing.T, port int) (ca *acmetest.CA, b *testBundle, admin, po string) {
+// admin's and a PO's tokens; with http01, Pebble validates HTTP-01 on the
+// portal's port.
+func acmePortal(t *testing.T, http01 bool) (ca *acmetest.CA, b *testBundle, admin, po string) {
 	t.Helper()
 	t.Parallel()
-	ca = acmetest.Start(t, acmetest.Options{HTTPPort: port})
-	addr := ""
-	if port != 0 {
-		addr = fmt.Sprintf("127.0.0.1:%d", port)
+	var l net.Listener
+	port := 0
+	if http01 {
+		// The portal's port is held from before Pebble starts (which takes
+		// seconds) until the portal serves on it: a port only found free
+		// could be taken by another process in between.
+		var err error
+		if l, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
+			t.Fatal(err)
+		}
+		port = l.Addr().(*net.TCPAddr).Port
 	}
-	b = setupWithConfig(t, services.Config{ACME: ca.Config()}, addr)
+	ca = acmetest.Start(t, acmetest.Options{HTTPPort: port})
+	b = setupWithConfig(t, services.Config{ACME: ca.Config()}, l)
 	return ca, b, b.token(b.user("admin@example.com", accounts.RoleAdmin)), b.token(b.user("po@example.com", accounts.RolePO))
 }
 
@@ -51,7 +60,7 @@ func checkAPI(t *testing.T, b *testBundle, method, path string, cases []apiCase)
 }
 
 func TestACMEAccountsAreCreatedByAdminsAndListedWithoutKeys(t *testing.T) {
-	ca, b, admin, po := acmePortal(t, 0)
+	ca, b, admin, po := acmePortal(t, false)
 	checkAPI(t, b, "POST", "/api/v1/acme/accounts", []apiCase{
 		{"a PO", po, `{"name":"Pebble","directory_url":"` + ca.DirectoryURL + `","email":"a@agency.com","terms_agreed":true}`, 403, ""},
 		{"terms not agreed", admin, `{"name":"Pebble","directory_url":"` + ca.DirectoryURL + `","email":"a@agency.com"}`, 422, "terms_agreed"},
@@ -70,7 +79,7 @@ func TestACMEAccountsAreCreatedByAdminsAndListedWithoutKeys(t *testing.T) {
 }
 
 func TestDNSCredentialsAreWriteOnlyAndTheirTestCreatesAndDeletesARecord(t *testing.T) {
-	ca, b, admin, po := acmePortal(t, 0)
+	ca, b, admin, po := acmePortal(t, false)
 	var mu sync.Mutex
 	var calls []string
 	endpoint := ca.HTTPReqEndpoint(t, func(r *http.Request, fqdn string) error {
@@ -113,7 +122,7 @@ func TestDNSCredentialsAreWriteOnlyAndTheirTestCreatesAndDeletesARecord(t *testi
 }
 
 func TestHTTP01IssuanceThroughThePublicRouteThenRevocation(t *testing.T) {
-	ca, b, admin, po := acmePortal(t, acmetest.FreePort(t))
+	ca, b, admin, po := acmePortal(t, true)
 	ctx := context.Background()
 	_, body := b.api("POST", "/api/v1/acme/accounts", admin, `{"name":"Pebble","directory_url":"`+ca.DirectoryURL+`","email":"a@agency.com","terms_agreed":true,"private_ca":true}`)
 	var acct acme.Account

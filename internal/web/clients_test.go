@@ -388,8 +388,10 @@ func TestTheProjectPageFlagsAProjectPastSprintOneWithoutARequirement(t *testing.
 	b, tok := setupPO(t)
 	am := b.user("am@example.com", accounts.RoleAM)
 	cid := b.acmeClient(tok)
-	past := time.Now().AddDate(0, 0, -30)
-	soon := time.Now().AddDate(0, 0, 10)
+	// Dates in UTC, as the portal counts days: a local date in a zone ahead of
+	// UTC would put staging 11 days away.
+	past := time.Now().UTC().AddDate(0, 0, -30)
+	soon := time.Now().UTC().AddDate(0, 0, 10)
 	pid := idOf(t, b.call("POST", "/api/v1/projects", tok, fmt.Sprintf(`{"client_id":%s,"name":"App","am_id":"%d","kickoff_on":"%s","sprint_one_ends_on":"%s","staging_on":"%s"}`,
 		cid, am.ID, past.Format(time.DateOnly), past.AddDate(0, 0, 14).Format(time.DateOnly), soon.Format(time.DateOnly)), 201))
 	br := b.browserAs("am@example.com")

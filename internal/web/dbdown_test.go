@@ -6,7 +6,6 @@ import (
 	"io"
 	"log"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -15,21 +14,10 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/certportal/certportal/internal/logtest"
+	"github.com/certportal/certportal/internal/nettest"
 	"github.com/certportal/certportal/internal/pgtest"
 	"github.com/certportal/certportal/internal/services"
 )
-
-// closedPort is a loopback port nobody listens on: a stopped database.
-func closedPort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	return port
-}
 
 // While PostgreSQL is down, a page answers one 503 page: scs reports the failed
 // session save through ErrorFunc and the handler used to go on writing its
@@ -37,7 +25,7 @@ func closedPort(t *testing.T) int {
 func TestPagesAnswerOne503WhileTheDatabaseIsDown(t *testing.T) {
 	t.Parallel()
 	stoppedPool := func(t *testing.T) *pgxpool.Pool {
-		pool, err := pgxpool.New(context.Background(), fmt.Sprintf("postgres://nobody@127.0.0.1:%d/none?sslmode=disable&connect_timeout=5", closedPort(t)))
+		pool, err := pgxpool.New(context.Background(), fmt.Sprintf("postgres://nobody@127.0.0.1:%d/none?sslmode=disable&connect_timeout=5", nettest.ClosedPort(t)))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -58,12 +58,12 @@ func setupWithHashing(t *testing.T, hashing *accounts.HashLimiter) *testBundle {
 
 func setupWithLookupAndHashing(t *testing.T, lookup *verify.Lookup, hashing *accounts.HashLimiter) *testBundle {
 	t.Helper()
-	return setupWithConfig(t, services.Config{Lookup: lookup, Hashing: hashing}, "")
+	return setupWithConfig(t, services.Config{Lookup: lookup, Hashing: hashing}, nil)
 }
 
 // setupWithConfig is setup with the services configured by cfg (its key
-// store, logger and clock are the test's), listening on addr ("" any port).
-func setupWithConfig(t *testing.T, cfg services.Config, addr string) *testBundle {
+// store, logger and clock are the test's), serving on l (nil: any port).
+func setupWithConfig(t *testing.T, cfg services.Config, l net.Listener) *testBundle {
 	t.Helper()
 	pool := pgtest.Pool(t)
 	logBuf := &logtest.Buffer{}
@@ -74,25 +74,21 @@ func setupWithConfig(t *testing.T, cfg services.Config, addr string) *testBundle
 	cfg.Keys, cfg.Logger, cfg.Now = domaintest.MasterKeys(t), log, clock.Now
 	svc := services.New(pool, cfg)
 	acc := svc.Accounts
-	srv, ts := startPortalAt(t, addr, Config{Env: "test", Now: clock.Now}, Deps{Pool: pool, Logger: log, Services: svc})
+	srv, ts := startPortalAt(t, l, Config{Env: "test", Now: clock.Now}, Deps{Pool: pool, Logger: log, Services: svc})
 	return &testBundle{t: t, srv: srv, ts: ts, acc: acc, logBuf: logBuf, clock: clock}
 }
 
 // startPortal serves a portal on a test HTTP server, both closed when the
 // test ends.
 func startPortal(tb testing.TB, cfg Config, deps Deps) (*Server, *httptest.Server) {
-	return startPortalAt(tb, "", cfg, deps)
+	return startPortalAt(tb, nil, cfg, deps)
 }
 
-// startPortalAt is startPortal listening on addr ("" any port).
-func startPortalAt(tb testing.TB, addr string, cfg Config, deps Deps) (*Server, *httptest.Server) {
+// startPortalAt is startPortal serving on l (nil: any port).
+func startPortalAt(tb testing.TB, l net.Listener, cfg Config, deps Deps) (*Server, *httptest.Server) {
 	srv := New(cfg, deps)
 	ts := httptest.NewUnstartedServer(srv.Handler())
-	if addr != "" {
-		l, err := net.Listen("tcp", addr)
-		if err != nil {
-			tb.Fatal(err)
-		}
+	if l != nil {
 		ts.Listener.Close()
 		ts.Listener = l
 	}

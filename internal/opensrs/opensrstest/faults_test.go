@@ -2,6 +2,9 @@ package opensrstest_test
 
 import (
 	"context"
+	"net"
+	"net/http"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -21,7 +24,9 @@ func TestFaultsAreClassifiedForExactlyOnceSubmission(t *testing.T) {
 		clientDeadline time.Duration
 	}{
 		{fault: opensrstest.FaultRefuse, want: opensrstest.Classification{NotSent: true}, wantCalls: 0, wantOrders: 0},
-		{fault: opensrstest.FaultTimeout, want: opensrstest.Classification{Unknown: true}, wantCalls: 1, wantOrders: 0, clientDeadline: 300 * time.Millisecond},
+		// The deadline must leave the request time to reach the simulator on
+		// a loaded machine (300ms did not always), which then never answers.
+		{fault: opensrstest.FaultTimeout, want: opensrstest.Classification{Unknown: true}, wantCalls: 1, wantOrders: 0, clientDeadline: 2 * time.Second},
 		{fault: opensrstest.FaultDropAfterProcessing, want: opensrstest.Classification{Unknown: true}, wantCalls: 1, wantOrders: 1},
 		{fault: opensrstest.FaultRateLimit, want: opensrstest.Classification{RateLimited: true}, wantCalls: 1, wantOrders: 0},
 	}
@@ -93,12 +98,23 @@ func TestACountedFaultWearsOff(t *testing.T) {
 // next request through.
 func TestRefusingClosesConnectionsAlreadyOpen(t *testing.T) {
 	t.Parallel()
-	srv, c := setup(t)
+	srv, _ := setup(t)
+	closes := &closeNoticer{}
+	tr := &http.Transport{DialContext: closes.dial}
+	t.Cleanup(tr.CloseIdleConnections)
+	c := &opensrs.Client{URL: srv.URL(), Username: testUser, Key: testKey, HTTP: &http.Client{Transport: tr, Timeout: 10 * time.Second}}
 	if _, err := c.GetOrderInfo(context.Background(), "1"); !opensrs.IsNotFound(err) {
 		t.Fatal(err)
 	}
 	srv.SetFault("sw_register", opensrstest.FaultRefuse)
-	time.Sleep(100 * time.Millisecond) // let the client's transport notice the close
+	// Let the client's transport notice the close: its idle connection's
+	// reader sees the end of the stream (a fixed 100ms was not always
+	// enough for that goroutine to run on a loaded machine).
+	for deadline := time.Now().Add(10 * time.Second); closes.seen.Load() == 0; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the client never read the close of its idle connection")
+		}
+	}
 	_, err := c.SWRegister(context.Background(), newOrder(t, opensrs.ProductSSLWebServer, "www.example.com").req)
 	if !opensrs.NotSent(err) {
 		t.Errorf("got %v, want NotSent", err)
@@ -129,4 +145,28 @@ func TestCloseReleasesAHungRequest(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("the hung request outlived Close")
 	}
+}
+
+// closeNoticer dials connections that count the reads ending their stream.
+type closeNoticer struct{ seen atomic.Int32 }
+
+func (n *closeNoticer) dial(ctx context.Context, network, addr string) (net.Conn, error) {
+	c, err := (&net.Dialer{}).DialContext(ctx, network, addr)
+	if err != nil {
+		return nil, err
+	}
+	return &noticingConn{Conn: c, n: n}, nil
+}
+
+type noticingConn struct {
+	net.Conn
+	n *closeNoticer
+}
+
+func (c *noticingConn) Read(p []byte) (int, error) {
+	k, err := c.Conn.Read(p)
+	if err != nil {
+		c.n.seen.Add(1)
+	}
+	return k, err
 }
