@@ -104,19 +104,24 @@ func getPlanInput(ctx context.Context, q db.DBTX, certificateID int64) (*planInp
 	return &ins[0], nil
 }
 
+// leadLevels are the validation levels whose past lead times a plan reads.
+var leadLevels = []string{string(lifetimes.DV), string(lifetimes.OV), string(lifetimes.EV)}
+
 // pastLeadDays returns, per validation level, the business days the portal's
-// own last 50 issued orders of that level took from submission to issuance.
+// own last 50 issued orders of that level took from submission to issuance
+// (the first time each reached issued). order_issuances (00036) gives each
+// level's newest at once, so a certificate or requirement page does not read
+// the whole order history.
 func (s *Service) pastLeadDays(ctx context.Context, q db.DBTX) (map[lifetimes.Validation][]int, error) {
 	rows, err := q.Query(ctx, `
-		SELECT validation, submitted_at, issued_at FROM (
-			SELECT r.validation, o.submitted_at, h.issued_at,
-			       row_number() OVER (PARTITION BY r.validation ORDER BY h.issued_at DESC) AS n
-			FROM orders o
-			JOIN requirements r ON r.id = o.requirement_id
-			JOIN LATERAL (SELECT min(at) AS issued_at FROM order_history
-			              WHERE order_id = o.id AND to_state = 'issued') h ON h.issued_at IS NOT NULL
-			WHERE o.submitted_at IS NOT NULL AND h.issued_at >= o.submitted_at
-		) x WHERE n <= 50`)
+		SELECT v.level, x.submitted_at, x.issued_at
+		FROM unnest($1::text[]) AS v(level)
+		CROSS JOIN LATERAL (
+			SELECT o.submitted_at, i.issued_at
+			FROM order_issuances i JOIN orders o ON o.id = i.order_id
+			WHERE i.validation = v.level AND o.submitted_at IS NOT NULL AND i.issued_at >= o.submitted_at
+			ORDER BY i.issued_at DESC, i.order_id DESC
+			LIMIT 50) x`, leadLevels)
 	if err != nil {
 		return nil, fmt.Errorf("lifecycle: past lead times: %w", err)
 	}

@@ -353,6 +353,6 @@ func (g *generator) flush(ctx context.Context) error {
 		}
 		t.rows = nil
 	}
-	_, err := g.tx.Exec(ctx, `ANALYZE users, clients, contacts, good_standing, projects, requirements, csrs, certificates, orders, order_history`)
+	_, err := g.tx.Exec(ctx, `ANALYZE users, clients, contacts, good_standing, projects, requirements, csrs, certificates, orders, order_history, order_issuances`)
 	return err
 }
