@@ -209,12 +209,16 @@ func (s *OrderService) ApproverChoices(ctx context.Context, csrID int64, product
 
 // OrderFormOptions is what the new-order form offers.
 type OrderFormOptions struct {
-	Requirements  []OrderRequirementOption
-	CSRs          []certs.CSR
-	Contacts      []clients.Contact
-	AgencyBilling *clients.AgencyBillingContact
-	ClientName    string
-	Hostnames     []string
+	// Requirements are the first requirements by client and project name,
+	// and the chosen one when the cap left it out; RequirementsMore says
+	// there are more than the list shows.
+	Requirements     []OrderRequirementOption
+	RequirementsMore bool
+	CSRs             []certs.CSR
+	Contacts         []clients.Contact
+	AgencyBilling    *clients.AgencyBillingContact
+	ClientName       string
+	Hostnames        []string
 	// Validation is the requirement's validation level (dv, ov or ev).
 	Validation string
 }
@@ -224,8 +228,17 @@ type OrderFormOptions struct {
 func (s *OrderService) FormOptions(ctx context.Context, requirementID int64) (OrderFormOptions, error) {
 	var f OrderFormOptions
 	var err error
-	if f.Requirements, err = orderRequirementOptions(ctx, s.pool); err != nil {
+	if f.Requirements, f.RequirementsMore, err = orderRequirementOptions(ctx, s.pool, RequirementChoices); err != nil {
 		return f, err
+	}
+	if requirementID != 0 && !slices.ContainsFunc(f.Requirements, func(o OrderRequirementOption) bool { return o.ID == requirementID }) {
+		o, ok, err := orderRequirementOption(ctx, s.pool, requirementID)
+		if err != nil {
+			return f, err
+		}
+		if ok {
+			f.Requirements = append(f.Requirements, o)
+		}
 	}
 	if f.AgencyBilling, err = s.agencyBilling(ctx); err != nil {
 		return f, err

@@ -63,6 +63,7 @@ func (s *Server) renderOrderForm(w http.ResponseWriter, r *http.Request, status 
 		v.Heading, v.Action, v.SubmitLabel = fmt.Sprintf("Edit order %d", orderID), fmt.Sprintf("/orders/%d/edit", orderID), "Save changes"
 		v.Editing = true
 	}
+	v.RequirementsMore = opts.RequirementsMore
 	for _, o := range opts.Requirements {
 		v.Requirements = append(v.Requirements, pages.Option{Value: strconv.FormatInt(o.ID, 10), Label: o.Label, Selected: o.ID == reqID})
 	}
