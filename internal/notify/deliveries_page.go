@@ -28,11 +28,15 @@ func (n *Notifier) DeliveryPage(ctx context.Context, req page.Request, failing b
 		`SELECT `+deliveryColumns+` FROM notification_deliveries WHERE `+where)
 }
 
-// CountTroubles counts the failing deliveries.
-func (n *Notifier) CountTroubles(ctx context.Context) (int, error) {
-	var c int
-	if err := n.pool.QueryRow(ctx, `SELECT count(*) FROM notification_deliveries WHERE `+troubleCond).Scan(&c); err != nil {
-		return 0, fmt.Errorf("notify: count failing deliveries: %w", err)
+// CountTroubles counts the failing deliveries, up to max: more says there
+// are more than max, so the count costs the same however many there are.
+func (n *Notifier) CountTroubles(ctx context.Context, max int) (count int, more bool, err error) {
+	if err := n.pool.QueryRow(ctx, `SELECT count(*) FROM (SELECT 1 FROM notification_deliveries WHERE `+troubleCond+` LIMIT $1) f`,
+		max+1).Scan(&count); err != nil {
+		return 0, false, fmt.Errorf("notify: count failing deliveries: %w", err)
 	}
-	return c, nil
+	if count > max {
+		return max, true, nil
+	}
+	return count, false, nil
 }

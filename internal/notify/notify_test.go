@@ -215,3 +215,30 @@ func TestAnEmailWithoutSMTPFailsForGoodAtOnceAndIsNotRetried(t *testing.T) {
 		t.Fatalf("troubles %+v, want the delivery failed for good naming SMTP_URL", troubles)
 	}
 }
+
+func TestCountTroublesCountsTheFailingDeliveriesUpToItsCap(t *testing.T) {
+	t.Parallel()
+	pool := pgtest.Pool(t)
+	ctx := context.Background()
+	// 7 failed for good, 2 waiting after a failed attempt, 4 sent, 3 not yet tried.
+	for _, d := range []struct {
+		n        int
+		status   string
+		attempts int
+	}{{7, "failed", 5}, {2, "pending", 1}, {4, "sent", 1}, {3, "pending", 0}} {
+		if _, err := pool.Exec(ctx, `INSERT INTO notification_deliveries (event, channel, recipient, subject, payload, status, attempts)
+			SELECT 'expiry', 'email', 'po@example.com', 'Renew', '{}', $2, $3 FROM generate_series(1, $1)`, d.n, d.status, d.attempts); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n := notify.New(pool, notify.Config{})
+	for _, tc := range []struct {
+		max, want int
+		more      bool
+	}{{100, 9, false}, {9, 9, false}, {8, 8, true}, {1, 1, true}} {
+		got, more, err := n.CountTroubles(ctx, tc.max)
+		if err != nil || got != tc.want || more != tc.more {
+			t.Errorf("CountTroubles(%d) = %d, %v, %v; want %d, %v", tc.max, got, more, err, tc.want, tc.more)
+		}
+	}
+}

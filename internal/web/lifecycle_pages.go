@@ -110,6 +110,10 @@ func deliveryRows(list []notify.Delivery) []pages.DeliveryRow {
 // above the list; the rest are a link away (?failing=1).
 const failingShown = 50
 
+// failingCounted caps the count of failing deliveries the page states
+// ("more than 10000"), so the page's cost does not grow with them.
+const failingCounted = 10000
+
 // deliveryPage reads ?failing=1&limit=&after=&before= and answers one page of
 // the deliveries, newest first.
 func (s *Server) deliveryPage(r *http.Request) (page.Result[notify.Delivery], error) {
@@ -126,7 +130,7 @@ func (s *Server) notificationDeliveries(w http.ResponseWriter, r *http.Request) 
 		s.fail(w, r, err)
 		return
 	}
-	failing, err := s.notify.CountTroubles(r.Context())
+	failing, more, err := s.notify.CountTroubles(r.Context(), failingCounted)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -136,7 +140,7 @@ func (s *Server) notificationDeliveries(w http.ResponseWriter, r *http.Request) 
 		s.fail(w, r, err)
 		return
 	}
-	v := pages.Deliveries{Troubles: deliveryRows(troubles), FailingTotal: failing, Recent: deliveryRows(recent.Items),
+	v := pages.Deliveries{Troubles: deliveryRows(troubles), FailingTotal: failing, FailingMore: more, Recent: deliveryRows(recent.Items),
 		FailingOnly: r.URL.Query().Get("failing") == "1"}
 	v.Prev, v.Next = pageLinks(r, recent.Next, recent.Prev)
 	s.render(w, r, pages.NotificationDeliveriesPage(s.pageData(r, "Notifications"), v))

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -294,6 +295,10 @@ func TestTheDeliveryListVisitsEveryDeliveryOnceAndShowsTheNewestFailingOnesWithA
 	_, page := br.get("/notifications?limit=5")
 	if n := strings.Count(page, `data-testid="delivery-failure"`); n != failingShown {
 		t.Errorf("the page shows %d failing deliveries, want the newest %d", n, failingShown)
+	}
+	failingNow := len(b.ids(`SELECT id FROM notification_deliveries WHERE status = 'failed'`))
+	if !regexp.MustCompile(fmt.Sprintf(`Showing the newest %d of\s*%d\s*—`, failingShown, failingNow)).MatchString(page) {
+		t.Errorf("the page does not say it shows the newest %d of %d failing deliveries", failingShown, failingNow)
 	}
 	if !strings.Contains(page, `href="/notifications?failing=1"`) || strings.Count(page, `data-testid="delivery"`) != 5 ||
 		!strings.Contains(page, `data-testid="page-next"`) {
