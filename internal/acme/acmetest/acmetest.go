@@ -10,7 +10,6 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -23,7 +22,7 @@ import (
 	"time"
 
 	"github.com/certportal/certportal/internal/acme"
-	"github.com/certportal/certportal/internal/logtest"
+	"github.com/certportal/certportal/internal/proctest"
 )
 
 // PebbleVersion is the version scripts/install-deps.sh installs.
@@ -103,19 +102,19 @@ func Start(t testing.TB, opts Options) *CA {
 	pool.AppendCertsFromPEM(certPEM)
 	ca.Client = &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
 
-	launch(t, "pebble-challtestsrv", func() (*exec.Cmd, []string, func() error) {
+	proctest.Launch(t, "pebble-challtestsrv", func() (*exec.Cmd, func() error) {
 		dnsPort, challPort := FreePort(t), FreePort(t)
 		ca.ChallSrvURL = fmt.Sprintf("http://127.0.0.1:%d", challPort)
 		ca.DNSAddr = fmt.Sprintf("127.0.0.1:%d", dnsPort)
 		cmd := exec.Command(challsrv, "-http01", "", "-https01", "", "-tlsalpn01", "", "-doh", "",
 			"-defaultIPv6", "", "-dnsserver", ca.DNSAddr, "-management", fmt.Sprintf("127.0.0.1:%d", challPort))
-		return cmd, nil, func() error {
+		return cmd, func() error {
 			_, err := http.Get(ca.ChallSrvURL + "/")
 			return err
 		}
 	})
 	cfgPath := filepath.Join(dir, "pebble-config.json")
-	launch(t, "pebble", func() (*exec.Cmd, []string, func() error) {
+	proctest.Launch(t, "pebble", func() (*exec.Cmd, func() error) {
 		acmePort, mgmtPort := FreePort(t), FreePort(t)
 		ca.DirectoryURL = fmt.Sprintf("https://127.0.0.1:%d/dir", acmePort)
 		ca.ManagementURL = fmt.Sprintf("https://127.0.0.1:%d", mgmtPort)
@@ -123,8 +122,8 @@ func Start(t testing.TB, opts Options) *CA {
 			t.Fatal(err)
 		}
 		ca.pebble = exec.Command(pebble, "-config", cfgPath, "-dnsserver", ca.DNSAddr)
-		env := []string{"PEBBLE_VA_NOSLEEP=1", "PEBBLE_VA_ALWAYS_VALID=0", "PEBBLE_WFE_NONCEREJECT=0", "PEBBLE_AUTHZREUSE=0"}
-		return ca.pebble, env, func() error {
+		ca.pebble.Env = append(os.Environ(), "PEBBLE_VA_NOSLEEP=1", "PEBBLE_VA_ALWAYS_VALID=0", "PEBBLE_WFE_NONCEREJECT=0", "PEBBLE_AUTHZREUSE=0")
+		return ca.pebble, func() error {
 			resp, err := ca.Client.Get(ca.DirectoryURL)
 			if err != nil {
 				return err
@@ -160,70 +159,6 @@ func FreePort(t testing.TB) int {
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port
-}
-
-// launch starts a server that next builds on free ports and waits until its
-// ready check passes. A port FreePort found free can be taken by another
-// process before the server binds it; the server then exits, and launch tries
-// again on fresh ports (three times at most) instead of waiting for a server
-// that is gone.
-func launch(t testing.TB, what string, next func() (cmd *exec.Cmd, env []string, ready func() error)) {
-	t.Helper()
-	for attempt := 1; ; attempt++ {
-		cmd, env, ready := next()
-		out, exited := start(t, cmd, env)
-		err := waitFor(exited, ready)
-		if err == nil {
-			return
-		}
-		if !errors.Is(err, errExited) || attempt == 3 {
-			t.Fatalf("acmetest: %s did not start: %v\n%s", what, err, out.String())
-		}
-	}
-}
-
-// start runs cmd until the test ends; exited closes when it stops.
-func start(t testing.TB, cmd *exec.Cmd, env []string) (out *logtest.Buffer, exited <-chan struct{}) {
-	t.Helper()
-	cmd.Env = append(os.Environ(), env...)
-	out = &logtest.Buffer{}
-	cmd.Stdout, cmd.Stderr = out, out
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("acmetest: start %s: %v", cmd.Path, err)
-	}
-	done := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(done) }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		<-done
-		if t.Failed() && testing.Verbose() {
-			t.Logf("%s output:\n%s", filepath.Base(cmd.Path), out.String())
-		}
-	})
-	return out, done
-}
-
-var errExited = errors.New("it exited")
-
-// waitFor polls ready for up to 15 s, and gives up at once when the server
-// has exited.
-func waitFor(exited <-chan struct{}, ready func() error) error {
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		err := ready()
-		if err == nil {
-			return nil
-		}
-		select {
-		case <-exited:
-			return errExited
-		default:
-		}
-		if time.Now().After(deadline) {
-			return err
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
 }
 
 func writeConfig(path, dir string, acmePort, mgmtPort int, opts Options) error {

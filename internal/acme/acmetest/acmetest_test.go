@@ -2,9 +2,7 @@ package acmetest
 
 import (
 	"context"
-	"errors"
 	"net"
-	"os/exec"
 	"strings"
 	"testing"
 )
@@ -35,22 +33,5 @@ func TestBinaryNamesTheInstallCommandWhenMissing(t *testing.T) {
 	_, err := Binary("pebble-not-there")
 	if err == nil || !strings.Contains(err.Error(), "go install github.com/letsencrypt/pebble/v2/cmd/pebble-not-there@"+PebbleVersion) {
 		t.Fatalf("err = %v, want the go install command", err)
-	}
-}
-
-// A server that exits before it is ready (its port was taken between FreePort
-// and its bind) is started again on fresh ports instead of waited for.
-func TestLaunchStartsAServerAgainWhenItExitsBeforeItIsReady(t *testing.T) {
-	t.Parallel()
-	attempts := 0
-	launch(t, "a server", func() (*exec.Cmd, []string, func() error) {
-		attempts++
-		if attempts == 1 {
-			return exec.Command("false"), nil, func() error { return errors.New("not listening") }
-		}
-		return exec.Command("sleep", "30"), nil, func() error { return nil }
-	})
-	if attempts != 2 {
-		t.Errorf("launched %d times, want 2 (once more after the first exited)", attempts)
 	}
 }
