@@ -87,15 +87,6 @@ func (s *Service) ProjectStatus(ctx context.Context, projectID int64) (*Status, 
 	return s.status(ctx, statusScope{clientID: p.ClientID, clientName: p.ClientName, projectID: p.ID})
 }
 
-// RequirementStep is one requirement's step (the requirement page).
-func (s *Service) RequirementStep(ctx context.Context, requirementID int64) (projects.Step, error) {
-	rs, err := s.RequirementStatus(ctx, requirementID)
-	if err != nil {
-		return projects.Step{}, err
-	}
-	return rs.Step, nil
-}
-
 // RequirementStatus is one requirement's step with its latest certificate and
 // order, which the requirement page links to.
 func (s *Service) RequirementStatus(ctx context.Context, requirementID int64) (RequirementStatus, error) {

@@ -110,11 +110,11 @@ func TestTheRequirementStepFollowsItsInstalls(t *testing.T) {
 	good := installstest.StartServer(t, f.pki.FullChain, installstest.HSTSYear)
 	step := func() string {
 		t.Helper()
-		st, err := set.Dashboard.RequirementStep(ctx, req)
+		st, err := set.Dashboard.RequirementStatus(ctx, req)
 		if err != nil {
 			t.Fatal(err)
 		}
-		return string(st.Key)
+		return string(st.Step.Key)
 	}
 	if got := step(); got != "issued" {
 		t.Fatalf("a certificate with no install: step %q, want issued", got)
