@@ -231,15 +231,6 @@ func (s *OrderService) FormOptions(ctx context.Context, requirementID int64) (Or
 	if f.Requirements, f.RequirementsMore, err = orderRequirementOptions(ctx, s.pool, RequirementChoices); err != nil {
 		return f, err
 	}
-	if requirementID != 0 && !slices.ContainsFunc(f.Requirements, func(o OrderRequirementOption) bool { return o.ID == requirementID }) {
-		o, ok, err := orderRequirementOption(ctx, s.pool, requirementID)
-		if err != nil {
-			return f, err
-		}
-		if ok {
-			f.Requirements = append(f.Requirements, o)
-		}
-	}
 	if f.AgencyBilling, err = s.agencyBilling(ctx); err != nil {
 		return f, err
 	}
@@ -251,6 +242,9 @@ func (s *OrderService) FormOptions(ctx context.Context, requirementID int64) (Or
 		return f, err
 	}
 	f.ClientName, f.Hostnames, f.Validation = req.ClientName, req.Hostnames, req.Validation
+	if !slices.ContainsFunc(f.Requirements, func(o OrderRequirementOption) bool { return o.ID == requirementID }) {
+		f.Requirements = append(f.Requirements, requirementOption(req.ID, req.ClientName, req.ProjectName, req.Hostnames))
+	}
 	if f.CSRs, err = s.cfg.CSRs.CSRs(ctx, requirementID); err != nil {
 		return f, err
 	}

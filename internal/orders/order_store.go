@@ -203,8 +203,14 @@ const RequirementChoices = 500
 // project name (indexes on lower(name), id serve the order, so the cost does
 // not grow with the book), and whether there are more.
 func orderRequirementOptions(ctx context.Context, q db.DBTX, limit int) ([]OrderRequirementOption, bool, error) {
-	opts, err := db.Select(ctx, q, "orders: requirement options", pgx.RowToStructByPos[OrderRequirementOption],
-		`SELECT r.id, `+requirementLabel+orderRequirementFrom+`
+	opts, err := db.Select(ctx, q, "orders: requirement options", func(row pgx.CollectableRow) (OrderRequirementOption, error) {
+		var id int64
+		var client, project string
+		var hostnames []string
+		err := row.Scan(&id, &client, &project, &hostnames)
+		return requirementOption(id, client, project, hostnames), err
+	}, `SELECT r.id, c.display_name, p.name, r.hostnames
+		FROM requirements r JOIN projects p ON p.id = r.project_id JOIN clients c ON c.id = p.client_id
 		ORDER BY lower(c.display_name), c.id, lower(p.name), p.id, r.id LIMIT $1`, limit+1)
 	if err != nil || len(opts) <= limit {
 		return opts, false, err
@@ -212,21 +218,10 @@ func orderRequirementOptions(ctx context.Context, q db.DBTX, limit int) ([]Order
 	return opts[:limit], true, nil
 }
 
-// orderRequirementOption is the option of one requirement; ok is false when
-// there is no such requirement.
-func orderRequirementOption(ctx context.Context, q db.DBTX, id int64) (OrderRequirementOption, bool, error) {
-	opts, err := db.Select(ctx, q, "orders: requirement option", pgx.RowToStructByPos[OrderRequirementOption],
-		`SELECT r.id, `+requirementLabel+orderRequirementFrom+` WHERE r.id = $1`, id)
-	if err != nil || len(opts) == 0 {
-		return OrderRequirementOption{}, false, err
-	}
-	return opts[0], true, nil
+// requirementOption labels a requirement "Client · Project · www.example.com".
+func requirementOption(id int64, client, project string, hostnames []string) OrderRequirementOption {
+	return OrderRequirementOption{ID: id, Label: client + " · " + project + " · " + strings.Join(hostnames, ", ")}
 }
-
-const requirementLabel = `c.display_name || ' · ' || p.name || ' · ' || array_to_string(r.hostnames, ', ')`
-
-const orderRequirementFrom = `
-		FROM requirements r JOIN projects p ON p.id = r.project_id JOIN clients c ON c.id = p.client_id`
 
 // csr reads one of the order's CSRs; one that does not exist is a mistake in
 // the order's csr_id.
